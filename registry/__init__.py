@@ -1,0 +1,1 @@
+"""CIT Credential Registry: training records and verifiable CIT certifications."""

@@ -1,0 +1,5 @@
+"""Allows `python -m registry`."""
+
+from registry.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Users, roles, API tokens, passwords and the guards that enforce them."""

@@ -1,0 +1,176 @@
+"""The app factory: the one place where routes, plugins, handlers and resources are wired."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.enums import ScopeType
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.memory import MemoryStore
+from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry.accounts.guards import PUBLIC, BearerTokenAuth
+from registry.credentials.api import CertifyController, CredentialController, jwks, status_list
+from registry.credentials.keys import KeyStore
+from registry.credentials.service import Issuer
+from registry.db import make_engine
+from registry.people.api import AgencyController, OfficerController, RegionController
+from registry.settings import Settings, get_settings
+from registry.training.api import ClassController, CourseController
+from registry.verification.api import (
+    credential_jwt,
+    credential_page,
+    qr_png,
+    qr_svg,
+    verify_token,
+)
+from registry.verification.service import Verifier
+from registry.web import pages
+from registry.web.deps import provide_actor, provide_issuer, provide_session
+from registry.web.problems import HANDLERS
+
+WEB = Path(__file__).parent / "web"
+log = logging.getLogger("registry")
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+CSP = (
+    b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """Adds the security headers to every response (the API docs keep their own script policy)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        is_docs = scope["path"].startswith("/schema")
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                extra = [h for h in SECURITY_HEADERS if h[0] not in names]
+                if not is_docs and b"content-security-policy" not in names:
+                    extra.append((b"content-security-policy", CSP))
+                if https:
+                    extra.append((b"strict-transport-security", b"max-age=63072000"))
+                message["headers"] = headers + extra
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def build_resources(settings: Settings) -> dict[str, Any]:
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    keys = KeyStore(settings.keys_dir, settings.keys_passphrase)
+    if settings.production:
+        if not keys.has_active():
+            raise SystemExit("REGISTRY_ENV=production needs an active signing key in the keys dir.")
+        if keys.active().development:
+            raise SystemExit(
+                "REGISTRY_ENV=production refuses to sign with a development key: "
+                "run `registry keys rotate` to make a real one."
+            )
+    issuer = Issuer(public_url=settings.public_url, name=settings.issuer_name, keys=keys)
+    return {
+        "engine": engine,
+        "issuer": issuer,
+        "publisher": issuer.publisher(),
+        "verifier": Verifier(engine, issuer),
+    }
+
+
+def _throttle(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.route_handler.opt.get(PUBLIC))
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    resources = build_resources(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    middleware: list[Any] = [
+        security_headers,
+        DefineMiddleware(BearerTokenAuth, exclude_from_auth_key=PUBLIC, exclude="^/schema"),
+    ]
+    stores: dict[str, Any] = {"rate_limit": MemoryStore()}
+    if settings.rate_limit > 0:
+        rate_limit = RateLimitConfig(
+            rate_limit=("minute", settings.rate_limit), check_throttle_handler=_throttle
+        )
+        middleware.insert(1, rate_limit.middleware)
+
+    return Litestar(
+        route_handlers=[
+            pages.health,
+            pages.home,
+            pages.course,
+            pages.wallet,
+            jwks,
+            status_list,
+            verify_token,
+            credential_page,
+            qr_svg,
+            qr_png,
+            credential_jwt,
+            RegionController,
+            AgencyController,
+            OfficerController,
+            CourseController,
+            ClassController,
+            CertifyController,
+            CredentialController,
+            create_static_files_router(
+                path="/static", directories=[WEB / "static"], opt={PUBLIC: True}
+            ),
+        ],
+        dependencies={
+            "session": Provide(provide_session),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "issuer": Provide(provide_issuer, sync_to_thread=False),
+        },
+        state=State(resources),
+        middleware=middleware,
+        exception_handlers=HANDLERS,
+        template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="CIT Credential Registry",
+            version="1.0.0",
+            description="Training records and verifiable CIT certifications.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        stores=stores,
+        lifespan=[lifespan],
+        debug=False,
+    )

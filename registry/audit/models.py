@@ -1,0 +1,24 @@
+"""The audit table: one row per change, never updated or deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from registry.common import UTCDateTime, utcnow
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=64, index=True)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64, index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

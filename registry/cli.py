@@ -1,0 +1,331 @@
+"""The `registry` command: database, users, keys, verification and the server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MAX_FETCH = 20 * 1024 * 1024
+
+
+class UsageError(Exception):
+    """Bad arguments or unreadable input: exit code 2."""
+
+
+def _settings() -> Any:
+    from registry.settings import get_settings
+
+    return get_settings()
+
+
+# ---- db -----------------------------------------------------------------------------------
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade_database(url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if args.action == "upgrade":
+        upgrade_database(settings.database_url)
+        print("database is up to date")
+    return 0
+
+
+# ---- users --------------------------------------------------------------------------------
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from registry.accounts.service import SYSTEM, create_user, issue_token
+    from registry.db import make_engine, unit_of_work
+    from registry.errors import RegistryError
+
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(engine) as session:
+            user = create_user(
+                session,
+                SYSTEM,
+                username=args.name,
+                role=args.role,
+                region_code=args.region,
+                password=password,
+            )
+            token = issue_token(session, SYSTEM, user)
+    except RegistryError as exc:
+        raise UsageError(exc.detail) from exc
+    finally:
+        engine.dispose()
+    region = f" in region {args.region.upper()}" if args.region and args.role != "admin" else ""
+    print(f"created {args.role} {args.name}{region}")
+    print("API token (shown once; store it safely):")
+    print(token)
+    return 0
+
+
+# ---- keys ---------------------------------------------------------------------------------
+
+
+def _keystore() -> Any:
+    from registry.credentials.keys import KeyStore
+
+    settings = _settings()
+    return KeyStore(settings.keys_dir, settings.keys_passphrase)
+
+
+def _print_key(info: Any) -> None:
+    dev = " (development)" if info.development else ""
+    print(f"{info.kid}  {info.alg:6}  {info.state:11}  {info.created_at}{dev}")
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from registry.credentials.keys import KeyStoreError
+
+    store = _keystore()
+    try:
+        if args.action == "list":
+            for info in store.list():
+                _print_key(info)
+        elif args.action == "generate":
+            _print_key(store.generate(args.alg, development=args.development))
+        elif args.action == "rotate":
+            _print_key(store.rotate(args.alg))
+        elif args.action == "retire":
+            _print_key(store.retire(args.kid))
+        elif args.action == "compromise":
+            _print_key(store.compromise(args.kid))
+        elif args.action == "ensure-dev" and not store.has_active():
+            info = store.generate("EdDSA", development=True)
+            bar = "!" * 72
+            print(
+                f"{bar}\n  No signing key was found in {store.directory}: made a DEVELOPMENT "
+                f"key {info.kid}.\n  Credentials it signs are for trying the registry only."
+                f"\n  For production run `registry keys rotate` and keep the keys folder "
+                f"safe.\n{bar}",
+                file=sys.stderr,
+            )
+    except KeyStoreError as exc:
+        raise UsageError(str(exc)) from exc
+    return 0
+
+
+# ---- verify -------------------------------------------------------------------------------
+
+
+def fetch_url(url: str, *, accept: str) -> bytes:
+    if not url.startswith(("https://", "http://")):
+        raise OSError(f"only http(s) URLs can be fetched: {url}")
+    request = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310 - scheme checked
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        data: bytes = response.read(MAX_FETCH + 1)
+    if len(data) > MAX_FETCH:
+        raise OSError(f"{url} answered more than {MAX_FETCH} bytes")
+    return data
+
+
+class HttpStatusSource:
+    """Fetches status lists over HTTP(S)."""
+
+    def fetch(self, url: str) -> str:
+        from registry.verification.core import StatusUnavailable
+
+        try:
+            return fetch_url(url, accept="application/vc+jwt").decode("ascii").strip()
+        except (OSError, UnicodeDecodeError, urllib.error.URLError) as exc:
+            raise StatusUnavailable(f"could not fetch {url}: {exc}") from exc
+
+
+class FallbackStatusSource:
+    def __init__(self, *sources: Any) -> None:
+        self.sources = sources
+
+    def fetch(self, url: str) -> str:
+        from registry.verification.core import StatusUnavailable
+
+        last: Exception = StatusUnavailable(url)
+        for source in self.sources:
+            try:
+                return str(source.fetch(url))
+            except StatusUnavailable as exc:
+                last = exc
+        raise last
+
+
+def _read_token(arg: str) -> str:
+    if arg.startswith("@"):
+        path = Path(arg[1:])
+        try:
+            return path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc}") from exc
+    return arg.strip()
+
+
+def _load_jwks(source: str) -> Any:
+    from registry.credentials.keys import KeySet
+
+    try:
+        if source.startswith(("http://", "https://")):
+            raw = fetch_url(source, accept="application/json")
+        else:
+            raw = Path(source).read_bytes()
+        keys = KeySet.from_jwks(json.loads(raw))
+    except (OSError, ValueError, urllib.error.URLError) as exc:
+        raise UsageError(f"cannot load keys from {source}: {exc}") from exc
+    if not len(keys):
+        raise UsageError(f"{source} holds no usable public key (Ed25519 or P-256)")
+    return keys
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from registry.verification.core import CachingStatusSource, verify
+
+    token = _read_token(args.token)
+    issuer: str | None = None
+    if args.jwks:
+        keys = _load_jwks(args.jwks)
+        issuer = args.issuer.rstrip("/") if args.issuer else None
+        source: Any = HttpStatusSource()
+    elif args.issuer:
+        issuer = args.issuer.rstrip("/")
+        keys = _load_jwks(f"{issuer}/.well-known/jwks.json")
+        source = HttpStatusSource()
+    else:
+        from registry.credentials.service import Issuer
+        from registry.db import make_engine
+        from registry.verification.service import LocalStatusSource
+
+        settings = _settings()
+        store = _keystore()
+        keys = store.trusted()
+        issuer = settings.public_url
+        own = Issuer(public_url=settings.public_url, name=settings.issuer_name, keys=store)
+        source = FallbackStatusSource(
+            LocalStatusSource(make_engine(settings.database_url), own.publisher()),
+            HttpStatusSource(),
+        )
+    verdict = verify(
+        token,
+        keys,
+        None if args.no_status else CachingStatusSource(source),
+        datetime.now(UTC),
+        issuer=issuer,
+        check_status=not args.no_status,
+    )
+    print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
+    return 0 if verdict.verdict == "valid" else 1
+
+
+# ---- serve --------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    workers = args.workers or settings.workers
+    uvicorn.run(
+        "registry.asgi:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=workers if workers > 1 else None,
+        proxy_headers=False,
+        server_header=False,
+        log_level=os.environ.get("REGISTRY_LOG_LEVEL", "info"),
+        access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1") != "0",
+    )
+    return 0
+
+
+# ---- the parser ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="registry", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+
+    user = sub.add_parser("user", help="accounts")
+    user_sub = user.add_subparsers(dest="action", required=True)
+    create = user_sub.add_parser("create", help="create a user and print an API token")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=["admin", "coordinator", "instructor"])
+    create.add_argument("--region", help="region code (coordinators and instructors)")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read a web console password from stdin"
+    )
+    create.set_defaults(func=cmd_user_create)
+
+    keys = sub.add_parser("keys", help="signing keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    keys_sub.add_parser("list").set_defaults(func=cmd_keys)
+    for name in ("generate", "rotate"):
+        p = keys_sub.add_parser(name)
+        p.add_argument(
+            "--alg", choices=["EdDSA", "ES256"], default=None if name == "rotate" else "EdDSA"
+        )
+        if name == "generate":
+            p.add_argument("--development", action="store_true", help=argparse.SUPPRESS)
+        p.set_defaults(func=cmd_keys)
+    for name in ("retire", "compromise"):
+        p = keys_sub.add_parser(name)
+        p.add_argument("kid")
+        p.set_defaults(func=cmd_keys)
+    keys_sub.add_parser("ensure-dev", help="make a development key if there is none").set_defaults(
+        func=cmd_keys
+    )
+
+    verify = sub.add_parser("verify", help="verify a credential (exit 0 when valid)")
+    verify.add_argument("token", help="a compact JWS, or @FILE")
+    verify.add_argument("--jwks", help="trust exactly these keys: a JWKS or JWK file or URL")
+    verify.add_argument("--issuer", help="the issuer URL; its /.well-known/jwks.json is fetched")
+    verify.add_argument("--no-status", action="store_true", help="skip the status lists")
+    verify.set_defaults(func=cmd_verify)
+
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else 2
+    try:
+        result: int = args.func(args)
+        return result
+    except UsageError as exc:
+        print(f"registry: {exc}", file=sys.stderr)
+        return 2

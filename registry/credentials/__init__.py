@@ -1,0 +1,1 @@
+"""Signed CIT certifications: keys, issuance, status lists."""

@@ -1,0 +1,70 @@
+"""Tables for issued credentials and the status lists their indexes live in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from registry.common import UTCDateTime, utcnow
+
+
+class CredentialStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+class Credential(SQLModel, table=True):
+    __tablename__ = "credentials"
+    __table_args__ = (
+        UniqueConstraint("class_id", "officer_id"),
+        UniqueConstraint("status_list", "status_index"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
+    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
+    course_id: uuid.UUID = Field(foreign_key="courses.id")
+    token: str = Field(sa_column=Column(Text, nullable=False))
+    kid: str = Field(max_length=64)
+    status: str = Field(default=CredentialStatus.ACTIVE, max_length=16)
+    status_reason: str | None = Field(default=None, max_length=1000)
+    status_changed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    status_list: int
+    status_index: int
+    hours: float
+    issued_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    issued_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    valid_from: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    valid_until: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
+class StatusList(SQLModel, table=True):
+    """One numbered list; revocation and suspension share its size and indexes."""
+
+    __tablename__ = "status_lists"
+
+    n: int = Field(primary_key=True)
+    size: int
+    # Bumped on every status change so every worker's cached signed list knows it is stale.
+    revision: int = 0
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+
+
+class StatusAllocation(SQLModel, table=True):
+    """Every index ever handed out; the primary key is what keeps indexes unique across workers."""
+
+    __tablename__ = "status_allocations"
+
+    list_n: int = Field(primary_key=True, foreign_key="status_lists.n")
+    idx: int = Field(primary_key=True)

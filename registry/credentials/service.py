@@ -1,0 +1,286 @@
+"""Issuing CIT certifications as signed credentials, and changing their status."""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from registry.accounts.service import Actor
+from registry.audit.service import record
+from registry.common import opaque_id, utcnow
+from registry.credentials import schemas
+from registry.credentials.keys import KeyStore, NoActiveKey
+from registry.credentials.models import Credential, CredentialStatus
+from registry.credentials.payload import build_credential
+from registry.credentials.status import StatusListPublisher, allocate, bump_revision
+from registry.errors import Forbidden, NotFound, RuleViolation, Unavailable
+from registry.people.models import Officer
+from registry.people.service import officer_region_id
+from registry.training.models import Course, TrainingClass
+from registry.training.service import get_class, standings
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """The program that signs: its public origin, its name and its keys."""
+
+    public_url: str
+    name: str
+    keys: KeyStore
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        return {"id": self.public_url, "type": ["Profile"], "name": self.name}
+
+    def credential_url(self, credential_id: str) -> str:
+        return f"{self.public_url}/c/{credential_id}"
+
+    def wallet_url(self, officer: Officer) -> str:
+        return f"{self.public_url}/wallet/{officer.wallet_key}"
+
+    def publisher(self) -> StatusListPublisher:
+        return StatusListPublisher(self.keys, self.public_url, self.profile)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month0 = moment.month - 1 + months
+    year, month = moment.year + month0 // 12, month0 % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def holder_name(officer: Officer) -> str:
+    return f"{officer.first_name} {officer.last_name}"
+
+
+def _issued(issuer: Issuer, credential: Credential, officer: Officer) -> schemas.IssuedCredential:
+    return schemas.IssuedCredential(
+        officer_id=officer.id,
+        credential_id=credential.id,
+        token=credential.token,
+        verify_url=issuer.credential_url(credential.id),
+        wallet_url=issuer.wallet_url(officer),
+    )
+
+
+def certify(
+    session: Session,
+    actor: Actor,
+    issuer: Issuer,
+    class_id: uuid.UUID,
+    officer_ids: list[uuid.UUID] | None,
+) -> schemas.CertifyResult:
+    """Signs one credential per eligible officer, in the caller's single transaction.
+
+    Officers certified earlier from this class get their existing credential back, so repeating
+    the call is harmless; ineligible officers are listed with the reasons.
+    """
+    klass = get_class(session, actor, class_id)
+    # Serialises concurrent certify calls on one class (PostgreSQL; SQLite's writer lock does it).
+    session.exec(select(TrainingClass).where(TrainingClass.id == klass.id).with_for_update()).one()
+    course = session.get(Course, klass.course_id)
+    assert course is not None  # noqa: S101 - guaranteed by the foreign key
+    roster = {s.officer.id: s for s in standings(session, klass)}
+    wanted = list(dict.fromkeys(officer_ids)) if officer_ids is not None else list(roster)
+    existing = {
+        c.officer_id: c
+        for c in session.exec(select(Credential).where(Credential.class_id == klass.id))
+    }
+    issued: list[schemas.IssuedCredential] = []
+    skipped: list[schemas.Skipped] = []
+    to_issue = []
+    for officer_id in wanted:
+        standing = roster.get(officer_id)
+        if standing is None:
+            skipped.append(
+                schemas.Skipped(officer_id=officer_id, reasons=["Not enrolled in this class."])
+            )
+        elif officer_id in existing:
+            issued.append(_issued(issuer, existing[officer_id], standing.officer))
+        elif not standing.eligible:
+            skipped.append(schemas.Skipped(officer_id=officer_id, reasons=standing.reasons))
+        else:
+            to_issue.append(standing.officer)
+    if not to_issue:
+        return schemas.CertifyResult(issued=issued, skipped=skipped)
+    issuer.keys.refresh()
+    try:
+        kid = issuer.keys.active().kid
+    except NoActiveKey:
+        raise Unavailable(
+            "The registry has no active signing key; an administrator must generate one.",
+            rule="signing_key",
+        ) from None
+    valid_from = utcnow()
+    valid_until = add_months(valid_from, course.validity_months)
+    achievement = {
+        "id": f"{issuer.public_url}/courses/{course.code}",
+        "type": ["Achievement"],
+        "achievementType": "Certification",
+        "name": course.achievement_name,
+        "description": course.description,
+        "criteria": {"narrative": course.criteria},
+    }
+    slots = allocate(session, len(to_issue))
+    publisher = issuer.publisher()
+    for officer, (list_n, index) in zip(to_issue, slots, strict=True):
+        credential_id = opaque_id()
+        payload = build_credential(
+            credential_url=issuer.credential_url(credential_id),
+            issuer_id=issuer.public_url,
+            issuer_name=issuer.name,
+            holder_name=None if officer.protected else holder_name(officer),
+            post_id=officer.post_id,
+            achievement=achievement,
+            hours=course.total_hours,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            status_list_url=publisher.url("revocation", list_n),
+            status_index=index,
+        )
+        credential = Credential(
+            id=credential_id,
+            officer_id=officer.id,
+            class_id=klass.id,
+            course_id=course.id,
+            token=issuer.keys.sign(payload),
+            kid=kid,
+            status_list=list_n,
+            status_index=index,
+            hours=course.total_hours,
+            issued_by=actor.user_id,
+            issued_at=valid_from,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        session.add(credential)
+        record(
+            session,
+            actor=actor.username,
+            action="credential.issue",
+            entity="credential",
+            entity_id=credential_id,
+            after={
+                "officer_id": str(officer.id),
+                "class_id": str(klass.id),
+                "kid": kid,
+                "status_list": list_n,
+                "status_index": index,
+                "valid_until": valid_until.isoformat(),
+            },
+        )
+        issued.append(_issued(issuer, credential, officer))
+    session.flush()
+    return schemas.CertifyResult(issued=issued, skipped=skipped)
+
+
+def get_credential(session: Session, credential_id: str) -> Credential:
+    credential = (
+        session.get(Credential, credential_id.strip().upper()) if len(credential_id) <= 32 else None
+    )
+    if credential is None:
+        raise NotFound("No credential with this id.", field="credential_id", rule="exists")
+    return credential
+
+
+def _regions(session: Session, credential: Credential) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    klass = session.get(TrainingClass, credential.class_id)
+    return (klass.region_id if klass else None, officer_region_id(session, credential.officer_id))
+
+
+def get_credential_for(
+    session: Session, actor: Actor, credential_id: str, *, issuing_region_only: bool = False
+) -> Credential:
+    credential = get_credential(session, credential_id)
+    class_region, officer_region = _regions(session, credential)
+    allowed = actor.can_act_in(class_region) or (
+        not issuing_region_only and actor.can_act_in(officer_region)
+    )
+    if not allowed:
+        raise Forbidden(
+            "This credential was issued in another region and its holder serves elsewhere.",
+            rule="region_scope",
+        )
+    return credential
+
+
+def credential_record(
+    session: Session, issuer: Issuer, credential: Credential
+) -> schemas.CredentialRecord:
+    officer = session.get(Officer, credential.officer_id)
+    course = session.get(Course, credential.course_id)
+    assert officer is not None and course is not None  # noqa: S101
+    return schemas.CredentialRecord(
+        id=credential.id,
+        credential_id=credential.id,
+        status=credential.status,
+        status_reason=credential.status_reason,
+        status_changed_at=credential.status_changed_at,
+        token=credential.token,
+        kid=credential.kid,
+        holder=schemas.Holder(
+            officer_id=officer.id,
+            name=holder_name(officer),
+            post_id=officer.post_id,
+            protected=officer.protected,
+        ),
+        class_id=credential.class_id,
+        course=course.code,
+        hours=credential.hours,
+        issued_at=credential.issued_at,
+        valid_from=credential.valid_from,
+        valid_until=credential.valid_until,
+        verify_url=issuer.credential_url(credential.id),
+        wallet_url=issuer.wallet_url(officer),
+    )
+
+
+TRANSITIONS = {
+    # action: (allowed from, to, only the issuing region may do it)
+    "revoke": (
+        {CredentialStatus.ACTIVE, CredentialStatus.SUSPENDED},
+        CredentialStatus.REVOKED,
+        True,
+    ),
+    "suspend": ({CredentialStatus.ACTIVE}, CredentialStatus.SUSPENDED, False),
+    "reinstate": ({CredentialStatus.SUSPENDED}, CredentialStatus.ACTIVE, False),
+}
+
+
+def change_status(
+    session: Session, actor: Actor, credential_id: str, action: str, reason: str
+) -> Credential:
+    allowed_from, target, issuing_only = TRANSITIONS[action]
+    credential = get_credential_for(session, actor, credential_id, issuing_region_only=issuing_only)
+    reason = reason.strip()
+    if not reason:
+        raise RuleViolation("A reason is required.", field="reason", rule="required")
+    current = CredentialStatus(credential.status)
+    if current not in allowed_from:
+        if current is CredentialStatus.REVOKED:
+            detail = "The credential is revoked; revocation is final."
+        else:
+            detail = f"A {current.value} credential cannot be {action}d."
+        raise RuleViolation(detail, field="status", rule="status_transition")
+    before = {"status": credential.status, "status_reason": credential.status_reason}
+    credential.status = target.value
+    credential.status_reason = reason
+    credential.status_changed_at = utcnow()
+    session.add(credential)
+    bump_revision(session, credential.status_list)
+    record(
+        session,
+        actor=actor.username,
+        action=f"credential.{action}",
+        entity="credential",
+        entity_id=credential.id,
+        before=before,
+        after={"status": credential.status, "status_reason": reason},
+    )
+    session.flush()
+    return credential

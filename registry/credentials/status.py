@@ -1,0 +1,148 @@
+"""Status list bookkeeping in the database: index allocation, bit changes, the signed lists."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from registry.credentials import statuslist
+from registry.credentials.keys import KeyStore
+from registry.credentials.models import Credential, CredentialStatus, StatusAllocation, StatusList
+from registry.errors import NotFound
+
+PURPOSES = ("revocation", "suspension")
+LIST_SIZE = statuslist.MIN_ENTRIES
+_rng = secrets.SystemRandom()
+
+
+def _pick(size: int, used: set[int], need: int) -> list[int]:
+    free = size - len(used)
+    if free <= size // 4:
+        # Nearly full: sampling blind would mostly hit taken indexes, so list the free ones.
+        return _rng.sample([i for i in range(size) if i not in used], min(need, free))
+    picks: set[int] = set()
+    while len(picks) < need:
+        i = _rng.randrange(size)
+        if i not in used:
+            picks.add(i)
+    return list(picks)
+
+
+def _open_list(session: Session, n: int) -> None:
+    try:
+        with session.begin_nested():
+            session.add(StatusList(n=n, size=LIST_SIZE))
+            session.flush()
+    except IntegrityError:
+        pass  # another worker opened it first: use theirs
+
+
+def allocate(session: Session, count: int) -> list[tuple[int, int]]:
+    """`count` fresh (list, index) pairs at random positions, never handed out before.
+
+    The allocations table's primary key decides races: a pair taken by a concurrent transaction
+    fails its insert, the savepoint rolls back and we draw again.
+    """
+    out: list[tuple[int, int]] = []
+    while len(out) < count:
+        current = session.exec(select(StatusList).order_by(col(StatusList.n).desc())).first()
+        if current is None:
+            _open_list(session, 1)
+            continue
+        used = set(
+            session.exec(select(StatusAllocation.idx).where(StatusAllocation.list_n == current.n))
+        )
+        if len(used) >= current.size:
+            _open_list(session, current.n + 1)
+            continue
+        picks = _pick(current.size, used, count - len(out))
+        try:
+            with session.begin_nested():
+                session.execute(
+                    insert(StatusAllocation),
+                    [{"list_n": current.n, "idx": i} for i in picks],
+                )
+        except IntegrityError:
+            continue
+        out.extend((current.n, i) for i in picks)
+    return out
+
+
+def bump_revision(session: Session, n: int) -> None:
+    session.execute(
+        update(StatusList).where(col(StatusList.n) == n).values(revision=StatusList.revision + 1)
+    )
+
+
+@dataclass(frozen=True)
+class SignedList:
+    token: str
+    etag: str
+    valid_until: datetime
+
+
+class StatusListPublisher:
+    """Builds, signs and caches status list credentials; a status change invalidates the cache.
+
+    The list's validFrom is the current hour, so every worker at the same revision signs the
+    same payload (Ed25519 signatures are deterministic): one ETag across workers.
+    """
+
+    def __init__(self, keys: KeyStore, public_url: str, issuer: dict[str, object]) -> None:
+        self.keys = keys
+        self.public_url = public_url
+        self.issuer = issuer
+        self._cache: dict[tuple[str, int], tuple[tuple[object, ...], SignedList]] = {}
+        self._lock = threading.Lock()
+
+    def url(self, purpose: str, n: int) -> str:
+        return f"{self.public_url}/status/{purpose}/{n}"
+
+    def get(
+        self, session: Session, purpose: str, n: int, now: datetime | None = None
+    ) -> SignedList:
+        if purpose not in PURPOSES:
+            raise NotFound("Status purposes are revocation and suspension.", field="purpose")
+        row = session.get(StatusList, n)
+        if row is None:
+            raise NotFound(f"No status list {n}.", field="n")
+        now = now or datetime.now(UTC)
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        self.keys.refresh()
+        version = (row.revision, self.keys.active().kid, hour)
+        with self._lock:
+            hit = self._cache.get((purpose, n))
+            if hit is not None and hit[0] == version:
+                return hit[1]
+        wanted = CredentialStatus.REVOKED if purpose == "revocation" else CredentialStatus.SUSPENDED
+        indexes = session.exec(
+            select(Credential.status_index).where(
+                Credential.status_list == n, Credential.status == wanted
+            )
+        ).all()
+        bits = statuslist.bitstring_from_indexes(indexes, size=row.size)
+        valid_until = hour + timedelta(hours=48)
+        payload = statuslist.status_list_payload(
+            list_url=self.url(purpose, n),
+            issuer=self.issuer,
+            purpose=purpose,
+            bits=bits,
+            valid_from=hour,
+            valid_until=valid_until,
+        )
+        token = self.keys.sign(payload)
+        signed = SignedList(
+            token=token,
+            etag='"' + hashlib.sha256(token.encode()).hexdigest()[:32] + '"',
+            valid_until=valid_until,
+        )
+        with self._lock:
+            self._cache[(purpose, n)] = (version, signed)
+        return signed

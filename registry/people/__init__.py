@@ -1,0 +1,1 @@
+"""Regions, agencies, officers and their employment history."""

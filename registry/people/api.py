@@ -1,0 +1,108 @@
+"""HTTP routes for regions, agencies and officers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from registry.accounts.guards import admin_only, office, staff
+from registry.people import schemas, service
+from registry.web.deps import CurrentActor, DbSession
+
+
+class RegionController(Controller):
+    path = "/api/v1/regions"
+    tags = ("regions",)
+
+    @post("/", guards=[admin_only], sync_to_thread=True)
+    def create(
+        self, session: DbSession, actor: CurrentActor, data: JSONBody[schemas.RegionCreate]
+    ) -> schemas.RegionPublic:
+        return service.region_public(service.create_region(session, actor, data))
+
+    @get("/", guards=[staff], sync_to_thread=True)
+    def list(self, session: DbSession) -> list[schemas.RegionPublic]:
+        return service.list_regions(session)
+
+
+class AgencyController(Controller):
+    path = "/api/v1/agencies"
+    tags = ("agencies",)
+
+    @post("/", guards=[office], sync_to_thread=True)
+    def create(
+        self, session: DbSession, actor: CurrentActor, data: JSONBody[schemas.AgencyCreate]
+    ) -> schemas.AgencyPublic:
+        return service.agency_public(session, service.create_agency(session, actor, data))
+
+    @get("/", guards=[staff], sync_to_thread=True)
+    def list(self, session: DbSession, actor: CurrentActor) -> list[schemas.AgencyPublic]:
+        return service.list_agencies(session, actor)
+
+    @get("/{agency_id:uuid}", guards=[staff], sync_to_thread=True)
+    def read(
+        self, session: DbSession, actor: CurrentActor, agency_id: FromPath[uuid.UUID]
+    ) -> schemas.AgencyPublic:
+        agency = service.get_agency(session, agency_id, field="id")
+        actor.require_region(agency.region_id, "agency")
+        return service.agency_public(session, agency)
+
+
+class OfficerController(Controller):
+    path = "/api/v1/officers"
+    tags = ("officers",)
+
+    @post("/", guards=[office], sync_to_thread=True)
+    def create(
+        self, session: DbSession, actor: CurrentActor, data: JSONBody[schemas.OfficerCreate]
+    ) -> schemas.OfficerPublic:
+        return service.officer_public(session, service.create_officer(session, actor, data))
+
+    @get("/", guards=[staff], sync_to_thread=True)
+    def search(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        q: Annotated[
+            str | None, QueryParameter(max_length=100, description="POST id or name")
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> list[schemas.OfficerPublic]:
+        return [
+            service.officer_public(session, o)
+            for o in service.search_officers(session, actor, q, limit, offset)
+        ]
+
+    @get("/{officer_id:uuid}", guards=[staff], sync_to_thread=True)
+    def read(
+        self, session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+    ) -> schemas.OfficerPublic:
+        return service.officer_public(session, service.get_officer_for(session, actor, officer_id))
+
+    @patch("/{officer_id:uuid}", guards=[office], sync_to_thread=True)
+    def update(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        officer_id: FromPath[uuid.UUID],
+        data: JSONBody[schemas.OfficerUpdate],
+    ) -> schemas.OfficerPublic:
+        return service.officer_public(
+            session, service.update_officer(session, actor, officer_id, data)
+        )
+
+    @post("/{officer_id:uuid}/transfer", guards=[office], sync_to_thread=True, status_code=200)
+    def transfer(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        officer_id: FromPath[uuid.UUID],
+        data: JSONBody[schemas.TransferRequest],
+    ) -> schemas.OfficerPublic:
+        return service.officer_public(
+            session, service.transfer_officer(session, actor, officer_id, data)
+        )

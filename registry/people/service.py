@@ -1,0 +1,361 @@
+"""Rules for regions, agencies, officers and transfers between agencies."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from datetime import date
+
+from sqlmodel import Session, col, or_, select
+
+from registry.accounts.service import Actor
+from registry.audit.service import record, snapshot
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from registry.people import schemas
+from registry.people.models import Agency, Employment, Officer, Region
+
+REGION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
+# An ORI: two-letter state code, then seven letters or digits (UT0180000).
+ORI = re.compile(r"^[A-Z]{2}[A-Z0-9]{7}$")
+POST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_text(value: str, field: str) -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidInput(f"{field} must not be blank.", field=field, rule="required")
+    if CONTROL.search(value):
+        raise InvalidInput(
+            f"{field} must not contain control characters.", field=field, rule="format"
+        )
+    return value
+
+
+# ---- regions ------------------------------------------------------------------------------
+
+
+def create_region(session: Session, actor: Actor, data: schemas.RegionCreate) -> Region:
+    if not actor.is_admin:
+        raise Forbidden("Only the program administrator defines regions.", rule="role")
+    code = data.code.strip().upper()
+    if not REGION_CODE.match(code):
+        raise InvalidInput(
+            "A region code is 1 to 16 letters, digits or hyphens.", field="code", rule="format"
+        )
+    if session.exec(select(Region).where(Region.code == code)).first():
+        raise Conflict(f"A region with code {code} exists.", field="code", rule="unique")
+    region = Region(code=code, name=clean_text(data.name, "name"))
+    session.add(region)
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        action="region.create",
+        entity="region",
+        entity_id=region.id,
+        after=snapshot(region),
+    )
+    return region
+
+
+def region_by_code(session: Session, code: str, field: str = "region") -> Region:
+    region = session.exec(select(Region).where(Region.code == code.strip().upper())).first()
+    if region is None:
+        raise NotFound(f"No region with code {code!r}.", field=field, rule="exists")
+    return region
+
+
+def region_public(region: Region) -> schemas.RegionPublic:
+    return schemas.RegionPublic(id=region.id, code=region.code, name=region.name)
+
+
+def list_regions(session: Session) -> list[schemas.RegionPublic]:
+    return [region_public(r) for r in session.exec(select(Region).order_by(Region.code))]
+
+
+# ---- agencies -----------------------------------------------------------------------------
+
+
+def create_agency(session: Session, actor: Actor, data: schemas.AgencyCreate) -> Agency:
+    region = region_by_code(session, data.region)
+    actor.require_region(region.id, "region")
+    ori = data.ori.strip().upper()
+    if not ORI.match(ori):
+        raise RuleViolation(
+            "An ORI is 9 characters: a two-letter state code and seven letters or digits "
+            "(for example UT0180000).",
+            field="ori",
+            rule="ori_format",
+        )
+    if session.exec(select(Agency).where(Agency.ori == ori)).first():
+        raise Conflict(f"An agency with ORI {ori} exists.", field="ori", rule="unique")
+    agency = Agency(name=clean_text(data.name, "name"), ori=ori, region_id=region.id)
+    session.add(agency)
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        action="agency.create",
+        entity="agency",
+        entity_id=agency.id,
+        after=snapshot(agency),
+    )
+    return agency
+
+
+def get_agency(session: Session, agency_id: uuid.UUID, field: str = "agency_id") -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("No agency with this id.", field=field, rule="exists")
+    return agency
+
+
+def agency_public(session: Session, agency: Agency) -> schemas.AgencyPublic:
+    region = session.get(Region, agency.region_id)
+    return schemas.AgencyPublic(
+        id=agency.id, name=agency.name, ori=agency.ori, region=region.code if region else ""
+    )
+
+
+def list_agencies(session: Session, actor: Actor) -> list[schemas.AgencyPublic]:
+    query = select(Agency, Region).join(Region, col(Region.id) == Agency.region_id)
+    if not actor.is_admin:
+        query = query.where(Agency.region_id == actor.region_id)
+    return [
+        schemas.AgencyPublic(id=a.id, name=a.name, ori=a.ori, region=r.code)
+        for a, r in session.exec(query.order_by(Agency.name))
+    ]
+
+
+# ---- officers -----------------------------------------------------------------------------
+
+
+def current_employment(session: Session, officer_id: uuid.UUID) -> Employment | None:
+    return session.exec(
+        select(Employment)
+        .where(Employment.officer_id == officer_id, col(Employment.end_date).is_(None))
+        .order_by(col(Employment.start_date).desc())
+    ).first()
+
+
+def officer_region_id(session: Session, officer_id: uuid.UUID) -> uuid.UUID | None:
+    employment = current_employment(session, officer_id)
+    if employment is None:
+        return None
+    agency = session.get(Agency, employment.agency_id)
+    return agency.region_id if agency else None
+
+
+def _check_email(email: str | None) -> str | None:
+    if email is None or not email.strip():
+        return None
+    email = email.strip()
+    if not EMAIL.match(email):
+        raise InvalidInput("email is not an email address.", field="email", rule="format")
+    return email
+
+
+def _check_patrol_start(value: date) -> date:
+    if value > date.today():
+        raise RuleViolation(
+            "patrol_start_date cannot be in the future.",
+            field="patrol_start_date",
+            rule="not_future",
+        )
+    return value
+
+
+def create_officer(session: Session, actor: Actor, data: schemas.OfficerCreate) -> Officer:
+    agency = get_agency(session, data.agency_id)
+    actor.require_region(agency.region_id, "agency")
+    post_id = data.post_id.strip().upper()
+    if not POST_ID.match(post_id):
+        raise InvalidInput(
+            "A POST id is 1 to 32 letters, digits or hyphens.", field="post_id", rule="format"
+        )
+    if session.exec(select(Officer).where(Officer.post_id == post_id)).first():
+        raise Conflict(
+            f"An officer with POST id {post_id} is already registered.",
+            field="post_id",
+            rule="unique",
+        )
+    officer = Officer(
+        post_id=post_id,
+        first_name=clean_text(data.first_name, "first_name"),
+        last_name=clean_text(data.last_name, "last_name"),
+        email=_check_email(data.email),
+        protected=data.protected,
+        patrol_start_date=_check_patrol_start(data.patrol_start_date),
+        wallet_key=secrets.token_urlsafe(32),
+    )
+    session.add(officer)
+    session.flush()
+    employment = Employment(
+        officer_id=officer.id, agency_id=agency.id, start_date=data.patrol_start_date
+    )
+    session.add(employment)
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        action="officer.create",
+        entity="officer",
+        entity_id=officer.id,
+        after={**(snapshot(officer) or {}), "agency_id": str(agency.id)},
+    )
+    return officer
+
+
+def get_officer(session: Session, officer_id: uuid.UUID, field: str = "officer_id") -> Officer:
+    officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise NotFound("No officer with this id.", field=field, rule="exists")
+    return officer
+
+
+def get_officer_for(session: Session, actor: Actor, officer_id: uuid.UUID) -> Officer:
+    officer = get_officer(session, officer_id, field="id")
+    actor.require_region(officer_region_id(session, officer.id), "officer")
+    return officer
+
+
+def officer_public(session: Session, officer: Officer) -> schemas.OfficerPublic:
+    rows = session.exec(
+        select(Employment, Agency)
+        .join(Agency, col(Agency.id) == Employment.agency_id)
+        .where(Employment.officer_id == officer.id)
+        .order_by(col(Employment.start_date), col(Employment.end_date).is_(None))
+    ).all()
+    current = next((e for e, _ in rows if e.end_date is None), None)
+    region = None
+    if current is not None:
+        agency = next(a for e, a in rows if e.id == current.id)
+        reg = session.get(Region, agency.region_id)
+        region = reg.code if reg else None
+    return schemas.OfficerPublic(
+        id=officer.id,
+        post_id=officer.post_id,
+        first_name=officer.first_name,
+        last_name=officer.last_name,
+        email=officer.email,
+        protected=officer.protected,
+        patrol_start_date=officer.patrol_start_date,
+        agency_id=current.agency_id if current else None,
+        region=region,
+        employments=[
+            schemas.EmploymentPublic(
+                agency_id=a.id,
+                agency_name=a.name,
+                ori=a.ori,
+                start_date=e.start_date,
+                end_date=e.end_date,
+            )
+            for e, a in rows
+        ],
+    )
+
+
+def search_officers(
+    session: Session, actor: Actor, q: str | None, limit: int = 50, offset: int = 0
+) -> list[Officer]:
+    query = select(Officer)
+    if not actor.is_admin:
+        query = (
+            query.join(Employment, col(Employment.officer_id) == Officer.id)
+            .join(Agency, col(Agency.id) == Employment.agency_id)
+            .where(col(Employment.end_date).is_(None), Agency.region_id == actor.region_id)
+        )
+    if q:
+        term = q.strip()
+        like = f"%{term.lower()}%"
+        query = query.where(
+            or_(
+                Officer.post_id == term.upper(),
+                col(Officer.last_name).ilike(like),
+                col(Officer.first_name).ilike(like),
+            )
+        )
+    query = query.order_by(Officer.last_name, Officer.first_name).offset(offset).limit(limit)
+    return list(session.exec(query))
+
+
+def update_officer(
+    session: Session, actor: Actor, officer_id: uuid.UUID, data: schemas.OfficerUpdate
+) -> Officer:
+    officer = get_officer_for(session, actor, officer_id)
+    before = snapshot(officer)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("first_name", "last_name"):
+        if name in changes:
+            if changes[name] is None:
+                raise InvalidInput(f"{name} must not be blank.", field=name, rule="required")
+            setattr(officer, name, clean_text(changes[name], name))
+    if "email" in changes:
+        officer.email = _check_email(changes["email"])
+    if changes.get("patrol_start_date") is not None:
+        officer.patrol_start_date = _check_patrol_start(changes["patrol_start_date"])
+    if changes.get("protected") is not None:
+        officer.protected = bool(changes["protected"])
+    session.add(officer)
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        action="officer.update",
+        entity="officer",
+        entity_id=officer.id,
+        before=before,
+        after=snapshot(officer),
+    )
+    return officer
+
+
+def transfer_officer(
+    session: Session, actor: Actor, officer_id: uuid.UUID, data: schemas.TransferRequest
+) -> Officer:
+    """Closes the current employment and opens the next; credentials stay as they are."""
+    officer = get_officer(session, officer_id, field="id")
+    target = get_agency(session, data.agency_id)
+    current = current_employment(session, officer.id)
+    from_region = None
+    if current is not None:
+        from_agency = session.get(Agency, current.agency_id)
+        from_region = from_agency.region_id if from_agency else None
+    # Either side of a move may record it: the region losing the officer or the one hiring.
+    if not (actor.can_act_in(from_region) or actor.can_act_in(target.region_id)):
+        raise Forbidden("Neither agency of this transfer is in your region.", rule="region_scope")
+    if current is not None:
+        if current.agency_id == target.id:
+            raise RuleViolation(
+                "The officer already serves at this agency.",
+                field="agency_id",
+                rule="same_agency",
+            )
+        if data.effective_date < current.start_date:
+            raise RuleViolation(
+                "effective_date is before the start of the current employment "
+                f"({current.start_date.isoformat()}).",
+                field="effective_date",
+                rule="after_current_start",
+            )
+        before = {"agency_id": str(current.agency_id), "start_date": current.start_date.isoformat()}
+        current.end_date = data.effective_date
+        session.add(current)
+    else:
+        before = None
+    new = Employment(officer_id=officer.id, agency_id=target.id, start_date=data.effective_date)
+    session.add(new)
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        action="officer.transfer",
+        entity="officer",
+        entity_id=officer.id,
+        before=before,
+        after={"agency_id": str(target.id), "start_date": data.effective_date.isoformat()},
+    )
+    return officer

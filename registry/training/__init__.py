@@ -1,0 +1,1 @@
+"""Courses, classes, enrollment, attendance, results and eligibility."""

@@ -1,0 +1,79 @@
+"""HTTP routes for courses, classes, enrollment, attendance, results and rosters."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
+
+from registry.accounts.guards import office, staff
+from registry.training import schemas, service
+from registry.web.deps import CurrentActor, DbSession
+
+
+class CourseController(Controller):
+    path = "/api/v1/courses"
+    tags = ("courses",)
+
+    @get("/", guards=[staff], sync_to_thread=True)
+    def list(self, session: DbSession) -> list[schemas.CoursePublic]:
+        return service.list_courses(session)
+
+
+class ClassController(Controller):
+    path = "/api/v1/classes"
+    tags = ("classes",)
+
+    @post("/", guards=[office], sync_to_thread=True)
+    def create(
+        self, session: DbSession, actor: CurrentActor, data: JSONBody[schemas.ClassCreate]
+    ) -> schemas.ClassPublic:
+        return service.class_public(session, service.create_class(session, actor, data))
+
+    @get("/", guards=[staff], sync_to_thread=True)
+    def list(self, session: DbSession, actor: CurrentActor) -> list[schemas.ClassPublic]:
+        return service.list_classes(session, actor)
+
+    @get("/{class_id:uuid}", guards=[staff], sync_to_thread=True)
+    def read(
+        self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
+    ) -> schemas.ClassPublic:
+        return service.class_public(session, service.get_class(session, actor, class_id))
+
+    @post("/{class_id:uuid}/enrollments", guards=[office], sync_to_thread=True)
+    def enroll(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        class_id: FromPath[uuid.UUID],
+        data: JSONBody[schemas.EnrollmentCreate],
+    ) -> schemas.EnrollmentPublic:
+        e = service.enroll(session, actor, class_id, data)
+        return schemas.EnrollmentPublic(id=e.id, class_id=e.class_id, officer_id=e.officer_id)
+
+    @post("/{class_id:uuid}/attendance", guards=[staff], sync_to_thread=True, status_code=200)
+    def attendance(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        class_id: FromPath[uuid.UUID],
+        data: JSONBody[schemas.AttendanceBatch],
+    ) -> schemas.BatchSaved:
+        return schemas.BatchSaved(saved=service.record_attendance(session, actor, class_id, data))
+
+    @post("/{class_id:uuid}/results", guards=[staff], sync_to_thread=True, status_code=200)
+    def results(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        class_id: FromPath[uuid.UUID],
+        data: JSONBody[schemas.ResultsBatch],
+    ) -> schemas.BatchSaved:
+        return schemas.BatchSaved(saved=service.record_results(session, actor, class_id, data))
+
+    @get("/{class_id:uuid}/roster", guards=[staff], sync_to_thread=True)
+    def roster(
+        self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
+    ) -> schemas.Roster:
+        return service.roster(session, actor, class_id)

@@ -1,0 +1,98 @@
+"""Tables for courses and their modules, classes, enrollments, attendance and results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from registry.common import UTCDateTime, new_uuid, utcnow
+
+
+class Course(SQLModel, table=True):
+    __tablename__ = "courses"
+
+    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    achievement_name: str = Field(max_length=200)
+    criteria: str = Field(max_length=2000)
+    total_hours: float
+    validity_months: int
+    min_patrol_months: int
+    ce_hours_per_cycle: float
+
+
+class Module(SQLModel, table=True):
+    __tablename__ = "modules"
+    __table_args__ = (UniqueConstraint("course_id", "code"),)
+
+    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    course_id: uuid.UUID = Field(foreign_key="courses.id", index=True)
+    code: str = Field(max_length=32)
+    title: str = Field(max_length=200)
+    hours: float
+    required: bool = True
+    position: int = 0
+
+
+class TrainingClass(SQLModel, table=True):
+    __tablename__ = "classes"
+
+    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    course_id: uuid.UUID = Field(foreign_key="courses.id", index=True)
+    region_id: uuid.UUID = Field(foreign_key="regions.id", index=True)
+    start_date: date
+    end_date: date
+    location: str = Field(max_length=300)
+    capacity: int
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+
+
+class Enrollment(SQLModel, table=True):
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("class_id", "officer_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
+    enrolled_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    enrolled_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+
+
+class Attendance(SQLModel, table=True):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("class_id", "officer_id", "module_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id")
+    module_id: uuid.UUID = Field(foreign_key="modules.id")
+    hours: float
+    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+
+
+class Result(SQLModel, table=True):
+    __tablename__ = "results"
+    __table_args__ = (UniqueConstraint("class_id", "officer_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id")
+    written_exam: str | None = Field(default=None, max_length=4)
+    scenario_evaluation: str | None = Field(default=None, max_length=4)
+    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )

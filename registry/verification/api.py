@@ -1,0 +1,122 @@
+"""Public verification: the verify API, the page a phone opens after a scan, QR codes."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.response import Template
+from pydantic import BaseModel, Field
+
+from registry.credentials.api import VC_JWT
+from registry.credentials.service import get_credential
+from registry.verification.service import Verifier
+from registry.web.deps import CurrentIssuer, DbSession
+
+MAX_VERIFY_BODY = 64 * 1024
+
+
+class VerifyRequest(BaseModel):
+    token: str = Field(description="a compact JWS (vc+jwt)")
+
+
+def _verifier(request: Request[Any, Any, Any]) -> Verifier:
+    verifier: Verifier = request.app.state.verifier
+    return verifier
+
+
+@post(
+    "/api/v1/verify",
+    public=True,
+    tags=["public"],
+    status_code=200,
+    request_max_body_size=MAX_VERIFY_BODY,
+    sync_to_thread=True,
+)
+def verify_token(request: Request[Any, Any, Any], data: JSONBody[VerifyRequest]) -> dict[str, Any]:
+    return _verifier(request).verify(data.token).to_dict()
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+@get("/c/{credential_id:str}", public=True, tags=["public"], sync_to_thread=True)
+def credential_page(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    credential_id: FromPath[str],
+) -> Response[Any] | Template:
+    credential = get_credential(session, credential_id)
+    verdict = _verifier(request).verify_stored(session, credential).to_dict()
+    headers = {"Cache-Control": "no-store", "Vary": "Accept"}
+    if wants_json(request):
+        return Response(verdict, headers=headers)
+    return Template(
+        template_name="credential.html",
+        context={
+            "v": verdict,
+            "credential_id": credential.id,
+            "issuer_name": issuer.name,
+            "verify_url": issuer.credential_url(credential.id),
+        },
+        headers=headers,
+    )
+
+
+def qr_code(url: str) -> qrcode.QRCode:  # type: ignore[type-arg]
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=10)
+    code.add_data(url)
+    code.make(fit=True)
+    return code
+
+
+@get("/c/{credential_id:str}/qr.svg", public=True, tags=["public"], sync_to_thread=True)
+def qr_svg(
+    session: DbSession, issuer: CurrentIssuer, credential_id: FromPath[str]
+) -> Response[bytes]:
+    credential = get_credential(session, credential_id)
+    image = qr_code(issuer.credential_url(credential.id)).make_image(
+        image_factory=qrcode.image.svg.SvgPathImage
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@get("/c/{credential_id:str}/qr.png", public=True, tags=["public"], sync_to_thread=True)
+def qr_png(
+    session: DbSession, issuer: CurrentIssuer, credential_id: FromPath[str]
+) -> Response[bytes]:
+    credential = get_credential(session, credential_id)
+    image = qr_code(issuer.credential_url(credential.id)).make_image()
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@get("/c/{credential_id:str}/credential.jwt", public=True, tags=["public"], sync_to_thread=True)
+def credential_jwt(session: DbSession, credential_id: FromPath[str]) -> Response[bytes]:
+    credential = get_credential(session, credential_id)
+    return Response(
+        credential.token.encode(),
+        media_type=VC_JWT,
+        headers={
+            "Content-Disposition": f'attachment; filename="cit-{credential.id}.jwt"',
+            "Cache-Control": "no-store",
+        },
+    )

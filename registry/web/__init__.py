@@ -1,0 +1,1 @@
+"""The HTTP edge: problem details, request plumbing and the public pages."""

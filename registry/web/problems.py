@@ -1,0 +1,124 @@
+"""Maps every error to RFC 9457 problem+json, naming the field and the rule where there is one."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from registry.errors import RegistryError
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger("registry")
+
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Rule violated",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    request: Request[Any, Any, Any] | None = None,
+    title: str | None = None,
+    field: str | None = None,
+    rule: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"urn:cit-registry:problem:{rule}" if rule else "about:blank",
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if field is not None:
+        body["field"] = field
+    if rule is not None:
+        body["rule"] = rule
+    body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _location(key: str | None, source: str | None) -> str:
+    if not key:
+        return "body" if source in (None, "body") else str(source)
+    return key
+
+
+def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    params = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            params.append(
+                {
+                    "name": _location(item.get("key"), item.get("source")),
+                    "reason": str(item.get("message", "invalid")),
+                }
+            )
+    if not params:
+        params.append({"name": "body", "reason": exc.detail or "The request is not valid."})
+    first = params[0]
+    detail = f"{first['name']}: {first['reason']}"
+    if len(params) > 1:
+        detail += f" (and {len(params) - 1} more)"
+    return problem(
+        400, detail, request=request, field=first["name"], rule="schema", invalid_params=params
+    )
+
+
+def handle_registry_error(request: Request[Any, Any, Any], exc: RegistryError) -> Response[Any]:
+    return problem(
+        exc.status,
+        exc.detail,
+        request=request,
+        title=exc.title,
+        field=exc.field,
+        rule=exc.rule,
+        **exc.extra,
+    )
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    detail = exc.detail or TITLES.get(exc.status_code, "Error")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="cit-registry"')
+    return problem(exc.status_code, detail, request=request, headers=headers or None)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side; nothing was saved.",
+        request=request,
+    )
+
+
+HANDLERS: ExceptionHandlersMap = {
+    ValidationException: handle_validation,
+    RegistryError: handle_registry_error,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}
+
+__all__ = ["HANDLERS", "PROBLEM", "MediaType", "problem"]

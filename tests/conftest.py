@@ -1,0 +1,242 @@
+"""Shared fixtures: one migrated database per run (SQLite, or PostgreSQL when configured), the
+app over it, API tokens per role, and builders that make uniquely named records."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from registry.accounts.service import SYSTEM, create_user, issue_token
+from registry.app import create_app
+from registry.cli import upgrade_database
+from registry.credentials.keys import KeyStore
+from registry.db import make_engine, unit_of_work
+from registry.settings import Settings, load_settings
+
+PUBLIC_URL = "https://registry.test"
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+_counter = itertools.count(1)
+
+
+def unique(prefix: str = "") -> str:
+    return f"{prefix}{next(_counter):04d}{secrets.token_hex(2).upper()}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database for this run; PostgreSQL when REGISTRY_TEST_POSTGRES is set."""
+    base = os.environ.get("REGISTRY_TEST_POSTGRES")
+    if not base:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}"
+        upgrade_database(url)
+        yield url
+        return
+    name = f"cit_test_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade_database(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keys")
+    KeyStore(path).generate("EdDSA")
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, keys_dir: Path) -> Settings:
+    return replace(
+        load_settings(),
+        database_url=database_url,
+        public_url=PUBLIC_URL,
+        keys_dir=keys_dir,
+        keys_passphrase=None,
+        rate_limit=0,
+        production=False,
+        issuer_name="CIT Utah",
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app, base_url=PUBLIC_URL) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    e = make_engine(database_url)
+    yield e
+    e.dispose()
+
+
+@dataclass
+class Api:
+    """A client acting with one API token."""
+
+    client: TestClient[Litestar]
+    token: str | None
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers.update(extra or {})
+        return headers
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.patch(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+
+
+def make_user(engine: sa.Engine, role: str, region: str | None = None) -> str:
+    with unit_of_work(engine) as session:
+        user = create_user(session, SYSTEM, username=unique(role), role=role, region_code=region)
+        return issue_token(session, SYSTEM, user)
+
+
+@pytest.fixture(scope="session")
+def admin(client: TestClient[Litestar], engine: sa.Engine) -> Api:
+    return Api(client, make_user(engine, "admin"))
+
+
+@pytest.fixture
+def anonymous(client: TestClient[Litestar]) -> Api:
+    return Api(client, None)
+
+
+@dataclass
+class Region:
+    """A region with its own coordinator, instructor and agency, for one test."""
+
+    code: str
+    id: str
+    agency_id: str
+    coordinator: Api
+    instructor: Api
+    admin: Api
+
+    def officer(self, *, months_on_patrol: int = 24, **fields: Any) -> dict[str, Any]:
+        body = {
+            "post_id": unique("P"),
+            "first_name": "Jane",
+            "last_name": unique("Doe"),
+            "agency_id": self.agency_id,
+            "patrol_start_date": (date.today() - timedelta(days=31 * months_on_patrol)).isoformat(),
+            **fields,
+        }
+        r = self.coordinator.post("/api/v1/officers", body)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def klass(self, **fields: Any) -> dict[str, Any]:
+        start = date.today() + timedelta(days=7)
+        body = {
+            "course": "CIT-40",
+            "region": self.code,
+            "start_date": start.isoformat(),
+            "end_date": (start + timedelta(days=4)).isoformat(),
+            "location": "Academy, Room 2",
+            "capacity": 25,
+            **fields,
+        }
+        r = self.coordinator.post("/api/v1/classes", body)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+
+@pytest.fixture
+def region_factory(admin: Api, client: TestClient[Litestar], engine: sa.Engine) -> Any:
+    def build() -> Region:
+        code = unique("R")
+        r = admin.post("/api/v1/regions", {"code": code, "name": f"Region {code}"})
+        assert r.status_code == 201, r.text
+        coordinator = Api(client, make_user(engine, "coordinator", code))
+        agency = coordinator.post(
+            "/api/v1/agencies",
+            {"name": f"Police {code}", "ori": "UT" + uuid.uuid4().hex[:7].upper(), "region": code},
+        )
+        assert agency.status_code == 201, agency.text
+        return Region(
+            code=code,
+            id=r.json()["id"],
+            agency_id=agency.json()["id"],
+            coordinator=coordinator,
+            instructor=Api(client, make_user(engine, "instructor", code)),
+            admin=admin,
+        )
+
+    return build
+
+
+@pytest.fixture
+def region(region_factory: Any) -> Region:
+    return region_factory()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def course(admin: Api) -> dict[str, Any]:
+    r = admin.get("/api/v1/courses")
+    assert r.status_code == 200, r.text
+    return next(c for c in r.json() if c["code"] == "CIT-40")
+
+
+def full_attendance(course: dict[str, Any], officer_id: str) -> list[dict[str, Any]]:
+    return [
+        {"officer_id": officer_id, "module": m["code"], "hours": m["hours"]}
+        for m in course["modules"]
+    ]
+
+
+def graduate(region: Region, course: dict[str, Any], klass_id: str, officer_id: str) -> None:
+    """Enrols an officer and records full attendance and two passes."""
+    r = region.coordinator.post(
+        f"/api/v1/classes/{klass_id}/enrollments", {"officer_id": officer_id}
+    )
+    assert r.status_code == 201, r.text
+    r = region.instructor.post(
+        f"/api/v1/classes/{klass_id}/attendance", {"records": full_attendance(course, officer_id)}
+    )
+    assert r.status_code == 200, r.text
+    r = region.instructor.post(
+        f"/api/v1/classes/{klass_id}/results",
+        {
+            "records": [
+                {"officer_id": officer_id, "written_exam": "pass", "scenario_evaluation": "pass"}
+            ]
+        },
+    )
+    assert r.status_code == 200, r.text
