@@ -137,6 +137,7 @@ def certify(
             holder_name=None if officer.protected else holder_name(officer),
             post_id=officer.post_id,
             achievement=achievement,
+            name=course.credential_name,
             hours=course.total_hours,
             valid_from=valid_from,
             valid_until=valid_until,

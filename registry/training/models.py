@@ -19,6 +19,7 @@ class Course(SQLModel, table=True):
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=2000)
     achievement_name: str = Field(max_length=200)
+    credential_name: str = Field(max_length=200)
     criteria: str = Field(max_length=2000)
     total_hours: float
     validity_months: int

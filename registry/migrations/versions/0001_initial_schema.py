@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("description", sa.String(length=2000), nullable=False),
         sa.Column("achievement_name", sa.String(length=200), nullable=False),
+        sa.Column("credential_name", sa.String(length=200), nullable=False),
         sa.Column("criteria", sa.String(length=2000), nullable=False),
         sa.Column("total_hours", sa.Float(), nullable=False),
         sa.Column("validity_months", sa.Integer(), nullable=False),

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.column("title", sa.String()),
         sa.column("description", sa.String()),
         sa.column("achievement_name", sa.String()),
+        sa.column("credential_name", sa.String()),
         sa.column("criteria", sa.String()),
         sa.column("total_hours", sa.Float()),
         sa.column("validity_months", sa.Integer()),
@@ -73,6 +74,7 @@ def upgrade() -> None:
                     "role-played scenarios."
                 ),
                 "achievement_name": "CIT Officer Certification",
+                "credential_name": "Crisis Intervention Team (CIT) Officer Certification",
                 "criteria": (
                     "Completed the 40-hour state-certified CIT course, passed the written exam "
                     "and the scenario evaluation."
