@@ -11,7 +11,6 @@ from typing import Any
 from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.enums import ScopeType
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -20,7 +19,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 from registry.accounts.guards import PUBLIC, BearerTokenAuth
 from registry.credentials.api import CertifyController, CredentialController, jwks, status_list
@@ -57,31 +56,21 @@ CSP = (
 )
 
 
-def security_headers(app: ASGIApp) -> ASGIApp:
-    """Adds the security headers to every response (the API docs keep their own script policy)."""
+async def security_headers(message: Message, scope: Scope) -> None:
+    """Adds the security headers to every response, errors included (a before_send hook).
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        is_docs = scope["path"].startswith("/schema")
-        https = scope.get("scheme") == "https"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                extra = [h for h in SECURITY_HEADERS if h[0] not in names]
-                if not is_docs and b"content-security-policy" not in names:
-                    extra.append((b"content-security-policy", CSP))
-                if https:
-                    extra.append((b"strict-transport-security", b"max-age=63072000"))
-                message["headers"] = headers + extra
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+    The API docs page keeps its own script policy: its renderer needs inline script.
+    """
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers", []))
+    names = {bytes(name).lower() for name, _ in headers}
+    extra = [h for h in SECURITY_HEADERS if h[0] not in names]
+    if not scope["path"].startswith("/schema") and b"content-security-policy" not in names:
+        extra.append((b"content-security-policy", CSP))
+    if scope.get("scheme") == "https":
+        extra.append((b"strict-transport-security", b"max-age=63072000"))
+    message["headers"] = headers + extra
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -104,8 +93,23 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     }
 
 
+UNTHROTTLED = ("/health", "/static/")
+
+
 def _throttle(request: Request[Any, Any, Any]) -> bool:
+    # Load balancers poll /health; static files are cached by browsers anyway.
+    if request.url.path.startswith(UNTHROTTLED):
+        return False
     return bool(request.route_handler.opt.get(PUBLIC))
+
+
+def rate_limit_store(settings: Settings) -> Any:
+    """Memory for one worker; Redis when several workers (or hosts) must share the counts."""
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return RedisStore.with_client(url=settings.redis_url, namespace="cit-rate-limit")
+    return MemoryStore()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -120,15 +124,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.engine.dispose()
 
     middleware: list[Any] = [
-        security_headers,
         DefineMiddleware(BearerTokenAuth, exclude_from_auth_key=PUBLIC, exclude="^/schema"),
     ]
-    stores: dict[str, Any] = {"rate_limit": MemoryStore()}
+    stores: dict[str, Any] = {"rate_limit": rate_limit_store(settings)}
     if settings.rate_limit > 0:
         rate_limit = RateLimitConfig(
             rate_limit=("minute", settings.rate_limit), check_throttle_handler=_throttle
         )
-        middleware.insert(1, rate_limit.middleware)
+        middleware.insert(0, rate_limit.middleware)
 
     return Litestar(
         route_handlers=[
@@ -171,6 +174,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
         ),
         stores=stores,
+        before_send=[security_headers],
         lifespan=[lifespan],
         debug=False,
     )

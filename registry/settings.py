@@ -34,6 +34,7 @@ class Settings:
     production: bool
     issuer_name: str
     db_pool_size: int
+    redis_url: str | None
 
     @property
     def is_sqlite(self) -> bool:
@@ -57,6 +58,7 @@ def load_settings() -> Settings:
         production=os.environ.get("REGISTRY_ENV", "development").lower() == "production",
         issuer_name=os.environ.get("REGISTRY_ISSUER_NAME") or "CIT Utah",
         db_pool_size=_int("REGISTRY_DB_POOL_SIZE", 10),
+        redis_url=os.environ.get("REGISTRY_REDIS_URL") or None,
     )
 
 

@@ -102,6 +102,10 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="cit-registry"')
+    if exc.status_code == 429:
+        reset = {k.lower(): v for k, v in headers.items()}.get("ratelimit-reset", "60")
+        headers.setdefault("Retry-After", str(reset))
+        detail = "Too many requests from this address; try again in a minute."
     return problem(exc.status_code, detail, request=request, headers=headers or None)
 
 
