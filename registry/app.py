@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import swagger_ui_bundle
 from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
@@ -42,6 +43,7 @@ from registry.web.deps import provide_actor, provide_issuer, provide_session
 from registry.web.problems import HANDLERS
 
 WEB = Path(__file__).parent / "web"
+DOCS_ASSETS = "/schema-assets"
 log = logging.getLogger("registry")
 
 SECURITY_HEADERS = [
@@ -154,6 +156,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CertifyController,
             CredentialController,
             create_static_files_router(
+                path=DOCS_ASSETS,
+                directories=[swagger_ui_bundle.swagger_ui_path],
+                opt={PUBLIC: True},
+            ),
+            create_static_files_router(
                 path="/static", directories=[WEB / "static"], opt={PUBLIC: True}
             ),
         ],
@@ -171,7 +178,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1.0.0",
             description="Training records and verifiable CIT certifications.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            # Swagger UI served from the installed package: the docs work with no internet.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                    css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                    standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+                )
+            ],
         ),
         stores=stores,
         before_send=[security_headers],
