@@ -8,6 +8,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,12 +35,12 @@ def unique(prefix: str = "") -> str:
     return f"{prefix}{next(_counter):04d}{secrets.token_hex(2).upper()}"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh, migrated database for this run; PostgreSQL when REGISTRY_TEST_POSTGRES is set."""
+@contextmanager
+def fresh_database(tmp: Path) -> Iterator[str]:
+    """A new, migrated database: SQLite under tmp, or PostgreSQL with REGISTRY_TEST_POSTGRES."""
     base = os.environ.get("REGISTRY_TEST_POSTGRES")
     if not base:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}"
+        url = f"sqlite:///{tmp / 'registry.db'}"
         upgrade_database(url)
         yield url
         return
@@ -55,6 +56,20 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The run's shared database."""
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, for tests that change global state (list sizes, keys)."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,31 @@
+"""Start-up rules: production refuses development keys or no key at all."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from registry.app import create_app
+from registry.credentials.keys import KeyStore
+from registry.settings import Settings
+
+
+def test_production_refuses_to_start_without_a_key(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="active signing key"):
+        create_app(replace(settings, production=True, keys_dir=tmp_path / "empty"))
+
+
+def test_production_refuses_a_development_key(settings: Settings, tmp_path: Path) -> None:
+    KeyStore(tmp_path).generate("EdDSA", development=True)
+    with pytest.raises(SystemExit, match="development key"):
+        create_app(replace(settings, production=True, keys_dir=tmp_path))
+
+
+def test_production_starts_with_a_real_key(settings: Settings, tmp_path: Path) -> None:
+    store = KeyStore(tmp_path)
+    store.generate("EdDSA", development=True)
+    store.rotate()
+    app = create_app(replace(settings, production=True, keys_dir=tmp_path))
+    assert app.state.issuer.keys.active().development is False
