@@ -1,19 +1,29 @@
 """Imports every table module so that SQLModel.metadata knows the whole schema."""
 
-from registry.accounts.models import ApiToken, User
+from registry.accounts.models import ApiToken, User, WebSession
 from registry.audit.models import AuditEntry
-from registry.credentials.models import Credential, StatusAllocation, StatusList
+from registry.credentials.models import Credential, ExpiryNotice, StatusAllocation, StatusList
 from registry.people.models import Agency, Employment, Officer, Region
-from registry.training.models import Attendance, Course, Enrollment, Module, Result, TrainingClass
+from registry.training.models import (
+    Attendance,
+    CERecord,
+    Course,
+    Enrollment,
+    Module,
+    Result,
+    TrainingClass,
+)
 
 __all__ = [
     "Agency",
     "ApiToken",
     "Attendance",
+    "CERecord",
     "AuditEntry",
     "Course",
     "Credential",
     "Employment",
+    "ExpiryNotice",
     "Enrollment",
     "Module",
     "Officer",
@@ -23,4 +33,5 @@ __all__ = [
     "StatusList",
     "TrainingClass",
     "User",
+    "WebSession",
 ]

@@ -21,7 +21,8 @@ class CredentialStatus(StrEnum):
 class Credential(SQLModel, table=True):
     __tablename__ = "credentials"
     __table_args__ = (
-        UniqueConstraint("class_id", "officer_id"),
+        # One credential per officer and class; renewals count up `generation`.
+        UniqueConstraint("class_id", "officer_id", "generation", name="uq_credentials_class_gen"),
         UniqueConstraint("status_list", "status_index"),
     )
 
@@ -45,6 +46,9 @@ class Credential(SQLModel, table=True):
     )
     valid_from: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     valid_until: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    generation: int = 0
+    renewal_of: str | None = Field(default=None, foreign_key="credentials.id", max_length=32)
+    superseded_by: str | None = Field(default=None, max_length=32)
 
 
 class StatusList(SQLModel, table=True):
@@ -68,3 +72,17 @@ class StatusAllocation(SQLModel, table=True):
 
     list_n: int = Field(primary_key=True, foreign_key="status_lists.n")
     idx: int = Field(primary_key=True)
+
+
+class ExpiryNotice(SQLModel, table=True):
+    """One expiry notice sent (or written to the outbox) per credential and warning window."""
+
+    __tablename__ = "expiry_notices"
+    __table_args__ = (UniqueConstraint("credential_id", "window_days"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    credential_id: str = Field(foreign_key="credentials.id", max_length=32, index=True)
+    window_days: int
+    channel: str = Field(max_length=16)
+    address: str | None = Field(default=None, max_length=254)
+    sent_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

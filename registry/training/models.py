@@ -97,3 +97,20 @@ class Result(SQLModel, table=True):
     recorded_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
+
+
+class CERecord(SQLModel, table=True):
+    """Continuing education that keeps a certification alive (4 hours per 2-year cycle)."""
+
+    __tablename__ = "ce_records"
+
+    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
+    course_id: uuid.UUID = Field(foreign_key="courses.id")
+    title: str = Field(max_length=200)
+    hours: float
+    completed_on: date
+    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )

@@ -272,6 +272,10 @@ def upgrade() -> None:
         sa.Column("issued_at", registry.common.UTCDateTime(), nullable=False),
         sa.Column("valid_from", registry.common.UTCDateTime(), nullable=False),
         sa.Column("valid_until", registry.common.UTCDateTime(), nullable=False),
+        sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("renewal_of", sa.String(length=32), nullable=True),
+        sa.Column("superseded_by", sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(["renewal_of"], ["credentials.id"]),
         sa.ForeignKeyConstraint(
             ["class_id"],
             ["classes.id"],
@@ -289,7 +293,9 @@ def upgrade() -> None:
             ["officers.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("class_id", "officer_id"),
+        sa.UniqueConstraint(
+            "class_id", "officer_id", "generation", name="uq_credentials_class_gen"
+        ),
         sa.UniqueConstraint("status_list", "status_index"),
     )
     with op.batch_alter_table("credentials", schema=None) as batch_op:
