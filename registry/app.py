@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
@@ -22,7 +22,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
-from registry.accounts.guards import PUBLIC, BearerTokenAuth
+from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
 from registry.credentials.api import CertifyController, CredentialController, jwks, status_list
 from registry.credentials.keys import KeyStore
 from registry.credentials.service import Issuer
@@ -39,8 +39,12 @@ from registry.verification.api import (
 )
 from registry.verification.service import Verifier
 from registry.web import pages
+from registry.web.console import auth as console_auth
+from registry.web.console.dashboard import dashboard
+from registry.web.console.errors import console_aware
 from registry.web.deps import provide_actor, provide_issuer, provide_session
 from registry.web.problems import HANDLERS
+from registry.web.throttle import SignInThrottle
 
 WEB = Path(__file__).parent / "web"
 DOCS_ASSETS = "/schema-assets"
@@ -128,7 +132,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     middleware: list[Any] = [
         DefineMiddleware(BearerTokenAuth, exclude_from_auth_key=PUBLIC, exclude="^/schema"),
     ]
-    stores: dict[str, Any] = {"rate_limit": rate_limit_store(settings)}
+    stores: dict[str, Any] = {
+        "rate_limit": rate_limit_store(settings),
+        "sign_in": rate_limit_store(settings),
+    }
+    resources["sign_in_throttle"] = SignInThrottle(stores["sign_in"], settings.sign_in_rate_limit)
+    console = Router(
+        path="/console",
+        route_handlers=[dashboard, *console_pages()],
+        guards=[staff],
+        include_in_schema=False,
+    )
     if settings.rate_limit > 0:
         rate_limit = RateLimitConfig(
             rate_limit=("minute", settings.rate_limit), check_throttle_handler=_throttle
@@ -138,6 +152,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             pages.health,
+            console_auth.login_form,
+            console_auth.login,
+            console_auth.logout,
+            console,
             pages.home,
             pages.course,
             pages.wallet,
@@ -171,7 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         state=State(resources),
         middleware=middleware,
-        exception_handlers=HANDLERS,
+        exception_handlers={k: console_aware(v) for k, v in HANDLERS.items()},
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="CIT Credential Registry",
@@ -193,3 +211,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         debug=False,
     )
+
+
+def console_pages() -> list[Any]:
+    """Every console page module's handlers (the dashboard is wired above)."""
+    from registry.web.console import pages_registry
+
+    return list(pages_registry.HANDLERS)

@@ -14,6 +14,7 @@ from litestar.middleware.authentication import (
     AuthenticationResult,
 )
 
+from registry.accounts import sessions
 from registry.accounts.models import Role
 from registry.accounts.service import Actor, authenticate_token
 from registry.db import unit_of_work
@@ -28,20 +29,33 @@ class BearerTokenAuth(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
+        engine = connection.app.state.engine
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthorizedException("An API token is required: Authorization: Bearer <token>.")
-        engine = connection.app.state.engine
+        if header:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise NotAuthorizedException("Send the API token as Authorization: Bearer <token>.")
 
-        def lookup() -> Actor | None:
-            with unit_of_work(engine, read_only=True) as session:
-                return authenticate_token(session, token.strip())
+            def by_token() -> Actor | None:
+                with unit_of_work(engine, read_only=True) as session:
+                    return authenticate_token(session, token.strip())
 
-        actor = await anyio.to_thread.run_sync(lookup)
-        if actor is None:
-            raise NotAuthorizedException("The API token is not valid.")
-        return AuthenticationResult(user=actor, auth=None)
+            actor = await anyio.to_thread.run_sync(by_token)
+            if actor is None:
+                raise NotAuthorizedException("The API token is not valid.")
+            return AuthenticationResult(user=actor, auth=None)
+        cookie = connection.cookies.get(sessions.COOKIE)
+        if cookie:
+
+            def by_cookie() -> sessions.SignedIn | None:
+                with unit_of_work(engine, read_only=True) as session:
+                    return sessions.lookup(session, cookie)
+
+            signed_in = await anyio.to_thread.run_sync(by_cookie)
+            if signed_in is not None:
+                # `auth` carries the session so that forms can check its CSRF token.
+                return AuthenticationResult(user=signed_in.actor, auth=signed_in)
+        raise NotAuthorizedException("An API token is required: Authorization: Bearer <token>.")
 
 
 def requires_role(*roles: Role) -> Guard:

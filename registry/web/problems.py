@@ -9,6 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DataError
 
 from registry.errors import RegistryError
 
@@ -109,6 +110,25 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return problem(exc.status_code, detail, request=request, headers=headers or None)
 
 
+def handle_data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any]:
+    # The database refused a value as given (PostgreSQL stores no NUL character in text): the
+    # request is at fault, and nothing was saved.
+    log.info("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem(
+        400,
+        "The request holds a value the database cannot store (such as a NUL character).",
+        request=request,
+        rule="storable",
+    )
+
+
+def handle_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    # msgspec gives up on absurdly nested JSON with a RecursionError while decoding the body.
+    if "deserializ" in str(exc):
+        return problem(400, "The JSON body is nested too deeply.", request=request, field="body")
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(
@@ -122,6 +142,8 @@ HANDLERS: ExceptionHandlersMap = {
     ValidationException: handle_validation,
     RegistryError: handle_registry_error,
     HTTPException: handle_http,
+    DataError: handle_data_error,
+    RecursionError: handle_recursion,
     Exception: handle_unexpected,
 }
 

@@ -1,0 +1,85 @@
+"""Console sign-in sessions: a random cookie token whose hash is the session's key."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, delete
+
+from registry.accounts.models import User, WebSession
+from registry.accounts.service import Actor, actor_for, authenticate_password
+from registry.audit.service import record
+from registry.common import utcnow
+
+COOKIE = "cit_session"
+LIFETIME = timedelta(hours=10)
+
+
+def _key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    actor: Actor
+    csrf_token: str
+
+
+def sign_in(session: Session, username: str, password: str) -> tuple[str, SignedIn] | None:
+    """Checks the password; on success opens a session and returns its cookie token."""
+    actor = authenticate_password(session, username, password)
+    if actor is None:
+        record(
+            session,
+            actor=username[:80] or "?",
+            action="session.sign_in_failed",
+            entity="user",
+            entity_id=username[:64] or "?",
+        )
+        return None
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    assert actor.user_id is not None  # noqa: S101 - password users always have an id
+    now = utcnow()
+    session.add(
+        WebSession(
+            id=_key(token),
+            user_id=actor.user_id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + LIFETIME,
+        )
+    )
+    # Expired sessions are swept whenever someone signs in: no background job needed.
+    session.exec(delete(WebSession).where(col(WebSession.expires_at) < now))
+    record(
+        session,
+        actor=actor.username,
+        action="session.sign_in",
+        entity="user",
+        entity_id=actor.user_id,
+    )
+    return token, SignedIn(actor, csrf)
+
+
+def lookup(session: Session, token: str) -> SignedIn | None:
+    if not token or len(token) > 100:
+        return None
+    row = session.get(WebSession, _key(token))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return SignedIn(actor_for(session, user), row.csrf_token)
+
+
+def sign_out(session: Session, token: str) -> None:
+    session.exec(delete(WebSession).where(col(WebSession.id) == _key(token)))
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return bool(given) and secrets.compare_digest(expected.encode(), (given or "").encode())

@@ -1,0 +1,1 @@
+"""Read-only views across records: coverage, expiring certifications, the dashboard."""

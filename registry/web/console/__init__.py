@@ -1,0 +1,1 @@
+"""The coordinator console: server-rendered pages behind a session sign-in."""

@@ -1,0 +1,133 @@
+"""Sign-in and sign-out pages."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import anyio.to_thread
+from litestar import Request, get, post
+from litestar.datastructures import Cookie
+from litestar.exceptions import PermissionDeniedException
+from litestar.response import Redirect, Template
+
+from registry.accounts import sessions
+from registry.db import unit_of_work
+from registry.web.console.common import PREFIX, form_data, same_origin
+from registry.web.throttle import SignInThrottle
+
+LOGIN_CSRF = "cit_login_csrf"
+
+
+def _safe_next(target: str | None) -> str:
+    # Only our own console pages: an open redirect would help phishing.
+    if target and target.startswith(PREFIX) and "//" not in target and "\\" not in target:
+        return target
+    return PREFIX
+
+
+def _secure(request: Request[Any, Any, Any]) -> bool:
+    settings_url: str = request.app.state.issuer.public_url
+    return settings_url.startswith("https://") or request.url.scheme == "https"
+
+
+def _login_page(
+    request: Request[Any, Any, Any],
+    *,
+    error: str | None = None,
+    status: int = 200,
+    username: str = "",
+) -> Template:
+    token = secrets.token_urlsafe(24)
+    response = Template(
+        template_name="console/login.html",
+        context={
+            "issuer_name": request.app.state.issuer.name,
+            "error": error,
+            "csrf_token": token,
+            "next": _safe_next(request.query_params.get("next")),
+            "username": username,
+        },
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+    response.set_cookie(
+        Cookie(
+            key=LOGIN_CSRF,
+            value=token,
+            path="/login",
+            httponly=True,
+            samesite="strict",
+            secure=_secure(request),
+        )
+    )
+    return response
+
+
+@get("/login", public=True, include_in_schema=False)
+async def login_form(request: Request[Any, Any, Any]) -> Template:
+    return _login_page(request)
+
+
+@post("/login", public=True, include_in_schema=False, status_code=303)
+async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
+    data = await request.form()
+    expected = request.cookies.get(LOGIN_CSRF, "")
+    if not same_origin(request) or not sessions.csrf_matches(expected, data.get("csrf_token")):
+        return _login_page(request, error="The sign-in form expired; please try again.", status=403)
+    username = str(data.get("username", "")).strip()[:64]
+    password = str(data.get("password", ""))[:1024]
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    client = request.client.host if request.client else "?"
+    if not await throttle.allow(client):
+        return _login_page(
+            request,
+            status=429,
+            username=username,
+            error="Too many sign-in attempts from this address; wait a minute and try again.",
+        )
+    engine = request.app.state.engine
+
+    def attempt() -> tuple[str, sessions.SignedIn] | None:
+        with unit_of_work(engine) as session:
+            return sessions.sign_in(session, username, password)
+
+    result = await anyio.to_thread.run_sync(attempt)
+    if result is None:
+        return _login_page(
+            request, error="Wrong username or password.", status=401, username=username
+        )
+    token, _ = result
+    response = Redirect(path=_safe_next(str(data.get("next", ""))), status_code=303)
+    response.set_cookie(
+        Cookie(
+            key=sessions.COOKIE,
+            value=token,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+            max_age=int(sessions.LIFETIME.total_seconds()),
+        )
+    )
+    response.delete_cookie(LOGIN_CSRF, path="/login")
+    return response
+
+
+@post("/logout", include_in_schema=False, status_code=303)
+async def logout(request: Request[Any, Any, Any]) -> Redirect:
+    try:
+        await form_data(request)
+    except PermissionDeniedException:
+        return Redirect(path=PREFIX, status_code=303)
+    token = request.cookies.get(sessions.COOKIE, "")
+    engine = request.app.state.engine
+
+    def end() -> None:
+        with unit_of_work(engine) as session:
+            sessions.sign_out(session, token)
+
+    await anyio.to_thread.run_sync(end)
+    response = Redirect(path="/login", status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response

@@ -1,0 +1,114 @@
+"""Console plumbing: rendering with the signed-in user, forms checked for CSRF, flash messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from litestar import Request
+from litestar.datastructures import Cookie, FormMultiDict
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect, Template
+
+from registry.accounts.service import Actor
+from registry.accounts.sessions import SignedIn, csrf_matches
+
+PREFIX = "/console"
+FLASH = "cit_flash"
+
+NAV = [
+    ("Dashboard", f"{PREFIX}"),
+    ("Officers", f"{PREFIX}/officers"),
+    ("Agencies", f"{PREFIX}/agencies"),
+    ("Classes", f"{PREFIX}/classes"),
+    ("Expiring", f"{PREFIX}/expiring"),
+    ("Coverage", f"{PREFIX}/coverage"),
+    ("Audit trail", f"{PREFIX}/audit"),
+    ("Import", f"{PREFIX}/import"),
+]
+
+
+def signed_in(request: Request[Any, Any, Any]) -> SignedIn:
+    auth = request.scope.get("auth")
+    if not isinstance(auth, SignedIn):
+        raise NotAuthorizedException("Sign in to use the console.")
+    return auth
+
+
+def actor_of(request: Request[Any, Any, Any]) -> Actor:
+    return signed_in(request).actor
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    status: int = 200,
+    title: str = "",
+    **context: Any,
+) -> Template:
+    who = signed_in(request)
+    flash = unquote(request.cookies.get(FLASH, ""))
+    kind, _, message = flash.partition(":")
+    response = Template(
+        template_name=f"console/{template}",
+        context={
+            "actor": who.actor,
+            "csrf_token": who.csrf_token,
+            "nav": NAV,
+            "here": request.url.path,
+            "title": title,
+            "flash": {"kind": kind, "message": message} if message else None,
+            "issuer_name": request.app.state.issuer.name,
+            **context,
+        },
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+    if flash:
+        response.delete_cookie(FLASH, path="/")
+    return response
+
+
+def same_origin(request: Request[Any, Any, Any]) -> bool:
+    """A form post must come from our own pages (a second line behind the CSRF token)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return True  # some privacy settings drop both; the token still protects
+    host = request.headers.get("host", "")
+    return urlsplit(origin).netloc == host
+
+
+async def form_data(request: Request[Any, Any, Any]) -> FormMultiDict:
+    """The posted form, after checking its CSRF token against the session's."""
+    who = signed_in(request)
+    data = await request.form()
+    if not same_origin(request) or not csrf_matches(who.csrf_token, data.get("csrf_token")):
+        raise PermissionDeniedException(
+            "The form has expired or did not come from this site; reload the page and try again."
+        )
+    return data
+
+
+def redirect(path: str, message: str | None = None, *, error: bool = False) -> Redirect:
+    response = Redirect(path=path, status_code=303)
+    if message:
+        value = quote(("error:" if error else "ok:") + message[:300])
+        response.set_cookie(
+            Cookie(key=FLASH, value=value, path="/", httponly=True, samesite="lax", max_age=60)
+        )
+    return response
+
+
+def text(data: FormMultiDict, name: str, default: str = "") -> str:
+    value = data.get(name, default)
+    return value.strip() if isinstance(value, str) else default
+
+
+def requires(*check: Callable[[Actor], bool]) -> Callable[[Actor], None]:
+    def guard(actor: Actor) -> None:
+        if not all(c(actor) for c in check):
+            raise PermissionDeniedException("Your role does not allow this.")
+
+    return guard

@@ -1,0 +1,27 @@
+"""The dashboard: this month's classes, graduates waiting, expiring certifications, coverage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+
+from registry.reports import service as reports
+from registry.web.console.charts import coverage_chart
+from registry.web.console.common import actor_of, page
+from registry.web.deps import DbSession
+
+
+@get("/", sync_to_thread=True)
+def dashboard(request: Request[Any, Any, Any], session: DbSession) -> Template:
+    actor = actor_of(request)
+    board = reports.dashboard(session, actor)
+    rows = board.coverage.regions if actor.is_admin else board.coverage.agencies
+    return page(
+        request,
+        "dashboard.html",
+        title="Dashboard",
+        board=board,
+        chart=coverage_chart(rows, by_region=actor.is_admin),
+    )
