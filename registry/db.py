@@ -45,6 +45,8 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # SQLite's lower() folds ASCII only; names like Émile must match case-insensitively.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -52,6 +54,10 @@ def _tune_sqlite(engine: Engine) -> None:
         # SQLITE_BUSY mid-transaction; read-only sessions ask for DEFERRED and run alongside.
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def new_session(engine: Engine, *, read_only: bool = False) -> Session:

@@ -75,7 +75,7 @@ def create_user(
     region_code: str | None = None,
     password: str | None = None,
 ) -> User:
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         raise InvalidInput(
             "A username is 2 to 64 letters, digits or . _ @ -, starting with a letter or digit.",
             field="username",

@@ -270,12 +270,16 @@ def search_officers(
         )
     if q:
         term = q.strip()
-        like = f"%{term.lower()}%"
+        if CONTROL.search(term):
+            raise InvalidInput("q must not contain control characters.", field="q", rule="format")
+        # The search is for the text as typed: % and _ in it are not wildcards.
+        escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
         query = query.where(
             or_(
                 Officer.post_id == term.upper(),
-                col(Officer.last_name).ilike(like),
-                col(Officer.first_name).ilike(like),
+                col(Officer.last_name).ilike(like, escape="\\"),
+                col(Officer.first_name).ilike(like, escape="\\"),
             )
         )
     query = query.order_by(Officer.last_name, Officer.first_name).offset(offset).limit(limit)

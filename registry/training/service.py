@@ -414,6 +414,22 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
             select(Credential.officer_id, Credential.id).where(Credential.class_id == klass.id)
         ).all()
     )
+    # Enrolment refuses an officer who holds a valid certification, but an officer enrolled in
+    # two classes before either certified would otherwise get a second credential from the other.
+    held_elsewhere: dict[uuid.UUID, date] = {}
+    for other in session.exec(
+        select(Credential).where(
+            col(Credential.officer_id).in_([o.id for o in officers]),
+            Credential.course_id == course.id,
+            Credential.class_id != klass.id,
+            Credential.status != CredentialStatus.REVOKED,
+        )
+    ):
+        until = other.valid_until.date()
+        if until > klass.start_date:
+            held_elsewhere[other.officer_id] = max(
+                until, held_elsewhere.get(other.officer_id, until)
+            )
     out = []
     for officer in officers:
         s = Standing(officer=officer, module_hours=hours[officer.id])
@@ -438,6 +454,11 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
             elif value != "pass":
                 s.reasons.append(f"{label} not passed.")
         s.credential_id = credentials.get(officer.id)
+        if s.credential_id is None and officer.id in held_elsewhere:
+            s.reasons.append(
+                f"Already holds a valid {course.code} certification until "
+                f"{held_elsewhere[officer.id].isoformat()}."
+            )
         out.append(s)
     return out
 

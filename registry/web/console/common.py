@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
+import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import Cookie, FormMultiDict
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect, Template
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 
 from registry.accounts.service import Actor
 from registry.accounts.sessions import SignedIn, csrf_matches
+from registry.errors import InvalidInput, RegistryError
 
 PREFIX = "/console"
+T = TypeVar("T")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 FLASH = "cit_flash"
 
 NAV = [
@@ -112,3 +118,31 @@ def requires(*check: Callable[[Actor], bool]) -> Callable[[Actor], None]:
             raise PermissionDeniedException("Your role does not allow this.")
 
     return guard
+
+
+def build(model: type[ModelT], values: dict[str, Any]) -> ModelT:
+    """A request model from form values; a failure names the field in words."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "form"
+        raise InvalidInput(
+            f"{where.replace('_', ' ')}: {first.get('msg', 'invalid')}", field=where
+        ) from None
+
+
+async def attempt(
+    session: Session,
+    work: Callable[[], T],
+    *,
+    done: Callable[[T], Redirect],
+    back: str,
+) -> Redirect:
+    """Runs a change in a worker thread; a refused change is rolled back and explained."""
+    try:
+        result = await anyio.to_thread.run_sync(work)
+    except RegistryError as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return redirect(back, exc.detail, error=True)
+    return done(result)

@@ -4,4 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-HANDLERS: list[Any] = []
+from registry.web.console import classes, credentials, records, reports
+
+HANDLERS: list[Any] = [
+    *records.HANDLERS,
+    *classes.HANDLERS,
+    *credentials.HANDLERS,
+    *reports.HANDLERS,
+]

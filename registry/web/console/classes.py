@@ -1,0 +1,205 @@
+"""Console pages for classes: create, roster and enrollment, attendance grid, results, certify."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlmodel import select
+
+from registry.accounts.guards import office
+from registry.credentials.service import certify as certify_class
+from registry.errors import InvalidInput, NotFound
+from registry.people.models import Officer, Region
+from registry.training import schemas
+from registry.training import service as training
+from registry.training.models import Course
+from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
+from registry.web.deps import DbSession
+
+
+@get("/classes", sync_to_thread=True)
+def classes(request: Request[Any, Any, Any], session: DbSession) -> Template:
+    actor = actor_of(request)
+    regions = session.exec(select(Region).order_by(Region.code)).all()
+    return page(
+        request,
+        "classes.html",
+        title="Classes",
+        classes=training.list_classes(session, actor),
+        courses=session.exec(select(Course).order_by(Course.code)).all(),
+        regions=[r for r in regions if actor.can_act_in(r.id)],
+    )
+
+
+@post("/classes", guards=[office])
+async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    values = {
+        name: text(data, name)
+        for name in ("course", "region", "start_date", "end_date", "location", "capacity")
+    }
+
+    def work() -> uuid.UUID:
+        return training.create_class(session, actor, build(schemas.ClassCreate, values)).id
+
+    return await attempt(
+        session,
+        work,
+        back="/console/classes",
+        done=lambda cid: redirect(f"/console/classes/{cid}", "Class scheduled."),
+    )
+
+
+@get("/classes/{class_id:uuid}", sync_to_thread=True)
+def klass(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Template:
+    actor = actor_of(request)
+    record = training.get_class(session, actor, class_id)
+    course = session.get(Course, record.course_id)
+    return page(
+        request,
+        "class.html",
+        title=f"Class at {record.location}",
+        klass=training.class_public(session, record),
+        course=course,
+        modules=training.modules_of(session, record.course_id),
+        roster=training.roster(session, actor, class_id),
+        can_enroll=actor.role in ("admin", "coordinator"),
+    )
+
+
+def _back(class_id: uuid.UUID, anchor: str = "") -> str:
+    return f"/console/classes/{class_id}{anchor}"
+
+
+@post("/classes/{class_id:uuid}/enroll", guards=[office])
+async def enroll(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    post_id = text(data, "post_id").upper()
+
+    def work() -> str:
+        officer = session.exec(select(Officer).where(Officer.post_id == post_id)).first()
+        if officer is None:
+            raise NotFound(f"No officer with POST id {post_id or '(blank)'}; add them first.")
+        training.enroll(session, actor, class_id, schemas.EnrollmentCreate(officer_id=officer.id))
+        return f"{officer.first_name} {officer.last_name} ({officer.post_id}) enrolled."
+
+    back = _back(class_id, "#roster")
+    return await attempt(session, work, back=back, done=lambda msg: redirect(back, msg))
+
+
+def _hours(data: FormMultiDict, key: str) -> float | None:
+    raw = text(data, key)
+    if raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(f"{raw!r} is not a number of hours.", field=key) from None
+    if value != value or value < 0:  # NaN or negative
+        raise InvalidInput(f"{raw!r} is not a number of hours.", field=key)
+    return value
+
+
+@post("/classes/{class_id:uuid}/attendance")
+async def attendance(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Redirect:
+    """The whole grid (officers x modules) in one submit; a blank cell leaves the cell alone."""
+    data = await form_data(request)
+    actor = actor_of(request)
+    back = _back(class_id, "#attendance")
+
+    def work() -> int:
+        records = []
+        for key in data:
+            if not key.startswith("h:"):
+                continue
+            _, officer_id, module = key.split(":", 2)
+            hours = _hours(data, key)
+            if hours is not None:
+                records.append({"officer_id": officer_id, "module": module, "hours": hours})
+        if not records:
+            raise InvalidInput("Nothing to save: every cell was blank.")
+        batch = build(schemas.AttendanceBatch, {"records": records})
+        return training.record_attendance(session, actor, class_id, batch)
+
+    return await attempt(
+        session, work, back=back, done=lambda n: redirect(back, f"Attendance saved ({n} cells).")
+    )
+
+
+@post("/classes/{class_id:uuid}/results")
+async def results(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    back = _back(class_id, "#results")
+
+    def work() -> int:
+        rows: dict[str, dict[str, Any]] = {}
+        for key in data:
+            kind, _, officer_id = key.partition(":")
+            if kind in ("written_exam", "scenario_evaluation") and text(data, key):
+                rows.setdefault(officer_id, {"officer_id": officer_id})[kind] = text(data, key)
+        if not rows:
+            raise InvalidInput("Nothing to save: no result was chosen.")
+        batch = build(schemas.ResultsBatch, {"records": list(rows.values())})
+        return training.record_results(session, actor, class_id, batch)
+
+    return await attempt(
+        session, work, back=back, done=lambda n: redirect(back, f"Results saved for {n} officers.")
+    )
+
+
+@get("/classes/{class_id:uuid}/certify", guards=[office], sync_to_thread=True)
+def confirm_certify(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Template:
+    actor = actor_of(request)
+    roster = training.roster(session, actor, class_id)
+    return page(
+        request,
+        "certify.html",
+        title="Certify graduates",
+        klass=training.class_public(session, training.get_class(session, actor, class_id)),
+        ready=[o for o in roster.officers if o.eligible and not o.credential_id],
+        done=[o for o in roster.officers if o.credential_id],
+        not_ready=[o for o in roster.officers if not o.eligible and not o.credential_id],
+    )
+
+
+@post("/classes/{class_id:uuid}/certify", guards=[office])
+async def certify(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Redirect:
+    await form_data(request)
+    actor = actor_of(request)
+    issuer = request.app.state.issuer
+    back = _back(class_id, "#roster")
+
+    def work() -> int:
+        before = {o.credential_id for o in training.roster(session, actor, class_id).officers}
+        result = certify_class(session, actor, issuer, class_id, None)
+        return sum(1 for i in result.issued if i.credential_id not in before)
+
+    return await attempt(
+        session,
+        work,
+        back=back,
+        done=lambda n: redirect(back, f"{n} certification{'s' if n != 1 else ''} issued."),
+    )
+
+
+HANDLERS = [classes, add_class, klass, enroll, attendance, results, confirm_certify, certify]

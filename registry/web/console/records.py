@@ -1,0 +1,181 @@
+"""Console pages for agencies and officers: search, add, edit, transfer, mark protected."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlmodel import col, select
+
+from registry.accounts.guards import office
+from registry.credentials.models import Credential
+from registry.people import schemas, service
+from registry.people.models import Agency, Region
+from registry.training.models import CERecord, Course
+from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
+from registry.web.deps import DbSession
+
+
+def _regions_in_scope(session: Any, request: Request[Any, Any, Any]) -> list[Region]:
+    actor = actor_of(request)
+    query = select(Region).order_by(Region.code)
+    if not actor.is_admin:
+        query = query.where(Region.id == actor.region_id)
+    return list(session.exec(query))
+
+
+@get("/agencies", sync_to_thread=True)
+def agencies(request: Request[Any, Any, Any], session: DbSession) -> Template:
+    return page(
+        request,
+        "agencies.html",
+        title="Agencies",
+        agencies=service.list_agencies(session, actor_of(request)),
+        regions=_regions_in_scope(session, request),
+    )
+
+
+@post("/agencies", guards=[office])
+async def add_agency(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    values = {"name": text(data, "name"), "ori": text(data, "ori"), "region": text(data, "region")}
+
+    def work() -> Agency:
+        return service.create_agency(session, actor, build(schemas.AgencyCreate, values))
+
+    return await attempt(
+        session,
+        work,
+        back="/console/agencies",
+        done=lambda a: redirect("/console/agencies", f"Agency {a.name} ({a.ori}) added."),
+    )
+
+
+def _agencies_for(session: Any, request: Request[Any, Any, Any]) -> list[schemas.AgencyPublic]:
+    return service.list_agencies(session, actor_of(request))
+
+
+@get("/officers", sync_to_thread=True)
+def officers(request: Request[Any, Any, Any], session: DbSession) -> Template:
+    actor = actor_of(request)
+    q = (request.query_params.get("q") or "").strip()[:100]
+    found = service.search_officers(session, actor, q or None, limit=200)
+    return page(
+        request,
+        "officers.html",
+        title="Officers",
+        q=q,
+        officers=[service.officer_public(session, o) for o in found],
+        agencies=_agencies_for(session, request),
+    )
+
+
+@post("/officers", guards=[office])
+async def add_officer(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    values = {
+        "post_id": text(data, "post_id"),
+        "first_name": text(data, "first_name"),
+        "last_name": text(data, "last_name"),
+        "agency_id": text(data, "agency_id"),
+        "patrol_start_date": text(data, "patrol_start_date"),
+        "email": text(data, "email") or None,
+        "protected": data.get("protected") == "yes",
+    }
+
+    def work() -> uuid.UUID:
+        return service.create_officer(session, actor, build(schemas.OfficerCreate, values)).id
+
+    return await attempt(
+        session,
+        work,
+        back="/console/officers",
+        done=lambda oid: redirect(f"/console/officers/{oid}", "Officer added."),
+    )
+
+
+@get("/officers/{officer_id:uuid}", sync_to_thread=True)
+def officer(
+    request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
+) -> Template:
+    actor = actor_of(request)
+    record = service.get_officer_for(session, actor, officer_id)
+    public = service.officer_public(session, record)
+    credentials = list(
+        session.exec(
+            select(Credential)
+            .where(Credential.officer_id == record.id)
+            .order_by(col(Credential.issued_at).desc())
+        )
+    )
+    ce = list(
+        session.exec(
+            select(CERecord, Course)
+            .join(Course, col(Course.id) == CERecord.course_id)
+            .where(CERecord.officer_id == record.id)
+            .order_by(col(CERecord.completed_on).desc())
+        )
+    )
+    all_agencies = session.exec(select(Agency).order_by(Agency.name)).all()
+    return page(
+        request,
+        "officer.html",
+        title=f"{record.first_name} {record.last_name}",
+        officer=public,
+        credentials=credentials,
+        ce_records=ce,
+        transfer_agencies=[a for a in all_agencies if a.id != public.agency_id],
+        wallet_url=request.app.state.issuer.wallet_url(record),
+        can_edit=actor.role in ("admin", "coordinator"),
+    )
+
+
+@post("/officers/{officer_id:uuid}", guards=[office])
+async def edit_officer(
+    request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
+) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    values = {
+        "first_name": text(data, "first_name"),
+        "last_name": text(data, "last_name"),
+        "patrol_start_date": text(data, "patrol_start_date"),
+        "email": text(data, "email") or None,
+        "protected": data.get("protected") == "yes",
+    }
+    back = f"/console/officers/{officer_id}"
+
+    def work() -> None:
+        service.update_officer(session, actor, officer_id, build(schemas.OfficerUpdate, values))
+
+    return await attempt(session, work, back=back, done=lambda _: redirect(back, "Saved."))
+
+
+@post("/officers/{officer_id:uuid}/transfer", guards=[office])
+async def transfer(
+    request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
+) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    values = {"agency_id": text(data, "agency_id"), "effective_date": text(data, "effective_date")}
+    back = f"/console/officers/{officer_id}"
+
+    def work() -> None:
+        service.transfer_officer(session, actor, officer_id, build(schemas.TransferRequest, values))
+
+    return await attempt(
+        session,
+        work,
+        back=back,
+        done=lambda _: redirect(
+            back, "Transfer recorded; the certification goes with the officer."
+        ),
+    )
+
+
+HANDLERS = [agencies, add_agency, officers, add_officer, officer, edit_officer, transfer]
