@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,11 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + month0 // 12, month0 % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
+
+
+def whole(hours: float) -> float | int:
+    """40.0 hours as 40: the credential (and what verifiers show of it) reads as the course does."""
+    return int(hours) if float(hours).is_integer() else hours
 
 
 def holder_name(officer: Officer) -> str:
@@ -138,7 +144,7 @@ def certify(
             post_id=officer.post_id,
             achievement=achievement,
             name=course.credential_name,
-            hours=course.total_hours,
+            hours=whole(course.total_hours),
             valid_from=valid_from,
             valid_until=valid_until,
             status_list_url=publisher.url("revocation", list_n),
@@ -180,10 +186,14 @@ def certify(
     return schemas.CertifyResult(issued=issued, skipped=skipped)
 
 
+# Ids are Crockford base32; anything else (a NUL byte, say, which PostgreSQL refuses to even
+# compare) cannot name a credential and never reaches the database.
+_CREDENTIAL_ID = re.compile(r"[0-9A-Z]{1,32}")
+
+
 def get_credential(session: Session, credential_id: str) -> Credential:
-    credential = (
-        session.get(Credential, credential_id.strip().upper()) if len(credential_id) <= 32 else None
-    )
+    wanted = credential_id.strip().upper()
+    credential = session.get(Credential, wanted) if _CREDENTIAL_ID.fullmatch(wanted) else None
     if credential is None:
         raise NotFound("No credential with this id.", field="credential_id", rule="exists")
     return credential

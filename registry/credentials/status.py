@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from registry.credentials import statuslist
-from registry.credentials.keys import KeyStore
+from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus, StatusAllocation, StatusList
-from registry.errors import NotFound
+from registry.errors import NotFound, Unavailable
 
 PURPOSES = ("revocation", "suspension")
 LIST_SIZE = statuslist.MIN_ENTRIES
@@ -86,6 +86,7 @@ class SignedList:
     token: str
     etag: str
     valid_until: datetime
+    kid: str
 
 
 class StatusListPublisher:
@@ -116,11 +117,29 @@ class StatusListPublisher:
         now = now or datetime.now(UTC)
         hour = now.replace(minute=0, second=0, microsecond=0)
         self.keys.refresh()
-        version = (row.revision, self.keys.active().kid, hour)
+        try:
+            kid: str | None = self.keys.active().kid
+        except NoActiveKey:
+            kid = None
+        version = (row.revision, kid, hour)
         with self._lock:
             hit = self._cache.get((purpose, n))
-            if hit is not None and hit[0] == version:
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        if kid is None:
+            # No key may sign (all retired or withdrawn): a list signed earlier still tells the
+            # truth while nothing changed, it is unexpired and its key is still trusted.
+            if (
+                hit is not None
+                and hit[0][0] == row.revision
+                and hit[1].valid_until > now
+                and hit[1].kid in self.keys.trusted()
+            ):
                 return hit[1]
+            raise Unavailable(
+                "The registry has no active signing key to sign its status lists.",
+                rule="signing_key",
+            )
         wanted = CredentialStatus.REVOKED if purpose == "revocation" else CredentialStatus.SUSPENDED
         indexes = session.exec(
             select(Credential.status_index).where(
@@ -137,11 +156,18 @@ class StatusListPublisher:
             valid_from=hour,
             valid_until=valid_until,
         )
-        token = self.keys.sign(payload)
+        try:
+            token = self.keys.sign(payload)
+        except NoActiveKey:  # the key was retired or withdrawn a moment ago
+            raise Unavailable(
+                "The registry has no active signing key to sign its status lists.",
+                rule="signing_key",
+            ) from None
         signed = SignedList(
             token=token,
             etag='"' + hashlib.sha256(token.encode()).hexdigest()[:32] + '"',
             valid_until=valid_until,
+            kid=kid,
         )
         with self._lock:
             self._cache[(purpose, n)] = (version, signed)

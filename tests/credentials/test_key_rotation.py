@@ -1,0 +1,189 @@
+"""Key changes made with the CLI, seen by a running app: rotation keeps old credentials valid,
+withdrawing a compromised key invalidates what it signed. Each test has its own keys dir."""
+
+from __future__ import annotations
+
+import base64
+import json
+import warnings
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from joserfc import jws
+from joserfc.errors import SecurityWarning
+from joserfc.jwk import KeySet as JoseKeySet
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from registry.app import create_app
+from registry.settings import Settings
+from tests.conftest import PUBLIC_URL, Api, Region, graduate
+from tests.credentials.test_cli_keys import kid_of, listed, run_cli
+
+
+@pytest.fixture
+def own_keys(tmp_path: Path) -> Path:
+    path = tmp_path / "keys"
+    kid_of(run_cli(path, "keys", "generate"))
+    return path
+
+
+@pytest.fixture
+def own_client(settings: Settings, own_keys: Path) -> Iterator[TestClient[Litestar]]:
+    with TestClient(create_app(replace(settings, keys_dir=own_keys)), base_url=PUBLIC_URL) as c:
+        yield c
+
+
+def certify_one(region: Region, course: dict[str, Any], client: TestClient[Litestar]) -> Any:
+    """Graduates an officer (through the shared app) and certifies through `client`'s app."""
+    klass = region.klass()
+    graduate(region, course, klass["id"], region.officer()["id"])
+    return Api(client, region.coordinator.token).post(f"/api/v1/classes/{klass['id']}/certify", {})
+
+
+def issue(region: Region, course: dict[str, Any], client: TestClient[Litestar]) -> str:
+    r = certify_one(region, course, client)
+    assert r.status_code == 200, r.text
+    token: str = r.json()["issued"][0]["token"]
+    return token
+
+
+def kid_in(token: str) -> str:
+    part = token.split(".")[0]
+    kid: str = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))["kid"]
+    return kid
+
+
+def verdict(client: TestClient[Litestar], token: str) -> dict[str, Any]:
+    r = client.post("/api/v1/verify", json={"token": token})
+    assert r.status_code == 200, r.text
+    answer: dict[str, Any] = r.json()
+    return answer
+
+
+def served_kids(client: TestClient[Litestar]) -> list[str]:
+    return [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]]
+
+
+def test_rotation_keeps_earlier_credentials_valid_without_a_restart(
+    region: Region, course: dict[str, Any], own_keys: Path, own_client: TestClient[Litestar]
+) -> None:
+    (old,) = listed(own_keys)
+    before = issue(region, course, own_client)
+    assert kid_in(before) == old
+    assert served_kids(own_client) == [old]
+
+    new = kid_of(run_cli(own_keys, "keys", "rotate"))
+    assert listed(own_keys)[old]["state"] == "retired"
+    # The running app reads the keys dir again: the new key is served first, the old one stays.
+    assert served_kids(own_client) == [new, old]
+    after = issue(region, course, own_client)
+    assert kid_in(after) == new
+    assert verdict(own_client, before)["verdict"] == "valid"
+    assert verdict(own_client, after)["verdict"] == "valid"
+    # Status lists are signed by the active key and still check out for old credentials.
+    status = own_client.get(f"{PUBLIC_URL}/status/revocation/1")
+    assert status.status_code == 200
+    assert kid_in(status.text) == new
+
+
+def test_a_compromised_key_is_withdrawn_and_what_it_signed_is_invalid(
+    region: Region, course: dict[str, Any], own_keys: Path, own_client: TestClient[Litestar]
+) -> None:
+    (old,) = listed(own_keys)
+    signed_by_old = issue(region, course, own_client)
+    new = kid_of(run_cli(own_keys, "keys", "rotate"))
+    signed_by_new = issue(region, course, own_client)
+
+    result = run_cli(own_keys, "keys", "compromise", old)
+    assert result.returncode == 0, result.stderr
+    assert served_kids(own_client) == [new]
+    answer = verdict(own_client, signed_by_old)
+    assert answer["verdict"] == "invalid"
+    assert "credential" not in answer
+    assert any(c["name"] == "header" and not c["ok"] for c in answer["checks"])
+    assert verdict(own_client, signed_by_new)["verdict"] == "valid"
+
+
+def test_compromising_the_active_key_stops_issuance(
+    region: Region, course: dict[str, Any], own_keys: Path, own_client: TestClient[Litestar]
+) -> None:
+    (old,) = listed(own_keys)
+    token = issue(region, course, own_client)
+    assert run_cli(own_keys, "keys", "compromise", old).returncode == 0
+    assert served_kids(own_client) == []
+    assert verdict(own_client, token)["verdict"] == "invalid"
+    r = certify_one(region, course, own_client)
+    assert r.status_code == 503, r.text
+    assert r.json()["rule"] == "signing_key"
+
+
+def test_retiring_the_active_key_stops_issuance_but_it_still_verifies(
+    region: Region,
+    course: dict[str, Any],
+    settings: Settings,
+    own_keys: Path,
+    own_client: TestClient[Litestar],
+) -> None:
+    (old,) = listed(own_keys)
+    token = issue(region, course, own_client)
+    assert verdict(own_client, token)["verdict"] == "valid"
+    assert run_cli(own_keys, "keys", "retire", old).returncode == 0
+    assert served_kids(own_client) == [old]
+    # The status list signed while the key was active stays good until something changes.
+    answer = verdict(own_client, token)
+    assert answer["verdict"] == "valid", answer
+    r = certify_one(region, course, own_client)
+    assert r.status_code == 503, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+    # A process that never signed a list cannot sign one now: 503, never 500, and the
+    # registry does not claim a status it cannot confirm.
+    with TestClient(create_app(replace(settings, keys_dir=own_keys)), base_url=PUBLIC_URL) as c:
+        status = c.get("/status/revocation/1")
+        assert status.status_code == 503, status.text
+        assert status.json()["rule"] == "signing_key"
+        assert verdict(c, token)["verdict"] != "valid"
+
+    new = kid_of(run_cli(own_keys, "keys", "generate"))
+    assert kid_in(issue(region, course, own_client)) == new
+    assert verdict(own_client, token)["verdict"] == "valid"
+
+
+def test_an_es256_key_signs_credentials_other_libraries_verify(
+    region: Region, course: dict[str, Any], own_keys: Path, own_client: TestClient[Litestar]
+) -> None:
+    (old,) = listed(own_keys)
+    eddsa_token = issue(region, course, own_client)
+    new = kid_of(run_cli(own_keys, "keys", "rotate", "--alg", "ES256"))
+    token = issue(region, course, own_client)
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header == {"alg": "ES256", "typ": "vc+jwt", "cty": "vc", "kid": new}
+    jwks = own_client.get("/.well-known/jwks.json").json()
+    verified = jws.deserialize_compact(token, JoseKeySet.import_key_set(jwks), algorithms=["ES256"])
+    assert verified.headers()["kid"] == new
+    assert verdict(own_client, token)["verdict"] == "valid"
+    assert verdict(own_client, eddsa_token)["verdict"] == "valid"
+    # The algorithm is pinned to the key: an EdDSA token cannot pass under the ES256 key.
+    with warnings.catch_warnings():
+        # joserfc 1.8 warns about "EdDSA" being not recommended; the profile requires it.
+        warnings.simplefilter("ignore", SecurityWarning)
+        jws.deserialize_compact(eddsa_token, JoseKeySet.import_key_set(jwks), algorithms=["EdDSA"])
+    assert old in [k["kid"] for k in jwks["keys"]]
+
+
+def test_an_encrypted_key_signs_when_the_app_has_the_passphrase(
+    region: Region, course: dict[str, Any], settings: Settings, tmp_path: Path
+) -> None:
+    keys = tmp_path / "locked"
+    passphrase = "open sesame"
+    kid = kid_of(run_cli(keys, "keys", "generate", REGISTRY_KEYS_PASSPHRASE=passphrase))
+    assert (keys / f"{kid}.pem").read_text().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    unlocked = replace(settings, keys_dir=keys, keys_passphrase=passphrase.encode())
+    with TestClient(create_app(unlocked), base_url=PUBLIC_URL) as client:
+        token = issue(region, course, client)
+        assert kid_in(token) == kid
+        assert verdict(client, token)["verdict"] == "valid"
