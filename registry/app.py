@@ -28,6 +28,7 @@ from registry.credentials.keys import KeyStore
 from registry.credentials.service import Issuer
 from registry.db import make_engine
 from registry.people.api import AgencyController, OfficerController, RegionController
+from registry.people.wallet_api import rotate_wallet_link
 from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.verification.api import (
@@ -39,6 +40,7 @@ from registry.verification.api import (
 )
 from registry.verification.service import Verifier
 from registry.web import pages
+from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
@@ -166,9 +168,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             qr_svg,
             qr_png,
             credential_jwt,
+            certificate_pdf,
             RegionController,
             AgencyController,
             OfficerController,
+            rotate_wallet_link,
             CourseController,
             ClassController,
             CertifyController,

@@ -1,16 +1,18 @@
-"""Public pages and small public endpoints: health, home, course descriptions, the wallet."""
+"""Public pages and small public endpoints: health, home, course descriptions, the officer's
+wallet (its page, the full-screen QR view and the web app manifest)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request, Response, Router, get
 from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from registry.credentials.models import Credential
+from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
 from registry.people.models import Officer
 from registry.training.models import Course
@@ -44,31 +46,162 @@ def course(session: DbSession, code: FromPath[str]) -> dict[str, Any]:
     return public
 
 
-@get("/wallet/{key:str}", public=True, tags=["public"], sync_to_thread=True)
-def wallet(
+# How each state reads on the wallet: icon, word and sentence, so it reads without colour too.
+WALLET_STATES = {
+    "valid": ("\u2713", "Valid", "In force: genuine and current."),
+    "revoked": ("\u2715", "Revoked", "Revoked by the state program: not valid."),
+    "suspended": ("\u2016", "Suspended", "Suspended: not valid at present."),
+    "expired": ("\u231b", "Expired", "Past its expiry date: not in force."),
+    "superseded": ("\u21bb", "Superseded", "Replaced by a renewed certification: show that one."),
+    "invalid": ("!", "Not valid", "Could not be verified: ask your regional coordinator."),
+}
+WALLET_HEADERS = {
+    # The URL itself is the officer's secret: never cached, never sent on as a Referer.
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+}
+WALLET_ICONS = [
+    ("/static/wallet-icon-192.png", "192x192"),
+    ("/static/wallet-icon-512.png", "512x512"),
+]
+THEME = "#14213d"
+
+
+def _officer_by_key(session: Session, key: str) -> Officer | None:
+    # The key is compared exactly as given; a longer one than any issued cannot match.
+    if not key or len(key) > 64:
+        return None
+    return session.exec(select(Officer).where(Officer.wallet_key == key)).first()
+
+
+def _missing(issuer: Issuer) -> Template:
+    return Template(
+        template_name="wallet_missing.html",
+        context={"issuer_name": issuer.name},
+        status_code=404,
+        headers=WALLET_HEADERS,
+    )
+
+
+def _wallet_item(
+    request: Request[Any, Any, Any], session: Session, c: Credential
+) -> dict[str, Any]:
+    verdict = request.app.state.verifier.verify_stored(session, c)
+    state = verdict.verdict
+    if c.superseded_by and state in ("valid", "expired"):
+        state = "superseded"
+    mark, word, sentence = WALLET_STATES.get(state, WALLET_STATES["invalid"])
+    course = session.get(Course, c.course_id)
+    achievement = verdict.credential.achievement if verdict.credential else None
+    return {
+        "id": c.id,
+        "state": state,
+        "mark": mark,
+        "word": word,
+        "sentence": sentence,
+        "achievement": achievement or (course.achievement_name if course else "CIT certification"),
+        "hours": whole(c.hours),
+        "issued": c.issued_at.date().isoformat(),
+        "valid_until": c.valid_until.date().isoformat(),
+    }
+
+
+def _holder(officer: Officer) -> dict[str, str | None]:
+    if officer.protected:
+        return {"name": None, "post_id": None}
+    return {"name": holder_name(officer), "post_id": officer.post_id}
+
+
+@get("/{key:str}", public=True, include_in_schema=False, sync_to_thread=True)
+def wallet_page(
     request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, key: FromPath[str]
 ) -> Template:
-    officer = session.exec(select(Officer).where(Officer.wallet_key == key[:64])).first()
+    """The officer's own page: every credential with its live status and QR code."""
+    officer = _officer_by_key(session, key)
     if officer is None:
-        raise NotFound("This wallet link is not valid.")
-    verifier = request.app.state.verifier
-    items = []
-    for credential in session.exec(select(Credential).where(Credential.officer_id == officer.id)):
-        verdict = verifier.verify_stored(session, credential)
-        items.append(
-            {
-                "id": credential.id,
-                "verdict": verdict.verdict,
-                "achievement": verdict.credential.achievement if verdict.credential else "",
-                "valid_until": credential.valid_until.isoformat(),
-            }
-        )
+        return _missing(issuer)
+    credentials = session.exec(
+        select(Credential)
+        .where(Credential.officer_id == officer.id)
+        .order_by(col(Credential.issued_at).desc())
+    ).all()
     return Template(
         template_name="wallet.html",
         context={
             "issuer_name": issuer.name,
-            "name": f"{officer.first_name} {officer.last_name}",
-            "items": items,
+            "key": key,
+            "theme": THEME,
+            "items": [_wallet_item(request, session, c) for c in credentials],
+            **_holder(officer),
         },
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers=WALLET_HEADERS,
     )
+
+
+@get(
+    "/{key:str}/show/{credential_id:str}", public=True, include_in_schema=False, sync_to_thread=True
+)
+def wallet_show(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    key: FromPath[str],
+    credential_id: FromPath[str],
+) -> Template:
+    """One credential's QR code as large as the screen allows, to hold up to someone."""
+    officer = _officer_by_key(session, key)
+    credential = (
+        session.get(Credential, credential_id.strip().upper())
+        if officer is not None and len(credential_id) <= 32
+        else None
+    )
+    if officer is None or credential is None or credential.officer_id != officer.id:
+        return _missing(issuer)
+    return Template(
+        template_name="wallet_show.html",
+        context={
+            "issuer_name": issuer.name,
+            "key": key,
+            "theme": THEME,
+            "item": _wallet_item(request, session, credential),
+            **_holder(officer),
+        },
+        headers=WALLET_HEADERS,
+    )
+
+
+@get(
+    "/{key:str}/manifest.webmanifest",
+    public=True,
+    include_in_schema=False,
+    sync_to_thread=True,
+    media_type="application/manifest+json",
+)
+def wallet_manifest(
+    session: DbSession, issuer: CurrentIssuer, key: FromPath[str]
+) -> Response[dict[str, Any]]:
+    """Lets a phone add the wallet to its home screen, opening straight at the officer's page."""
+    officer = _officer_by_key(session, key)
+    if officer is None:
+        raise NotFound("This wallet link is not valid.")
+    url = issuer.wallet_url(officer)
+    manifest = {
+        "name": f"{issuer.name}: my CIT certifications",
+        "short_name": "CIT wallet",
+        "description": "Your CIT certifications, with live status and QR codes.",
+        "id": url,
+        "start_url": url,
+        "scope": url,
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": THEME,
+        "background_color": "#ffffff",
+        "icons": [
+            {"src": src, "sizes": sizes, "type": "image/png", "purpose": "any"}
+            for src, sizes in WALLET_ICONS
+        ],
+    }
+    return Response(manifest, media_type="application/manifest+json", headers=WALLET_HEADERS)
+
+
+wallet = Router(path="/wallet", route_handlers=[wallet_page, wallet_show, wallet_manifest])

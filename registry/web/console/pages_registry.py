@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.web.console import classes, credentials, records, reports
+from registry.web.console import classes, credentials, records, reports, wallet_link
 
 HANDLERS: list[Any] = [
     *records.HANDLERS,
     *classes.HANDLERS,
     *credentials.HANDLERS,
     *reports.HANDLERS,
+    *wallet_link.HANDLERS,
 ]
