@@ -88,6 +88,8 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
         keys_dir=keys_dir,
         keys_passphrase=None,
         rate_limit=0,
+        # Every test signs in from the same test-client address; the throttle has its own test.
+        sign_in_rate_limit=0,
         production=False,
         issuer_name="CIT Utah",
     )
