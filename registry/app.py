@@ -38,6 +38,7 @@ from registry.verification.api import (
     qr_svg,
     verify_token,
 )
+from registry.verification.lookup import lookup_page
 from registry.verification.service import Verifier
 from registry.web import pages
 from registry.web.certificate import certificate_pdf
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             jwks,
             status_list,
             verify_token,
+            lookup_page,
             credential_page,
             qr_svg,
             qr_png,
