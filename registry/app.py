@@ -27,6 +27,7 @@ from registry.credentials.api import CertifyController, CredentialController, jw
 from registry.credentials.keys import KeyStore
 from registry.credentials.service import Issuer
 from registry.db import make_engine
+from registry.imports.api import ImportController
 from registry.people.api import AgencyController, OfficerController, RegionController
 from registry.people.wallet_api import rotate_wallet_link
 from registry.settings import Settings, get_settings
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClassController,
             CertifyController,
             CredentialController,
+            ImportController,
             create_static_files_router(
                 path=DOCS_ASSETS,
                 directories=[swagger_ui_bundle.swagger_ui_path],

@@ -240,6 +240,81 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if verdict.verdict == "valid" else 1
 
 
+# ---- import -------------------------------------------------------------------------------
+
+PROGRESS_FROM_ROWS = 200  # smaller files finish before a bar would say anything
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Imports a CSV file of officers or of a class roster: every row, or none of them."""
+    import uuid
+
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    from registry.accounts.service import SYSTEM
+    from registry.db import make_engine, unit_of_work
+    from registry.errors import RegistryError
+    from registry.imports import service
+
+    data = _read_file(args.file)
+    class_id = None
+    if args.kind == "roster":
+        try:
+            class_id = uuid.UUID(args.class_id)
+        except ValueError:
+            raise UsageError(f"--class {args.class_id!r} is not a class id (a UUID)") from None
+    source = args.file
+    try:
+        if args.kind == "officers":
+            rows = service.read_officers(data, source)
+        else:
+            rows = service.read_roster(data, source)
+    except RegistryError as exc:
+        raise UsageError(exc.detail) from exc
+    engine = make_engine(_settings().database_url)
+    bar = tqdm(
+        total=len(rows),
+        unit="row",
+        desc=f"import {args.kind}",
+        file=sys.stderr,
+        disable=len(rows) < PROGRESS_FROM_ROWS,
+        mininterval=0.25,
+    )
+    try:
+        with unit_of_work(engine) as session:
+            if class_id is None:
+                saved = service.import_officers(
+                    session, SYSTEM, rows, source=source, progress=bar.update
+                )
+            else:
+                saved = service.import_roster(
+                    session, SYSTEM, class_id, rows, source=source, progress=bar.update
+                )
+    except service.ImportRefused as exc:
+        bar.close()
+        for e in exc.errors:
+            column = e.field or "(whole row)"
+            print(f"{source}:{e.line}: {column}: {e.reason}")
+        print(f"registry: {exc.detail}", file=sys.stderr)
+        return 1
+    except RegistryError as exc:
+        bar.close()
+        raise UsageError(exc.detail) from exc
+    finally:
+        engine.dispose()
+    bar.close()
+    noun = "officers" if class_id is None else "enrollments"
+    print(f"saved {saved} {noun} from {source}")
+    return 0
+
+
 # ---- serve --------------------------------------------------------------------------------
 
 
@@ -308,6 +383,19 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--issuer", help="the issuer URL; its /.well-known/jwks.json is fetched")
     verify.add_argument("--no-status", action="store_true", help="skip the status lists")
     verify.set_defaults(func=cmd_verify)
+
+    imp = sub.add_parser("import", help="import a CSV file (all rows or none; exit 1 if refused)")
+    imp_sub = imp.add_subparsers(dest="kind", required=True)
+    officers = imp_sub.add_parser(
+        "officers",
+        help="columns post_id,first_name,last_name,agency_ori,patrol_start_date[,email,protected]",
+    )
+    officers.add_argument("file", help="a UTF-8 CSV file with a header line")
+    officers.set_defaults(func=cmd_import)
+    roster = imp_sub.add_parser("roster", help="enroll the officers of a post_id column in a class")
+    roster.add_argument("file", help="a UTF-8 CSV file with a post_id column")
+    roster.add_argument("--class", dest="class_id", required=True, help="the class id")
+    roster.set_defaults(func=cmd_import)
 
     serve = sub.add_parser("serve", help="run the server")
     serve.add_argument("--host")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.web.console import classes, credentials, records, reports, wallet_link
+from registry.web.console import imports as imports_pages
 
 HANDLERS: list[Any] = [
     *records.HANDLERS,
@@ -12,4 +13,5 @@ HANDLERS: list[Any] = [
     *credentials.HANDLERS,
     *reports.HANDLERS,
     *wallet_link.HANDLERS,
+    *imports_pages.HANDLERS,
 ]

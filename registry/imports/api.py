@@ -1,0 +1,121 @@
+"""HTTP routes for CSV imports (officers, class rosters) and CSV exports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from functools import partial
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, QueryParameter
+
+from registry.accounts.guards import office, staff
+from registry.errors import InvalidInput
+from registry.imports import service
+from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
+
+CSV_TYPES = ("text/csv", "application/csv")
+CSV_MEDIA = "text/csv; charset=utf-8"
+
+
+class UnsupportedMediaType(InvalidInput):
+    status = 415
+    title = "Unsupported media type"
+
+
+def csv_response(body: bytes, filename: str) -> Response[bytes]:
+    return Response(
+        body,
+        media_type=CSV_MEDIA,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def csv_body(request: Request[Any, Any, Any]) -> bytes:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in CSV_TYPES:
+        raise UnsupportedMediaType(
+            "Send the file as the request body with Content-Type: text/csv.",
+            field="content-type",
+            rule="media_type",
+        )
+    # The handler's request_max_body_size answers 413 before this reads past 5 MiB.
+    return await request.body()
+
+
+class ImportController(Controller):
+    path = "/api/v1"
+    tags = ("imports and exports",)
+
+    @post(
+        "/imports/officers",
+        guards=[office],
+        status_code=200,
+        request_max_body_size=service.MAX_BYTES,
+        summary="Import officers from CSV (all rows or none)",
+    )
+    async def officers(
+        self, request: Request[Any, Any, Any], session: DbSession, actor: CurrentActor
+    ) -> dict[str, int]:
+        data = await csv_body(request)
+        saved = await anyio.to_thread.run_sync(
+            partial(service.import_officers_csv, session, actor, data, source="The CSV body")
+        )
+        return {"saved": saved}
+
+    @post(
+        "/classes/{class_id:uuid}/imports/roster",
+        guards=[office],
+        status_code=200,
+        request_max_body_size=service.MAX_BYTES,
+        summary="Enroll officers in a class from CSV (all rows or none)",
+    )
+    async def roster(
+        self,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        actor: CurrentActor,
+        class_id: FromPath[uuid.UUID],
+    ) -> dict[str, int]:
+        data = await csv_body(request)
+        saved = await anyio.to_thread.run_sync(
+            partial(
+                service.import_roster_csv, session, actor, class_id, data, source="The CSV body"
+            )
+        )
+        return {"saved": saved}
+
+    @get("/classes/{class_id:uuid}/roster.csv", guards=[staff], sync_to_thread=True)
+    def roster_csv(
+        self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
+        return csv_response(service.roster_csv(session, actor, class_id), f"roster-{class_id}.csv")
+
+    @get("/credentials.csv", guards=[office], sync_to_thread=True)
+    def credentials_csv(
+        self, session: DbSession, actor: CurrentActor, issuer: CurrentIssuer
+    ) -> Response[bytes]:
+        body = service.credentials_csv(session, actor, issuer.credential_url)
+        return csv_response(body, f"credentials-{date.today().isoformat()}.csv")
+
+    @get("/coverage.csv", guards=[staff], sync_to_thread=True)
+    def coverage_csv(self, session: DbSession, actor: CurrentActor) -> Response[bytes]:
+        body = service.coverage_csv(session, actor)
+        return csv_response(body, f"coverage-{date.today().isoformat()}.csv")
+
+    @get("/expiring.csv", guards=[staff], sync_to_thread=True)
+    def expiring_csv(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        days: Annotated[
+            int, QueryParameter(ge=1, le=service.MAX_EXPIRING_DAYS, description="window in days")
+        ] = 90,
+    ) -> Response[bytes]:
+        body = service.expiring_csv(session, actor, days)
+        return csv_response(body, f"expiring-{days}d-{date.today().isoformat()}.csv")

@@ -1,0 +1,165 @@
+"""Console pages to upload officer and roster CSV files, and the CSV downloads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Request, Response, get, post
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+
+from registry.accounts.guards import office
+from registry.accounts.models import Role
+from registry.imports import service
+from registry.imports.api import csv_response
+from registry.imports.service import FileRefused, ImportRefused
+from registry.training.service import list_classes
+from registry.web.console.common import PREFIX, actor_of, form_data, page, redirect
+from registry.web.deps import CurrentIssuer, DbSession
+
+IMPORT_PAGE = f"{PREFIX}/import"
+OFFICE = (Role.ADMIN, Role.COORDINATOR)
+
+
+async def _upload(request: Request[Any, Any, Any]) -> tuple[FormMultiDict, bytes, str]:
+    form = await form_data(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return form, b"", ""
+    # Read one byte past the limit: enough to know the file is too large.
+    data = await upload.read(service.MAX_BYTES + 1)
+    await upload.close()
+    return form, data, upload.filename
+
+
+def _report(
+    request: Request[Any, Any, Any],
+    *,
+    what: str,
+    filename: str,
+    refused: ImportRefused | None = None,
+    problem: str | None = None,
+) -> Template:
+    return page(
+        request,
+        "import_report.html",
+        status=422 if refused is not None else 400,
+        title="Import refused",
+        what=what,
+        filename=filename,
+        refused=refused,
+        problem=problem,
+    )
+
+
+@get("/import", sync_to_thread=True)
+def import_page(request: Request[Any, Any, Any], session: DbSession) -> Template:
+    actor = actor_of(request)
+    return page(
+        request,
+        "import.html",
+        title="Import and export",
+        classes=list_classes(session, actor),
+        may_import=actor.role in OFFICE,
+        may_export_credentials=actor.role in OFFICE,
+        max_rows=service.MAX_ROWS,
+        officer_columns=",".join((*service.OFFICER_REQUIRED, *service.OFFICER_OPTIONAL)),
+    )
+
+
+@post("/import/officers", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
+async def import_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+    actor = actor_of(request)
+    _, data, filename = await _upload(request)
+    what = "officers"
+    if not filename:
+        return redirect(IMPORT_PAGE, "Choose a CSV file of officers to import.", error=True)
+
+    def run() -> int:
+        return service.import_officers_csv(session, actor, data, source=filename)
+
+    try:
+        saved = await anyio.to_thread.run_sync(run)
+    except ImportRefused as exc:
+        # Nothing of a refused import may reach the commit at the end of the request.
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what=what, filename=filename, refused=exc)
+    except FileRefused as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what=what, filename=filename, problem=exc.detail)
+    return redirect(IMPORT_PAGE, f"{filename}: saved {saved} officers.")
+
+
+@post("/import/roster", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
+async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+    actor = actor_of(request)
+    form, data, filename = await _upload(request)
+    what = "roster"
+    try:
+        class_id = uuid.UUID(str(form.get("class_id", "")))
+    except ValueError:
+        return redirect(IMPORT_PAGE, "Choose the class to enroll the officers in.", error=True)
+    if not filename:
+        return redirect(IMPORT_PAGE, "Choose a CSV file with a post_id column.", error=True)
+
+    def run() -> int:
+        return service.import_roster_csv(session, actor, class_id, data, source=filename)
+
+    try:
+        saved = await anyio.to_thread.run_sync(run)
+    except ImportRefused as exc:
+        # Nothing of a refused import may reach the commit at the end of the request.
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what=what, filename=filename, refused=exc)
+    except FileRefused as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what=what, filename=filename, problem=exc.detail)
+    return redirect(IMPORT_PAGE, f"{filename}: enrolled {saved} officers in the class.")
+
+
+@get("/classes/{class_id:uuid}/roster.csv", sync_to_thread=True)
+def roster_download(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Response[bytes]:
+    body = service.roster_csv(session, actor_of(request), class_id)
+    return csv_response(body, f"roster-{class_id}.csv")
+
+
+@get("/credentials.csv", guards=[office], sync_to_thread=True)
+def credentials_download(
+    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer
+) -> Response[bytes]:
+    actor = actor_of(request)
+    body = service.credentials_csv(session, actor, issuer.credential_url)
+    return csv_response(body, f"credentials-{date.today().isoformat()}.csv")
+
+
+@get("/coverage.csv", sync_to_thread=True)
+def coverage_download(request: Request[Any, Any, Any], session: DbSession) -> Response[bytes]:
+    body = service.coverage_csv(session, actor_of(request))
+    return csv_response(body, f"coverage-{date.today().isoformat()}.csv")
+
+
+@get("/expiring.csv", sync_to_thread=True)
+def expiring_download(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    days: Annotated[int, QueryParameter(ge=1, le=service.MAX_EXPIRING_DAYS)] = 90,
+) -> Response[bytes]:
+    body = service.expiring_csv(session, actor_of(request), days)
+    return csv_response(body, f"expiring-{days}d-{date.today().isoformat()}.csv")
+
+
+HANDLERS = [
+    import_page,
+    import_officers,
+    import_roster,
+    roster_download,
+    credentials_download,
+    coverage_download,
+    expiring_download,
+]

@@ -1,0 +1,200 @@
+"""The console's Import page: uploads checked for CSRF, a per-row report, CSV downloads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from tests.conftest import Region, unique
+from tests.console.conftest import csrf_of, make_password_user, sign_in
+from tests.imports import HEADER, agency_ori, find_officer, parse_csv
+
+PATROL = (date.today() - timedelta(days=800)).isoformat()
+
+
+@pytest.fixture
+def console_client(
+    client: TestClient[Litestar], app: Litestar, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient[Litestar]]:
+    """As tests/console's fixture: the shared client with an empty cookie jar. Every test here
+    signs in, and the whole suite shares one client address: the sign-in throttle is not what
+    these tests are about, so it is lifted while they run (tests/console checks it)."""
+    monkeypatch.setattr(app.state.sign_in_throttle, "per_minute", 0)
+    client.cookies.clear()
+    yield client
+    client.cookies.clear()
+
+
+def signed_in_coordinator(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> str:
+    r = sign_in(console_client, make_password_user(engine, "coordinator", region.code))
+    assert r.status_code == 303, r.text
+    page = console_client.get("/console/import")
+    assert page.status_code == 200, page.text
+    return csrf_of(page.text)
+
+
+def upload(client: TestClient[Litestar], path: str, name: str, body: bytes, **fields: str) -> Any:
+    return client.post(
+        path,
+        data=fields,
+        files={"file": (name, body, "text/csv")},
+        follow_redirects=False,
+    )
+
+
+def test_the_import_page_labels_every_input_and_has_no_inline_script_or_style(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    klass = region.klass(location=unique("Hall "))
+    signed_in_coordinator(console_client, engine, region)
+    html = console_client.get("/console/import").text
+    assert "<script" not in html and "style=" not in html
+    assert klass["location"] in html  # the class selector lists the region's classes
+    for input_id in re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', html):
+        assert f'for="{input_id}"' in html
+    visible = re.findall(r"<(?:input|select)(?![^>]*type=\"hidden\")[^>]*>", html)
+    assert visible and all('id="' in tag for tag in visible)
+    assert 'enctype="multipart/form-data"' in html and 'accept=".csv,text/csv"' in html
+
+
+def test_a_good_officer_file_is_saved_and_says_so(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    csrf = signed_in_coordinator(console_client, engine, region)
+    ori = agency_ori(region.coordinator, region.agency_id)
+    post_id = unique("CON")
+    body = f"{HEADER}\n{post_id},Ana,Lopez,{ori},{PATROL},,no\n".encode()
+    r = upload(console_client, "/console/import/officers", "team.csv", body, csrf_token=csrf)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/console/import"
+    page = console_client.get("/console/import")
+    assert "team.csv: saved 1 officers." in page.text
+    assert len(find_officer(region.coordinator, post_id)) == 1
+
+
+def test_a_bad_officer_file_shows_the_refused_rows_and_saves_nothing(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    csrf = signed_in_coordinator(console_client, engine, region)
+    ori = agency_ori(region.coordinator, region.agency_id)
+    good = unique("CON")
+    body = (
+        f"{HEADER}\n{good},Ana,Lopez,{ori},{PATROL},,\n{unique('CON')},Bo,Ray,{ori},yesterday,,\n"
+    ).encode()
+    r = upload(console_client, "/console/import/officers", "bad.csv", body, csrf_token=csrf)
+    assert r.status_code == 422, r.text
+    assert "nothing was saved" in r.text
+    assert re.search(
+        r"<td class=\"num\">3</td><td><code>patrol_start_date</code></td><td>[^<]*not a date",
+        r.text.replace("&#39;", "'"),
+    )
+    assert find_officer(region.coordinator, good) == []
+
+
+def test_a_file_that_is_not_utf8_is_named_on_the_report(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    csrf = signed_in_coordinator(console_client, engine, region)
+    body = f"{HEADER}\nX1,Zoë,B,UT0000000,{PATROL},,\n".encode("latin-1")
+    r = upload(console_client, "/console/import/officers", "latin1.csv", body, csrf_token=csrf)
+    assert r.status_code == 400
+    assert "latin1.csv is not UTF-8" in r.text
+
+
+def test_an_upload_without_the_csrf_token_is_refused(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    signed_in_coordinator(console_client, engine, region)
+    ori = agency_ori(region.coordinator, region.agency_id)
+    post_id = unique("CSRF")
+    body = f"{HEADER}\n{post_id},Ana,Lopez,{ori},{PATROL},,\n".encode()
+    r = upload(console_client, "/console/import/officers", "x.csv", body)
+    assert r.status_code == 403
+    r = upload(console_client, "/console/import/officers", "x.csv", body, csrf_token="forged")
+    assert r.status_code == 403
+    assert find_officer(region.coordinator, post_id) == []
+
+
+def test_a_roster_upload_enrolls_or_reports(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    csrf = signed_in_coordinator(console_client, engine, region)
+    klass = region.klass()
+    good, rookie = region.officer(), region.officer(months_on_patrol=6)
+    body = f"post_id\n{good['post_id']}\n{rookie['post_id']}\n".encode()
+    r = upload(
+        console_client,
+        "/console/import/roster",
+        "roster.csv",
+        body,
+        csrf_token=csrf,
+        class_id=klass["id"],
+    )
+    assert r.status_code == 422, r.text
+    assert "months of patrol experience" in r.text
+    roster = region.coordinator.get(f"/api/v1/classes/{klass['id']}/roster").json()
+    assert roster["officers"] == []
+    body = f"post_id\n{good['post_id']}\n".encode()
+    r = upload(
+        console_client,
+        "/console/import/roster",
+        "roster.csv",
+        body,
+        csrf_token=csrf,
+        class_id=klass["id"],
+    )
+    assert r.status_code == 303, r.text
+    roster = region.coordinator.get(f"/api/v1/classes/{klass['id']}/roster").json()
+    assert [o["post_id"] for o in roster["officers"]] == [good["post_id"]]
+
+
+def test_console_downloads_are_csv(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    signed_in_coordinator(console_client, engine, region)
+    klass = region.klass()
+    officer = region.officer()
+    region.coordinator.post(
+        f"/api/v1/classes/{klass['id']}/enrollments", {"officer_id": officer["id"]}
+    )
+    for path in (
+        f"/console/classes/{klass['id']}/roster.csv",
+        "/console/credentials.csv",
+        "/console/coverage.csv",
+        "/console/expiring.csv?days=30",
+    ):
+        r = console_client.get(path)
+        assert r.status_code == 200, (path, r.text)
+        assert r.headers["content-type"].startswith("text/csv")
+        assert "attachment" in r.headers["content-disposition"]
+    roster = parse_csv(console_client.get(f"/console/classes/{klass['id']}/roster.csv").content)
+    assert [row["post_id"] for row in roster] == [officer["post_id"]]
+    coverage = parse_csv(console_client.get("/console/coverage.csv").content)
+    assert [row["officers"] for row in coverage] == ["1"]
+
+
+def test_instructors_see_no_upload_forms_and_cannot_post(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    sign_in(console_client, make_password_user(engine, "instructor", region.code))
+    page = console_client.get("/console/import")
+    assert page.status_code == 200
+    assert "/console/import/officers" not in page.text
+    r = upload(
+        console_client,
+        "/console/import/officers",
+        "x.csv",
+        f"{HEADER}\n".encode(),
+        csrf_token=csrf_of(page.text),
+    )
+    assert r.status_code == 403
+    assert console_client.get("/console/credentials.csv").status_code == 403
