@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
@@ -54,6 +57,43 @@ def _tune_sqlite(engine: Engine) -> None:
         # SQLITE_BUSY mid-transaction; read-only sessions ask for DEFERRED and run alongside.
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+# ---- telling in-process caches about committed changes ------------------------------------
+
+_CHANGED = "registry_changed"
+_listeners: dict[str, list[weakref.WeakMethod[Callable[[set[Any]], None]]]] = {}
+_listeners_lock = threading.Lock()
+
+
+def mark_changed(session: Session, topic: str, item: Any) -> None:
+    """Notes that this transaction changed `item`; listeners hear of it once it commits."""
+    session.info.setdefault(_CHANGED, {}).setdefault(topic, set()).add(item)
+
+
+def on_commit(topic: str, method: Callable[[set[Any]], None]) -> None:
+    """Calls a bound method with the changed items after each commit; held weakly, so that an
+    app that is thrown away (tests build many) takes its caches with it."""
+    with _listeners_lock:
+        _listeners.setdefault(topic, []).append(weakref.WeakMethod(method))
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    changed: dict[str, set[Any]] = session.info.pop(_CHANGED, {})
+    for topic, items in changed.items():
+        with _listeners_lock:
+            refs = list(_listeners.get(topic, []))
+            _listeners[topic] = [r for r in refs if r() is not None]
+        for ref in refs:
+            method = ref()
+            if method is not None:
+                method(items)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 def _lower(value: object) -> object:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 from registry.credentials import statuslist
 from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus, StatusAllocation, StatusList
+from registry.db import mark_changed, on_commit
 from registry.errors import NotFound, Unavailable
 
 PURPOSES = ("revocation", "suspension")
@@ -79,6 +81,13 @@ def bump_revision(session: Session, n: int) -> None:
     session.execute(
         update(StatusList).where(col(StatusList.n) == n).values(revision=StatusList.revision + 1)
     )
+    mark_changed(session, "status_lists", n)
+
+
+# How long a cached list is trusted before its revision is read again. A change made in this
+# process is seen at once (the commit hook in registry.db); one made by another worker within
+# this time.
+FRESH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,28 @@ class StatusListPublisher:
         self.public_url = public_url
         self.issuer = issuer
         self._cache: dict[tuple[str, int], tuple[tuple[object, ...], SignedList]] = {}
+        # When each cached list's revision was last read from the database (monotonic clock).
+        self._checked: dict[tuple[str, int], float] = {}
         self._lock = threading.Lock()
+        on_commit("status_lists", self.invalidate)
+
+    def invalidate(self, lists: set[int]) -> None:
+        with self._lock:
+            for key in [k for k in self._checked if k[1] in lists]:
+                del self._checked[key]
+
+    def _fresh(self, purpose: str, n: int, hour: datetime) -> SignedList | None:
+        """The cached list when it was confirmed current less than FRESH_SECONDS ago."""
+        if self.keys.refresh():
+            with self._lock:
+                self._checked.clear()
+            return None
+        with self._lock:
+            hit = self._cache.get((purpose, n))
+            checked = self._checked.get((purpose, n))
+        if hit is None or checked is None or hit[0][2] != hour:
+            return None
+        return hit[1] if time.monotonic() - checked < FRESH_SECONDS else None
 
     def url(self, purpose: str, n: int) -> str:
         return f"{self.public_url}/status/{purpose}/{n}"
@@ -111,12 +141,15 @@ class StatusListPublisher:
     ) -> SignedList:
         if purpose not in PURPOSES:
             raise NotFound("Status purposes are revocation and suspension.", field="purpose")
+        now = now or datetime.now(UTC)
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        fresh = self._fresh(purpose, n, hour)
+        if fresh is not None:
+            return fresh
+        confirmed = time.monotonic()
         row = session.get(StatusList, n)
         if row is None:
             raise NotFound(f"No status list {n}.", field="n")
-        now = now or datetime.now(UTC)
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        self.keys.refresh()
         try:
             kid: str | None = self.keys.active().kid
         except NoActiveKey:
@@ -125,6 +158,8 @@ class StatusListPublisher:
         with self._lock:
             hit = self._cache.get((purpose, n))
         if hit is not None and hit[0] == version:
+            with self._lock:
+                self._checked[(purpose, n)] = confirmed
             return hit[1]
         if kid is None:
             # No key may sign (all retired or withdrawn): a list signed earlier still tells the
@@ -171,4 +206,5 @@ class StatusListPublisher:
         )
         with self._lock:
             self._cache[(purpose, n)] = (version, signed)
+            self._checked[(purpose, n)] = confirmed
         return signed

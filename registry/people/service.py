@@ -11,6 +11,7 @@ from sqlmodel import Session, col, or_, select
 
 from registry.accounts.service import Actor
 from registry.audit.service import record, snapshot
+from registry.db import mark_changed
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.people import schemas
 from registry.people.models import Agency, Employment, Officer, Region
@@ -305,6 +306,8 @@ def update_officer(
         officer.protected = bool(changes["protected"])
     session.add(officer)
     session.flush()
+    # The public page caches whether a holder is protected; tell it once this commits.
+    mark_changed(session, "officers", officer.id)
     record(
         session,
         actor=actor.username,

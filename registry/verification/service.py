@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from registry.credentials.models import Credential
-from registry.credentials.service import Issuer
-from registry.credentials.status import StatusListPublisher
-from registry.db import unit_of_work
+from registry.credentials.service import Issuer, get_credential
+from registry.credentials.status import FRESH_SECONDS, StatusListPublisher
+from registry.db import on_commit, unit_of_work
 from registry.errors import RegistryError
 from registry.people.models import Officer
 from registry.verification.core import CachingStatusSource, StatusUnavailable, Verdict, verify
@@ -38,11 +44,69 @@ class LocalStatusSource:
             raise StatusUnavailable(str(exc)) from exc
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What verifying a stored credential needs: its token, and whether to withhold the name."""
+
+    credential_id: str
+    token: str
+    officer_id: uuid.UUID
+    protected: bool
+
+
+class StoredCredentials:
+    """Looks credentials up by id for the public page, keeping the hot ones in memory.
+
+    Tokens never change once issued, so they are kept (up to `size`); whether the holder is
+    protected can change, so that flag is dropped when an officer's record changes in this
+    process and re-read after FRESH_SECONDS otherwise.
+    """
+
+    def __init__(self, engine: Engine, size: int = 20_000) -> None:
+        self.engine = engine
+        self.size = size
+        self._items: OrderedDict[str, tuple[Stored, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        on_commit("officers", self.forget_officers)
+
+    def forget_officers(self, officer_ids: set[Any]) -> None:
+        with self._lock:
+            for key in [k for k, (v, _) in self._items.items() if v.officer_id in officer_ids]:
+                del self._items[key]
+
+    def cached(self, credential_id: str) -> Stored | None:
+        with self._lock:
+            hit = self._items.get(credential_id)
+        if hit is None or time.monotonic() - hit[1] >= FRESH_SECONDS:
+            return None
+        return hit[0]
+
+    def load(self, credential_id: str) -> Stored:
+        """Reads the database (blocking); raises NotFound for an unknown id."""
+        confirmed = time.monotonic()
+        with unit_of_work(self.engine, read_only=True) as session:
+            credential = get_credential(session, credential_id)
+            officer = session.get(Officer, credential.officer_id)
+            stored = Stored(
+                credential_id=credential.id,
+                token=credential.token,
+                officer_id=credential.officer_id,
+                protected=bool(officer and officer.protected),
+            )
+        with self._lock:
+            self._items[credential_id] = (stored, confirmed)
+            self._items.move_to_end(credential_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return stored
+
+
 class Verifier:
     """The registry's verifier: trusts its own issuer and keys, reads live status."""
 
     def __init__(self, engine: Engine, issuer: Issuer) -> None:
         self.issuer = issuer
+        self.stored = StoredCredentials(engine)
         # ttl 0: every verification reads the current list (itself cached per revision), while
         # a list token already verified is not verified again.
         self.status = CachingStatusSource(
@@ -60,9 +124,19 @@ class Verifier:
         )
 
     def verify_stored(self, session: Session, credential: Credential) -> Verdict:
-        verdict = self.verify(credential.token)
         officer = session.get(Officer, credential.officer_id)
+        return self.verify_record(
+            Stored(
+                credential_id=credential.id,
+                token=credential.token,
+                officer_id=credential.officer_id,
+                protected=bool(officer and officer.protected),
+            )
+        )
+
+    def verify_record(self, stored: Stored) -> Verdict:
+        verdict = self.verify(stored.token)
         # Protection can be granted after issuance; the live answer honours it.
-        if officer is not None and officer.protected and verdict.credential is not None:
+        if stored.protected and verdict.credential is not None:
             return verdict.redacted()
         return verdict
