@@ -25,6 +25,7 @@ from litestar.types import Message, Scope
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
 from registry.credentials.api import CertifyController, CredentialController, jwks, status_list
 from registry.credentials.keys import KeyStore
+from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
 from registry.db import make_engine
 from registry.imports.api import ImportController
@@ -32,6 +33,7 @@ from registry.people.api import AgencyController, OfficerController, RegionContr
 from registry.people.wallet_api import rotate_wallet_link
 from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
+from registry.training.ce_api import CEController
 from registry.verification.api import (
     credential_jwt,
     credential_page,
@@ -180,6 +182,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClassController,
             CertifyController,
             CredentialController,
+            RenewalController,
+            CEController,
             ImportController,
             create_static_files_router(
                 path=DOCS_ASSETS,

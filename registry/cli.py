@@ -315,11 +315,109 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- audit trail and backups --------------------------------------------------------------
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Recomputes the audit trail's hash chain; exit 1 naming the first entry that breaks it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from registry.audit.chain import verify_chain
+    from registry.db import READ_ONLY, make_engine
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with engine.execution_options(**READ_ONLY).connect() as connection:
+            report = verify_chain(connection)
+    except SQLAlchemyError as exc:
+        raise UsageError(f"cannot read the audit trail: {exc}") from exc
+    finally:
+        engine.dispose()
+    if report.broken is not None:
+        print(f"audit trail BROKEN at entry {report.broken.id}: {report.broken.problem}")
+        print(f"the {report.entries - 1} entries before it verify")
+        return 1
+    print(f"audit trail intact: {report.entries} entries")
+    print(f"last hash: {report.head}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from registry import backup
+
+    try:
+        path = backup.backup(_settings().database_url, Path(args.path))
+    except backup.BackupError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"backed up the database to {path} ({path.stat().st_size:,} bytes)")
+    print("the signing keys are not in it: back up the keys folder as well")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from registry import backup
+
+    if not args.yes:
+        raise UsageError(
+            "restore replaces the whole database with the backup, losing every change made "
+            "since it was taken; stop the servers and run again with --yes"
+        )
+    try:
+        saved = backup.restore(_settings().database_url, Path(args.path))
+    except backup.BackupError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"restored the database from {args.path}")
+    print(f"the database it replaced was saved first as {saved}")
+    print("restart every server process: they cache status lists by revision")
+    return 0
+
+
+# ---- notify-expiring ----------------------------------------------------------------------
+
+
+def cmd_notify_expiring(args: argparse.Namespace) -> int:
+    """Sends expiry notices (email with REGISTRY_SMTP_HOST, else .eml files), each only once."""
+    from registry.db import make_engine
+    from registry.notices import service as notices
+
+    if not 1 <= args.days <= 3660:
+        raise UsageError("--days is a number of days from 1 to 3660")
+    settings = _settings()
+    outbox = Path(args.outbox) if args.outbox else notices.outbox_dir(os.environ)
+    try:
+        smtp = notices.SmtpConfig.from_env(os.environ)
+    except notices.NoticeConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    sender = notices.SmtpSender(smtp) if smtp else None
+    program = notices.Program(
+        name=settings.issuer_name,
+        public_url=settings.public_url,
+        from_address=smtp.sender if smtp else os.environ.get("REGISTRY_SMTP_FROM") or None,
+    )
+    engine = make_engine(settings.database_url)
+    try:
+        summary = notices.notify_expiring(
+            engine, program, days=args.days, outbox=outbox, sender=sender
+        )
+    finally:
+        if sender is not None:
+            sender.close()
+        engine.dispose()
+    for post_id in summary.without_email:
+        print(f"officer {post_id} has no email address: the notice was written to {outbox}")
+    for failure in summary.failed:
+        print(f"registry: notice not sent: {failure}", file=sys.stderr)
+    print(summary.line())
+    return 1 if summary.failed else 0
+
+
 # ---- serve --------------------------------------------------------------------------------
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    from registry.web.logfilter import uvicorn_log_config
 
     settings = _settings()
     workers = args.workers or settings.workers
@@ -330,6 +428,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=workers if workers > 1 else None,
         proxy_headers=False,
         server_header=False,
+        # The access log would otherwise print each officer's wallet key (it is in the path).
+        log_config=uvicorn_log_config(),
         log_level=os.environ.get("REGISTRY_LOG_LEVEL", "info"),
         access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1") != "0",
     )
@@ -396,6 +496,27 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("file", help="a UTF-8 CSV file with a post_id column")
     roster.add_argument("--class", dest="class_id", required=True, help="the class id")
     roster.set_defaults(func=cmd_import)
+
+    audit = sub.add_parser("audit", help="the audit trail")
+    audit_sub = audit.add_subparsers(dest="action", required=True)
+    audit_sub.add_parser(
+        "verify", help="recompute the hash chain (exit 1 at the first broken entry)"
+    ).set_defaults(func=cmd_audit_verify)
+
+    backup = sub.add_parser("backup", help="copy the live database to a new file")
+    backup.add_argument("path", help="the backup file to write (must not exist)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="replace the database with a backup")
+    restore.add_argument("path", help="a file written by `registry backup`")
+    restore.add_argument("--yes", action="store_true", help="confirm replacing the database")
+    restore.set_defaults(func=cmd_restore)
+
+    notify = sub.add_parser(
+        "notify-expiring", help="send expiry notices once per credential and window"
+    )
+    notify.add_argument("--days", type=int, default=90, help="warn this many days ahead")
+    notify.add_argument("--outbox", help="folder for .eml files (default var/outbox/)")
+    notify.set_defaults(func=cmd_notify_expiring)
 
     serve = sub.add_parser("serve", help="run the server")
     serve.add_argument("--host")

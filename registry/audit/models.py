@@ -1,4 +1,4 @@
-"""The audit table: one row per change, never updated or deleted."""
+"""The audit table: one row per change, never updated or deleted, each chained to the last."""
 
 from __future__ import annotations
 
@@ -22,3 +22,6 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str = Field(max_length=64, index=True)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The hash chain (registry.audit.chain); null only in a database not yet migrated to 0004.
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)

@@ -7,10 +7,13 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from registry.audit.models import AuditEntry
+from registry.audit.chain import audit_table, entry_hash, lock_and_read_head
+from registry.common import utcnow
 
+_HEAD = "registry.audit.head"
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "wallet_key", "token"})
 
 
@@ -47,13 +50,35 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_jsonable(before),
-            after=_jsonable(after),
-        )
-    )
+    """Appends one entry to the hash chain, inside the caller's transaction.
+
+    The id is part of the hash, so it must be known before the row exists, and UPDATE is
+    forbidden on this table: under the append lock the next id is the last one plus one, and the
+    row is inserted whole, with its explicit id and hashes, at once. That also keeps ids gapless
+    from here on, and a savepoint rolled back takes its entries with it.
+    """
+    table = audit_table()
+    connection = session.connection()
+    # The head just written in this same (sub)transaction saves a query per entry in bulk
+    # changes. Keyed by the innermost transaction object, held here so it is never reused: a
+    # savepoint opened, rolled back or released since makes the key differ and the head is read.
+    current = session.get_nested_transaction() or session.get_transaction()
+    cached = session.info.get(_HEAD)
+    if cached is not None and cached[0] is current:
+        last_id, prev_hash = cached[1], cached[2]
+    else:
+        last_id, prev_hash = lock_and_read_head(connection, table)
+    entry: dict[str, Any] = {
+        "id": last_id + 1,
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+    }
+    entry["prev_hash"] = prev_hash
+    entry["hash"] = entry_hash(entry, prev_hash)
+    connection.execute(sa.insert(table).values(**entry))
+    session.info[_HEAD] = (current, entry["id"], entry["hash"])

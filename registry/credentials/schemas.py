@@ -58,3 +58,28 @@ class CredentialRecord(BaseModel):
     valid_until: datetime
     verify_url: str
     wallet_url: str
+    # Renewal chain: the credential this one renewed, and the newer one that replaced it.
+    renewal_of: str | None = None
+    superseded_by: str | None = None
+
+
+class RenewalResult(BaseModel):
+    id: str
+    credential_id: str
+    token: str
+    verify_url: str
+    wallet_url: str
+    renewal_of: str
+    valid_from: datetime
+    valid_until: datetime
+
+
+class ExpiringPublic(BaseModel):
+    credential_id: str
+    officer_id: uuid.UUID
+    post_id: str
+    name: str
+    email: str | None
+    agency: str | None
+    valid_until: datetime
+    days_left: int

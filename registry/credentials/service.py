@@ -114,17 +114,42 @@ def certify(
             to_issue.append(standing.officer)
     if not to_issue:
         return schemas.CertifyResult(issued=issued, skipped=skipped)
+    ensure_signing_key(issuer)
+    valid_from = utcnow()
+    valid_until = add_months(valid_from, course.validity_months)
+    # One batch allocation for the whole class: fewer round trips than one per officer.
+    slots = allocate(session, len(to_issue))
+    for officer, slot in zip(to_issue, slots, strict=True):
+        credential = issue_credential(
+            session,
+            actor,
+            issuer,
+            officer=officer,
+            course=course,
+            class_id=klass.id,
+            slot=slot,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        issued.append(_issued(issuer, credential, officer))
+    session.flush()
+    return schemas.CertifyResult(issued=issued, skipped=skipped)
+
+
+def ensure_signing_key(issuer: Issuer) -> None:
+    """Re-reads the keys folder and refuses (503) when there is no key to sign with."""
     issuer.keys.refresh()
     try:
-        kid = issuer.keys.active().kid
+        issuer.keys.active()
     except NoActiveKey:
         raise Unavailable(
             "The registry has no active signing key; an administrator must generate one.",
             rule="signing_key",
         ) from None
-    valid_from = utcnow()
-    valid_until = add_months(valid_from, course.validity_months)
-    achievement = {
+
+
+def achievement_of(issuer: Issuer, course: Course) -> dict[str, Any]:
+    return {
         "id": f"{issuer.public_url}/courses/{course.code}",
         "type": ["Achievement"],
         "achievementType": "Certification",
@@ -132,58 +157,82 @@ def certify(
         "description": course.description,
         "criteria": {"narrative": course.criteria},
     }
-    slots = allocate(session, len(to_issue))
-    publisher = issuer.publisher()
-    for officer, (list_n, index) in zip(to_issue, slots, strict=True):
-        credential_id = opaque_id()
-        payload = build_credential(
-            credential_url=issuer.credential_url(credential_id),
-            issuer_id=issuer.public_url,
-            issuer_name=issuer.name,
-            holder_name=None if officer.protected else holder_name(officer),
-            post_id=officer.post_id,
-            achievement=achievement,
-            name=course.credential_name,
-            hours=whole(course.total_hours),
-            valid_from=valid_from,
-            valid_until=valid_until,
-            status_list_url=publisher.url("revocation", list_n),
-            status_index=index,
-        )
-        credential = Credential(
-            id=credential_id,
-            officer_id=officer.id,
-            class_id=klass.id,
-            course_id=course.id,
-            token=issuer.keys.sign(payload),
-            kid=kid,
-            status_list=list_n,
-            status_index=index,
-            hours=course.total_hours,
-            issued_by=actor.user_id,
-            issued_at=valid_from,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
-        session.add(credential)
-        record(
-            session,
-            actor=actor.username,
-            action="credential.issue",
-            entity="credential",
-            entity_id=credential_id,
-            after={
-                "officer_id": str(officer.id),
-                "class_id": str(klass.id),
-                "kid": kid,
-                "status_list": list_n,
-                "status_index": index,
-                "valid_until": valid_until.isoformat(),
-            },
-        )
-        issued.append(_issued(issuer, credential, officer))
-    session.flush()
-    return schemas.CertifyResult(issued=issued, skipped=skipped)
+
+
+def issue_credential(
+    session: Session,
+    actor: Actor,
+    issuer: Issuer,
+    *,
+    officer: Officer,
+    course: Course,
+    class_id: uuid.UUID,
+    slot: tuple[int, int],
+    valid_from: datetime,
+    valid_until: datetime,
+    generation: int = 0,
+    renewal_of: str | None = None,
+) -> Credential:
+    """Signs and stores one credential at the status `slot` (list, index) the caller allocated.
+
+    Certification and renewal both issue through here, so every credential is built alike.
+    The caller has checked the signing key (`ensure_signing_key`) and flushes when done.
+    """
+    list_n, index = slot
+    credential_id = opaque_id()
+    payload = build_credential(
+        credential_url=issuer.credential_url(credential_id),
+        issuer_id=issuer.public_url,
+        issuer_name=issuer.name,
+        holder_name=None if officer.protected else holder_name(officer),
+        post_id=officer.post_id,
+        achievement=achievement_of(issuer, course),
+        name=course.credential_name,
+        hours=whole(course.total_hours),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status_list_url=issuer.publisher().url("revocation", list_n),
+        status_index=index,
+    )
+    kid = issuer.keys.active().kid
+    token = issuer.keys.sign(payload)
+    credential = Credential(
+        id=credential_id,
+        officer_id=officer.id,
+        class_id=class_id,
+        course_id=course.id,
+        token=token,
+        kid=kid,
+        status_list=list_n,
+        status_index=index,
+        hours=course.total_hours,
+        issued_by=actor.user_id,
+        issued_at=valid_from,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        generation=generation,
+        renewal_of=renewal_of,
+    )
+    session.add(credential)
+    after: dict[str, Any] = {
+        "officer_id": str(officer.id),
+        "class_id": str(class_id),
+        "kid": kid,
+        "status_list": list_n,
+        "status_index": index,
+        "valid_until": valid_until.isoformat(),
+    }
+    if renewal_of is not None:
+        after |= {"generation": generation, "renewal_of": renewal_of}
+    record(
+        session,
+        actor=actor.username,
+        action="credential.issue",
+        entity="credential",
+        entity_id=credential_id,
+        after=after,
+    )
+    return credential
 
 
 # Ids are Crockford base32; anything else (a NUL byte, say, which PostgreSQL refuses to even
@@ -248,6 +297,8 @@ def credential_record(
         valid_until=credential.valid_until,
         verify_url=issuer.credential_url(credential.id),
         wallet_url=issuer.wallet_url(officer),
+        renewal_of=credential.renewal_of,
+        superseded_by=credential.superseded_by,
     )
 
 

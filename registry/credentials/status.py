@@ -26,6 +26,7 @@ _rng = secrets.SystemRandom()
 
 def _pick(size: int, used: set[int], need: int) -> list[int]:
     free = size - len(used)
+    need = min(need, free)  # the rest goes into the next list
     if free <= size // 4:
         # Nearly full: sampling blind would mostly hit taken indexes, so list the free ones.
         return _rng.sample([i for i in range(size) if i not in used], min(need, free))

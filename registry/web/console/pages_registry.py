@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.web.console import classes, credentials, records, reports, wallet_link
+from registry.web.console import classes, credentials, records, renewals, reports, wallet_link
 from registry.web.console import imports as imports_pages
 
 HANDLERS: list[Any] = [
@@ -14,4 +14,5 @@ HANDLERS: list[Any] = [
     *reports.HANDLERS,
     *wallet_link.HANDLERS,
     *imports_pages.HANDLERS,
+    *renewals.HANDLERS,
 ]

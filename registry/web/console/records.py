@@ -16,6 +16,7 @@ from registry.people import schemas, service
 from registry.people.models import Agency, Region
 from registry.training.models import CERecord, Course
 from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
+from registry.web.console.renewals import officer_context
 from registry.web.deps import DbSession
 
 
@@ -132,6 +133,7 @@ def officer(
         transfer_agencies=[a for a in all_agencies if a.id != public.agency_id],
         wallet_url=request.app.state.issuer.wallet_url(record),
         can_edit=actor.role in ("admin", "coordinator"),
+        **officer_context(session, actor, record),
     )
 
 

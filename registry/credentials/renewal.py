@@ -1,0 +1,184 @@
+"""Renewing a certification: the CE rule checked, a new credential that supersedes the old one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from registry.accounts.models import Role
+from registry.accounts.service import Actor
+from registry.audit.service import record
+from registry.common import utcnow
+from registry.credentials import schemas
+from registry.credentials.models import Credential, CredentialStatus
+from registry.credentials.service import (
+    Issuer,
+    add_months,
+    ensure_signing_key,
+    get_credential_for,
+    issue_credential,
+)
+from registry.credentials.status import allocate
+from registry.errors import RuleViolation
+from registry.people.models import Officer
+from registry.training.ce import hours_in_cycle
+from registry.training.models import Course
+
+# After this long past expiry the officer retakes the course instead of renewing.
+GRACE_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class CEStanding:
+    """Continuing education in the credential's cycle (its validFrom day up to today)."""
+
+    required: float
+    recorded: float
+
+    @property
+    def missing(self) -> float:
+        return max(0.0, self.required - self.recorded)
+
+    @property
+    def met(self) -> bool:
+        return self.recorded >= self.required
+
+
+def ce_standing(
+    session: Session, credential: Credential, course: Course, now: datetime
+) -> CEStanding:
+    recorded = hours_in_cycle(
+        session, credential.officer_id, course.id, credential.valid_from.date(), now.date()
+    )
+    return CEStanding(required=course.ce_hours_per_cycle, recorded=recorded)
+
+
+def renewal_blockers(
+    session: Session, credential: Credential, course: Course, now: datetime
+) -> list[RuleViolation]:
+    """Every rule that stops this credential being renewed now; empty when it may be."""
+    if credential.superseded_by is not None:
+        # Nothing else matters: the holder already has the newer credential.
+        return [
+            RuleViolation(
+                "This credential was already renewed; its successor is "
+                f"{credential.superseded_by}.",
+                field="credential_id",
+                rule="already_renewed",
+                superseded_by=credential.superseded_by,
+            )
+        ]
+    out = []
+    if credential.status != CredentialStatus.ACTIVE:
+        out.append(
+            RuleViolation(
+                f"A {credential.status} credential cannot be renewed.",
+                field="status",
+                rule="active",
+            )
+        )
+    if now > add_months(credential.valid_until, GRACE_MONTHS):
+        out.append(
+            RuleViolation(
+                f"The certification expired more than {GRACE_MONTHS} months ago; "
+                "the officer must retake the course.",
+                field="valid_until",
+                rule="renewal_window",
+            )
+        )
+    ce = ce_standing(session, credential, course, now)
+    if not ce.met:
+        out.append(
+            RuleViolation(
+                f"Continuing education: {ce.required:g} CE hours are needed in this cycle "
+                f"(since {credential.valid_from.date().isoformat()}); {ce.recorded:g} recorded, "
+                f"{ce.missing:g} missing.",
+                field="ce_hours",
+                rule="ce_hours",
+                required=ce.required,
+                recorded=ce.recorded,
+            )
+        )
+    return out
+
+
+def renew(
+    session: Session,
+    actor: Actor,
+    issuer: Issuer,
+    credential_id: str,
+    *,
+    now: datetime | None = None,
+) -> Credential:
+    """Issues the next generation of a credential, in the caller's transaction.
+
+    The new validity runs from the later of the old expiry and now, so renewing early loses
+    nothing. The old credential stays active and keeps verifying until its own validUntil: it is
+    superseded, not revoked.
+    """
+    actor.require_role(Role.ADMIN, Role.COORDINATOR)
+    old = get_credential_for(session, actor, credential_id)
+    # Serialises concurrent renewals of one credential (PostgreSQL; SQLite's writer lock does it).
+    old = session.exec(
+        select(Credential)
+        .where(Credential.id == old.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    course = session.get(Course, old.course_id)
+    officer = session.get(Officer, old.officer_id)
+    assert course is not None and officer is not None  # noqa: S101 - foreign keys
+    now = now or utcnow()
+    blockers = renewal_blockers(session, old, course, now)
+    if blockers:
+        raise blockers[0]
+    ensure_signing_key(issuer)
+    new = issue_credential(
+        session,
+        actor,
+        issuer,
+        officer=officer,
+        course=course,
+        class_id=old.class_id,
+        slot=allocate(session, 1)[0],
+        valid_from=now,
+        valid_until=add_months(max(old.valid_until, now), course.validity_months),
+        generation=old.generation + 1,
+        renewal_of=old.id,
+    )
+    old.superseded_by = new.id
+    session.add(old)
+    record(
+        session,
+        actor=actor.username,
+        action="credential.renew",
+        entity="credential",
+        entity_id=old.id,
+        before={"superseded_by": None},
+        after={
+            "superseded_by": new.id,
+            "generation": new.generation,
+            "valid_until": new.valid_until.isoformat(),
+        },
+    )
+    session.flush()
+    return new
+
+
+def renewal_result(
+    session: Session, issuer: Issuer, credential: Credential
+) -> schemas.RenewalResult:
+    officer = session.get(Officer, credential.officer_id)
+    assert officer is not None and credential.renewal_of is not None  # noqa: S101
+    return schemas.RenewalResult(
+        id=credential.id,
+        credential_id=credential.id,
+        token=credential.token,
+        verify_url=issuer.credential_url(credential.id),
+        wallet_url=issuer.wallet_url(officer),
+        renewal_of=credential.renewal_of,
+        valid_from=credential.valid_from,
+        valid_until=credential.valid_until,
+    )

@@ -1,0 +1,55 @@
+"""HTTP routes for renewing a certification and listing those about to expire."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, QueryParameter
+
+from registry.accounts.guards import office
+from registry.credentials import renewal, schemas
+from registry.reports import service as reports
+from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
+
+MAX_DAYS = 3660
+
+
+class RenewalController(Controller):
+    path = "/api/v1"
+    tags = ("credentials",)
+
+    @post("/credentials/{credential_id:str}/renew", guards=[office], sync_to_thread=True)
+    def renew(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        issuer: CurrentIssuer,
+        credential_id: FromPath[str],
+    ) -> schemas.RenewalResult:
+        credential = renewal.renew(session, actor, issuer, credential_id)
+        return renewal.renewal_result(session, issuer, credential)
+
+    @get("/expiring", guards=[office], sync_to_thread=True)
+    def expiring(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        days: Annotated[
+            int, QueryParameter(ge=1, le=MAX_DAYS, description="window in days from now")
+        ] = reports.EXPIRY_WINDOW_DAYS,
+    ) -> list[schemas.ExpiringPublic]:
+        """Credentials in force that expire within `days`, soonest first (renewed ones left out)."""
+        return [
+            schemas.ExpiringPublic(
+                credential_id=e.credential_id,
+                officer_id=e.officer_id,
+                post_id=e.post_id,
+                name=e.name,
+                email=e.email,
+                agency=e.agency,
+                valid_until=e.valid_until,
+                days_left=e.days_left,
+            )
+            for e in reports.expiring(session, actor, days)
+        ]

@@ -1,0 +1,1 @@
+"""Notices the program sends to officers: expiry warnings."""

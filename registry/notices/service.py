@@ -1,0 +1,312 @@
+"""Expiry notices: an email, or an .eml file in the outbox, before a certification runs out."""
+
+from __future__ import annotations
+
+import email.policy
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from registry.common import utcnow
+from registry.credentials.models import Credential, ExpiryNotice
+from registry.credentials.renewal import GRACE_MONTHS, ce_standing
+from registry.db import unit_of_work
+from registry.people.models import Officer
+from registry.reports.service import expiring
+from registry.settings import ROOT
+from registry.training.models import Course
+
+
+class NoticeConfigError(ValueError):
+    """The REGISTRY_SMTP_* settings do not make sense."""
+
+
+class Sender(Protocol):
+    """Delivers one message; the SMTP sender in production, a fake one in tests."""
+
+    def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int = 25
+    sender: str | None = None
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmtpConfig | None:
+        """The SMTP settings, or None when REGISTRY_SMTP_HOST is not set (notices go to files)."""
+        host = env.get("REGISTRY_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        raw_port = env.get("REGISTRY_SMTP_PORT", "").strip() or "25"
+        try:
+            port = int(raw_port)
+        except ValueError:
+            raise NoticeConfigError(
+                f"REGISTRY_SMTP_PORT must be a number, got {raw_port!r}"
+            ) from None
+        user = env.get("REGISTRY_SMTP_USER") or None
+        password = env.get("REGISTRY_SMTP_PASSWORD") or None
+        if user and not password:
+            raise NoticeConfigError("REGISTRY_SMTP_USER is set but REGISTRY_SMTP_PASSWORD is not")
+        return cls(
+            host=host,
+            port=port,
+            sender=env.get("REGISTRY_SMTP_FROM") or None,
+            user=user,
+            password=password,
+            starttls=env.get("REGISTRY_SMTP_STARTTLS", "").strip() == "1",
+        )
+
+
+class SmtpSender:
+    """Sends through one SMTP connection, opened at the first message and kept for the run."""
+
+    def __init__(self, config: SmtpConfig, timeout: float = 30) -> None:
+        self.config = config
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.timeout)
+        try:
+            if self.config.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.config.user and self.config.password:
+                smtp.login(self.config.user, self.config.password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: EmailMessage) -> None:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        self._smtp.send_message(message)
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except smtplib.SMTPException:
+                self._smtp.close()
+            self._smtp = None
+
+
+def outbox_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("REGISTRY_OUTBOX_DIR") or ROOT / "var" / "outbox")
+
+
+@dataclass(frozen=True)
+class Program:
+    """Who the notices come from and where their verify links point."""
+
+    name: str
+    public_url: str
+    from_address: str | None = None
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.public_url).hostname or "localhost"
+
+    @property
+    def sender(self) -> str:
+        return self.from_address or f"{self.name} <noreply@{self.domain}>"
+
+
+@dataclass
+class Summary:
+    outbox: Path
+    emailed: int = 0
+    written: int = 0
+    # POST ids of officers with no email address, whose notice went to the outbox instead.
+    without_email: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        return self.emailed + self.written
+
+    def line(self) -> str:
+        text = (
+            f"{self.sent} notices: {self.emailed} emailed, {self.written} written to {self.outbox}"
+        )
+        if self.failed:
+            text += f"; {len(self.failed)} failed (they will be tried again next run)"
+        return text
+
+
+@dataclass(frozen=True)
+class Draft:
+    credential_id: str
+    post_id: str
+    address: str | None
+    message: EmailMessage
+
+
+def compose(
+    program: Program,
+    session: Session,
+    credential: Credential,
+    officer: Officer,
+    course: Course,
+    *,
+    now: datetime,
+) -> EmailMessage:
+    """The notice: who, which certification, when it ends, CE hours still needed, the verify
+    link. Never the wallet link: email is no safe channel for a capability."""
+    ce = ce_standing(session, credential, course, now)
+    expires = credential.valid_until.date().isoformat()
+    days_left = max(0, (credential.valid_until - now).days)
+    if ce.met:
+        education = (
+            f"Continuing education: {ce.recorded:g} of the {ce.required:g} hours this cycle "
+            "needs are recorded, so the requirement is met. Ask your regional coordinator to "
+            "renew the certification."
+        )
+    else:
+        education = (
+            f"Continuing education: {ce.required:g} hours are needed in each cycle and "
+            f"{ce.recorded:g} are recorded since {credential.valid_from.date().isoformat()}; "
+            f"{ce.missing:g} hours are still needed. Once they are recorded, your regional "
+            "coordinator can renew the certification."
+        )
+    body = "\n".join(
+        [
+            f"Dear {officer.first_name} {officer.last_name},",
+            "",
+            f"your {course.credential_name} (POST id {officer.post_id}, credential "
+            f"{credential.id}) expires on {expires}, in {days_left} days.",
+            "",
+            education,
+            "",
+            f"A certification expired for more than {GRACE_MONTHS} months cannot be renewed: "
+            "the full course must be taken again.",
+            "",
+            "Anyone can check the certification's current status here:",
+            f"{program.public_url}/c/{credential.id}",
+            "",
+            "For your digital wallet, ask your coordinator for your wallet link; it is never "
+            "sent by email.",
+            "",
+            program.name,
+        ]
+    )
+    message = EmailMessage()
+    message["From"] = program.sender
+    if officer.email:
+        message["To"] = officer.email
+    message["Subject"] = f"Your CIT certification expires on {expires}"
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=program.domain)
+    message["X-CIT-Credential"] = credential.id
+    message.set_content(body)
+    return message
+
+
+def _drafts(engine: Engine, program: Program, days: int, now: datetime) -> list[Draft]:
+    with unit_of_work(engine, read_only=True) as session:
+        due = expiring(session, None, days, now)
+        done = set(
+            session.exec(
+                select(ExpiryNotice.credential_id).where(
+                    ExpiryNotice.window_days == days,
+                    col(ExpiryNotice.credential_id).in_([e.credential_id for e in due]),
+                )
+            )
+        )
+        out = []
+        for item in due:
+            if item.credential_id in done:
+                continue
+            credential = session.get(Credential, item.credential_id)
+            officer = session.get(Officer, item.officer_id)
+            assert credential is not None and officer is not None  # noqa: S101 - just read
+            course = session.get(Course, credential.course_id)
+            assert course is not None  # noqa: S101 - foreign key
+            message = compose(program, session, credential, officer, course, now=now)
+            out.append(Draft(credential.id, officer.post_id, officer.email, message))
+        return out
+
+
+def _claim(session: Session, draft: Draft, days: int, channel: str, now: datetime) -> bool:
+    """Records the notice first; a concurrent run that got there already makes this False."""
+    try:
+        with session.begin_nested():
+            session.add(
+                ExpiryNotice(
+                    credential_id=draft.credential_id,
+                    window_days=days,
+                    channel=channel,
+                    address=draft.address if channel == "email" else None,
+                    sent_at=now,
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def write_eml(outbox: Path, draft: Draft, days: int) -> Path:
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{draft.credential_id}-{days}d.eml"
+    partial = path.with_suffix(".eml.part")
+    # CRLF line ends (the SMTP policy): an RFC 5322 file that mail programs open as sent.
+    partial.write_bytes(draft.message.as_bytes(policy=email.policy.SMTP))
+    partial.replace(path)
+    return path
+
+
+def notify_expiring(
+    engine: Engine,
+    program: Program,
+    *,
+    days: int,
+    outbox: Path,
+    sender: Sender | None = None,
+    now: datetime | None = None,
+) -> Summary:
+    """One notice per credential expiring within `days` that has none for this window yet.
+
+    Each notice is its own transaction: recorded, delivered, committed. A delivery that fails
+    rolls its record back, so the next run tries again; one that succeeded is never repeated.
+    """
+    now = now or utcnow()
+    summary = Summary(outbox=outbox)
+    for draft in _drafts(engine, program, days, now):
+        channel = "email" if sender is not None and draft.address else "outbox"
+        try:
+            with unit_of_work(engine) as session:
+                if not _claim(session, draft, days, channel, now):
+                    continue
+                if channel == "email":
+                    assert sender is not None  # noqa: S101 - chosen above
+                    sender.send(draft.message)
+                else:
+                    write_eml(outbox, draft, days)
+        except (OSError, smtplib.SMTPException) as exc:
+            summary.failed.append(f"{draft.credential_id}: {exc}")
+            continue
+        if channel == "email":
+            summary.emailed += 1
+        else:
+            summary.written += 1
+            if sender is not None:
+                summary.without_email.append(draft.post_id)
+    return summary

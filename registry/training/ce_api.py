@@ -1,0 +1,33 @@
+"""HTTP routes for an officer's continuing-education records."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
+
+from registry.accounts.guards import office, staff
+from registry.training import ce
+from registry.web.deps import CurrentActor, DbSession
+
+
+class CEController(Controller):
+    path = "/api/v1/officers/{officer_id:uuid}/ce"
+    tags = ("continuing education",)
+
+    @post("/", guards=[office], sync_to_thread=True)
+    def create(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        officer_id: FromPath[uuid.UUID],
+        data: JSONBody[ce.CECreate],
+    ) -> ce.CEPublic:
+        return ce.record_ce(session, actor, officer_id, data)
+
+    @get("/", guards=[staff], sync_to_thread=True)
+    def list(
+        self, session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+    ) -> list[ce.CEPublic]:
+        return ce.list_ce(session, actor, officer_id)

@@ -1,0 +1,145 @@
+"""Security-suite fixtures: one small world (two regions, a certified officer, every role with an
+API token and a signed-in console session) and helpers to call routes as each role."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import select
+
+from registry.accounts import sessions
+from registry.accounts.service import SYSTEM, create_user, issue_token
+from registry.credentials.models import Credential
+from registry.db import unit_of_work
+from registry.people.models import Officer
+from tests.conftest import Api, Region, graduate, unique
+
+PASSWORD = "security suite passphrase 42"
+ROLES = ("anonymous", "wallet", "instructor", "coordinator", "other_coordinator", "admin")
+
+
+@dataclass
+class Actor:
+    """One role: its API token and its console session (cookie value and CSRF token)."""
+
+    role: str
+    username: str | None = None
+    token: str | None = None
+    cookie: str | None = None
+    csrf: str | None = None
+
+
+@dataclass
+class World:
+    """Real ids for every path parameter the app's routes take."""
+
+    client: TestClient[Litestar]
+    engine: sa.Engine
+    region: Region
+    other_region: Region
+    officer_id: str
+    class_id: str
+    credential_id: str
+    status_list: int
+    agency_ori: str
+    officer_post_id: str
+    module: str
+    actors: dict[str, Actor] = field(default_factory=dict)
+
+    def wallet_key(self) -> str:
+        """The officer's current wallet key (rotating routes change it as the matrix runs)."""
+        with unit_of_work(self.engine, read_only=True) as session:
+            officer = session.exec(
+                select(Officer).where(Officer.id == uuid.UUID(self.officer_id))
+            ).one()
+            return officer.wallet_key
+
+
+def fresh_session(engine: sa.Engine, actor: Actor) -> str:
+    """A new console session for the actor's user (for calls that end the session)."""
+    assert actor.username
+    with unit_of_work(engine) as session:
+        signed = sessions.sign_in(session, actor.username, PASSWORD)
+    assert signed is not None
+    return signed[0]
+
+
+def _user(engine: sa.Engine, role: str, region: str | None) -> Actor:
+    name = unique(f"sec{role}")
+    with unit_of_work(engine) as session:
+        user = create_user(
+            session, SYSTEM, username=name, role=role, region_code=region, password=PASSWORD
+        )
+        token = issue_token(session, SYSTEM, user)
+    with unit_of_work(engine) as session:
+        signed = sessions.sign_in(session, name, PASSWORD)
+    assert signed is not None
+    cookie, who = signed
+    return Actor(role=role, username=name, token=token, cookie=cookie, csrf=who.csrf_token)
+
+
+@pytest.fixture(scope="module")
+def world(
+    client: TestClient[Litestar], engine: sa.Engine, admin: Api, course: dict[str, Any]
+) -> World:
+    def region() -> tuple[Region, Actor, Actor]:
+        code = unique("S")
+        r = admin.post("/api/v1/regions", {"code": code, "name": f"Region {code}"})
+        assert r.status_code == 201, r.text
+        agency = admin.post(
+            "/api/v1/agencies",
+            {"name": f"PD {code}", "ori": "UT" + uuid.uuid4().hex[:7].upper(), "region": code},
+        )
+        assert agency.status_code == 201, agency.text
+        coordinator = _user(engine, "coordinator", code)
+        instructor = _user(engine, "instructor", code)
+        place = Region(
+            code=code,
+            id=r.json()["id"],
+            agency_id=agency.json()["id"],
+            coordinator=Api(client, coordinator.token),
+            instructor=Api(client, instructor.token),
+            admin=admin,
+        )
+        return place, coordinator, instructor
+
+    home, coordinator, instructor = region()
+    other, other_coordinator, _ = region()
+    officer = home.officer()
+    klass = home.klass()
+    graduate(home, course, klass["id"], officer["id"])
+    certified = home.coordinator.post(f"/api/v1/classes/{klass['id']}/certify", {})
+    assert certified.status_code == 200, certified.text
+    issued = certified.json()["issued"][0]
+    with unit_of_work(engine, read_only=True) as session:
+        n = session.exec(
+            select(Credential.status_list).where(Credential.id == issued["credential_id"])
+        ).one()
+    world = World(
+        client=client,
+        engine=engine,
+        region=home,
+        other_region=other,
+        officer_id=officer["id"],
+        class_id=klass["id"],
+        credential_id=issued["credential_id"],
+        status_list=n,
+        officer_post_id=officer["post_id"],
+        module=course["modules"][0]["code"],
+        agency_ori=admin.get(f"/api/v1/agencies/{home.agency_id}").json()["ori"],
+    )
+    world.actors = {
+        "anonymous": Actor("anonymous"),
+        "wallet": Actor("wallet"),
+        "instructor": instructor,
+        "coordinator": coordinator,
+        "other_coordinator": other_coordinator,
+        "admin": _user(engine, "admin", None),
+    }
+    return world

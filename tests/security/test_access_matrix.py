@@ -1,0 +1,448 @@
+"""Every route of the app, every method, called as every role: the answer's class must match the
+declared expectation. A route missing from the table fails the test, so new routes get declared."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from registry.accounts import sessions
+from registry.accounts.guards import PUBLIC
+from tests.conftest import unique
+from tests.security.conftest import PASSWORD, ROLES, World, fresh_session
+
+ANON, WALLET, INSTR, COORD, OTHER, ADMIN = ROLES
+EVERYONE = frozenset(ROLES)
+# Region-independent role guards (staff: any signed-in role; office: coordinators and admins).
+STAFF = frozenset({INSTR, COORD, OTHER, ADMIN})
+OFFICE = frozenset({COORD, OTHER, ADMIN})
+# Region-scoped: the resource belongs to the world's home region.
+HOME_STAFF = frozenset({INSTR, COORD, ADMIN})
+HOME_OFFICE = frozenset({COORD, ADMIN})
+ADMIN_ONLY = frozenset({ADMIN})
+
+# Routes marked `public=True`: anyone may call them, they carry no guard. Exactly this set.
+PUBLIC_ROUTES = {
+    ("GET", "/"),
+    ("GET", "/health"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/courses/{code:str}"),
+    ("GET", "/lookup"),
+    ("GET", "/wallet/{key:str}"),
+    ("GET", "/wallet/{key:str}/show/{credential_id:str}"),
+    ("GET", "/wallet/{key:str}/manifest.webmanifest"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/status/{purpose:str}/{n:int}"),
+    ("POST", "/api/v1/verify"),
+    ("GET", "/c/{credential_id:str}"),
+    ("GET", "/c/{credential_id:str}/qr.svg"),
+    ("GET", "/c/{credential_id:str}/qr.png"),
+    ("GET", "/c/{credential_id:str}/credential.jwt"),
+    ("GET", "/c/{credential_id:str}/certificate.pdf"),
+    ("GET", "/static/{file_path:path}"),
+    ("HEAD", "/static/{file_path:path}"),
+    ("OPTIONS", "/static/{file_path:path}"),
+    ("GET", "/schema-assets/{file_path:path}"),
+    ("HEAD", "/schema-assets/{file_path:path}"),
+    ("OPTIONS", "/schema-assets/{file_path:path}"),
+}
+# Open without being marked public: the OpenAPI documents are excluded from authentication.
+OPEN_ROUTES = {
+    ("GET", "/schema"),
+    ("GET", "/schema/{path:str}"),
+    ("GET", "/schema/openapi.json"),
+    ("GET", "/schema/oauth2-redirect.html"),
+}
+
+# Who may call each guarded route; everyone else is refused (401 or a redirect to the sign-in
+# form when anonymous, 403 otherwise).
+EXPECTED: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", "/logout"): STAFF,
+    # the console: any staff member may look; changes need the office role, in the home region
+    ("GET", "/console"): STAFF,
+    ("GET", "/console/agencies"): STAFF,
+    ("POST", "/console/agencies"): HOME_OFFICE,
+    ("GET", "/console/officers"): STAFF,
+    ("POST", "/console/officers"): HOME_OFFICE,
+    ("GET", "/console/officers/{officer_id:uuid}"): HOME_STAFF,
+    ("POST", "/console/officers/{officer_id:uuid}"): HOME_OFFICE,
+    ("POST", "/console/officers/{officer_id:uuid}/transfer"): HOME_OFFICE,
+    ("POST", "/console/officers/{officer_id:uuid}/wallet-link"): HOME_OFFICE,
+    ("GET", "/console/classes"): STAFF,
+    ("POST", "/console/classes"): HOME_OFFICE,
+    ("GET", "/console/classes/{class_id:uuid}"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/enroll"): HOME_OFFICE,
+    ("POST", "/console/classes/{class_id:uuid}/attendance"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/results"): HOME_STAFF,
+    ("GET", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
+    ("POST", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
+    ("GET", "/console/classes/{class_id:uuid}/roster.csv"): HOME_STAFF,
+    ("GET", "/console/credentials/{credential_id:str}"): HOME_OFFICE,
+    ("POST", "/console/credentials/{credential_id:str}/revoke"): HOME_OFFICE,
+    ("POST", "/console/credentials/{credential_id:str}/suspend"): HOME_OFFICE,
+    ("POST", "/console/credentials/{credential_id:str}/reinstate"): HOME_OFFICE,
+    ("GET", "/console/credentials.csv"): OFFICE,
+    ("POST", "/console/credentials/{credential_id:str}/renew"): HOME_OFFICE,
+    ("POST", "/console/officers/{officer_id:uuid}/ce"): HOME_OFFICE,
+    ("GET", "/console/audit"): STAFF,
+    ("GET", "/console/expiring"): STAFF,
+    ("GET", "/console/expiring.csv"): STAFF,
+    ("GET", "/console/coverage"): STAFF,
+    ("GET", "/console/coverage.csv"): STAFF,
+    ("GET", "/console/import"): STAFF,
+    ("POST", "/console/import/officers"): HOME_OFFICE,
+    ("POST", "/console/import/roster"): HOME_OFFICE,
+    # the API
+    ("GET", "/api/v1/regions"): STAFF,
+    ("POST", "/api/v1/regions"): ADMIN_ONLY,
+    ("GET", "/api/v1/agencies"): STAFF,
+    ("POST", "/api/v1/agencies"): HOME_OFFICE,
+    ("GET", "/api/v1/agencies/{agency_id:uuid}"): HOME_STAFF,
+    ("GET", "/api/v1/officers"): STAFF,
+    ("POST", "/api/v1/officers"): HOME_OFFICE,
+    ("GET", "/api/v1/officers/{officer_id:uuid}"): HOME_STAFF,
+    ("PATCH", "/api/v1/officers/{officer_id:uuid}"): HOME_OFFICE,
+    ("POST", "/api/v1/officers/{officer_id:uuid}/transfer"): HOME_OFFICE,
+    ("POST", "/api/v1/officers/{officer_id:uuid}/wallet-link"): HOME_OFFICE,
+    ("GET", "/api/v1/courses"): STAFF,
+    ("GET", "/api/v1/classes"): STAFF,
+    ("POST", "/api/v1/classes"): HOME_OFFICE,
+    ("GET", "/api/v1/classes/{class_id:uuid}"): HOME_STAFF,
+    ("POST", "/api/v1/classes/{class_id:uuid}/enrollments"): HOME_OFFICE,
+    ("POST", "/api/v1/classes/{class_id:uuid}/attendance"): HOME_STAFF,
+    ("POST", "/api/v1/classes/{class_id:uuid}/results"): HOME_STAFF,
+    ("GET", "/api/v1/classes/{class_id:uuid}/roster"): HOME_STAFF,
+    ("GET", "/api/v1/classes/{class_id:uuid}/roster.csv"): HOME_STAFF,
+    ("POST", "/api/v1/classes/{class_id:uuid}/certify"): HOME_OFFICE,
+    ("POST", "/api/v1/classes/{class_id:uuid}/imports/roster"): HOME_OFFICE,
+    ("GET", "/api/v1/credentials/{credential_id:str}"): HOME_OFFICE,
+    ("POST", "/api/v1/credentials/{credential_id:str}/revoke"): HOME_OFFICE,
+    ("POST", "/api/v1/credentials/{credential_id:str}/suspend"): HOME_OFFICE,
+    ("POST", "/api/v1/credentials/{credential_id:str}/reinstate"): HOME_OFFICE,
+    ("GET", "/api/v1/credentials.csv"): OFFICE,
+    ("GET", "/api/v1/coverage.csv"): STAFF,
+    ("GET", "/api/v1/expiring.csv"): STAFF,
+    ("GET", "/api/v1/expiring"): OFFICE,
+    ("GET", "/api/v1/officers/{officer_id:uuid}/ce"): HOME_STAFF,
+    ("POST", "/api/v1/officers/{officer_id:uuid}/ce"): HOME_OFFICE,
+    ("POST", "/api/v1/credentials/{credential_id:str}/renew"): HOME_OFFICE,
+    ("POST", "/api/v1/imports/officers"): HOME_OFFICE,
+}
+
+# Console changes refused by a service come back as a redirect with one of these messages.
+REFUSALS = (
+    "another region",
+    "needs the role",
+    "is in your region",
+    "does not allow",
+    "only the program administrator",
+)
+
+
+def _iso(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+def _ori() -> str:
+    return "UT" + uuid.uuid4().hex[:7].upper()
+
+
+# Well-formed bodies, so that a request gets past validation to the region check.
+Body = Callable[[World], Any]
+BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/login"): lambda w: {"username": w.actors[ADMIN].username, "password": PASSWORD},
+    ("POST", "/api/v1/verify"): lambda w: {"token": "a.b.c"},
+    ("POST", "/api/v1/regions"): lambda w: {"code": unique("Q"), "name": "Region"},
+    ("POST", "/api/v1/agencies"): lambda w: {
+        "name": unique("PD "),
+        "ori": _ori(),
+        "region": w.region.code,
+    },
+    ("POST", "/api/v1/officers"): lambda w: {
+        "post_id": unique("P"),
+        "first_name": "Ann",
+        "last_name": unique("Lee"),
+        "agency_id": w.region.agency_id,
+        "patrol_start_date": _iso(-900),
+    },
+    ("PATCH", "/api/v1/officers/{officer_id:uuid}"): lambda w: {"email": "ann@example.org"},
+    ("POST", "/api/v1/officers/{officer_id:uuid}/transfer"): lambda w: {
+        "agency_id": w.region.agency_id,
+        "effective_date": _iso(0),
+    },
+    ("POST", "/api/v1/classes"): lambda w: {
+        "course": "CIT-40",
+        "region": w.region.code,
+        "start_date": _iso(30),
+        "end_date": _iso(34),
+        "location": "Academy",
+        "capacity": 10,
+    },
+    ("POST", "/api/v1/classes/{class_id:uuid}/enrollments"): lambda w: {"officer_id": w.officer_id},
+    ("POST", "/api/v1/classes/{class_id:uuid}/attendance"): lambda w: {
+        "records": [{"officer_id": w.officer_id, "module": "M1", "hours": 1}]
+    },
+    ("POST", "/api/v1/classes/{class_id:uuid}/results"): lambda w: {
+        "records": [
+            {"officer_id": w.officer_id, "written_exam": "pass", "scenario_evaluation": "pass"}
+        ]
+    },
+    ("POST", "/api/v1/classes/{class_id:uuid}/certify"): lambda w: {"officer_ids": [w.officer_id]},
+    ("POST", "/api/v1/officers/{officer_id:uuid}/ce"): lambda w: {
+        "title": "De-escalation refresher",
+        "hours": 2,
+        "completed_on": _iso(-1),
+    },
+    ("POST", "/api/v1/credentials/{credential_id:str}/revoke"): lambda w: {"reason": "matrix"},
+    ("POST", "/api/v1/credentials/{credential_id:str}/suspend"): lambda w: {"reason": "matrix"},
+    ("POST", "/api/v1/credentials/{credential_id:str}/reinstate"): lambda w: {"reason": "matrix"},
+    ("POST", "/console/agencies"): lambda w: {
+        "name": unique("PD "),
+        "ori": _ori(),
+        "region": w.region.code,
+    },
+    ("POST", "/console/officers"): lambda w: {
+        "post_id": unique("P"),
+        "first_name": "Ann",
+        "last_name": unique("Lee"),
+        "agency_id": w.region.agency_id,
+        "patrol_start_date": _iso(-900),
+    },
+    ("POST", "/console/officers/{officer_id:uuid}"): lambda w: {
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "patrol_start_date": _iso(-900),
+    },
+    ("POST", "/console/officers/{officer_id:uuid}/transfer"): lambda w: {
+        "agency_id": w.region.agency_id,
+        "effective_date": _iso(0),
+    },
+    ("POST", "/console/classes"): lambda w: {
+        "course": "CIT-40",
+        "region": w.region.code,
+        "start_date": _iso(30),
+        "end_date": _iso(34),
+        "location": "Academy",
+        "capacity": "10",
+    },
+    ("POST", "/console/classes/{class_id:uuid}/enroll"): lambda w: {"post_id": w.officer_post_id},
+    ("POST", "/console/classes/{class_id:uuid}/attendance"): lambda w: {
+        f"h:{w.officer_id}:{w.module}": "1"
+    },
+    ("POST", "/console/classes/{class_id:uuid}/results"): lambda w: {
+        f"written_exam:{w.officer_id}": "pass"
+    },
+    ("POST", "/console/officers/{officer_id:uuid}/ce"): lambda w: {
+        "title": "De-escalation refresher",
+        "hours": "2",
+        "completed_on": _iso(-1),
+    },
+    ("POST", "/console/import/roster"): lambda w: {"class_id": w.class_id},
+    ("POST", "/console/credentials/{credential_id:str}/revoke"): lambda w: {"reason": "matrix"},
+    ("POST", "/console/credentials/{credential_id:str}/suspend"): lambda w: {"reason": "matrix"},
+    ("POST", "/console/credentials/{credential_id:str}/reinstate"): lambda w: {"reason": "m"},
+}
+
+
+def _officers_csv(w: World) -> str:
+    return (
+        "post_id,first_name,last_name,agency_ori,patrol_start_date\n"
+        f"{unique('P')},Ann,Lee,{w.agency_ori},{_iso(-900)}\n"
+    )
+
+
+def _roster_csv(w: World) -> str:
+    return f"post_id\n{w.officer_post_id}\n"
+
+
+# CSV bodies: sent as text/csv to the API, uploaded as a file to the console.
+CSV_BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/api/v1/imports/officers"): _officers_csv,
+    ("POST", "/api/v1/classes/{class_id:uuid}/imports/roster"): _roster_csv,
+    ("POST", "/console/import/officers"): _officers_csv,
+    ("POST", "/console/import/roster"): _roster_csv,
+}
+
+
+def _params(world: World, role: str) -> dict[str, str]:
+    return {
+        "class_id": world.class_id,
+        "officer_id": world.officer_id,
+        "agency_id": world.region.agency_id,
+        "credential_id": world.credential_id,
+        "purpose": "revocation",
+        "n": str(world.status_list),
+        "code": "CIT-40",
+        # Only the wallet holder knows the key; the others try one that was never issued.
+        "key": world.wallet_key() if role == WALLET else "not-a-wallet-key-" + "x" * 26,
+        "path": "openapi.yaml",
+    }
+
+
+def _fill(path: str, params: dict[str, str]) -> str:
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "file_path":
+            return "wallet-icon-192.png" if path.startswith("/static") else "swagger-ui.css"
+        return params[name]
+
+    return re.sub(r"\{(\w+)(?::\w+)?\}", one, path)
+
+
+def _is_console(path: str) -> bool:
+    return path == "/console" or path.startswith(("/console/", "/logout", "/login"))
+
+
+def routes(app: Litestar) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path, opt) for every HTTP route handler of the app."""
+    out = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            for method in sorted(handler.http_methods):
+                out.append((method, route.path, dict(handler.opt)))
+    return out
+
+
+def call(world: World, role: str, method: str, path: str) -> Any:
+    client = world.client
+    actor = world.actors[role]
+    url = _fill(path, _params(world, role))
+    headers: dict[str, str] = {}
+    kwargs: dict[str, Any] = {}
+    client.cookies.clear()
+    console = _is_console(path)
+    if console and actor.cookie:
+        # Signing out ends the session it is sent with: give it one of its own.
+        cookie = fresh_session(world.engine, actor) if path == "/logout" else actor.cookie
+        client.cookies.set(sessions.COOKIE, cookie)
+    elif actor.token:
+        headers["Authorization"] = f"Bearer {actor.token}"
+    body = BODIES.get((method, path))
+    if (method, path) in CSV_BODIES and not console:
+        headers["Content-Type"] = "text/csv"
+        kwargs["content"] = CSV_BODIES[(method, path)](world).encode()
+    elif console and method == "POST":
+        form = dict(body(world)) if body else {}
+        if path == "/login":
+            page = client.get("/login")
+            match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            form["csrf_token"] = match.group(1) if match else ""
+        elif actor.csrf:
+            form["csrf_token"] = actor.csrf
+        kwargs["data"] = form
+        if (method, path) in CSV_BODIES:
+            csv = CSV_BODIES[(method, path)](world).encode()
+            kwargs["files"] = {"file": ("matrix.csv", csv, "text/csv")}
+    elif method in ("POST", "PATCH", "PUT"):
+        kwargs["json"] = body(world) if body else {}
+    try:
+        return client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
+    finally:
+        client.cookies.clear()
+
+
+def refused(response: Any, path: str) -> str | None:
+    """How the answer refuses the caller ("login", "forbidden"), or None when it does not."""
+    status = response.status_code
+    if status == 401:
+        return "login"
+    if status == 403:
+        return "forbidden"
+    if status == 422 and "/import" in path and "another region" in response.text:
+        return "forbidden"  # an import refuses the rows of another region, all or nothing
+    if status in (302, 303, 307) and _is_console(path) and path != "/logout":
+        location = response.headers.get("location", "")
+        if location.startswith("/login"):
+            return "login"
+        flash = unquote(response.cookies.get("cit_flash", "") or "").lower()
+        if flash.startswith("error:") and any(r in flash for r in REFUSALS):
+            return "forbidden"
+    return None
+
+
+def expected_refusal(role: str) -> str:
+    return "login" if role in (ANON, WALLET) else "forbidden"
+
+
+# Roles that may change the world go last, so a refused call is never masked by an earlier
+# allowed change (a revoked credential, a full class).
+ROLE_ORDER = (ANON, WALLET, INSTR, OTHER, COORD, ADMIN)
+
+
+def _order(item: tuple[str, str, dict[str, Any]]) -> tuple[int, str, str]:
+    method, path, _ = item
+    # Signing out ends the session every later console call uses.
+    return (2 if path == "/logout" else 0 if method in ("GET", "HEAD") else 1, path, method)
+
+
+def test_every_route_answers_each_role_as_declared(app: Litestar, world: World) -> None:
+    table = routes(app)
+    declared = set(EXPECTED) | PUBLIC_ROUTES | OPEN_ROUTES
+    found = {(m, p) for m, p, _ in table if m != "OPTIONS"}
+    undeclared = sorted(found - declared - {("OPTIONS", p) for _, p in found})
+    assert not undeclared, f"routes without a declared expectation: {undeclared}"
+    stale = sorted(declared - {(m, p) for m, p, _ in table})
+    assert not stale, f"declared routes the app no longer has: {stale}"
+
+    marked = {(m, p) for m, p, opt in table if opt.get(PUBLIC)}
+    assert marked == PUBLIC_ROUTES, (
+        f"marked public but not declared: {sorted(marked - PUBLIC_ROUTES)}; "
+        f"declared public but not marked: {sorted(PUBLIC_ROUTES - marked)}"
+    )
+
+    failures: list[str] = []
+    checked = 0
+    for method, path, _ in sorted(table, key=_order):
+        if method == "OPTIONS":
+            allowed: frozenset[str] = EVERYONE
+        elif (method, path) in PUBLIC_ROUTES | OPEN_ROUTES:
+            allowed = EVERYONE
+        else:
+            allowed = EXPECTED[(method, path)]
+        for role in ROLE_ORDER:
+            response = call(world, role, method, path)
+            checked += 1
+            got = refused(response, path)
+            where = f"{method} {path} as {role}: {response.status_code}"
+            if response.status_code >= 500:
+                failures.append(f"{where} (server error) {response.text[:200]}")
+            elif method == "OPTIONS":
+                # The automatic CORS preflight answer must not leak the resource.
+                if response.status_code < 400 and response.content.strip():
+                    failures.append(f"{where} OPTIONS answered with a body")
+            elif role in allowed and got is not None:
+                failures.append(f"{where} refused ({got}) but the role is allowed")
+            elif role not in allowed and got != expected_refusal(role):
+                failures.append(f"{where} should be refused ({expected_refusal(role)})")
+    print(
+        f"access matrix: {len({(m, p) for m, p, _ in table})} routes x {len(ROLE_ORDER)} roles"
+        f" = {checked} calls"
+    )
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", [INSTR, COORD, OTHER, ADMIN])
+def test_a_console_form_without_the_csrf_token_is_refused(world: World, role: str) -> None:
+    client = world.client
+    client.cookies.clear()
+    client.cookies.set(sessions.COOKIE, world.actors[role].cookie or "")
+    try:
+        r = client.post(
+            f"/console/credentials/{world.credential_id}/suspend",
+            data={"reason": "no token"},
+            follow_redirects=False,
+        )
+    finally:
+        client.cookies.clear()
+    assert r.status_code == 403, r.text
