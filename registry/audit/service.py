@@ -50,16 +50,35 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Appends one entry to the hash chain, inside the caller's transaction.
+    """Appends one entry to the hash chain, inside the caller's transaction."""
+    record_many(
+        session,
+        [
+            {
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": before,
+                "after": after,
+            }
+        ],
+    )
+
+
+def record_many(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Appends entries (actor, action, entity, entity_id, before, after) in order, in one insert.
 
     The id is part of the hash, so it must be known before the row exists, and UPDATE is
     forbidden on this table: under the append lock the next id is the last one plus one, and the
-    row is inserted whole, with its explicit id and hashes, at once. That also keeps ids gapless
-    from here on, and a savepoint rolled back takes its entries with it.
+    rows are inserted whole, with their explicit ids and hashes, at once. That also keeps ids
+    gapless from here on, and a savepoint rolled back takes its entries with it.
     """
+    if not entries:
+        return
     table = audit_table()
     connection = session.connection()
-    # The head just written in this same (sub)transaction saves a query per entry in bulk
+    # The head just written in this same (sub)transaction saves a query per call in bulk
     # changes. Keyed by the innermost transaction object, held here so it is never reused: a
     # savepoint opened, rolled back or released since makes the key differ and the head is read.
     current = session.get_nested_transaction() or session.get_transaction()
@@ -68,17 +87,23 @@ def record(
         last_id, prev_hash = cached[1], cached[2]
     else:
         last_id, prev_hash = lock_and_read_head(connection, table)
-    entry: dict[str, Any] = {
-        "id": last_id + 1,
-        "at": utcnow(),
-        "actor": actor,
-        "action": action,
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "before": _jsonable(before),
-        "after": _jsonable(after),
-    }
-    entry["prev_hash"] = prev_hash
-    entry["hash"] = entry_hash(entry, prev_hash)
-    connection.execute(sa.insert(table).values(**entry))
-    session.info[_HEAD] = (current, entry["id"], entry["hash"])
+    now = utcnow()
+    rows = []
+    for given in entries:
+        last_id += 1
+        entry: dict[str, Any] = {
+            "id": last_id,
+            "at": now,
+            "actor": given["actor"],
+            "action": given["action"],
+            "entity": given["entity"],
+            "entity_id": str(given["entity_id"]),
+            "before": _jsonable(given.get("before")),
+            "after": _jsonable(given.get("after")),
+        }
+        entry["prev_hash"] = prev_hash
+        entry["hash"] = prev_hash = entry_hash(entry, prev_hash)
+        rows.append(entry)
+    # The executemany form: one compiled statement, cached, whatever the values.
+    connection.execute(sa.insert(table), rows)
+    session.info[_HEAD] = (current, last_id, prev_hash)

@@ -9,16 +9,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from registry.accounts.service import Actor
-from registry.audit.service import record
+from registry.audit.service import record, record_many
 from registry.common import opaque_id, utcnow
 from registry.credentials import schemas
 from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.payload import build_credential
-from registry.credentials.status import StatusListPublisher, allocate, bump_revision
+from registry.credentials.status import (
+    StatusListPublisher,
+    allocate,
+    bump_revision,
+    status_list_url,
+)
 from registry.errors import Forbidden, NotFound, RuleViolation, Unavailable
 from registry.people.models import Officer
 from registry.people.service import officer_region_id
@@ -117,13 +123,14 @@ def certify(
     ensure_signing_key(issuer)
     valid_from = utcnow()
     valid_until = add_months(valid_from, course.validity_months)
-    # One batch allocation for the whole class: fewer round trips than one per officer.
+    # One batch allocation, one insert of the rows, one of the audit entries: a class of
+    # thousands (a statewide re-issue) costs little more than its signatures.
     slots = allocate(session, len(to_issue))
+    rows, entries = [], []
     for officer, slot in zip(to_issue, slots, strict=True):
-        credential = issue_credential(
-            session,
-            actor,
+        row, entry = sign_credential(
             issuer,
+            actor,
             officer=officer,
             course=course,
             class_id=klass.id,
@@ -131,7 +138,19 @@ def certify(
             valid_from=valid_from,
             valid_until=valid_until,
         )
-        issued.append(_issued(issuer, credential, officer))
+        rows.append(row)
+        entries.append(entry)
+        issued.append(
+            schemas.IssuedCredential(
+                officer_id=officer.id,
+                credential_id=row["id"],
+                token=row["token"],
+                verify_url=issuer.credential_url(row["id"]),
+                wallet_url=issuer.wallet_url(officer),
+            )
+        )
+    session.execute(sa.insert(Credential), rows)
+    record_many(session, entries)
     session.flush()
     return schemas.CertifyResult(issued=issued, skipped=skipped)
 
@@ -159,10 +178,9 @@ def achievement_of(issuer: Issuer, course: Course) -> dict[str, Any]:
     }
 
 
-def issue_credential(
-    session: Session,
-    actor: Actor,
+def sign_credential(
     issuer: Issuer,
+    actor: Actor,
     *,
     officer: Officer,
     course: Course,
@@ -172,11 +190,11 @@ def issue_credential(
     valid_until: datetime,
     generation: int = 0,
     renewal_of: str | None = None,
-) -> Credential:
-    """Signs and stores one credential at the status `slot` (list, index) the caller allocated.
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Builds and signs one credential at the status `slot` (list, index) the caller allocated.
 
-    Certification and renewal both issue through here, so every credential is built alike.
-    The caller has checked the signing key (`ensure_signing_key`) and flushes when done.
+    Answers the row to store and its audit entry; certification stores a class's rows in one
+    insert, renewal through `issue_credential`. Every credential is built here, alike.
     """
     list_n, index = slot
     credential_id = opaque_id()
@@ -191,29 +209,28 @@ def issue_credential(
         hours=whole(course.total_hours),
         valid_from=valid_from,
         valid_until=valid_until,
-        status_list_url=issuer.publisher().url("revocation", list_n),
+        status_list_url=status_list_url(issuer.public_url, "revocation", list_n),
         status_index=index,
     )
     kid = issuer.keys.active().kid
-    token = issuer.keys.sign(payload)
-    credential = Credential(
-        id=credential_id,
-        officer_id=officer.id,
-        class_id=class_id,
-        course_id=course.id,
-        token=token,
-        kid=kid,
-        status_list=list_n,
-        status_index=index,
-        hours=course.total_hours,
-        issued_by=actor.user_id,
-        issued_at=valid_from,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        generation=generation,
-        renewal_of=renewal_of,
-    )
-    session.add(credential)
+    row: dict[str, Any] = {
+        "id": credential_id,
+        "officer_id": officer.id,
+        "class_id": class_id,
+        "course_id": course.id,
+        "token": issuer.keys.sign(payload),
+        "kid": kid,
+        "status": CredentialStatus.ACTIVE.value,
+        "status_list": list_n,
+        "status_index": index,
+        "hours": course.total_hours,
+        "issued_by": actor.user_id,
+        "issued_at": valid_from,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "generation": generation,
+        "renewal_of": renewal_of,
+    }
     after: dict[str, Any] = {
         "officer_id": str(officer.id),
         "class_id": str(class_id),
@@ -224,14 +241,25 @@ def issue_credential(
     }
     if renewal_of is not None:
         after |= {"generation": generation, "renewal_of": renewal_of}
-    record(
-        session,
-        actor=actor.username,
-        action="credential.issue",
-        entity="credential",
-        entity_id=credential_id,
-        after=after,
-    )
+    entry = {
+        "actor": actor.username,
+        "action": "credential.issue",
+        "entity": "credential",
+        "entity_id": credential_id,
+        "after": after,
+    }
+    return row, entry
+
+
+def issue_credential(session: Session, actor: Actor, issuer: Issuer, **details: Any) -> Credential:
+    """Signs and stores one credential (renewal's path); see `sign_credential` for `details`.
+
+    The caller has checked the signing key (`ensure_signing_key`) and flushes when done.
+    """
+    row, entry = sign_credential(issuer, actor, **details)
+    credential = Credential(**row)
+    session.add(credential)
+    record_many(session, [entry])
     return credential
 
 

@@ -78,6 +78,10 @@ def allocate(session: Session, count: int) -> list[tuple[int, int]]:
     return out
 
 
+def status_list_url(public_url: str, purpose: str, n: int) -> str:
+    return f"{public_url}/status/{purpose}/{n}"
+
+
 def bump_revision(session: Session, n: int) -> None:
     session.execute(
         update(StatusList).where(col(StatusList.n) == n).values(revision=StatusList.revision + 1)
@@ -135,7 +139,7 @@ class StatusListPublisher:
         return hit[1] if time.monotonic() - checked < FRESH_SECONDS else None
 
     def url(self, purpose: str, n: int) -> str:
-        return f"{self.public_url}/status/{purpose}/{n}"
+        return status_list_url(self.public_url, purpose, n)
 
     def get(
         self, session: Session, purpose: str, n: int, now: datetime | None = None

@@ -402,12 +402,22 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
         .order_by(Officer.last_name, Officer.first_name)
     ).all()
     hours: dict[uuid.UUID, dict[str, float]] = defaultdict(dict)
-    for a in session.exec(select(Attendance).where(Attendance.class_id == klass.id)):
-        module = by_id.get(a.module_id)
+    # Plain columns, not entities: a class can be thousands of officers times eleven modules.
+    for officer_id, module_id, got in session.exec(
+        select(Attendance.officer_id, Attendance.module_id, Attendance.hours).where(
+            Attendance.class_id == klass.id
+        )
+    ):
+        module = by_id.get(module_id)
         if module is not None:
-            hours[a.officer_id][module.code] = a.hours
+            hours[officer_id][module.code] = got
     results = {
-        r.officer_id: r for r in session.exec(select(Result).where(Result.class_id == klass.id))
+        officer_id: (written, scenario)
+        for officer_id, written, scenario in session.exec(
+            select(Result.officer_id, Result.written_exam, Result.scenario_evaluation).where(
+                Result.class_id == klass.id
+            )
+        )
     }
     credentials = dict(
         session.exec(
@@ -418,8 +428,10 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
     # two classes before either certified would otherwise get a second credential from the other.
     held_elsewhere: dict[uuid.UUID, date] = {}
     for other in session.exec(
-        select(Credential).where(
-            col(Credential.officer_id).in_([o.id for o in officers]),
+        select(Credential)
+        .join(Enrollment, col(Enrollment.officer_id) == Credential.officer_id)
+        .where(
+            Enrollment.class_id == klass.id,
             Credential.course_id == course.id,
             Credential.class_id != klass.id,
             Credential.status != CredentialStatus.REVOKED,
@@ -433,10 +445,7 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
     out = []
     for officer in officers:
         s = Standing(officer=officer, module_hours=hours[officer.id])
-        result = results.get(officer.id)
-        if result is not None:
-            s.written_exam = result.written_exam
-            s.scenario_evaluation = result.scenario_evaluation
+        s.written_exam, s.scenario_evaluation = results.get(officer.id, (None, None))
         for m in modules:
             got = s.module_hours.get(m.code, 0.0)
             if m.required and got < m.hours:
