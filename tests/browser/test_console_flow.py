@@ -150,6 +150,7 @@ def test_a_class_week_through_the_console(server: LiveServer, desktop: Page, pho
     phone.goto(record["verify_url"])
     expect(phone.get_by_role("heading", name="Revoked")).to_be_visible()
     _audit(phone)
+    screenshot(phone, "verify-phone")
     phone.goto(record["wallet_url"])
     expect(phone.get_by_text("revoked", exact=False).first).to_be_visible()
     _audit(phone)
