@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
+from registry.audit.models import AuditEntry
 from registry.credentials.models import Credential
 from registry.credentials.service import Issuer, get_credential
 from registry.credentials.status import FRESH_SECONDS, StatusListPublisher
@@ -57,34 +58,48 @@ class Stored:
 class StoredCredentials:
     """Looks credentials up by id for the public page, keeping the hot ones in memory.
 
-    Tokens never change once issued, so they are kept (up to `size`); whether the holder is
-    protected can change, so that flag is dropped when an officer's record changes in this
-    process and re-read after FRESH_SECONDS otherwise.
+    Tokens never change once issued. Whether a holder is protected can: every such change is an
+    `officer.update` audit entry, so the newest of those is a version number for all officers.
+    It is read at most once per FRESH_SECONDS (one indexed query), and when it moved the cached
+    flags are dropped; a change made in this process drops them at once (commit hook).
     """
 
-    def __init__(self, engine: Engine, size: int = 20_000) -> None:
+    def __init__(self, engine: Engine, size: int = 50_000) -> None:
         self.engine = engine
         self.size = size
-        self._items: OrderedDict[str, tuple[Stored, float]] = OrderedDict()
+        self._items: OrderedDict[str, Stored] = OrderedDict()
+        self._version: int | None = None
+        self._checked = float("-inf")
         self._lock = threading.Lock()
         on_commit("officers", self.forget_officers)
 
     def forget_officers(self, officer_ids: set[Any]) -> None:
         with self._lock:
-            for key in [k for k, (v, _) in self._items.items() if v.officer_id in officer_ids]:
+            for key in [k for k, v in self._items.items() if v.officer_id in officer_ids]:
                 del self._items[key]
 
     def cached(self, credential_id: str) -> Stored | None:
+        """The stored credential when it is in memory and the officers' version is fresh."""
         with self._lock:
-            hit = self._items.get(credential_id)
-        if hit is None or time.monotonic() - hit[1] >= FRESH_SECONDS:
-            return None
-        return hit[0]
+            if time.monotonic() - self._checked >= FRESH_SECONDS:
+                return None
+            return self._items.get(credential_id)
 
     def load(self, credential_id: str) -> Stored:
         """Reads the database (blocking); raises NotFound for an unknown id."""
         confirmed = time.monotonic()
         with unit_of_work(self.engine, read_only=True) as session:
+            version = session.exec(
+                select(func.max(AuditEntry.id)).where(AuditEntry.action == "officer.update")
+            ).one()
+            with self._lock:
+                if version != self._version:
+                    self._items.clear()
+                    self._version = version
+                self._checked = confirmed
+                hit = self._items.get(credential_id)
+            if hit is not None:
+                return hit
             credential = get_credential(session, credential_id)
             officer = session.get(Officer, credential.officer_id)
             stored = Stored(
@@ -94,7 +109,7 @@ class StoredCredentials:
                 protected=bool(officer and officer.protected),
             )
         with self._lock:
-            self._items[credential_id] = (stored, confirmed)
+            self._items[credential_id] = stored
             self._items.move_to_end(credential_id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
