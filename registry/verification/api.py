@@ -12,10 +12,12 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from registry.credentials.api import VC_JWT
 from registry.credentials.models import Credential
-from registry.credentials.service import get_credential
+from registry.credentials.service import Issuer, get_credential
+from registry.db import unit_of_work
 from registry.verification.service import Verifier
 from registry.web.deps import CurrentIssuer, DbSession
 
@@ -54,7 +56,6 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
 @get("/c/{credential_id:str}", public=True, tags=["public"])
 async def credential_page(
     request: Request[Any, Any, Any],
-    session: DbSession,
     issuer: CurrentIssuer,
     credential_id: FromPath[str],
 ) -> Response[Any] | Template:
@@ -70,11 +71,18 @@ async def credential_page(
             verifier.verify_record(stored).to_dict(),
             headers={"Cache-Control": "no-store", "Vary": "Accept"},
         )
-    return await anyio.to_thread.run_sync(_credential_html, request, session, issuer, credential_id)
+    return await anyio.to_thread.run_sync(_credential_html, request, issuer, credential_id)
 
 
 def _credential_html(
-    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, credential_id: str
+    request: Request[Any, Any, Any], issuer: Issuer, credential_id: str
+) -> Response[Any] | Template:
+    with unit_of_work(request.app.state.engine, read_only=True) as session:
+        return _render_credential(request, session, issuer, credential_id)
+
+
+def _render_credential(
+    request: Request[Any, Any, Any], session: Session, issuer: Issuer, credential_id: str
 ) -> Response[Any] | Template:
     credential = get_credential(session, credential_id)
     verdict = _verifier(request).verify_stored(session, credential).to_dict()
@@ -92,7 +100,8 @@ def _credential_html(
             "credential_id": credential.id,
             "issuer_name": issuer.name,
             "verify_url": issuer.credential_url(credential.id),
-            "successor": successor,
+            # Plain values: the template renders after this session has closed.
+            "successor": {"valid_until": successor.valid_until} if successor else None,
             "successor_url": issuer.credential_url(successor.id) if successor else None,
         },
         headers=headers,

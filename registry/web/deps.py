@@ -29,7 +29,8 @@ async def provide_session(
     try:
         yield session
         if read_only:
-            await anyio.to_thread.run_sync(session.rollback)
+            if session.in_transaction():
+                await anyio.to_thread.run_sync(session.rollback)
         else:
             await anyio.to_thread.run_sync(session.commit)
     except IntegrityError as exc:
@@ -45,7 +46,12 @@ async def provide_session(
         await anyio.to_thread.run_sync(session.rollback)
         raise
     finally:
-        await anyio.to_thread.run_sync(session.close)
+        # A session that never touched the database holds no connection: closing it is free,
+        # and a handler served from memory pays no thread hand-off for it.
+        if session.in_transaction():
+            await anyio.to_thread.run_sync(session.close)
+        else:
+            session.close()
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:
