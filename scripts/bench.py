@@ -160,6 +160,8 @@ def filler(engine: sa.Engine, count: int, template: dict[str, Any]) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE credentials"))
             conn.execute(sa.text("VACUUM ANALYZE status_allocations"))
+            # Write the million rows' dirty pages now rather than during the next measurement.
+            conn.execute(sa.text("CHECKPOINT"))
     else:
         with engine.begin() as conn:
             conn.execute(sa.text("ANALYZE"))
