@@ -27,6 +27,7 @@ from registry.db import make_engine, unit_of_work
 from registry.settings import Settings, load_settings
 
 PUBLIC_URL = "https://registry.test"
+PROBLEM = "application/problem+json"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 _counter = itertools.count(1)
 
@@ -257,3 +258,25 @@ def graduate(region: Region, course: dict[str, Any], klass_id: str, officer_id: 
         },
     )
     assert r.status_code == 200, r.text
+
+
+def assert_problem(
+    r: Any,
+    status: int | tuple[int, ...],
+    *,
+    field: str | None = None,
+    rule: str | None = None,
+) -> Any:
+    """An RFC 9457 answer with the expected status, naming `field` and `rule` when given."""
+    statuses = status if isinstance(status, tuple) else (status,)
+    assert r.status_code in statuses, r.text
+    assert r.headers["content-type"].startswith(PROBLEM), r.headers
+    body = r.json()
+    for key in ("type", "title", "detail"):
+        assert isinstance(body.get(key), str) and body[key], body
+    assert body.get("status") == r.status_code, body
+    if field is not None:
+        assert body.get("field") == field, body
+    if rule is not None:
+        assert body.get("rule") == rule, body
+    return body

@@ -7,23 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, Region, unique
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(r: Any, status: int | tuple[int, ...], *, field: str | None = None) -> Any:
-    statuses = status if isinstance(status, tuple) else (status,)
-    assert r.status_code in statuses, r.text
-    assert r.headers["content-type"].startswith(PROBLEM), r.headers
-    body = r.json()
-    assert isinstance(body["type"], str) and body["type"]
-    assert isinstance(body["title"], str) and body["title"]
-    assert body["status"] == r.status_code
-    assert isinstance(body["detail"], str) and body["detail"]
-    if field is not None:
-        assert body.get("field") == field, body
-    return body
+from tests.conftest import Api, Region, assert_problem, unique
 
 
 def raw_post(api: Api, path: str, content: bytes, content_type: str | None) -> Any:

@@ -12,25 +12,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.conftest import Api, Region, full_attendance, unique
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(
-    r: Any, status: int, *, field: str | None = None, rule: str | None = None
-) -> Any:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM), r.headers
-    body = r.json()
-    for key in ("type", "title", "status", "detail"):
-        assert key in body, body
-    assert body["status"] == status
-    if field is not None:
-        assert body.get("field") == field, body
-    if rule is not None:
-        assert body.get("rule") == rule, body
-    return body
+from tests.conftest import Api, Region, assert_problem, full_attendance, unique
 
 
 def class_body(region: Region) -> dict[str, Any]:

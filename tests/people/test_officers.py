@@ -8,24 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Region, graduate, unique
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(
-    r: Any, status: int, *, field: str | None = None, rule: str | None = None
-) -> Any:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM), r.headers
-    body = r.json()
-    for key in ("type", "title", "status", "detail"):
-        assert key in body, body
-    if field is not None:
-        assert body.get("field") == field, body
-    if rule is not None:
-        assert body.get("rule") == rule, body
-    return body
+from tests.conftest import Region, assert_problem, graduate, unique
 
 
 def body_for(region: Region, **fields: Any) -> dict[str, Any]:

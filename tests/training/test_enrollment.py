@@ -6,24 +6,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from tests.conftest import Region, graduate
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(
-    r: Any, status: int, *, field: str | None = None, rule: str | None = None
-) -> Any:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith(PROBLEM), r.headers
-    body = r.json()
-    for key in ("type", "title", "status", "detail"):
-        assert key in body, body
-    if field is not None:
-        assert body.get("field") == field, body
-    if rule is not None:
-        assert body.get("rule") == rule, body
-    return body
+from tests.conftest import Region, assert_problem, graduate
 
 
 def enrol(region: Region, class_id: str, officer_id: str) -> Any:
