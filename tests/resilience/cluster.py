@@ -7,14 +7,10 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -130,77 +126,3 @@ def cluster(database_url: str, tmp: Path) -> Iterator[Cluster]:
                     node.process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     node.kill()
-
-
-def ok(r: httpx.Response, status: int = 200) -> Any:
-    assert r.status_code == status, f"{r.request.method} {r.request.url}: {r.text}"
-    return r.json()
-
-
-def eligible_class(api: httpx.Client, size: int, batch: int = 50) -> tuple[str, list[str]]:
-    """A region, an agency and a class of `size` officers who all attended and passed."""
-    code = unique("K")
-    ok(api.post("/api/v1/regions", json={"code": code, "name": code}), 201)
-    agency = ok(
-        api.post(
-            "/api/v1/agencies",
-            json={"name": f"PD {code}", "ori": "UT" + uuid.uuid4().hex[:7].upper(), "region": code},
-        ),
-        201,
-    )
-    course = next(c for c in ok(api.get("/api/v1/courses")) if c["code"] == "CIT-40")
-    start = date.today() + timedelta(days=7)
-    klass = ok(
-        api.post(
-            "/api/v1/classes",
-            json={
-                "course": "CIT-40",
-                "region": code,
-                "start_date": start.isoformat(),
-                "end_date": (start + timedelta(days=4)).isoformat(),
-                "location": "Academy",
-                "capacity": size,
-            },
-        ),
-        201,
-    )
-    base = f"/api/v1/classes/{klass['id']}"
-    patrol = (date.today() - timedelta(days=800)).isoformat()
-
-    def officer(_: int) -> str:
-        created = ok(
-            api.post(
-                "/api/v1/officers",
-                json={
-                    "post_id": unique("P"),
-                    "first_name": "Crash",
-                    "last_name": unique("Test"),
-                    "agency_id": agency["id"],
-                    "patrol_start_date": patrol,
-                },
-            ),
-            201,
-        )
-        ok(api.post(f"{base}/enrollments", json={"officer_id": created["id"]}), 201)
-        return str(created["id"])
-
-    # A few requests in flight at once: the server's threads overlap their HTTP and JSON work.
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        officers = list(pool.map(officer, range(size)))
-    for i in range(0, size, batch):
-        group = officers[i : i + batch]
-        attendance = [
-            {"officer_id": o, "module": m["code"], "hours": m["hours"]}
-            for o in group
-            for m in course["modules"]
-        ]
-        ok(api.post(f"{base}/attendance", json={"records": attendance}))
-        results = [
-            {"officer_id": o, "written_exam": "pass", "scenario_evaluation": "pass"} for o in group
-        ]
-        ok(api.post(f"{base}/results", json={"records": results}))
-    return str(klass["id"]), officers
-
-
-def verdict(api: httpx.Client, token: str) -> str:
-    return str(ok(api.post("/api/v1/verify", json={"token": token}))["verdict"])

@@ -16,8 +16,7 @@ from registry.app import create_app
 from registry.db import make_engine
 from registry.settings import Settings
 from tests.conftest import PUBLIC_URL, make_user
-from tests.live import cli_env, run_registry
-from tests.resilience.cluster import eligible_class, ok, verdict
+from tests.live import cli_env, eligible_class, ok, run_registry, verdict
 
 
 @contextmanager

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, func, select
 
 from registry.credentials.models import Credential
 from registry.db import make_engine
-from tests.live import cli_env, run_registry
-from tests.resilience.cluster import cluster, eligible_class, ok, verdict
+from tests.live import cli_env, eligible_class, ok, run_registry, verdict
+from tests.resilience.cluster import cluster
 
 CLASS_SIZE = 200
 PROBE_SIZE = 20

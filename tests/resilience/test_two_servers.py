@@ -15,8 +15,8 @@ from sqlmodel import Session, func, select
 from registry.credentials.models import Credential
 from registry.credentials.status import FRESH_SECONDS
 from registry.db import make_engine
-from tests.live import cli_env, run_registry
-from tests.resilience.cluster import cluster, eligible_class, ok, verdict
+from tests.live import cli_env, eligible_class, ok, run_registry, verdict
+from tests.resilience.cluster import cluster
 
 CLASS_SIZE = 40
 SPOT_CHECKS = 8
