@@ -112,14 +112,6 @@ def text(data: FormMultiDict, name: str, default: str = "") -> str:
     return value.strip() if isinstance(value, str) else default
 
 
-def requires(*check: Callable[[Actor], bool]) -> Callable[[Actor], None]:
-    def guard(actor: Actor) -> None:
-        if not all(c(actor) for c in check):
-            raise PermissionDeniedException("Your role does not allow this.")
-
-    return guard
-
-
 def build(model: type[ModelT], values: dict[str, Any]) -> ModelT:
     """A request model from form values; a failure names the field in words."""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -71,6 +72,28 @@ def import_page(request: Request[Any, Any, Any], session: DbSession) -> Template
     )
 
 
+async def _run_import(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    run: Callable[[], int],
+    *,
+    what: str,
+    filename: str,
+    done: str,
+) -> Response[Any]:
+    """Runs an import in a worker thread; a refused one is rolled back and reported row by row."""
+    try:
+        saved = await anyio.to_thread.run_sync(run)
+    except ImportRefused as exc:
+        # Nothing of a refused import may reach the commit at the end of the request.
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what=what, filename=filename, refused=exc)
+    except FileRefused as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what=what, filename=filename, problem=exc.detail)
+    return redirect(IMPORT_PAGE, f"{filename}: {done.format(saved)}")
+
+
 @post("/import/officers", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
 async def import_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
     actor = actor_of(request)
@@ -82,16 +105,9 @@ async def import_officers(request: Request[Any, Any, Any], session: DbSession) -
     def run() -> int:
         return service.import_officers_csv(session, actor, data, source=filename)
 
-    try:
-        saved = await anyio.to_thread.run_sync(run)
-    except ImportRefused as exc:
-        # Nothing of a refused import may reach the commit at the end of the request.
-        await anyio.to_thread.run_sync(session.rollback)
-        return _report(request, what=what, filename=filename, refused=exc)
-    except FileRefused as exc:
-        await anyio.to_thread.run_sync(session.rollback)
-        return _report(request, what=what, filename=filename, problem=exc.detail)
-    return redirect(IMPORT_PAGE, f"{filename}: saved {saved} officers.")
+    return await _run_import(
+        request, session, run, what=what, filename=filename, done="saved {} officers."
+    )
 
 
 @post("/import/roster", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
@@ -109,16 +125,14 @@ async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> 
     def run() -> int:
         return service.import_roster_csv(session, actor, class_id, data, source=filename)
 
-    try:
-        saved = await anyio.to_thread.run_sync(run)
-    except ImportRefused as exc:
-        # Nothing of a refused import may reach the commit at the end of the request.
-        await anyio.to_thread.run_sync(session.rollback)
-        return _report(request, what=what, filename=filename, refused=exc)
-    except FileRefused as exc:
-        await anyio.to_thread.run_sync(session.rollback)
-        return _report(request, what=what, filename=filename, problem=exc.detail)
-    return redirect(IMPORT_PAGE, f"{filename}: enrolled {saved} officers in the class.")
+    return await _run_import(
+        request,
+        session,
+        run,
+        what=what,
+        filename=filename,
+        done="enrolled {} officers in the class.",
+    )
 
 
 @get("/classes/{class_id:uuid}/roster.csv", sync_to_thread=True)
