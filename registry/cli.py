@@ -526,10 +526,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _kid_as_operand(argv: Sequence[str]) -> list[str]:
+    """A kid is base64url, so one in 64 begins with "-", which argparse would take for an option:
+    `registry keys retire -0NSD...` must still mean that key."""
+    args = list(argv)
+    if (
+        len(args) >= 3
+        and args[:2] in (["keys", "retire"], ["keys", "compromise"])
+        and args[2].startswith("-")
+        and args[2] not in ("-h", "--help", "--")
+    ):
+        args.insert(2, "--")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_kid_as_operand(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else 2
     try:

@@ -72,6 +72,28 @@ def test_generate_rotate_retire_and_compromise(tmp_path: Path) -> None:
     assert listed(keys)[first]["state"] == "compromised"
 
 
+def test_a_kid_that_begins_with_a_dash_is_a_kid_not_an_option(tmp_path: Path) -> None:
+    # A kid is base64url: one in 64 begins with "-". CI once drew one, and argparse refused it.
+    keys = tmp_path / "keys"
+    store = KeyStore(keys)
+    dashed = []
+    for _ in range(2000):
+        kid = store.generate().kid
+        if kid.startswith("-"):
+            dashed.append(kid)
+            if len(dashed) == 2:
+                break
+    assert len(dashed) == 2, "2,000 keys without two dashed kids: astronomically unlikely"
+
+    retired = run_cli(keys, "keys", "retire", dashed[0])
+    assert retired.returncode == 0, retired.stderr
+    compromised = run_cli(keys, "keys", "compromise", dashed[1])
+    assert compromised.returncode == 0, compromised.stderr
+    states = listed(keys)
+    assert (states[dashed[0]]["state"], states[dashed[1]]["state"]) == ("retired", "compromised")
+    assert run_cli(keys, "keys", "retire", "--help").returncode == 0
+
+
 def test_es256_keys_are_p256_and_published_as_such(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
     kid = kid_of(run_cli(keys, "keys", "generate", "--alg", "ES256"))
