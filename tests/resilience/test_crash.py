@@ -18,13 +18,15 @@ from sqlmodel import Session, col, func, select
 from registry.credentials.models import Credential
 from registry.db import make_engine
 from tests.live import cli_env, eligible_class, ok, run_registry, verdict
-from tests.resilience.cluster import cluster
+from tests.resilience.cluster import Cluster, Node, cluster
 
 CLASS_SIZE = 200
 PROBE_SIZE = 20
 # Kill points as fractions of the estimated certify time: early, middle, late (randomised within).
 BANDS = ((0.0, 0.3), (0.3, 0.65), (0.65, 1.05))
 SPOT_CHECKS = 20
+# Fresh classes to try when every kill of one came after its commit.
+ATTEMPTS = 4
 
 
 @pytest.fixture
@@ -53,6 +55,30 @@ def duplicated_status_slots(engine: sa.Engine) -> list[tuple[int, int]]:
     return [(a, b) for a, b in rows]
 
 
+def kill_while_certifying(
+    c: Cluster, node: Node, class_id: str, delay: float, engine: sa.Engine
+) -> int:
+    """Start certifying the class, SIGKILL the server after `delay` seconds, and count what the
+    database holds for the class afterwards."""
+    answers: list[object] = []
+
+    def certify() -> None:
+        try:
+            with httpx.Client(
+                base_url=node.url, headers={"Authorization": f"Bearer {c.token}"}, timeout=120
+            ) as client:
+                answers.append(client.post(f"/api/v1/classes/{class_id}/certify", json={}))
+        except httpx.TransportError as exc:
+            answers.append(exc)
+
+    thread = threading.Thread(target=certify)
+    thread.start()
+    time.sleep(delay)
+    node.kill()
+    thread.join(timeout=60)
+    return credentials_of(engine, class_id)
+
+
 def test_a_server_killed_while_certifying_leaves_all_credentials_or_none(
     scratch_database_url: str, engine: sa.Engine, tmp_path: Path
 ) -> None:
@@ -67,31 +93,23 @@ def test_a_server_killed_while_certifying_leaves_all_credentials_or_none(
             class_id, officers = eligible_class(api, CLASS_SIZE)
 
         kills: list[tuple[float, int]] = []
-        for low, high in BANDS:
-            delay = rng.uniform(low, high) * estimate
-            answers: list[object] = []
-
-            def certify(url: str = node.url, out: list[object] = answers) -> None:
-                try:
-                    with httpx.Client(
-                        base_url=url, headers={"Authorization": f"Bearer {c.token}"}, timeout=120
-                    ) as client:
-                        out.append(client.post(f"/api/v1/classes/{class_id}/certify", json={}))
-                except httpx.TransportError as exc:
-                    out.append(exc)
-
-            thread = threading.Thread(target=certify)
-            thread.start()
-            time.sleep(delay)
-            node.kill()
-            thread.join(timeout=60)
-            count = credentials_of(engine, class_id)
-            kills.append((delay, count))
-            assert count in (0, CLASS_SIZE), f"killed after {delay:.2f} s: {count} credentials"
-            assert duplicated_status_slots(engine) == []
-            node = c.start()
-            if count == CLASS_SIZE:
-                break  # the commit won the race: the class is complete, nothing left to cut
+        for _attempt in range(ATTEMPTS):
+            for low, high in BANDS:
+                delay = rng.uniform(low, high) * estimate
+                count = kill_while_certifying(c, node, class_id, delay, engine)
+                kills.append((delay, count))
+                assert count in (0, CLASS_SIZE), f"killed after {delay:.2f} s: {count} credentials"
+                assert duplicated_status_slots(engine) == []
+                node = c.start()
+                if count == CLASS_SIZE:
+                    break  # the commit won the race: the class is complete, nothing left to cut
+            if any(count == 0 for _, count in kills):
+                break
+            # The commit beat even the earliest kill (the probe over-estimated, say on a busy
+            # machine): aim earlier, on a fresh class.
+            estimate /= 4
+            with c.api(node) as api:
+                class_id, officers = eligible_class(api, CLASS_SIZE)
 
         print(f"certify estimate {estimate:.2f} s; kills (delay s, credentials): {kills}")
         assert any(count == 0 for _, count in kills), "no kill landed before the commit"
