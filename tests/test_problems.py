@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 
+from registry.app import create_app
+from registry.settings import Settings
 from tests.conftest import Api, Region, assert_problem, unique
+
+JSON = {"Accept": "application/json"}
 
 
 def raw_post(api: Api, path: str, content: bytes, content_type: str | None) -> Any:
@@ -223,3 +229,28 @@ def test_a_nul_character_in_a_search_is_refused_naming_q(region: Region) -> None
 def test_a_nul_character_in_an_id_in_the_path_is_a_4xx(admin: Api) -> None:
     assert_problem(admin.get("/api/v1/credentials/AB%00CD"), (400, 404))
     assert_problem(admin.get("/api/v1/officers/%00"), (400, 404))
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nothing listens on port 9: every query fails to connect, as when the database is down.
+    down = replace(settings, database_url="postgresql+psycopg://postgres@127.0.0.1:9/test")
+    with TestClient(create_app(down)) as client:
+        answers = {
+            "public page": client.get("/c/ABCDEFGHJKMNPQRS", headers={"Accept": "text/html"}),
+            "lookup": client.get(
+                "/lookup", params={"post_id": "P1", "last_name": "X"}, headers=JSON
+            ),
+            "API with a token": client.get(
+                "/api/v1/regions", headers={"Authorization": "Bearer citr_secret-token-value"}
+            ),
+            "status list": client.get("/status/revocation/1"),
+        }
+        console = client.post("/login", data={"username": "a", "password": "b"})
+    for name, answer in answers.items():
+        body = assert_problem(answer, 503, rule="database_available")
+        assert answer.headers["retry-after"] == "5", name
+        assert "nothing was saved" in body["detail"], name
+    assert console.status_code in (403, 503)  # no CSRF token: refused before the database
+    assert "secret-token-value" not in caplog.text

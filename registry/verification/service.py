@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,12 @@ from registry.errors import RegistryError
 from registry.people.models import Officer
 from registry.verification.core import CachingStatusSource, StatusUnavailable, Verdict, verify
 
+# The session of the request being served, while it verifies one of its stored credentials. A
+# status list that must be re-read then uses that session's connection: a thread holding one
+# pooled connection and waiting for a second deadlocks the pool once as many requests as it has
+# connections do the same (seen under load on PostgreSQL: every worker thread stuck in checkout).
+_request_session: ContextVar[Session | None] = ContextVar("request_session", default=None)
+
 
 class LocalStatusSource:
     """Serves this registry's own status lists straight from the database, no HTTP round trip."""
@@ -38,9 +45,13 @@ class LocalStatusSource:
         match = self.pattern.fullmatch(url)
         if match is None:
             raise StatusUnavailable(f"{url} is not a status list of this registry")
+        purpose, n = match[1], int(match[2])
         try:
-            with unit_of_work(self.engine, read_only=True) as session:
-                return self.publisher.get(session, match[1], int(match[2])).token
+            session = _request_session.get()
+            if session is not None:
+                return self.publisher.get(session, purpose, n).token
+            with unit_of_work(self.engine, read_only=True) as own:
+                return self.publisher.get(own, purpose, n).token
         except RegistryError as exc:
             raise StatusUnavailable(str(exc)) from exc
 
@@ -139,15 +150,20 @@ class Verifier:
         )
 
     def verify_stored(self, session: Session, credential: Credential) -> Verdict:
+        """Verifies a credential read through `session`, reading any status list through it too:
+        one pooled connection per request, never two."""
         officer = session.get(Officer, credential.officer_id)
-        return self.verify_record(
-            Stored(
-                credential_id=credential.id,
-                token=credential.token,
-                officer_id=credential.officer_id,
-                protected=bool(officer and officer.protected),
-            )
+        stored = Stored(
+            credential_id=credential.id,
+            token=credential.token,
+            officer_id=credential.officer_id,
+            protected=bool(officer and officer.protected),
         )
+        bound = _request_session.set(session)
+        try:
+            return self.verify_record(stored)
+        finally:
+            _request_session.reset(bound)
 
     def verify_record(self, stored: Stored) -> Verdict:
         verdict = self.verify(stored.token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -9,42 +10,42 @@ import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from registry.accounts.service import Actor
 from registry.credentials.service import Issuer
 from registry.db import new_session
-from registry.errors import Conflict, NotAuthenticated, Unavailable
+from registry.errors import NotAuthenticated
 
+log = logging.getLogger("registry")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def provide_session(
     state: State, request: Request[Any, Any, Any]
 ) -> AsyncGenerator[Session, None]:
-    """One transaction per request: committed when the handler succeeds, rolled back otherwise."""
+    """One transaction per request: committed when the handler succeeds, rolled back otherwise.
+
+    Errors pass through unchanged (a different exception raised here while the handler's own
+    is thrown in would reach the client as a 500): the exception handlers answer an
+    IntegrityError with 409 and an unreachable or busy database with 503."""
     read_only = request.method in READ_METHODS
     session = new_session(state.engine, read_only=read_only)
     try:
         yield session
-        if read_only:
-            if session.in_transaction():
-                await anyio.to_thread.run_sync(session.rollback)
-        else:
-            await anyio.to_thread.run_sync(session.commit)
-    except IntegrityError as exc:
-        await anyio.to_thread.run_sync(session.rollback)
-        raise Conflict(
-            "The change conflicts with a record saved at the same time; nothing was saved.",
-            rule="integrity",
-        ) from exc
-    except OperationalError as exc:
-        await anyio.to_thread.run_sync(session.rollback)
-        raise Unavailable("The database is not answering; nothing was saved.") from exc
     except BaseException:
-        await anyio.to_thread.run_sync(session.rollback)
+        await _rollback_quietly(session)
         raise
+    else:
+        try:
+            if read_only:
+                if session.in_transaction():
+                    await anyio.to_thread.run_sync(session.rollback)
+            else:
+                await anyio.to_thread.run_sync(session.commit)
+        except BaseException:
+            await _rollback_quietly(session)
+            raise
     finally:
         # A session that never touched the database holds no connection: closing it is free,
         # and a handler served from memory pays no thread hand-off for it.
@@ -52,6 +53,15 @@ async def provide_session(
             await anyio.to_thread.run_sync(session.close)
         else:
             session.close()
+
+
+async def _rollback_quietly(session: Session) -> None:
+    """Rolls back after a failure; a rollback that fails too (the connection is gone) adds
+    nothing to the error already being answered, and the pool discards that connection."""
+    try:
+        await anyio.to_thread.run_sync(session.rollback)
+    except Exception:
+        log.debug("rollback after a failed request also failed", exc_info=True)
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:

@@ -9,7 +9,8 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from registry.errors import RegistryError
 
@@ -122,6 +123,43 @@ def handle_data_error(request: Request[Any, Any, Any], exc: DataError) -> Respon
     )
 
 
+SAVED_AT_ONCE = "The change conflicts with a record saved at the same time; nothing was saved."
+DATABASE_UNAVAILABLE = (
+    "The database is busy or unreachable; nothing was saved. Try again in a few seconds."
+)
+
+
+def handle_database_unavailable(
+    request: Request[Any, Any, Any], exc: OperationalError | PoolTimeout
+) -> Response[Any]:
+    # The database is unreachable, busy beyond the pool's wait, or aborted the transaction
+    # (deadlock, serialization): nothing was committed, and the same request may succeed soon.
+    # The driver's message only: the statement's parameters may hold secrets.
+    reason = getattr(exc, "orig", None) or exc
+    log.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(reason).__name__,
+        str(reason).splitlines()[0] if str(reason) else "",
+    )
+    return problem(
+        503,
+        DATABASE_UNAVAILABLE,
+        request=request,
+        rule="database_available",
+        headers={"Retry-After": "5"},
+    )
+
+
+def handle_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    # A unique or foreign key constraint refused the change: a record saved at the same time
+    # (two coordinators adding the same POST id at once, say). The services check first; this
+    # is the race they cannot see. The constraint's message may quote values: not repeated.
+    log.info("constraint refused a change on %s %s", request.method, request.url.path)
+    return problem(409, SAVED_AT_ONCE, request=request, rule="integrity")
+
+
 def handle_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
     # msgspec gives up on absurdly nested JSON with a RecursionError while decoding the body.
     if "deserializ" in str(exc):
@@ -143,6 +181,9 @@ HANDLERS: ExceptionHandlersMap = {
     RegistryError: handle_registry_error,
     HTTPException: handle_http,
     DataError: handle_data_error,
+    IntegrityError: handle_integrity_error,
+    OperationalError: handle_database_unavailable,
+    PoolTimeout: handle_database_unavailable,
     RecursionError: handle_recursion,
     Exception: handle_unexpected,
 }

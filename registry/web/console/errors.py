@@ -9,12 +9,22 @@ from urllib.parse import quote
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from registry.accounts.sessions import SignedIn
 from registry.errors import RegistryError
 from registry.web.console.common import PREFIX, page
+from registry.web.problems import DATABASE_UNAVAILABLE, SAVED_AT_ONCE
 
-HEADINGS = {403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Not possible"}
+HEADINGS = {
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    413: "Too large",
+    422: "Not possible",
+    503: "Try again shortly",
+}
 
 
 def _status(exc: Exception) -> int:
@@ -22,12 +32,20 @@ def _status(exc: Exception) -> int:
         return exc.status
     if isinstance(exc, HTTPException):
         return exc.status_code
+    if isinstance(exc, OperationalError | PoolTimeout):
+        return 503
+    if isinstance(exc, IntegrityError):
+        return 409
     return 500
 
 
 def _detail(exc: Exception) -> str:
     if isinstance(exc, RegistryError | HTTPException) and _status(exc) < 500:
         return str(exc.detail)
+    if isinstance(exc, IntegrityError):
+        return SAVED_AT_ONCE
+    if _status(exc) == 503:
+        return DATABASE_UNAVAILABLE
     return "Something went wrong on our side; nothing was saved."
 
 

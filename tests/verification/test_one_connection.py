@@ -1,0 +1,109 @@
+"""Every page that verifies a stored credential holds one pooled database connection, never two.
+
+A request thread that holds a connection and waits for a second one deadlocks the pool as soon as
+as many requests as it has connections do the same: under load on PostgreSQL the public page
+stopped answering altogether, every worker thread stuck in the pool's checkout. The status lists
+are re-read at most once a second, so the test makes them stale before each page.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import event
+from sqlmodel import select
+
+from registry.credentials.models import StatusList
+from registry.db import unit_of_work
+from tests.conftest import Region
+from tests.console.conftest import make_password_user, sign_in
+from tests.verification.test_verify_api import issue
+
+
+class Holdings:
+    """How many pooled connections each thread holds at once, at most. A connection counts for
+    the thread that checked it out until it is back in the pool, whichever thread returns it."""
+
+    def __init__(self) -> None:
+        self.owner: dict[int, int] = {}
+        self.held: Counter[int] = Counter()
+        self.most: Counter[int] = Counter()
+        self.lock = threading.Lock()
+
+    def checkout(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
+        with self.lock:
+            me = threading.get_ident()
+            self.owner[id(record)] = me
+            self.held[me] += 1
+            self.most[me] = max(self.most[me], self.held[me])
+
+    def checkin(self, _dbapi: Any, record: Any) -> None:
+        with self.lock:
+            owner = self.owner.pop(id(record), None)
+            if owner is not None:
+                self.held[owner] -= 1
+
+    def worst(self) -> int:
+        with self.lock:
+            return max(self.most.values(), default=0)
+
+
+@pytest.fixture
+def holdings(app: Litestar) -> Iterator[Holdings]:
+    pool = app.state.engine.pool
+    watch = Holdings()
+    event.listen(pool, "checkout", watch.checkout)
+    event.listen(pool, "checkin", watch.checkin)
+    yield watch
+    event.remove(pool, "checkout", watch.checkout)
+    event.remove(pool, "checkin", watch.checkin)
+
+
+def stale_status_lists(app: Litestar) -> None:
+    """What a second without a status read does: the next verification re-reads the lists."""
+    with unit_of_work(app.state.engine, read_only=True) as session:
+        lists = set(session.exec(select(StatusList.n)).all())
+    app.state.verifier.status.inner.publisher.invalidate(lists)
+
+
+def test_each_page_that_verifies_holds_one_connection(
+    app: Litestar,
+    client: TestClient[Litestar],
+    engine: sa.Engine,
+    region: Region,
+    course: dict[str, Any],
+    holdings: Holdings,
+) -> None:
+    item = issue(region, course)
+    officer = item["officer"]
+    credential = item["credential_id"]
+    pages = {
+        "public page": ("/c/" + credential, {"Accept": "text/html"}),
+        "public JSON": ("/c/" + credential, {"Accept": "application/json"}),
+        "certificate": (f"/c/{credential}/certificate.pdf", {}),
+        "wallet": (urlsplit(item["wallet_url"]).path, {"Accept": "text/html"}),
+        "lookup": (
+            f"/lookup?post_id={officer['post_id']}&last_name={officer['last_name']}",
+            {"Accept": "application/json"},
+        ),
+        "console": (f"/console/credentials/{credential}", {"Accept": "text/html"}),
+    }
+    client.cookies.clear()  # the console page needs a signed-in session; the rest are public
+    try:
+        assert sign_in(client, make_password_user(engine, "admin")).status_code == 303
+        for name, (path, headers) in pages.items():
+            stale_status_lists(app)
+            answer = client.get(path, headers=headers)
+            assert answer.status_code == 200, (name, answer.text[:300])
+            assert "valid" in answer.text or name == "certificate", name
+            assert holdings.worst() == 1, f"{name}: a thread held {holdings.worst()} connections"
+    finally:
+        client.cookies.clear()
