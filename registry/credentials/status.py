@@ -138,6 +138,11 @@ class StatusListPublisher:
             return None
         return hit[1] if time.monotonic() - checked < FRESH_SECONDS else None
 
+    def cached(self, purpose: str, n: int, now: datetime | None = None) -> SignedList | None:
+        """The signed list from memory when it is current, without touching the database."""
+        now = now or datetime.now(UTC)
+        return self._fresh(purpose, n, now.replace(minute=0, second=0, microsecond=0))
+
     def url(self, purpose: str, n: int) -> str:
         return status_list_url(self.public_url, purpose, n)
 

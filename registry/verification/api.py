@@ -45,7 +45,7 @@ async def verify_token(
 ) -> dict[str, Any]:
     # Pure CPU with status lists in memory: run on the event loop, not in a worker thread,
     # where the GIL would only add hand-offs and long latency tails.
-    return _verifier(request).verify(data.token).to_dict()
+    return (await _verifier(request).verify_on_loop(data.token)).to_dict()
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -68,7 +68,7 @@ async def credential_page(
         if stored is None:
             stored = await anyio.to_thread.run_sync(verifier.stored.load, wanted)
         return Response(
-            verifier.verify_record(stored).to_dict(),
+            (await verifier.verify_record_on_loop(stored)).to_dict(),
             headers={"Cache-Control": "no-store", "Vary": "Accept"},
         )
     return await anyio.to_thread.run_sync(_credential_html, request, issuer, credential_id)

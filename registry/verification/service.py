@@ -7,11 +7,13 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
@@ -29,6 +31,14 @@ from registry.verification.core import CachingStatusSource, StatusUnavailable, V
 # pooled connection and waiting for a second deadlocks the pool once as many requests as it has
 # connections do the same (seen under load on PostgreSQL: every worker thread stuck in checkout).
 _request_session: ContextVar[Session | None] = ContextVar("request_session", default=None)
+# Set while verifying on the event loop, where nothing may wait for the database: a status list
+# that is not current in memory is noted here instead of read, and the verification is redone
+# in a worker thread. (Blocking the loop in the pool's checkout would also stop the requests
+# that are to give connections back.)
+_missed_on_loop: ContextVar[list[str] | None] = ContextVar("missed_on_loop", default=None)
+
+
+_T = TypeVar("_T")
 
 
 class LocalStatusSource:
@@ -46,6 +56,13 @@ class LocalStatusSource:
         if match is None:
             raise StatusUnavailable(f"{url} is not a status list of this registry")
         purpose, n = match[1], int(match[2])
+        missed = _missed_on_loop.get()
+        if missed is not None:
+            cached = self.publisher.cached(purpose, n)
+            if cached is None:
+                missed.append(url)
+                raise StatusUnavailable(f"{url} is not in memory")
+            return cached.token
         try:
             session = _request_session.get()
             if session is not None:
@@ -164,6 +181,25 @@ class Verifier:
             return self.verify_record(stored)
         finally:
             _request_session.reset(bound)
+
+    async def verify_on_loop(self, token: str | bytes) -> Verdict:
+        """For async handlers: verifies on the event loop when the status lists are in memory
+        (pure CPU, no thread hand-off), in a worker thread when one must be read."""
+        return await self._on_loop(self.verify, token)
+
+    async def verify_record_on_loop(self, stored: Stored) -> Verdict:
+        return await self._on_loop(self.verify_record, stored)
+
+    async def _on_loop(self, check: Callable[[_T], Verdict], item: _T) -> Verdict:
+        missed: list[str] = []
+        bound = _missed_on_loop.set(missed)
+        try:
+            verdict = check(item)
+        finally:
+            _missed_on_loop.reset(bound)
+        if not missed:
+            return verdict
+        return await anyio.to_thread.run_sync(check, item)
 
     def verify_record(self, stored: Stored) -> Verdict:
         verdict = self.verify(stored.token)

@@ -8,6 +8,7 @@ are re-read at most once a second, so the test makes them stale before each page
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ class Holdings:
         self.owner: dict[int, int] = {}
         self.held: Counter[int] = Counter()
         self.most: Counter[int] = Counter()
+        self.on_loop = 0  # checkouts made on the event loop's thread
         self.lock = threading.Lock()
 
     def checkout(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
@@ -44,6 +46,7 @@ class Holdings:
             self.owner[id(record)] = me
             self.held[me] += 1
             self.most[me] = max(self.most[me], self.held[me])
+            self.on_loop += running_loop()
 
     def checkin(self, _dbapi: Any, record: Any) -> None:
         with self.lock:
@@ -54,6 +57,14 @@ class Holdings:
     def worst(self) -> int:
         with self.lock:
             return max(self.most.values(), default=0)
+
+
+def running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 @pytest.fixture
@@ -107,3 +118,25 @@ def test_each_page_that_verifies_holds_one_connection(
             assert holdings.worst() == 1, f"{name}: a thread held {holdings.worst()} connections"
     finally:
         client.cookies.clear()
+    assert holdings.on_loop == 0
+
+
+def test_verifying_on_the_event_loop_never_waits_for_the_database(
+    app: Litestar,
+    client: TestClient[Litestar],
+    region: Region,
+    course: dict[str, Any],
+    holdings: Holdings,
+) -> None:
+    item = issue(region, course)
+    json = {"Accept": "application/json"}
+    # Once with the stored credential in memory, once without; the status lists stale each time.
+    for _ in range(2):
+        stale_status_lists(app)
+        answer = client.post("/api/v1/verify", json={"token": item["token"]})
+        assert answer.json()["verdict"] == "valid", answer.text
+        stale_status_lists(app)
+        answer = client.get(f"/c/{item['credential_id']}", headers=json)
+        assert answer.json()["verdict"] == "valid", answer.text
+    assert holdings.worst() >= 1  # the lists were read, and counted
+    assert holdings.on_loop == 0
