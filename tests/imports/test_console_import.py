@@ -124,6 +124,21 @@ def test_an_upload_without_the_csrf_token_is_refused(
     assert find_officer(region.coordinator, post_id) == []
 
 
+def test_a_file_too_large_gets_a_page_that_says_so(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    csrf = signed_in_coordinator(console_client, engine, region)
+    ori = agency_ori(region.coordinator, region.agency_id)
+    post_id = unique("BIG")
+    row = f"{post_id},Ana,Lopez,{ori},{PATROL},,\n".encode()
+    body = HEADER.encode() + b"\n" + row + b"#" * (6 * 1024 * 1024)
+    r = upload(console_client, "/console/import/officers", "big.csv", body, csrf_token=csrf)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Too large" in r.text and "larger than the 5 MiB" in r.text
+    assert find_officer(region.coordinator, post_id) == []
+
+
 def test_a_roster_upload_enrolls_or_reports(
     console_client: TestClient[Litestar], engine: sa.Engine, region: Region
 ) -> None:

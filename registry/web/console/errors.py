@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from registry.accounts.sessions import SignedIn
 from registry.errors import RegistryError
+from registry.imports.service import MAX_BYTES
 from registry.web.console.common import PREFIX, page
 from registry.web.problems import DATABASE_UNAVAILABLE, SAVED_AT_ONCE
 
@@ -40,6 +41,11 @@ def _status(exc: Exception) -> int:
 
 
 def _detail(exc: Exception) -> str:
+    if _status(exc) == 413:
+        return (
+            f"The file is larger than the {MAX_BYTES // (1024 * 1024)} MiB a CSV import takes; "
+            "nothing was saved. Split it into smaller files and import each."
+        )
     if isinstance(exc, RegistryError | HTTPException) and _status(exc) < 500:
         return str(exc.detail)
     if isinstance(exc, IntegrityError):
