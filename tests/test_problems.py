@@ -7,10 +7,15 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from litestar import post
 from litestar.testing import TestClient
+from sqlmodel import Session, select
 
 from registry.app import create_app
+from registry.db import unit_of_work
+from registry.people.models import Region as RegionRow
 from registry.settings import Settings
+from registry.web.deps import DbSession
 from tests.conftest import Api, Region, assert_problem, unique
 
 JSON = {"Accept": "application/json"}
@@ -254,3 +259,33 @@ def test_an_unreachable_database_is_a_503_with_retry_after(
         assert "nothing was saved" in body["detail"], name
     assert console.status_code in (403, 503)  # no CSRF token: refused before the database
     assert "secret-token-value" not in caplog.text
+
+
+def test_a_constraint_race_is_a_409_wherever_the_database_refuses_it(settings: Settings) -> None:
+    # The services check before they write; what they cannot see is a row another request
+    # saved a moment earlier. Two handlers, registered on a private app, play that race: one
+    # meets the constraint inside the handler (flush), the other only at the commit.
+    code = unique("RACE")
+
+    def twins(session: Session) -> None:
+        session.add(RegionRow(code=code, name="first"))
+        session.add(RegionRow(code=code, name="second"))
+
+    @post("/race/flush", public=True, sync_to_thread=True, status_code=201)
+    def in_handler(session: DbSession) -> None:
+        twins(session)
+        session.flush()
+
+    @post("/race/commit", public=True, sync_to_thread=True, status_code=201)
+    def at_commit(session: DbSession) -> None:
+        twins(session)
+
+    app = create_app(settings)
+    app.register(in_handler)
+    app.register(at_commit)
+    with TestClient(app) as client:
+        for path in ("/race/flush", "/race/commit"):
+            body = assert_problem(client.post(path), 409, rule="integrity")
+            assert "nothing was saved" in body["detail"], path
+        with unit_of_work(app.state.engine, read_only=True) as session:
+            assert session.exec(select(RegionRow).where(RegionRow.code == code)).all() == []
