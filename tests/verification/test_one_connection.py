@@ -8,7 +8,6 @@ are re-read at most once a second, so the test makes them stale before each page
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -33,11 +32,12 @@ class Holdings:
     """How many pooled connections each thread holds at once, at most. A connection counts for
     the thread that checked it out until it is back in the pool, whichever thread returns it."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop_thread: int) -> None:
+        self.loop_thread = loop_thread
         self.owner: dict[int, int] = {}
         self.held: Counter[int] = Counter()
         self.most: Counter[int] = Counter()
-        self.on_loop = 0  # checkouts made on the event loop's thread
+        self.on_loop = 0  # checkouts made on the app's event loop thread
         self.lock = threading.Lock()
 
     def checkout(self, _dbapi: Any, record: Any, _proxy: Any) -> None:
@@ -46,7 +46,7 @@ class Holdings:
             self.owner[id(record)] = me
             self.held[me] += 1
             self.most[me] = max(self.most[me], self.held[me])
-            self.on_loop += running_loop()
+            self.on_loop += me == self.loop_thread
 
     def checkin(self, _dbapi: Any, record: Any) -> None:
         with self.lock:
@@ -59,18 +59,12 @@ class Holdings:
             return max(self.most.values(), default=0)
 
 
-def running_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
 @pytest.fixture
-def holdings(app: Litestar) -> Iterator[Holdings]:
+def holdings(app: Litestar, client: TestClient[Litestar]) -> Iterator[Holdings]:
     pool = app.state.engine.pool
-    watch = Holdings()
+    # The thread the test client runs the app's event loop in (not a loop some other library
+    # may have left running in the test's own thread).
+    watch = Holdings(loop_thread=client.blocking_portal.call(threading.get_ident))
     event.listen(pool, "checkout", watch.checkout)
     event.listen(pool, "checkin", watch.checkin)
     yield watch
