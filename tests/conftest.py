@@ -195,6 +195,16 @@ class Region:
         assert r.status_code == 201, r.text
         return dict(r.json())
 
+    def certified(self, course: dict[str, Any], **officer_fields: Any) -> dict[str, Any]:
+        """A class, an officer who graduated from it, and what certify issued them: the issued
+        item (credential_id, token, wallet_url, ...) with "officer" and "class" added."""
+        klass = self.klass()
+        officer = self.officer(**officer_fields)
+        graduate(self, course, klass["id"], officer["id"])
+        r = self.coordinator.post(f"/api/v1/classes/{klass['id']}/certify", {})
+        assert r.status_code == 200, r.text
+        return {**r.json()["issued"][0], "officer": officer, "class": klass}
+
 
 @pytest.fixture
 def region_factory(admin: Api, client: TestClient[Litestar], engine: sa.Engine) -> Any:

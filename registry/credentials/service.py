@@ -342,6 +342,9 @@ TRANSITIONS = {
 }
 
 
+REASON_MAX = 1000  # the status_reason column's size
+
+
 def change_status(
     session: Session, actor: Actor, credential_id: str, action: str, reason: str
 ) -> Credential:
@@ -350,6 +353,10 @@ def change_status(
     reason = reason.strip()
     if not reason:
         raise RuleViolation("A reason is required.", field="reason", rule="required")
+    if len(reason) > REASON_MAX:
+        raise RuleViolation(
+            f"A reason is at most {REASON_MAX:,} characters.", field="reason", rule="max_length"
+        )
     current = CredentialStatus(credential.status)
     if current not in allowed_from:
         if current is CredentialStatus.REVOKED:

@@ -115,14 +115,10 @@ def handle_data_error(request: Request[Any, Any, Any], exc: DataError) -> Respon
     # The database refused a value as given (PostgreSQL stores no NUL character in text): the
     # request is at fault, and nothing was saved.
     log.info("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
-    return problem(
-        400,
-        "The request holds a value the database cannot store (such as a NUL character).",
-        request=request,
-        rule="storable",
-    )
+    return problem(400, UNSTORABLE, request=request, rule="storable")
 
 
+UNSTORABLE = "The request holds a value the database cannot store (such as a NUL character)."
 SAVED_AT_ONCE = "The change conflicts with a record saved at the same time; nothing was saved."
 DATABASE_UNAVAILABLE = (
     "The database is busy or unreachable; nothing was saved. Try again in a few seconds."

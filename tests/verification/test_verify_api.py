@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Litestar
 
 from registry.credentials.keys import KeyStore
-from tests.conftest import PUBLIC_URL, Api, Region, graduate
+from tests.conftest import PUBLIC_URL, Api, Region
 
 CHECKS = ["size", "shape", "header", "signature", "claims", "issuer", "time", "status"]
 
@@ -40,14 +40,7 @@ def parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def issue(region: Region, course: dict[str, Any], **officer_fields: Any) -> dict[str, Any]:
-    klass = region.klass()
-    officer = region.officer(**officer_fields)
-    graduate(region, course, klass["id"], officer["id"])
-    r = region.coordinator.post(f"/api/v1/classes/{klass['id']}/certify", {})
-    assert r.status_code == 200, r.text
-    item: dict[str, Any] = r.json()["issued"][0]
-    item["officer"] = officer
-    return item
+    return region.certified(course, **officer_fields)
 
 
 def verify(client: Api, token: Any) -> dict[str, Any]:

@@ -125,7 +125,13 @@ async def attendance(
         for key in data:
             if not key.startswith("h:"):
                 continue
-            _, officer_id, module = key.split(":", 2)
+            parts = key.split(":", 2)
+            if len(parts) != 3 or not parts[1] or not parts[2]:
+                raise InvalidInput(
+                    "The attendance grid was not sent as the page holds it; reload the page.",
+                    field=key[:80],
+                )
+            _, officer_id, module = parts
             hours = _hours(data, key)
             if hours is not None:
                 records.append({"officer_id": officer_id, "module": module, "hours": hours})

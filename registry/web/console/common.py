@@ -12,11 +12,13 @@ from litestar.datastructures import Cookie, FormMultiDict
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect, Template
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DataError
 from sqlmodel import Session
 
 from registry.accounts.service import Actor
 from registry.accounts.sessions import SignedIn, csrf_matches
 from registry.errors import InvalidInput, RegistryError
+from registry.web.problems import UNSTORABLE
 
 PREFIX = "/console"
 T = TypeVar("T")
@@ -137,4 +139,8 @@ async def attempt(
     except RegistryError as exc:
         await anyio.to_thread.run_sync(session.rollback)
         return redirect(back, exc.detail, error=True)
+    except DataError:
+        # PostgreSQL refuses some text outright (a NUL character): the form is at fault.
+        await anyio.to_thread.run_sync(session.rollback)
+        return redirect(back, UNSTORABLE, error=True)
     return done(result)

@@ -9,14 +9,14 @@ from urllib.parse import quote
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from registry.accounts.sessions import SignedIn
 from registry.errors import RegistryError
 from registry.imports.service import MAX_BYTES
 from registry.web.console.common import PREFIX, page
-from registry.web.problems import DATABASE_UNAVAILABLE, SAVED_AT_ONCE
+from registry.web.problems import DATABASE_UNAVAILABLE, SAVED_AT_ONCE, UNSTORABLE
 
 HEADINGS = {
     403: "Not allowed",
@@ -37,6 +37,8 @@ def _status(exc: Exception) -> int:
         return 503
     if isinstance(exc, IntegrityError):
         return 409
+    if isinstance(exc, DataError):
+        return 400
     return 500
 
 
@@ -50,6 +52,8 @@ def _detail(exc: Exception) -> str:
         return str(exc.detail)
     if isinstance(exc, IntegrityError):
         return SAVED_AT_ONCE
+    if isinstance(exc, DataError):
+        return UNSTORABLE
     if _status(exc) == 503:
         return DATABASE_UNAVAILABLE
     return "Something went wrong on our side; nothing was saved."
