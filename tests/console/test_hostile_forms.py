@@ -169,3 +169,25 @@ def test_no_console_form_answers_a_server_error(
         data={"csrf_token": csrf, "reason": "x" * 1001},
     )
     assert page.status_code == 200 and "at most 1,000 characters" in page.text
+
+
+def test_no_console_page_answers_a_server_error_to_hostile_query_parameters(
+    console: TestClient[Litestar],
+) -> None:
+    pages = {
+        "/console/audit": ("officer", "class", "user", "before"),
+        "/console/expiring": ("days",),
+        "/console/officers": ("q",),
+        "/login": ("next",),
+        "/lookup": ("post_id", "last_name"),
+    }
+    failures = []
+    sent = 0
+    for path, names in pages.items():
+        for name in names:
+            for value in [*HOSTILE, "²", "9" * 5000, "99999999999999999999", "-5"]:
+                sent += 1
+                answer = console.get(path, params={name: value}, follow_redirects=False)
+                if answer.status_code >= 500:
+                    failures.append(f"{answer.status_code} {path}?{name}={value[:40]!r}")
+    assert failures == [], f"{len(failures)} of {sent} answered 5xx:\n" + "\n".join(failures)

@@ -114,6 +114,15 @@ def text(data: FormMultiDict, name: str, default: str = "") -> str:
     return value.strip() if isinstance(value, str) else default
 
 
+def whole_number(raw: str | None, *, digits: int = 9) -> int | None:
+    """A query or form value as a non-negative int, or None. str.isdigit alone also accepts
+    "²" and other digits int() refuses, and thousands of digits that int() will not convert."""
+    raw = (raw or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= digits:
+        return int(raw)
+    return None
+
+
 def build(model: type[ModelT], values: dict[str, Any]) -> ModelT:
     """A request model from form values; a failure names the field in words."""
     try:

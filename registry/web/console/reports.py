@@ -15,7 +15,7 @@ from registry.people.models import Officer
 from registry.reports import service as reports
 from registry.training.models import TrainingClass
 from registry.web.console.charts import coverage_chart
-from registry.web.console.common import actor_of, page
+from registry.web.console.common import actor_of, page, whole_number
 from registry.web.deps import DbSession
 
 PAGE = 100
@@ -36,7 +36,7 @@ def audit(request: Request[Any, Any, Any], session: DbSession) -> Template:
     officer_q = (params.get("officer") or "").strip()[:64]
     class_q = (params.get("class") or "").strip()[:64]
     user_q = (params.get("user") or "").strip()[:64]
-    before = params.get("before", "")
+    before = whole_number(params.get("before"))
     query = select(AuditEntry).order_by(col(AuditEntry.id).desc())
     if officer_q:
         officer = session.exec(select(Officer).where(Officer.post_id == officer_q.upper())).first()
@@ -48,8 +48,8 @@ def audit(request: Request[Any, Any, Any], session: DbSession) -> Template:
         query = query.where(AuditEntry.entity_id == class_q)
     if user_q:
         query = query.where(AuditEntry.actor == user_q)
-    if before.isdigit():
-        query = query.where(col(AuditEntry.id) < int(before))
+    if before is not None:
+        query = query.where(col(AuditEntry.id) < before)
     if not actor.is_admin:
         mine = [
             str(k)
@@ -75,8 +75,8 @@ def audit(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @get("/expiring", sync_to_thread=True)
 def expiring(request: Request[Any, Any, Any], session: DbSession) -> Template:
-    raw = request.query_params.get("days", "90")
-    days = min(max(int(raw), 1), 3650) if raw.isdigit() else 90
+    asked = whole_number(request.query_params.get("days"))
+    days = 90 if asked is None else min(max(asked, 1), 3650)
     return page(
         request,
         "expiring.html",
