@@ -151,6 +151,8 @@ class StatusListPublisher:
     ) -> SignedList:
         if purpose not in PURPOSES:
             raise NotFound("Status purposes are revocation and suspension.", field="purpose")
+        if not 0 < n < 2**31:  # list numbers are small; SQLite cannot even bind a huge int
+            raise NotFound(f"No status list {n}.", field="n")
         now = now or datetime.now(UTC)
         hour = now.replace(minute=0, second=0, microsecond=0)
         fresh = self._fresh(purpose, n, hour)

@@ -61,6 +61,45 @@ def test_unknown_routes_answer_problem_json(client: TestClient[Any]) -> None:
     assert r.json()["status"] == 404
 
 
+ODD_SEGMENTS = [
+    "a%00b",
+    "9" * 30,
+    "9" * 5000,
+    "²",
+    "-1",
+    "0",
+    "%",
+    "..%2F..%2Fetc%2Fpasswd",
+    "x" * 3000,
+    "🙂",
+    "%C0%AF",
+    "%FF",
+    "a b",
+]
+
+
+def test_public_paths_with_odd_segments_never_answer_5xx(client: TestClient[Any]) -> None:
+    failures = []
+    for v in ODD_SEGMENTS:
+        for path in (
+            f"/c/{v}",
+            f"/c/{v}/credential.jwt",
+            f"/c/{v}/qr.png",
+            f"/c/{v}/qr.svg",
+            f"/c/{v}/certificate.pdf",
+            f"/courses/{v}",
+            f"/status/revocation/{v}",
+            f"/status/{v}/1",
+            f"/wallet/{v}",
+            f"/wallet/{v}/show/{v}",
+        ):
+            for accept in ("text/html", "application/json"):
+                r = client.get(path, headers={"Accept": accept})
+                if r.status_code >= 500:
+                    failures.append(f"{r.status_code} {path[:60]} ({accept})")
+    assert failures == []
+
+
 def _limited(settings: Settings, **overrides: Any) -> TestClient[Any]:
     return TestClient(create_app(replace(settings, rate_limit=3, **overrides)))
 
