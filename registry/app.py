@@ -50,6 +50,7 @@ from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
 from registry.web.deps import provide_actor, provide_issuer, provide_session
 from registry.web.problems import HANDLERS
+from registry.web.public_errors import public_page_aware
 from registry.web.throttle import SignInThrottle
 
 WEB = Path(__file__).parent / "web"
@@ -201,7 +202,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         state=State(resources),
         middleware=middleware,
-        exception_handlers={k: console_aware(v) for k, v in HANDLERS.items()},
+        exception_handlers={k: public_page_aware(console_aware(v)) for k, v in HANDLERS.items()},
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="CIT Credential Registry",

@@ -243,7 +243,7 @@ def test_an_unreachable_database_is_a_503_with_retry_after(
     down = replace(settings, database_url="postgresql+psycopg://postgres@127.0.0.1:9/test")
     with TestClient(create_app(down)) as client:
         answers = {
-            "public page": client.get("/c/ABCDEFGHJKMNPQRS", headers={"Accept": "text/html"}),
+            "public page": client.get("/c/ABCDEFGHJKMNPQRS", headers=JSON),
             "lookup": client.get(
                 "/lookup", params={"post_id": "P1", "last_name": "X"}, headers=JSON
             ),
@@ -253,11 +253,15 @@ def test_an_unreachable_database_is_a_503_with_retry_after(
             "status list": client.get("/status/revocation/1"),
         }
         console = client.post("/login", data={"username": "a", "password": "b"})
+        page = client.get("/c/ABCDEFGHJKMNPQRS", headers={"Accept": "text/html"})
     for name, answer in answers.items():
         body = assert_problem(answer, 503, rule="database_available")
         assert answer.headers["retry-after"] == "5", name
         assert "nothing was saved" in body["detail"], name
     assert console.status_code in (403, 503)  # no CSRF token: refused before the database
+    # The page a phone opens says it in words, and that it says nothing about the certificate.
+    assert page.status_code == 503 and page.headers["retry-after"] == "5"
+    assert "Try again shortly" in page.text and "nothing about the certification" in page.text
     assert "secret-token-value" not in caplog.text
 
 

@@ -157,6 +157,11 @@ def test_a_class_week_through_the_console(server: LiveServer, desktop: Page, pho
     screenshot(phone, "wallet-phone")
     # The wallet fits a phone: no sideways scrolling.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 412
+    # A code that leads to no credential of this registry says so in words, on a page.
+    answer = phone.goto(server.url + "/c/ABCDEFGHJKMNPQRSTVWXYZ0123")
+    assert answer is not None and answer.status == 404
+    expect(phone.get_by_role("heading", name="Not in the registry")).to_be_visible()
+    _audit(phone)
     assert httpx.get(record["wallet_url"]).headers["cache-control"] == "no-store"
 
 

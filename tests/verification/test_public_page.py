@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from tests.conftest import PUBLIC_URL, Api, Region
+from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.verification.test_verify_api import issue
 
 
@@ -145,3 +145,16 @@ def test_the_page_links_to_the_signed_credential(
     item = issue(region, course)
     html = page(anonymous, item["credential_id"])
     assert f'href="{PUBLIC_URL}/c/{item["credential_id"]}/credential.jwt"' in html
+
+
+def test_an_unknown_id_is_a_page_in_words_for_a_browser_and_a_problem_for_a_program(
+    anonymous: Api,
+) -> None:
+    path = "/c/ABCDEFGHJKMNPQRSTVWXYZ0123"
+    browser = anonymous.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.status_code == 404
+    assert browser.headers["content-type"].startswith("text/html")
+    assert "<h1>Not in the registry</h1>" in browser.text
+    assert "Do not rely on a certificate" in browser.text
+    for accept in ("application/json", "*/*"):
+        assert_problem(anonymous.get(path, headers={"Accept": accept}), 404, field="credential_id")

@@ -1,0 +1,71 @@
+"""Errors on the public pages a person opens in a browser (the page behind a certificate's QR
+code, the lookup form) are answered with a page in words and the same status. Anything that does
+not ask for HTML (scripts, hiring systems, `Accept: application/json`) keeps problem+json."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request, Response
+from litestar.response import Template
+
+from registry.web.problems import TITLES
+
+PAGES = re.compile(r"/(c/[^/]+|lookup)/?")
+
+# Heading, sentence, and whether it is a warning about the certificate itself.
+WORDS: dict[int, tuple[str, str, bool]] = {
+    404: (
+        "Not in the registry",
+        "No certification with this id was issued by this registry. Check the address or the id "
+        "printed on the certificate. Do not rely on a certificate whose code leads here.",
+        True,
+    ),
+    429: (
+        "Too many checks",
+        "Too many checks came from this address in the last minute. Wait a minute and try again.",
+        False,
+    ),
+    503: (
+        "Try again shortly",
+        "The registry cannot reach its records just now, so this check says nothing about the "
+        "certification either way. Try again in a few seconds.",
+        False,
+    ),
+}
+
+
+def _wants_page(request: Request[Any, Any, Any]) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and bool(PAGES.fullmatch(request.url.path))
+
+
+def public_page_aware(
+    handler: Callable[[Request[Any, Any, Any], Any], Response[Any]],
+) -> Callable[[Request[Any, Any, Any], Any], Response[Any]]:
+    def handle(request: Request[Any, Any, Any], exc: Any) -> Response[Any]:
+        problem = handler(request, exc)  # logs what needs logging
+        if not _wants_page(request):
+            return problem
+        status = problem.status_code or 500
+        body = problem.content if isinstance(problem.content, dict) else {}
+        heading, sentence, warning = WORDS.get(
+            status,
+            (TITLES.get(status, "Something went wrong"), str(body.get("detail", "")), False),
+        )
+        kept = {k: v for k, v in problem.headers.items() if k.lower() == "retry-after"}
+        return Template(
+            template_name="public_error.html",
+            context={
+                "heading": heading,
+                "sentence": sentence,
+                "warning": warning,
+                "issuer_name": request.app.state.issuer.name,
+            },
+            status_code=status,
+            headers={"Cache-Control": "no-store", **kept},
+        )
+
+    return handle
