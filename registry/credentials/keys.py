@@ -305,15 +305,22 @@ class KeyStore:
         return _Entry(info, _public_jwk(_key_from_jwk(jwk)[1]))
 
     def refresh(self) -> bool:
-        """Reloads the metadata if the directory changed since the last load; True if it did."""
+        """Reloads the metadata if the directory changed since the last load; True if a key came,
+        went or changed state. (Within two seconds of a change the modification time cannot be
+        trusted to move again, so the directory is read each time: that alone is no change.)"""
         try:
             mtime = self.directory.stat().st_mtime_ns
         except OSError:
             return False
         if mtime == self._loaded_mtime_ns and self._loaded_at_ns - mtime > _RACY_NS:
             return False
+        before = self._states()
         self._load()
-        return True
+        return self._states() != before
+
+    def _states(self) -> tuple[str | None, frozenset[tuple[str, KeyState]]]:
+        snapshot = self._snapshot
+        return snapshot.active, frozenset((k, e.info.state) for k, e in snapshot.entries.items())
 
     def list(self) -> builtins.list[KeyInfo]:
         return sorted(

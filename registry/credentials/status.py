@@ -93,6 +93,16 @@ def bump_revision(session: Session, n: int) -> None:
 # process is seen at once (the commit hook in registry.db); one made by another worker within
 # this time.
 FRESH_SECONDS = 1.0
+# Past FRESH_SECONDS, the first request to find a list stale on the event loop re-reads it (in a
+# worker thread), and the others go on answering from the copy in memory for up to this much
+# longer rather than all queueing up for the same read each second. A change made in this
+# process is never served stale.
+GRACE_SECONDS = 0.5
+
+
+def clock() -> float:
+    """The caches' clock (monotonic seconds); tests move it."""
+    return time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,8 @@ class StatusListPublisher:
         self._cache: dict[tuple[str, int], tuple[tuple[object, ...], SignedList]] = {}
         # When each cached list's revision was last read from the database (monotonic clock).
         self._checked: dict[tuple[str, int], float] = {}
+        # Lists a request has gone to re-read (see GRACE_SECONDS).
+        self._claimed: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
         on_commit("status_lists", self.invalidate)
 
@@ -136,12 +148,31 @@ class StatusListPublisher:
             checked = self._checked.get((purpose, n))
         if hit is None or checked is None or hit[0][2] != hour:
             return None
-        return hit[1] if time.monotonic() - checked < FRESH_SECONDS else None
+        return hit[1] if clock() - checked < FRESH_SECONDS else None
 
     def cached(self, purpose: str, n: int, now: datetime | None = None) -> SignedList | None:
-        """The signed list from memory when it is current, without touching the database."""
+        """The signed list from memory, without touching the database: when it is current, or
+        within the grace while another request re-reads it. None when the caller is to read it
+        (with `get`, in a worker thread)."""
         now = now or datetime.now(UTC)
-        return self._fresh(purpose, n, now.replace(minute=0, second=0, microsecond=0))
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        fresh = self._fresh(purpose, n, hour)
+        if fresh is not None:
+            return fresh
+        key = (purpose, n)
+        with self._lock:
+            hit = self._cache.get(key)
+            checked = self._checked.get(key)
+            if (
+                key in self._claimed
+                and hit is not None
+                and checked is not None
+                and hit[0][2] == hour
+                and clock() - checked < FRESH_SECONDS + GRACE_SECONDS
+            ):
+                return hit[1]
+            self._claimed.add(key)
+        return None
 
     def url(self, purpose: str, n: int) -> str:
         return status_list_url(self.public_url, purpose, n)
@@ -158,7 +189,16 @@ class StatusListPublisher:
         fresh = self._fresh(purpose, n, hour)
         if fresh is not None:
             return fresh
-        confirmed = time.monotonic()
+        try:
+            return self._read(session, purpose, n, now, hour)
+        finally:
+            with self._lock:
+                self._claimed.discard((purpose, n))
+
+    def _read(
+        self, session: Session, purpose: str, n: int, now: datetime, hour: datetime
+    ) -> SignedList:
+        confirmed = clock()
         row = session.get(StatusList, n)
         if row is None:
             raise NotFound(f"No status list {n}.", field="n")

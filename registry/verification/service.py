@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,9 +17,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from registry.audit.models import AuditEntry
+from registry.credentials import status
 from registry.credentials.models import Credential
 from registry.credentials.service import Issuer, get_credential
-from registry.credentials.status import FRESH_SECONDS, StatusListPublisher
+from registry.credentials.status import FRESH_SECONDS, GRACE_SECONDS, StatusListPublisher
 from registry.db import on_commit, unit_of_work
 from registry.errors import RegistryError
 from registry.people.models import Officer
@@ -98,6 +98,7 @@ class StoredCredentials:
         self._items: OrderedDict[str, Stored] = OrderedDict()
         self._version: int | None = None
         self._checked = float("-inf")
+        self._claimed = False  # a request has gone to re-read the version (see GRACE_SECONDS)
         self._lock = threading.Lock()
         on_commit("officers", self.forget_officers)
 
@@ -107,15 +108,29 @@ class StoredCredentials:
                 del self._items[key]
 
     def cached(self, credential_id: str) -> Stored | None:
-        """The stored credential when it is in memory and the officers' version is fresh."""
+        """The stored credential when it is in memory and the officers' version is fresh, or
+        within the grace while another request re-reads the version. None when the caller is
+        to `load` it."""
         with self._lock:
-            if time.monotonic() - self._checked >= FRESH_SECONDS:
-                return None
-            return self._items.get(credential_id)
+            age = status.clock() - self._checked
+            item = self._items.get(credential_id)
+            if age < FRESH_SECONDS:
+                return item
+            if item is not None and self._claimed and age < FRESH_SECONDS + GRACE_SECONDS:
+                return item
+            self._claimed = True
+            return None
 
     def load(self, credential_id: str) -> Stored:
         """Reads the database (blocking); raises NotFound for an unknown id."""
-        confirmed = time.monotonic()
+        try:
+            return self._load(credential_id)
+        finally:
+            with self._lock:
+                self._claimed = False
+
+    def _load(self, credential_id: str) -> Stored:
+        confirmed = status.clock()
         with unit_of_work(self.engine, read_only=True) as session:
             version = session.exec(
                 select(func.max(AuditEntry.id)).where(AuditEntry.action == "officer.update")
