@@ -8,13 +8,13 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -69,6 +69,65 @@ class LiveServer:
             return issued
 
 
+def server_env(database_url: str, keys_dir: Path, public_url: str, **extra: str) -> dict[str, str]:
+    """What a test server runs with: its database and keys, no rate limits, quiet logs."""
+    return cli_env(
+        REGISTRY_DATABASE_URL=database_url,
+        REGISTRY_KEYS_DIR=str(keys_dir),
+        REGISTRY_PUBLIC_URL=public_url,
+        REGISTRY_RATE_LIMIT="0",
+        REGISTRY_ACCESS_LOG="0",
+        REGISTRY_LOG_LEVEL="warning",
+        **extra,
+    )
+
+
+def start_server(env: dict[str, str], port: int, log: IO[Any]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(REGISTRY), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_until_healthy(
+    server: subprocess.Popen[bytes], url: str, log: Callable[[], str], seconds: float
+) -> None:
+    """Until /health answers 200; fails the test with the server's log if it exits or never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if server.poll() is not None:
+            pytest.fail(f"the server exited with {server.returncode}:\n{log()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"the server did not answer /health within {seconds:.0f} s:\n{log()}")
+        time.sleep(0.05)
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def create_admin(env: dict[str, str], prefix: str) -> str:
+    """A new admin's API token, made with the CLI."""
+    created = run_registry("user", "create", unique(prefix), "--role", "admin", env=env)
+    assert created.returncode == 0, created.stderr
+    return created.stdout.strip().splitlines()[-1]
+
+
 @contextmanager
 def serve(database_url: str, keys_dir: Path, log_path: Path, **extra: str) -> Iterator[LiveServer]:
     """Starts `registry serve` on a free port with its own keys; stops it afterwards."""
@@ -76,49 +135,15 @@ def serve(database_url: str, keys_dir: Path, log_path: Path, **extra: str) -> It
         KeyStore(keys_dir).generate("EdDSA")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = cli_env(
-        REGISTRY_DATABASE_URL=database_url,
-        REGISTRY_KEYS_DIR=str(keys_dir),
-        REGISTRY_PUBLIC_URL=url,
-        REGISTRY_RATE_LIMIT="0",
-        REGISTRY_ACCESS_LOG="0",
-        REGISTRY_LOG_LEVEL="warning",
-        **extra,
-    )
-    created = run_registry("user", "create", unique("liveadmin"), "--role", "admin", env=env)
-    assert created.returncode == 0, created.stderr
-    token = created.stdout.strip().splitlines()[-1]
-    log = log_path.open("w+")
-    server = subprocess.Popen(
-        [str(REGISTRY), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    env = server_env(database_url, keys_dir, url, **extra)
+    token = create_admin(env, "liveadmin")
+    with log_path.open("wb") as log:
+        server = start_server(env, port, log)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"the server exited with {server.returncode}:\n{log.read()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"the server did not answer /health within 30 s:\n{log.read()}")
-            time.sleep(0.1)
+        wait_until_healthy(server, url, lambda: log_path.read_text(errors="replace"), 30)
         yield LiveServer(url=url, env=env, admin_token=token)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
+        stop_server(server)
 
 
 def ok(r: httpx.Response, status: int = 200) -> Any:

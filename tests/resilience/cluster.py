@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 
 from registry.credentials.keys import KeyStore
-from tests.conftest import unique
-from tests.live import REGISTRY, cli_env, free_port, run_registry
+from tests.live import (
+    cli_env,
+    create_admin,
+    free_port,
+    server_env,
+    start_server,
+    stop_server,
+    wait_until_healthy,
+)
 
 # One public origin for every process, as behind a load balancer: a credential names its issuer
 # and status lists by this URL, so it verifies on whichever process answers, and after a restart.
@@ -51,14 +57,7 @@ class Cluster:
 
     @property
     def env(self) -> dict[str, str]:
-        return cli_env(
-            REGISTRY_DATABASE_URL=self.database_url,
-            REGISTRY_KEYS_DIR=str(self.keys_dir),
-            REGISTRY_PUBLIC_URL=PUBLIC_URL,
-            REGISTRY_RATE_LIMIT="0",
-            REGISTRY_ACCESS_LOG="0",
-            REGISTRY_LOG_LEVEL="warning",
-        )
+        return server_env(self.database_url, self.keys_dir, PUBLIC_URL)
 
     def start(self, port: int | None = None) -> Node:
         return self.start_many(1, port)[0]
@@ -67,38 +66,18 @@ class Cluster:
         """Starts `count` processes at once (they boot in parallel) and waits for each."""
         nodes = [self._spawn(port if count == 1 else None) for _ in range(count)]
         for node in nodes:
-            self._wait_ready(node)
+            # 60 s: a loaded machine imports slowly.
+            wait_until_healthy(node.process, node.url, node.log, 60)
         return nodes
 
     def _spawn(self, port: int | None) -> Node:
         port = port or free_port()
         log_path = self.tmp / f"server-{port}-{time.monotonic_ns()}.log"
         with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [str(REGISTRY), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            process = start_server(self.env, port, log)
         node = Node(f"http://127.0.0.1:{port}", process, log_path)
         self.nodes.append(node)
         return node
-
-    @staticmethod
-    def _wait_ready(node: Node) -> None:
-        deadline = time.monotonic() + 60  # a loaded machine imports slowly
-        while True:
-            if node.process.poll() is not None:
-                pytest.fail(f"the server exited with {node.process.returncode}:\n{node.log()}")
-            try:
-                if httpx.get(f"{node.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                node.kill()
-                pytest.fail(f"the server did not answer /health within 60 s:\n{node.log()}")
-            time.sleep(0.05)
 
     def api(self, node: Node, timeout: float = 120) -> httpx.Client:
         return httpx.Client(
@@ -113,16 +92,9 @@ def cluster(database_url: str, tmp: Path) -> Iterator[Cluster]:
     keys_dir.mkdir()
     KeyStore(keys_dir).generate("EdDSA")
     env = cli_env(REGISTRY_DATABASE_URL=database_url, REGISTRY_KEYS_DIR=str(keys_dir))
-    created = run_registry("user", "create", unique("resadmin"), "--role", "admin", env=env)
-    assert created.returncode == 0, created.stderr
-    found = Cluster(database_url, keys_dir, tmp, created.stdout.strip().splitlines()[-1])
+    found = Cluster(database_url, keys_dir, tmp, create_admin(env, "resadmin"))
     try:
         yield found
     finally:
         for node in found.nodes:
-            if node.process.poll() is None:
-                node.process.terminate()
-                try:
-                    node.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    node.kill()
+            stop_server(node.process)
