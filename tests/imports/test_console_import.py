@@ -42,6 +42,13 @@ def signed_in_coordinator(
     return csrf_of(page.text)
 
 
+def new_officer_csv(region: Region, prefix: str, protected: str = "") -> tuple[str, bytes]:
+    """A one-row officer CSV for an officer who does not exist yet: (their POST id, the file)."""
+    ori = agency_ori(region.coordinator, region.agency_id)
+    post_id = unique(prefix)
+    return post_id, f"{HEADER}\n{post_id},Ana,Lopez,{ori},{PATROL},,{protected}\n".encode()
+
+
 def upload(client: TestClient[Litestar], path: str, name: str, body: bytes, **fields: str) -> Any:
     return client.post(
         path,
@@ -70,9 +77,7 @@ def test_a_good_officer_file_is_saved_and_says_so(
     console_client: TestClient[Litestar], engine: sa.Engine, region: Region
 ) -> None:
     csrf = signed_in_coordinator(console_client, engine, region)
-    ori = agency_ori(region.coordinator, region.agency_id)
-    post_id = unique("CON")
-    body = f"{HEADER}\n{post_id},Ana,Lopez,{ori},{PATROL},,no\n".encode()
+    post_id, body = new_officer_csv(region, "CON", protected="no")
     r = upload(console_client, "/console/import/officers", "team.csv", body, csrf_token=csrf)
     assert r.status_code == 303, r.text
     assert r.headers["location"] == "/console/import"
@@ -114,9 +119,7 @@ def test_an_upload_without_the_csrf_token_is_refused(
     console_client: TestClient[Litestar], engine: sa.Engine, region: Region
 ) -> None:
     signed_in_coordinator(console_client, engine, region)
-    ori = agency_ori(region.coordinator, region.agency_id)
-    post_id = unique("CSRF")
-    body = f"{HEADER}\n{post_id},Ana,Lopez,{ori},{PATROL},,\n".encode()
+    post_id, body = new_officer_csv(region, "CSRF")
     r = upload(console_client, "/console/import/officers", "x.csv", body)
     assert r.status_code == 403
     r = upload(console_client, "/console/import/officers", "x.csv", body, csrf_token="forged")
@@ -128,10 +131,8 @@ def test_a_file_too_large_gets_a_page_that_says_so(
     console_client: TestClient[Litestar], engine: sa.Engine, region: Region
 ) -> None:
     csrf = signed_in_coordinator(console_client, engine, region)
-    ori = agency_ori(region.coordinator, region.agency_id)
-    post_id = unique("BIG")
-    row = f"{post_id},Ana,Lopez,{ori},{PATROL},,\n".encode()
-    body = HEADER.encode() + b"\n" + row + b"#" * (6 * 1024 * 1024)
+    post_id, row = new_officer_csv(region, "BIG")
+    body = row + b"#" * (6 * 1024 * 1024)
     r = upload(console_client, "/console/import/officers", "big.csv", body, csrf_token=csrf)
     assert r.status_code == 413
     assert r.headers["content-type"].startswith("text/html")
