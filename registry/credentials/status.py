@@ -91,7 +91,7 @@ def bump_revision(session: Session, n: int) -> None:
 
 # How long a cached list is trusted before its revision is read again. A change made in this
 # process is seen at once (the commit hook in registry.db); one made by another worker within
-# this time.
+# this time plus GRACE_SECONDS.
 FRESH_SECONDS = 1.0
 # Past FRESH_SECONDS, the first request to find a list stale on the event loop re-reads it (in a
 # worker thread), and the others go on answering from the copy in memory for up to this much
