@@ -38,18 +38,6 @@ class RenewalController(Controller):
         days: Annotated[
             int, QueryParameter(ge=1, le=MAX_DAYS, description="window in days from now")
         ] = reports.EXPIRY_WINDOW_DAYS,
-    ) -> list[schemas.ExpiringPublic]:
+    ) -> list[reports.Expiring]:
         """Credentials in force that expire within `days`, soonest first (renewed ones left out)."""
-        return [
-            schemas.ExpiringPublic(
-                credential_id=e.credential_id,
-                officer_id=e.officer_id,
-                post_id=e.post_id,
-                name=e.name,
-                email=e.email,
-                agency=e.agency,
-                valid_until=e.valid_until,
-                days_left=e.days_left,
-            )
-            for e in reports.expiring(session, actor, days)
-        ]
+        return reports.expiring(session, actor, days)

@@ -72,14 +72,3 @@ class RenewalResult(BaseModel):
     renewal_of: str
     valid_from: datetime
     valid_until: datetime
-
-
-class ExpiringPublic(BaseModel):
-    credential_id: str
-    officer_id: uuid.UUID
-    post_id: str
-    name: str
-    email: str | None
-    agency: str | None
-    valid_until: datetime
-    days_left: int
