@@ -24,7 +24,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 
 ALGORITHMS = ("EdDSA", "ES256")
 # Header "alg" values each key family accepts; "Ed25519" is the RFC 9864 fully-specified name.
@@ -127,6 +130,15 @@ def _key_from_jwk(jwk: Mapping[str, Any]) -> tuple[str, VerifyingKey]:
         )
         return "ES256", numbers.public_key()  # raises ValueError for a point off the curve
     raise ValueError(f"unsupported key: kty={kty!r} crv={crv!r}")
+
+
+@dataclass(frozen=True)
+class SignedBytes:
+    """A raw signature and the key that made it (read together: a rotation may land between)."""
+
+    kid: str
+    alg: str
+    signature: bytes
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,6 +416,18 @@ class KeyStore:
         return jwt.encode(
             payload, key, algorithm=info.alg, headers={"typ": typ, "cty": cty, "kid": info.kid}
         )
+
+    def sign_bytes(self, data: bytes) -> SignedBytes:
+        """Signs `data` with the active key: Ed25519 over the bytes, or ECDSA P-256 over their
+        SHA-256 as raw r||s (IEEE P1363), as JWS and the Data Integrity cryptosuites both want."""
+        info = self.active()
+        key = self._signer(info.kid)
+        if isinstance(key, Ed25519PrivateKey):
+            signature = key.sign(data)
+        else:
+            r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+            signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return SignedBytes(kid=info.kid, alg=info.alg, signature=signature)
 
     # -- changing
 
