@@ -253,7 +253,7 @@ def _read_file(path: str) -> bytes:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Imports a CSV file of officers or of a class roster: every row, or none of them."""
+    """Imports a CSV file of officers, agencies or a class roster: every row, or none of them."""
     import uuid
 
     from tqdm import tqdm  # type: ignore[import-untyped]
@@ -271,11 +271,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         except ValueError:
             raise UsageError(f"--class {args.class_id!r} is not a class id (a UUID)") from None
     source = args.file
+    readers = {
+        "officers": service.read_officers,
+        "agencies": service.read_agencies,
+        "roster": service.read_roster,
+    }
     try:
-        if args.kind == "officers":
-            rows = service.read_officers(data, source)
-        else:
-            rows = service.read_roster(data, source)
+        rows = readers[args.kind](data, source)
     except RegistryError as exc:
         raise UsageError(exc.detail) from exc
     engine = make_engine(_settings().database_url)
@@ -289,14 +291,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     try:
         with unit_of_work(engine) as session:
-            if class_id is None:
-                saved = service.import_officers(
-                    session, SYSTEM, rows, source=source, progress=bar.update
-                )
-            else:
+            if class_id is not None:
                 saved = service.import_roster(
                     session, SYSTEM, class_id, rows, source=source, progress=bar.update
                 )
+            else:
+                run = (
+                    service.import_officers if args.kind == "officers" else service.import_agencies
+                )
+                saved = run(session, SYSTEM, rows, source=source, progress=bar.update)
     except service.ImportRefused as exc:
         bar.close()
         for e in exc.errors:
@@ -310,7 +313,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     bar.close()
-    noun = "officers" if class_id is None else "enrollments"
+    noun = "enrollments" if class_id is not None else args.kind
     print(f"saved {saved} {noun} from {source}")
     return 0
 
@@ -492,6 +495,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     officers.add_argument("file", help="a UTF-8 CSV file with a header line")
     officers.set_defaults(func=cmd_import)
+    agencies = imp_sub.add_parser("agencies", help="columns name,ori,region (a region code)")
+    agencies.add_argument("file", help="a UTF-8 CSV file with a header line")
+    agencies.set_defaults(func=cmd_import)
     roster = imp_sub.add_parser("roster", help="enroll the officers of a post_id column in a class")
     roster.add_argument("file", help="a UTF-8 CSV file with a post_id column")
     roster.add_argument("--class", dest="class_id", required=True, help="the class id")

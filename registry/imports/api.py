@@ -69,6 +69,22 @@ class ImportController(Controller):
         return {"saved": saved}
 
     @post(
+        "/imports/agencies",
+        guards=[office],
+        status_code=200,
+        request_max_body_size=service.MAX_BYTES,
+        summary="Import agencies from CSV (columns name, ori, region; all rows or none)",
+    )
+    async def agencies(
+        self, request: Request[Any, Any, Any], session: DbSession, actor: CurrentActor
+    ) -> dict[str, int]:
+        data = await csv_body(request)
+        saved = await anyio.to_thread.run_sync(
+            partial(service.import_agencies_csv, session, actor, data, source="The CSV body")
+        )
+        return {"saved": saved}
+
+    @post(
         "/classes/{class_id:uuid}/imports/roster",
         guards=[office],
         status_code=200,

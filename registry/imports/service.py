@@ -20,7 +20,7 @@ from registry.credentials.models import Credential, CredentialStatus
 from registry.errors import InvalidInput, RegistryError, RuleViolation
 from registry.people import schemas as people_schemas
 from registry.people.models import Agency, Employment, Officer
-from registry.people.service import ORI, create_officer
+from registry.people.service import ORI, create_agency, create_officer
 from registry.reports import service as reports
 from registry.training import schemas as training_schemas
 from registry.training.models import Course, TrainingClass
@@ -34,6 +34,7 @@ BOM = b"\xef\xbb\xbf"
 OFFICER_REQUIRED = ("post_id", "first_name", "last_name", "agency_ori", "patrol_start_date")
 OFFICER_OPTIONAL = ("email", "protected")
 ROSTER_REQUIRED = ("post_id",)
+AGENCY_REQUIRED = ("name", "ori", "region")
 YES = frozenset({"yes", "true", "1", "y"})
 NO = frozenset({"no", "false", "0", "n", ""})
 # create_officer names its own request fields; a CSV user knows the columns.
@@ -316,11 +317,17 @@ def _officer_create(
             protected=protected_raw in YES,
         )
     except ValidationError as exc:
-        for item in exc.errors():
-            name = str(item["loc"][0]) if item["loc"] else ""
-            errors.append(RowError(line, COLUMN_OF.get(name, name), _pydantic_reason(name, item)))
-        return None, errors
+        return None, errors + _validation_errors(line, exc)
     return data, errors
+
+
+def _validation_errors(line: int, exc: ValidationError) -> list[RowError]:
+    """A request model's refusals as row errors naming the CSV column."""
+    out = []
+    for item in exc.errors():
+        name = str(item["loc"][0]) if item["loc"] else ""
+        out.append(RowError(line, COLUMN_OF.get(name, name), _pydantic_reason(name, item)))
+    return out
 
 
 def _pydantic_reason(name: str, item: Any) -> str:
@@ -332,45 +339,41 @@ def _pydantic_reason(name: str, item: Any) -> str:
     return f"{name}: {item.get('msg', 'not valid')}."
 
 
-def import_officers(
+def _import_each(
     session: Session,
     actor: Actor,
     rows: Sequence[CsvRow],
     *,
-    source: str = "The file",
-    progress: Progress | None = None,
+    key: str,
+    what: str,
+    save: Callable[[CsvRow], list[RowError]],
+    action: str,
+    source: str,
+    progress: Progress | None,
 ) -> int:
-    """Creates one officer per row through create_officer, all of them or none.
+    """Saves each row through `save` (which answers the row's refusals), all rows or none.
 
-    Every row is tried even after a refusal, so that the report lists all of them at once.
+    Every row is tried even after a refusal, so that the report lists all of them at once; a
+    value of the `key` column seen twice in the file is refused on its second line.
     """
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
-    agencies: dict[str, Agency | None] = {}
     with _savepoint(session):
         for row in rows:
             problems = _cell_problems(row)
-            post_id = row.cells["post_id"].strip().upper()
-            if post_id and post_id in first_line:
+            value = row.cells[key].strip().upper()
+            if value and value in first_line:
                 problems.append(
                     RowError(
                         row.line,
-                        "post_id",
-                        f"POST id {post_id} appears already on line {first_line[post_id]} "
-                        "of this file.",
+                        key,
+                        f"{what} {value} appears already on line {first_line[value]} of this file.",
                     )
                 )
-            elif post_id:
-                first_line[post_id] = row.line
+            elif value:
+                first_line[value] = row.line
             if not problems:
-                data, problems = _officer_create(row, agencies, session)
-                if data is not None:
-                    try:
-                        # A savepoint per row, so a refused row leaves nothing half-made behind.
-                        with _savepoint(session):
-                            create_officer(session, actor, data)
-                    except RegistryError as exc:
-                        problems.append(_error_of(row.line, exc, "agency_ori"))
+                problems = save(row)
             errors.extend(problems)
             if progress is not None:
                 progress(1)
@@ -379,7 +382,7 @@ def import_officers(
         record(
             session,
             actor=actor.username,
-            action="officers.import",
+            action=action,
             entity="import",
             entity_id=uuid.uuid4(),
             after={"saved": len(rows), "source": source[:200]},
@@ -387,10 +390,95 @@ def import_officers(
     return len(rows)
 
 
+def import_officers(
+    session: Session,
+    actor: Actor,
+    rows: Sequence[CsvRow],
+    *,
+    source: str = "The file",
+    progress: Progress | None = None,
+) -> int:
+    """Creates one officer per row through create_officer, all of them or none."""
+    agencies: dict[str, Agency | None] = {}
+
+    def save(row: CsvRow) -> list[RowError]:
+        data, problems = _officer_create(row, agencies, session)
+        if data is not None:
+            try:
+                # A savepoint per row, so a refused row leaves nothing half-made behind.
+                with _savepoint(session):
+                    create_officer(session, actor, data)
+            except RegistryError as exc:
+                problems.append(_error_of(row.line, exc, "agency_ori"))
+        return problems
+
+    return _import_each(
+        session,
+        actor,
+        rows,
+        key="post_id",
+        what="POST id",
+        save=save,
+        action="officers.import",
+        source=source,
+        progress=progress,
+    )
+
+
 def import_officers_csv(
     session: Session, actor: Actor, data: bytes, *, source: str = "The file"
 ) -> int:
     return import_officers(session, actor, read_officers(data, source), source=source)
+
+
+# ---- agencies -----------------------------------------------------------------------------
+
+
+def read_agencies(data: bytes, source: str = "The file") -> list[CsvRow]:
+    return read_csv(data, source=source, required=AGENCY_REQUIRED)
+
+
+def import_agencies(
+    session: Session,
+    actor: Actor,
+    rows: Sequence[CsvRow],
+    *,
+    source: str = "The file",
+    progress: Progress | None = None,
+) -> int:
+    """Creates one agency per row through create_agency, all of them or none."""
+
+    def save(row: CsvRow) -> list[RowError]:
+        cells = row.cells
+        try:
+            data = people_schemas.AgencyCreate(
+                name=cells["name"], ori=cells["ori"], region=cells["region"]
+            )
+            with _savepoint(session):
+                create_agency(session, actor, data)
+        except ValidationError as exc:
+            return _validation_errors(row.line, exc)
+        except RegistryError as exc:
+            return [_error_of(row.line, exc, "region")]
+        return []
+
+    return _import_each(
+        session,
+        actor,
+        rows,
+        key="ori",
+        what="ORI",
+        save=save,
+        action="agencies.import",
+        source=source,
+        progress=progress,
+    )
+
+
+def import_agencies_csv(
+    session: Session, actor: Actor, data: bytes, *, source: str = "The file"
+) -> int:
+    return import_agencies(session, actor, read_agencies(data, source), source=source)
 
 
 # ---- rosters ------------------------------------------------------------------------------

@@ -27,6 +27,16 @@ class RegionController(Controller):
     def list(self, session: DbSession) -> list[schemas.RegionPublic]:
         return service.list_regions(session)
 
+    @patch("/{region_code:str}", guards=[admin_only], sync_to_thread=True)
+    def update(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        region_code: FromPath[str],
+        data: JSONBody[schemas.RegionUpdate],
+    ) -> schemas.RegionPublic:
+        return service.region_public(service.update_region(session, actor, region_code, data))
+
 
 class AgencyController(Controller):
     path = "/api/v1/agencies"
@@ -46,8 +56,17 @@ class AgencyController(Controller):
     def read(
         self, session: DbSession, actor: CurrentActor, agency_id: FromPath[uuid.UUID]
     ) -> schemas.AgencyPublic:
-        agency = service.get_agency(session, agency_id, field="id")
-        actor.require_region(agency.region_id, "agency")
+        return service.agency_public(session, service.get_agency_for(session, actor, agency_id))
+
+    @patch("/{agency_id:uuid}", guards=[office], sync_to_thread=True)
+    def update(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        agency_id: FromPath[uuid.UUID],
+        data: JSONBody[schemas.AgencyUpdate],
+    ) -> schemas.AgencyPublic:
+        agency = service.update_agency(session, actor, agency_id, data)
         return service.agency_public(session, agency)
 
 

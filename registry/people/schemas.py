@@ -13,6 +13,22 @@ class RegionCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Salt Lake County"])
 
 
+class RegionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class RegionSummary(BaseModel):
+    """A region with what it holds, for the administrator's overview."""
+
+    code: str
+    name: str
+    agencies: int
+    officers: int
+    coordinators: int
+
+
 class RegionPublic(BaseModel):
     id: uuid.UUID
     code: str
@@ -23,6 +39,16 @@ class AgencyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Salt Lake City Police Department"])
     ori: str = Field(min_length=1, max_length=32, examples=["UT0180000"])
     region: str = Field(min_length=1, max_length=16, description="region code", examples=["SL"])
+
+
+class AgencyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    ori: str | None = Field(default=None, min_length=1, max_length=32)
+    region: str | None = Field(
+        default=None, min_length=1, max_length=16, description="region code (admin only)"
+    )
 
 
 class AgencyPublic(BaseModel):

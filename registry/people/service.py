@@ -7,8 +7,9 @@ import secrets
 import uuid
 from datetime import date
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
+from registry.accounts.models import Role, User
 from registry.accounts.service import Actor
 from registry.audit.service import record, snapshot
 from registry.db import mark_changed
@@ -77,13 +78,67 @@ def list_regions(session: Session) -> list[schemas.RegionPublic]:
     return [region_public(r) for r in session.exec(select(Region).order_by(Region.code))]
 
 
+def update_region(session: Session, actor: Actor, code: str, data: schemas.RegionUpdate) -> Region:
+    """Renames a region; its code stays (codes are printed on reports and used by the API)."""
+    if not actor.is_admin:
+        raise Forbidden("Only the program administrator changes regions.", rule="role")
+    region = region_by_code(session, code, field="code")
+    before = snapshot(region)
+    region.name = clean_text(data.name, "name")
+    session.add(region)
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        action="region.update",
+        entity="region",
+        entity_id=region.id,
+        before=before,
+        after=snapshot(region),
+    )
+    return region
+
+
+def region_summaries(session: Session, actor: Actor) -> list[schemas.RegionSummary]:
+    """Every region with its agencies, officers serving now and coordinators (admin only)."""
+    if not actor.is_admin:
+        raise Forbidden("Only the program administrator sees every region.", rule="role")
+    agencies = dict(
+        session.exec(select(Agency.region_id, func.count()).group_by(col(Agency.region_id))).all()
+    )
+    officers = dict(
+        session.exec(
+            select(Agency.region_id, func.count(col(Employment.officer_id).distinct()))
+            .join(Agency, col(Agency.id) == Employment.agency_id)
+            .where(col(Employment.end_date).is_(None))
+            .group_by(col(Agency.region_id))
+        ).all()
+    )
+    coordinators = dict(
+        session.exec(
+            select(User.region_id, func.count())
+            .where(User.role == Role.COORDINATOR)
+            .group_by(col(User.region_id))
+        ).all()
+    )
+    return [
+        schemas.RegionSummary(
+            code=r.code,
+            name=r.name,
+            agencies=agencies.get(r.id, 0),
+            officers=officers.get(r.id, 0),
+            coordinators=coordinators.get(r.id, 0),
+        )
+        for r in session.exec(select(Region).order_by(Region.code))
+    ]
+
+
 # ---- agencies -----------------------------------------------------------------------------
 
 
-def create_agency(session: Session, actor: Actor, data: schemas.AgencyCreate) -> Agency:
-    region = region_by_code(session, data.region)
-    actor.require_region(region.id, "region")
-    ori = data.ori.strip().upper()
+def check_ori(session: Session, ori: str) -> str:
+    """The ORI as stored (upper case), refused when malformed or already registered."""
+    ori = ori.strip().upper()
     if not ORI.match(ori):
         raise RuleViolation(
             "An ORI is 9 characters: a two-letter state code and seven letters or digits "
@@ -93,6 +148,13 @@ def create_agency(session: Session, actor: Actor, data: schemas.AgencyCreate) ->
         )
     if session.exec(select(Agency).where(Agency.ori == ori)).first():
         raise Conflict(f"An agency with ORI {ori} exists.", field="ori", rule="unique")
+    return ori
+
+
+def create_agency(session: Session, actor: Actor, data: schemas.AgencyCreate) -> Agency:
+    region = region_by_code(session, data.region)
+    actor.require_region(region.id, "region")
+    ori = check_ori(session, data.ori)
     agency = Agency(name=clean_text(data.name, "name"), ori=ori, region_id=region.id)
     session.add(agency)
     session.flush()
@@ -111,6 +173,50 @@ def get_agency(session: Session, agency_id: uuid.UUID, field: str = "agency_id")
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise NotFound("No agency with this id.", field=field, rule="exists")
+    return agency
+
+
+def get_agency_for(session: Session, actor: Actor, agency_id: uuid.UUID) -> Agency:
+    """An agency the actor may change: one of their region (agencies are public bodies with
+    published ORIs, so another region's is refused as such, not hidden)."""
+    agency = get_agency(session, agency_id, field="id")
+    actor.require_region(agency.region_id, "agency")
+    return agency
+
+
+def update_agency(
+    session: Session, actor: Actor, agency_id: uuid.UUID, data: schemas.AgencyUpdate
+) -> Agency:
+    """Renames an agency or corrects its ORI; moving it to another region is the
+    administrator's alone, since its officers then belong to that region."""
+    agency = get_agency_for(session, actor, agency_id)
+    before = snapshot(agency)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name") is not None:
+        agency.name = clean_text(changes["name"], "name")
+    if changes.get("ori") is not None and changes["ori"].strip().upper() != agency.ori:
+        agency.ori = check_ori(session, changes["ori"])
+    if changes.get("region") is not None:
+        region = region_by_code(session, changes["region"])
+        if region.id != agency.region_id:
+            if not actor.is_admin:
+                raise Forbidden(
+                    "Only the program administrator moves an agency to another region.",
+                    field="region",
+                    rule="role",
+                )
+            agency.region_id = region.id
+    session.add(agency)
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        action="agency.update",
+        entity="agency",
+        entity_id=agency.id,
+        before=before,
+        after=snapshot(agency),
+    )
     return agency
 
 

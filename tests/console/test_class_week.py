@@ -102,6 +102,8 @@ def test_every_console_page_renders_for_each_role(
         "/console/coverage",
         "/console/audit",
         f"/console/audit?officer={officer['post_id']}",
+        "/console/courses",
+        "/console/courses/CIT-40",
     ]
     for role in ("admin", "coordinator", "instructor"):
         console_client.cookies.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,16 @@ def test_usage_and_io_errors_exit_2(run: Any, region: Region, tmp_path: Path) ->
     assert p.returncode == 2 and "not a class id" in p.stderr
     p = run("roster", str(latin))
     assert p.returncode == 2
+
+
+def test_agencies_import_from_the_command_line(run: Any, region: Region, tmp_path: Path) -> None:
+    ori = "UT" + uuid.uuid4().hex[:7].upper()
+    file = tmp_path / "agencies.csv"
+    file.write_text(f"name,ori,region\nCLI County Sheriff,{ori},{region.code}\n", encoding="utf-8")
+    p = run("agencies", str(file))
+    assert p.returncode == 0, p.stderr
+    assert f"saved 1 agencies from {file}" in p.stdout
+    assert ori in {a["ori"] for a in region.coordinator.get("/api/v1/agencies").json()}
+    again = run("agencies", str(file))
+    assert again.returncode == 1
+    assert f"{file}:2: ori: An agency with ORI {ori} exists." in again.stdout

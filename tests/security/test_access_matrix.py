@@ -101,9 +101,20 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/import"): STAFF,
     ("POST", "/console/import/officers"): HOME_OFFICE,
     ("POST", "/console/import/roster"): HOME_OFFICE,
+    ("POST", "/console/import/agencies"): HOME_OFFICE,
+    ("GET", "/console/regions"): ADMIN_ONLY,
+    ("POST", "/console/regions"): ADMIN_ONLY,
+    ("POST", "/console/regions/{region_code:str}"): ADMIN_ONLY,
+    ("GET", "/console/agencies/{agency_id:uuid}"): HOME_OFFICE,
+    ("POST", "/console/agencies/{agency_id:uuid}"): HOME_OFFICE,
+    ("GET", "/console/courses"): STAFF,
+    ("GET", "/console/courses/{code:str}"): STAFF,
     # the API
     ("GET", "/api/v1/regions"): STAFF,
     ("POST", "/api/v1/regions"): ADMIN_ONLY,
+    ("PATCH", "/api/v1/regions/{region_code:str}"): ADMIN_ONLY,
+    ("PATCH", "/api/v1/agencies/{agency_id:uuid}"): HOME_OFFICE,
+    ("POST", "/api/v1/imports/agencies"): HOME_OFFICE,
     ("GET", "/api/v1/agencies"): STAFF,
     ("POST", "/api/v1/agencies"): HOME_OFFICE,
     ("GET", "/api/v1/agencies/{agency_id:uuid}"): HOME_STAFF,
@@ -175,6 +186,8 @@ BODIES: dict[tuple[str, str], Body] = {
         "patrol_start_date": _iso(-900),
     },
     ("PATCH", "/api/v1/officers/{officer_id:uuid}"): lambda w: {"email": "ann@example.org"},
+    ("PATCH", "/api/v1/regions/{region_code:str}"): lambda w: {"name": unique("Region ")},
+    ("PATCH", "/api/v1/agencies/{agency_id:uuid}"): lambda w: {"name": unique("PD ")},
     ("POST", "/api/v1/officers/{officer_id:uuid}/transfer"): lambda w: {
         "agency_id": w.region.agency_id,
         "effective_date": _iso(0),
@@ -247,6 +260,12 @@ BODIES: dict[tuple[str, str], Body] = {
         "completed_on": _iso(-1),
     },
     ("POST", "/console/import/roster"): lambda w: {"class_id": w.class_id},
+    ("POST", "/console/regions"): lambda w: {"code": unique("Q"), "name": "Region"},
+    ("POST", "/console/regions/{region_code:str}"): lambda w: {"name": unique("Region ")},
+    ("POST", "/console/agencies/{agency_id:uuid}"): lambda w: {
+        "name": unique("PD "),
+        "ori": w.agency_ori,
+    },
     ("POST", "/console/credentials/{credential_id:str}/revoke"): lambda w: {"reason": "matrix"},
     ("POST", "/console/credentials/{credential_id:str}/suspend"): lambda w: {"reason": "matrix"},
     ("POST", "/console/credentials/{credential_id:str}/reinstate"): lambda w: {"reason": "m"},
@@ -260,6 +279,10 @@ def _officers_csv(w: World) -> str:
     )
 
 
+def _agencies_csv(w: World) -> str:
+    return f"name,ori,region\n{unique('PD ')},{_ori()},{w.region.code}\n"
+
+
 def _roster_csv(w: World) -> str:
     return f"post_id\n{w.officer_post_id}\n"
 
@@ -270,6 +293,8 @@ CSV_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/classes/{class_id:uuid}/imports/roster"): _roster_csv,
     ("POST", "/console/import/officers"): _officers_csv,
     ("POST", "/console/import/roster"): _roster_csv,
+    ("POST", "/api/v1/imports/agencies"): _agencies_csv,
+    ("POST", "/console/import/agencies"): _agencies_csv,
 }
 
 
@@ -282,6 +307,7 @@ def _params(world: World, role: str) -> dict[str, str]:
         "purpose": "revocation",
         "n": str(world.status_list),
         "code": "CIT-40",
+        "region_code": world.region.code,
         # Only the wallet holder knows the key; the others try one that was never issued.
         "key": world.wallet_key() if role == WALLET else "not-a-wallet-key-" + "x" * 26,
         "path": "openapi.yaml",

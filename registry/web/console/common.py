@@ -25,15 +25,18 @@ T = TypeVar("T")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 FLASH = "cit_flash"
 
-NAV = [
-    ("Dashboard", f"{PREFIX}"),
-    ("Officers", f"{PREFIX}/officers"),
-    ("Agencies", f"{PREFIX}/agencies"),
-    ("Classes", f"{PREFIX}/classes"),
-    ("Expiring", f"{PREFIX}/expiring"),
-    ("Coverage", f"{PREFIX}/coverage"),
-    ("Audit trail", f"{PREFIX}/audit"),
-    ("Import", f"{PREFIX}/import"),
+# (label, path, roles that see it: None for everyone signed in)
+NAV: list[tuple[str, str, frozenset[str] | None]] = [
+    ("Dashboard", f"{PREFIX}", None),
+    ("Officers", f"{PREFIX}/officers", None),
+    ("Agencies", f"{PREFIX}/agencies", None),
+    ("Classes", f"{PREFIX}/classes", None),
+    ("Expiring", f"{PREFIX}/expiring", None),
+    ("Coverage", f"{PREFIX}/coverage", None),
+    ("Audit trail", f"{PREFIX}/audit", None),
+    ("Import", f"{PREFIX}/import", None),
+    ("Courses", f"{PREFIX}/courses", None),
+    ("Regions", f"{PREFIX}/regions", frozenset({"admin"})),
 ]
 
 
@@ -64,7 +67,9 @@ def page(
         context={
             "actor": who.actor,
             "csrf_token": who.csrf_token,
-            "nav": NAV,
+            "nav": [
+                (label, href) for label, href, roles in NAV if not roles or who.actor.role in roles
+            ],
             "here": request.url.path,
             "title": title,
             "flash": {"kind": kind, "message": message} if message else None,

@@ -69,6 +69,7 @@ def import_page(request: Request[Any, Any, Any], session: DbSession) -> Template
         may_export_credentials=actor.role in OFFICE,
         max_rows=service.MAX_ROWS,
         officer_columns=",".join((*service.OFFICER_REQUIRED, *service.OFFICER_OPTIONAL)),
+        agency_columns=",".join(service.AGENCY_REQUIRED),
     )
 
 
@@ -94,20 +95,34 @@ async def _run_import(
     return redirect(IMPORT_PAGE, f"{filename}: {done.format(saved)}")
 
 
-@post("/import/officers", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
-async def import_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+async def _import_upload(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    what: str,
+    importer: Callable[..., int],
+) -> Response[Any]:
+    """An uploaded CSV of `what` through `importer(session, actor, data, source=...)`."""
     actor = actor_of(request)
     _, data, filename = await _upload(request)
-    what = "officers"
     if not filename:
-        return redirect(IMPORT_PAGE, "Choose a CSV file of officers to import.", error=True)
+        return redirect(IMPORT_PAGE, f"Choose a CSV file of {what} to import.", error=True)
 
     def run() -> int:
-        return service.import_officers_csv(session, actor, data, source=filename)
+        return importer(session, actor, data, source=filename)
 
     return await _run_import(
-        request, session, run, what=what, filename=filename, done="saved {} officers."
+        request, session, run, what=what, filename=filename, done=f"saved {{}} {what}."
     )
+
+
+@post("/import/officers", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
+async def import_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+    return await _import_upload(request, session, "officers", service.import_officers_csv)
+
+
+@post("/import/agencies", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
+async def import_agencies(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+    return await _import_upload(request, session, "agencies", service.import_agencies_csv)
 
 
 @post("/import/roster", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
@@ -171,6 +186,7 @@ def expiring_download(
 HANDLERS = [
     import_page,
     import_officers,
+    import_agencies,
     import_roster,
     roster_download,
     credentials_download,

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.web.console import classes, credentials, records, renewals, reports, wallet_link
+from registry.web.console import (
+    classes,
+    credentials,
+    program,
+    records,
+    renewals,
+    reports,
+    wallet_link,
+)
 from registry.web.console import imports as imports_pages
 
 HANDLERS: list[Any] = [
     *records.HANDLERS,
+    *program.HANDLERS,
     *classes.HANDLERS,
     *credentials.HANDLERS,
     *reports.HANDLERS,

@@ -1,0 +1,113 @@
+"""Console pages for the program's structure: regions, agency details and courses."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from registry.accounts.guards import admin_only, office
+from registry.people import schemas, service
+from registry.people.models import Region
+from registry.training.service import course_by_code, course_public, list_courses
+from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
+from registry.web.deps import DbSession
+
+REGIONS = "/console/regions"
+
+
+@get("/regions", guards=[admin_only], sync_to_thread=True)
+def regions(request: Request[Any, Any, Any], session: DbSession) -> Template:
+    return page(
+        request,
+        "regions.html",
+        title="Regions",
+        regions=service.region_summaries(session, actor_of(request)),
+    )
+
+
+@post("/regions", guards=[admin_only])
+async def add_region(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    values = {"code": text(data, "code"), "name": text(data, "name")}
+
+    def work() -> Region:
+        return service.create_region(session, actor, build(schemas.RegionCreate, values))
+
+    return await attempt(
+        session,
+        work,
+        back=REGIONS,
+        done=lambda r: redirect(REGIONS, f"Region {r.code} ({r.name}) added."),
+    )
+
+
+@post("/regions/{region_code:str}", guards=[admin_only])
+async def rename_region(
+    request: Request[Any, Any, Any], session: DbSession, region_code: FromPath[str]
+) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    values = {"name": text(data, "name")}
+
+    def work() -> Region:
+        return service.update_region(
+            session, actor, region_code, build(schemas.RegionUpdate, values)
+        )
+
+    return await attempt(
+        session,
+        work,
+        back=REGIONS,
+        done=lambda r: redirect(REGIONS, f"Region {r.code} is now named {r.name}."),
+    )
+
+
+@get("/agencies/{agency_id:uuid}", guards=[office], sync_to_thread=True)
+def agency(
+    request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
+) -> Template:
+    actor = actor_of(request)
+    record = service.get_agency_for(session, actor, agency_id)
+    return page(
+        request,
+        "agency.html",
+        title=record.name,
+        agency=service.agency_public(session, record),
+        regions=service.list_regions(session) if actor.is_admin else [],
+    )
+
+
+@post("/agencies/{agency_id:uuid}", guards=[office])
+async def edit_agency(
+    request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
+) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    values = {"name": text(data, "name"), "ori": text(data, "ori")}
+    if text(data, "region"):
+        values["region"] = text(data, "region")
+    back = f"/console/agencies/{agency_id}"
+
+    def work() -> None:
+        service.update_agency(session, actor, agency_id, build(schemas.AgencyUpdate, values))
+
+    return await attempt(session, work, back=back, done=lambda _: redirect(back, "Saved."))
+
+
+@get("/courses", sync_to_thread=True)
+def courses(request: Request[Any, Any, Any], session: DbSession) -> Template:
+    return page(request, "courses.html", title="Courses", courses=list_courses(session))
+
+
+@get("/courses/{code:str}", sync_to_thread=True)
+def course(request: Request[Any, Any, Any], session: DbSession, code: FromPath[str]) -> Template:
+    found = course_public(session, course_by_code(session, code))
+    return page(request, "course.html", title=found.title, course=found)
+
+
+HANDLERS = [regions, add_region, rename_region, agency, edit_agency, courses, course]
