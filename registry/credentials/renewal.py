@@ -10,12 +10,11 @@ from sqlmodel import Session, select
 from registry.accounts.models import Role
 from registry.accounts.service import Actor
 from registry.audit.service import record
-from registry.common import utcnow
+from registry.common import add_months, utcnow
 from registry.credentials import schemas
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.service import (
     Issuer,
-    add_months,
     ensure_signing_key,
     get_credential_for,
     issue_credential,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 import uuid
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from sqlmodel import Session, select
 
 from registry.accounts.service import Actor
 from registry.audit.service import record, record_many
-from registry.common import opaque_id, utcnow
+from registry.common import add_months, opaque_id, utcnow
 from registry.credentials import schemas
 from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus
@@ -52,13 +51,6 @@ class Issuer:
 
     def publisher(self) -> StatusListPublisher:
         return StatusListPublisher(self.keys, self.public_url, self.profile)
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    month0 = moment.month - 1 + months
-    year, month = moment.year + month0 // 12, month0 % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def whole(hours: float) -> float | int:

@@ -145,6 +145,8 @@ REFUSALS = (
     "is in your region",
     "does not allow",
     "only the program administrator",
+    # an officer of another region reads as an unknown one (a region owns its officers)
+    "no officer with",
 )
 
 
@@ -358,6 +360,9 @@ def refused(response: Any, path: str) -> str | None:
     if status == 401:
         return "login"
     if status == 403:
+        return "forbidden"
+    if status == 404 and "{officer_id" in path:
+        # A region owns its officers: to anyone else an officer id is unknown, not forbidden.
         return "forbidden"
     if status == 422 and "/import" in path and "another region" in response.text:
         return "forbidden"  # an import refuses the rows of another region, all or nothing

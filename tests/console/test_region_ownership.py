@@ -1,0 +1,112 @@
+"""A region owns its officers, through the console: enrollment and roster import answer an
+officer of another region as unknown, transfers are the losing side's, protected officers move
+only by the administrator; classes too far ahead are refused in words."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+import sqlalchemy as sa
+from litestar.testing import TestClient
+
+from registry.common import add_months
+from tests.conftest import Region, unique
+from tests.console.conftest import csrf_of, make_password_user, sign_in
+
+
+@pytest.fixture
+def two(region_factory: Any, course: dict[str, Any]) -> tuple[Region, Region, dict[str, Any]]:
+    """Region `home`; region `away` with a protected officer certified there."""
+    home, away = region_factory(), region_factory()
+    certified = away.certified(course, protected=True, first_name="Undercover")
+    return home, away, certified
+
+
+def _shows(text: str, officer: dict[str, Any]) -> bool:
+    return officer["post_id"] in text or officer["last_name"] in text or officer["id"] in text
+
+
+def _post(c: TestClient[Any], path: str, page: str, **fields: Any) -> Any:
+    return c.post(path, data={"csrf_token": csrf_of(page), **fields}, follow_redirects=False)
+
+
+def _flash(r: Any) -> str:
+    return unquote(r.cookies.get("cit_flash", "") or "")
+
+
+def test_the_console_enrollment_form_answers_another_regions_officer_as_unknown(
+    console_client: TestClient[Any],
+    engine: sa.Engine,
+    two: tuple[Region, Region, dict[str, Any]],
+) -> None:
+    home, _, certified = two
+    officer = certified["officer"]
+    klass = home.klass()
+    c = console_client
+    sign_in(c, make_password_user(engine, "coordinator", home.code))
+    path = f"/console/classes/{klass['id']}"
+    page = c.get(path).text
+    never = unique("P")
+    unknown = _flash(_post(c, f"{path}/enroll", page, post_id=never))
+    assert f"No officer with POST id {never}." in unknown
+    refused = _flash(_post(c, f"{path}/enroll", page, post_id=officer["post_id"]))
+    assert refused == unknown.replace(never, officer["post_id"])
+    c.get(path)  # shows (and spends) the flash, which repeats the POST id as typed
+    after = c.get(path)
+    assert after.status_code == 200
+    assert not _shows(after.text, officer)
+    assert "Undercover" not in after.text
+
+
+def test_the_console_roster_import_answers_another_regions_officer_as_unknown(
+    console_client: TestClient[Any],
+    engine: sa.Engine,
+    two: tuple[Region, Region, dict[str, Any]],
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(app.state.sign_in_throttle, "per_minute", 0)
+    home, _, certified = two
+    officer = certified["officer"]
+    klass = home.klass()
+    c = console_client
+    sign_in(c, make_password_user(engine, "coordinator", home.code))
+    csrf = csrf_of(c.get("/console/import").text)
+    r = c.post(
+        "/console/import/roster",
+        data={"csrf_token": csrf, "class_id": klass["id"]},
+        files={"file": ("roster.csv", f"post_id\n{officer['post_id']}\n".encode(), "text/csv")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422, r.text
+    assert f"No officer with POST id {officer['post_id']}." in r.text
+    assert "certif" not in r.text.lower().replace("certification", "").replace("certify", "")
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", r.text)
+    assert home.coordinator.get(f"/api/v1/classes/{klass['id']}/roster").json()["officers"] == []
+
+
+def test_the_console_refuses_a_class_too_far_ahead_in_words(
+    console_client: TestClient[Any], engine: sa.Engine, region: Region
+) -> None:
+    c = console_client
+    sign_in(c, make_password_user(engine, "coordinator", region.code))
+    start = add_months(date.today(), 19)
+    r = c.post(
+        "/console/classes",
+        data={
+            "csrf_token": csrf_of(c.get("/console/classes").text),
+            "course": "CIT-40",
+            "region": region.code,
+            "start_date": start.isoformat(),
+            "end_date": (start + timedelta(days=4)).isoformat(),
+            "location": "Far Future Academy",
+            "capacity": "10",
+        },
+        follow_redirects=True,
+    )
+    assert "at most 18 months ahead" in r.text
+    assert "Far Future Academy" not in c.get("/console/classes").text
