@@ -348,6 +348,4 @@ def test_the_losing_region_may_record_a_transfer_out(
         hiring.coordinator.get(f"/api/v1/officers/{officer['id']}").json()["region"] == hiring.code
     )
     # ...and the losing region no longer sees the officer at all.
-    assert_problem(
-        losing.coordinator.get(f"/api/v1/officers/{officer['id']}"), 404, rule="exists"
-    )
+    assert_problem(losing.coordinator.get(f"/api/v1/officers/{officer['id']}"), 404, rule="exists")
