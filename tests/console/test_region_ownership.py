@@ -110,3 +110,33 @@ def test_the_console_refuses_a_class_too_far_ahead_in_words(
     )
     assert "at most 18 months ahead" in r.text
     assert "Far Future Academy" not in c.get("/console/classes").text
+
+
+def test_the_console_transfer_is_the_losing_sides_and_protected_officers_the_admins(
+    console_client: TestClient[Any], engine: sa.Engine, region_factory: Any, admin: Any
+) -> None:
+    losing, hiring = region_factory(), region_factory()
+    plain, protected = losing.officer(), losing.officer(protected=True)
+    c = console_client
+    form = {"agency_id": hiring.agency_id, "effective_date": date.today().isoformat()}
+
+    sign_in(c, make_password_user(engine, "coordinator", hiring.code))
+    page = c.get("/console/officers").text
+    for officer in (plain, protected):
+        r = _post(c, f"/console/officers/{officer['id']}/transfer", page, **form)
+        assert "No officer with this id." in _flash(r)
+        # The officer's page is as unknown to the hiring side as any made-up id.
+        assert c.get(f"/console/officers/{officer['id']}").status_code == 404
+        assert admin.get(f"/api/v1/officers/{officer['id']}").json()["region"] == losing.code
+    c.cookies.clear()
+
+    sign_in(c, make_password_user(engine, "coordinator", losing.code))
+    page = c.get(f"/console/officers/{protected['id']}").text
+    r = _post(c, f"/console/officers/{protected['id']}/transfer", page, **form)
+    assert "only the program administrator may transfer it" in _flash(r)
+    assert admin.get(f"/api/v1/officers/{protected['id']}").json()["region"] == losing.code
+    r = _post(c, f"/console/officers/{plain['id']}/transfer", page, **form)
+    assert "Transfer recorded" in _flash(r)
+    assert admin.get(f"/api/v1/officers/{plain['id']}").json()["region"] == hiring.code
+    # Gone from the losing side's console, as any officer of another region.
+    assert c.get(f"/console/officers/{plain['id']}").status_code == 404
