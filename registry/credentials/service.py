@@ -268,6 +268,24 @@ def get_credential(session: Session, credential_id: str) -> Credential:
     return credential
 
 
+def get_public_credential(session: Session, credential_id: str) -> Credential:
+    """A credential whose signed token (or certificate) may be handed to anyone who asks.
+
+    Not when the holder's record is protected now, whether at issuance or since: the token
+    carries the POST id (and the name, if it was signed before protection), so it answers
+    exactly as an unknown id does. The officer downloads it through the wallet link.
+    """
+    credential = get_credential(session, credential_id)
+    if holder_is_protected(session, credential):
+        raise NotFound("No credential with this id.", field="credential_id", rule="exists")
+    return credential
+
+
+def holder_is_protected(session: Session, credential: Credential) -> bool:
+    officer = session.get(Officer, credential.officer_id)
+    return officer is None or officer.protected
+
+
 def _regions(session: Session, credential: Credential) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     klass = session.get(TrainingClass, credential.class_id)
     return (klass.region_id if klass else None, officer_region_id(session, credential.officer_id))

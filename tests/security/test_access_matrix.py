@@ -40,6 +40,8 @@ PUBLIC_ROUTES = {
     ("GET", "/wallet/{key:str}"),
     ("GET", "/wallet/{key:str}/show/{credential_id:str}"),
     ("GET", "/wallet/{key:str}/manifest.webmanifest"),
+    ("GET", "/wallet/{key:str}/c/{credential_id:str}/credential.jwt"),
+    ("GET", "/wallet/{key:str}/c/{credential_id:str}/certificate.pdf"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/status/{purpose:str}/{n:int}"),
     ("POST", "/api/v1/verify"),
