@@ -13,6 +13,7 @@ import pytest
 
 from registry.common import add_months
 from tests.conftest import Region, assert_problem, assert_same_problem, unique
+from tests.training.test_classes import class_body
 
 
 @pytest.fixture
@@ -107,17 +108,10 @@ def test_a_refused_import_row_does_not_say_whether_another_regions_officer_is_ce
 
 
 def _class(region: Region, start: date) -> Any:
-    return region.coordinator.post(
-        "/api/v1/classes",
-        {
-            "course": "CIT-40",
-            "region": region.code,
-            "start_date": start.isoformat(),
-            "end_date": (start + timedelta(days=4)).isoformat(),
-            "location": "Academy",
-            "capacity": 10,
-        },
+    body = class_body(
+        region, start_date=start.isoformat(), end_date=(start + timedelta(days=4)).isoformat()
     )
+    return region.coordinator.post("/api/v1/classes", body)
 
 
 def test_a_class_may_be_scheduled_up_to_18_months_ahead_and_no_further(region: Region) -> None:
