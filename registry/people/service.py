@@ -210,13 +210,6 @@ def create_officer(session: Session, actor: Actor, data: schemas.OfficerCreate) 
     return officer
 
 
-def get_officer(session: Session, officer_id: uuid.UUID, field: str = "officer_id") -> Officer:
-    officer = session.get(Officer, officer_id)
-    if officer is None:
-        raise NotFound("No officer with this id.", field=field, rule="exists")
-    return officer
-
-
 def get_officer_for(
     session: Session, actor: Actor, officer_id: uuid.UUID, field: str = "id"
 ) -> Officer:

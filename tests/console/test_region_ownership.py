@@ -140,3 +140,16 @@ def test_the_console_transfer_is_the_losing_sides_and_protected_officers_the_adm
     assert admin.get(f"/api/v1/officers/{plain['id']}").json()["region"] == hiring.code
     # Gone from the losing side's console, as any officer of another region.
     assert c.get(f"/console/officers/{plain['id']}").status_code == 404
+
+
+def test_the_console_credential_page_links_no_public_certificate_for_a_protected_holder(
+    console_client: TestClient[Any], engine: sa.Engine, region: Region, course: dict[str, Any]
+) -> None:
+    protected, plain = region.certified(course, protected=True), region.certified(course)
+    c = console_client
+    sign_in(c, make_password_user(engine, "coordinator", region.code))
+    page = c.get(f"/console/credentials/{protected['credential_id']}").text
+    assert f"/c/{protected['credential_id']}/certificate.pdf" not in page
+    assert "prints the certificate from the wallet link" in page
+    page = c.get(f"/console/credentials/{plain['credential_id']}").text
+    assert f"/c/{plain['credential_id']}/certificate.pdf" in page
