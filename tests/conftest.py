@@ -290,3 +290,14 @@ def assert_problem(
     if rule is not None:
         assert body.get("rule") == rule, body
     return body
+
+
+def assert_same_problem(r: Any, like: Any) -> None:
+    """`r` answers exactly as `like` does (an unknown id's answer, say): the same status and
+    problem body apart from the `instance` path, so nothing in it tells the two apart."""
+    assert r.status_code == like.status_code, r.text
+    assert r.headers["content-type"] == like.headers["content-type"]
+    mine, theirs = dict(r.json()), dict(like.json())
+    mine.pop("instance", None)
+    theirs.pop("instance", None)
+    assert mine == theirs

@@ -55,9 +55,10 @@ class CredentialController(Controller):
         credential_id: FromPath[str],
         action: str,
         data: JSONBody[schemas.StatusChange],
-    ) -> schemas.CredentialRecord:
-        credential = service.change_status(session, actor, credential_id, action, data.reason)
-        return service.credential_record(session, issuer, credential)
+    ) -> schemas.StatusChangeRecord:
+        changed = service.change_status(session, actor, credential_id, action, data.reason)
+        record = service.credential_record(session, issuer, changed.credential)
+        return schemas.StatusChangeRecord(**dict(record), also_changed=changed.reached)
 
     @post("/{credential_id:str}/revoke", guards=[office], sync_to_thread=True, status_code=200)
     def revoke(
@@ -67,7 +68,7 @@ class CredentialController(Controller):
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
         data: JSONBody[schemas.StatusChange],
-    ) -> schemas.CredentialRecord:
+    ) -> schemas.StatusChangeRecord:
         return self._change(session, actor, issuer, credential_id, "revoke", data)
 
     @post("/{credential_id:str}/suspend", guards=[office], sync_to_thread=True, status_code=200)
@@ -78,7 +79,7 @@ class CredentialController(Controller):
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
         data: JSONBody[schemas.StatusChange],
-    ) -> schemas.CredentialRecord:
+    ) -> schemas.StatusChangeRecord:
         return self._change(session, actor, issuer, credential_id, "suspend", data)
 
     @post("/{credential_id:str}/reinstate", guards=[office], sync_to_thread=True, status_code=200)
@@ -89,7 +90,7 @@ class CredentialController(Controller):
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
         data: JSONBody[schemas.StatusChange],
-    ) -> schemas.CredentialRecord:
+    ) -> schemas.StatusChangeRecord:
         return self._change(session, actor, issuer, credential_id, "reinstate", data)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 import uuid
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from sqlmodel import Session, select
 
 from registry.accounts.service import Actor
 from registry.audit.service import record, record_many
-from registry.common import opaque_id, utcnow
+from registry.common import add_months, opaque_id, utcnow
 from registry.credentials import schemas
 from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus
@@ -52,13 +51,6 @@ class Issuer:
 
     def publisher(self) -> StatusListPublisher:
         return StatusListPublisher(self.keys, self.public_url, self.profile)
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    month0 = moment.month - 1 + months
-    year, month = moment.year + month0 // 12, month0 % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def whole(hours: float) -> float | int:
@@ -276,6 +268,24 @@ def get_credential(session: Session, credential_id: str) -> Credential:
     return credential
 
 
+def get_public_credential(session: Session, credential_id: str) -> Credential:
+    """A credential whose signed token (or certificate) may be handed to anyone who asks.
+
+    Not when the holder's record is protected now, whether at issuance or since: the token
+    carries the POST id (and the name, if it was signed before protection), so it answers
+    exactly as an unknown id does. The officer downloads it through the wallet link.
+    """
+    credential = get_credential(session, credential_id)
+    if holder_is_protected(session, credential):
+        raise NotFound("No credential with this id.", field="credential_id", rule="exists")
+    return credential
+
+
+def holder_is_protected(session: Session, credential: Credential) -> bool:
+    officer = session.get(Officer, credential.officer_id)
+    return officer is None or officer.protected
+
+
 def _regions(session: Session, credential: Credential) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     klass = session.get(TrainingClass, credential.class_id)
     return (klass.region_id if klass else None, officer_region_id(session, credential.officer_id))
@@ -345,10 +355,80 @@ TRANSITIONS = {
 REASON_MAX = 1000  # the status_reason column's size
 
 
+@dataclass(frozen=True)
+class StatusChanged:
+    """A status change: the credential asked for, and the others of its renewal chain that the
+    change reached with it (see `reach`)."""
+
+    credential: Credential
+    reached: list[str]
+
+
+def _follow(session: Session, credential: Credential, link: str) -> list[Credential]:
+    """The renewal chain from `credential` along `link` ("superseded_by" or "renewal_of")."""
+    out: list[Credential] = []
+    seen = {credential.id}
+    next_id = getattr(credential, link)
+    while next_id is not None and next_id not in seen:
+        other = session.get(Credential, next_id)
+        if other is None:
+            break
+        out.append(other)
+        seen.add(other.id)
+        next_id = getattr(other, link)
+    return out
+
+
+def reach(session: Session, credential: Credential, action: str) -> list[Credential]:
+    """The other credentials of the renewal chain a status change carries to.
+
+    A renewal rests on the certification it renewed: revoking a credential (fraud in the
+    training, say) revokes every renewal of it as well, while revoking a renewal leaves what
+    it renewed alone. A suspension is about the officer, not one document: it reaches the whole
+    chain (the superseded credential still verifies until its own expiry, and the successor is
+    what the officer shows now), and so does lifting it.
+    """
+    after = _follow(session, credential, "superseded_by")
+    if action == "revoke":
+        return after
+    return _follow(session, credential, "renewal_of") + after
+
+
+def _set_status(
+    session: Session,
+    actor: Actor,
+    credential: Credential,
+    action: str,
+    reason: str,
+    with_credential: str | None = None,
+) -> None:
+    _, target, _ = TRANSITIONS[action]
+    before = {"status": credential.status, "status_reason": credential.status_reason}
+    credential.status = target.value
+    credential.status_reason = reason
+    credential.status_changed_at = utcnow()
+    session.add(credential)
+    bump_revision(session, credential.status_list)
+    after: dict[str, Any] = {"status": credential.status, "status_reason": reason}
+    if with_credential is not None:
+        after["with"] = with_credential  # the chain's credential the change was asked for
+    record(
+        session,
+        actor=actor.username,
+        action=f"credential.{action}",
+        entity="credential",
+        entity_id=credential.id,
+        before=before,
+        after=after,
+    )
+
+
 def change_status(
     session: Session, actor: Actor, credential_id: str, action: str, reason: str
-) -> Credential:
-    allowed_from, target, issuing_only = TRANSITIONS[action]
+) -> StatusChanged:
+    """Revokes, suspends or reinstates a credential and, in the same transaction, the others of
+    its renewal chain the change reaches (`reach`); each change is its own audit entry."""
+    allowed_from, _, issuing_only = TRANSITIONS[action]
     credential = get_credential_for(session, actor, credential_id, issuing_region_only=issuing_only)
     reason = reason.strip()
     if not reason:
@@ -364,20 +444,13 @@ def change_status(
         else:
             detail = f"A {current.value} credential cannot be {action}d."
         raise RuleViolation(detail, field="status", rule="status_transition")
-    before = {"status": credential.status, "status_reason": credential.status_reason}
-    credential.status = target.value
-    credential.status_reason = reason
-    credential.status_changed_at = utcnow()
-    session.add(credential)
-    bump_revision(session, credential.status_list)
-    record(
-        session,
-        actor=actor.username,
-        action=f"credential.{action}",
-        entity="credential",
-        entity_id=credential.id,
-        before=before,
-        after={"status": credential.status, "status_reason": reason},
-    )
+    _set_status(session, actor, credential, action, reason)
+    reached = []
+    for other in reach(session, credential, action):
+        # A renewal shares its class (and so its issuing region) with what it renewed; those
+        # already in the target state, or past it (revoked), are left as they are.
+        if CredentialStatus(other.status) in allowed_from:
+            _set_status(session, actor, other, action, reason, with_credential=credential.id)
+            reached.append(other.id)
     session.flush()
-    return credential
+    return StatusChanged(credential=credential, reached=reached)

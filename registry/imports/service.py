@@ -20,7 +20,7 @@ from registry.credentials.models import Credential, CredentialStatus
 from registry.errors import InvalidInput, RegistryError, RuleViolation
 from registry.people import schemas as people_schemas
 from registry.people.models import Agency, Employment, Officer
-from registry.people.service import ORI, create_agency, create_officer
+from registry.people.service import ORI, create_agency, create_officer, officer_by_post_id_for
 from registry.reports import service as reports
 from registry.training import schemas as training_schemas
 from registry.training.models import Course, TrainingClass
@@ -521,22 +521,19 @@ def import_roster(
             else:
                 first_line[post_id] = row.line
             if not problems:
-                officer = session.exec(select(Officer).where(Officer.post_id == post_id)).first()
-                if officer is None:
-                    problems.append(
-                        RowError(row.line, "post_id", f"No officer with POST id {post_id}.")
-                    )
-                else:
-                    try:
-                        with _savepoint(session):
-                            enroll(
-                                session,
-                                actor,
-                                klass.id,
-                                training_schemas.EnrollmentCreate(officer_id=officer.id),
-                            )
-                    except RegistryError as exc:
-                        problems.append(RowError(row.line, "post_id", exc.detail))
+                try:
+                    # An officer of another region reads as an unknown POST id (and is never
+                    # checked for a certification), as in enroll() itself.
+                    officer = officer_by_post_id_for(session, actor, post_id)
+                    with _savepoint(session):
+                        enroll(
+                            session,
+                            actor,
+                            klass.id,
+                            training_schemas.EnrollmentCreate(officer_id=officer.id),
+                        )
+                except RegistryError as exc:
+                    problems.append(RowError(row.line, "post_id", exc.detail))
             errors.extend(problems)
             if progress is not None:
                 progress(1)

@@ -114,3 +114,7 @@ class CERecord(SQLModel, table=True):
     recorded_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
+    # The renewal these hours counted for: CE hours count for one renewal only.
+    used_by: str | None = Field(
+        default=None, foreign_key="credentials.id", max_length=32, index=True
+    )

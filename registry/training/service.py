@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 
 from registry.accounts.service import Actor
 from registry.audit.service import record, snapshot
-from registry.common import utcnow
+from registry.common import add_months, utcnow
 from registry.credentials.models import Credential, CredentialStatus
 from registry.errors import InvalidInput, NotEligible, NotFound, RuleViolation
 from registry.people.models import Officer, Region
-from registry.people.service import clean_text, get_officer, region_by_code
+from registry.people.service import clean_text, get_officer_for, region_by_code
 from registry.training import schemas
 from registry.training.models import (
     Attendance,
@@ -26,6 +26,9 @@ from registry.training.models import (
     Result,
     TrainingClass,
 )
+
+# A class further ahead than this is a typing slip, or a way to hold an officer's seat forever.
+SCHEDULE_AHEAD_MONTHS = 18
 
 
 def months_between(start: date, end: date) -> int:
@@ -85,6 +88,14 @@ def create_class(session: Session, actor: Actor, data: schemas.ClassCreate) -> T
         )
     if (data.end_date - data.start_date).days > 366:
         raise RuleViolation("A class lasts at most a year.", field="end_date", rule="max_duration")
+    horizon = add_months(date.today(), SCHEDULE_AHEAD_MONTHS)
+    if data.start_date > horizon:
+        raise RuleViolation(
+            f"A class is scheduled at most {SCHEDULE_AHEAD_MONTHS} months ahead "
+            f"(start_date on or before {horizon.isoformat()}).",
+            field="start_date",
+            rule="schedule_horizon",
+        )
     klass = TrainingClass(
         course_id=course.id,
         region_id=region.id,
@@ -164,7 +175,9 @@ def enroll(
     klass = get_class(session, actor, class_id)
     # Lock the class row so that two coordinators cannot both take the last seat.
     session.exec(select(TrainingClass).where(TrainingClass.id == klass.id).with_for_update()).one()
-    officer = get_officer(session, data.officer_id)
+    # Before any other rule: to an actor who may not act in the officer's region, the officer
+    # is unknown (no "already certified until ..." for an officer of another region).
+    officer = get_officer_for(session, actor, data.officer_id, field="officer_id")
     course = session.get(Course, klass.course_id)
     assert course is not None  # noqa: S101 - guaranteed by the foreign key
     if session.exec(

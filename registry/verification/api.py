@@ -16,7 +16,12 @@ from sqlmodel import Session
 
 from registry.credentials.api import VC_JWT
 from registry.credentials.models import Credential
-from registry.credentials.service import Issuer, get_credential
+from registry.credentials.service import (
+    Issuer,
+    get_credential,
+    get_public_credential,
+    holder_is_protected,
+)
 from registry.db import unit_of_work
 from registry.verification.service import Verifier
 from registry.web.deps import CurrentIssuer, DbSession
@@ -100,6 +105,8 @@ def _render_credential(
             "credential_id": credential.id,
             "issuer_name": issuer.name,
             "verify_url": issuer.credential_url(credential.id),
+            # The signed token is not handed out for a protected holder (see credential_jwt).
+            "downloadable": not holder_is_protected(session, credential),
             # Plain values: the template renders after this session has closed.
             "successor": {"valid_until": successor.valid_until} if successor else None,
             "successor_url": issuer.credential_url(successor.id) if successor else None,
@@ -149,12 +156,20 @@ def qr_png(
 
 @get("/c/{credential_id:str}/credential.jwt", public=True, tags=["public"], sync_to_thread=True)
 def credential_jwt(session: DbSession, credential_id: FromPath[str]) -> Response[bytes]:
-    credential = get_credential(session, credential_id)
+    """The signed credential, for holders whose record is not protected (404 otherwise, as for
+    an unknown id: a protected officer downloads it through the wallet link)."""
+    return token_download(get_public_credential(session, credential_id))
+
+
+def token_download(
+    credential: Credential, headers: dict[str, str] | None = None
+) -> Response[bytes]:
     return Response(
         credential.token.encode(),
         media_type=VC_JWT,
         headers={
             "Content-Disposition": f'attachment; filename="cit-{credential.id}.jwt"',
             "Cache-Control": "no-store",
+            **(headers or {}),
         },
     )

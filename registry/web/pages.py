@@ -17,6 +17,8 @@ from registry.errors import NotFound
 from registry.people.models import Officer
 from registry.training.models import Course
 from registry.training.service import course_public
+from registry.verification.api import token_download
+from registry.web.certificate import certificate_download
 from registry.web.deps import CurrentIssuer, DbSession
 
 
@@ -72,6 +74,21 @@ def _officer_by_key(session: Session, key: str) -> Officer | None:
     if not key or len(key) > 64:
         return None
     return session.exec(select(Officer).where(Officer.wallet_key == key)).first()
+
+
+def _own_credential(
+    session: Session, key: str, credential_id: str
+) -> tuple[Officer, Credential] | None:
+    """The wallet's officer and one of their own credentials; None for anything else."""
+    officer = _officer_by_key(session, key)
+    credential = (
+        session.get(Credential, credential_id.strip().upper())
+        if officer is not None and len(credential_id) <= 32
+        else None
+    )
+    if officer is None or credential is None or credential.officer_id != officer.id:
+        return None
+    return officer, credential
 
 
 def _missing(issuer: Issuer) -> Template:
@@ -149,14 +166,10 @@ def wallet_show(
     credential_id: FromPath[str],
 ) -> Template:
     """One credential's QR code as large as the screen allows, to hold up to someone."""
-    officer = _officer_by_key(session, key)
-    credential = (
-        session.get(Credential, credential_id.strip().upper())
-        if officer is not None and len(credential_id) <= 32
-        else None
-    )
-    if officer is None or credential is None or credential.officer_id != officer.id:
+    found = _own_credential(session, key, credential_id)
+    if found is None:
         return _missing(issuer)
+    officer, credential = found
     return Template(
         template_name="wallet_show.html",
         context={
@@ -168,6 +181,44 @@ def wallet_show(
         },
         headers=WALLET_HEADERS,
     )
+
+
+@get(
+    "/{key:str}/c/{credential_id:str}/credential.jwt",
+    public=True,
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def wallet_jwt(
+    session: DbSession, key: FromPath[str], credential_id: FromPath[str]
+) -> Response[bytes]:
+    """The officer's own signed credential, protected record or not (the public copy at
+    /c/{id}/credential.jwt is for unprotected holders only)."""
+    found = _own_credential(session, key, credential_id)
+    if found is None:
+        raise NotFound("This wallet link is not valid.")
+    return token_download(found[1], WALLET_HEADERS)
+
+
+@get(
+    "/{key:str}/c/{credential_id:str}/certificate.pdf",
+    public=True,
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def wallet_certificate(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    key: FromPath[str],
+    credential_id: FromPath[str],
+) -> Response[bytes]:
+    """The officer's own printable certificate; for a protected record it prints no name or
+    POST id, as the page its QR code opens shows none."""
+    found = _own_credential(session, key, credential_id)
+    if found is None:
+        raise NotFound("This wallet link is not valid.")
+    return certificate_download(request, session, issuer, found[1], WALLET_HEADERS)
 
 
 @get(
@@ -204,4 +255,7 @@ def wallet_manifest(
     return Response(manifest, media_type="application/manifest+json", headers=WALLET_HEADERS)
 
 
-wallet = Router(path="/wallet", route_handlers=[wallet_page, wallet_show, wallet_manifest])
+wallet = Router(
+    path="/wallet",
+    route_handlers=[wallet_page, wallet_show, wallet_jwt, wallet_certificate, wallet_manifest],
+)

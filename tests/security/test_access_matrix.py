@@ -40,6 +40,8 @@ PUBLIC_ROUTES = {
     ("GET", "/wallet/{key:str}"),
     ("GET", "/wallet/{key:str}/show/{credential_id:str}"),
     ("GET", "/wallet/{key:str}/manifest.webmanifest"),
+    ("GET", "/wallet/{key:str}/c/{credential_id:str}/credential.jwt"),
+    ("GET", "/wallet/{key:str}/c/{credential_id:str}/certificate.pdf"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/status/{purpose:str}/{n:int}"),
     ("POST", "/api/v1/verify"),
@@ -156,6 +158,8 @@ REFUSALS = (
     "is in your region",
     "does not allow",
     "only the program administrator",
+    # an officer of another region reads as an unknown one (a region owns its officers)
+    "no officer with",
 )
 
 
@@ -384,6 +388,9 @@ def refused(response: Any, path: str) -> str | None:
     if status == 401:
         return "login"
     if status == 403:
+        return "forbidden"
+    if status == 404 and "{officer_id" in path:
+        # A region owns its officers: to anyone else an officer id is unknown, not forbidden.
         return "forbidden"
     if status == 422 and "/import" in path and "another region" in response.text:
         return "forbidden"  # an import refuses the rows of another region, all or nothing

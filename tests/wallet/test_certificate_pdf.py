@@ -107,7 +107,14 @@ def test_a_protected_officer_has_no_name_and_no_post_id_on_the_certificate(
     region: Region, course: dict[str, Any], anonymous: Api
 ) -> None:
     item = issue(region, course, protected=True)
-    _, text = open_pdf(fetch(anonymous, item["credential_id"]).content)
+    # Not from the public URL (404, as an unknown id): from the officer's wallet.
+    r = anonymous.get(f"/c/{item['credential_id']}/certificate.pdf")
+    assert r.status_code == 404
+    wallet = item["wallet_url"].removeprefix(PUBLIC_URL)
+    r = anonymous.get(f"{wallet}/c/{item['credential_id']}/certificate.pdf")
+    assert r.status_code == 200, r.text
+    assert r.headers["referrer-policy"] == "no-referrer"
+    _, text = open_pdf(r.content)
     flat = " ".join(text.split())
     officer = item["officer"]
     assert "Name withheld (protected record)" in flat

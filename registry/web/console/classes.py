@@ -13,8 +13,9 @@ from sqlmodel import select
 
 from registry.accounts.guards import office
 from registry.credentials.service import certify as certify_class
-from registry.errors import InvalidInput, NotFound
-from registry.people.models import Officer, Region
+from registry.errors import InvalidInput
+from registry.people.models import Region
+from registry.people.service import officer_by_post_id_for
 from registry.training import schemas
 from registry.training import service as training
 from registry.training.models import Course
@@ -85,12 +86,10 @@ async def enroll(
 ) -> Redirect:
     data = await form_data(request)
     actor = actor_of(request)
-    post_id = text(data, "post_id").upper()
+    post_id = text(data, "post_id")
 
     def work() -> str:
-        officer = session.exec(select(Officer).where(Officer.post_id == post_id)).first()
-        if officer is None:
-            raise NotFound(f"No officer with POST id {post_id or '(blank)'}; add them first.")
+        officer = officer_by_post_id_for(session, actor, post_id)
         training.enroll(session, actor, class_id, schemas.EnrollmentCreate(officer_id=officer.id))
         return f"{officer.first_name} {officer.last_name} ({officer.post_id}) enrolled."
 

@@ -41,13 +41,19 @@ def _change(action: str) -> Any:
         actor = actor_of(request)
         back = f"/console/credentials/{credential_id}"
 
-        def work() -> None:
-            service.change_status(session, actor, credential_id, action, text(data, "reason"))
+        def work() -> list[str]:
+            reason = text(data, "reason")
+            return service.change_status(session, actor, credential_id, action, reason).reached
 
         past = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}[action]
-        return await attempt(
-            session, work, back=back, done=lambda _: redirect(back, f"Credential {past}.")
-        )
+
+        def done(reached: list[str]) -> Redirect:
+            if not reached:
+                return redirect(back, f"Credential {past}.")
+            others = "the renewals resting on it" if action == "revoke" else "its renewal chain"
+            return redirect(back, f"Credential {past}, and with it {others}: {', '.join(reached)}.")
+
+        return await attempt(session, work, back=back, done=done)
 
     return change
 
