@@ -35,6 +35,11 @@ class Settings:
     issuer_name: str
     db_pool_size: int
     redis_url: str | None
+    # Failed sign-ins per account name within 15 minutes before it is locked for the rest of them.
+    sign_in_lockout: int = 10
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's
+    # forwarded_allow_ips): a comma-separated list of addresses or networks; empty trusts none.
+    trusted_proxies: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -59,6 +64,8 @@ def load_settings() -> Settings:
         issuer_name=os.environ.get("REGISTRY_ISSUER_NAME") or "CIT Utah",
         db_pool_size=_int("REGISTRY_DB_POOL_SIZE", 10),
         redis_url=os.environ.get("REGISTRY_REDIS_URL") or None,
+        sign_in_lockout=_int("REGISTRY_SIGN_IN_LOCKOUT", 10),
+        trusted_proxies=os.environ.get("REGISTRY_TRUSTED_PROXIES", "").strip(),
     )
 
 

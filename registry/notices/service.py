@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from registry.common import utcnow
 from registry.credentials.models import Credential, ExpiryNotice
 from registry.credentials.renewal import GRACE_MONTHS, ce_standing
-from registry.db import unit_of_work
+from registry.db import private_file, private_folder, unit_of_work
 from registry.people.models import Officer
 from registry.reports.service import expiring
 from registry.settings import ROOT
@@ -264,9 +264,11 @@ def _claim(session: Session, draft: Draft, days: int, channel: str, now: datetim
 
 
 def write_eml(outbox: Path, draft: Draft, days: int) -> Path:
-    outbox.mkdir(parents=True, exist_ok=True)
+    private_folder(outbox)
     path = outbox / f"{draft.credential_id}-{days}d.eml"
     partial = path.with_suffix(".eml.part")
+    # Owner only: a notice names the officer, who may be protected.
+    private_file(partial)
     # CRLF line ends (the SMTP policy): an RFC 5322 file that mail programs open as sent.
     partial.write_bytes(draft.message.as_bytes(policy=email.policy.SMTP))
     partial.replace(path)

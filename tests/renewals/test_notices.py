@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import stat
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -73,6 +74,9 @@ def test_notices_are_written_to_the_outbox_once(
     assert f"{needed:g} hours are still needed" in text
     assert "ask your coordinator for your wallet link" in text
     assert "/wallet/" not in path.read_text()
+    # For the registry's user only: a notice names the officer.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(outbox.stat().st_mode) == 0o700
 
     files = set(outbox.iterdir())
     again = notices.notify_expiring(engine, PROGRAM, days=90, outbox=outbox, now=soon())

@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from registry.accounts import sessions
+from registry.accounts.models import User
 from registry.accounts.service import SYSTEM, create_user, issue_token
 from registry.credentials.models import Credential
 from registry.db import unit_of_work
@@ -51,6 +52,8 @@ class World:
     officer_post_id: str
     module: str
     actors: dict[str, Actor] = field(default_factory=dict)
+    # An account for the user pages to act on (disable, reset...), none of the roles above.
+    user_id: str = ""
 
     def wallet_key(self) -> str:
         """The officer's current wallet key (rotating routes change it as the matrix runs)."""
@@ -142,4 +145,9 @@ def world(
         "other_coordinator": other_coordinator,
         "admin": _user(engine, "admin", None),
     }
+    bystander = _user(engine, "coordinator", home.code)
+    with unit_of_work(engine, read_only=True) as session:
+        world.user_id = str(
+            session.exec(select(User.id).where(User.username == bystander.username)).one()
+        )
     return world

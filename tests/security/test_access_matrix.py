@@ -101,6 +101,15 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/import"): STAFF,
     ("POST", "/console/import/officers"): HOME_OFFICE,
     ("POST", "/console/import/roster"): HOME_OFFICE,
+    # accounts: the program administrator only
+    ("GET", "/console/users"): ADMIN_ONLY,
+    ("POST", "/console/users"): ADMIN_ONLY,
+    ("GET", "/console/users/{user_id:uuid}"): ADMIN_ONLY,
+    ("POST", "/console/users/{user_id:uuid}/disable"): ADMIN_ONLY,
+    ("POST", "/console/users/{user_id:uuid}/enable"): ADMIN_ONLY,
+    ("POST", "/console/users/{user_id:uuid}/password"): ADMIN_ONLY,
+    ("POST", "/console/users/{user_id:uuid}/revoke-tokens"): ADMIN_ONLY,
+    ("POST", "/console/users/{user_id:uuid}/end-sessions"): ADMIN_ONLY,
     # the API
     ("GET", "/api/v1/regions"): STAFF,
     ("POST", "/api/v1/regions"): ADMIN_ONLY,
@@ -250,6 +259,14 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/console/credentials/{credential_id:str}/revoke"): lambda w: {"reason": "matrix"},
     ("POST", "/console/credentials/{credential_id:str}/suspend"): lambda w: {"reason": "matrix"},
     ("POST", "/console/credentials/{credential_id:str}/reinstate"): lambda w: {"reason": "m"},
+    ("POST", "/console/users"): lambda w: {
+        "username": unique("mx"),
+        "role": "instructor",
+        "region": w.region.code,
+        "password": PASSWORD,
+    },
+    ("POST", "/console/users/{user_id:uuid}/password"): lambda w: {"password": PASSWORD},
+    ("POST", "/console/users/{user_id:uuid}/revoke-tokens"): lambda w: {"token_id": "all"},
 }
 
 
@@ -279,6 +296,7 @@ def _params(world: World, role: str) -> dict[str, str]:
         "officer_id": world.officer_id,
         "agency_id": world.region.agency_id,
         "credential_id": world.credential_id,
+        "user_id": world.user_id,
         "purpose": "revocation",
         "n": str(world.status_list),
         "code": "CIT-40",

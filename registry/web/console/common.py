@@ -36,6 +36,8 @@ NAV = [
     ("Import", f"{PREFIX}/import"),
 ]
 
+ADMIN_NAV = [("Users", f"{PREFIX}/users")]
+
 
 def signed_in(request: Request[Any, Any, Any]) -> SignedIn:
     auth = request.scope.get("auth")
@@ -64,7 +66,7 @@ def page(
         context={
             "actor": who.actor,
             "csrf_token": who.csrf_token,
-            "nav": NAV,
+            "nav": NAV + ADMIN_NAV if who.actor.is_admin else NAV,
             "here": request.url.path,
             "title": title,
             "flash": {"kind": kind, "message": message} if message else None,

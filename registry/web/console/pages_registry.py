@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.web.console import classes, credentials, records, renewals, reports, wallet_link
+from registry.web.console import (
+    classes,
+    credentials,
+    records,
+    renewals,
+    reports,
+    users,
+    wallet_link,
+)
 from registry.web.console import imports as imports_pages
 
 HANDLERS: list[Any] = [
@@ -15,4 +23,5 @@ HANDLERS: list[Any] = [
     *wallet_link.HANDLERS,
     *imports_pages.HANDLERS,
     *renewals.HANDLERS,
+    *users.HANDLERS,
 ]
