@@ -537,7 +537,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=workers if workers > 1 else None,
-        proxy_headers=False,
+        # X-Forwarded-For / -Proto are believed only from the proxies named in
+        # REGISTRY_TRUSTED_PROXIES; then every limit counts the real client, and a request the
+        # proxy took over https is https (HSTS). From anyone else they are ignored: a client
+        # could otherwise pick its own address, and its own rate-limit bucket, per request.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
         # The access log would otherwise print each officer's wallet key (it is in the path).
         log_config=uvicorn_log_config(),

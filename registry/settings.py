@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,22 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _proxies(name: str) -> str:
+    """Comma-separated IP addresses or networks (or `*`, any peer), as uvicorn reads them."""
+    raw = os.environ.get(name, "").strip()
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SystemExit(
+                f"{name} lists IP addresses or networks (10.0.0.5, 10.0.0.0/24), got {item!r}"
+            ) from None
+    return ",".join(items)
 
 
 @dataclass(frozen=True)
@@ -65,7 +82,7 @@ def load_settings() -> Settings:
         db_pool_size=_int("REGISTRY_DB_POOL_SIZE", 10),
         redis_url=os.environ.get("REGISTRY_REDIS_URL") or None,
         sign_in_lockout=_int("REGISTRY_SIGN_IN_LOCKOUT", 10),
-        trusted_proxies=os.environ.get("REGISTRY_TRUSTED_PROXIES", "").strip(),
+        trusted_proxies=_proxies("REGISTRY_TRUSTED_PROXIES"),
     )
 
 
