@@ -132,5 +132,5 @@ def test_trusted_proxies_must_be_addresses_or_networks(monkeypatch: pytest.Monke
     monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", "")
     assert load_settings().trusted_proxies == ""
     monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", "proxy.internal")
-    with pytest.raises(SystemExit, match="proxy.internal"):
+    with pytest.raises(SystemExit, match=r"proxy\.internal"):
         load_settings()
