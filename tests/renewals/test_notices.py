@@ -152,10 +152,9 @@ def test_smtp_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
             "REGISTRY_SMTP_FROM": "cit@utah.test",
             "REGISTRY_SMTP_USER": "u",
             "REGISTRY_SMTP_PASSWORD": "p",
-            "REGISTRY_SMTP_STARTTLS": "1",
         }
     )
-    assert config is not None and config.port == 587 and config.starttls
+    assert config is not None and config.port == 587 and config.tls == "starttls"
     with pytest.raises(notices.NoticeConfigError):
         notices.SmtpConfig.from_env({"REGISTRY_SMTP_HOST": "x", "REGISTRY_SMTP_PORT": "many"})
 
