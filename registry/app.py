@@ -43,13 +43,12 @@ from registry.verification.api import (
 )
 from registry.verification.lookup import lookup_page
 from registry.verification.service import Verifier
-from registry.web import pages
+from registry.web import gate, logfilter, pages
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
 from registry.web.deps import provide_actor, provide_issuer, provide_session
-from registry.web.media import json_bodies_only
 from registry.web.problems import HANDLERS
 from registry.web.public_errors import public_page_aware
 from registry.web.throttle import Lockout, SignInThrottle, make_counter
@@ -139,6 +138,7 @@ def rate_limit_store(settings: Settings) -> Any:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    logfilter.install(log)
     resources = build_resources(settings)
 
     @asynccontextmanager
@@ -237,7 +237,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         stores=stores,
         before_send=[security_headers],
-        before_request=json_bodies_only,
+        before_request=gate.before_request,
         lifespan=[lifespan],
         debug=False,
     )

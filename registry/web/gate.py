@@ -1,6 +1,8 @@
-"""The JSON API reads JSON bodies only: a form or text/plain body is refused with 415.
+"""What every request must be before a handler sees it (the app's before-request hook).
 
-A page on another site can make a browser send a form or text/plain POST without asking the
+A path with a NUL character names nothing: 404 (the file system would refuse it with an error).
+The JSON API reads JSON bodies only: a form or text/plain body is refused with 415. A page on
+another site can make a browser send a form or text/plain POST without asking the
 server first (no CORS preflight); a body of type application/json cannot be sent that way. So
 refusing other types keeps cross-site requests from ever reaching a JSON handler, whatever
 credentials they carry."""
@@ -11,7 +13,7 @@ from typing import Any
 
 from litestar import Request
 
-from registry.errors import UnsupportedMediaType
+from registry.errors import NotFound, UnsupportedMediaType
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -30,9 +32,15 @@ def _has_body(request: Request[Any, Any, Any]) -> bool:
     return "transfer-encoding" in request.headers
 
 
-async def json_bodies_only(request: Request[Any, Any, Any]) -> None:
-    """A before-request hook: a route that reads a JSON body (a `data` parameter) gets one
-    declared as JSON, or none at all where the body is optional."""
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    if "\x00" in request.scope["path"]:
+        raise NotFound("Nothing here has that name.")
+    json_bodies_only(request)
+
+
+def json_bodies_only(request: Request[Any, Any, Any]) -> None:
+    """A route that reads a JSON body (a `data` parameter) gets one declared as JSON, or none
+    at all where the body is optional."""
     if request.method not in BODY_METHODS:
         return
     if "data" not in request.route_handler.parsed_fn_signature.parameters:
