@@ -3,7 +3,6 @@ account off from the command line takes effect on the next request, and each ste
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,27 +21,14 @@ from tests.conftest import Api, Region, unique
 from tests.console.conftest import PASSWORD, make_password_user, sign_in
 from tests.live import cli_env, run_registry
 
-REGISTRY = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "registry"
-
 
 @pytest.fixture
 def user(database_url: str, tmp_path: Path) -> Any:
-    env = {
-        **os.environ,
-        "REGISTRY_DATABASE_URL": database_url,
-        "REGISTRY_KEYS_DIR": str(tmp_path / "keys"),
-    }
+    """`registry user ...` against the run's database."""
+    env = cli_env(REGISTRY_DATABASE_URL=database_url, REGISTRY_KEYS_DIR=str(tmp_path / "keys"))
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(REGISTRY), "user", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+        return run_registry("user", *args, env=env, stdin=stdin)
 
     return run
 

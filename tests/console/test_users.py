@@ -223,6 +223,7 @@ def test_tokens_are_revoked_one_or_all_and_sessions_ended_from_the_console(
     assert second.get("/api/v1/courses").status_code == 401
     r = post(console_client, f"/console/users/{uid}/revoke-tokens", token_id="nonsense")
     assert flash(r).startswith("error:")
+    assert post(console_client, f"/console/users/{uid}/promote").status_code == 404
 
     assert console_as(console_client, cookie) == 200
     r = post(console_client, f"/console/users/{uid}/end-sessions")

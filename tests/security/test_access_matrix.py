@@ -105,11 +105,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/users"): ADMIN_ONLY,
     ("POST", "/console/users"): ADMIN_ONLY,
     ("GET", "/console/users/{user_id:uuid}"): ADMIN_ONLY,
-    ("POST", "/console/users/{user_id:uuid}/disable"): ADMIN_ONLY,
-    ("POST", "/console/users/{user_id:uuid}/enable"): ADMIN_ONLY,
-    ("POST", "/console/users/{user_id:uuid}/password"): ADMIN_ONLY,
-    ("POST", "/console/users/{user_id:uuid}/revoke-tokens"): ADMIN_ONLY,
-    ("POST", "/console/users/{user_id:uuid}/end-sessions"): ADMIN_ONLY,
+    # disable, enable, password, revoke-tokens, end-sessions: one handler
+    ("POST", "/console/users/{user_id:uuid}/{action:str}"): ADMIN_ONLY,
     # the API
     ("GET", "/api/v1/regions"): STAFF,
     ("POST", "/api/v1/regions"): ADMIN_ONLY,
@@ -265,8 +262,7 @@ BODIES: dict[tuple[str, str], Body] = {
         "region": w.region.code,
         "password": PASSWORD,
     },
-    ("POST", "/console/users/{user_id:uuid}/password"): lambda w: {"password": PASSWORD},
-    ("POST", "/console/users/{user_id:uuid}/revoke-tokens"): lambda w: {"token_id": "all"},
+    ("POST", "/console/users/{user_id:uuid}/{action:str}"): lambda w: {"token_id": "all"},
 }
 
 
@@ -297,6 +293,7 @@ def _params(world: World, role: str) -> dict[str, str]:
         "agency_id": world.region.agency_id,
         "credential_id": world.credential_id,
         "user_id": world.user_id,
+        "action": "revoke-tokens",
         "purpose": "revocation",
         "n": str(world.status_list),
         "code": "CIT-40",

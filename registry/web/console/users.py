@@ -17,7 +17,7 @@ from registry.accounts import service
 from registry.accounts.guards import admin_only
 from registry.accounts.models import Role, User
 from registry.accounts.service import Actor
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, NotFound
 from registry.people.models import Region
 from registry.web.console.common import (
     PREFIX,
@@ -87,69 +87,8 @@ def user_page(
     )
 
 
-Change = Callable[[Session, Actor, User, FormMultiDict], Any]
-
-
-async def _change(
-    request: Request[Any, Any, Any],
-    session: Session,
-    user_id: uuid.UUID,
-    change: Change,
-    message: Callable[[Any], str],
-) -> Redirect:
-    """One change to one account from a form on its page, explained on that page."""
-    data = await form_data(request)
-    actor = actor_of(request)
-    back = f"{USERS}/{user_id}"
-
-    def work() -> Any:
-        return change(session, actor, service.find_user(session, actor, user_id=user_id), data)
-
-    return await attempt(session, work, back=back, done=lambda r: redirect(back, message(r)))
-
-
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-@post("/users/{user_id:uuid}/disable", guards=[admin_only])
-async def disable(
-    request: Request[Any, Any, Any], session: DbSession, user_id: FromPath[uuid.UUID]
-) -> Redirect:
-    return await _change(
-        request,
-        session,
-        user_id,
-        lambda s, a, u, _: service.set_disabled(s, a, u, True),
-        lambda _: "Account disabled: its API tokens and sessions no longer work.",
-    )
-
-
-@post("/users/{user_id:uuid}/enable", guards=[admin_only])
-async def enable(
-    request: Request[Any, Any, Any], session: DbSession, user_id: FromPath[uuid.UUID]
-) -> Redirect:
-    return await _change(
-        request,
-        session,
-        user_id,
-        lambda s, a, u, _: service.set_disabled(s, a, u, False),
-        lambda _: "Account enabled.",
-    )
-
-
-@post("/users/{user_id:uuid}/password", guards=[admin_only])
-async def reset_password(
-    request: Request[Any, Any, Any], session: DbSession, user_id: FromPath[uuid.UUID]
-) -> Redirect:
-    return await _change(
-        request,
-        session,
-        user_id,
-        # Not stripped: spaces are part of a password.
-        lambda s, a, u, data: service.reset_password(s, a, u, str(data.get("password", ""))),
-        lambda _: "New password set; the account's console sessions were ended.",
-    )
 
 
 def _revoke(session: Session, actor: Actor, user: User, data: FormMultiDict) -> int:
@@ -163,35 +102,49 @@ def _revoke(session: Session, actor: Actor, user: User, data: FormMultiDict) -> 
     return service.revoke_tokens(session, actor, user, token_id)
 
 
-@post("/users/{user_id:uuid}/revoke-tokens", guards=[admin_only])
-async def revoke_tokens(
-    request: Request[Any, Any, Any], session: DbSession, user_id: FromPath[uuid.UUID]
-) -> Redirect:
-    return await _change(
-        request, session, user_id, _revoke, lambda n: f"{_plural(n, 'API token')} revoked."
-    )
-
-
-@post("/users/{user_id:uuid}/end-sessions", guards=[admin_only])
-async def end_sessions(
-    request: Request[Any, Any, Any], session: DbSession, user_id: FromPath[uuid.UUID]
-) -> Redirect:
-    return await _change(
-        request,
-        session,
-        user_id,
+Change = Callable[[Session, Actor, User, FormMultiDict], Any]
+# The forms on an account's page: what each changes, through the service, and what it says.
+ACTIONS: dict[str, tuple[Change, Callable[[Any], str]]] = {
+    "disable": (
+        lambda s, a, u, _: service.set_disabled(s, a, u, True),
+        lambda _: "Account disabled: its API tokens and sessions no longer work.",
+    ),
+    "enable": (
+        lambda s, a, u, _: service.set_disabled(s, a, u, False),
+        lambda _: "Account enabled.",
+    ),
+    "password": (
+        # Not stripped: spaces are part of a password.
+        lambda s, a, u, data: service.reset_password(s, a, u, str(data.get("password", ""))),
+        lambda _: "New password set; the account's console sessions were ended.",
+    ),
+    "revoke-tokens": (_revoke, lambda n: f"{_plural(n, 'API token')} revoked."),
+    "end-sessions": (
         lambda s, a, u, _: service.end_sessions(s, a, u),
         lambda n: f"{_plural(n, 'session')} ended.",
-    )
+    ),
+}
 
 
-HANDLERS = [
-    users,
-    add_user,
-    user_page,
-    disable,
-    enable,
-    reset_password,
-    revoke_tokens,
-    end_sessions,
-]
+@post("/users/{user_id:uuid}/{action:str}", guards=[admin_only])
+async def change_user(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    user_id: FromPath[uuid.UUID],
+    action: FromPath[str],
+) -> Redirect:
+    """One change to one account from a form on its page, explained on that page."""
+    if action not in ACTIONS:
+        raise NotFound(f"No action {action!r} on accounts.")
+    change, message = ACTIONS[action]
+    data = await form_data(request)
+    actor = actor_of(request)
+    back = f"{USERS}/{user_id}"
+
+    def work() -> Any:
+        return change(session, actor, service.find_user(session, actor, user_id=user_id), data)
+
+    return await attempt(session, work, back=back, done=lambda r: redirect(back, message(r)))
+
+
+HANDLERS = [users, add_user, user_page, change_user]
