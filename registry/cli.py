@@ -88,6 +88,8 @@ def _read_password() -> str:
 
 def _as_admin(work: Any) -> Any:
     """Runs `work(session)` in one transaction as the command line (an admin)."""
+    from sqlalchemy.exc import OperationalError
+
     from registry.db import unit_of_work
     from registry.errors import RegistryError
 
@@ -97,6 +99,10 @@ def _as_admin(work: Any) -> Any:
             return work(session)
     except RegistryError as exc:
         raise UsageError(exc.detail) from exc
+    except OperationalError as exc:
+        # Unreachable, or not migrated ("no such table"): the driver's first line says which.
+        reason = str(exc.orig or exc).strip().splitlines()
+        raise UsageError(f"cannot use the database: {reason[0] if reason else exc}") from exc
     finally:
         engine.dispose()
 

@@ -212,3 +212,12 @@ def test_without_a_database_file_a_command_says_so_and_creates_nothing(
     assert "Traceback" not in p.stderr
     assert not missing.exists()
     assert not missing.parent.exists()
+
+
+def test_a_database_file_that_was_never_migrated_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    empty = tmp_path / "registry.db"
+    empty.touch()
+    env = cli_env(REGISTRY_DATABASE_URL=f"sqlite:///{empty}")
+    p = run_registry("user", "list", env=env)
+    assert p.returncode == 2
+    assert p.stderr.count("\n") == 1 and "no such table" in p.stderr, p.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -23,8 +23,11 @@ def cert(tmp_path: Path) -> tuple[Path, Path]:
     return self_signed(tmp_path)
 
 
+StubFactory = Callable[..., SmtpStub]
+
+
 @pytest.fixture
-def stub_factory(cert: tuple[Path, Path]) -> Iterator[object]:
+def stub_factory(cert: tuple[Path, Path]) -> Iterator[StubFactory]:
     made: list[SmtpStub] = []
 
     def make(**kw: bool) -> SmtpStub:
@@ -71,8 +74,8 @@ def secret_seen_in_clear(stub: SmtpStub) -> bool:
     return any(not tls and (PASSWORD in line or encoded in line) for tls, line in stub.lines)
 
 
-def test_the_default_is_starttls_and_the_login_comes_after_it(stub_factory: object) -> None:
-    stub = stub_factory()  # type: ignore[operator]
+def test_the_default_is_starttls_and_the_login_comes_after_it(stub_factory: StubFactory) -> None:
+    stub = stub_factory()
     cfg = config(stub)
     assert cfg.tls == "starttls"
     send(stub, cfg)
@@ -82,8 +85,8 @@ def test_the_default_is_starttls_and_the_login_comes_after_it(stub_factory: obje
     assert not secret_seen_in_clear(stub)
 
 
-def test_a_server_that_offers_no_starttls_never_sees_the_login(stub_factory: object) -> None:
-    stub = stub_factory(offer_starttls=False)  # type: ignore[operator]
+def test_a_server_that_offers_no_starttls_never_sees_the_login(stub_factory: StubFactory) -> None:
+    stub = stub_factory(offer_starttls=False)
     with pytest.raises(smtplib.SMTPNotSupportedError):
         send(stub, config(stub))
     assert not any(line.upper().startswith("AUTH") for _, line in stub.lines)
@@ -91,8 +94,8 @@ def test_a_server_that_offers_no_starttls_never_sees_the_login(stub_factory: obj
     assert stub.messages == []
 
 
-def test_implicit_tls_speaks_tls_from_the_first_byte(stub_factory: object) -> None:
-    stub = stub_factory(implicit=True)  # type: ignore[operator]
+def test_implicit_tls_speaks_tls_from_the_first_byte(stub_factory: StubFactory) -> None:
+    stub = stub_factory(implicit=True)
     cfg = config(stub, REGISTRY_SMTP_TLS="implicit")
     send(stub, cfg)
     assert len(stub.messages) == 1
@@ -106,16 +109,16 @@ def test_implicit_tls_defaults_to_port_465() -> None:
     assert cfg is not None and cfg.port == 465
 
 
-def test_a_certificate_the_client_does_not_trust_stops_the_login(stub_factory: object) -> None:
-    stub = stub_factory()  # type: ignore[operator]
+def test_a_certificate_the_client_does_not_trust_stops_the_login(stub_factory: StubFactory) -> None:
+    stub = stub_factory()
     sender = notices.SmtpSender(config(stub), timeout=10)  # the system's trust store
     with pytest.raises(ssl.SSLCertVerificationError):
         sender.send(message())
     assert not any(line.upper().startswith("AUTH") for _, line in stub.lines)
 
 
-def test_no_tls_is_allowed_only_without_a_login(stub_factory: object) -> None:
-    stub = stub_factory(offer_starttls=False)  # type: ignore[operator]
+def test_no_tls_is_allowed_only_without_a_login(stub_factory: StubFactory) -> None:
+    stub = stub_factory(offer_starttls=False)
     with pytest.raises(notices.NoticeConfigError, match="in clear"):
         config(stub, REGISTRY_SMTP_TLS="none")
     relay = notices.SmtpConfig.from_env(
