@@ -3,8 +3,6 @@ a log record stays one line with no wallet key in it, whichever handler writes i
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +14,7 @@ from litestar.testing import TestClient
 from registry.app import create_app
 from registry.settings import Settings
 from registry.web.logfilter import RedactWalletKeys, clean, uvicorn_log_config
-from tests.conftest import assert_problem
+from tests.conftest import KeptLog, assert_problem
 
 KEY = "k3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3y"
 
@@ -40,30 +38,8 @@ def test_the_files_themselves_are_still_served(client: TestClient[Any]) -> None:
     assert client.get("/schema-assets/swagger-ui.css").status_code == 200
 
 
-class Kept(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
-@pytest.fixture
-def registry_log() -> Iterator[Kept]:
-    """What the registry's logger writes, as any handler would receive it. (caplog's handler
-    sits on the root logger, which the app's own logging setup replaces when it starts.)"""
-    kept = Kept()
-    logger = logging.getLogger("registry")
-    logger.addHandler(kept)
-    try:
-        yield kept
-    finally:
-        logger.removeHandler(kept)
-
-
 def test_a_500_logs_its_path_escaped_and_without_a_wallet_key(
-    settings: Settings, registry_log: Kept
+    settings: Settings, registry_log: KeptLog
 ) -> None:
     @get("/boom/{rest:path}", public=True)
     async def boom(rest: FromPath[str]) -> None:
@@ -81,7 +57,7 @@ def test_a_500_logs_its_path_escaped_and_without_a_wallet_key(
 
 
 def test_a_503_logs_its_path_escaped_and_without_a_wallet_key(
-    settings: Settings, registry_log: Kept
+    settings: Settings, registry_log: KeptLog
 ) -> None:
     down = replace(settings, database_url="postgresql+psycopg://postgres@127.0.0.1:9/test")
     with TestClient(create_app(down)) as client:
