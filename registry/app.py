@@ -43,7 +43,7 @@ from registry.verification.api import (
 )
 from registry.verification.lookup import lookup_page
 from registry.verification.service import Verifier
-from registry.web import pages
+from registry.web import gate, logfilter, pages
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.dashboard import dashboard
@@ -51,7 +51,7 @@ from registry.web.console.errors import console_aware
 from registry.web.deps import provide_actor, provide_issuer, provide_session
 from registry.web.problems import HANDLERS
 from registry.web.public_errors import public_page_aware
-from registry.web.throttle import SignInThrottle
+from registry.web.throttle import Lockout, SignInThrottle, make_counter
 
 WEB = Path(__file__).parent / "web"
 DOCS_ASSETS = "/schema-assets"
@@ -72,8 +72,10 @@ CSP = (
 async def security_headers(message: Message, scope: Scope) -> None:
     """Adds the security headers to every response, errors included (a before_send hook).
 
-    The API docs page keeps its own script policy: its renderer needs inline script.
-    """
+    The API docs page keeps its own script policy: its renderer needs inline script. With an
+    https public URL every cookie the registry sets is Secure, whichever page set it, and HSTS
+    goes with each answer to a request that arrived over https (directly, or through a proxy
+    trusted by REGISTRY_TRUSTED_PROXIES: uvicorn then sets the scheme the proxy saw)."""
     if message["type"] != "http.response.start":
         return
     headers = list(message.get("headers", []))
@@ -81,9 +83,18 @@ async def security_headers(message: Message, scope: Scope) -> None:
     extra = [h for h in SECURITY_HEADERS if h[0] not in names]
     if not scope["path"].startswith("/schema") and b"content-security-policy" not in names:
         extra.append((b"content-security-policy", CSP))
-    if scope.get("scheme") == "https":
+    https = scope["app"].state.issuer.public_url.startswith("https://")
+    if https:
+        headers = [_secure_cookie(name, value) for name, value in headers]
+    if https and scope.get("scheme") == "https":
         extra.append((b"strict-transport-security", b"max-age=63072000"))
     message["headers"] = headers + extra
+
+
+def _secure_cookie(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    if bytes(name).lower() == b"set-cookie" and b"; secure" not in bytes(value).lower():
+        return name, bytes(value) + b"; Secure"
+    return name, value
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -127,6 +138,7 @@ def rate_limit_store(settings: Settings) -> Any:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    logfilter.install(log)
     resources = build_resources(settings)
 
     @asynccontextmanager
@@ -135,15 +147,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             app.state.engine.dispose()
+            await app.state.sign_in_throttle.counter.close()
 
     middleware: list[Any] = [
         DefineMiddleware(BearerTokenAuth, exclude_from_auth_key=PUBLIC, exclude="^/schema"),
     ]
     stores: dict[str, Any] = {
         "rate_limit": rate_limit_store(settings),
-        "sign_in": rate_limit_store(settings),
     }
-    resources["sign_in_throttle"] = SignInThrottle(stores["sign_in"], settings.sign_in_rate_limit)
+    resources["sign_in_throttle"] = SignInThrottle(
+        make_counter(settings.redis_url),
+        settings.sign_in_rate_limit,
+        Lockout(failures=settings.sign_in_lockout),
+    )
     console = Router(
         path="/console",
         route_handlers=[dashboard, *console_pages()],
@@ -221,6 +237,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         stores=stores,
         before_send=[security_headers],
+        before_request=gate.before_request,
         lifespan=[lifespan],
         debug=False,
     )

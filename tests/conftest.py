@@ -4,6 +4,7 @@ app over it, API tokens per role, and builders that make uniquely named records.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import secrets
 import uuid
@@ -301,3 +302,27 @@ def assert_same_problem(r: Any, like: Any) -> None:
     mine.pop("instance", None)
     theirs.pop("instance", None)
     assert mine == theirs
+
+
+class KeptLog(logging.Handler):
+    """Keeps each record's final message (after the logger's filters)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def registry_log() -> Iterator[KeptLog]:
+    """What the registry's logger writes, as any handler would receive it. (caplog's handler,
+    on the root logger, saw none of it once the app had set up its own logging.)"""
+    kept = KeptLog()
+    logger = logging.getLogger("registry")
+    logger.addHandler(kept)
+    try:
+        yield kept
+    finally:
+        logger.removeHandler(kept)

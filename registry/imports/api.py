@@ -12,17 +12,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
 from registry.accounts.guards import office, staff
-from registry.errors import InvalidInput
+from registry.errors import UnsupportedMediaType
 from registry.imports import service
 from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
 CSV_TYPES = ("text/csv", "application/csv")
 CSV_MEDIA = "text/csv; charset=utf-8"
-
-
-class UnsupportedMediaType(InvalidInput):
-    status = 415
-    title = "Unsupported media type"
 
 
 def csv_response(body: bytes, filename: str) -> Response[bytes]:

@@ -27,7 +27,7 @@ def test_the_first_admin_runs_the_program_from_the_console(
     name = unique("chief")
     made = run_registry(
         "user", "create", name, "--role", "admin", "--password-stdin",
-        env=server.env, input=PASSWORD + "\n",
+        env=server.env, stdin=PASSWORD + "\n",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
 

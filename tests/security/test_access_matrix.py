@@ -14,10 +14,11 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from registry.accounts import sessions
+from registry.accounts import service, sessions
 from registry.accounts.guards import PUBLIC
+from registry.db import unit_of_work
 from tests.conftest import unique
-from tests.security.conftest import PASSWORD, ROLES, World, fresh_session
+from tests.security.conftest import PASSWORD, ROLES, World, fresh_session, make_actor
 
 ANON, WALLET, INSTR, COORD, OTHER, ADMIN = ROLES
 EVERYONE = frozenset(ROLES)
@@ -111,6 +112,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/agencies/{agency_id:uuid}"): HOME_OFFICE,
     ("GET", "/console/courses"): STAFF,
     ("GET", "/console/courses/{code:str}"): STAFF,
+    # accounts: the program administrator only
+    ("GET", "/console/users"): ADMIN_ONLY,
+    ("POST", "/console/users"): ADMIN_ONLY,
+    ("GET", "/console/users/{user_id:uuid}"): ADMIN_ONLY,
+    # disable, enable, password, revoke-tokens, end-sessions: one handler
+    ("POST", "/console/users/{user_id:uuid}/{action:str}"): ADMIN_ONLY,
     # the API
     ("GET", "/api/v1/regions"): STAFF,
     ("POST", "/api/v1/regions"): ADMIN_ONLY,
@@ -273,6 +280,13 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/console/credentials/{credential_id:str}/revoke"): lambda w: {"reason": "matrix"},
     ("POST", "/console/credentials/{credential_id:str}/suspend"): lambda w: {"reason": "matrix"},
     ("POST", "/console/credentials/{credential_id:str}/reinstate"): lambda w: {"reason": "m"},
+    ("POST", "/console/users"): lambda w: {
+        "username": unique("mx"),
+        "role": "instructor",
+        "region": w.region.code,
+        "password": PASSWORD,
+    },
+    ("POST", "/console/users/{user_id:uuid}/{action:str}"): lambda w: {"token_id": "all"},
 }
 
 
@@ -308,6 +322,8 @@ def _params(world: World, role: str) -> dict[str, str]:
         "officer_id": world.officer_id,
         "agency_id": world.region.agency_id,
         "credential_id": world.credential_id,
+        "user_id": world.user_id,
+        "action": "revoke-tokens",
         "purpose": "revocation",
         "n": str(world.status_list),
         "code": "CIT-40",
@@ -479,3 +495,24 @@ def test_a_console_form_without_the_csrf_token_is_refused(world: World, role: st
     finally:
         client.cookies.clear()
     assert r.status_code == 403, r.text
+
+
+def test_a_disabled_account_is_refused_on_every_guarded_route(app: Litestar, world: World) -> None:
+    """An administrator (who may call every route) shut off with `registry user disable`: its
+    API token and its console session, both opened before, are refused everywhere at once."""
+    account = make_actor(world.engine, "admin", None)
+    with unit_of_work(world.engine) as session:
+        target = service.find_user(session, service.SYSTEM, name=account.username)
+        service.set_disabled(session, service.SYSTEM, target, True)
+    world.actors["disabled"] = account
+    failures = []
+    try:
+        for method, path, _ in sorted(routes(app), key=_order):
+            if (method, path) not in EXPECTED or path == "/logout":
+                continue  # public routes answer everyone; /logout needs a live session
+            response = call(world, "disabled", method, path)
+            if refused(response, path) != "login":
+                failures.append(f"{method} {path}: {response.status_code}")
+    finally:
+        del world.actors["disabled"]
+    assert not failures, "\n".join(failures)

@@ -37,6 +37,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("Import", f"{PREFIX}/import", None),
     ("Courses", f"{PREFIX}/courses", None),
     ("Regions", f"{PREFIX}/regions", frozenset({"admin"})),
+    ("Users", f"{PREFIX}/users", frozenset({"admin"})),
 ]
 
 
