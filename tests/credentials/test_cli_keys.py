@@ -149,7 +149,7 @@ def test_a_passphrase_encrypts_the_private_key(tmp_path: Path) -> None:
     # Listing needs no passphrase (the metadata holds the public key) ...
     assert listed(keys) == {kid: {"alg": "EdDSA", "state": "active"}}
     # ... signing does: with it the key signs, without it the store refuses.
-    token = KeyStore(keys, passphrase.encode()).sign({"hello": "world"})
+    token = KeyStore(keys, passphrase.encode()).sign({"hello": "world"}).token
     assert token.count(".") == 2
     with pytest.raises(KeyStoreError) as failure:
         KeyStore(keys).sign({"hello": "world"})

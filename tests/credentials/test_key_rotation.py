@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 
 from registry.app import create_app
 from registry.settings import Settings
-from tests.conftest import PUBLIC_URL, Api, Region, graduate
+from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 from tests.credentials.test_cli_keys import kid_of, listed, run_cli
 
 
@@ -52,9 +52,11 @@ def issue(region: Region, course: dict[str, Any], client: TestClient[Litestar]) 
 
 
 def kid_in(token: str) -> str:
+    """The thumbprint of the key that signed `token`, whose kid is that key's DID URL."""
     part = token.split(".")[0]
     kid: str = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))["kid"]
-    return kid
+    assert kid.startswith(f"{DID}#"), kid
+    return kid.removeprefix(f"{DID}#")
 
 
 def verdict(client: TestClient[Litestar], token: str) -> dict[str, Any]:
@@ -65,7 +67,14 @@ def verdict(client: TestClient[Litestar], token: str) -> dict[str, Any]:
 
 
 def served_kids(client: TestClient[Litestar]) -> list[str]:
-    return [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]]
+    """The thumbprints of the keys the JWKS serves, checked to be exactly those the DID document
+    lists, in the same order (the active key first), each under its DID URL."""
+    jwks = [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]]
+    document = client.get("/.well-known/did.json").json()
+    methods = [m["id"] for m in document["verificationMethod"]]
+    assert jwks == methods == document["assertionMethod"]
+    assert all(kid.startswith(f"{DID}#") for kid in jwks), jwks
+    return [kid.removeprefix(f"{DID}#") for kid in jwks]
 
 
 def test_rotation_keeps_earlier_credentials_valid_without_a_restart(
@@ -161,10 +170,10 @@ def test_an_es256_key_signs_credentials_other_libraries_verify(
     new = kid_of(run_cli(own_keys, "keys", "rotate", "--alg", "ES256"))
     token = issue(region, course, own_client)
     header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
-    assert header == {"alg": "ES256", "typ": "vc+jwt", "cty": "vc", "kid": new}
+    assert header == {"alg": "ES256", "typ": "vc+jwt", "cty": "vc", "kid": f"{DID}#{new}"}
     jwks = own_client.get("/.well-known/jwks.json").json()
     verified = jws.deserialize_compact(token, JoseKeySet.import_key_set(jwks), algorithms=["ES256"])
-    assert verified.headers()["kid"] == new
+    assert verified.headers()["kid"] == f"{DID}#{new}"
     assert verdict(own_client, token)["verdict"] == "valid"
     assert verdict(own_client, eddsa_token)["verdict"] == "valid"
     # The algorithm is pinned to the key: an EdDSA token cannot pass under the ES256 key.
@@ -172,7 +181,7 @@ def test_an_es256_key_signs_credentials_other_libraries_verify(
         # joserfc 1.8 warns about "EdDSA" being not recommended; the profile requires it.
         warnings.simplefilter("ignore", SecurityWarning)
         jws.deserialize_compact(eddsa_token, JoseKeySet.import_key_set(jwks), algorithms=["EdDSA"])
-    assert old in [k["kid"] for k in jwks["keys"]]
+    assert f"{DID}#{old}" in [k["kid"] for k in jwks["keys"]]
 
 
 def test_an_encrypted_key_signs_when_the_app_has_the_passphrase(

@@ -41,6 +41,7 @@ PUBLIC_ROUTES = {
     ("GET", "/wallet/{key:str}/show/{credential_id:str}"),
     ("GET", "/wallet/{key:str}/manifest.webmanifest"),
     ("GET", "/.well-known/jwks.json"),
+    ("GET", "/.well-known/did.json"),
     ("GET", "/status/{purpose:str}/{n:int}"),
     ("POST", "/api/v1/verify"),
     ("GET", "/c/{credential_id:str}"),
