@@ -12,13 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from joserfc import jws
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet as JoseKeySet
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlmodel import Session
 
 from registry.app import create_app
+from registry.credentials.keys import ActiveKey, KeyStore
+from registry.credentials.status import StatusListPublisher
 from registry.settings import Settings
 from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 from tests.credentials.test_cli_keys import kid_of, listed, run_cli
@@ -196,3 +200,46 @@ def test_an_encrypted_key_signs_when_the_app_has_the_passphrase(
         token = issue(region, course, client)
         assert kid_in(token) == kid
         assert verdict(client, token)["verdict"] == "valid"
+
+
+def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
+    region: Region,
+    course: dict[str, Any],
+    own_keys: Path,
+    own_client: TestClient[Litestar],
+    engine: sa.Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (old,) = listed(own_keys)
+    store: KeyStore = own_client.app.state.issuer.keys
+    pin = store.signer
+    rotated: list[str] = []
+    armed = [True]
+
+    def pinned_then_rotated() -> ActiveKey:
+        key = pin()
+        if armed.pop() if armed else False:
+            # Another process rotates right after the active key was read, before it signs.
+            rotated.append(KeyStore(own_keys).rotate().kid)
+            store.refresh()
+        return key
+
+    monkeypatch.setattr(store, "signer", pinned_then_rotated)
+    r = certify_one(region, course, own_client)
+    assert r.status_code == 200, r.text
+    (item,) = r.json()["issued"]
+    assert store.active().kid == rotated[0] != old
+    record = Api(own_client, region.coordinator.token).get(
+        f"/api/v1/credentials/{item['credential_id']}"
+    )
+    assert record.json()["kid"] == kid_in(item["token"]) == old
+    answer = verdict(own_client, item["token"])
+    assert answer["verdict"] == "valid", answer
+
+    # A status list alike: the list remembers the key that signed it, not the one read before.
+    publisher: StatusListPublisher = own_client.app.state.publisher
+    armed.append(True)
+    with Session(engine) as session:
+        signed = publisher.get(session, "suspension", 1)
+    assert signed.kid == kid_in(signed.token) == rotated[0]
+    assert store.active().kid == rotated[1]
