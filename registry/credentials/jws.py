@@ -30,14 +30,20 @@ def b64url_encode(data: bytes) -> str:
 
 
 def b64url_decode(text: Any) -> bytes:
-    """The bytes of base64url without padding; ValueError for any other alphabet, padding, or
-    an impossible length (the only decoder of the package: one idea of what base64url is)."""
+    """The bytes of base64url without padding; ValueError for any other alphabet, padding, an
+    impossible length or stray bits (the package's only decoder: one idea of what base64url is)."""
     if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise ValueError("not base64url without padding")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         raise ValueError("not base64url without padding") from None
+    # Unused low bits in the last character must be zero: otherwise several texts decode to the
+    # same bytes, and a signed token would have variants that still verify (found by the
+    # differential test against joserfc).
+    if b64url_encode(data) != text:
+        raise ValueError("not canonical base64url (stray bits in the last character)")
+    return data
 
 
 class JWSError(ValueError):
