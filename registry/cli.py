@@ -103,6 +103,20 @@ def _print_key(info: Any) -> None:
     print(f"{info.kid}  {info.alg:6}  {info.state:11}  {info.created_at}{dev}")
 
 
+def _thumbprint_of(kid: str) -> str:
+    """A key as the store names it (its thumbprint), given that or its DID URL, as credentials,
+    the JWKS and the DID document name it."""
+    if not kid.startswith("did:"):
+        return kid
+    from registry.credentials.did import did_web
+
+    did, _, thumbprint = kid.partition("#")
+    ours = did_web(_settings().public_url)
+    if did != ours or not thumbprint:
+        raise UsageError(f"{kid} is not a key of this registry's DID {ours}")
+    return thumbprint
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     from registry.credentials.keys import KeyStoreError
 
@@ -116,9 +130,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
         elif args.action == "rotate":
             _print_key(store.rotate(args.alg))
         elif args.action == "retire":
-            _print_key(store.retire(args.kid))
+            _print_key(store.retire(_thumbprint_of(args.kid)))
         elif args.action == "compromise":
-            _print_key(store.compromise(args.kid))
+            _print_key(store.compromise(_thumbprint_of(args.kid)))
         elif args.action == "ensure-dev" and not store.has_active():
             info = store.generate("EdDSA", development=True)
             bar = "!" * 72
@@ -495,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_keys)
     for name in ("retire", "compromise"):
         p = keys_sub.add_parser(name)
-        p.add_argument("kid")
+        p.add_argument("kid", help="the key's thumbprint, or its DID URL ({did}#{thumbprint})")
         p.set_defaults(func=cmd_keys)
     keys_sub.add_parser("ensure-dev", help="make a development key if there is none").set_defaults(
         func=cmd_keys

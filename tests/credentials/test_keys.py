@@ -246,6 +246,51 @@ def test_refresh_sees_a_rotation_made_by_another_process(store: KeyStore) -> Non
     assert server.sign(PAYLOAD).token.count(".") == 2
 
 
+class TestResolve:
+    """One lookup for a JWS kid and a Data Integrity verificationMethod, old and new."""
+
+    DID = "did:web:registry.example"
+
+    def test_a_did_url_of_the_trusted_did_or_a_bare_thumbprint_names_the_key(
+        self, store: KeyStore
+    ) -> None:
+        info = store.generate()
+        for keys in (store.trusted(), KeySet.from_jwks(store.jwks(self.DID))):
+            assert keys.resolve(f"{self.DID}#{info.kid}", self.DID) is not None
+            found = keys.resolve(info.kid, self.DID)  # credentials issued before the DID
+            assert found is not None and found.thumbprint == info.kid
+        # A JWKS saved before the DID (bare kids) resolves today's DID URLs too.
+        saved = KeySet.from_jwks(json.loads(json.dumps(store.jwks())))
+        assert saved.resolve(f"{self.DID}#{info.kid}", self.DID) is not None
+
+    def test_nothing_else_names_a_key(self, store: KeyStore) -> None:
+        info = store.generate()
+        keys = store.trusted()
+        for name in (
+            f"did:web:evil.example#{info.kid}",  # another DID
+            f"{self.DID}#",
+            self.DID,
+            f"{self.DID}#{info.kid}x",
+            f"{self.DID}:{info.kid}",
+            "",
+            info.kid[:-1],
+        ):
+            assert keys.resolve(name, self.DID) is None, name
+        assert keys.resolve(f"{self.DID}#{info.kid}", "did:web:other.example") is None
+
+    def test_a_jwks_whose_did_url_kid_is_not_the_keys_thumbprint_is_skipped(
+        self, store: KeyStore
+    ) -> None:
+        first, second = store.generate(), store.generate()
+        jwks = store.jwks(self.DID)
+        # The second key published under the first one's DID URL: it must not answer for it.
+        jwks["keys"][0]["kid"] = f"{self.DID}#{first.kid}"
+        keys = KeySet.from_jwks(jwks)
+        found = keys.resolve(f"{self.DID}#{first.kid}", self.DID)
+        assert found is not None and found.thumbprint == first.kid
+        assert keys.resolve(f"{self.DID}#{second.kid}", self.DID) is None
+
+
 class TestKeySetFromJwks:
     def test_accepts_a_jwks_or_a_single_jwk(self, store: KeyStore) -> None:
         store.generate("EdDSA")
