@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from registry.credentials import jws, statuslist
 from registry.credentials.did import did_web
 from registry.credentials.jws import JWSError
-from registry.credentials.keys import KeySet
+from registry.credentials.keys import KeySet, PublicKey
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VALID, REVOKED, SUSPENDED, EXPIRED, INVALID = "valid", "revoked", "suspended", "expired", "invalid"
@@ -619,7 +619,7 @@ def verify(
     try:
         trusted_did = _did_of(issuer) if issuer is not None else None
 
-        def find_key(kid: str) -> Any:
+        def find_key(kid: str) -> PublicKey | None:
             # Trusting by key alone, a DID URL is resolved under its own DID: the payload's
             # issuer must then be that DID (see _check_key_binding).
             did = trusted_did if trusted_did is not None else kid.partition("#")[0]
