@@ -25,7 +25,13 @@ from registry.db import on_commit, unit_of_work
 from registry.errors import NotFound, RegistryError
 from registry.people.models import Officer
 from registry.training.models import Course
-from registry.verification.core import CachingStatusSource, StatusUnavailable, Verdict, verify
+from registry.verification.core import (
+    INVALID,
+    CachingStatusSource,
+    StatusUnavailable,
+    Verdict,
+    verify,
+)
 
 # The session of the request being served, while it verifies one of its stored credentials. A
 # status list that must be re-read then uses that session's connection: a thread holding one
@@ -184,15 +190,23 @@ class Verifier:
         return self._courses
 
     def verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
-        self.issuer.keys.refresh()
-        return verify(
-            token,
-            self.issuer.keys.trusted(),
-            self.status,
-            now or datetime.now(UTC),
-            issuer=self.issuer.public_url,
-            courses=self.courses(),
-        )
+        keys = self.issuer.keys
+        keys.refresh()
+        for _ in range(2):
+            trusted = keys.trusted()
+            verdict = verify(
+                token,
+                trusted,
+                self.status,
+                now or datetime.now(UTC),
+                issuer=self.issuer.public_url,
+                courses=self.courses(),
+            )
+            # When the keys changed while it ran, a status list may have been signed by a key
+            # newer than the set read at the start: once more, with the keys as they are now.
+            if verdict.verdict != INVALID or keys.trusted().fingerprint == trusted.fingerprint:
+                break
+        return verdict
 
     async def verify_presented(self, token: str | bytes) -> Verdict:
         """The verdict on a token someone sends in, naming no holder who is protected now."""
