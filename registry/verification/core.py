@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import math
 import re
@@ -338,7 +339,9 @@ class Registry:
         return issuer_id == self.did or (self.url is not None and issuer_id == self.url)
 
 
+@functools.lru_cache(maxsize=256)
 def _did_of(url: str) -> str:
+    # Cached: one registry's URL is asked for on every verification.
     try:
         return did_web(url)
     except ValueError:
