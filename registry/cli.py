@@ -248,6 +248,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         keys = _load_jwks(f"{issuer}/.well-known/jwks.json")
         source = HttpStatusSource()
     else:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from registry.credentials.service import Issuer
         from registry.db import make_engine
         from registry.verification.service import LocalStatusSource, Verifier
@@ -262,7 +264,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
             LocalStatusSource(engine, own.publisher()),
             HttpStatusSource(),
         )
-        courses = Verifier(engine, own).courses()
+        try:
+            courses = Verifier(engine, own).courses()
+        except SQLAlchemyError:
+            courses = None  # no database at hand: the course URL pattern of our own origin
     # Without the database (--jwks, --issuer) the courses are those the trusted issuer's own
     # URL names, {issuer URL}/courses/{code}: the list of courses is not public, the pattern is.
     verdict = verify(
