@@ -23,7 +23,13 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
-from registry.credentials.api import CertifyController, CredentialController, jwks, status_list
+from registry.credentials.api import (
+    CertifyController,
+    CredentialController,
+    did_document_route,
+    jwks,
+    status_list,
+)
 from registry.credentials.keys import KeyStore
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
@@ -183,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pages.course,
             pages.wallet,
             jwks,
+            did_document_route(settings.public_url),
             status_list,
             verify_token,
             lookup_page,

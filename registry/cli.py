@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -220,6 +221,20 @@ def _print_key(info: Any) -> None:
     print(f"{info.kid}  {info.alg:6}  {info.state:11}  {info.created_at}{dev}")
 
 
+def _thumbprint_of(kid: str) -> str:
+    """A key as the store names it (its thumbprint), given that or its DID URL, as credentials,
+    the JWKS and the DID document name it."""
+    if not kid.startswith("did:"):
+        return kid
+    from registry.credentials.did import did_web
+
+    did, _, thumbprint = kid.partition("#")
+    ours = did_web(_settings().public_url)
+    if did != ours or not thumbprint:
+        raise UsageError(f"{kid} is not a key of this registry's DID {ours}")
+    return thumbprint
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     from registry.credentials.keys import KeyStoreError
 
@@ -233,9 +248,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
         elif args.action == "rotate":
             _print_key(store.rotate(args.alg))
         elif args.action == "retire":
-            _print_key(store.retire(args.kid))
+            _print_key(store.retire(_thumbprint_of(args.kid)))
         elif args.action == "compromise":
-            _print_key(store.compromise(args.kid))
+            _print_key(store.compromise(_thumbprint_of(args.kid)))
         elif args.action == "ensure-dev" and not store.has_active():
             info = store.generate("EdDSA", development=True)
             bar = "!" * 72
@@ -303,12 +318,29 @@ def _read_token(arg: str) -> str:
     return arg.strip()
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _trust_anchor_url(url: str) -> str:
+    """`url` if keys may be fetched from it: over https, or plain http on this machine only
+    (anyone on the path could otherwise swap the keys, and every verdict would follow them)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        return url
+    raise UsageError(
+        f"refusing to fetch the issuer's keys from {url}: use https "
+        "(plain http only from localhost, 127.0.0.1 or ::1)"
+    )
+
+
 def _load_jwks(source: str) -> Any:
     from registry.credentials.keys import KeySet
 
     try:
         if source.startswith(("http://", "https://")):
-            raw = fetch_url(source, accept="application/json")
+            raw = fetch_url(_trust_anchor_url(source), accept="application/json")
         else:
             raw = Path(source).read_bytes()
         keys = KeySet.from_jwks(json.loads(raw))
@@ -324,34 +356,45 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     token = _read_token(args.token)
     issuer: str | None = None
+    courses: frozenset[str] | None = None
     if args.jwks:
         keys = _load_jwks(args.jwks)
-        issuer = args.issuer.rstrip("/") if args.issuer else None
+        issuer = args.issuer.rstrip("/") if args.issuer else None  # a name here, not fetched
         source: Any = HttpStatusSource()
     elif args.issuer:
-        issuer = args.issuer.rstrip("/")
+        issuer = _trust_anchor_url(args.issuer.rstrip("/"))
         keys = _load_jwks(f"{issuer}/.well-known/jwks.json")
         source = HttpStatusSource()
     else:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from registry.credentials.service import Issuer
         from registry.db import make_engine
-        from registry.verification.service import LocalStatusSource
+        from registry.verification.service import LocalStatusSource, Verifier
 
         settings = _settings()
         store = _keystore()
         keys = store.trusted()
         issuer = settings.public_url
         own = Issuer(public_url=settings.public_url, name=settings.issuer_name, keys=store)
+        engine = make_engine(settings.database_url)
         source = FallbackStatusSource(
-            LocalStatusSource(make_engine(settings.database_url), own.publisher()),
+            LocalStatusSource(engine, own.publisher()),
             HttpStatusSource(),
         )
+        try:
+            courses = Verifier(engine, own).courses()
+        except SQLAlchemyError:
+            courses = None  # no database at hand: the course URL pattern of our own origin
+    # Without the database (--jwks, --issuer) the courses are those the trusted issuer's own
+    # URL names, {issuer URL}/courses/{code}: the list of courses is not public, the pattern is.
     verdict = verify(
         token,
         keys,
         None if args.no_status else CachingStatusSource(source),
         datetime.now(UTC),
         issuer=issuer,
+        courses=courses,
         check_status=not args.no_status,
     )
     print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
@@ -620,7 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_keys)
     for name in ("retire", "compromise"):
         p = keys_sub.add_parser(name)
-        p.add_argument("kid")
+        p.add_argument("kid", help="the key's thumbprint, or its DID URL ({did}#{thumbprint})")
         p.set_defaults(func=cmd_keys)
     keys_sub.add_parser("ensure-dev", help="make a development key if there is none").set_defaults(
         func=cmd_keys

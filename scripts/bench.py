@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from registry.accounts.service import SYSTEM  # noqa: E402
 from registry.cli import upgrade_database  # noqa: E402
+from registry.credentials.jws import b64url_decode  # noqa: E402
 from registry.credentials.keys import KeyStore  # noqa: E402
 from registry.credentials.models import Credential, StatusAllocation, StatusList  # noqa: E402
 from registry.credentials.service import Issuer, certify  # noqa: E402
@@ -273,9 +274,7 @@ def raw_verify_rate(keys: KeyStore, token: str) -> float:
     trusted = keys.trusted()
     key = trusted[keys.active().kid]
     head, payload, sig = token.split(".")
-    import base64
-
-    signature = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    signature = b64url_decode(sig)
     message = f"{head}.{payload}".encode()
     n, start = 3000, time.perf_counter()
     for _ in range(n):

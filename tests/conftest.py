@@ -28,6 +28,7 @@ from registry.db import make_engine, unit_of_work
 from registry.settings import Settings, load_settings
 
 PUBLIC_URL = "https://registry.test"
+DID = "did:web:registry.test"  # the issuer DID of PUBLIC_URL
 PROBLEM = "application/problem+json"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 _counter = itertools.count(1)

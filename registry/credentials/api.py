@@ -1,18 +1,23 @@
-"""HTTP routes for certification, credential records and status changes, JWKS and status lists."""
+"""HTTP routes: certification, credentials and their status, JWKS, DID document, status lists."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office
 from registry.credentials import schemas, service
+from registry.credentials.did import did_document, did_document_path
 from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
 VC_JWT = "application/vc+jwt"
+DID_JSON = "application/did+json"
 
 
 class CertifyController(Controller):
@@ -94,14 +99,39 @@ class CredentialController(Controller):
         return self._change(session, actor, issuer, credential_id, "reinstate", data)
 
 
+def _cacheable(
+    request: Request[Any, Any, Any], document: dict[str, Any], media_type: str
+) -> Response[bytes]:
+    """A public document with an ETag of its content, so caches and CDNs can revalidate it."""
+    body = json.dumps(document, separators=(",", ":")).encode()
+    headers = {
+        "ETag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+        "Cache-Control": "public, max-age=300, must-revalidate",
+    }
+    if headers["ETag"] in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
 @get("/.well-known/jwks.json", public=True, tags=["public"], sync_to_thread=False)
-def jwks(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
+def jwks(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Response[bytes]:
+    """The issuer's public keys (active and retired), each kid the key's DID URL."""
     issuer.keys.refresh()
-    return Response(
-        issuer.keys.jwks(),
-        media_type="application/jwk-set+json",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+    return _cacheable(request, issuer.keys.jwks(issuer.did), "application/jwk-set+json")
+
+
+def did_document_route(public_url: str) -> HTTPRouteHandler:
+    """The route of the issuer's DID document, where did:web resolution looks for it
+    (`/.well-known/did.json`, or `{path}/did.json` for a public URL with a path)."""
+
+    @get(did_document_path(public_url), public=True, tags=["public"], sync_to_thread=False)
+    def did_json(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Response[bytes]:
+        """The issuer's did:web DID document: every key that still verifies, active first."""
+        issuer.keys.refresh()
+        document = did_document(issuer.did, issuer.keys.published())
+        return _cacheable(request, document, DID_JSON)
+
+    return did_json
 
 
 @get("/status/{purpose:str}/{n:int}", public=True, tags=["public"], sync_to_thread=True)

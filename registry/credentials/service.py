@@ -15,6 +15,8 @@ from registry.accounts.service import Actor
 from registry.audit.service import record, record_many
 from registry.common import add_months, opaque_id, utcnow
 from registry.credentials import schemas
+from registry.credentials.did import did_web
+from registry.credentials.jws import Signed
 from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.payload import build_credential
@@ -40,8 +42,27 @@ class Issuer:
     keys: KeyStore
 
     @property
-    def profile(self) -> dict[str, Any]:
-        return {"id": self.public_url, "type": ["Profile"], "name": self.name}
+    def did(self) -> str:
+        """The issuer's did:web DID (CREDENTIALS.md), derived from its public URL."""
+        return did_web(self.public_url)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        """The ids it has issued under: the DID, and the public URL before the DID."""
+        return frozenset({self.did, self.public_url})
+
+    @property
+    def list_issuer(self) -> dict[str, Any]:
+        # No type "Profile": that term is the Open Badges context's, which a list does not name.
+        return {"id": self.did, "name": self.name}
+
+    def course_id(self, code: str) -> str:
+        """The achievement id of a course: what only this registry's certifications carry."""
+        return f"{self.public_url}/courses/{code}"
+
+    def sign(self, payload: dict[str, Any]) -> Signed:
+        """A vc+jwt by the active key, its kid the key's DID URL; with the kid that signed."""
+        return self.keys.sign(payload, did=self.did)
 
     def credential_url(self, credential_id: str) -> str:
         return f"{self.public_url}/c/{credential_id}"
@@ -50,7 +71,7 @@ class Issuer:
         return f"{self.public_url}/wallet/{officer.wallet_key}"
 
     def publisher(self) -> StatusListPublisher:
-        return StatusListPublisher(self.keys, self.public_url, self.profile)
+        return StatusListPublisher(self.keys, self.public_url, self.list_issuer, self.did)
 
 
 def whole(hours: float) -> float | int:
@@ -161,7 +182,7 @@ def ensure_signing_key(issuer: Issuer) -> None:
 
 def achievement_of(issuer: Issuer, course: Course) -> dict[str, Any]:
     return {
-        "id": f"{issuer.public_url}/courses/{course.code}",
+        "id": issuer.course_id(course.code),
         "type": ["Achievement"],
         "achievementType": "Certification",
         "name": course.achievement_name,
@@ -192,8 +213,9 @@ def sign_credential(
     credential_id = opaque_id()
     payload = build_credential(
         credential_url=issuer.credential_url(credential_id),
-        issuer_id=issuer.public_url,
+        issuer_id=issuer.did,
         issuer_name=issuer.name,
+        issuer_url=issuer.public_url,
         holder_name=None if officer.protected else holder_name(officer),
         post_id=officer.post_id,
         achievement=achievement_of(issuer, course),
@@ -204,13 +226,16 @@ def sign_credential(
         status_list_url=status_list_url(issuer.public_url, "revocation", list_n),
         status_index=index,
     )
-    kid = issuer.keys.active().kid
+    # The kid comes with the signature: a rotation between reading the active key and signing
+    # must not store a kid other than the one that signed.
+    signed = issuer.sign(payload)
+    kid = signed.kid
     row: dict[str, Any] = {
         "id": credential_id,
         "officer_id": officer.id,
         "class_id": class_id,
         "course_id": course.id,
-        "token": issuer.keys.sign(payload),
+        "token": signed.token,
         "kid": kid,
         "status": CredentialStatus.ACTIVE.value,
         "status_list": list_n,
@@ -257,12 +282,12 @@ def issue_credential(session: Session, actor: Actor, issuer: Issuer, **details: 
 
 # Ids are Crockford base32; anything else (a NUL byte, say, which PostgreSQL refuses to even
 # compare) cannot name a credential and never reaches the database.
-_CREDENTIAL_ID = re.compile(r"[0-9A-Z]{1,32}")
+CREDENTIAL_ID = re.compile(r"[0-9A-Z]{1,32}")
 
 
 def get_credential(session: Session, credential_id: str) -> Credential:
     wanted = credential_id.strip().upper()
-    credential = session.get(Credential, wanted) if _CREDENTIAL_ID.fullmatch(wanted) else None
+    credential = session.get(Credential, wanted) if CREDENTIAL_ID.fullmatch(wanted) else None
     if credential is None:
         raise NotFound("No credential with this id.", field="credential_id", rule="exists")
     return credential

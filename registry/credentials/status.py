@@ -120,10 +120,13 @@ class StatusListPublisher:
     same payload (Ed25519 signatures are deterministic): one ETag across workers.
     """
 
-    def __init__(self, keys: KeyStore, public_url: str, issuer: dict[str, object]) -> None:
+    def __init__(
+        self, keys: KeyStore, public_url: str, issuer: dict[str, object], did: str
+    ) -> None:
         self.keys = keys
         self.public_url = public_url
         self.issuer = issuer
+        self.did = did
         self._cache: dict[tuple[str, int], tuple[tuple[object, ...], SignedList]] = {}
         # When each cached list's revision was last read from the database (monotonic clock).
         self._checked: dict[tuple[str, int], float] = {}
@@ -244,18 +247,19 @@ class StatusListPublisher:
             valid_until=valid_until,
         )
         try:
-            token = self.keys.sign(payload)
+            made = self.keys.sign(payload, did=self.did)
         except NoActiveKey:  # the key was retired or withdrawn a moment ago
             raise Unavailable(
                 "The registry has no active signing key to sign its status lists.",
                 rule="signing_key",
             ) from None
         signed = SignedList(
-            token=token,
-            etag='"' + hashlib.sha256(token.encode()).hexdigest()[:32] + '"',
+            token=made.token,
+            etag='"' + hashlib.sha256(made.token.encode()).hexdigest()[:32] + '"',
             valid_until=valid_until,
-            kid=kid,
+            kid=made.kid,  # the key that signed, even if a rotation landed since `kid` was read
         )
+        version = (row.revision, made.kid, hour)
         with self._lock:
             self._cache[(purpose, n)] = (version, signed)
             self._checked[(purpose, n)] = confirmed

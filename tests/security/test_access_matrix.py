@@ -44,6 +44,7 @@ PUBLIC_ROUTES = {
     ("GET", "/wallet/{key:str}/c/{credential_id:str}/credential.jwt"),
     ("GET", "/wallet/{key:str}/c/{credential_id:str}/certificate.pdf"),
     ("GET", "/.well-known/jwks.json"),
+    ("GET", "/.well-known/did.json"),
     ("GET", "/status/{purpose:str}/{n:int}"),
     ("POST", "/api/v1/verify"),
     ("GET", "/c/{credential_id:str}"),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from registry.credentials.did import did_web
 from tests.conftest import PUBLIC_URL, Api, Region
 from tests.live import LiveServer, cli_env, run_registry
 from tests.verification.test_verify_api import issue
@@ -134,7 +135,7 @@ def test_against_a_real_server_by_its_issuer_url(live_server: LiveServer) -> Non
     code, verdict, stderr = verify(item["token"], "--issuer", live_server.url, env=cli_env())
     assert code == 0, (verdict, stderr)
     assert verdict is not None and verdict["verdict"] == "valid"
-    assert verdict["credential"]["issuer"]["id"] == live_server.url
+    assert verdict["credential"]["issuer"]["id"] == did_web(live_server.url)
 
     with live_server.api() as api:
         r = api.post(f"/api/v1/credentials/{item['credential_id']}/revoke", json={"reason": "x"})
