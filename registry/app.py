@@ -23,7 +23,13 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
-from registry.credentials.api import CertifyController, CredentialController, jwks, status_list
+from registry.credentials.api import (
+    CertifyController,
+    CredentialController,
+    did_json,
+    jwks,
+    status_list,
+)
 from registry.credentials.keys import KeyStore
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
@@ -35,6 +41,7 @@ from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
 from registry.verification.api import (
+    credential_json,
     credential_jwt,
     credential_page,
     qr_png,
@@ -102,6 +109,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "engine": engine,
         "issuer": issuer,
         "publisher": issuer.publisher(),
+        "di_publisher": issuer.di_publisher(),
         "verifier": Verifier(engine, issuer),
     }
 
@@ -167,6 +175,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pages.course,
             pages.wallet,
             jwks,
+            did_json,
             status_list,
             verify_token,
             lookup_page,
@@ -174,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             qr_svg,
             qr_png,
             credential_jwt,
+            credential_json,
             certificate_pdf,
             RegionController,
             AgencyController,

@@ -16,10 +16,12 @@ from registry.accounts.service import Actor
 from registry.audit.service import record, record_many
 from registry.common import opaque_id, utcnow
 from registry.credentials import schemas
+from registry.credentials.did import did_web
 from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.payload import build_credential
 from registry.credentials.status import (
+    DataIntegrityListPublisher,
     StatusListPublisher,
     allocate,
     bump_revision,
@@ -52,6 +54,21 @@ class Issuer:
 
     def publisher(self) -> StatusListPublisher:
         return StatusListPublisher(self.keys, self.public_url, self.profile)
+
+    @property
+    def did(self) -> str:
+        return did_web(self.public_url)
+
+    @property
+    def di_profile(self) -> dict[str, Any]:
+        """The issuer as the Data Integrity credentials name it: the DID, the registry's URL."""
+        return {"id": self.did, "type": ["Profile"], "name": self.name, "url": self.public_url}
+
+    def di_publisher(self) -> DataIntegrityListPublisher:
+        # No Profile type: the lists name only the VC context, which does not define it.
+        return DataIntegrityListPublisher(
+            self.keys, self.public_url, {"id": self.did, "name": self.name}
+        )
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -13,7 +13,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from registry.credentials import statuslist
+from registry.credentials import dataintegrity, statuslist
 from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus, StatusAllocation, StatusList
 from registry.db import mark_changed, on_commit
@@ -234,6 +234,14 @@ class StatusListPublisher:
             )
         ).all()
         bits = statuslist.bitstring_from_indexes(indexes, size=row.size)
+        signed = self._secure(purpose, n, bits, hour, kid)
+        with self._lock:
+            self._cache[(purpose, n)] = (version, signed)
+            self._checked[(purpose, n)] = confirmed
+        return signed
+
+    def _secure(self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str) -> SignedList:
+        """The list of `bits` in this publisher's form, signed (here: vc+jwt)."""
         valid_until = hour + timedelta(hours=48)
         payload = statuslist.status_list_payload(
             list_url=self.url(purpose, n),
@@ -250,13 +258,42 @@ class StatusListPublisher:
                 "The registry has no active signing key to sign its status lists.",
                 rule="signing_key",
             ) from None
-        signed = SignedList(
+        return SignedList(
             token=token,
             etag='"' + hashlib.sha256(token.encode()).hexdigest()[:32] + '"',
             valid_until=valid_until,
             kid=kid,
         )
-        with self._lock:
-            self._cache[(purpose, n)] = (version, signed)
-            self._checked[(purpose, n)] = confirmed
-        return signed
+
+
+class DataIntegrityListPublisher(StatusListPublisher):
+    """The same lists in the Data Integrity form (`token` is the JSON document's text): built
+    from the same bits at the same revision, cached and invalidated exactly like the JWS lists,
+    so a status change shows in both forms at once. `created` is the hour, as the JWS lists'
+    validFrom, so every worker at one revision makes the same document and ETag."""
+
+    def _secure(self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str) -> SignedList:
+        valid_until = hour + timedelta(hours=48)
+        payload = statuslist.status_list_payload(
+            list_url=self.url(purpose, n),
+            issuer=self.issuer,
+            purpose=purpose,
+            bits=bits,
+            valid_from=hour,
+            valid_until=valid_until,
+        )
+        document = dataintegrity.content(payload, self.issuer)
+        try:
+            signed = dataintegrity.secure(document, self.keys, str(self.issuer["id"]), hour)
+        except NoActiveKey:
+            raise Unavailable(
+                "The registry has no active signing key to sign its status lists.",
+                rule="signing_key",
+            ) from None
+        text = dataintegrity.serialize(signed)
+        return SignedList(
+            token=text,
+            etag='"di-' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"',
+            valid_until=valid_until,
+            kid=kid,
+        )

@@ -492,7 +492,7 @@ class _StatusEntry:
     index: int
 
 
-def _status_entries(payload: dict[str, Any], issuer_id: str) -> list[_StatusEntry]:
+def _status_entries(payload: dict[str, Any], home: str) -> list[_StatusEntry]:
     """The status bits to read, with the parallel suspension bit of our own revocation lists."""
     raw = payload.get("credentialStatus")
     if raw is None:
@@ -516,9 +516,9 @@ def _status_entries(payload: dict[str, Any], issuer_id: str) -> list[_StatusEntr
         if item.get("statusSize", 1) not in (1, "1"):
             raise _Failed("status", "status entries wider than one bit are not supported")
         entries.append(_StatusEntry(purpose, url, int(index)))
-        prefix = f"{issuer_id.rstrip('/')}/status/revocation/"
+        prefix = f"{home.rstrip('/')}/status/revocation/"
         if purpose == "revocation" and url.startswith(prefix):
-            parallel = f"{issuer_id.rstrip('/')}/status/suspension/{url[len(prefix) :]}"
+            parallel = f"{home.rstrip('/')}/status/suspension/{url[len(prefix) :]}"
             entries.append(_StatusEntry("suspension", parallel, int(index)))
     unique: list[_StatusEntry] = []
     for entry in entries:
@@ -555,7 +555,7 @@ def _load_list(token: str, keys: KeySet, source: StatusSource) -> _VerifiedList:
 
 def _read_status_bit(
     entry: _StatusEntry,
-    credential_issuer: str,
+    credential_issuers: frozenset[str],
     keys: KeySet,
     source: StatusSource,
     now: datetime,
@@ -576,7 +576,7 @@ def _read_status_bit(
         claims = _check_claims(payload)
         if "id" in payload and payload["id"] != entry.url:
             raise _Failed("status", f"it says it is {_show(payload['id'])}")
-        if claims.issuer_id != credential_issuer:
+        if claims.issuer_id not in credential_issuers:
             raise _Failed("status", f"it was issued by {_show(claims.issuer_id)}, not the issuer")
         subject = payload["credentialSubject"]
         if "BitstringStatusList" not in _types(subject.get("type")):
@@ -604,15 +604,18 @@ def _check_status(
     source: StatusSource,
     now: datetime,
     skew: timedelta,
+    *,
+    same_issuer: frozenset[str] = frozenset(),
+    home: str | None = None,
 ) -> tuple[str | None, str]:
     """(REVOKED, SUSPENDED or None, detail); raises _Failed when the status cannot be confirmed."""
-    entries = _status_entries(payload, issuer_id)
+    entries = _status_entries(payload, home or issuer_id)
     if not entries:
         return None, "no revocation or suspension status entry"
     set_purposes: list[str] = []
     notes: list[str] = []
     for entry in entries:
-        is_set = _read_status_bit(entry, issuer_id, keys, source, now, skew)
+        is_set = _read_status_bit(entry, same_issuer | {issuer_id}, keys, source, now, skew)
         if is_set:
             set_purposes.append(entry.purpose)
         state = {"revocation": "revoked", "suspension": "suspended"}[entry.purpose]
@@ -684,7 +687,35 @@ def _verify(
         parsed = _verify_jws(token, keys, checks.append)
     except _Failed as failed:
         return invalid(failed)
-    payload = parsed.payload
+    return judge(parsed.payload, keys, source, now, trusted_issuer, check_status, skew, checks)
+
+
+def judge(
+    payload: dict[str, Any],
+    keys: KeySet,
+    source: StatusSource | None,
+    now: datetime,
+    trusted_issuer: str | None,
+    check_status: bool,
+    skew: timedelta,
+    checks: list[Check],
+    *,
+    same_issuer: frozenset[str] = frozenset(),
+    status_home: str | None = None,
+) -> Verdict:
+    """The stages after the signature (claims, issuer, time, status) of a credential whose
+    signature `checks` already records as good, whichever form it came in.
+
+    `same_issuer` names other ids of the trusted issuer (its URL beside its DID) that its status
+    lists may carry; `status_home` is the origin of its own status lists (default: the issuer
+    id), where the parallel suspension list is read.
+    """
+
+    def invalid(failed: _Failed, payload: dict[str, Any] | None = None) -> Verdict:
+        checks.append(Check(failed.check, False, failed.detail))
+        reason = _REASONS[failed.check].format(detail=failed.detail)
+        return Verdict(INVALID, [reason], checks, now, None, payload)
+
     try:
         claims = _check_claims(payload)
         checks.append(Check("claims", True, "a VC 2.0 credential with consistent claims"))
@@ -712,7 +743,16 @@ def _verify(
         checks.append(Check("status", True, "not checked"))
     else:
         try:
-            status, detail = _check_status(payload, claims.issuer_id, keys, source, now, skew)
+            status, detail = _check_status(
+                payload,
+                claims.issuer_id,
+                keys,
+                source,
+                now,
+                skew,
+                same_issuer=same_issuer,
+                home=status_home,
+            )
         except _Failed as failed:
             checks.append(Check("status", False, failed.detail))
             reasons.append(_REASONS["status"].format(detail=failed.detail))
@@ -725,3 +765,11 @@ def _verify(
 
     verdict = status or (EXPIRED if expired else VALID)
     return Verdict(verdict, reasons, checks, now, _summary(payload, claims.issuer_id), payload)
+
+
+def payload_of(token: str) -> dict[str, Any]:
+    """The payload of a compact JWS, not verified: for tokens this registry signed and stored."""
+    try:
+        return _parse(_token_bytes(token)).payload
+    except _Failed as failed:
+        raise ValueError(failed.detail) from None
