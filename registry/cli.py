@@ -228,16 +228,48 @@ def cmd_verify(args: argparse.Namespace) -> int:
             LocalStatusSource(make_engine(settings.database_url), own.publisher()),
             HttpStatusSource(),
         )
-    verdict = verify(
-        token,
-        keys,
-        None if args.no_status else CachingStatusSource(source),
-        datetime.now(UTC),
-        issuer=issuer,
-        check_status=not args.no_status,
-    )
+    status = None if args.no_status else CachingStatusSource(source)
+    if token.startswith("{"):
+        verdict = _verify_document(token, keys, status, issuer)
+    else:
+        verdict = verify(
+            token, keys, status, datetime.now(UTC), issuer=issuer, check_status=status is not None
+        )
     print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
     return 0 if verdict.verdict == "valid" else 1
+
+
+def _verify_document(text: str, keys: Any, status: Any, issuer: str | None) -> Any:
+    """A credential in its Data Integrity form (a JSON file), issued by the DID of `issuer`,
+    or, trusting the keys alone, by the DID the document names."""
+    from registry.credentials.did import did_web
+    from registry.verification.dataintegrity import parse, refused, verify_document
+
+    now = datetime.now(UTC)
+    if len(text) > MAX_FETCH:
+        return refused(f"the file is over {MAX_FETCH} bytes", now)
+    try:
+        document = parse(text)
+    except ValueError as exc:
+        return refused(str(exc), now)
+    if issuer is not None:
+        did, homes = did_web(issuer), {issuer}
+    else:
+        named = document.get("issuer") if isinstance(document, dict) else None
+        did = str(named.get("id", "")) if isinstance(named, dict) else str(named or "")
+        # Status lists issued before the DID name the registry by its URL: the DID's host.
+        host = did.removeprefix("did:web:").split(":", 1)[0].replace("%3A", ":")
+        homes = {f"https://{host}", f"http://{host}"} if did.startswith("did:web:") else set()
+    return verify_document(
+        document,
+        keys,
+        status,
+        now,
+        did=did,
+        same_issuer=frozenset(homes),
+        status_home=issuer,
+        check_status=status is not None,
+    )
 
 
 # ---- import -------------------------------------------------------------------------------
