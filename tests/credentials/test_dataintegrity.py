@@ -282,3 +282,25 @@ def test_the_did_document_lists_the_key_that_signs_the_form(anonymous: Api) -> N
     jwks = anonymous.get("/.well-known/jwks.json").json()["keys"]
     assert {m["id"] for m in document["verificationMethod"]} == {f"{DID}#{k['kid']}" for k in jwks}
     assert isinstance(KeySet.from_jwks({"keys": jwks}).get(jwks[0]["kid"]), PublicKey)
+
+
+def test_an_es256_registry_signs_with_ecdsa_rdfc_2019_and_its_proofs_verify(
+    tmp_path: Path, region: Region, course: dict[str, Any]
+) -> None:
+    from registry.credentials.keys import KeyStore
+
+    keys = KeyStore(tmp_path)
+    keys.generate("ES256")
+    jws = jwt_payload(region.certified(course)["token"])
+    issuer = {"id": DID, "type": ["Profile"], "name": "CIT Utah", "url": PUBLIC_URL}
+    document = di.credential_document(jws, issuer, keys, datetime.now(UTC))
+    assert document["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+    assert len(di.decode_proof_value(document["proof"]["proofValue"])) == 64  # raw r||s
+    now = datetime.now(UTC)
+    verdict = verify_document(document, keys.trusted(), None, now, did=DID, check_status=False)
+    assert verdict.verdict == "valid", verdict.reasons
+    # A P-256 key cannot stand behind an Ed25519 cryptosuite.
+    document["proof"]["cryptosuite"] = "eddsa-rdfc-2022"
+    verdict = verify_document(document, keys.trusted(), None, now, did=DID, check_status=False)
+    assert verdict.verdict == "invalid"
+    assert "does not fit key" in verdict.checks[-1].detail

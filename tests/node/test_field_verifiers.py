@@ -114,9 +114,7 @@ def test_dcc_verifier_core_refuses_an_altered_credential(
     altered = copy.deepcopy(issued["document"])
     altered["validUntil"] = "2099-01-01T00:00:00Z"
     result = node.ask("dcc", credential=altered)
-    entries = {e["id"]: e for e in result.get("log", [])}
-    assert "valid_signature" not in entries or entries["valid_signature"]["valid"] is False, result
-    assert result.get("errors") or entries, result
+    assert [e["name"] for e in result["errors"]] == ["invalid_signature"], result
 
 
 PENDING_I10 = pytest.mark.xfail(strict=True, reason="fixed on branch i10")

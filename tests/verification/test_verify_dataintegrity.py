@@ -357,3 +357,25 @@ def test_the_cli_verifies_a_data_integrity_file_offline_with_a_saved_jwks(
     code, verdict = run_verify(f"@{path}", "--jwks", str(jwks), "--no-status", env=env)
     assert (code, verdict["verdict"]) == (0, "valid"), verdict
     assert verdict["credential"]["issuer"]["id"] == DID
+
+
+def test_a_status_list_elsewhere_is_not_trusted_even_under_our_own_proof(
+    issued: dict[str, Any], anonymous: Api, settings: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from registry.credentials import dataintegrity
+    from registry.credentials.keys import KeyStore
+
+    content = {k: v for k, v in issued["document"].items() if k != "proof"}
+    content["credentialStatus"] = {
+        **content["credentialStatus"],
+        "statusListCredential": "https://evil.example/status/revocation/1",
+        "id": "https://evil.example/status/revocation/1#5",
+    }
+    signed = dataintegrity.secure(content, KeyStore(settings.keys_dir), DID, datetime.now(UTC))
+    answer = verify(anonymous, signed)
+    assert answer["verdict"] == "invalid"
+    status = answer["checks"][-1]
+    assert (status["name"], status["ok"]) == ("status", False)
+    assert "not a status list of this registry" in status["detail"]
