@@ -240,8 +240,10 @@ class StatusListPublisher:
             self._checked[(purpose, n)] = confirmed
         return signed
 
-    def _secure(self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str) -> SignedList:
-        """The list of `bits` in this publisher's form, signed (here: vc+jwt)."""
+    def _payload(
+        self, purpose: str, n: int, bits: bytes, hour: datetime
+    ) -> tuple[dict[str, object], datetime]:
+        """The list credential of `bits` valid from `hour` for 48 hours, and its validUntil."""
         valid_until = hour + timedelta(hours=48)
         payload = statuslist.status_list_payload(
             list_url=self.url(purpose, n),
@@ -251,6 +253,11 @@ class StatusListPublisher:
             valid_from=hour,
             valid_until=valid_until,
         )
+        return payload, valid_until
+
+    def _secure(self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str) -> SignedList:
+        """The list of `bits` in this publisher's form, signed (here: vc+jwt)."""
+        payload, valid_until = self._payload(purpose, n, bits, hour)
         try:
             token = self.keys.sign(payload)
         except NoActiveKey:  # the key was retired or withdrawn a moment ago
@@ -273,15 +280,7 @@ class DataIntegrityListPublisher(StatusListPublisher):
     validFrom, so every worker at one revision makes the same document and ETag."""
 
     def _secure(self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str) -> SignedList:
-        valid_until = hour + timedelta(hours=48)
-        payload = statuslist.status_list_payload(
-            list_url=self.url(purpose, n),
-            issuer=self.issuer,
-            purpose=purpose,
-            bits=bits,
-            valid_from=hour,
-            valid_until=valid_until,
-        )
+        payload, valid_until = self._payload(purpose, n, bits, hour)
         document = dataintegrity.content(payload, self.issuer)
         try:
             signed = dataintegrity.secure(document, self.keys, str(self.issuer["id"]), hour)

@@ -250,13 +250,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def strict_json(text: str) -> Any:
+    """JSON text, refusing repeated members and NaN/Infinity (ValueError, RecursionError)."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+
+
 def _json_object(data: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(
-            data.decode("utf-8"),
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_reject_constant,
-        )
+        value = strict_json(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _Failed("shape", f"the {what} is not valid JSON ({exc})") from None
     if not isinstance(value, dict):
@@ -661,33 +662,25 @@ def verify(
         now = now.replace(tzinfo=UTC)
     checks: list[Check] = []
     try:
-        return _verify(token, keys, status_source, now, issuer, check_status, clock_skew, checks)
+        try:
+            parsed = _verify_jws(token, keys, checks.append)
+        except _Failed as failed:
+            return _invalid(failed, checks, now)
+        return judge(
+            parsed.payload, keys, status_source, now, issuer, check_status, clock_skew, checks
+        )
     except Exception:
         # Unreachable by design; a verifier must still answer rather than fail open or crash.
         checks.append(Check("error", False, "an unexpected error stopped the verification"))
         return Verdict(INVALID, [_REASONS["error"]], checks, now)
 
 
-def _verify(
-    token: str | bytes,
-    keys: KeySet,
-    source: StatusSource | None,
-    now: datetime,
-    trusted_issuer: str | None,
-    check_status: bool,
-    skew: timedelta,
-    checks: list[Check],
+def _invalid(
+    failed: _Failed, checks: list[Check], now: datetime, payload: dict[str, Any] | None = None
 ) -> Verdict:
-    def invalid(failed: _Failed, payload: dict[str, Any] | None = None) -> Verdict:
-        checks.append(Check(failed.check, False, failed.detail))
-        reason = _REASONS[failed.check].format(detail=failed.detail)
-        return Verdict(INVALID, [reason], checks, now, None, payload)
-
-    try:
-        parsed = _verify_jws(token, keys, checks.append)
-    except _Failed as failed:
-        return invalid(failed)
-    return judge(parsed.payload, keys, source, now, trusted_issuer, check_status, skew, checks)
+    checks.append(Check(failed.check, False, failed.detail))
+    reason = _REASONS[failed.check].format(detail=failed.detail)
+    return Verdict(INVALID, [reason], checks, now, None, payload)
 
 
 def judge(
@@ -710,12 +703,6 @@ def judge(
     lists may carry; `status_home` is the origin of its own status lists (default: the issuer
     id), where the parallel suspension list is read.
     """
-
-    def invalid(failed: _Failed, payload: dict[str, Any] | None = None) -> Verdict:
-        checks.append(Check(failed.check, False, failed.detail))
-        reason = _REASONS[failed.check].format(detail=failed.detail)
-        return Verdict(INVALID, [reason], checks, now, None, payload)
-
     try:
         claims = _check_claims(payload)
         checks.append(Check("claims", True, "a VC 2.0 credential with consistent claims"))
@@ -726,7 +713,7 @@ def judge(
         trust = "the trusted issuer" if trusted_issuer is not None else "trusted by its key"
         checks.append(Check("issuer", True, f"issued by {claims.issuer_id} ({trust})"))
     except _Failed as failed:
-        return invalid(failed, payload)
+        return _invalid(failed, checks, now, payload)
 
     reasons: list[str] = []
     expired = False

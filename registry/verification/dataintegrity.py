@@ -23,6 +23,7 @@ from registry.verification.core import (
     StatusSource,
     Verdict,
     judge,
+    strict_json,
 )
 
 MAX_DOCUMENT_BYTES = 32 * 1024  # a credential is about 3 KiB
@@ -57,26 +58,13 @@ def _show(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate member {_show(key)}")
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse(data: bytes | str) -> Any:
     """JSON text of a document, refusing repeated members (two parsers could read them
     differently) and NaN/Infinity; ValueError for anything else that is not JSON."""
     if isinstance(data, bytes):
         data = data.decode("utf-8")
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        return strict_json(data)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 

@@ -13,7 +13,10 @@ from typing import IO, Any
 
 import pytest
 
-from tests.live import LiveServer, serve
+from tests.live import LiveServer
+from tests.verification.conftest import live_server
+
+__all__ = ["live_server"]  # one live server per module, as for the CLI's tests
 
 HERE = Path(__file__).parent
 
@@ -55,18 +58,6 @@ class Node:
             self.process.wait(timeout=10)
         if self.process.stdout:
             self.process.stdout.close()
-
-
-@pytest.fixture(scope="module")
-def live_server(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    with serve(
-        database_url,
-        tmp_path_factory.mktemp("node-keys"),
-        tmp_path_factory.mktemp("node-log") / "server.log",
-    ) as live:
-        yield live
 
 
 @pytest.fixture(scope="module")

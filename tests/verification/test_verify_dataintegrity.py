@@ -302,15 +302,6 @@ def test_any_value_anywhere_gets_a_verdict_never_a_5xx(
 # -- the CLI
 
 
-@pytest.fixture
-def local_env(database_url: str, keys_dir: Path) -> dict[str, str]:
-    return cli_env(
-        REGISTRY_DATABASE_URL=database_url,
-        REGISTRY_KEYS_DIR=str(keys_dir),
-        REGISTRY_PUBLIC_URL=PUBLIC_URL,
-    )
-
-
 def run_verify(*args: str, env: dict[str, str]) -> tuple[int, dict[str, Any]]:
     result = run_registry("verify", *args, env=env)
     assert "Traceback" not in result.stderr, result.stderr
