@@ -150,9 +150,9 @@ _FORMS = {
 
 
 def status_form(accept: str) -> str:
-    """ "jws" or "di": the form the Accept header ranks highest (by q, then by order). The
-    default, and a tie, is the JWS: generic VC-JOSE verifiers send no Accept or */*; DCC's and
-    Digital Bazaar's loaders send `application/ld+json, application/json`."""
+    """The form ("jws" or "di") of the media type the Accept header ranks highest: by q, then
+    the first listed. Without one it names, the JWS: generic VC-JOSE verifiers send no Accept or
+    */*; DCC's and Digital Bazaar's loaders send `application/ld+json, application/json`."""
     best: tuple[float, int, str] | None = None
     for position, item in enumerate(accept.split(",")[:20]):
         media, *params = (p.strip() for p in item.split(";"))
@@ -170,6 +170,6 @@ def status_form(accept: str) -> str:
         if q <= 0 or q != q:
             continue
         rank = (q, -position, form)
-        if best is None or rank[:2] > best[:2] or (rank[:2] == best[:2] and form == "jws"):
+        if best is None or rank > best:
             best = rank
     return best[2] if best is not None else "jws"

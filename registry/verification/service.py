@@ -205,7 +205,7 @@ class Verifier:
         """
         if (token is None) == (credential is None):
             raise InvalidInput(
-                "Send either a token (JWS) or a credential (Data Integrity), not both.",
+                "Send exactly one of token (a JWS) and credential (a Data Integrity document).",
                 field="credential" if token is None else "token",
                 rule="one_of",
             )

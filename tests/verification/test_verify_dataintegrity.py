@@ -87,20 +87,20 @@ def test_a_protected_holders_name_is_not_in_the_verdict(
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "field", "rule"),
     [
-        {},
-        {"token": "a.b.c", "credential": {}},
-        {"credential": "not an object"},
-        {"credential": ["a list"]},
-        {"credential": None},
+        ({}, "credential", "one_of"),
+        ({"credential": None}, "credential", "one_of"),
+        ({"token": "a.b.c", "credential": {}}, "token", "one_of"),
+        ({"credential": "not an object"}, "credential", "schema"),
+        ({"credential": ["a list"]}, "credential", "schema"),
     ],
 )
 def test_a_request_that_is_neither_one_token_nor_one_credential_is_a_400(
-    anonymous: Api, body: dict[str, Any]
+    anonymous: Api, body: dict[str, Any], field: str, rule: str
 ) -> None:
     r = anonymous.post("/api/v1/verify", body)
-    assert_problem(r, 400)
+    assert_problem(r, 400, field=field, rule=rule)
 
 
 def test_an_oversized_body_is_a_413(anonymous: Api, issued: dict[str, Any]) -> None:
