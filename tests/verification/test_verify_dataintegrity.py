@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from registry.credentials.did import did_web
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
-from tests.live import cli_env, run_registry
+from tests.live import LiveServer, cli_env, run_registry
 
 DID = did_web(PUBLIC_URL)
 CHECKS = ["size", "shape", "proof", "signature", "claims", "issuer", "time", "status"]
@@ -372,3 +372,24 @@ def test_a_status_list_elsewhere_is_not_trusted_even_under_our_own_proof(
     status = answer["checks"][-1]
     assert (status["name"], status["ok"]) == ("status", False)
     assert "not a status list of this registry" in status["detail"]
+
+
+def test_the_cli_verifies_a_data_integrity_file_against_the_registry_over_http(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    item = live_server.issue()
+    with live_server.api() as api:
+        r = api.get(f"/c/{item['credential_id']}/credential.json")
+        assert r.status_code == 200, r.text
+        path = tmp_path / "credential.json"
+        path.write_text(r.text)
+        env = cli_env(REGISTRY_DATABASE_URL=f"sqlite:///{tmp_path / 'absent' / 'none.db'}")
+        code, verdict = run_verify(f"@{path}", "--issuer", live_server.url, env=env)
+        assert (code, verdict["verdict"]) == (0, "valid"), verdict
+        status = verdict["checks"][-1]["detail"]
+        assert "not revoked" in status and "not suspended" in status, status
+
+        r = api.post(f"/api/v1/credentials/{item['credential_id']}/suspend", json={"reason": "x"})
+        assert r.status_code == 200, r.text
+        code, verdict = run_verify(f"@{path}", "--issuer", live_server.url, env=env)
+        assert (code, verdict["verdict"]) == (1, "suspended"), verdict
