@@ -187,3 +187,27 @@ def test_an_encrypted_key_signs_when_the_app_has_the_passphrase(
         token = issue(region, course, client)
         assert kid_in(token) == kid
         assert verdict(client, token)["verdict"] == "valid"
+
+
+def test_a_kept_data_integrity_form_follows_its_key_through_rotation_and_compromise(
+    region: Region, course: dict[str, Any], own_keys: Path, own_client: TestClient[Litestar]
+) -> None:
+    (old,) = listed(own_keys)
+    r = certify_one(region, course, own_client)
+    assert r.status_code == 200, r.text
+    credential_id = r.json()["issued"][0]["credential_id"]
+    document = own_client.get(f"/c/{credential_id}/credential.json").json()
+    assert document["proof"]["verificationMethod"].endswith(f"#{old}")
+
+    new = kid_of(run_cli(own_keys, "keys", "rotate"))
+    # Kept as made: the retired key still stands behind it.
+    assert own_client.get(f"/c/{credential_id}/credential.json").json() == document
+    answer = own_client.post("/api/v1/verify", json={"credential": document}).json()
+    assert answer["verdict"] == "valid", answer
+    methods = own_client.get("/.well-known/did.json").json()["verificationMethod"]
+    assert [m["id"].rsplit("#", 1)[1] for m in methods] == [new, old]
+
+    assert run_cli(own_keys, "keys", "compromise", old).returncode == 0
+    answer = own_client.post("/api/v1/verify", json={"credential": document}).json()
+    assert answer["verdict"] == "invalid"
+    assert "not a key of the trusted issuer" in answer["checks"][-1]["detail"]
