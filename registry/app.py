@@ -41,6 +41,7 @@ from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
 from registry.verification.api import (
+    credential_json,
     credential_jwt,
     credential_page,
     qr_png,
@@ -119,6 +120,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "engine": engine,
         "issuer": issuer,
         "publisher": issuer.publisher(),
+        "di_publisher": issuer.di_publisher(),
         "verifier": Verifier(engine, issuer),
     }
 
@@ -197,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             qr_svg,
             qr_png,
             credential_jwt,
+            credential_json,
             certificate_pdf,
             RegionController,
             AgencyController,

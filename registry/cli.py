@@ -388,17 +388,44 @@ def cmd_verify(args: argparse.Namespace) -> int:
             courses = None  # no database at hand: the course URL pattern of our own origin
     # Without the database (--jwks, --issuer) the courses are those the trusted issuer's own
     # URL names, {issuer URL}/courses/{code}: the list of courses is not public, the pattern is.
-    verdict = verify(
-        token,
-        keys,
-        None if args.no_status else CachingStatusSource(source),
-        datetime.now(UTC),
-        issuer=issuer,
-        courses=courses,
-        check_status=not args.no_status,
-    )
+    status = None if args.no_status else CachingStatusSource(source)
+    if token.startswith("{"):
+        verdict = _verify_document(token, keys, status, issuer, courses)
+    else:
+        verdict = verify(
+            token,
+            keys,
+            status,
+            datetime.now(UTC),
+            issuer=issuer,
+            courses=courses,
+            check_status=status is not None,
+        )
     print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
     return 0 if verdict.verdict == "valid" else 1
+
+
+def _verify_document(text: str, keys: Any, status: Any, issuer: str | None, courses: Any) -> Any:
+    """A credential in its Data Integrity form (a JSON file), issued by the DID of `issuer`,
+    or, trusting the keys alone, by the DID its proof names."""
+    from registry.verification.dataintegrity import parse, refused, verify_document
+
+    now = datetime.now(UTC)
+    if len(text) > MAX_FETCH:
+        return refused(f"the file is over {MAX_FETCH} bytes", now)
+    try:
+        document = parse(text)
+    except ValueError as exc:
+        return refused(str(exc), now)
+    return verify_document(
+        document,
+        keys,
+        status,
+        now,
+        issuer=issuer,
+        courses=courses,
+        check_status=status is not None,
+    )
 
 
 # ---- import -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office
-from registry.credentials import schemas, service
+from registry.credentials import dataintegrity, schemas, service
 from registry.credentials.did import did_document, did_document_path
 from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
@@ -142,11 +142,52 @@ def status_list(
     purpose: FromPath[str],
     n: FromPath[int],
 ) -> Response[bytes]:
-    signed = request.app.state.publisher.get(session, purpose, n)
+    """The list as vc+jwt, or in its Data Integrity form for a client that prefers JSON-LD."""
+    di_form = status_form(request.headers.get("accept", "")) == "di"
+    publisher = request.app.state.di_publisher if di_form else request.app.state.publisher
+    signed = publisher.get(session, purpose, n)
     headers = {
         "ETag": signed.etag,
         "Cache-Control": "public, max-age=300, must-revalidate",
+        "Vary": "Accept",
     }
     if signed.etag in request.headers.get("if-none-match", ""):
         return Response(b"", status_code=304, headers=headers)
-    return Response(signed.token.encode(), media_type=VC_JWT, headers=headers)
+    media_type = dataintegrity.MEDIA_TYPE if di_form else VC_JWT
+    return Response(signed.token.encode(), media_type=media_type, headers=headers)
+
+
+# What a status list URL serves for each media type a client may accept.
+_FORMS = {
+    VC_JWT: "jws",
+    "application/jwt": "jws",
+    dataintegrity.MEDIA_TYPE: "di",
+    "application/ld+json": "di",
+    "application/json": "di",
+}
+
+
+def status_form(accept: str) -> str:
+    """The form ("jws" or "di") of the media type the Accept header ranks highest: by q, then
+    the first listed. Without one it names, the JWS: generic VC-JOSE verifiers send no Accept or
+    */*; DCC's and Digital Bazaar's loaders send `application/ld+json, application/json`."""
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate(accept.split(",")[:20]):
+        media, *params = (p.strip() for p in item.split(";"))
+        form = _FORMS.get(media.lower())
+        if form is None:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q <= 0 or q != q:
+            continue
+        rank = (q, -position, form)
+        if best is None or rank > best:
+            best = rank
+    return best[2] if best is not None else "jws"

@@ -141,14 +141,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def strict_json(text: str) -> Any:
+    """JSON text, refusing repeated members and NaN/Infinity (ValueError, RecursionError): the
+    one reader of signed documents, JWS parts and Data Integrity documents alike."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+
+
 def json_object(data: bytes, what: str) -> dict[str, Any]:
     """A strict JSON object: UTF-8, no duplicate members, no NaN or Infinity."""
     try:
-        value = json.loads(
-            data.decode("utf-8"),
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_reject_constant,
-        )
+        value = strict_json(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise JWSError("shape", f"the {what} is not valid JSON ({exc})") from None
     if not isinstance(value, dict):

@@ -21,6 +21,7 @@ from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.payload import build_credential
 from registry.credentials.status import (
+    DataIntegrityListPublisher,
     StatusListPublisher,
     allocate,
     bump_revision,
@@ -72,6 +73,14 @@ class Issuer:
 
     def publisher(self) -> StatusListPublisher:
         return StatusListPublisher(self.keys, self.public_url, self.list_issuer, self.did)
+
+    @property
+    def di_profile(self) -> dict[str, Any]:
+        """The issuer as the Data Integrity credentials name it: the DID, the registry's URL."""
+        return {"id": self.did, "type": ["Profile"], "name": self.name, "url": self.public_url}
+
+    def di_publisher(self) -> DataIntegrityListPublisher:
+        return DataIntegrityListPublisher(self.keys, self.public_url, self.list_issuer, self.did)
 
 
 def whole(hours: float) -> float | int:

@@ -14,7 +14,9 @@ from litestar.response import Template
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from registry.credentials import dataintegrity
 from registry.credentials.api import VC_JWT
+from registry.credentials.documents import public_document
 from registry.credentials.models import Credential
 from registry.credentials.service import (
     Issuer,
@@ -30,7 +32,10 @@ MAX_VERIFY_BODY = 64 * 1024
 
 
 class VerifyRequest(BaseModel):
-    token: str = Field(description="a compact JWS (vc+jwt)")
+    token: str | None = Field(default=None, description="a compact JWS (vc+jwt)")
+    credential: dict[str, Any] | None = Field(
+        default=None, description="a credential in its Data Integrity form (eddsa-rdfc-2022)"
+    )
 
 
 def _verifier(request: Request[Any, Any, Any]) -> Verifier:
@@ -48,9 +53,17 @@ def _verifier(request: Request[Any, Any, Any]) -> Verifier:
 async def verify_token(
     request: Request[Any, Any, Any], data: JSONBody[VerifyRequest]
 ) -> dict[str, Any]:
-    # Pure CPU with status lists in memory: run on the event loop, not in a worker thread,
-    # where the GIL would only add hand-offs and long latency tails.
-    return (await _verifier(request).verify_presented(data.token)).to_dict()
+    verifier = _verifier(request)
+    if data.token is not None and data.credential is None:
+        # Pure CPU with status lists in memory: run on the event loop, not in a worker thread,
+        # where the GIL would only add hand-offs and long latency tails.
+        return (await verifier.verify_presented(data.token)).to_dict()
+    # A Data Integrity document costs milliseconds of canonicalization: off the event loop.
+    body = await request.body()
+    verdict = await anyio.to_thread.run_sync(
+        verifier.verify_request, data.token, data.credential, body
+    )
+    return (await verifier.honour_protection(verdict)).to_dict()
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -151,6 +164,20 @@ def qr_png(
         buffer.getvalue(),
         media_type="image/png",
         headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@get("/c/{credential_id:str}/credential.json", public=True, tags=["public"], sync_to_thread=True)
+def credential_json(
+    request: Request[Any, Any, Any], issuer: CurrentIssuer, credential_id: FromPath[str]
+) -> Response[bytes]:
+    """The credential's Data Integrity form (made on the first request, then kept); 404 for a
+    protected holder, who fetches it through the wallet link."""
+    text = public_document(request.app.state.engine, issuer, credential_id)
+    return Response(
+        text.encode("utf-8"),
+        media_type=dataintegrity.MEDIA_TYPE,
+        headers={"Cache-Control": "no-store"},
     )
 
 

@@ -22,7 +22,7 @@ from registry.credentials.models import Credential
 from registry.credentials.service import CREDENTIAL_ID, Issuer, get_credential
 from registry.credentials.status import FRESH_SECONDS, GRACE_SECONDS, StatusListPublisher
 from registry.db import on_commit, unit_of_work
-from registry.errors import NotFound, RegistryError
+from registry.errors import InvalidInput, NotFound, RegistryError
 from registry.people.models import Officer
 from registry.training.models import Course
 from registry.verification.core import (
@@ -32,6 +32,8 @@ from registry.verification.core import (
     Verdict,
     verify,
 )
+from registry.verification.dataintegrity import parse as parse_document
+from registry.verification.dataintegrity import refused, verify_document
 
 # The session of the request being served, while it verifies one of its stored credentials. A
 # status list that must be re-read then uses that session's connection: a thread holding one
@@ -239,6 +241,40 @@ class Verifier:
             return None
         wanted = url[len(prefix) :]
         return wanted if CREDENTIAL_ID.fullmatch(wanted) else None
+
+    def verify_document(self, document: Any, now: datetime | None = None) -> Verdict:
+        """The verdict on a credential in its Data Integrity form (issued by our DID)."""
+        self.issuer.keys.refresh()
+        return verify_document(
+            document,
+            self.issuer.keys.trusted(),
+            self.status,
+            now or datetime.now(UTC),
+            issuer=self.issuer.public_url,
+            courses=self.courses(),
+        )
+
+    def verify_request(self, token: str | None, credential: Any, body: bytes) -> Verdict:
+        """The verdict on a verify request: a JWS `token` or a Data Integrity `credential`.
+
+        The credential is read again from the raw `body`, refusing repeated members, which the
+        JSON decoder in front of us would silently resolve (the last one wins).
+        """
+        if (token is None) == (credential is None):
+            raise InvalidInput(
+                "Send exactly one of token (a JWS) and credential (a Data Integrity document).",
+                field="credential" if token is None else "token",
+                rule="one_of",
+            )
+        if token is not None:
+            return self.verify(token)
+        if not isinstance(credential, dict):
+            raise InvalidInput("credential must be a JSON object.", field="credential", rule="type")
+        try:
+            strict = parse_document(body)
+        except ValueError as exc:
+            return refused(str(exc), datetime.now(UTC))
+        return self.verify_document(strict.get("credential") if isinstance(strict, dict) else None)
 
     def verify_stored(self, session: Session, credential: Credential) -> Verdict:
         """Verifies a credential read through `session`, reading any status list through it too:

@@ -11,6 +11,8 @@ from litestar.response import Template
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from registry.credentials import dataintegrity
+from registry.credentials.documents import holder_document
 from registry.credentials.models import Credential
 from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
@@ -255,7 +257,44 @@ def wallet_manifest(
     return Response(manifest, media_type="application/manifest+json", headers=WALLET_HEADERS)
 
 
+@get(
+    "/{key:str}/c/{credential_id:str}/credential.json",
+    public=True,
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def wallet_credential_json(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    key: FromPath[str],
+    credential_id: FromPath[str],
+) -> Response[bytes]:
+    """The holder's credential in its Data Integrity form, for a wallet app to fetch as JSON
+    (also for a protected holder, whose public credential.json is a 404)."""
+    officer = _officer_by_key(session, key)
+    if officer is None:
+        raise NotFound("This wallet link is not valid.")
+    text = holder_document(request.app.state.engine, issuer, officer, credential_id)
+    name = f"cit-{credential_id.strip().upper()}.json"  # an id that matched: [0-9A-Z] only
+    return Response(
+        text.encode("utf-8"),
+        media_type=dataintegrity.MEDIA_TYPE,
+        headers={
+            **WALLET_HEADERS,
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
+
+
 wallet = Router(
     path="/wallet",
-    route_handlers=[wallet_page, wallet_show, wallet_jwt, wallet_certificate, wallet_manifest],
+    route_handlers=[
+        wallet_page,
+        wallet_show,
+        wallet_jwt,
+        wallet_certificate,
+        wallet_manifest,
+        wallet_credential_json,
+    ],
 )

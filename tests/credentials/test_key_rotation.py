@@ -254,3 +254,27 @@ def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
         signed = publisher.get(session, "suspension", 1)
     assert signed.kid == kid_in(signed.token) == rotated[1]
     assert store.active().kid == rotated[2]
+
+
+def test_a_kept_data_integrity_form_follows_its_key_through_rotation_and_compromise(
+    region: Region, course: dict[str, Any], own_keys: Path, own_client: TestClient[Litestar]
+) -> None:
+    (old,) = listed(own_keys)
+    r = certify_one(region, course, own_client)
+    assert r.status_code == 200, r.text
+    credential_id = r.json()["issued"][0]["credential_id"]
+    document = own_client.get(f"/c/{credential_id}/credential.json").json()
+    assert document["proof"]["verificationMethod"].endswith(f"#{old}")
+
+    new = kid_of(run_cli(own_keys, "keys", "rotate"))
+    # Kept as made: the retired key still stands behind it.
+    assert own_client.get(f"/c/{credential_id}/credential.json").json() == document
+    answer = own_client.post("/api/v1/verify", json={"credential": document}).json()
+    assert answer["verdict"] == "valid", answer
+    methods = own_client.get("/.well-known/did.json").json()["verificationMethod"]
+    assert [m["id"].rsplit("#", 1)[1] for m in methods] == [new, old]
+
+    assert run_cli(own_keys, "keys", "compromise", old).returncode == 0
+    answer = own_client.post("/api/v1/verify", json={"credential": document}).json()
+    assert answer["verdict"] == "invalid"
+    assert "not a key of the trusted issuer" in answer["checks"][-1]["detail"]

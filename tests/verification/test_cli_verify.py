@@ -9,19 +9,9 @@ from typing import Any
 import pytest
 
 from registry.credentials.did import did_web
-from tests.conftest import PUBLIC_URL, Api, Region
+from tests.conftest import Api, Region
 from tests.live import LiveServer, cli_env, run_registry
 from tests.verification.test_verify_api import issue
-
-
-@pytest.fixture
-def local_env(database_url: str, keys_dir: Path) -> dict[str, str]:
-    """The CLI on this registry's own database and (session) keys, read-only."""
-    return cli_env(
-        REGISTRY_DATABASE_URL=database_url,
-        REGISTRY_KEYS_DIR=str(keys_dir),
-        REGISTRY_PUBLIC_URL=PUBLIC_URL,
-    )
 
 
 def verify(*args: str, env: dict[str, str]) -> tuple[int, dict[str, Any] | None, str]:
