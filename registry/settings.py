@@ -35,6 +35,9 @@ class Settings:
     issuer_name: str
     db_pool_size: int
     redis_url: str | None
+    # How a hiring department or an officer reaches the state program (a phone number, an email
+    # address or both), printed on the public pages; empty: the pages name the program only.
+    program_contact: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -59,6 +62,7 @@ def load_settings() -> Settings:
         issuer_name=os.environ.get("REGISTRY_ISSUER_NAME") or "CIT Utah",
         db_pool_size=_int("REGISTRY_DB_POOL_SIZE", 10),
         redis_url=os.environ.get("REGISTRY_REDIS_URL") or None,
+        program_contact=(os.environ.get("REGISTRY_PROGRAM_CONTACT") or "").strip(),
     )
 
 

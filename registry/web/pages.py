@@ -36,14 +36,24 @@ async def home(issuer: CurrentIssuer) -> Template:
 
 
 @get("/courses/{code:str}", public=True, tags=["public"], sync_to_thread=True)
-def course(session: DbSession, code: FromPath[str]) -> dict[str, Any]:
-    """The achievement a credential names: what the course is and what it takes to pass."""
+def course(
+    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, code: FromPath[str]
+) -> Response[dict[str, Any]] | Template:
+    """The achievement a credential names: what the course is and what it takes to pass. A page
+    for a browser, JSON (the same shape as always) for anything else."""
     row = session.exec(select(Course).where(Course.code == code.upper()[:32])).first()
     if row is None:
         raise NotFound("No course with this code.", field="code")
     public = course_public(session, row).model_dump(mode="json")
     public["criteria"] = row.criteria
-    return public
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept and "application/json" not in accept.split("text/html")[0]:
+        return Template(
+            template_name="course.html",
+            context={"issuer_name": issuer.name, "course": public},
+            headers={"Vary": "Accept"},
+        )
+    return Response(public, headers={"Vary": "Accept"})
 
 
 # How each state reads on the wallet: icon, word and sentence, so it reads without colour too.

@@ -13,7 +13,7 @@ from litestar.response import Template
 
 from registry.web.problems import TITLES
 
-PAGES = re.compile(r"/(c/[^/]+|lookup)/?")
+PAGES = re.compile(r"/(c/[^/]+|lookup|verify)/?")
 
 # Heading, sentence, and whether it is a warning about the certificate itself.
 WORDS: dict[int, tuple[str, str, bool]] = {
