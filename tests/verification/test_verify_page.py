@@ -3,24 +3,19 @@ page that tells the truth in every state; /courses/CIT-40 for people and for pro
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from registry.accounts.service import SYSTEM
 from registry.common import utcnow
 from registry.credentials.models import Credential
-from registry.credentials.service import add_months, issue_credential
-from registry.credentials.status import allocate
 from registry.db import unit_of_work
-from registry.people.models import Officer
-from registry.training.models import Course
 from registry.web.dates import long_date
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.console.test_hostile_forms import HOSTILE
+from tests.expiry import expired_copy
 
 BELONGS = "belongs to the officer and stays valid wherever they now serve"
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -145,30 +140,6 @@ def test_revoked_and_suspended_pages_give_the_date_and_the_program_not_the_promi
         assert "Internal note" not in html  # the reason is the program's record
 
 
-def _expired(engine: sa.Engine, app: Litestar, credential_id: str) -> str:
-    """A credential of the same officer and class that expired two months ago."""
-    with unit_of_work(engine) as session:
-        old = session.get(Credential, credential_id)
-        assert old is not None
-        officer, course = session.get(Officer, old.officer_id), session.get(Course, old.course_id)
-        start = add_months(utcnow(), -26)
-        new = issue_credential(
-            session,
-            SYSTEM,
-            app.state.issuer,
-            officer=officer,
-            course=course,
-            class_id=old.class_id,
-            slot=allocate(session, 1)[0],
-            valid_from=start,
-            valid_until=start + timedelta(days=730),
-            generation=old.generation + 7,
-            renewal_of=None,
-        )
-        session.flush()
-        return new.id
-
-
 def test_an_expired_page_gives_the_date_in_words_and_the_way_back(
     client: TestClient[Any],
     region: Region,
@@ -177,7 +148,7 @@ def test_an_expired_page_gives_the_date_in_words_and_the_way_back(
     app: Litestar,
 ) -> None:
     item = region.certified(course)
-    expired_id = _expired(engine, app, item["credential_id"])
+    expired_id = expired_copy(engine, app, item["credential_id"])
     with unit_of_work(engine, read_only=True) as session:
         row = session.get(Credential, expired_id)
         assert row is not None
