@@ -217,6 +217,17 @@ def get_officer(session: Session, officer_id: uuid.UUID, field: str = "officer_i
     return officer
 
 
+def officer_id_by_post_id(session: Session, post_id: str) -> uuid.UUID | None:
+    """The officer a POST id names, as a person types it (case and surrounding space ignored).
+
+    It says nothing about who may see the officer: the service that acts on the id decides.
+    """
+    wanted = post_id.strip().upper()
+    if not POST_ID.match(wanted):
+        return None
+    return session.exec(select(Officer.id).where(Officer.post_id == wanted)).first()
+
+
 def get_officer_for(session: Session, actor: Actor, officer_id: uuid.UUID) -> Officer:
     officer = get_officer(session, officer_id, field="id")
     actor.require_region(officer_region_id(session, officer.id), "officer")

@@ -14,9 +14,21 @@ from registry.accounts.service import Actor
 from registry.audit.service import record, snapshot
 from registry.common import utcnow
 from registry.credentials.models import Credential, CredentialStatus
-from registry.errors import InvalidInput, NotEligible, NotFound, RuleViolation
-from registry.people.models import Officer, Region
-from registry.people.service import clean_text, get_officer, region_by_code
+from registry.errors import (
+    Forbidden,
+    InvalidInput,
+    NotEligible,
+    NotFound,
+    RegistryError,
+    RuleViolation,
+)
+from registry.people.models import Agency, Employment, Officer, Region
+from registry.people.service import (
+    clean_text,
+    get_officer,
+    officer_id_by_post_id,
+    region_by_code,
+)
 from registry.training import schemas
 from registry.training.models import (
     Attendance,
@@ -133,6 +145,13 @@ def class_public(session: Session, klass: TrainingClass) -> schemas.ClassPublic:
     )
 
 
+def class_summary(session: Session, class_id: uuid.UUID) -> schemas.ClassPublic | None:
+    """The class a credential came from, for whoever may see the credential (the credential's
+    own access rule has been checked; the class may be another region's)."""
+    klass = session.get(TrainingClass, class_id)
+    return class_public(session, klass) if klass is not None else None
+
+
 def list_classes(session: Session, actor: Actor) -> list[schemas.ClassPublic]:
     query = select(TrainingClass).order_by(col(TrainingClass.start_date).desc())
     if not actor.is_admin:
@@ -212,6 +231,78 @@ def enroll(
         after={"officer_id": str(officer.id)},
     )
     return enrollment
+
+
+@dataclass(frozen=True)
+class EnrollOutcome:
+    """One officer of a bulk enrollment. `name` and `post_id` are set only when the enrollment
+    service answered about this officer (enrolled, or refused by a rule of the course): an id
+    that is unknown, or names an officer this coordinator may not see, is given back as typed."""
+
+    typed: str
+    enrolled: bool
+    name: str | None = None
+    post_id: str | None = None
+    rule: str | None = None
+    reason: str | None = None
+
+
+UNKNOWN_OFFICER = "No officer with this POST id."
+
+
+def _name(officer: Officer) -> str:
+    return f"{officer.first_name} {officer.last_name}"
+
+
+def enroll_many(
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    post_ids: list[str],
+    officer_ids: list[uuid.UUID],
+) -> list[EnrollOutcome]:
+    """Each officer through `enroll`, one at a time: those it refuses are named with the rule,
+    the rest are enrolled (not all or nothing)."""
+    get_class(session, actor, class_id)
+    wanted: list[tuple[str, uuid.UUID | None]] = []
+    seen: set[uuid.UUID] = set()
+    for typed in post_ids:
+        officer_id = officer_id_by_post_id(session, typed)
+        if officer_id is not None and officer_id in seen:
+            continue  # the same officer typed twice is asked about once
+        if officer_id is not None:
+            seen.add(officer_id)
+        wanted.append((typed.strip(), officer_id))
+    wanted += [(str(i), i) for i in officer_ids if i not in seen]
+    out = []
+    for typed, officer_id in wanted:
+        if officer_id is None:
+            out.append(EnrollOutcome(typed, False, rule="exists", reason=UNKNOWN_OFFICER))
+            continue
+        try:
+            with session.begin_nested():
+                enroll(session, actor, class_id, schemas.EnrollmentCreate(officer_id=officer_id))
+        except (NotFound, Forbidden):
+            # Unknown or out of sight: the same words either way, and nothing about the officer.
+            out.append(EnrollOutcome(typed, False, rule="exists", reason=UNKNOWN_OFFICER))
+            continue
+        except RegistryError as refused:
+            officer = session.get(Officer, officer_id)
+            out.append(
+                EnrollOutcome(
+                    typed,
+                    False,
+                    name=_name(officer) if officer else None,
+                    post_id=officer.post_id if officer else None,
+                    rule=refused.rule,
+                    reason=refused.detail,
+                )
+            )
+            continue
+        officer = session.get(Officer, officer_id)
+        assert officer is not None  # noqa: S101 - enroll found it
+        out.append(EnrollOutcome(typed, True, name=_name(officer), post_id=officer.post_id))
+    return out
 
 
 def _enrolled_ids(session: Session, class_id: uuid.UUID) -> set[uuid.UUID]:
@@ -305,6 +396,95 @@ def record_attendance(
         )
     session.flush()
     return len(data.records)
+
+
+def full_attendance(
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    *,
+    officer_id: uuid.UUID | None = None,
+    module: str | None = None,
+) -> int:
+    """Every module's full hours for every officer still open in the class, or for one officer,
+    or one module: the common case in one step; the exceptions are then edited in the grid."""
+    klass = get_class(session, actor, class_id)
+    modules = modules_of(session, klass.course_id)
+    if module is not None:
+        modules = [m for m in modules if m.code == module.strip().upper()]
+        if not modules:
+            raise RuleViolation(
+                f"The course has no module {module!r}.", field="module", rule="module_exists"
+            )
+    open_ids = _enrolled_ids(session, klass.id) - _certified_ids(session, klass.id)
+    if officer_id is not None:
+        if officer_id not in open_ids:
+            raise RuleViolation(
+                "This officer is not enrolled in the class, or is already certified from it.",
+                field="officer_id",
+                rule="enrolled",
+            )
+        open_ids = {officer_id}
+    if not open_ids:
+        raise RuleViolation(
+            "Nobody in this class is waiting for attendance.", field="class", rule="enrolled"
+        )
+    records = [
+        schemas.AttendanceRecord(officer_id=o, module=m.code, hours=m.hours)
+        for o in sorted(open_ids)
+        for m in modules
+    ]
+    return record_attendance(session, actor, class_id, schemas.AttendanceBatch(records=records))
+
+
+def pass_everyone(session: Session, actor: Actor, class_id: uuid.UUID, field: str) -> int:
+    """Records a pass in the written exam or the scenario evaluation for every open officer who
+    has no result in it yet; a fail is then recorded for the few who did not pass."""
+    if field not in ("written_exam", "scenario_evaluation"):
+        raise InvalidInput(
+            "Choose written_exam or scenario_evaluation.", field="field", rule="choice"
+        )
+    klass = get_class(session, actor, class_id)
+    open_ids = _enrolled_ids(session, klass.id) - _certified_ids(session, klass.id)
+    recorded = {
+        officer_id
+        for officer_id, value in session.exec(
+            select(Result.officer_id, getattr(Result, field)).where(Result.class_id == klass.id)
+        )
+        if value is not None
+    }
+    waiting = sorted(open_ids - recorded)
+    if not waiting:
+        raise RuleViolation(
+            "Every officer still open in this class already has this result.",
+            field=field,
+            rule="nothing_to_record",
+        )
+    records = [
+        schemas.ResultRecord.model_validate({"officer_id": o, field: "pass"}) for o in waiting
+    ]
+    return record_results(session, actor, class_id, schemas.ResultsBatch(records=records))
+
+
+def enrollable_officers(session: Session, actor: Actor, class_id: uuid.UUID) -> list[Officer]:
+    """The officers serving in the class's region who are not enrolled in it yet."""
+    klass = get_class(session, actor, class_id)
+    return list(
+        session.exec(
+            select(Officer)
+            .join(Employment, col(Employment.officer_id) == Officer.id)
+            .join(Agency, col(Agency.id) == Employment.agency_id)
+            .where(
+                col(Employment.end_date).is_(None),
+                Agency.region_id == klass.region_id,
+                col(Officer.id).not_in(
+                    select(Enrollment.officer_id).where(Enrollment.class_id == klass.id)
+                ),
+            )
+            .order_by(Officer.last_name, Officer.first_name)
+            .limit(1000)
+        )
+    )
 
 
 def record_results(
@@ -484,7 +664,7 @@ def roster(session: Session, actor: Actor, class_id: uuid.UUID) -> schemas.Roste
             schemas.RosterEntry(
                 officer_id=s.officer.id,
                 post_id=s.officer.post_id,
-                name=f"{s.officer.first_name} {s.officer.last_name}",
+                name=_name(s.officer),
                 hours=s.hours,
                 module_hours=s.module_hours,
                 missing_modules=s.missing_modules,

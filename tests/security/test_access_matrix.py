@@ -85,6 +85,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/classes/{class_id:uuid}"): HOME_STAFF,
     ("POST", "/console/classes/{class_id:uuid}/enroll"): HOME_OFFICE,
     ("POST", "/console/classes/{class_id:uuid}/attendance"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/attendance/full"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/results/pass"): HOME_STAFF,
     ("POST", "/console/classes/{class_id:uuid}/results"): HOME_STAFF,
     ("GET", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
     ("POST", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
@@ -244,6 +246,12 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/console/classes/{class_id:uuid}/results"): lambda w: {
         f"written_exam:{w.officer_id}": "pass"
     },
+    ("POST", "/console/classes/{class_id:uuid}/attendance/full"): lambda w: {
+        "scope": f"module:{w.module}"
+    },
+    ("POST", "/console/classes/{class_id:uuid}/results/pass"): lambda w: {
+        "field": "written_exam"
+    },
     ("POST", "/console/officers/{officer_id:uuid}/ce"): lambda w: {
         "title": "De-escalation refresher",
         "hours": "2",
@@ -369,7 +377,8 @@ def refused(response: Any, path: str) -> str | None:
         if location.startswith("/login"):
             return "login"
         flash = unquote(response.cookies.get("cit_flash", "") or "").lower()
-        if flash.startswith("error:") and any(r in flash for r in REFUSALS):
+        kind = flash.partition(":")[0].partition("@")[0]  # "error@attendance:..." too
+        if kind == "error" and any(r in flash for r in REFUSALS):
             return "forbidden"
     return None
 

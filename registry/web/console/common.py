@@ -58,7 +58,9 @@ def page(
 ) -> Template:
     who = signed_in(request)
     flash = unquote(request.cookies.get(FLASH, ""))
-    kind, _, message = flash.partition(":")
+    head, _, message = flash.partition(":")
+    # "ok@attendance:..." is shown in the page's section "attendance", where the person is.
+    kind, _, at = head.partition("@")
     response = Template(
         template_name=f"console/{template}",
         context={
@@ -67,7 +69,7 @@ def page(
             "nav": NAV,
             "here": request.url.path,
             "title": title,
-            "flash": {"kind": kind, "message": message} if message else None,
+            "flash": {"kind": kind, "message": message, "at": at} if message else None,
             "issuer_name": request.app.state.issuer.name,
             **context,
         },
@@ -100,9 +102,13 @@ async def form_data(request: Request[Any, Any, Any]) -> FormMultiDict:
 
 
 def redirect(path: str, message: str | None = None, *, error: bool = False) -> Redirect:
+    """Back to a page; a message goes with it, shown in the section the path's #anchor names
+    when the page places its messages there (the class page does), else at the top."""
     response = Redirect(path=path, status_code=303)
     if message:
-        value = quote(("error:" if error else "ok:") + message[:300])
+        at = path.partition("#")[2]
+        kind = ("error" if error else "ok") + (f"@{at}" if at else "")
+        value = quote(f"{kind}:{message[:300]}")
         response.set_cookie(
             Cookie(key=FLASH, value=value, path="/", httponly=True, samesite="lax", max_age=60)
         )

@@ -11,6 +11,7 @@ from sqlalchemy import String, cast, or_
 from sqlmodel import col, select
 
 from registry.audit.models import AuditEntry
+from registry.credentials.renewal import GRACE_MONTHS
 from registry.people.models import Officer
 from registry.reports import service as reports
 from registry.training.models import TrainingClass
@@ -83,6 +84,8 @@ def expiring(request: Request[Any, Any, Any], session: DbSession) -> Template:
         title="Expiring certifications",
         days=days,
         rows=reports.expiring(session, actor_of(request), days),
+        lapsed=reports.expired_renewable(session, actor_of(request)),
+        grace_months=GRACE_MONTHS,
     )
 
 
