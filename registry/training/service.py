@@ -398,6 +398,29 @@ def record_attendance(
     return len(data.records)
 
 
+def record_attendance_changes(
+    session: Session, actor: Actor, class_id: uuid.UUID, data: schemas.AttendanceBatch
+) -> int:
+    """A whole grid as the console sends it: only the cells whose hours differ from those on
+    record are set (and audited); the number of cells changed."""
+    klass = get_class(session, actor, class_id)
+    by_id = {m.id: m.code for m in modules_of(session, klass.course_id)}
+    stored = {
+        (officer_id, by_id.get(module_id)): hours
+        for officer_id, module_id, hours in session.exec(
+            select(Attendance.officer_id, Attendance.module_id, Attendance.hours).where(
+                Attendance.class_id == klass.id
+            )
+        )
+    }
+    changed = [
+        r for r in data.records if stored.get((r.officer_id, r.module.strip().upper())) != r.hours
+    ]
+    if not changed:
+        return 0
+    return record_attendance(session, actor, class_id, schemas.AttendanceBatch(records=changed))
+
+
 def full_attendance(
     session: Session,
     actor: Actor,
@@ -435,6 +458,30 @@ def full_attendance(
         for m in modules
     ]
     return record_attendance(session, actor, class_id, schemas.AttendanceBatch(records=records))
+
+
+def record_results_changes(
+    session: Session, actor: Actor, class_id: uuid.UUID, data: schemas.ResultsBatch
+) -> int:
+    """The results table as the console sends it: only officers whose results differ from
+    those on record are set (and audited); the number of officers changed."""
+    klass = get_class(session, actor, class_id)
+    stored = {
+        officer_id: (written, scenario)
+        for officer_id, written, scenario in session.exec(
+            select(Result.officer_id, Result.written_exam, Result.scenario_evaluation).where(
+                Result.class_id == klass.id
+            )
+        )
+    }
+    changed = []
+    for r in data.records:
+        written, scenario = stored.get(r.officer_id, (None, None))
+        if (r.written_exam or written, r.scenario_evaluation or scenario) != (written, scenario):
+            changed.append(r)
+    if not changed:
+        return 0
+    return record_results(session, actor, class_id, schemas.ResultsBatch(records=changed))
 
 
 def pass_everyone(session: Session, actor: Actor, class_id: uuid.UUID, field: str) -> int:

@@ -108,7 +108,10 @@ def test_a_class_week_through_the_console(server: LiveServer, desktop: Page, pho
         page.get_by_label(f"{name}, scenario evaluation").select_option("pass")
     page.get_by_role("button", name="Save results").click()
     expect(page.get_by_text("Results saved for 2 officers.")).to_be_visible()
-    expect(page.get_by_text("Module SCENARIOS")).to_be_visible()  # why Ben is not eligible
+    # Why Ben is not eligible: one line in the roster, the reasons on demand.
+    expect(page.get_by_text("Module SCENARIOS")).to_be_hidden()
+    page.locator("details.why summary").first.click()
+    expect(page.get_by_text("Module SCENARIOS")).to_be_visible()
     _audit(page)
     screenshot(page, "class")
 
@@ -116,7 +119,9 @@ def test_a_class_week_through_the_console(server: LiveServer, desktop: Page, pho
     expect(page.get_by_text("These 1 officers passed")).to_be_visible()
     _audit(page)
     page.get_by_role("button", name="Yes, certify 1 officer").click()
-    expect(page.get_by_text("1 certification issued.")).to_be_visible()
+    expect(page.get_by_role("heading", name="1 certification issued")).to_be_visible()
+    expect(page.get_by_text("Module SCENARIOS")).to_be_visible()  # Ben, skipped, and why
+    _audit(page)
 
     page.get_by_role("link", name="credential").first.click()
     expect(page.get_by_role("heading", name="Valid")).to_be_visible()
@@ -126,6 +131,9 @@ def test_a_class_week_through_the_console(server: LiveServer, desktop: Page, pho
     assert credential_id
     page.get_by_label("Reason for revoke").fill("Roster signature found forged")
     page.get_by_role("button", name="Revoke (final)").click()
+    expect(page.get_by_role("heading", name="Revoke this credential?")).to_be_visible()
+    _audit(page)
+    page.get_by_role("button", name="Yes, revoke it for good").click()
     expect(page.get_by_text("Credential revoked.")).to_be_visible()
     expect(page.get_by_role("heading", name="Revoked")).to_be_visible()
 

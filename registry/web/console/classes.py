@@ -185,10 +185,15 @@ async def attendance(
         if not records:
             raise InvalidInput("Nothing to save: every cell was blank.")
         batch = build(schemas.AttendanceBatch, {"records": records})
-        return training.record_attendance(session, actor, class_id, batch)
+        return training.record_attendance_changes(session, actor, class_id, batch)
 
     return await attempt(
-        session, work, back=back, done=lambda n: redirect(back, f"Attendance saved ({n} cells).")
+        session,
+        work,
+        back=back,
+        done=lambda n: redirect(
+            back, f"Attendance saved ({n} cells)." if n else "Nothing changed in the grid."
+        ),
     )
 
 
@@ -265,10 +270,15 @@ async def results(
         if not rows:
             raise InvalidInput("Nothing to save: no result was chosen.")
         batch = build(schemas.ResultsBatch, {"records": list(rows.values())})
-        return training.record_results(session, actor, class_id, batch)
+        return training.record_results_changes(session, actor, class_id, batch)
 
     return await attempt(
-        session, work, back=back, done=lambda n: redirect(back, f"Results saved for {n} officers.")
+        session,
+        work,
+        back=back,
+        done=lambda n: redirect(
+            back, f"Results saved for {n} officers." if n else "No result changed."
+        ),
     )
 
 
