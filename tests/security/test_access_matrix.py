@@ -249,9 +249,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/console/classes/{class_id:uuid}/attendance/full"): lambda w: {
         "scope": f"module:{w.module}"
     },
-    ("POST", "/console/classes/{class_id:uuid}/results/pass"): lambda w: {
-        "field": "written_exam"
-    },
+    ("POST", "/console/classes/{class_id:uuid}/results/pass"): lambda w: {"field": "written_exam"},
     ("POST", "/console/officers/{officer_id:uuid}/ce"): lambda w: {
         "title": "De-escalation refresher",
         "hours": "2",
