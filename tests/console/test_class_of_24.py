@@ -141,6 +141,14 @@ def test_full_attendance_in_one_press_then_the_exceptions(
     cred = c.get(f"/console/credentials/{credential_id.group(1)}").text
     assert "CIT-40, Bulk Academy, " in cred
     assert long_date(date.today() - timedelta(days=5)) in cred
+    # A handout per graduate: the QR code of their own wallet link, inline, ready to print.
+    handouts = c.get(f"{path}/handouts").text
+    assert handouts.count('<section class="handout"') == 2
+    assert handouts.count('src="data:image/svg+xml;base64,') == 2
+    assert f"Jane {team[0]['last_name']}, your CIT certification" in handouts
+    assert f"Jane {failed['last_name']}" not in handouts
+    assert len(re.findall(r"https://registry\.test/wallet/[\w-]{20,}", handouts)) == 2
+
     # The roster is one line an officer; the reasons are behind a <details>.
     roster = c.get(path).text
     assert '<details class="why"><summary><span class="tag tag-bad">not yet</span>' in roster

@@ -91,6 +91,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
     ("POST", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
     ("GET", "/console/classes/{class_id:uuid}/roster.csv"): HOME_STAFF,
+    ("GET", "/console/classes/{class_id:uuid}/handouts"): HOME_OFFICE,
     ("GET", "/console/credentials/{credential_id:str}"): HOME_OFFICE,
     ("POST", "/console/credentials/{credential_id:str}/revoke"): HOME_OFFICE,
     ("POST", "/console/credentials/{credential_id:str}/suspend"): HOME_OFFICE,

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import select
 
 from registry.accounts.guards import office
+from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify as certify_class
 from registry.errors import InvalidInput, RegistryError
 from registry.people.models import Region
@@ -337,6 +338,21 @@ async def certify(
         return redirect(back, exc.detail, error=True)
 
 
+@get("/classes/{class_id:uuid}/handouts", guards=[office], sync_to_thread=True)
+def handouts(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Template:
+    """A page per graduate to print and hand out: the QR code of their wallet link."""
+    actor = actor_of(request)
+    return page(
+        request,
+        "handouts.html",
+        title="Wallet handouts",
+        klass=training.class_public(session, training.get_class(session, actor, class_id)),
+        handouts=class_handouts(session, actor, request.app.state.issuer, class_id),
+    )
+
+
 HANDLERS = [
     classes,
     add_class,
@@ -348,4 +364,5 @@ HANDLERS = [
     results_pass,
     confirm_certify,
     certify,
+    handouts,
 ]
