@@ -34,6 +34,7 @@ from registry.training.models import (
     Attendance,
     Course,
     Enrollment,
+    MakeupAttendance,
     Module,
     Result,
     TrainingClass,
@@ -398,6 +399,139 @@ def record_attendance(
     return len(data.records)
 
 
+def record_makeup(
+    session: Session, actor: Actor, class_id: uuid.UUID, data: schemas.MakeupCreate
+) -> MakeupAttendance:
+    """Make-up hours for one officer and module: counted toward the module, audited, and never
+    more than the hours the officer still missed in it."""
+    klass = get_class(session, actor, class_id)
+    modules = {m.code: m for m in modules_of(session, klass.course_id)}
+    _check_batch_officer(
+        data.officer_id, 0, _enrolled_ids(session, klass.id), _certified_ids(session, klass.id)
+    )
+    module = modules.get(data.module.strip().upper())
+    if module is None:
+        raise RuleViolation(
+            f"The course has no module {data.module!r}.", field="module", rule="module_exists"
+        )
+    if data.source_class_id is not None:
+        source = session.get(TrainingClass, data.source_class_id)
+        if source is None or source.id == klass.id:
+            raise NotFound("No other class with this id.", field="source_class_id", rule="exists")
+        actor.require_region(source.region_id, "source_class_id")
+        if source.course_id != klass.course_id:
+            raise RuleViolation(
+                "Make-up hours come from a class of the same course.",
+                field="source_class_id",
+                rule="same_course",
+            )
+    if data.held_on > date.today():
+        raise RuleViolation(
+            "Make-up hours are recorded once they were attended.",
+            field="held_on",
+            rule="not_in_future",
+        )
+    attended = (
+        session.exec(
+            select(Attendance.hours).where(
+                Attendance.class_id == klass.id,
+                Attendance.officer_id == data.officer_id,
+                Attendance.module_id == module.id,
+            )
+        ).first()
+        or 0.0
+    )
+    made_up = sum(
+        session.exec(
+            select(MakeupAttendance.hours).where(
+                MakeupAttendance.class_id == klass.id,
+                MakeupAttendance.officer_id == data.officer_id,
+                MakeupAttendance.module_id == module.id,
+            )
+        )
+    )
+    missing = max(0.0, module.hours - attended - made_up)
+    if data.hours > missing:
+        raise RuleViolation(
+            f"Module {module.code} lasts {module.hours:g} hours; the officer attended "
+            f"{attended:g} and made up {made_up:g}, so at most {missing:g} can be made up.",
+            field="hours",
+            rule="max_module_hours",
+        )
+    row = MakeupAttendance(
+        class_id=klass.id,
+        officer_id=data.officer_id,
+        module_id=module.id,
+        hours=data.hours,
+        source_class_id=data.source_class_id,
+        held_on=data.held_on,
+        location=clean_text(data.location, "location"),
+        note=clean_text(data.note, "note") if data.note.strip() else "",
+        recorded_by=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        action="attendance.makeup",
+        entity="class",
+        entity_id=klass.id,
+        after={
+            "officer_id": str(data.officer_id),
+            "module": module.code,
+            "hours": data.hours,
+            "held_on": data.held_on.isoformat(),
+            "location": row.location,
+            "source_class_id": str(data.source_class_id) if data.source_class_id else None,
+            "note": row.note,
+        },
+    )
+    return row
+
+
+def attended_hours(
+    session: Session, actor: Actor, class_id: uuid.UUID
+) -> dict[tuple[uuid.UUID, str], float]:
+    """The hours attended in the class itself, per officer and module code (the grid's cells;
+    make-up hours are recorded apart)."""
+    klass = get_class(session, actor, class_id)
+    codes = {m.id: m.code for m in modules_of(session, klass.course_id)}
+    return {
+        (officer_id, codes[module_id]): got
+        for officer_id, module_id, got in session.exec(
+            select(Attendance.officer_id, Attendance.module_id, Attendance.hours).where(
+                Attendance.class_id == klass.id
+            )
+        )
+        if module_id in codes
+    }
+
+
+def makeups(session: Session, actor: Actor, class_id: uuid.UUID) -> list[dict[str, object]]:
+    """The make-up hours recorded for the class, for its page."""
+    klass = get_class(session, actor, class_id)
+    rows = session.exec(
+        select(MakeupAttendance, Officer, Module)
+        .join(Officer, col(Officer.id) == MakeupAttendance.officer_id)
+        .join(Module, col(Module.id) == MakeupAttendance.module_id)
+        .where(MakeupAttendance.class_id == klass.id)
+        .order_by(col(MakeupAttendance.held_on))
+    ).all()
+    return [
+        {
+            "name": _name(o),
+            "module": m.code,
+            "hours": mk.hours,
+            "held_on": mk.held_on,
+            "location": mk.location,
+            "note": mk.note,
+            "from_class": mk.source_class_id is not None,
+        }
+        for mk, o, m in rows
+    ]
+
+
 def record_attendance_changes(
     session: Session, actor: Actor, class_id: uuid.UUID, data: schemas.AttendanceBatch
 ) -> int:
@@ -638,6 +772,16 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
         module = by_id.get(module_id)
         if module is not None:
             hours[officer_id][module.code] = got
+    # Make-up hours count with the class's own, never past the module's length.
+    for officer_id, module_id, got in session.exec(
+        select(
+            MakeupAttendance.officer_id, MakeupAttendance.module_id, MakeupAttendance.hours
+        ).where(MakeupAttendance.class_id == klass.id)
+    ):
+        module = by_id.get(module_id)
+        if module is not None:
+            total = hours[officer_id].get(module.code, 0.0) + got
+            hours[officer_id][module.code] = min(total, module.hours)
     results = {
         officer_id: (written, scenario)
         for officer_id, written, scenario in session.exec(

@@ -207,3 +207,55 @@ def test_the_expired_and_renewable_list_and_the_officer_page_say_expired(
     assert '<span class="tag tag-bad">expired</span>' in row
     cred = c.get(f"/console/credentials/{expired_id}").text
     assert "expired since" in cred
+
+
+def test_make_up_hours_count_toward_the_module_and_the_audit_shows_them(
+    console_client: TestClient[Any], engine: sa.Engine, region: Region, course: dict[str, Any]
+) -> None:
+    c = console_client
+    sign_in(c, make_password_user(engine, "coordinator", region.code))
+    path, page = _class(c, region)
+    other_path, _ = _class(c, region)
+    other_class_id = other_path.rsplit("/", 1)[1]
+    officer = region.officer(last_name="Makeup")
+    page = _post(c, f"{path}/enroll", c.get(path).text, post_ids=officer["post_id"]).text
+    page = _post(c, f"{path}/attendance/full", page, scope="all").text
+    first = course["modules"][0]
+    cell = f"h:{officer['id']}:{first['code']}"
+    page = _post(c, f"{path}/attendance", page, **{cell: f"{first['hours'] - 2:g}"}).text
+    page = _post(c, f"{path}/results/pass", page, field="written_exam").text
+    page = _post(c, f"{path}/results/pass", page, field="scenario_evaluation").text
+    assert f"Module {first['code']}" in page  # two hours short: not eligible
+
+    held = (date.today() - timedelta(days=1)).isoformat()
+    base = {
+        "officer_id": officer["id"],
+        "module": first["code"],
+        "held_on": held,
+        "location": "Academy, room 4",
+        "source_class_id": other_class_id,
+        "note": "Missed the afternoon for a court date",
+    }
+    too_many = _post(c, f"{path}/makeup", page, **base, hours="3")
+    assert "at most 2 can be made up" in too_many.text
+    future = _post(c, f"{path}/makeup", page, **{**base, "held_on": "2999-01-01"}, hours="2")
+    assert "once they were attended" in future.text
+    same = _post(
+        c, f"{path}/makeup", page, **{**base, "source_class_id": path.rsplit("/")[-1]}, hours="2"
+    )
+    assert "No other class with this id." in same.text
+    r = _post(c, f"{path}/makeup", page, **base, hours="2")
+    assert "2 make-up hours recorded." in r.text
+    assert re.search(r'id="h-att".*id="flash-attendance"', r.text, re.S)
+    assert "Missed the afternoon for a court date" in r.text
+    assert '<span class="tag tag-ok">eligible</span>' in r.text
+    # The grid still shows what was attended in the class; saving it changes nothing.
+    assert re.search(rf'name="{cell}"[^>]*value="{first["hours"] - 2:g}"', r.text)
+    again = _post(c, f"{path}/attendance", r.text, **{cell: f"{first['hours'] - 2:g}"})
+    assert "Nothing changed in the grid." in again.text
+
+    class_id = path.rsplit("/", 1)[1]
+    audit = c.get("/console/audit", params={"class": class_id}).text
+    assert "attendance.makeup" in audit
+    r = _post(c, f"{path}/certify", c.get(f"{path}/certify").text)
+    assert "<h1>1 certification issued</h1>" in r.text

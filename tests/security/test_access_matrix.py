@@ -86,6 +86,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/classes/{class_id:uuid}/enroll"): HOME_OFFICE,
     ("POST", "/console/classes/{class_id:uuid}/attendance"): HOME_STAFF,
     ("POST", "/console/classes/{class_id:uuid}/attendance/full"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/makeup"): HOME_STAFF,
     ("POST", "/console/classes/{class_id:uuid}/results/pass"): HOME_STAFF,
     ("POST", "/console/classes/{class_id:uuid}/results"): HOME_STAFF,
     ("GET", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
@@ -249,6 +250,13 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/console/classes/{class_id:uuid}/attendance/full"): lambda w: {
         "scope": f"module:{w.module}"
+    },
+    ("POST", "/console/classes/{class_id:uuid}/makeup"): lambda w: {
+        "officer_id": str(w.officer_id),
+        "module": w.module,
+        "hours": "0.5",
+        "held_on": date.today().isoformat(),
+        "location": "Make-up room",
     },
     ("POST", "/console/classes/{class_id:uuid}/results/pass"): lambda w: {"field": "written_exam"},
     ("POST", "/console/officers/{officer_id:uuid}/ce"): lambda w: {

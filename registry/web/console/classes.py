@@ -80,6 +80,13 @@ def klass(
             if actor.role in ("admin", "coordinator")
             else []
         ),
+        attended=training.attended_hours(session, actor, class_id),
+        makeups=training.makeups(session, actor, class_id),
+        other_classes=[
+            k
+            for k in training.list_classes(session, actor)
+            if course is not None and k.course == course.code and k.id != class_id
+        ],
         # Messages after a save appear in the section that was saved, not at the top.
         flash_sections=("roster", "attendance", "results"),
     )
@@ -231,6 +238,27 @@ async def attendance_full(
     )
 
 
+@post("/classes/{class_id:uuid}/makeup")
+async def makeup(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Redirect:
+    """Hours of a module made up in another class of the course or a make-up session."""
+    data = await form_data(request)
+    actor = actor_of(request)
+    back = _back(class_id, "#attendance")
+    values: dict[str, str | None] = {
+        name: text(data, name)
+        for name in ("officer_id", "module", "hours", "held_on", "location", "note")
+    }
+    values["source_class_id"] = text(data, "source_class_id") or None
+
+    def work() -> str:
+        row = training.record_makeup(session, actor, class_id, build(schemas.MakeupCreate, values))
+        return f"{row.hours:g} make-up hours recorded."
+
+    return await attempt(session, work, back=back, done=lambda msg: redirect(back, msg))
+
+
 @post("/classes/{class_id:uuid}/results/pass")
 async def results_pass(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
@@ -360,6 +388,7 @@ HANDLERS = [
     enroll,
     attendance,
     attendance_full,
+    makeup,
     results,
     results_pass,
     confirm_certify,
