@@ -13,9 +13,12 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from registry.accounts.service import SYSTEM, create_user
-from registry.db import make_engine, unit_of_work
-from tests.browser.conftest import DESKTOP, screenshot, serious_violations
+from tests.browser.conftest import (
+    DESKTOP,
+    audit_with_zoom,
+    coordinator,
+    screenshot,
+)
 from tests.conftest import unique
 from tests.live import LiveServer
 
@@ -53,16 +56,6 @@ class Actions:
         self.count += 2  # open the list, pick the option
 
 
-def _audit(page: Page) -> None:
-    problems = serious_violations(page)
-    page.set_viewport_size({"width": DESKTOP["width"] // 2, "height": DESKTOP["height"] // 2})
-    try:
-        problems += [f"at 200 %: {p}" for p in serious_violations(page)]
-    finally:
-        page.set_viewport_size(DESKTOP)
-    assert problems == [], f"{page.url}: {problems}"
-
-
 def _world(server: LiveServer) -> dict[str, Any]:
     code = unique("C")
     patrol = (date.today() - timedelta(days=900)).isoformat()
@@ -98,18 +91,7 @@ def _world(server: LiveServer) -> dict[str, Any]:
                 "capacity": SIZE,
             },
         ).json()
-    engine = make_engine(server.env["REGISTRY_DATABASE_URL"])
-    username = unique("coord")
-    with unit_of_work(engine) as session:
-        create_user(
-            session,
-            SYSTEM,
-            username=username,
-            role="coordinator",
-            region_code=code,
-            password=PASSWORD,
-        )
-    engine.dispose()
+    username = coordinator(server, code, PASSWORD)
     return {"officers": officers, "class": klass, "username": username}
 
 
@@ -141,7 +123,7 @@ def test_a_class_of_24_in_a_handful_of_actions(server: LiveServer, desktop: Page
     assert status.is_visible()
     box = status.bounding_box()
     assert box is not None and 0 <= box["y"] <= DESKTOP["height"]
-    _audit(page)
+    audit_with_zoom(page)
     screenshot(page, "class-attendance")
 
     # The grid fits its container at 1280 px, and the names and module codes stay in view.
@@ -169,7 +151,7 @@ def test_a_class_of_24_in_a_handful_of_actions(server: LiveServer, desktop: Page
     act.choose(page.get_by_label(f"{failed_name}, scenario evaluation"), "fail")
     act.click(page.get_by_role("button", name="Save results"))
     expect(page.locator("#results [role=status]")).to_contain_text("Results saved for 1 officers.")
-    _audit(page)
+    audit_with_zoom(page)
 
     act.click(page.get_by_role("link", name="Certify all eligible graduates…"))
     act.click(page.get_by_role("button", name=f"Yes, certify {SIZE - 2} officers"))
@@ -179,7 +161,7 @@ def test_a_class_of_24_in_a_handful_of_actions(server: LiveServer, desktop: Page
     expect(skipped).to_contain_text("Module MH-ILL")
     expect(skipped).to_contain_text(f"{failed_name} ({failed['post_id']})")
     expect(skipped).to_contain_text("Scenario evaluation not passed.")
-    _audit(page)
+    audit_with_zoom(page)
     screenshot(page, "certify-result")
 
     print(

@@ -12,9 +12,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
-from registry.accounts.service import SYSTEM, create_user
-from registry.db import make_engine, unit_of_work
-from tests.browser.conftest import screenshot, serious_violations
+from tests.browser.conftest import coordinator, screenshot, serious_violations
 from tests.conftest import unique
 from tests.live import LiveServer
 
@@ -47,18 +45,7 @@ def _world(server: LiveServer) -> dict[str, Any]:
             ).json()
             for first in ("Ada", "Ben")
         ]
-    engine = make_engine(server.env["REGISTRY_DATABASE_URL"])
-    username = unique("coord")
-    with unit_of_work(engine) as session:
-        create_user(
-            session,
-            SYSTEM,
-            username=username,
-            role="coordinator",
-            region_code=code,
-            password=PASSWORD,
-        )
-    engine.dispose()
+    username = coordinator(server, code, PASSWORD)
     return {"code": code, "officers": officers, "username": username}
 
 

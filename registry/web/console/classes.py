@@ -6,7 +6,6 @@ import re
 import uuid
 from typing import Any
 
-import anyio.to_thread
 from litestar import Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
@@ -16,7 +15,7 @@ from sqlmodel import select
 from registry.accounts.guards import office
 from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify as certify_class
-from registry.errors import InvalidInput, RegistryError
+from registry.errors import InvalidInput
 from registry.people.models import Region
 from registry.training import schemas
 from registry.training import service as training
@@ -117,7 +116,7 @@ async def enroll(
     if len(typed) + len(ticked) > MAX_BULK:
         return redirect(back, f"At most {MAX_BULK} officers at a time.", error=True)
 
-    def work() -> list[training.EnrollOutcome]:
+    def work() -> Redirect | Template:
         ids = []
         for value in ticked:
             try:
@@ -127,9 +126,7 @@ async def enroll(
                     "The list of officers was not sent as the page holds it; reload the page.",
                     field="officer_id",
                 ) from None
-        return training.enroll_many(session, actor, class_id, typed, ids)
-
-    def report(outcomes: list[training.EnrollOutcome]) -> Redirect | Template:
+        outcomes = training.enroll_many(session, actor, class_id, typed, ids)
         enrolled = [o for o in outcomes if o.enrolled]
         refused = [o for o in outcomes if not o.enrolled]
         if not refused:
@@ -145,12 +142,7 @@ async def enroll(
             refused=refused,
         )
 
-    try:
-        outcomes = await anyio.to_thread.run_sync(work)
-    except RegistryError as exc:
-        await anyio.to_thread.run_sync(session.rollback)
-        return redirect(back, exc.detail, error=True)
-    return await anyio.to_thread.run_sync(report, outcomes)
+    return await attempt(session, work, back=back, done=lambda answer: answer)
 
 
 def _hours(data: FormMultiDict, key: str) -> float | None:
@@ -359,11 +351,7 @@ async def certify(
             skipped=skipped,
         )
 
-    try:
-        return await anyio.to_thread.run_sync(work)
-    except RegistryError as exc:
-        await anyio.to_thread.run_sync(session.rollback)
-        return redirect(back, exc.detail, error=True)
+    return await attempt(session, work, back=back, done=lambda answer: answer)
 
 
 @get("/classes/{class_id:uuid}/handouts", guards=[office], sync_to_thread=True)

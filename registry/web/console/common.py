@@ -22,6 +22,7 @@ from registry.web.problems import UNSTORABLE
 
 PREFIX = "/console"
 T = TypeVar("T")
+R = TypeVar("R")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 FLASH = "cit_flash"
 
@@ -145,10 +146,11 @@ async def attempt(
     session: Session,
     work: Callable[[], T],
     *,
-    done: Callable[[T], Redirect],
+    done: Callable[[T], R],
     back: str,
-) -> Redirect:
-    """Runs a change in a worker thread; a refused change is rolled back and explained."""
+) -> R | Redirect:
+    """Runs a change in a worker thread; a refused change is rolled back and explained.
+    `done` makes the answer from what `work` returned (a redirect, or a page `work` built)."""
     try:
         result = await anyio.to_thread.run_sync(work)
     except RegistryError as exc:

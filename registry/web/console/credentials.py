@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry.accounts.guards import office
 from registry.credentials import service
-from registry.errors import RegistryError
 from registry.training import service as training
 from registry.web.console.common import actor_of, attempt, form_data, page, redirect, text
 from registry.web.deps import DbSession
@@ -57,10 +55,7 @@ def _change(action: str) -> Any:
                     reason=reason,
                 )
 
-            try:
-                return await anyio.to_thread.run_sync(confirm)
-            except RegistryError as exc:
-                return redirect(back, exc.detail, error=True)
+            return await attempt(session, confirm, back=back, done=lambda answer: answer)
 
         def work() -> None:
             service.change_status(session, actor, credential_id, action, reason)
