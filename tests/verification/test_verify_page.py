@@ -206,3 +206,15 @@ def test_hostile_input_to_the_public_forms_is_never_a_server_error(
                 if r.status_code >= 500:
                     failures.append(f"{r.status_code} {path} {data!r:.60}")
     assert failures == []
+
+
+def test_a_wrong_address_is_a_page_that_leads_to_the_verify_page(client: TestClient[Any]) -> None:
+    for path in ("/verfy", "/certificate/ABC", "/courses/NOPE"):
+        r = client.get(path, headers=HTML)
+        assert r.status_code == 404, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert "<h1>Page not found</h1>" in r.text
+        assert 'href="/verify"' in r.text
+    # Programs still get problem details, and so does every API path.
+    assert_problem(client.get("/verfy", headers=JSON), 404)
+    assert_problem(client.get("/api/v1/nothing-here", headers=HTML), (401, 404))
