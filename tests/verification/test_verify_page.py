@@ -3,6 +3,7 @@ page that tells the truth in every state; /courses/CIT-40 for people and for pro
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -218,3 +219,30 @@ def test_a_wrong_address_is_a_page_that_leads_to_the_verify_page(client: TestCli
     # Programs still get problem details, and so does every API path.
     assert_problem(client.get("/verfy", headers=JSON), 404)
     assert_problem(client.get("/api/v1/nothing-here", headers=HTML), (401, 404))
+
+
+def test_an_expired_but_renewed_page_points_to_the_renewal_not_to_the_coordinator(
+    client: TestClient[Any],
+    region: Region,
+    course: dict[str, Any],
+    engine: sa.Engine,
+    app: Litestar,
+) -> None:
+    item = region.certified(course)
+    expired_id = expired_copy(engine, app, item["credential_id"])
+    r = region.coordinator.post(
+        f"/api/v1/officers/{item['officer']['id']}/ce",
+        {
+            "title": "Refresher",
+            "hours": course["ce_hours_per_cycle"],
+            "completed_on": date.today().isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    renewed = region.coordinator.post(f"/api/v1/credentials/{expired_id}/renew")
+    assert renewed.status_code == 201, renewed.text
+    html = _page(client, expired_id)
+    assert "<h1>Expired</h1>" in html
+    assert "Renewed: superseded by a newer credential valid until" in html
+    assert renewed.json()["credential_id"] in html
+    assert "renewed by the officer's regional CIT coordinator" not in html
