@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from registry.accounts.models import Role
 from registry.accounts.service import Actor
 from registry.audit.service import record, snapshot
 from registry.common import utcnow
@@ -866,5 +867,42 @@ def roster(session: Session, actor: Actor, class_id: uuid.UUID) -> schemas.Roste
                 credential_id=s.credential_id,
             )
             for s in standings(session, klass)
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class ClassPage:
+    """Everything the console's class page shows, read with the actor's rights."""
+
+    klass: schemas.ClassPublic
+    course: Course
+    modules: list[Module]
+    roster: schemas.Roster
+    attended: dict[tuple[uuid.UUID, str], float]
+    makeups: list[dict[str, object]]
+    may_enroll: bool
+    # The region's officers not in the class yet, for coordinators to tick.
+    enrollable: list[Officer]
+    # Other classes of the course this actor sees: where make-up hours may come from.
+    other_classes: list[schemas.ClassPublic]
+
+
+def class_page(session: Session, actor: Actor, class_id: uuid.UUID) -> ClassPage:
+    klass = get_class(session, actor, class_id)
+    course = session.get(Course, klass.course_id)
+    assert course is not None  # noqa: S101 - foreign key
+    may_enroll = actor.role in (Role.ADMIN, Role.COORDINATOR)
+    return ClassPage(
+        klass=class_public(session, klass),
+        course=course,
+        modules=modules_of(session, course.id),
+        roster=roster(session, actor, class_id),
+        attended=attended_hours(session, actor, class_id),
+        makeups=makeups(session, actor, class_id),
+        may_enroll=may_enroll,
+        enrollable=enrollable_officers(session, actor, class_id) if may_enroll else [],
+        other_classes=[
+            k for k in list_classes(session, actor) if k.course == course.code and k.id != klass.id
         ],
     )

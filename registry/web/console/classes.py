@@ -62,30 +62,20 @@ async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redi
 def klass(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Template:
-    actor = actor_of(request)
-    record = training.get_class(session, actor, class_id)
-    course = session.get(Course, record.course_id)
+    view = training.class_page(session, actor_of(request), class_id)
     return page(
         request,
         "class.html",
-        title=f"Class at {record.location}",
-        klass=training.class_public(session, record),
-        course=course,
-        modules=training.modules_of(session, record.course_id),
-        roster=training.roster(session, actor, class_id),
-        can_enroll=actor.role in ("admin", "coordinator"),
-        enrollable=(
-            training.enrollable_officers(session, actor, class_id)
-            if actor.role in ("admin", "coordinator")
-            else []
-        ),
-        attended=training.attended_hours(session, actor, class_id),
-        makeups=training.makeups(session, actor, class_id),
-        other_classes=[
-            k
-            for k in training.list_classes(session, actor)
-            if course is not None and k.course == course.code and k.id != class_id
-        ],
+        title=f"Class at {view.klass.location}",
+        klass=view.klass,
+        course=view.course,
+        modules=view.modules,
+        roster=view.roster,
+        can_enroll=view.may_enroll,
+        enrollable=view.enrollable,
+        attended=view.attended,
+        makeups=view.makeups,
+        other_classes=view.other_classes,
         # Messages after a save appear in the section that was saved, not at the top.
         flash_sections=("roster", "attendance", "results"),
     )
