@@ -22,6 +22,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
+from registry import dates
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
 from registry.credentials.api import CertifyController, CredentialController, jwks, status_list
 from registry.credentials.keys import KeyStore
@@ -44,7 +45,7 @@ from registry.verification.api import (
 from registry.verification.lookup import lookup_form, lookup_page
 from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
-from registry.web import dates, pages
+from registry.web import pages
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.dashboard import dashboard

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from registry.web.dates import long_date
+from registry.dates import long_date
 from tests.conftest import Region
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 from tests.expiry import expired_copy

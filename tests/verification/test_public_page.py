@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from registry.web.dates import long_date
+from registry.dates import long_date
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.verification.test_verify_api import issue
 

@@ -23,8 +23,8 @@ from registry.common import utcnow
 from registry.credentials.models import Credential
 from registry.credentials.renewal import GRACE_MONTHS
 from registry.credentials.service import add_months
+from registry.dates import long_date
 from registry.db import unit_of_work
-from registry.web.dates import long_date
 from tests.conftest import PUBLIC_URL, Api, Region
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 from tests.expiry import expired_copy
