@@ -22,6 +22,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
+from registry import dates
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
 from registry.credentials.api import (
     CertifyController,
@@ -48,7 +49,8 @@ from registry.verification.api import (
     qr_svg,
     verify_token,
 )
-from registry.verification.lookup import lookup_page
+from registry.verification.lookup import lookup_form, lookup_page
+from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
 from registry.web import gate, logfilter, pages
 from registry.web.certificate import certificate_pdf
@@ -194,7 +196,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             did_document_route(settings.public_url),
             status_list,
             verify_token,
+            lookup_form,
             lookup_page,
+            verify_form,
+            verify_submit,
             credential_page,
             qr_svg,
             qr_png,
@@ -229,7 +234,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(resources),
         middleware=middleware,
         exception_handlers={k: public_page_aware(console_aware(v)) for k, v in HANDLERS.items()},
-        template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=WEB / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: _template_globals(engine, settings),
+        ),
         openapi_config=OpenAPIConfig(
             title="CIT Credential Registry",
             version="1.0.0",
@@ -251,6 +260,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         debug=False,
     )
+
+
+def _template_globals(engine: JinjaTemplateEngine, settings: Settings) -> None:
+    """What every template may use: the date filters and how to reach the program."""
+    engine.engine.filters.update(dates.FILTERS)
+    engine.engine.globals["program_contact"] = settings.program_contact
 
 
 def console_pages() -> list[Any]:

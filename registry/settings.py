@@ -57,6 +57,9 @@ class Settings:
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's
     # forwarded_allow_ips): a comma-separated list of addresses or networks; empty trusts none.
     trusted_proxies: str = ""
+    # How a hiring department or an officer reaches the state program (a phone number, an email
+    # address or both), printed on the public pages; empty: the pages name the program only.
+    program_contact: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,6 +86,7 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("REGISTRY_REDIS_URL") or None,
         sign_in_lockout=_int("REGISTRY_SIGN_IN_LOCKOUT", 10),
         trusted_proxies=_proxies("REGISTRY_TRUSTED_PROXIES"),
+        program_contact=(os.environ.get("REGISTRY_PROGRAM_CONTACT") or "").strip(),
     )
 
 

@@ -244,8 +244,8 @@ def test_an_unreachable_database_is_a_503_with_retry_after(
     with TestClient(create_app(down)) as client:
         answers = {
             "public page": client.get("/c/ABCDEFGHJKMNPQRS", headers=JSON),
-            "lookup": client.get(
-                "/lookup", params={"post_id": "P1", "last_name": "X"}, headers=JSON
+            "lookup": client.post(
+                "/lookup", data={"post_id": "P1", "last_name": "X"}, headers=JSON
             ),
             "API with a token": client.get(
                 "/api/v1/regions", headers={"Authorization": "Bearer citr_secret-token-value"}

@@ -57,6 +57,26 @@ def ce_standing(
     return CEStanding(required=course.ce_hours_per_cycle, recorded=recorded)
 
 
+@dataclass(frozen=True)
+class Outlook:
+    """What an officer holding this credential must do to keep or get back the certification."""
+
+    ce: CEStanding
+    renew_by: datetime  # the last moment a renewal is possible; after it, the course again
+
+    def closed(self, now: datetime) -> bool:
+        return now > self.renew_by
+
+
+def outlook(session: Session, credential: Credential, now: datetime | None = None) -> Outlook:
+    course = session.get(Course, credential.course_id)
+    assert course is not None  # noqa: S101 - foreign key
+    return Outlook(
+        ce=ce_standing(session, credential, course, now or utcnow()),
+        renew_by=add_months(credential.valid_until, GRACE_MONTHS),
+    )
+
+
 def renewal_blockers(
     session: Session, credential: Credential, course: Course, now: datetime
 ) -> list[RuleViolation]:

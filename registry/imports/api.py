@@ -111,7 +111,7 @@ class ImportController(Controller):
     def credentials_csv(
         self, session: DbSession, actor: CurrentActor, issuer: CurrentIssuer
     ) -> Response[bytes]:
-        body = service.credentials_csv(session, actor, issuer.credential_url)
+        body = service.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
         return csv_response(body, f"credentials-{date.today().isoformat()}.csv")
 
     @get("/coverage.csv", guards=[staff], sync_to_thread=True)

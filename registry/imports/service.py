@@ -629,6 +629,9 @@ CREDENTIALS_HEADER = (
     "valid_until",
     "status",
     "verify_url",
+    # The officer's private wallet link, for coordinators who hand them out; blank for an
+    # officer who no longer serves in the coordinator's region (their page is not theirs).
+    "wallet_url",
 )
 PROTECTED_NAME = "(protected)"
 
@@ -642,7 +645,11 @@ def _status(credential: Credential, now: datetime) -> str:
 
 
 def credentials_csv(
-    session: Session, actor: Actor, verify_url: Callable[[str], str], now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    verify_url: Callable[[str], str],
+    wallet_url: Callable[[Officer], str],
+    now: datetime | None = None,
 ) -> bytes:
     """The credentials issued in the actor's region or held by officers serving there."""
     now = now or utcnow()
@@ -665,6 +672,7 @@ def credentials_csv(
                 col(Credential.officer_id).in_(serving_here),
             )
         )
+    mine = None if actor.is_admin else set(session.exec(serving_here))
     return to_csv(
         CREDENTIALS_HEADER,
         (
@@ -678,6 +686,7 @@ def credentials_csv(
                 c.valid_until.date().isoformat(),
                 _status(c, now),
                 verify_url(c.id),
+                wallet_url(o) if mine is None or o.id in mine else "",
             )
             for c, o, course, k in session.exec(query)
         ),

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from registry.common import utcnow
 from registry.credentials.models import Credential, ExpiryNotice
 from registry.credentials.renewal import GRACE_MONTHS, ce_standing
+from registry.dates import long_date
 from registry.db import private_file, private_folder, unit_of_work
 from registry.people.models import Officer
 from registry.reports.service import expiring
@@ -204,7 +205,7 @@ def compose(
     """The notice: who, which certification, when it ends, CE hours still needed, the verify
     link. Never the wallet link: email is no safe channel for a capability."""
     ce = ce_standing(session, credential, course, now)
-    expires = credential.valid_until.date().isoformat()
+    expires = long_date(credential.valid_until)
     days_left = max(0, (credential.valid_until - now).days)
     if ce.met:
         education = (
@@ -215,7 +216,7 @@ def compose(
     else:
         education = (
             f"Continuing education: {ce.required:g} hours are needed in each cycle and "
-            f"{ce.recorded:g} are recorded since {credential.valid_from.date().isoformat()}; "
+            f"{ce.recorded:g} are recorded since {long_date(credential.valid_from)}; "
             f"{ce.missing:g} hours are still needed. Once they are recorded, your regional "
             "coordinator can renew the certification."
         )

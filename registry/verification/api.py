@@ -18,13 +18,9 @@ from registry.credentials import dataintegrity
 from registry.credentials.api import VC_JWT
 from registry.credentials.documents import public_document
 from registry.credentials.models import Credential
-from registry.credentials.service import (
-    Issuer,
-    get_credential,
-    get_public_credential,
-    holder_is_protected,
-)
+from registry.credentials.service import Issuer, get_credential, get_public_credential
 from registry.db import unit_of_work
+from registry.verification.pages import verdict_page
 from registry.verification.service import Verifier
 from registry.web.deps import CurrentIssuer, DbSession
 
@@ -108,24 +104,7 @@ def _render_credential(
     if wants_json(request):
         # The verdict keeps the shape API.md promises; renewal shows on the page only.
         return Response(verdict, headers=headers)
-    successor = (
-        session.get(Credential, credential.superseded_by) if credential.superseded_by else None
-    )
-    return Template(
-        template_name="credential.html",
-        context={
-            "v": verdict,
-            "credential_id": credential.id,
-            "issuer_name": issuer.name,
-            "verify_url": issuer.credential_url(credential.id),
-            # The signed token is not handed out for a protected holder (see credential_jwt).
-            "downloadable": not holder_is_protected(session, credential),
-            # Plain values: the template renders after this session has closed.
-            "successor": {"valid_until": successor.valid_until} if successor else None,
-            "successor_url": issuer.credential_url(successor.id) if successor else None,
-        },
-        headers=headers,
-    )
+    return verdict_page(session, issuer, verdict, credential)
 
 
 def qr_code(url: str) -> qrcode.QRCode:  # type: ignore[type-arg]

@@ -254,6 +254,16 @@ def render_certificate(facts: CertificateFacts) -> bytes:
             "show the live status; rely on them, not on this paper."
         ),
         align=Align.C,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    verify_page = facts.verify_url.rsplit("/c/", 1)[0] + "/verify"
+    pdf.cell(
+        pdf.epw,
+        13,
+        latin1(f"No scanner? Type the credential id at {verify_page}"),
+        align=Align.C,
+        link=verify_page,
     )
     return bytes(pdf.output())
 

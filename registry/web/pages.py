@@ -11,12 +11,15 @@ from litestar.response import Template
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from registry.common import utcnow
 from registry.credentials import dataintegrity
 from registry.credentials.documents import holder_document
 from registry.credentials.models import Credential
+from registry.credentials.renewal import outlook
 from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
-from registry.people.models import Officer
+from registry.people.models import Officer, Region
+from registry.people.service import officer_region_id
 from registry.training.models import Course
 from registry.training.service import course_public
 from registry.verification.api import token_download
@@ -40,14 +43,24 @@ async def home(issuer: CurrentIssuer) -> Template:
 
 
 @get("/courses/{code:str}", public=True, tags=["public"], sync_to_thread=True)
-def course(session: DbSession, code: FromPath[str]) -> dict[str, Any]:
-    """The achievement a credential names: what the course is and what it takes to pass."""
+def course(
+    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, code: FromPath[str]
+) -> Response[dict[str, Any]] | Template:
+    """The achievement a credential names: what the course is and what it takes to pass. A page
+    for a browser, JSON (the same shape as always) for anything else."""
     row = session.exec(select(Course).where(Course.code == code.upper()[:32])).first()
     if row is None:
         raise NotFound("No course with this code.", field="code")
     public = course_public(session, row).model_dump(mode="json")
     public["criteria"] = row.criteria
-    return public
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept and "application/json" not in accept.split("text/html")[0]:
+        return Template(
+            template_name="course.html",
+            context={"issuer_name": issuer.name, "course": public},
+            headers={"Vary": "Accept"},
+        )
+    return Response(public, headers={"Vary": "Accept"})
 
 
 # How each state reads on the wallet: icon, word and sentence, so it reads without colour too.
@@ -112,6 +125,7 @@ def _wallet_item(
     mark, word, sentence = WALLET_STATES.get(state, WALLET_STATES["invalid"])
     course = session.get(Course, c.course_id)
     achievement = verdict.credential.achievement if verdict.credential else None
+    ahead = outlook(session, c)
     return {
         "id": c.id,
         "state": state,
@@ -120,15 +134,24 @@ def _wallet_item(
         "sentence": sentence,
         "achievement": achievement or (course.achievement_name if course else "CIT certification"),
         "hours": whole(c.hours),
-        "issued": c.issued_at.date().isoformat(),
-        "valid_until": c.valid_until.date().isoformat(),
+        "issued": c.issued_at,
+        "valid_until": c.valid_until,
+        "status_changed": c.status_changed_at,
+        # What to do next, for an expired certification (plain values: rendered after commit).
+        "ce_required": ahead.ce.required,
+        "ce_missing": ahead.ce.missing,
+        "renew_by": ahead.renew_by,
+        "renewal_closed": ahead.closed(utcnow()),
     }
 
 
-def _holder(officer: Officer) -> dict[str, str | None]:
+def _holder(session: Session, officer: Officer) -> dict[str, str | None]:
+    region_id = officer_region_id(session, officer.id)
+    region = session.get(Region, region_id) if region_id else None
+    contact = {"region": region.name if region else None}
     if officer.protected:
-        return {"name": None, "post_id": None}
-    return {"name": holder_name(officer), "post_id": officer.post_id}
+        return {"name": None, "post_id": None, **contact}
+    return {"name": holder_name(officer), "post_id": officer.post_id, **contact}
 
 
 @get("/{key:str}", public=True, include_in_schema=False, sync_to_thread=True)
@@ -151,7 +174,7 @@ def wallet_page(
             "key": key,
             "theme": THEME,
             "items": [_wallet_item(request, session, c) for c in credentials],
-            **_holder(officer),
+            **_holder(session, officer),
         },
         headers=WALLET_HEADERS,
     )
@@ -179,7 +202,7 @@ def wallet_show(
             "key": key,
             "theme": THEME,
             "item": _wallet_item(request, session, credential),
-            **_holder(officer),
+            **_holder(session, officer),
         },
         headers=WALLET_HEADERS,
     )

@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from registry import cli
 from registry.common import utcnow
 from registry.credentials.service import add_months
+from registry.dates import long_date
 from registry.notices import service as notices
 from registry.settings import Settings
 from tests.conftest import PUBLIC_URL, Region
-from tests.renewals.conftest import add_ce, certify
+from tests.renewals.conftest import add_ce, certify, stored
 
 PROGRAM = notices.Program(name="CIT Utah", public_url=PUBLIC_URL, from_address="cit@utah.test")
 
@@ -65,7 +66,9 @@ def test_notices_are_written_to_the_outbox_once(
     assert b"\r\n" in path.read_bytes()  # RFC 5322 line ends
     message = read_eml(path)
     assert message["To"] == "jane@police.test"
-    assert message["Subject"].startswith("Your CIT certification expires on ")
+    valid_until = stored(engine, held.credential_id).valid_until
+    # Dates read as on every page: "November 29, 2028".
+    assert message["Subject"] == f"Your CIT certification expires on {long_date(valid_until)}"
     text = body_of(message)
     assert held.officer["last_name"] in text
     assert held.officer["post_id"] in text

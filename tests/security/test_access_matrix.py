@@ -38,6 +38,9 @@ PUBLIC_ROUTES = {
     ("POST", "/login"),
     ("GET", "/courses/{code:str}"),
     ("GET", "/lookup"),
+    ("POST", "/lookup"),
+    ("GET", "/verify"),
+    ("POST", "/verify"),
     ("GET", "/wallet/{key:str}"),
     ("GET", "/wallet/{key:str}/show/{credential_id:str}"),
     ("GET", "/wallet/{key:str}/manifest.webmanifest"),
@@ -88,10 +91,14 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/classes/{class_id:uuid}"): HOME_STAFF,
     ("POST", "/console/classes/{class_id:uuid}/enroll"): HOME_OFFICE,
     ("POST", "/console/classes/{class_id:uuid}/attendance"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/attendance/full"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/makeup"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/results/pass"): HOME_STAFF,
     ("POST", "/console/classes/{class_id:uuid}/results"): HOME_STAFF,
     ("GET", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
     ("POST", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
     ("GET", "/console/classes/{class_id:uuid}/roster.csv"): HOME_STAFF,
+    ("GET", "/console/classes/{class_id:uuid}/handouts"): HOME_OFFICE,
     ("GET", "/console/credentials/{credential_id:str}"): HOME_OFFICE,
     ("POST", "/console/credentials/{credential_id:str}/revoke"): HOME_OFFICE,
     ("POST", "/console/credentials/{credential_id:str}/suspend"): HOME_OFFICE,
@@ -268,6 +275,17 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/console/classes/{class_id:uuid}/results"): lambda w: {
         f"written_exam:{w.officer_id}": "pass"
     },
+    ("POST", "/console/classes/{class_id:uuid}/attendance/full"): lambda w: {
+        "scope": f"module:{w.module}"
+    },
+    ("POST", "/console/classes/{class_id:uuid}/makeup"): lambda w: {
+        "officer_id": str(w.officer_id),
+        "module": w.module,
+        "hours": "0.5",
+        "held_on": date.today().isoformat(),
+        "location": "Make-up room",
+    },
+    ("POST", "/console/classes/{class_id:uuid}/results/pass"): lambda w: {"field": "written_exam"},
     ("POST", "/console/officers/{officer_id:uuid}/ce"): lambda w: {
         "title": "De-escalation refresher",
         "hours": "2",
@@ -418,7 +436,8 @@ def refused(response: Any, path: str) -> str | None:
         if location.startswith("/login"):
             return "login"
         flash = unquote(response.cookies.get("cit_flash", "") or "").lower()
-        if flash.startswith("error:") and any(r in flash for r in REFUSALS):
+        kind = flash.partition(":")[0].partition("@")[0]  # "error@attendance:..." too
+        if kind == "error" and any(r in flash for r in REFUSALS):
             return "forbidden"
     return None
 

@@ -8,6 +8,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from registry.audit import service as audit_service
+from registry.credentials.renewal import GRACE_MONTHS
 from registry.reports import service as reports
 from registry.web.console.charts import coverage_chart
 from registry.web.console.common import actor_of, page, whole_number
@@ -51,6 +52,8 @@ def expiring(request: Request[Any, Any, Any], session: DbSession) -> Template:
         title="Expiring certifications",
         days=days,
         rows=reports.expiring(session, actor_of(request), days),
+        lapsed=reports.expired_renewable(session, actor_of(request)),
+        grace_months=GRACE_MONTHS,
     )
 
 
