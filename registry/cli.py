@@ -477,12 +477,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         disable=len(rows) < PROGRESS_FROM_ROWS,
         mininterval=0.25,
     )
+    roster: service.RosterImport | None = None
     try:
         with unit_of_work(engine) as session:
             if class_id is not None:
-                saved = service.import_roster(
+                roster = service.import_roster(
                     session, SYSTEM, class_id, rows, source=source, progress=bar.update
                 )
+                saved = roster.saved
             else:
                 run = (
                     service.import_officers if args.kind == "officers" else service.import_agencies
@@ -503,6 +505,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     bar.close()
     noun = "enrollments" if class_id is not None else args.kind
     print(f"saved {saved} {noun} from {source}")
+    if roster is None:
+        return 0
+    for e in roster.skipped:
+        print(f"{source}:{e.line}: skipped: {e.reason}")
+    for e in roster.refused:
+        print(f"{source}:{e.line}: refused: {e.reason}")
+    if roster.refused:
+        print(
+            f"registry: {len(roster.refused)} rows refused; the others were saved", file=sys.stderr
+        )
+        return 1
     return 0
 
 

@@ -84,7 +84,7 @@ class ImportController(Controller):
         guards=[office],
         status_code=200,
         request_max_body_size=service.MAX_BYTES,
-        summary="Enroll officers in a class from CSV (all rows or none)",
+        summary="Enroll officers in a class from CSV: the enrolled skipped, the refused named",
     )
     async def roster(
         self,
@@ -92,14 +92,14 @@ class ImportController(Controller):
         session: DbSession,
         actor: CurrentActor,
         class_id: FromPath[uuid.UUID],
-    ) -> dict[str, int]:
+    ) -> dict[str, Any]:
         data = await csv_body(request)
-        saved = await anyio.to_thread.run_sync(
+        result = await anyio.to_thread.run_sync(
             partial(
                 service.import_roster_csv, session, actor, class_id, data, source="The CSV body"
             )
         )
-        return {"saved": saved}
+        return result.as_dict()
 
     @get("/classes/{class_id:uuid}/roster.csv", guards=[staff], sync_to_thread=True)
     def roster_csv(

@@ -489,6 +489,23 @@ def read_roster(data: bytes, source: str = "The file") -> list[CsvRow]:
     return read_csv(data, source=source, required=ROSTER_REQUIRED, allow_extra=True)
 
 
+@dataclass(frozen=True)
+class RosterImport:
+    """What a roster import did: officers enrolled, rows skipped (already enrolled) and rows
+    refused (each with the rule in words); the refused never stop the others."""
+
+    saved: int
+    skipped: list[RowError]
+    refused: list[RowError]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "saved": self.saved,
+            "skipped": [e.as_dict() for e in self.skipped],
+            "refused": [e.as_dict() for e in self.refused],
+        }
+
+
 def import_roster(
     session: Session,
     actor: Actor,
@@ -497,29 +514,32 @@ def import_roster(
     *,
     source: str = "The file",
     progress: Progress | None = None,
-) -> int:
-    """Enrolls the officer named on each row through enroll(), all of them or none."""
+) -> RosterImport:
+    """Enrolls the officer named on each row through enroll(): officers already in the class
+    are skipped, a refused row is named with the rule and the rest are enrolled, as the class
+    page's bulk enrollment does (a roster is the coordinator's list, not a batch to reject)."""
     klass = get_class(session, actor, class_id)
-    errors: list[RowError] = []
+    saved = 0
+    skipped: list[RowError] = []
+    refused: list[RowError] = []
     first_line: dict[str, int] = {}
-    with _savepoint(session):
-        for row in rows:
-            # Only post_id is read: other columns (and their length) do not matter here.
-            problems = [p for p in _cell_problems(row) if p.field == "post_id"]
-            post_id = row.cells["post_id"].strip().upper()
-            if not post_id:
-                problems.append(RowError(row.line, "post_id", "post_id is blank."))
-            elif post_id in first_line:
-                problems.append(
-                    RowError(
-                        row.line,
-                        "post_id",
-                        f"POST id {post_id} appears already on line {first_line[post_id]} "
-                        "of this file.",
-                    )
+    for row in rows:
+        # Only post_id is read: other columns (and their length) do not matter here.
+        problems = [p for p in _cell_problems(row) if p.field == "post_id"]
+        post_id = row.cells["post_id"].strip().upper()
+        if not post_id:
+            problems.append(RowError(row.line, "post_id", "post_id is blank."))
+        elif post_id in first_line:
+            skipped.append(
+                RowError(
+                    row.line,
+                    "post_id",
+                    f"POST id {post_id} appears already on line {first_line[post_id]} "
+                    "of this file.",
                 )
-            else:
-                first_line[post_id] = row.line
+            )
+        else:
+            first_line[post_id] = row.line
             if not problems:
                 try:
                     # An officer of another region reads as an unknown POST id (and is never
@@ -532,27 +552,34 @@ def import_roster(
                             klass.id,
                             training_schemas.EnrollmentCreate(officer_id=officer.id),
                         )
+                    saved += 1
                 except RegistryError as exc:
-                    problems.append(RowError(row.line, "post_id", exc.detail))
-            errors.extend(problems)
-            if progress is not None:
-                progress(1)
-        if errors:
-            raise ImportRefused(errors, len(rows))
-        record(
-            session,
-            actor=actor.username,
-            action="roster.import",
-            entity="class",
-            entity_id=klass.id,
-            after={"saved": len(rows), "source": source[:200]},
-        )
-    return len(rows)
+                    if exc.rule == "already_enrolled":
+                        skipped.append(RowError(row.line, "post_id", exc.detail))
+                    else:
+                        problems.append(RowError(row.line, "post_id", exc.detail))
+        refused.extend(problems)
+        if progress is not None:
+            progress(1)
+    record(
+        session,
+        actor=actor.username,
+        action="roster.import",
+        entity="class",
+        entity_id=klass.id,
+        after={
+            "saved": saved,
+            "skipped": len(skipped),
+            "refused": len(refused),
+            "source": source[:200],
+        },
+    )
+    return RosterImport(saved, skipped, refused)
 
 
 def import_roster_csv(
     session: Session, actor: Actor, class_id: uuid.UUID, data: bytes, *, source: str = "The file"
-) -> int:
+) -> RosterImport:
     return import_roster(session, actor, class_id, read_roster(data, source), source=source)
 
 

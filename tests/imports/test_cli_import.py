@@ -97,7 +97,8 @@ def test_a_rookie_on_the_roster_exits_1(run: Any, region: Region, tmp_path: Path
     file.write_text(f"post_id\n{region.officer(months_on_patrol=6)['post_id']}\n")
     p = run("roster", str(file), "--class", klass["id"])
     assert p.returncode == 1
-    assert ":2: post_id: The course needs" in p.stdout
+    assert ":2: refused: The course needs" in p.stdout
+    assert "saved 0 enrollments" in p.stdout
 
 
 def test_usage_and_io_errors_exit_2(run: Any, region: Region, tmp_path: Path) -> None:

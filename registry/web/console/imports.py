@@ -15,6 +15,7 @@ from litestar.response import Template
 
 from registry.accounts.guards import office
 from registry.accounts.models import Role
+from registry.errors import RegistryError
 from registry.imports import service
 from registry.imports.api import csv_response
 from registry.imports.service import FileRefused, ImportRefused
@@ -137,16 +138,28 @@ async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> 
     if not filename:
         return redirect(IMPORT_PAGE, "Choose a CSV file with a post_id column.", error=True)
 
-    def run() -> int:
+    def run() -> service.RosterImport:
         return service.import_roster_csv(session, actor, class_id, data, source=filename)
 
-    return await _run_import(
+    try:
+        result = await anyio.to_thread.run_sync(run)
+    except FileRefused as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what=what, filename=filename, problem=exc.detail)
+    except RegistryError as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return redirect(IMPORT_PAGE, exc.detail, error=True)
+    done = f"{filename}: enrolled {result.saved} officers in the class."
+    if not result.skipped and not result.refused:
+        return redirect(IMPORT_PAGE, done)
+    return page(
         request,
-        session,
-        run,
-        what=what,
+        "roster_report.html",
+        title="Roster imported",
         filename=filename,
-        done="enrolled {} officers in the class.",
+        done=done,
+        class_id=class_id,
+        result=result,
     )
 
 
