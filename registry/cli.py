@@ -478,6 +478,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         mininterval=0.25,
     )
     roster: service.RosterImport | None = None
+    officers: service.OfficerImport | None = None
     try:
         with unit_of_work(engine) as session:
             if class_id is not None:
@@ -485,11 +486,21 @@ def cmd_import(args: argparse.Namespace) -> int:
                     session, SYSTEM, class_id, rows, source=source, progress=bar.update
                 )
                 saved = roster.saved
-            else:
-                run = (
-                    service.import_officers if args.kind == "officers" else service.import_agencies
+            elif args.kind == "officers":
+                officers = service.import_officers(
+                    session,
+                    SYSTEM,
+                    rows,
+                    source=source,
+                    progress=bar.update,
+                    existing=args.existing,
+                    preview=args.preview,
                 )
-                saved = run(session, SYSTEM, rows, source=source, progress=bar.update)
+                saved = officers.saved
+            else:
+                saved = service.import_agencies(
+                    session, SYSTEM, rows, source=source, progress=bar.update
+                )
     except service.ImportRefused as exc:
         bar.close()
         for e in exc.errors:
@@ -504,6 +515,19 @@ def cmd_import(args: argparse.Namespace) -> int:
         engine.dispose()
     bar.close()
     noun = "enrollments" if class_id is not None else args.kind
+    if officers is not None:
+        for kind, changes in (("updated", officers.updated), ("skipped", officers.skipped)):
+            for c in changes:
+                what = "; ".join(f"{k}: {b!r} -> {a!r}" for k, (b, a) in c.changes.items())
+                print(
+                    f"{source}:{c.line}: {kind} {c.post_id} {c.name}{': ' + what if what else ''}"
+                )
+        if args.preview:
+            print(
+                f"preview: would create {len(officers.created)}, update "
+                f"{len(officers.updated)}, skip {len(officers.skipped)}; nothing was saved"
+            )
+            return 0
     print(f"saved {saved} {noun} from {source}")
     if roster is None:
         return 0
@@ -723,6 +747,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="columns post_id,first_name,last_name,agency_ori,patrol_start_date[,email,protected]",
     )
     officers.add_argument("file", help="a UTF-8 CSV file with a header line")
+    officers.add_argument(
+        "--existing",
+        choices=["refuse", "skip", "update"],
+        default="refuse",
+        help="an officer already registered (by POST id): refuse the file, skip or update them",
+    )
+    officers.add_argument(
+        "--preview", action="store_true", help="say what would change and save nothing"
+    )
     officers.set_defaults(func=cmd_import)
     agencies = imp_sub.add_parser("agencies", help="columns name,ori,region (a region code)")
     agencies.add_argument("file", help="a UTF-8 CSV file with a header line")

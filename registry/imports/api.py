@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
@@ -52,16 +52,33 @@ class ImportController(Controller):
         guards=[office],
         status_code=200,
         request_max_body_size=service.MAX_BYTES,
-        summary="Import officers from CSV (all rows or none)",
+        summary="Import officers from CSV (all rows or none); existing ones refused, skipped "
+        "or updated; preview=true keeps nothing and says what would change",
     )
     async def officers(
-        self, request: Request[Any, Any, Any], session: DbSession, actor: CurrentActor
-    ) -> dict[str, int]:
+        self,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        actor: CurrentActor,
+        existing: Annotated[
+            Literal["refuse", "skip", "update"],
+            QueryParameter(description="what to do with an officer already registered"),
+        ] = "refuse",
+        preview: Annotated[bool, QueryParameter(description="say what would change")] = False,
+    ) -> dict[str, Any]:
         data = await csv_body(request)
-        saved = await anyio.to_thread.run_sync(
-            partial(service.import_officers_csv, session, actor, data, source="The CSV body")
+        result = await anyio.to_thread.run_sync(
+            partial(
+                service.import_officers_csv,
+                session,
+                actor,
+                data,
+                source="The CSV body",
+                existing=existing,
+                preview=preview,
+            )
         )
-        return {"saved": saved}
+        return {**result.as_dict(), "preview": preview}
 
     @post(
         "/imports/agencies",
