@@ -612,15 +612,9 @@ def cmd_notify_expiring(args: argparse.Namespace) -> int:
     settings = _settings()
     outbox = Path(args.outbox) if args.outbox else notices.outbox_dir(os.environ)
     try:
-        smtp = notices.SmtpConfig.from_env(os.environ)
+        program, sender = notices.mail_setup(os.environ, settings.issuer_name, settings.public_url)
     except notices.NoticeConfigError as exc:
         raise UsageError(str(exc)) from exc
-    sender = notices.SmtpSender(smtp) if smtp else None
-    program = notices.Program(
-        name=settings.issuer_name,
-        public_url=settings.public_url,
-        from_address=smtp.sender if smtp else os.environ.get("REGISTRY_SMTP_FROM") or None,
-    )
     engine = open_database()
     try:
         summary = notices.notify_expiring(

@@ -120,9 +120,14 @@ class ImportController(Controller):
 
     @get("/classes/{class_id:uuid}/roster.csv", guards=[staff], sync_to_thread=True)
     def roster_csv(
-        self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        issuer: CurrentIssuer,
+        class_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        return csv_response(service.roster_csv(session, actor, class_id), f"roster-{class_id}.csv")
+        body = service.roster_csv(session, actor, class_id, issuer.wallet_url)
+        return csv_response(body, f"roster-{class_id}.csv")
 
     @get("/credentials.csv", guards=[office], sync_to_thread=True)
     def credentials_csv(

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, or_, select
 
+from registry.accounts.models import Role
 from registry.accounts.service import Actor
 from registry.audit.service import record
 from registry.common import utcnow
@@ -780,11 +781,26 @@ ROSTER_HEADER = (
     "eligible",
     "reasons",
     "credential_id",
+    # A graduate's private wallet link, for coordinators who hand them out (see credentials).
+    "wallet_url",
 )
 
 
-def roster_csv(session: Session, actor: Actor, class_id: uuid.UUID) -> bytes:
+def roster_csv(
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    wallet_url: Callable[[Officer], str] | None = None,
+) -> bytes:
+    """The class roster; `wallet_url` fills in graduates' wallet links, for coordinators (not
+    instructors) and only of officers who serve in their region now."""
     entries = roster(session, actor, class_id).officers
+    links: dict[uuid.UUID, str] = {}
+    if wallet_url is not None and actor.role in (Role.ADMIN, Role.COORDINATOR):
+        graduates = [e.officer_id for e in entries if e.credential_id]
+        for officer in session.exec(select(Officer).where(col(Officer.id).in_(graduates))):
+            if actor.can_act_in(officer_region_id(session, officer.id)):
+                links[officer.id] = wallet_url(officer)
     return to_csv(
         ROSTER_HEADER,
         (
@@ -798,6 +814,7 @@ def roster_csv(session: Session, actor: Actor, class_id: uuid.UUID) -> bytes:
                 _yes(e.eligible),
                 " ".join(e.reasons),
                 e.credential_id or "",
+                links.get(e.officer_id, ""),
             )
             for e in entries
         ),

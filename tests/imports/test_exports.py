@@ -57,6 +57,15 @@ def test_the_roster_export_holds_standings_and_credentials(
     assert pending["eligible"] == "no" and pending["credential_id"] == ""
     assert "Written exam result not recorded." in pending["reasons"]
     assert len(pending["missing_modules"].split()) == len(course["modules"])
+    # Wallet links are capabilities: the instructor's roster has none, the coordinator's has the
+    # graduate's (and none for an officer not yet certified).
+    assert done["wallet_url"] == "" and pending["wallet_url"] == ""
+    mine = {
+        r["post_id"]: r
+        for r in download(region.coordinator, f"/api/v1/classes/{klass['id']}/roster.csv")
+    }
+    assert mine[officer["post_id"]]["wallet_url"].startswith("https://registry.test/wallet/")
+    assert mine[waiting["post_id"]]["wallet_url"] == ""
 
 
 def test_exports_neutralise_cells_excel_would_run_as_formulas(

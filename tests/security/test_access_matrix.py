@@ -115,6 +115,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/import/officers"): HOME_OFFICE,
     ("POST", "/console/import/roster"): HOME_OFFICE,
     ("POST", "/console/import/officers/confirm"): HOME_OFFICE,
+    ("POST", "/console/classes/{class_id:uuid}/wallet-links"): HOME_OFFICE,
     ("POST", "/console/import/agencies"): HOME_OFFICE,
     ("GET", "/console/regions"): ADMIN_ONLY,
     ("POST", "/console/regions"): ADMIN_ONLY,

@@ -243,7 +243,8 @@ async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> 
 def roster_download(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Response[bytes]:
-    body = service.roster_csv(session, actor_of(request), class_id)
+    issuer = request.app.state.issuer
+    body = service.roster_csv(session, actor_of(request), class_id, issuer.wallet_url)
     return csv_response(body, f"roster-{class_id}.csv")
 
 
