@@ -43,6 +43,12 @@ class Actor:
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
+    @property
+    def is_office(self) -> bool:
+        """Coordinators and the administrator: who may change records (instructors record
+        attendance and results only)."""
+        return self.role in (Role.ADMIN, Role.COORDINATOR)
+
     def can_act_in(self, region_id: uuid.UUID | None) -> bool:
         return self.is_admin or (region_id is not None and region_id == self.region_id)
 

@@ -13,7 +13,6 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, or_, select
 
-from registry.accounts.models import Role
 from registry.accounts.service import Actor
 from registry.audit.service import record
 from registry.common import utcnow
@@ -796,7 +795,7 @@ def roster_csv(
     instructors) and only of officers who serve in their region now."""
     entries = roster(session, actor, class_id).officers
     links: dict[uuid.UUID, str] = {}
-    if wallet_url is not None and actor.role in (Role.ADMIN, Role.COORDINATOR):
+    if wallet_url is not None and actor.is_office:
         graduates = [e.officer_id for e in entries if e.credential_id]
         for officer in session.exec(select(Officer).where(col(Officer.id).in_(graduates))):
             if actor.can_act_in(officer_region_id(session, officer.id)):

@@ -10,7 +10,6 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from registry.accounts.models import Role
 from registry.accounts.service import Actor
 from registry.audit.service import record, snapshot
 from registry.common import add_months, utcnow
@@ -906,7 +905,7 @@ def class_page(session: Session, actor: Actor, class_id: uuid.UUID) -> ClassPage
     klass = get_class(session, actor, class_id)
     course = session.get(Course, klass.course_id)
     assert course is not None  # noqa: S101 - foreign key
-    may_enroll = actor.role in (Role.ADMIN, Role.COORDINATOR)
+    may_enroll = actor.is_office
     return ClassPage(
         klass=class_public(session, klass),
         course=course,

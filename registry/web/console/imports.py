@@ -14,7 +14,6 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from registry.accounts.guards import office
-from registry.accounts.models import Role
 from registry.errors import RegistryError
 from registry.imports import service
 from registry.imports.api import csv_response
@@ -24,7 +23,6 @@ from registry.web.console.common import PREFIX, actor_of, form_data, page, redir
 from registry.web.deps import CurrentIssuer, DbSession
 
 IMPORT_PAGE = f"{PREFIX}/import"
-OFFICE = (Role.ADMIN, Role.COORDINATOR)
 
 
 async def _upload(request: Request[Any, Any, Any]) -> tuple[FormMultiDict, bytes, str]:
@@ -66,8 +64,8 @@ def import_page(request: Request[Any, Any, Any], session: DbSession) -> Template
         "import.html",
         title="Import and export",
         classes=list_classes(session, actor),
-        may_import=actor.role in OFFICE,
-        may_export_credentials=actor.role in OFFICE,
+        may_import=actor.is_office,
+        may_export_credentials=actor.is_office,
         max_rows=service.MAX_ROWS,
         officer_columns=",".join((*service.OFFICER_REQUIRED, *service.OFFICER_OPTIONAL)),
         agency_columns=",".join(service.AGENCY_REQUIRED),

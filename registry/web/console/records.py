@@ -134,7 +134,7 @@ def officer(
         ce_records=ce,
         transfer_agencies=[a for a in all_agencies if a.id != public.agency_id],
         wallet_url=request.app.state.issuer.wallet_url(record),
-        can_edit=actor.role in ("admin", "coordinator"),
+        can_edit=actor.is_office,
         **officer_context(session, actor, record),
     )
 
