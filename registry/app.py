@@ -43,6 +43,7 @@ from registry.verification.api import (
 )
 from registry.verification.lookup import lookup_page
 from registry.verification.service import Verifier
+from registry.wallets.api import HANDLERS as WALLET_HANDLERS
 from registry.web import pages
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RenewalController,
             CEController,
             ImportController,
+            *WALLET_HANDLERS,
             create_static_files_router(
                 path=DOCS_ASSETS,
                 directories=[swagger_ui_bundle.swagger_ui_path],

@@ -13,6 +13,7 @@ from registry.training.models import (
     Result,
     TrainingClass,
 )
+from registry.wallets.models import HolderCopy, Interaction, WalletNonce
 
 __all__ = [
     "Agency",
@@ -25,6 +26,8 @@ __all__ = [
     "Employment",
     "Enrollment",
     "ExpiryNotice",
+    "HolderCopy",
+    "Interaction",
     "Module",
     "Officer",
     "Region",
@@ -33,5 +36,6 @@ __all__ = [
     "StatusList",
     "TrainingClass",
     "User",
+    "WalletNonce",
     "WebSession",
 ]

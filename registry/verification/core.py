@@ -301,6 +301,28 @@ def _parse(data: bytes) -> _Parsed:
     return _Parsed(header, payload, signing_input, signature, len(data))
 
 
+@dataclass(frozen=True)
+class CompactJws:
+    """A compact JWS taken apart, its signature not yet checked."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+
+def split_jws(token: Any, max_bytes: int = MAX_TOKEN_BYTES) -> CompactJws:
+    """Takes apart a compact JWS with JSON header and payload (the codec the credential's own
+    verification uses, for other JWTs such as OpenID4VCI key proofs); ValueError says why not."""
+    if isinstance(token, str) and len(token) > max_bytes:
+        raise ValueError(f"the token is over {max_bytes} bytes")
+    try:
+        parsed = _parse(_token_bytes(token))
+    except _Failed as exc:
+        raise ValueError(exc.detail) from None
+    return CompactJws(parsed.header, parsed.payload, parsed.signing_input, parsed.signature)
+
+
 def _media_type_is(value: Any, expected: str) -> bool:
     # Media types compare case-insensitively and RFC 7515 allows omitting "application/".
     if not isinstance(value, str):

@@ -17,6 +17,7 @@ from registry.errors import NotFound
 from registry.people.models import Officer
 from registry.training.models import Course
 from registry.training.service import course_public
+from registry.wallets.service import copies_of
 from registry.web.deps import CurrentIssuer, DbSession
 
 
@@ -67,7 +68,7 @@ WALLET_ICONS = [
 THEME = "#14213d"
 
 
-def _officer_by_key(session: Session, key: str) -> Officer | None:
+def officer_by_key(session: Session, key: str) -> Officer | None:
     # The key is compared exactly as given; a longer one than any issued cannot match.
     if not key or len(key) > 64:
         return None
@@ -117,7 +118,7 @@ def wallet_page(
     request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, key: FromPath[str]
 ) -> Template:
     """The officer's own page: every credential with its live status and QR code."""
-    officer = _officer_by_key(session, key)
+    officer = officer_by_key(session, key)
     if officer is None:
         return _missing(issuer)
     credentials = session.exec(
@@ -132,6 +133,7 @@ def wallet_page(
             "key": key,
             "theme": THEME,
             "items": [_wallet_item(request, session, c) for c in credentials],
+            "copies": copies_of(session, officer.id),
             **_holder(officer),
         },
         headers=WALLET_HEADERS,
@@ -149,7 +151,7 @@ def wallet_show(
     credential_id: FromPath[str],
 ) -> Template:
     """One credential's QR code as large as the screen allows, to hold up to someone."""
-    officer = _officer_by_key(session, key)
+    officer = officer_by_key(session, key)
     credential = (
         session.get(Credential, credential_id.strip().upper())
         if officer is not None and len(credential_id) <= 32
@@ -181,7 +183,7 @@ def wallet_manifest(
     session: DbSession, issuer: CurrentIssuer, key: FromPath[str]
 ) -> Response[dict[str, Any]]:
     """Lets a phone add the wallet to its home screen, opening straight at the officer's page."""
-    officer = _officer_by_key(session, key)
+    officer = officer_by_key(session, key)
     if officer is None:
         raise NotFound("This wallet link is not valid.")
     url = issuer.wallet_url(officer)
