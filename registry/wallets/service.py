@@ -571,9 +571,11 @@ def hand_over(
     interaction.completed_at = now
     interaction.token_hash = None
     session.add(interaction)
+    # The wallet app acts for the officer; its DID (up to a kilobyte) is in the entry itself.
+    officer = session.get(Officer, credential.officer_id)
     record(
         session,
-        actor=f"wallet:{holder_did[:80]}",
+        actor=f"wallet:{officer.post_id if officer else credential.officer_id}",
         action="wallet.copy_handed",
         entity="credential",
         entity_id=credential.id,
