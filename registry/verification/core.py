@@ -202,7 +202,9 @@ class _Failed(Exception):
 
 
 @dataclass(frozen=True)
-class _Parsed:
+class CompactJws:
+    """A compact JWS taken apart, its signature not yet checked."""
+
     header: dict[str, Any]
     payload: dict[str, Any]
     signing_input: bytes
@@ -281,7 +283,7 @@ def _token_bytes(token: Any) -> bytes:
     return data
 
 
-def _parse(data: bytes) -> _Parsed:
+def _parse(data: bytes) -> CompactJws:
     try:
         text = data.decode("ascii").strip()
     except UnicodeDecodeError:
@@ -298,17 +300,7 @@ def _parse(data: bytes) -> _Parsed:
     header = _json_object(header_raw, "header")
     payload = _json_object(payload_raw, "payload")
     signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
-    return _Parsed(header, payload, signing_input, signature, len(data))
-
-
-@dataclass(frozen=True)
-class CompactJws:
-    """A compact JWS taken apart, its signature not yet checked."""
-
-    header: dict[str, Any]
-    payload: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
+    return CompactJws(header, payload, signing_input, signature, len(data))
 
 
 def split_jws(token: Any, max_bytes: int = MAX_TOKEN_BYTES) -> CompactJws:
@@ -317,10 +309,9 @@ def split_jws(token: Any, max_bytes: int = MAX_TOKEN_BYTES) -> CompactJws:
     if isinstance(token, str) and len(token) > max_bytes:
         raise ValueError(f"the token is over {max_bytes} bytes")
     try:
-        parsed = _parse(_token_bytes(token))
+        return _parse(_token_bytes(token))
     except _Failed as exc:
         raise ValueError(exc.detail) from None
-    return CompactJws(parsed.header, parsed.payload, parsed.signing_input, parsed.signature)
 
 
 def _media_type_is(value: Any, expected: str) -> bool:
@@ -360,7 +351,7 @@ def _check_header(header: dict[str, Any], keys: KeySet) -> tuple[PublicKey, str]
     return key, alg
 
 
-def _verify_jws(token: Any, keys: KeySet, record: Callable[[Check], None]) -> _Parsed:
+def _verify_jws(token: Any, keys: KeySet, record: Callable[[Check], None]) -> CompactJws:
     """Size, shape, header and signature; records each passed check, raises _Failed on the first
     that fails. Nothing of the payload may be trusted unless this returns."""
     data = _token_bytes(token)

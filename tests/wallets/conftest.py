@@ -113,6 +113,10 @@ class Flow:
         assert r.status_code == 201, r.text
         return dict(r.json())
 
+    def token_for(self, api: Api, credential_id: str) -> str:
+        """An access token for a fresh hand-over of the credential."""
+        return self.access_token(code_of(self.start(api, credential_id)))
+
     def token(self, code: str, **extra: str) -> Any:
         form = {"grant_type": PRE_AUTH, "pre-authorized_code": code, **extra}
         return self.client.post("/oid4vci/token", data=form)

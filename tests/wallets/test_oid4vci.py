@@ -236,7 +236,7 @@ def test_stale_foreign_missing_and_reused_nonces_are_invalid_nonce(
     flow: Flow, region: Region, certified: dict[str, Any], engine: sa.Engine
 ) -> None:
     app = wallet_app()
-    token = flow.access_token(code_of(flow.start(region.coordinator, certified["credential_id"])))
+    token = flow.token_for(region.coordinator, certified["credential_id"])
     assert_protocol_error(
         flow.credential(token, app.proof("not-from-this-issuer")), "invalid_nonce"
     )
@@ -252,7 +252,7 @@ def test_stale_foreign_missing_and_reused_nonces_are_invalid_nonce(
     # A nonce spent on one copy is refused for the next, even by the same wallet app.
     used = flow.nonce()
     assert flow.credential(token, app.proof(used)).status_code == 200
-    other = flow.access_token(code_of(flow.start(region.coordinator, certified["credential_id"])))
+    other = flow.token_for(region.coordinator, certified["credential_id"])
     body = assert_protocol_error(flow.credential(other, app.proof(used)), "invalid_nonce")
     assert "used" in body["error_description"]
 
@@ -261,7 +261,7 @@ def test_key_proofs_are_checked_strictly(
     flow: Flow, region: Region, certified: dict[str, Any]
 ) -> None:
     app, other = wallet_app(), wallet_app()
-    token = flow.access_token(code_of(flow.start(region.coordinator, certified["credential_id"])))
+    token = flow.token_for(region.coordinator, certified["credential_id"])
     cases = {
         "another audience": app.proof(flow.nonce(), aud="https://elsewhere.example"),
         "no audience": app.proof(flow.nonce(), aud=None),
@@ -288,7 +288,7 @@ def test_a_bare_jwk_proof_binds_the_copy_to_that_keys_did_key(
     flow: Flow, region: Region, certified: dict[str, Any]
 ) -> None:
     app = wallet_app()
-    token = flow.access_token(code_of(flow.start(region.coordinator, certified["credential_id"])))
+    token = flow.token_for(region.coordinator, certified["credential_id"])
     jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64u(raw_public(app.private))}
     r = flow.credential(token, app.proof(flow.nonce(), header={"kid": None, "jwk": jwk}))
     assert r.status_code == 200, r.text
@@ -360,7 +360,7 @@ HOSTILE_REQUESTS: list[tuple[str, Any, str]] = [
 def test_hostile_credential_requests_get_the_protocols_errors(
     flow: Flow, region: Region, certified: dict[str, Any], client: TestClient[Litestar]
 ) -> None:
-    token = flow.access_token(code_of(flow.start(region.coordinator, certified["credential_id"])))
+    token = flow.token_for(region.coordinator, certified["credential_id"])
     for what, body, error in HOSTILE_REQUESTS:
         r = flow.request(token, body)
         assert r.status_code == 400, (what, r.text)
