@@ -83,7 +83,7 @@ def start_interaction(
 # ---- the interaction URL and the VC-API exchange -----------------------------------------------
 
 
-def _lcw_link(issuer: Issuer, protocols: dict[str, str]) -> str:
+def lcw_link(issuer: Issuer, protocols: dict[str, str]) -> str:
     """The Learner Credential Wallet's deep link for the same protocols (CHAPI request form)."""
     request = {"credentialRequestOrigin": issuer.public_url, "protocols": protocols}
     return "dccrequest://request?request=" + quote(json.dumps(request, separators=(",", ":")))
@@ -117,7 +117,7 @@ def interaction(
         context={
             "issuer_name": issuer.name,
             "protocols": protocols,
-            "lcw_link": _lcw_link(issuer, protocols) if service.VCAPI in protocols else None,
+            "lcw_link": lcw_link(issuer, protocols) if service.VCAPI in protocols else None,
             "expires_at": found.expires_at.strftime("%H:%M UTC"),
         },
         headers=WALLET_HEADERS,
@@ -310,7 +310,7 @@ def wallet_handover(
             "interaction_url": url,
             "qr": qr_data_uri(url),
             "offer": protocols[service.OID4VCI],
-            "lcw_link": _lcw_link(issuer, protocols),
+            "lcw_link": lcw_link(issuer, protocols),
             "expires_at": started.expires_at.strftime("%H:%M UTC"),
             "minutes": int(service.INTERACTION_TTL.total_seconds() // 60),
             "now": utcnow().strftime("%H:%M UTC"),

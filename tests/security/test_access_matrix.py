@@ -105,6 +105,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/credentials/{credential_id:str}/reinstate"): HOME_OFFICE,
     ("GET", "/console/credentials.csv"): OFFICE,
     ("POST", "/console/credentials/{credential_id:str}/renew"): HOME_OFFICE,
+    ("POST", "/console/credentials/{credential_id:str}/handover"): HOME_OFFICE,
     ("POST", "/console/officers/{officer_id:uuid}/ce"): HOME_OFFICE,
     ("GET", "/console/audit"): STAFF,
     ("GET", "/console/expiring"): STAFF,
