@@ -19,12 +19,12 @@ from sqlmodel import Session, col, select
 from registry.accounts.service import Actor
 from registry.audit.service import record
 from registry.common import opaque_id, utcnow
+from registry.credentials import didkey
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.service import Issuer, ensure_signing_key, get_credential_for
 from registry.errors import NotFound, RuleViolation
 from registry.people.models import Officer
 from registry.verification.core import ALLOWED_ALGS, split_jws
-from registry.wallets import holders
 from registry.wallets.models import HolderCopy, Interaction, WalletNonce
 
 INTERACTION_TTL = timedelta(minutes=15)  # unused; the page makes a fresh one
@@ -358,7 +358,7 @@ def _proof_error(description: str) -> ProtocolError:
     return ProtocolError("invalid_proof", description)
 
 
-def check_key_proof(session: Session, jwt: Any, audience: str, now: datetime) -> holders.HolderKey:
+def check_key_proof(session: Session, jwt: Any, audience: str, now: datetime) -> didkey.HolderKey:
     """Verifies a `jwt` key proof (OpenID4VCI 1.0 §F.1) and spends its nonce: typ, algorithm
     (pinned to the holder key's own), signature, audience = this issuer, a fresh `iat`, and a
     nonce this issuer gave out and nobody used. Answers the holder's key and DID."""
@@ -381,9 +381,9 @@ def check_key_proof(session: Session, jwt: Any, audience: str, now: datetime) ->
         raise _proof_error("The key proof names its key by exactly one of kid and jwk.")
     try:
         holder = (
-            holders.resolve(header["kid"]) if "kid" in header else holders.from_jwk(header["jwk"])
+            didkey.resolve(header["kid"]) if "kid" in header else didkey.from_jwk(header["jwk"])
         )
-    except holders.UnresolvableDid as exc:
+    except didkey.UnresolvableDid as exc:
         raise _proof_error(f"The proof's key cannot be resolved: {exc}.") from None
     if not holder.key.verify(alg, proof.signing_input, proof.signature):
         raise _proof_error("The key proof's signature does not verify with its key.")

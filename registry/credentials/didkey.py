@@ -1,5 +1,5 @@
 """Holder keys named by `did:key` (Ed25519, P-256) and `did:jwk` DIDs, resolved locally: these
-methods carry the key in the DID itself, so nothing is ever fetched."""
+methods carry the key in the DID itself, so nothing is ever fetched (did:web is `did.py`)."""
 
 from __future__ import annotations
 
