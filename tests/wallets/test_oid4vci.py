@@ -270,6 +270,21 @@ def test_key_proofs_are_checked_strictly(
         "future iat": app.proof(flow.nonce(), iat=int(time.time()) + 3600),
         "another key's signature": other.proof(flow.nonce(), header={"kid": app.kid}),
         "did:web key": app.proof(flow.nonce(), header={"kid": "did:web:evil.example#k"}),
+        "did:key of another fragment": app.proof(
+            flow.nonce(), header={"kid": app.did + "#z6MkOther"}
+        ),
+        "did:key off the curve": app.proof(
+            flow.nonce(), header={"kid": "did:key:zDnae" + "1" * 44}
+        ),
+        "did:key of an X25519 key": app.proof(
+            flow.nonce(),
+            header={"kid": "did:key:z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc"},
+        ),
+        "did:jwk with a private key": app.proof(
+            flow.nonce(),
+            header={"kid": "did:jwk:" + b64u(b'{"kty":"OKP","crv":"Ed25519","x":"AA","d":"AA"}')},
+        ),
+        "a huge kid": app.proof(flow.nonce(), header={"kid": "did:key:z" + "6" * 5000}),
         "kid and jwk": app.proof(flow.nonce(), header={"jwk": {"kty": "OKP"}}),
         "critical header": app.proof(flow.nonce(), header={"crit": ["exp"]}),
         "x5c binding": app.proof(flow.nonce(), header={"x5c": ["MIIB"]}),
