@@ -85,16 +85,17 @@ def _jwk_of_did_jwk(identifier: str) -> dict[str, Any]:
     return jwk
 
 
-def _key(jwk: Mapping[str, Any], kid: str) -> PublicKey:
+def _key(jwk: Mapping[str, Any]) -> PublicKey:
+    """The one signing key of a public JWK (named by its thumbprint, whatever kid it carries)."""
     if "d" in jwk:
         raise UnresolvableDid("the DID carries a private key")
     try:
-        keys = KeySet.from_jwks({**jwk, "kid": kid})
+        keys = KeySet.from_jwks({k: v for k, v in jwk.items() if k != "kid"})
     except ValueError as exc:
         raise UnresolvableDid(str(exc)) from None
     if len(keys) != 1:
         raise UnresolvableDid("the DID's key is not an Ed25519 or P-256 signing key")
-    return keys[kid]
+    return next(iter(keys.values()))
 
 
 def resolve(did_url: str) -> HolderKey:
@@ -116,13 +117,13 @@ def resolve(did_url: str) -> HolderKey:
             raise UnresolvableDid("a did:jwk names its one key #0")
     else:
         raise UnresolvableDid(f"the DID method {method[:20]!r} is not did:key or did:jwk")
-    return HolderKey(did=did, key=_key(jwk, did_url))
+    return HolderKey(did=did, key=_key(jwk))
 
 
 def from_jwk(jwk: Mapping[str, Any]) -> HolderKey:
     """A holder named by a bare public JWK (a `jwk` proof header): as its did:key."""
     if not isinstance(jwk, Mapping):
         raise UnresolvableDid("the jwk header is not a JSON object")
-    key = _key(jwk, "jwk")
+    key = _key(jwk)
     did = "did:key:" + multikey(key.jwk)
     return HolderKey(did=did, key=key)
