@@ -22,8 +22,15 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
+from registry import dates
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
-from registry.credentials.api import CertifyController, CredentialController, jwks, status_list
+from registry.credentials.api import (
+    CertifyController,
+    CredentialController,
+    did_document_route,
+    jwks,
+    status_list,
+)
 from registry.credentials.keys import KeyStore
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
@@ -35,16 +42,18 @@ from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
 from registry.verification.api import (
+    credential_json,
     credential_jwt,
     credential_page,
     qr_png,
     qr_svg,
     verify_token,
 )
-from registry.verification.lookup import lookup_page
+from registry.verification.lookup import lookup_form, lookup_page
+from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
 from registry.wallets.api import HANDLERS as WALLET_HANDLERS
-from registry.web import pages
+from registry.web import gate, logfilter, pages
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.dashboard import dashboard
@@ -52,7 +61,7 @@ from registry.web.console.errors import console_aware
 from registry.web.deps import provide_actor, provide_issuer, provide_session
 from registry.web.problems import HANDLERS
 from registry.web.public_errors import public_page_aware
-from registry.web.throttle import SignInThrottle
+from registry.web.throttle import Lockout, SignInThrottle, make_counter
 
 WEB = Path(__file__).parent / "web"
 DOCS_ASSETS = "/schema-assets"
@@ -73,8 +82,10 @@ CSP = (
 async def security_headers(message: Message, scope: Scope) -> None:
     """Adds the security headers to every response, errors included (a before_send hook).
 
-    The API docs page keeps its own script policy: its renderer needs inline script.
-    """
+    The API docs page keeps its own script policy: its renderer needs inline script. With an
+    https public URL every cookie the registry sets is Secure, whichever page set it, and HSTS
+    goes with each answer to a request that arrived over https (directly, or through a proxy
+    trusted by REGISTRY_TRUSTED_PROXIES: uvicorn then sets the scheme the proxy saw)."""
     if message["type"] != "http.response.start":
         return
     headers = list(message.get("headers", []))
@@ -82,9 +93,18 @@ async def security_headers(message: Message, scope: Scope) -> None:
     extra = [h for h in SECURITY_HEADERS if h[0] not in names]
     if not scope["path"].startswith("/schema") and b"content-security-policy" not in names:
         extra.append((b"content-security-policy", CSP))
-    if scope.get("scheme") == "https":
+    https = scope["app"].state.issuer.public_url.startswith("https://")
+    if https:
+        headers = [_secure_cookie(name, value) for name, value in headers]
+    if https and scope.get("scheme") == "https":
         extra.append((b"strict-transport-security", b"max-age=63072000"))
     message["headers"] = headers + extra
+
+
+def _secure_cookie(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    if bytes(name).lower() == b"set-cookie" and b"; secure" not in bytes(value).lower():
+        return name, bytes(value) + b"; Secure"
+    return name, value
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -103,6 +123,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "engine": engine,
         "issuer": issuer,
         "publisher": issuer.publisher(),
+        "di_publisher": issuer.di_publisher(),
         "verifier": Verifier(engine, issuer),
     }
 
@@ -128,6 +149,7 @@ def rate_limit_store(settings: Settings) -> Any:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    logfilter.install(log)
     resources = build_resources(settings)
 
     @asynccontextmanager
@@ -136,15 +158,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             app.state.engine.dispose()
+            await app.state.sign_in_throttle.counter.close()
 
     middleware: list[Any] = [
         DefineMiddleware(BearerTokenAuth, exclude_from_auth_key=PUBLIC, exclude="^/schema"),
     ]
     stores: dict[str, Any] = {
         "rate_limit": rate_limit_store(settings),
-        "sign_in": rate_limit_store(settings),
     }
-    resources["sign_in_throttle"] = SignInThrottle(stores["sign_in"], settings.sign_in_rate_limit)
+    resources["sign_in_throttle"] = SignInThrottle(
+        make_counter(settings.redis_url),
+        settings.sign_in_rate_limit,
+        Lockout(failures=settings.sign_in_lockout),
+    )
     console = Router(
         path="/console",
         route_handlers=[dashboard, *console_pages()],
@@ -168,13 +194,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pages.course,
             pages.wallet,
             jwks,
+            did_document_route(settings.public_url),
             status_list,
             verify_token,
+            lookup_form,
             lookup_page,
+            verify_form,
+            verify_submit,
             credential_page,
             qr_svg,
             qr_png,
             credential_jwt,
+            credential_json,
             certificate_pdf,
             RegionController,
             AgencyController,
@@ -205,7 +236,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(resources),
         middleware=middleware,
         exception_handlers={k: public_page_aware(console_aware(v)) for k, v in HANDLERS.items()},
-        template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=WEB / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: _template_globals(engine, settings),
+        ),
         openapi_config=OpenAPIConfig(
             title="CIT Credential Registry",
             version="1.0.0",
@@ -223,9 +258,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         stores=stores,
         before_send=[security_headers],
+        before_request=gate.before_request,
         lifespan=[lifespan],
         debug=False,
     )
+
+
+def _template_globals(engine: JinjaTemplateEngine, settings: Settings) -> None:
+    """What every template may use: the date filters and how to reach the program."""
+    engine.engine.filters.update(dates.FILTERS)
+    engine.engine.globals["program_contact"] = settings.program_contact
 
 
 def console_pages() -> list[Any]:

@@ -4,7 +4,6 @@ verification at 1,000 and 1,000,000 stored credentials, worker memory. See scrip
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
@@ -16,7 +15,6 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from registry.accounts.service import SYSTEM  # noqa: E402
 from registry.cli import upgrade_database  # noqa: E402
+from registry.credentials.dataintegrity import credential_document  # noqa: E402
+from registry.credentials.jws import b64url_decode  # noqa: E402
 from registry.credentials.keys import KeyStore  # noqa: E402
 from registry.credentials.models import Credential, StatusAllocation, StatusList  # noqa: E402
 from registry.credentials.service import Issuer, certify  # noqa: E402
@@ -42,7 +42,8 @@ from registry.training.models import (  # noqa: E402
     Result,
     TrainingClass,
 )
-from registry.verification.core import verify  # noqa: E402
+from registry.verification.core import payload_of, verify  # noqa: E402
+from registry.verification.dataintegrity import verify_document  # noqa: E402
 
 PUBLIC = "http://127.0.0.1"
 CONNECTIONS = 32
@@ -91,16 +92,28 @@ def graduating_class(engine: sa.Engine, size: int) -> uuid.UUID:
         region = Region(code=code, name=code)
         s.add(region)
         s.flush()
-        agency = Agency(name=f"PD {code}", ori="UT" + secrets.token_hex(4)[:7].upper(), region_id=region.id)
-        klass = TrainingClass(course_id=course.id, region_id=region.id, start_date=today,
-                              end_date=today, location="Bench", capacity=size)
+        agency = Agency(
+            name=f"PD {code}", ori="UT" + secrets.token_hex(4)[:7].upper(), region_id=region.id
+        )
+        klass = TrainingClass(
+            course_id=course.id,
+            region_id=region.id,
+            start_date=today,
+            end_date=today,
+            location="Bench",
+            capacity=size,
+        )
         s.add_all([agency, klass])
         s.flush()
         rows: list[Any] = []
         for i in range(size):
-            officer = Officer(post_id=f"{code}{i:06d}", first_name="Bench", last_name=f"Officer{i}",
-                              patrol_start_date=today - timedelta(days=800),
-                              wallet_key=secrets.token_urlsafe(32))
+            officer = Officer(
+                post_id=f"{code}{i:06d}",
+                first_name="Bench",
+                last_name=f"Officer{i}",
+                patrol_start_date=today - timedelta(days=800),
+                wallet_key=secrets.token_urlsafe(32),
+            )
             rows.append(officer)
         s.add_all(rows)
         s.flush()
@@ -108,10 +121,18 @@ def graduating_class(engine: sa.Engine, size: int) -> uuid.UUID:
         for officer in rows:
             extra.append(Employment(officer_id=officer.id, agency_id=agency.id, start_date=today))
             extra.append(Enrollment(class_id=klass.id, officer_id=officer.id))
-            extra.append(Result(class_id=klass.id, officer_id=officer.id, written_exam="pass",
-                                scenario_evaluation="pass"))
-            extra.extend(Attendance(class_id=klass.id, officer_id=officer.id, module_id=m.id,
-                                    hours=m.hours) for m in modules)
+            extra.append(
+                Result(
+                    class_id=klass.id,
+                    officer_id=officer.id,
+                    written_exam="pass",
+                    scenario_evaluation="pass",
+                )
+            )
+            extra.extend(
+                Attendance(class_id=klass.id, officer_id=officer.id, module_id=m.id, hours=m.hours)
+                for m in modules
+            )
         s.add_all(extra)
         return klass.id
 
@@ -131,8 +152,10 @@ def filler(engine: sa.Engine, count: int, template: dict[str, Any]) -> None:
     with engine.begin() as conn:
         top = conn.execute(sa.text("SELECT COALESCE(MAX(n), 0) FROM status_lists")).scalar_one()
         for n in range(top + 1, top + lists_needed + 1):
-            conn.execute(sa.insert(StatusList), [{"n": n, "size": 131072, "revision": 0,
-                                                  "created_at": datetime.now(UTC)}])
+            conn.execute(
+                sa.insert(StatusList),
+                [{"n": n, "size": 131072, "revision": 0, "created_at": datetime.now(UTC)}],
+            )
     batch = 20_000
     made = 0
     n = top + 1
@@ -143,12 +166,16 @@ def filler(engine: sa.Engine, count: int, template: dict[str, Any]) -> None:
         for k in range(min(batch, count - made)):
             if idx >= 131072:
                 n, idx = n + 1, 0
-            rows.append({
-                **template,
-                "token": "filler",
-                "id": secrets.token_hex(13).upper(),
-                "status_list": n, "status_index": idx, "generation": made + k + 1,
-            })
+            rows.append(
+                {
+                    **template,
+                    "token": "filler",
+                    "id": secrets.token_hex(13).upper(),
+                    "status_list": n,
+                    "status_index": idx,
+                    "generation": made + k + 1,
+                }
+            )
             allocs.append({"list_n": n, "idx": idx})
             idx += 1
         with engine.begin() as conn:
@@ -181,15 +208,22 @@ class Server:
         self.port = free_port()
         self.base = f"{PUBLIC}:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-        env.update(REGISTRY_DATABASE_URL=url, REGISTRY_KEYS_DIR=str(keys),
-                   REGISTRY_PUBLIC_URL=self.base, REGISTRY_RATE_LIMIT="0",
-                   REGISTRY_ACCESS_LOG="0", REGISTRY_LOG_LEVEL="warning",
-                   REGISTRY_ENV="production", REGISTRY_WORKERS=str(workers))
+        env.update(
+            REGISTRY_DATABASE_URL=url,
+            REGISTRY_KEYS_DIR=str(keys),
+            REGISTRY_PUBLIC_URL=self.base,
+            REGISTRY_RATE_LIMIT="0",
+            REGISTRY_ACCESS_LOG="0",
+            REGISTRY_LOG_LEVEL="warning",
+            REGISTRY_ENV="production",
+            REGISTRY_WORKERS=str(workers),
+        )
         cmd = [str(ROOT / ".venv/bin/registry"), "serve", "--port", str(self.port)]
         if shutil.which("taskset"):
             cmd = ["taskset", "-c", SERVER_CPU, *cmd]
-        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -201,8 +235,10 @@ class Server:
 
     def rss_mb(self) -> float:
         pids = [self.proc.pid] + [
-            int(p) for p in subprocess.run(["pgrep", "-P", str(self.proc.pid)],
-                                           capture_output=True, text=True).stdout.split()
+            int(p)
+            for p in subprocess.run(
+                ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True
+            ).stdout.split()
         ]
         total = 0
         for pid in pids:
@@ -228,24 +264,39 @@ end
 """
 
 
-def wrk(base: str, path: str, *, items: list[str] | None = None, kind: str = "get",
-        accept: str = "application/json") -> dict[str, float]:
+def wrk(
+    base: str,
+    path: str,
+    *,
+    items: list[str] | None = None,
+    kind: str = "get",
+    accept: str = "application/json",
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "s.lua"
         data = Path(tmp) / "items.txt"
         if items:
             data.write_text("\n".join(items) + "\n")
             if kind == "verify":
-                body = ('return wrk.format("POST", "/api/v1/verify", '
-                        '{["Content-Type"]="application/json"}, \'{"token":"\' .. item .. \'"}\')')
+                body = (
+                    'return wrk.format("POST", "/api/v1/verify", '
+                    '{["Content-Type"]="application/json"}, \'{"token":"\' .. item .. \'"}\')'
+                )
             else:
-                body = (f'return wrk.format("GET", "{path}" .. item, '
-                        f'{{["Accept"]="{accept}"}})')
+                body = f'return wrk.format("GET", "{path}" .. item, {{["Accept"]="{accept}"}})'
             script.write_text(LUA % {"file": data, "body": body})
         else:
             script.write_text(f'wrk.headers["Accept"] = "{accept}"\n')
-        cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s", str(script),
-               base + (path if not items else "")]
+        cmd = [
+            "wrk",
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{DURATION}s",
+            "--latency",
+            "-s",
+            str(script),
+            base + (path if not items else ""),
+        ]
         if shutil.which("taskset"):
             cmd = ["taskset", "-c", LOAD_CPU, *cmd]
         # A short warm-up first (connections, caches, the first status lists), not measured.
@@ -262,8 +313,12 @@ def wrk(base: str, path: str, *, items: list[str] | None = None, kind: str = "ge
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": pct("50"), "p99": pct("99"),
-            "errors": float(errors.group(1)) if errors else 0.0}
+    return {
+        "rps": rps,
+        "p50": pct("50"),
+        "p99": pct("99"),
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }
 
 
 # ---- main ---------------------------------------------------------------------------------
@@ -273,14 +328,42 @@ def raw_verify_rate(keys: KeyStore, token: str) -> float:
     trusted = keys.trusted()
     key = trusted[keys.active().kid]
     head, payload, sig = token.split(".")
-    import base64
-
-    signature = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    signature = b64url_decode(sig)
     message = f"{head}.{payload}".encode()
     n, start = 3000, time.perf_counter()
     for _ in range(n):
         key.verify(keys.active().alg, message, signature)
     return n / (time.perf_counter() - start)
+
+
+def data_integrity_rows(
+    keys: KeyStore, issuer: Issuer, tokens: list[str], now: datetime
+) -> list[tuple[str, str]]:
+    """The Data Integrity form beside the JWS: making it per credential (two RDFC-1.0
+    canonicalizations and a signature), a JWS signature of the same payload, and verifying it."""
+    payloads = [payload_of(t) for t in tokens]
+    start = time.perf_counter()
+    for p in payloads:
+        keys.sign(p)
+    jws = (time.perf_counter() - start) / len(payloads)
+    start = time.perf_counter()
+    documents = [credential_document(p, issuer.di_profile, keys, now) for p in payloads]
+    made = (time.perf_counter() - start) / len(payloads)
+    start = time.perf_counter()
+    for d in documents:
+        verify_document(d, keys.trusted(), None, now, did=issuer.did, check_status=False)
+    checked = (time.perf_counter() - start) / len(documents)
+    return [
+        ("JWS signature per credential (in process)", f"{jws * 1000:.2f} ms ({1 / jws:,.0f}/s)"),
+        (
+            "Data Integrity form made per credential (in process)",
+            f"{made * 1000:.1f} ms ({1 / made:,.0f}/s)",
+        ),
+        (
+            "verify_document() without status (in process)",
+            f"{checked * 1000:.1f} ms ({1 / checked:,.0f} ops/s)",
+        ),
+    ]
 
 
 def main() -> int:
@@ -324,32 +407,61 @@ def main() -> int:
         tokens = [c.token for c in creds]
         ids = [c.id for c in creds]
         template = creds[0].model_dump()
-    row("raw signature verification (EdDSA, in process)", f"{raw_verify_rate(keys, tokens[0]):,.0f} ops/s")
+    row(
+        "raw signature verification (EdDSA, in process)",
+        f"{raw_verify_rate(keys, tokens[0]):,.0f} ops/s",
+    )
     now = datetime.now(UTC)
     n, start = 2000, time.perf_counter()
     for t in random.choices(tokens, k=n):
         verify(t, keys.trusted(), None, now, issuer=issuer.public_url, check_status=False)
     row("verify() without status (in process)", f"{n / (time.perf_counter() - start):,.0f} ops/s")
+    for name, value in data_integrity_rows(keys, issuer, tokens[:200], now):
+        row(name, value)
     idle = server.rss_mb()
     health = wrk(server.base, "/health")
-    row("GET /health, 1 worker, 32 connections", f"{health['rps']:,.0f} req/s, p50 {health['p50']:.1f} ms, p99 {health['p99']:.1f} ms")
+    row(
+        "GET /health, 1 worker, 32 connections",
+        f"{health['rps']:,.0f} req/s, p50 {health['p50']:.1f} ms, p99 {health['p99']:.1f} ms",
+    )
     verify_small = wrk(server.base, "/api/v1/verify", items=tokens, kind="verify")
-    row("POST /api/v1/verify (1,000 credentials, status checked)", f"{verify_small['rps']:,.0f} req/s, p50 {verify_small['p50']:.1f} ms, p99 {verify_small['p99']:.1f} ms, errors {verify_small['errors']:.0f}")
+    row(
+        "POST /api/v1/verify (1,000 credentials, status checked)",
+        f"{verify_small['rps']:,.0f} req/s, p50 {verify_small['p50']:.1f} ms, p99 {verify_small['p99']:.1f} ms, errors {verify_small['errors']:.0f}",
+    )
     page_json = wrk(server.base, "/c/", items=ids, accept="application/json")
-    row("GET /c/{id} JSON", f"{page_json['rps']:,.0f} req/s, p50 {page_json['p50']:.1f} ms, p99 {page_json['p99']:.1f} ms, errors {page_json['errors']:.0f}")
+    row(
+        "GET /c/{id} JSON",
+        f"{page_json['rps']:,.0f} req/s, p50 {page_json['p50']:.1f} ms, p99 {page_json['p99']:.1f} ms, errors {page_json['errors']:.0f}",
+    )
     page_html = wrk(server.base, "/c/", items=ids, accept="text/html")
-    row("GET /c/{id} HTML", f"{page_html['rps']:,.0f} req/s, p50 {page_html['p50']:.1f} ms, p99 {page_html['p99']:.1f} ms")
+    row(
+        "GET /c/{id} HTML",
+        f"{page_html['rps']:,.0f} req/s, p50 {page_html['p50']:.1f} ms, p99 {page_html['p99']:.1f} ms",
+    )
     raw = raw_verify_rate(keys, tokens[0])
     best = 1 / (1 / health["rps"] + 1 / raw)
-    row("efficiency ratio: verify / (1/(1/health + 1/raw))", f"{verify_small['rps'] / best:.2f} (best possible {best:,.0f} req/s)")
-    row("GET /c/{id} JSON as a share of the verify API", f"{page_json['rps'] / verify_small['rps']:.0%}")
+    row(
+        "efficiency ratio: verify / (1/(1/health + 1/raw))",
+        f"{verify_small['rps'] / best:.2f} (best possible {best:,.0f} req/s)",
+    )
+    row(
+        "GET /c/{id} JSON as a share of the verify API",
+        f"{page_json['rps'] / verify_small['rps']:.0%}",
+    )
     row("worker RSS idle / after load", f"{idle:.0f} MB / {server.rss_mb():.0f} MB")
 
     filler(engine, args.large - len(tokens), template)
     big_verify = wrk(server.base, "/api/v1/verify", items=tokens, kind="verify")
     big_json = wrk(server.base, "/c/", items=ids, accept="application/json")
-    row(f"POST /api/v1/verify with {args.large:,} credentials stored", f"{big_verify['rps']:,.0f} req/s (ratio to 1,000: {big_verify['rps'] / verify_small['rps']:.2f})")
-    row(f"GET /c/{{id}} JSON with {args.large:,} credentials stored", f"{big_json['rps']:,.0f} req/s (ratio to 1,000: {big_json['rps'] / page_json['rps']:.2f})")
+    row(
+        f"POST /api/v1/verify with {args.large:,} credentials stored",
+        f"{big_verify['rps']:,.0f} req/s (ratio to 1,000: {big_verify['rps'] / verify_small['rps']:.2f})",
+    )
+    row(
+        f"GET /c/{{id}} JSON with {args.large:,} credentials stored",
+        f"{big_json['rps']:,.0f} req/s (ratio to 1,000: {big_json['rps'] / page_json['rps']:.2f})",
+    )
     row("worker RSS after all runs", f"{server.rss_mb():.0f} MB")
     server.stop()
     engine.dispose()
@@ -365,7 +477,8 @@ def main() -> int:
             f"{CONNECTIONS} connections, {DURATION} s per run, rate limits off, database for the "
             f"HTTP rows: {kind}.\n\nRepeat with `scripts/bench"
             f"{' --postgres URL' if args.postgres else ''} --write docs/benchmarks.md`.\n\n"
-            + "\n".join(lines) + "\n"
+            + "\n".join(lines)
+            + "\n"
         )
     return 0
 

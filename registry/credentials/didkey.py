@@ -3,14 +3,13 @@ methods carry the key in the DID itself, so nothing is ever fetched (did:web is 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from registry.credentials.did import base58btc_decode, multikey
+from registry.credentials.jws import b64url_decode, b64url_encode
 from registry.credentials.keys import KeySet, PublicKey
 
 MAX_DID = 1024
@@ -33,16 +32,10 @@ class HolderKey:
     key: PublicKey
 
 
-def _b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _b64u_decode(text: str) -> bytes:
-    if "=" in text or len(text) % 4 == 1:
-        raise UnresolvableDid("not base64url without padding")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
+        return b64url_decode(text)
+    except ValueError:
         raise UnresolvableDid("not base64url without padding") from None
 
 
@@ -68,10 +61,10 @@ def _jwk_of_did_key(identifier: str) -> dict[str, str]:
     except ValueError:
         raise UnresolvableDid("a did:key is multibase base58btc (z...)") from None
     if raw.startswith(_ED25519_PUB) and len(raw) == 34:
-        return {"kty": "OKP", "crv": "Ed25519", "x": _b64u(raw[2:])}
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw[2:])}
     if raw.startswith(_P256_PUB) and len(raw) == 35:
         x, y = _decompress_p256(raw[2:])
-        return {"kty": "EC", "crv": "P-256", "x": _b64u(x), "y": _b64u(y)}
+        return {"kty": "EC", "crv": "P-256", "x": b64url_encode(x), "y": b64url_encode(y)}
     raise UnresolvableDid("only Ed25519 and P-256 did:key DIDs are accepted")
 
 

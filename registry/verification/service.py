@@ -8,7 +8,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,12 +19,23 @@ from sqlmodel import Session, func, select
 from registry.audit.models import AuditEntry
 from registry.credentials import status
 from registry.credentials.models import Credential
-from registry.credentials.service import Issuer, get_credential
+from registry.credentials.service import CREDENTIAL_ID, Issuer, get_credential
 from registry.credentials.status import FRESH_SECONDS, GRACE_SECONDS, StatusListPublisher
 from registry.db import on_commit, unit_of_work
-from registry.errors import RegistryError
+from registry.errors import InvalidInput, NotFound, RegistryError
 from registry.people.models import Officer
-from registry.verification.core import CachingStatusSource, StatusUnavailable, Verdict, verify
+from registry.training.models import Course
+from registry.verification.core import (
+    INVALID,
+    CachingStatusSource,
+    Check,
+    StatusUnavailable,
+    Verdict,
+    verify,
+)
+from registry.verification.dataintegrity import parse as parse_document
+from registry.verification.dataintegrity import refused, verify_document
+from registry.verification.presentations import PresentationRefused, check_presentation
 
 # The session of the request being served, while it verifies one of its stored credentials. A
 # status list that must be re-read then uses that session's connection: a thread holding one
@@ -159,10 +170,27 @@ class StoredCredentials:
         return stored
 
 
+@dataclass(frozen=True)
+class Presented:
+    """The verdict on a presented certification, and who presented it (a DID, once proven)."""
+
+    verdict: Verdict
+    presenter: str | None
+    is_holder: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict JSON with `presenter` (API.md, the presentation form)."""
+        return {
+            **self.verdict.to_dict(),
+            "presenter": {"id": self.presenter, "is_holder": self.is_holder},
+        }
+
+
 class Verifier:
     """The registry's verifier: trusts its own issuer and keys, reads live status."""
 
     def __init__(self, engine: Engine, issuer: Issuer) -> None:
+        self.engine = engine
         self.issuer = issuer
         self.stored = StoredCredentials(engine)
         # ttl 0: every verification reads the current list (itself cached per revision), while
@@ -170,16 +198,165 @@ class Verifier:
         self.status = CachingStatusSource(
             LocalStatusSource(engine, issuer.publisher()), ttl=timedelta(0)
         )
+        self._courses: frozenset[str] | None = None
+
+    def courses(self) -> frozenset[str]:
+        """The achievement ids of this registry's courses: only these can be certified. Courses
+        come with the schema (migrations), so they are read once per process."""
+        if self._courses is None:
+            with unit_of_work(self.engine, read_only=True) as session:
+                codes = session.exec(select(Course.code)).all()
+            self._courses = frozenset(self.issuer.course_id(code) for code in codes)
+        return self._courses
 
     def verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
+        keys = self.issuer.keys
+        keys.refresh()
+        for _ in range(2):
+            trusted = keys.trusted()
+            verdict = verify(
+                token,
+                trusted,
+                self.status,
+                now or datetime.now(UTC),
+                issuer=self.issuer.public_url,
+                courses=self.courses(),
+            )
+            # When the keys changed while it ran, a status list may have been signed by a key
+            # newer than the set read at the start: once more, with the keys as they are now.
+            if verdict.verdict != INVALID or keys.trusted().fingerprint == trusted.fingerprint:
+                break
+        return verdict
+
+    async def verify_presented(self, token: str | bytes) -> Verdict:
+        """The verdict on a token someone sends in, naming no holder who is protected now."""
+        return await self.honour_protection(await self.verify_on_loop(token))
+
+    async def honour_protection(self, verdict: Verdict) -> Verdict:
+        """`verdict` without the holder's name and POST id unless the credential is one of ours
+        on record whose holder is not protected now. A credential of ours that is not on record
+        (signed by our key, so genuine: a database restored from before its issuance, say)
+        cannot tell whether its holder is protected, so it names no one either."""
+        if verdict.credential is None:
+            return verdict
+        stored: Stored | None = None
+        credential_id = self._own_credential_id(verdict)
+        if credential_id is not None:
+            stored = self.stored.cached(credential_id)
+            if stored is None:
+                try:
+                    stored = await anyio.to_thread.run_sync(self.stored.load, credential_id)
+                except NotFound:
+                    stored = None
+        if stored is not None and not stored.protected:
+            return verdict
+        return verdict.redacted()
+
+    def _own_credential_id(self, verdict: Verdict) -> str | None:
+        url = verdict.payload.get("id") if verdict.payload is not None else None
+        prefix = self.issuer.credential_url("")
+        if not isinstance(url, str) or not url.startswith(prefix):
+            return None
+        wanted = url[len(prefix) :]
+        return wanted if CREDENTIAL_ID.fullmatch(wanted) else None
+
+    def verify_document(self, document: Any, now: datetime | None = None) -> Verdict:
+        """The verdict on a credential in its Data Integrity form (issued by our DID)."""
         self.issuer.keys.refresh()
-        return verify(
-            token,
+        return verify_document(
+            document,
             self.issuer.keys.trusted(),
             self.status,
             now or datetime.now(UTC),
             issuer=self.issuer.public_url,
+            courses=self.courses(),
         )
+
+    def verify_request(self, token: str | None, credential: Any, body: bytes) -> Verdict:
+        """The verdict on a verify request: a JWS `token` or a Data Integrity `credential`.
+
+        The credential is read again from the raw `body`, refusing repeated members, which the
+        JSON decoder in front of us would silently resolve (the last one wins).
+        """
+        if (token is None) == (credential is None):
+            raise InvalidInput(
+                "Send exactly one of token (a JWS), credential (a Data Integrity document) and "
+                "presentation (with its challenge).",
+                field="credential" if token is None else "token",
+                rule="one_of",
+            )
+        if token is not None:
+            return self.verify(token)
+        if not isinstance(credential, dict):
+            raise InvalidInput("credential must be a JSON object.", field="credential", rule="type")
+        try:
+            strict = parse_document(body)
+        except ValueError as exc:
+            return refused(str(exc), datetime.now(UTC))
+        return self.verify_document(strict.get("credential") if isinstance(strict, dict) else None)
+
+    def verify_presentation_request(self, request: Any, body: bytes) -> Presented:
+        """The verdict on a presentation request (`presentation`, `challenge`, `domain`?),
+        the presentation read again from the raw `body`, refusing repeated members."""
+        if request.token is not None or request.credential is not None:
+            raise InvalidInput(
+                "Send a presentation alone, without a token or a credential.",
+                field="presentation",
+                rule="one_of",
+            )
+        if request.presentation is None:
+            raise InvalidInput(
+                "A challenge goes with a presentation.", field="presentation", rule="required"
+            )
+        if not request.challenge:
+            raise InvalidInput(
+                "Send the challenge you gave the holder: a presentation proves its holder only "
+                "for a challenge of the verifier's choosing.",
+                field="challenge",
+                rule="required",
+            )
+        now = datetime.now(UTC)
+        try:
+            strict = parse_document(body)
+        except ValueError as exc:
+            return Presented(refused(str(exc), now), None, is_holder=False)
+        presentation = strict.get("presentation") if isinstance(strict, dict) else None
+        return self.verify_presentation(presentation, request.challenge, request.domain, now)
+
+    def verify_presentation(
+        self, presentation: Any, challenge: str, domain: str | None, now: datetime | None = None
+    ) -> Presented:
+        """The verdict on the certification a holder presents, with who presented it and
+        whether that is the holder the certification names (`credentialSubject.id`)."""
+        now = now or datetime.now(UTC)
+        try:
+            shown = check_presentation(presentation, challenge=challenge, domain=domain, now=now)
+        except PresentationRefused as exc:
+            check = Check("presentation", False, str(exc))
+            reason = f"The presentation does not prove who presents it: {exc}."
+            return Presented(Verdict(INVALID, [reason], [check], now), None, is_holder=False)
+        proven = Check("presentation", True, f"signed by {shown.holder} for this challenge")
+        if len(shown.credentials) != 1:
+            reason = "A presentation to verify carries exactly one certification."
+            return Presented(
+                Verdict(INVALID, [reason], [proven], now), shown.holder, is_holder=False
+            )
+        enclosed = shown.credentials[0]
+        verdict = self.verify_document(enclosed, now)
+        subject = enclosed.get("credentialSubject") if isinstance(enclosed, dict) else None
+        named = subject.get("id") if isinstance(subject, dict) else None
+        # Whom the certification names counts only once its proof checked out.
+        is_holder = verdict.credential is not None and named == shown.holder
+        if is_holder:
+            holder = Check("holder", True, f"the certification names {shown.holder}")
+        elif verdict.credential is None:
+            holder = Check("holder", False, "the certification could not be verified")
+        elif named is None:
+            holder = Check("holder", False, "the certification names no holder DID")
+        else:
+            holder = Check("holder", False, f"the certification names another holder, {named}")
+        checks = [proven, *verdict.checks, holder]
+        return Presented(replace(verdict, checks=checks), shown.holder, is_holder=is_holder)
 
     def verify_stored(self, session: Session, credential: Credential) -> Verdict:
         """Verifies a credential read through `session`, reading any status list through it too:
@@ -206,6 +383,8 @@ class Verifier:
         return await self._on_loop(self.verify_record, stored)
 
     async def _on_loop(self, check: Callable[[_T], Verdict], item: _T) -> Verdict:
+        if self._courses is None:  # the first verification of the process reads them
+            return await anyio.to_thread.run_sync(check, item)
         missed: list[str] = []
         bound = _missed_on_loop.set(missed)
         try:

@@ -21,12 +21,13 @@ from pydantic import BaseModel, Field
 from registry.accounts.guards import office
 from registry.common import utcnow
 from registry.credentials.service import Issuer
-from registry.errors import InvalidInput, NotFound, RuleViolation
+from registry.errors import InvalidInput, NotFound
 from registry.verification.api import qr_code, wants_json
-from registry.wallets import service
-from registry.wallets.service import ProtocolError
+from registry.verification.dataintegrity import parse as parse_document
+from registry.wallets import oid4vci, service
+from registry.wallets.oid4vci import ProtocolError
 from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
-from registry.web.pages import WALLET_HEADERS, officer_by_key
+from registry.web.pages import WALLET_HEADERS, own_credential
 
 MAX_FORM_BODY = 8 * 1024
 MAX_JSON_BODY = 64 * 1024
@@ -137,7 +138,8 @@ async def exchange(
     issuer: CurrentIssuer,
     secret: FromPath[str],
 ) -> Response[dict[str, Any]]:
-    """The VC-API exchange: an empty request is answered with a DID Authentication request."""
+    """The VC-API exchange: an empty request is answered with a DID Authentication request, a
+    signed DID Authentication presentation with the holder's copy of the certification."""
     body = await request.body()
     return await anyio.to_thread.run_sync(_exchange, session, issuer, secret, body)
 
@@ -146,19 +148,16 @@ def _exchange(
     session: DbSession, issuer: Issuer, secret: str, body: bytes
 ) -> Response[dict[str, Any]]:
     try:
-        data = json.loads(body) if body.strip() else {}
+        data = parse_document(body) if body.strip() else {}
     except (UnicodeDecodeError, ValueError):
         raise InvalidInput("The body is not JSON.", field="body", rule="json") from None
     if not isinstance(data, dict):
         raise InvalidInput("The body is not a JSON object.", field="body", rule="json")
     if "verifiablePresentation" in data:
-        service.open_interaction(session, secret)
-        raise RuleViolation(
-            "This registry does not yet verify DID Authentication presentations; "
-            "use the OpenID4VCI offer of this hand-over.",
-            field="verifiablePresentation",
-            rule="didauth_unavailable",
+        answer = service.accept_presentation(
+            session, issuer, secret, data["verifiablePresentation"]
         )
+        return Response(answer, headers=NO_STORE)
     return Response(service.presentation_request(session, issuer, secret), headers=NO_STORE)
 
 
@@ -184,7 +183,7 @@ def _protocol_error(exc: ProtocolError) -> Response[dict[str, Any]]:
 )
 def credential_issuer_metadata(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
     return Response(
-        service.issuer_metadata(issuer), headers={"Cache-Control": "public, max-age=300"}
+        oid4vci.issuer_metadata(issuer), headers={"Cache-Control": "public, max-age=300"}
     )
 
 
@@ -196,7 +195,7 @@ def credential_issuer_metadata(issuer: CurrentIssuer) -> Response[dict[str, Any]
 )
 def authorization_server_metadata(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
     return Response(
-        service.authorization_server_metadata(issuer),
+        oid4vci.authorization_server_metadata(issuer),
         headers={"Cache-Control": "public, max-age=300"},
     )
 
@@ -225,7 +224,7 @@ def _token(session: DbSession, media: str, body: bytes) -> Response[dict[str, An
             form = parse_qs(body.decode("utf-8"), strict_parsing=bool(body), max_num_fields=20)
         except (UnicodeDecodeError, ValueError):
             raise ProtocolError("invalid_request", "The body is not a form.") from None
-        return Response(service.redeem_code(session, form), headers=NO_STORE)
+        return Response(oid4vci.redeem_code(session, form), headers=NO_STORE)
     except ProtocolError as exc:
         # Answered, not raised: what the refusal changed (a replayed code ends its token, a
         # wrong transaction code counts) must be committed.
@@ -234,7 +233,7 @@ def _token(session: DbSession, media: str, body: bytes) -> Response[dict[str, An
 
 @post("/oid4vci/nonce", public=True, tags=["wallets"], status_code=200, sync_to_thread=True)
 def nonce(session: DbSession) -> Response[dict[str, Any]]:
-    return Response(service.new_nonce(session), headers=NO_STORE)
+    return Response(oid4vci.new_nonce(session), headers=NO_STORE)
 
 
 @post(
@@ -261,7 +260,7 @@ def _credential(
             data = json.loads(body)
         except (UnicodeDecodeError, ValueError):
             data = None
-        answer = service.issue_oid4vci(session, issuer, authorization, data)
+        answer = oid4vci.issue_oid4vci(session, issuer, authorization, data)
         return Response(answer, headers=NO_STORE)
     except ProtocolError as exc:
         return _protocol_error(exc)
@@ -290,15 +289,15 @@ def wallet_handover(
     """Starts a hand-over from the officer's own wallet page and shows its QR code and link.
     The secret exists only in this answer, so the page is made by the POST; going back to the
     wallet and pressing the button again makes a fresh one."""
-    officer = officer_by_key(session, key)
-    if officer is None:
+    found = own_credential(session, key, credential_id)
+    if found is None:  # an unknown wallet, or another officer's credential: the same answer
         return Template(
             template_name="wallet_missing.html",
             context={"issuer_name": issuer.name},
             status_code=404,
             headers=WALLET_HEADERS,
         )
-    started = service.start_for_holder(session, officer, credential_id)
+    started = service.start_for_holder(session, *found)
     url = service.interaction_url(issuer, started.secret)
     protocols = service.protocols(issuer, started.secret, tx_code=False)
     return Template(

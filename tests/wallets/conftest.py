@@ -12,16 +12,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from registry.credentials.dataintegrity import hash_data, proof_value
 from tests.conftest import PUBLIC_URL, Api
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-CONFIGURATION = "CITCertification_jwt_vc_json"
+LDP = "CITCertification_ldp_vc"
+JWT = "CITCertification_jwt_vc_json"
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -86,6 +90,46 @@ def wallet_app(kind: str = "ed25519-key") -> WalletApp:
     return WalletApp(private, alg, did, f"{did}#{multikey}")
 
 
+def sign_presentation(
+    app: WalletApp,
+    *,
+    challenge: str | None,
+    domain: str | None,
+    credentials: list[Any] | None = None,
+    signer: WalletApp | None = None,
+    **proof: Any,
+) -> dict[str, Any]:
+    """A DID Authentication presentation signed by the wallet app's key (eddsa-rdfc-2022, or
+    ecdsa-rdfc-2019 for P-256); `proof` overrides or (as None) drops proof options."""
+    vp: dict[str, Any] = {
+        "@context": [VC_CONTEXT],
+        "type": ["VerifiablePresentation"],
+        "holder": proof.pop("holder", app.did),
+    }
+    if credentials:
+        vp["verifiableCredential"] = credentials
+    suite = "eddsa-rdfc-2022" if app.alg == "EdDSA" else "ecdsa-rdfc-2019"
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": suite,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "verificationMethod": app.kid,
+        "proofPurpose": "authentication",
+        "challenge": challenge,
+        "domain": domain,
+        **proof,
+    }
+    options = {k: v for k, v in options.items() if v is not None}
+    data = hash_data(vp, options)
+    key = (signer or app).private
+    if isinstance(key, Ed25519PrivateKey):
+        signature = key.sign(data)
+    else:
+        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return {**vp, "proof": {**options, "proofValue": proof_value(signature)}}
+
+
 def offer_of(offer_uri: str) -> dict[str, Any]:
     assert offer_uri.startswith("openid-credential-offer://?"), offer_uri
     query = parse_qs(urlsplit(offer_uri).query)
@@ -136,8 +180,8 @@ class Flow:
         headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
         return self.client.post("/oid4vci/credential", json=body, headers=headers, **kw)
 
-    def credential(self, access_token: str, proof: str) -> Any:
-        body = {"credential_configuration_id": CONFIGURATION, "proofs": {"jwt": [proof]}}
+    def credential(self, access_token: str, proof: str, configuration: str = LDP) -> Any:
+        body = {"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}}
         return self.request(access_token, body)
 
 

@@ -17,8 +17,10 @@ from litestar.testing import TestClient
 from registry.common import utcnow
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.wallets.conftest import (
-    CONFIGURATION,
+    JWT,
+    LDP,
     PRE_AUTH,
+    VC_CONTEXT,
     Flow,
     assert_protocol_error,
     b64u,
@@ -56,14 +58,18 @@ def test_metadata_names_the_endpoints_and_the_certification(anonymous: Api) -> N
     assert meta["credential_endpoint"] == f"{PUBLIC_URL}/oid4vci/credential"
     assert meta["nonce_endpoint"] == f"{PUBLIC_URL}/oid4vci/nonce"
     assert "authorization_servers" not in meta  # the issuer is its own authorization server
-    config = meta["credential_configurations_supported"][CONFIGURATION]
-    assert config["cryptographic_binding_methods_supported"] == ["did:key", "did:jwk"]
-    assert set(config["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"]) == {
-        "EdDSA",
-        "Ed25519",
-        "ES256",
-    }
-    assert "OpenBadgeCredential" in config["credential_definition"]["type"]
+    configurations = meta["credential_configurations_supported"]
+    assert set(configurations) == {LDP, JWT}
+    assert configurations[LDP]["format"] == "ldp_vc"
+    assert configurations[LDP]["credential_signing_alg_values_supported"] == ["eddsa-rdfc-2022"]
+    assert configurations[LDP]["credential_definition"]["@context"][0] == VC_CONTEXT
+    assert configurations[JWT]["format"] == "jwt_vc_json"
+    for config in configurations.values():
+        assert config["cryptographic_binding_methods_supported"] == ["did:key", "did:jwk"]
+        assert set(
+            config["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"]
+        ) == {"EdDSA", "Ed25519", "ES256"}
+        assert "OpenBadgeCredential" in config["credential_definition"]["type"]
     r = anonymous.get("/.well-known/oauth-authorization-server")
     assert r.status_code == 200, r.text
     assert r.json()["issuer"] == PUBLIC_URL
@@ -79,7 +85,7 @@ def test_the_pre_authorized_flow_hands_a_copy_bound_to_the_holders_did(
     assert started["expires_at"] and started["id"]
     offer = offer_of(started["protocols"]["OID4VCI"])
     assert offer["credential_issuer"] == PUBLIC_URL
-    assert offer["credential_configuration_ids"] == [CONFIGURATION]
+    assert offer["credential_configuration_ids"] == [LDP, JWT]
     assert "tx_code" not in offer["grants"][PRE_AUTH]
 
     app = wallet_app(kind)
@@ -88,15 +94,28 @@ def test_the_pre_authorized_flow_hands_a_copy_bound_to_the_holders_did(
     assert r.status_code == 200, r.text
     assert r.headers["cache-control"].startswith("no-store")
     copy = r.json()["credentials"][0]["credential"]
-    payload = _payload(copy)
-    assert payload["credentialSubject"]["id"] == app.did
+    assert copy["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert copy["proof"]["proofPurpose"] == "assertionMethod"
+    assert copy["credentialSubject"]["id"] == app.did
     original = _payload(certified["token"])
-    assert payload["credentialStatus"] == original["credentialStatus"]
-    assert payload["id"] == original["id"]
+    assert copy["credentialStatus"] == original["credentialStatus"]
+    assert copy["id"] == original["id"]
 
-    verdict = anonymous.post("/api/v1/verify", {"token": copy}).json()
+    verdict = anonymous.post("/api/v1/verify", {"credential": copy}).json()
     assert verdict["verdict"] == "valid", verdict
     assert verdict["credential"]["credential_id"] == certified["credential_id"]
+
+
+def test_the_jwt_configuration_hands_a_holder_bound_jws(
+    flow: Flow, region: Region, certified: dict[str, Any], anonymous: Api
+) -> None:
+    app = wallet_app()
+    token = flow.token_for(region.coordinator, certified["credential_id"])
+    r = flow.credential(token, app.proof(flow.nonce()), configuration=JWT)
+    assert r.status_code == 200, r.text
+    copy = r.json()["credentials"][0]["credential"]
+    assert _payload(copy)["credentialSubject"]["id"] == app.did
+    assert anonymous.post("/api/v1/verify", {"token": copy}).json()["verdict"] == "valid"
 
 
 def test_a_revocation_reaches_the_copy_in_the_wallet(
@@ -110,7 +129,7 @@ def test_a_revocation_reaches_the_copy_in_the_wallet(
         f"/api/v1/credentials/{certified['credential_id']}/revoke", {"reason": "test"}
     )
     assert r.status_code == 200, r.text
-    assert anonymous.post("/api/v1/verify", {"token": copy}).json()["verdict"] == "revoked"
+    assert anonymous.post("/api/v1/verify", {"credential": copy}).json()["verdict"] == "revoked"
 
 
 def test_the_copy_is_recorded_audited_and_listed_on_the_wallet_page(
@@ -308,7 +327,7 @@ def test_a_bare_jwk_proof_binds_the_copy_to_that_keys_did_key(
     r = flow.credential(token, app.proof(flow.nonce(), header={"kid": None, "jwk": jwk}))
     assert r.status_code == 200, r.text
     copy = r.json()["credentials"][0]["credential"]
-    assert _payload(copy)["credentialSubject"]["id"] == app.did
+    assert copy["credentialSubject"]["id"] == app.did
 
 
 HOSTILE_REQUESTS: list[tuple[str, Any, str]] = [
@@ -325,31 +344,31 @@ HOSTILE_REQUESTS: list[tuple[str, Any, str]] = [
         {"credential_identifier": "x", "proofs": {"jwt": ["a.b.c"]}},
         "unknown_credential_identifier",
     ),
-    ("no proof", {"credential_configuration_id": CONFIGURATION}, "invalid_proof"),
+    ("no proof", {"credential_configuration_id": LDP}, "invalid_proof"),
     (
         "two proofs",
-        {"credential_configuration_id": CONFIGURATION, "proofs": {"jwt": ["a.b.c", "d.e.f"]}},
+        {"credential_configuration_id": LDP, "proofs": {"jwt": ["a.b.c", "d.e.f"]}},
         "invalid_credential_request",
     ),
     (
         "proofs not an object",
-        {"credential_configuration_id": CONFIGURATION, "proofs": ["a.b.c"]},
+        {"credential_configuration_id": LDP, "proofs": ["a.b.c"]},
         "invalid_proof",
     ),
     (
         "a di_vp proof",
-        {"credential_configuration_id": CONFIGURATION, "proofs": {"di_vp": [{}]}},
+        {"credential_configuration_id": LDP, "proofs": {"di_vp": [{}]}},
         "invalid_proof",
     ),
     (
         "a jwt that is a number",
-        {"credential_configuration_id": CONFIGURATION, "proofs": {"jwt": [7]}},
+        {"credential_configuration_id": LDP, "proofs": {"jwt": [7]}},
         "invalid_proof",
     ),
     (
         "proof and proofs",
         {
-            "credential_configuration_id": CONFIGURATION,
+            "credential_configuration_id": LDP,
             "proof": {"proof_type": "jwt", "jwt": "a.b.c"},
             "proofs": {"jwt": ["a.b.c"]},
         },
@@ -358,7 +377,7 @@ HOSTILE_REQUESTS: list[tuple[str, Any, str]] = [
     (
         "response encryption",
         {
-            "credential_configuration_id": CONFIGURATION,
+            "credential_configuration_id": LDP,
             "proofs": {"jwt": ["a.b.c"]},
             "credential_response_encryption": {"jwk": {}, "enc": "A256GCM"},
         },
@@ -366,7 +385,7 @@ HOSTILE_REQUESTS: list[tuple[str, Any, str]] = [
     ),
     (
         "a huge jwt",
-        {"credential_configuration_id": CONFIGURATION, "proofs": {"jwt": ["a" * 20000]}},
+        {"credential_configuration_id": LDP, "proofs": {"jwt": ["a" * 20000]}},
         "invalid_proof",
     ),
 ]

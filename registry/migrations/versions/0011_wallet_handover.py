@@ -1,7 +1,7 @@
 """Wallet hand-over: interactions (OpenID4VCI and VC-API), one-time nonces, holder copies.
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0008
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import registry.common
 
 revision = "0011"
-down_revision = "0004"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
