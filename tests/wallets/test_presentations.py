@@ -163,15 +163,22 @@ def _check(verdict: dict[str, Any], name: str) -> dict[str, Any]:
     return next(c for c in verdict["checks"] if c["name"] == name)
 
 
+@pytest.fixture
+def held(
+    flow: Flow, region: Region, certified: dict[str, Any], client: TestClient[Litestar]
+) -> tuple[WalletApp, dict[str, Any]]:
+    """A wallet app and the copy of the certification it received over the exchange."""
+    app = wallet_app()
+    return app, _copy(flow, client, region, certified, app)
+
+
 def test_the_holder_presenting_their_copy_is_the_holder(
-    flow: Flow,
+    held: tuple[WalletApp, dict[str, Any]],
     region: Region,
     certified: dict[str, Any],
-    client: TestClient[Litestar],
     anonymous: Api,
 ) -> None:
-    app = wallet_app()
-    copy = _copy(flow, client, region, certified, app)
+    app, copy = held
     vp = sign_presentation(app, challenge="hr-1234", domain=None, credentials=[copy])
     verdict = _verify(anonymous, vp, "hr-1234")
     assert verdict["verdict"] == "valid", verdict
@@ -197,14 +204,10 @@ def test_the_holder_presenting_their_copy_is_the_holder(
 
 
 def test_someone_else_presenting_a_copy_is_not_the_holder(
-    flow: Flow,
-    region: Region,
-    certified: dict[str, Any],
-    client: TestClient[Litestar],
-    anonymous: Api,
+    held: tuple[WalletApp, dict[str, Any]], anonymous: Api
 ) -> None:
-    holder, impostor = wallet_app(), wallet_app()
-    copy = _copy(flow, client, region, certified, holder)
+    impostor = wallet_app()
+    _, copy = held
     vp = sign_presentation(impostor, challenge="hr-1", domain=None, credentials=[copy])
     verdict = _verify(anonymous, vp, "hr-1")
     assert verdict["verdict"] == "valid"  # the certification is genuine ...
@@ -228,14 +231,9 @@ def test_a_certification_without_a_holder_did_proves_no_holder(
 
 
 def test_a_presentation_for_another_challenge_proves_nothing(
-    flow: Flow,
-    region: Region,
-    certified: dict[str, Any],
-    client: TestClient[Litestar],
-    anonymous: Api,
+    held: tuple[WalletApp, dict[str, Any]], anonymous: Api
 ) -> None:
-    app = wallet_app()
-    copy = _copy(flow, client, region, certified, app)
+    app, copy = held
     vp = sign_presentation(app, challenge="replayed", domain=None, credentials=[copy])
     verdict = _verify(anonymous, vp, "fresh-challenge")
     assert verdict["verdict"] == "invalid"
