@@ -17,11 +17,10 @@ from typing import Any
 
 from registry.credentials import dataintegrity as di
 from registry.credentials import didkey
+from registry.verification.dataintegrity import SUITE_ALGS, check_bounds
 
 MAX_PRESENTATION_BYTES = 48 * 1024  # one credential (about 3 KiB) and a proof, with room
-MAX_DEPTH = 12
 PURPOSE = "authentication"
-SUITE_ALGS = {suite: alg for alg, suite in di.CRYPTOSUITES.items()}
 # Presentations made for a challenge are answered at once: one made long ago is not fresh.
 MAX_AGE = timedelta(minutes=10)
 SKEW = timedelta(seconds=60)
@@ -54,16 +53,6 @@ def _show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _depth(value: Any, depth: int = 0) -> int:
-    if depth > MAX_DEPTH:
-        return depth
-    if isinstance(value, dict):
-        return max((_depth(v, depth + 1) for v in value.values()), default=depth)
-    if isinstance(value, list):
-        return max((_depth(v, depth + 1) for v in value), default=depth)
-    return depth
-
-
 def _when(value: Any, name: str) -> datetime:
     if not isinstance(value, str) or not _DATETIME.fullmatch(value):
         raise PresentationRefused(f"the proof's {name} is not a UTC date-time")
@@ -89,8 +78,18 @@ def check_presentation(
         size = len(json.dumps(presentation, ensure_ascii=False).encode("utf-8"))
     except (ValueError, RecursionError):
         raise PresentationRefused("the presentation nests too deeply") from None
-    if size > MAX_PRESENTATION_BYTES or _depth(presentation) > MAX_DEPTH:
+    if size > MAX_PRESENTATION_BYTES:
         raise PresentationRefused(f"the presentation is over {MAX_PRESENTATION_BYTES} bytes")
+    enclosed = _credentials(presentation)
+    if len(enclosed) > 1:
+        raise PresentationRefused("a presentation here carries one credential at most")
+    try:
+        # Canonicalization's cost grows faster than the bytes: bounded as a credential is.
+        check_bounds({k: v for k, v in presentation.items() if k != "verifiableCredential"})
+        for credential in enclosed:
+            check_bounds(credential)
+    except ValueError as exc:
+        raise PresentationRefused(f"it is too large to check: {exc}") from None
     if not di.known_context_list(presentation.get("@context")):
         raise PresentationRefused(
             'its "@context" is not a list of contexts this registry knows, the VC 2.0 one first'
@@ -111,6 +110,9 @@ def check_presentation(
     extra = sorted(proof.keys() - PROOF_ALLOWED)
     if extra:
         raise PresentationRefused(f"the proof member {_show(extra[0])} is not understood")
+    for name, value in sorted(proof.items()):
+        if not isinstance(value, str):
+            raise PresentationRefused(f"the proof's {name} is not a string")
     if proof["type"] != di.PROOF_TYPE or proof["cryptosuite"] not in SUITE_ALGS:
         raise PresentationRefused(
             f"the proof is not a {di.PROOF_TYPE} with {' or '.join(sorted(SUITE_ALGS))}"
@@ -156,4 +158,4 @@ def check_presentation(
         raise PresentationRefused(f"it is not valid JSON-LD ({_show(str(exc), 100)})") from None
     if not key.verify(alg, data, signature):
         raise PresentationRefused("the holder's signature does not verify")
-    return Presented(holder=holder, credentials=_credentials(presentation))
+    return Presented(holder=holder, credentials=enclosed)

@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 from registry.common import utcnow
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.wallets.conftest import (
+    VC_CONTEXT,
     Flow,
     WalletApp,
     path_of,
@@ -107,6 +108,18 @@ def _refusals(app: WalletApp, other: WalletApp, challenge: str) -> dict[str, dic
             verificationMethod="did:web:evil.example#k",
         ),
         "not an object": "a string",  # type: ignore[dict-item]
+        "a proof member that is a list": {
+            **(signed := sign(app, challenge=challenge, domain=PUBLIC_URL)),
+            "proof": {**signed["proof"], "type": ["DataIntegrityProof"]},
+        },
+        "too costly to canonicalize": {
+            **sign(app, challenge=challenge, domain=PUBLIC_URL),
+            "verifiableCredential": [{"@context": [VC_CONTEXT], "type": ["x"] * 400}],
+        },
+        "two credentials": {
+            **sign(app, challenge=challenge, domain=PUBLIC_URL),
+            "verifiableCredential": [{}, {}],
+        },
     }
 
 
