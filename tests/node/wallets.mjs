@@ -8,7 +8,7 @@
 // - a holder presenting a credential to a verifier: a presentation over the verifier's
 //   challenge, signed the same way.
 import {createHash, randomBytes} from 'node:crypto';
-import {createInterface} from 'node:readline';
+import {errorText, serve} from './jobs.mjs';
 
 // stdout carries the answers: the libraries' own logging goes to stderr.
 console.log = console.info = console.warn = console.error;
@@ -94,26 +94,6 @@ async function signPresentation(keyPair, {credentials, challenge, domain}) {
   return vc.signPresentation({presentation, suite, challenge, domain, documentLoader});
 }
 
-function errorText(error) {
-  if(!error) {
-    return null;
-  }
-  const parts = [error.name, error.message];
-  if(error.response?.status) {
-    parts.push(`HTTP ${error.response.status}`);
-  }
-  if(error.responseText) {
-    parts.push(error.responseText);
-  }
-  if(error.errors) {
-    parts.push(...error.errors.map(errorText));
-  }
-  if(error.cause) {
-    parts.push(errorText(error.cause));
-  }
-  return parts.filter(Boolean).join(': ');
-}
-
 const jobs = {
   // The pre-authorized code flow from the offer a QR code carries; `replay` sends the code twice.
   async oid4vci({offer, txCode, replay}) {
@@ -189,14 +169,4 @@ const jobs = {
   }
 };
 
-const lines = createInterface({input: process.stdin});
-for await (const line of lines) {
-  let answer;
-  try {
-    const job = JSON.parse(line);
-    answer = {result: await jobs[job.kind](job)};
-  } catch(e) {
-    answer = {crash: errorText(e) ?? String(e)};
-  }
-  process.stdout.write(JSON.stringify(answer) + '\n');
-}
+await serve(jobs);
