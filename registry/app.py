@@ -52,6 +52,7 @@ from registry.verification.api import (
 from registry.verification.lookup import lookup_form, lookup_page
 from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
+from registry.wallets.api import HANDLERS as WALLET_HANDLERS
 from registry.web import gate, logfilter, pages
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RenewalController,
             CEController,
             ImportController,
+            *WALLET_HANDLERS,
             create_static_files_router(
                 path=DOCS_ASSETS,
                 directories=[swagger_ui_bundle.swagger_ui_path],

@@ -19,6 +19,7 @@ from registry.training.models import (
     Result,
     TrainingClass,
 )
+from registry.wallets.models import HolderCopy, Interaction, WalletNonce
 
 __all__ = [
     "Agency",
@@ -32,6 +33,8 @@ __all__ = [
     "Employment",
     "Enrollment",
     "ExpiryNotice",
+    "HolderCopy",
+    "Interaction",
     "Module",
     "Officer",
     "Region",
@@ -40,5 +43,6 @@ __all__ = [
     "StatusList",
     "TrainingClass",
     "User",
+    "WalletNonce",
     "WebSession",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from typing import Any
 
 import anyio.to_thread
@@ -32,6 +33,17 @@ class VerifyRequest(BaseModel):
     credential: dict[str, Any] | None = Field(
         default=None, description="a credential in its Data Integrity form (eddsa-rdfc-2022)"
     )
+    presentation: dict[str, Any] | None = Field(
+        default=None,
+        description="a Data Integrity verifiable presentation (the holder's proof over "
+        "`challenge`), enclosing the certification",
+    )
+    challenge: str | None = Field(
+        default=None, max_length=512, description="the challenge the verifier gave the holder"
+    )
+    domain: str | None = Field(
+        default=None, max_length=512, description="the domain the verifier gave, if any"
+    )
 
 
 def _verifier(request: Request[Any, Any, Any]) -> Verifier:
@@ -50,6 +62,11 @@ async def verify_token(
     request: Request[Any, Any, Any], data: JSONBody[VerifyRequest]
 ) -> dict[str, Any]:
     verifier = _verifier(request)
+    if data.presentation is not None or data.challenge is not None:
+        body = await request.body()
+        shown = await anyio.to_thread.run_sync(verifier.verify_presentation_request, data, body)
+        verdict = await verifier.honour_protection(shown.verdict)
+        return replace(shown, verdict=verdict).to_dict()
     if data.token is not None and data.credential is None:
         # Pure CPU with status lists in memory: run on the event loop, not in a worker thread,
         # where the GIL would only add hand-offs and long latency tails.

@@ -103,6 +103,17 @@ def _walk(value: Any, depth: int, tally: _Tally, top: bool = False) -> None:
         raise _Failed("shape", "a number is not finite")
 
 
+def check_bounds(document: Any) -> None:
+    """ValueError (saying why) for a JSON document past what canonicalization can afford here:
+    depth, objects, values, keywords other than a top `@context`, blank nodes. For documents
+    other than a credential (a holder's presentation, whose enclosed credential is bounded on
+    its own)."""
+    try:
+        _walk(document, 0, _Tally(), top=True)
+    except _Failed as failed:
+        raise ValueError(failed.detail) from None
+
+
 def _check_shape(document: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(document, dict):
         raise _Failed("shape", "it is not a JSON object")

@@ -8,7 +8,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -28,12 +28,14 @@ from registry.training.models import Course
 from registry.verification.core import (
     INVALID,
     CachingStatusSource,
+    Check,
     StatusUnavailable,
     Verdict,
     verify,
 )
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused, verify_document
+from registry.verification.presentations import PresentationRefused, check_presentation
 
 # The session of the request being served, while it verifies one of its stored credentials. A
 # status list that must be re-read then uses that session's connection: a thread holding one
@@ -168,6 +170,22 @@ class StoredCredentials:
         return stored
 
 
+@dataclass(frozen=True)
+class Presented:
+    """The verdict on a presented certification, and who presented it (a DID, once proven)."""
+
+    verdict: Verdict
+    presenter: str | None
+    is_holder: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict JSON with `presenter` (API.md, the presentation form)."""
+        return {
+            **self.verdict.to_dict(),
+            "presenter": {"id": self.presenter, "is_holder": self.is_holder},
+        }
+
+
 class Verifier:
     """The registry's verifier: trusts its own issuer and keys, reads live status."""
 
@@ -262,7 +280,8 @@ class Verifier:
         """
         if (token is None) == (credential is None):
             raise InvalidInput(
-                "Send exactly one of token (a JWS) and credential (a Data Integrity document).",
+                "Send exactly one of token (a JWS), credential (a Data Integrity document) and "
+                "presentation (with its challenge).",
                 field="credential" if token is None else "token",
                 rule="one_of",
             )
@@ -275,6 +294,69 @@ class Verifier:
         except ValueError as exc:
             return refused(str(exc), datetime.now(UTC))
         return self.verify_document(strict.get("credential") if isinstance(strict, dict) else None)
+
+    def verify_presentation_request(self, request: Any, body: bytes) -> Presented:
+        """The verdict on a presentation request (`presentation`, `challenge`, `domain`?),
+        the presentation read again from the raw `body`, refusing repeated members."""
+        if request.token is not None or request.credential is not None:
+            raise InvalidInput(
+                "Send a presentation alone, without a token or a credential.",
+                field="presentation",
+                rule="one_of",
+            )
+        if request.presentation is None:
+            raise InvalidInput(
+                "A challenge goes with a presentation.", field="presentation", rule="required"
+            )
+        if not request.challenge:
+            raise InvalidInput(
+                "Send the challenge you gave the holder: a presentation proves its holder only "
+                "for a challenge of the verifier's choosing.",
+                field="challenge",
+                rule="required",
+            )
+        now = datetime.now(UTC)
+        try:
+            strict = parse_document(body)
+        except ValueError as exc:
+            return Presented(refused(str(exc), now), None, is_holder=False)
+        presentation = strict.get("presentation") if isinstance(strict, dict) else None
+        return self.verify_presentation(presentation, request.challenge, request.domain, now)
+
+    def verify_presentation(
+        self, presentation: Any, challenge: str, domain: str | None, now: datetime | None = None
+    ) -> Presented:
+        """The verdict on the certification a holder presents, with who presented it and
+        whether that is the holder the certification names (`credentialSubject.id`)."""
+        now = now or datetime.now(UTC)
+        try:
+            shown = check_presentation(presentation, challenge=challenge, domain=domain, now=now)
+        except PresentationRefused as exc:
+            check = Check("presentation", False, str(exc))
+            reason = f"The presentation does not prove who presents it: {exc}."
+            return Presented(Verdict(INVALID, [reason], [check], now), None, is_holder=False)
+        proven = Check("presentation", True, f"signed by {shown.holder} for this challenge")
+        if len(shown.credentials) != 1:
+            reason = "A presentation to verify carries exactly one certification."
+            return Presented(
+                Verdict(INVALID, [reason], [proven], now), shown.holder, is_holder=False
+            )
+        enclosed = shown.credentials[0]
+        verdict = self.verify_document(enclosed, now)
+        subject = enclosed.get("credentialSubject") if isinstance(enclosed, dict) else None
+        named = subject.get("id") if isinstance(subject, dict) else None
+        # Whom the certification names counts only once its proof checked out.
+        is_holder = verdict.credential is not None and named == shown.holder
+        if is_holder:
+            holder = Check("holder", True, f"the certification names {shown.holder}")
+        elif verdict.credential is None:
+            holder = Check("holder", False, "the certification could not be verified")
+        elif named is None:
+            holder = Check("holder", False, "the certification names no holder DID")
+        else:
+            holder = Check("holder", False, f"the certification names another holder, {named}")
+        checks = [proven, *verdict.checks, holder]
+        return Presented(replace(verdict, checks=checks), shown.holder, is_holder=is_holder)
 
     def verify_stored(self, session: Session, credential: Credential) -> Verdict:
         """Verifies a credential read through `session`, reading any status list through it too:

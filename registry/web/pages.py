@@ -23,6 +23,7 @@ from registry.people.service import officer_region_id
 from registry.training.models import Course
 from registry.training.service import course_public
 from registry.verification.api import token_download
+from registry.wallets.service import copies_of
 from registry.web.certificate import certificate_download
 from registry.web.deps import CurrentIssuer, DbSession
 
@@ -84,18 +85,18 @@ WALLET_ICONS = [
 THEME = "#14213d"
 
 
-def _officer_by_key(session: Session, key: str) -> Officer | None:
+def officer_by_key(session: Session, key: str) -> Officer | None:
     # The key is compared exactly as given; a longer one than any issued cannot match.
     if not key or len(key) > 64:
         return None
     return session.exec(select(Officer).where(Officer.wallet_key == key)).first()
 
 
-def _own_credential(
+def own_credential(
     session: Session, key: str, credential_id: str
 ) -> tuple[Officer, Credential] | None:
     """The wallet's officer and one of their own credentials; None for anything else."""
-    officer = _officer_by_key(session, key)
+    officer = officer_by_key(session, key)
     credential = (
         session.get(Credential, credential_id.strip().upper())
         if officer is not None and len(credential_id) <= 32
@@ -159,7 +160,7 @@ def wallet_page(
     request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, key: FromPath[str]
 ) -> Template:
     """The officer's own page: every credential with its live status and QR code."""
-    officer = _officer_by_key(session, key)
+    officer = officer_by_key(session, key)
     if officer is None:
         return _missing(issuer)
     credentials = session.exec(
@@ -174,6 +175,7 @@ def wallet_page(
             "key": key,
             "theme": THEME,
             "items": [_wallet_item(request, session, c) for c in credentials],
+            "copies": copies_of(session, officer.id),
             **_holder(session, officer),
         },
         headers=WALLET_HEADERS,
@@ -191,7 +193,7 @@ def wallet_show(
     credential_id: FromPath[str],
 ) -> Template:
     """One credential's QR code as large as the screen allows, to hold up to someone."""
-    found = _own_credential(session, key, credential_id)
+    found = own_credential(session, key, credential_id)
     if found is None:
         return _missing(issuer)
     officer, credential = found
@@ -219,7 +221,7 @@ def wallet_jwt(
 ) -> Response[bytes]:
     """The officer's own signed credential, protected record or not (the public copy at
     /c/{id}/credential.jwt is for unprotected holders only)."""
-    found = _own_credential(session, key, credential_id)
+    found = own_credential(session, key, credential_id)
     if found is None:
         raise NotFound("This wallet link is not valid.")
     return token_download(found[1], WALLET_HEADERS)
@@ -240,7 +242,7 @@ def wallet_certificate(
 ) -> Response[bytes]:
     """The officer's own printable certificate; for a protected record it prints no name or
     POST id, as the page its QR code opens shows none."""
-    found = _own_credential(session, key, credential_id)
+    found = own_credential(session, key, credential_id)
     if found is None:
         raise NotFound("This wallet link is not valid.")
     return certificate_download(request, session, issuer, found[1], WALLET_HEADERS)
@@ -257,7 +259,7 @@ def wallet_manifest(
     session: DbSession, issuer: CurrentIssuer, key: FromPath[str]
 ) -> Response[dict[str, Any]]:
     """Lets a phone add the wallet to its home screen, opening straight at the officer's page."""
-    officer = _officer_by_key(session, key)
+    officer = officer_by_key(session, key)
     if officer is None:
         raise NotFound("This wallet link is not valid.")
     url = issuer.wallet_url(officer)
@@ -295,7 +297,7 @@ def wallet_credential_json(
 ) -> Response[bytes]:
     """The holder's credential in its Data Integrity form, for a wallet app to fetch as JSON
     (also for a protected holder, whose public credential.json is a 404)."""
-    officer = _officer_by_key(session, key)
+    officer = officer_by_key(session, key)
     if officer is None:
         raise NotFound("This wallet link is not valid.")
     text = holder_document(request.app.state.engine, issuer, officer, credential_id)

@@ -22,14 +22,15 @@ HERE = Path(__file__).parent
 
 
 class Node:
-    """`tests/node/verifiers.mjs`, running; `ask` sends one job and waits for its answer."""
+    """A script of tests/node (`verifiers.mjs` unless named), running; `ask` sends one job and
+    waits for its answer."""
 
-    def __init__(self, origin: str) -> None:
+    def __init__(self, origin: str, script: str = "verifiers.mjs") -> None:
         node = shutil.which("node")
         if node is None or not (HERE / "node_modules").is_dir():
             pytest.fail("the Node verifiers need node and `npm ci --prefix tests/node`")
         self.process = subprocess.Popen(
-            [node, str(HERE / "verifiers.mjs")],
+            [node, str(HERE / script)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -43,7 +44,7 @@ class Node:
         stdin.flush()
         line = stdout.readline()
         if not line:
-            pytest.fail(f"the node verifiers exited with {self.process.wait(10)}")
+            pytest.fail(f"the node process exited with {self.process.wait(10)}")
         answer = json.loads(line)
         assert "crash" not in answer, answer["crash"]
         return answer["result"]
@@ -63,5 +64,13 @@ class Node:
 @pytest.fixture(scope="module")
 def node(live_server: LiveServer) -> Iterator[Node]:
     process = Node(live_server.url)
+    yield process
+    process.close()
+
+
+@pytest.fixture(scope="module")
+def wallets(live_server: LiveServer) -> Iterator[Node]:
+    """The wallet apps of tests/node/wallets.mjs, against the module's live server."""
+    process = Node(live_server.url, "wallets.mjs")
     yield process
     process.close()

@@ -2,7 +2,7 @@
 // answer per stdout line. No network: every fetch goes to the test server (did:web's https is
 // mapped to its http origin), and JSON-LD contexts come from these packages only.
 import {readFileSync} from 'node:fs';
-import {createInterface} from 'node:readline';
+import {errorText, serve} from './jobs.mjs';
 
 // stdout carries the answers: the libraries' own logging goes to stderr.
 console.log = console.info = console.warn = console.error;
@@ -74,20 +74,6 @@ async function getJson(url) {
     throw new Error(`${url}: HTTP ${response.status}`);
   }
   return response.json();
-}
-
-function errorText(error) {
-  if(!error) {
-    return null;
-  }
-  const parts = [error.name, error.message, error.details && JSON.stringify(error.details)];
-  if(error.errors) {
-    parts.push(...error.errors.map(errorText));
-  }
-  if(error.cause) {
-    parts.push(errorText(error.cause));
-  }
-  return parts.filter(Boolean).join(': ');
 }
 
 const jobs = {
@@ -171,14 +157,4 @@ const jobs = {
   }
 };
 
-const lines = createInterface({input: process.stdin});
-for await (const line of lines) {
-  let answer;
-  try {
-    const job = JSON.parse(line);
-    answer = {result: await jobs[job.kind](job)};
-  } catch(e) {
-    answer = {crash: errorText(e) ?? String(e)};
-  }
-  process.stdout.write(JSON.stringify(answer) + '\n');
-}
+await serve(jobs);

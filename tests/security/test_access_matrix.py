@@ -63,7 +63,20 @@ PUBLIC_ROUTES = {
     ("GET", "/schema-assets/{file_path:path}"),
     ("HEAD", "/schema-assets/{file_path:path}"),
     ("OPTIONS", "/schema-assets/{file_path:path}"),
+    # wallet hand-over: the capability is the secret in the path, the wallet key, or the
+    # OpenID4VCI access token (never an API token); the metadata is public by design
+    ("GET", "/interactions/{secret:str}"),
+    ("POST", "/exchanges/{secret:str}"),
+    ("GET", "/.well-known/openid-credential-issuer"),
+    ("GET", "/.well-known/oauth-authorization-server"),
+    ("POST", "/oid4vci/token"),
+    ("POST", "/oid4vci/nonce"),
+    ("POST", "/oid4vci/credential"),
+    ("POST", "/wallet/{key:str}/handover/{credential_id:str}"),
 }
+# Public routes that take a credential of their own protocol instead of an API token or session:
+# every role is refused alike (no API token works as an OpenID4VCI access token).
+OWN_TOKEN_ROUTES = {("POST", "/oid4vci/credential")}
 # Open without being marked public: the OpenAPI documents are excluded from authentication.
 OPEN_ROUTES = {
     ("GET", "/schema"),
@@ -105,6 +118,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/credentials/{credential_id:str}/reinstate"): HOME_OFFICE,
     ("GET", "/console/credentials.csv"): OFFICE,
     ("POST", "/console/credentials/{credential_id:str}/renew"): HOME_OFFICE,
+    ("POST", "/console/credentials/{credential_id:str}/handover"): HOME_OFFICE,
     ("POST", "/console/officers/{officer_id:uuid}/ce"): HOME_OFFICE,
     ("GET", "/console/audit"): STAFF,
     ("GET", "/console/expiring"): STAFF,
@@ -168,6 +182,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/officers/{officer_id:uuid}/ce"): HOME_OFFICE,
     ("POST", "/api/v1/credentials/{credential_id:str}/renew"): HOME_OFFICE,
     ("POST", "/api/v1/imports/officers"): HOME_OFFICE,
+    ("POST", "/api/v1/credentials/{credential_id:str}/interactions"): HOME_OFFICE,
 }
 
 # Console changes refused by a service come back as a redirect with one of these messages.
@@ -359,6 +374,7 @@ def _params(world: World, role: str) -> dict[str, str]:
         # Only the wallet holder knows the key; the others try one that was never issued.
         "key": world.wallet_key() if role == WALLET else "not-a-wallet-key-" + "x" * 26,
         "path": "openapi.yaml",
+        "secret": "not-an-interaction-secret",
     }
 
 
@@ -495,6 +511,10 @@ def test_every_route_answers_each_role_as_declared(app: Litestar, world: World) 
             where = f"{method} {path} as {role}: {response.status_code}"
             if response.status_code >= 500:
                 failures.append(f"{where} (server error) {response.text[:200]}")
+            elif (method, path) in OWN_TOKEN_ROUTES:
+                challenge = response.headers.get("www-authenticate", "")
+                if response.status_code != 401 or 'error="invalid_token"' not in challenge:
+                    failures.append(f"{where} should be refused as invalid_token")
             elif method == "OPTIONS":
                 # The automatic CORS preflight answer must not leak the resource.
                 if response.status_code < 400 and response.content.strip():

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry.accounts.guards import office
 from registry.credentials import service
+from registry.errors import RegistryError
 from registry.training import service as training
+from registry.wallets import service as wallets
+from registry.wallets.api import lcw_link, qr_data_uri
 from registry.web.console.common import actor_of, attempt, form_data, page, redirect, text
 from registry.web.deps import DbSession
 
@@ -31,6 +35,7 @@ def credential(
         klass=training.class_summary(session, record.class_id),
         superseded_by=record.superseded_by,
         v=verdict,
+        handover_minutes=int(wallets.INTERACTION_TTL.total_seconds() // 60),
     )
 
 
@@ -73,4 +78,45 @@ def _change(action: str) -> Any:
     return change
 
 
-HANDLERS = [credential, _change("revoke"), _change("suspend"), _change("reinstate")]
+@post("/credentials/{credential_id:str}/handover", guards=[office], name="console-handover")
+async def handover(
+    request: Request[Any, Any, Any], session: DbSession, credential_id: FromPath[str]
+) -> Template | Redirect:
+    """A hand-over to a wallet app, as a handout: its QR code, link and transaction code exist
+    only on this page (the registry keeps their hashes), so it is rendered by the POST."""
+    data = await form_data(request)
+    actor = actor_of(request)
+    issuer = request.app.state.issuer
+    with_code = text(data, "tx_code") == "on"
+
+    def work() -> wallets.Started:
+        return wallets.start_for_actor(session, actor, credential_id, with_tx_code=with_code)
+
+    try:
+        started = await anyio.to_thread.run_sync(work)
+    except RegistryError as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return redirect(f"/console/credentials/{credential_id}", exc.detail, error=True)
+    url = wallets.interaction_url(issuer, started.secret)
+    protocols = wallets.protocols(issuer, started.secret, tx_code=started.tx_code is not None)
+    return page(
+        request,
+        "handover.html",
+        title=f"Hand-over of {started.credential_id}",
+        credential_id=started.credential_id,
+        interaction_url=url,
+        qr=qr_data_uri(url),
+        tx_code=started.tx_code,
+        offer=protocols[wallets.OID4VCI],
+        lcw_link=lcw_link(issuer, protocols) if wallets.VCAPI in protocols else None,
+        expires_at=started.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+HANDLERS = [
+    credential,
+    _change("revoke"),
+    _change("suspend"),
+    _change("reinstate"),
+    handover,
+]

@@ -1,0 +1,1 @@
+"""Hand-over of certifications to wallet apps: OpenID4VCI and VC-API exchanges, holder copies."""

