@@ -44,6 +44,7 @@ from registry.verification.api import (
 from registry.verification.lookup import lookup_page
 from registry.verification.service import Verifier
 from registry.web import pages
+from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.dashboard import dashboard
@@ -69,6 +70,23 @@ CSP = (
 )
 
 
+_SECURITY_NAMES = frozenset(
+    {name for name, _ in SECURITY_HEADERS}
+    | {b"content-security-policy", b"strict-transport-security"}
+)
+# The headers added to a response that sets none of them itself (all but a few), by whether the
+# path is the API docs' and whether the scheme is https: built once, not per response.
+_ADDED = {
+    (docs, https): [
+        *SECURITY_HEADERS,
+        *([] if docs else [(b"content-security-policy", CSP)]),
+        *([(b"strict-transport-security", b"max-age=63072000")] if https else []),
+    ]
+    for docs in (False, True)
+    for https in (False, True)
+}
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
     """Adds the security headers to every response, errors included (a before_send hook).
 
@@ -78,10 +96,15 @@ async def security_headers(message: Message, scope: Scope) -> None:
         return
     headers = list(message.get("headers", []))
     names = {bytes(name).lower() for name, _ in headers}
+    docs = scope["path"].startswith("/schema")
+    https = scope.get("scheme") == "https"
+    if names.isdisjoint(_SECURITY_NAMES):
+        message["headers"] = headers + _ADDED[docs, https]
+        return
     extra = [h for h in SECURITY_HEADERS if h[0] not in names]
-    if not scope["path"].startswith("/schema") and b"content-security-policy" not in names:
+    if not docs and b"content-security-policy" not in names:
         extra.append((b"content-security-policy", CSP))
-    if scope.get("scheme") == "https":
+    if https:
         extra.append((b"strict-transport-security", b"max-age=63072000"))
     message["headers"] = headers + extra
 
@@ -129,12 +152,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     resources = build_resources(settings)
 
+    before_send: list[Any] = [security_headers]
+    access_log = AccessLog() if settings.access_log else None
+    if access_log is not None:
+        before_send.append(access_log.before_send)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
             yield
         finally:
             app.state.engine.dispose()
+            if access_log is not None:
+                access_log.flush()
 
     middleware: list[Any] = [
         DefineMiddleware(BearerTokenAuth, exclude_from_auth_key=PUBLIC, exclude="^/schema"),
@@ -203,7 +233,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(resources),
         middleware=middleware,
         exception_handlers={k: public_page_aware(console_aware(v)) for k, v in HANDLERS.items()},
-        template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=WEB / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=_templates_load_once,
+        ),
         openapi_config=OpenAPIConfig(
             title="CIT Credential Registry",
             version="1.0.0",
@@ -220,10 +254,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ],
         ),
         stores=stores,
-        before_send=[security_headers],
+        before_send=before_send,
         lifespan=[lifespan],
         debug=False,
     )
+
+
+def _templates_load_once(engine: JinjaTemplateEngine) -> None:
+    # The templates ship with the code: compiled once, never checked against the disk again
+    # (Jinja otherwise stats the file on every page it renders).
+    engine.engine.auto_reload = False
 
 
 def console_pages() -> list[Any]:

@@ -431,10 +431,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=workers if workers > 1 else None,
         proxy_headers=False,
         server_header=False,
-        # The access log would otherwise print each officer's wallet key (it is in the path).
+        # Other log lines could otherwise print an officer's wallet key (it is in the path).
         log_config=uvicorn_log_config(),
         log_level=os.environ.get("REGISTRY_LOG_LEVEL", "info"),
-        access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1") != "0",
+        # The app writes its own, cheaper access log (registry.web.accesslog; REGISTRY_ACCESS_LOG).
+        access_log=False,
     )
     return 0
 

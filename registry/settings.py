@@ -35,6 +35,8 @@ class Settings:
     issuer_name: str
     db_pool_size: int
     redis_url: str | None
+    # One line per request on stdout (registry.web.accesslog); on unless REGISTRY_ACCESS_LOG=0.
+    access_log: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -59,6 +61,7 @@ def load_settings() -> Settings:
         issuer_name=os.environ.get("REGISTRY_ISSUER_NAME") or "CIT Utah",
         db_pool_size=_int("REGISTRY_DB_POOL_SIZE", 10),
         redis_url=os.environ.get("REGISTRY_REDIS_URL") or None,
+        access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1").strip() != "0",
     )
 
 
