@@ -185,33 +185,41 @@ class Server:
     """A server process pinned to SERVER_CPU: the registry as production runs it (access log on,
     written to a file), or with `floor=True` the one-route app of scripts/bench_floor.py."""
 
-    def __init__(self, url: str, keys: Path, log: Path, *, floor: bool = False) -> None:
-        self.port = free_port()
+    def __init__(self, url: str, keys: Path, log: Path, *, floor: bool = False,
+                 callgrind: Path | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.base = f"{PUBLIC}:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
         env.update(REGISTRY_DATABASE_URL=url, REGISTRY_KEYS_DIR=str(keys),
                    REGISTRY_PUBLIC_URL=self.base, REGISTRY_RATE_LIMIT="0",
                    REGISTRY_ACCESS_LOG="1", REGISTRY_LOG_LEVEL="info",
                    REGISTRY_ENV="production", REGISTRY_WORKERS="1")
+        python = str(ROOT / ".venv/bin/python")
         if floor:
-            cmd = [str(ROOT / ".venv/bin/uvicorn"), "bench_floor:app", "--app-dir",
+            cmd = [python, "-m", "uvicorn", "bench_floor:app", "--app-dir",
                    str(ROOT / "scripts"), "--port", str(self.port), "--no-access-log",
                    "--log-level", "warning", "--no-server-header"]
             probe = "/"
         else:
-            cmd = [str(ROOT / ".venv/bin/registry"), "serve", "--port", str(self.port)]
+            cmd = [python, "-m", "registry", "serve", "--port", str(self.port)]
             probe = "/health"
+        if callgrind is not None:
+            if not floor:
+                cmd = [python, "-c", SLOWED_CLOCK % VALGRIND_SLOWDOWN, *cmd[3:]]
+            cmd = [*CALLGRIND, f"--callgrind-out-file={callgrind}/cg.%p", *cmd]
         self.log = log.open("ab")
         self.proc = subprocess.Popen(pinned(cmd, SERVER_CPU), env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + (300 if callgrind else 30)
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base}{probe}", timeout=1).status_code == 200:
+                if httpx.get(f"{self.base}{probe}", timeout=5).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise SystemExit("the server did not start")
+            if self.proc.poll() is not None:
+                break
+        raise SystemExit(f"the server did not start (see {log})")
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time the server process has used so far."""
@@ -225,7 +233,7 @@ class Server:
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(timeout=10)
+        self.proc.wait(timeout=60)
         self.log.close()
 
 
@@ -241,7 +249,8 @@ end
 
 
 def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str = "get",
-        accept: str = "application/json", during: Any = None) -> dict[str, float]:
+        accept: str = "application/json", during: Any = None,
+        seconds: int = DURATION) -> dict[str, float]:
     """Throughput, p50 and p99 (ms), errors, and the server's CPU time per request (µs): the one
     figure that other load on the machine barely moves. `during(seconds)` runs alongside the
     measured run (the profiler)."""
@@ -259,7 +268,7 @@ def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str 
             script.write_text(LUA % {"file": data, "body": body})
         else:
             script.write_text(f'wrk.headers["Accept"] = "{accept}"\n')
-        cmd = pinned(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s",
+        cmd = pinned(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s",
                       str(script), server.base + (path if not items else "")], LOAD_CPU)
         # A short warm-up first (connections, caches, the first status lists), not measured.
         warm = [c if not c.startswith("-d") else "-d2s" for c in cmd]
@@ -267,7 +276,7 @@ def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str 
         cpu = server.cpu_seconds()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         if during is not None:
-            during(max(1, DURATION - 2))
+            during(max(1, seconds - 2))
         out = proc.communicate()[0]
         cpu = server.cpu_seconds() - cpu
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -281,7 +290,7 @@ def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str 
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": pct("50"), "p99": pct("99"),
+    return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "count": count,
             "errors": float(errors.group(1)) if errors else 0.0,
             "cpu_us": cpu / count * 1e6 if count else float("nan")}
 
@@ -378,6 +387,130 @@ def profile_table(raw: Path) -> list[tuple[str, float]]:
     return sorted(((c, n / total) for c, n in counts.items()), key=lambda x: -x[1])
 
 
+# ---- instruction counts -------------------------------------------------------------------
+
+# Instructions executed per request, counted by valgrind: unlike time, the count hardly moves
+# when other work shares the machine, so a before/after comparison holds on a busy one.
+CALLGRIND = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--trace-children=no"]
+CALLGRIND_SECONDS = 20
+# valgrind runs the server about this many times slower. Anything the registry does once a
+# second (re-reading status lists, say) would then weigh that much more on each request, so
+# under valgrind its clock is slowed as much: the counts are those of a server at full speed.
+VALGRIND_SLOWDOWN = 50
+SLOWED_CLOCK = """
+import sys, time
+import registry.credentials.status as status
+if hasattr(status, "clock"):
+    status.clock = lambda: time.monotonic() / %d
+from registry.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _counted(pid: int, out: Path, run: Any) -> tuple[float, Any]:
+    """(instructions, what `run` returned) while `run()` is counted in process `pid`."""
+    subprocess.run(["callgrind_control", "-z", str(pid)], capture_output=True, check=True)
+    subprocess.run(["callgrind_control", "-i", "on", str(pid)], capture_output=True, check=True)
+    result = run()
+    subprocess.run(["callgrind_control", "-i", "off", str(pid)], capture_output=True, check=True)
+    before = set(out.glob(f"cg.{pid}*"))
+    subprocess.run(["callgrind_control", "-d", str(pid)], capture_output=True, check=True)
+    deadline = time.monotonic() + 60
+    while not (new := set(out.glob(f"cg.{pid}*")) - before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    dump = max(new, key=lambda p: p.stat().st_mtime)
+    time.sleep(0.5)  # the dump is written by the process itself: let it finish
+    totals = re.search(r"^totals: (\d+)", dump.read_text(errors="replace"), re.M)
+    return float(totals.group(1)) if totals else float("nan"), result
+
+
+def instructions_per_request(server: Server, out: Path, path: str, **load: Any) -> float:
+    wrk(server, path, seconds=5, **load)  # warm: valgrind translates the code paths first
+    count, result = _counted(server.proc.pid, out,
+                             lambda: wrk(server, path, seconds=CALLGRIND_SECONDS, **load))
+    return count / result["count"]
+
+
+RAW = """
+import base64, sys
+sys.path.insert(0, sys.argv[1])
+from registry.credentials.keys import KeyStore
+from pathlib import Path
+keys = KeyStore(Path(sys.argv[2]))
+token = sys.argv[3]
+key = keys.trusted()[keys.active().kid]
+alg = keys.active().alg
+head, payload, sig = token.split(".")
+signature = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+message = f"{head}.{payload}".encode()
+key.verify(alg, message, signature)
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(int(sys.argv[4])):
+    key.verify(alg, message, signature)
+print("done", flush=True)
+sys.stdin.readline()
+"""
+
+
+def raw_verify_instructions(keys_dir: Path, token: str, out: Path, n: int = 500) -> float:
+    proc = subprocess.Popen([*CALLGRIND, f"--callgrind-out-file={out}/cg.%p",
+                             str(ROOT / ".venv/bin/python"), "-c", RAW, str(ROOT), str(keys_dir),
+                             token, str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdin and proc.stdout
+    assert proc.stdout.readline().strip() == "ready"
+
+    def run() -> None:
+        proc.stdin.write("go\n")  # type: ignore[union-attr]
+        proc.stdin.flush()  # type: ignore[union-attr]
+        assert proc.stdout.readline().strip() == "done"  # type: ignore[union-attr]
+
+    count, _ = _counted(proc.pid, out, run)
+    proc.communicate("end\n", timeout=60)
+    return count / n
+
+
+def instruction_rows(url: str, keys_dir: Path, work: Path, tokens: list[str], ids: list[str],
+                     port: int, ratio: float, row: Any) -> None:
+    """`ratio`: the raw signature check's CPU time over the floor's, measured in this run."""
+    out = work / "callgrind"
+    out.mkdir(exist_ok=True)
+    floor_server = Server(url, keys_dir, work / "floor-cg.log", floor=True, callgrind=out)
+    floor = instructions_per_request(floor_server, out, "/")
+    floor_server.stop()
+    raw = raw_verify_instructions(keys_dir, tokens[0], out)
+    # The port the credentials were issued for: their issuer and status list URLs name it.
+    server = Server(url, keys_dir, work / "server-cg.log", callgrind=out, port=port)
+    verify_api = instructions_per_request(server, out, "/api/v1/verify", items=tokens,
+                                          kind="verify")
+    # Each page once first, as the time-based warm-up does at full speed: the pages keep the
+    # stored credentials they read in memory, and reading them is not what is measured.
+    with httpx.Client(base_url=server.base, timeout=60) as client:
+        for credential_id in ids:
+            client.get(f"/c/{credential_id}", headers={"Accept": "application/json"})
+    page_json = instructions_per_request(server, out, "/c/", items=ids)
+    page_html = instructions_per_request(server, out, "/c/", items=ids, accept="text/html")
+    server.stop()
+    k = 1000
+    row("instructions per request: floor / raw signature check",
+        f"{floor / k:,.0f} k / {raw / k:,.0f} k", "instructions")
+    row("instructions per request: verify API / JSON page / HTML page",
+        f"{verify_api / k:,.0f} k / {page_json / k:,.0f} k / {page_html / k:,.0f} k",
+        "instructions")
+    # valgrind's CPU hides the instruction set extensions OpenSSL would use, so the signature's
+    # count is several times what it runs natively: the rest of a request is counted against
+    # the floor instead, and the signature weighed by its CPU time.
+    beyond = (verify_api - raw) / floor
+    row("verify API beyond its signature check, in floors",
+        f"{beyond:.1f} (JSON page {(page_json - raw) / floor:.1f})", "floors")
+    row("efficiency estimated from instructions: (1 + s) / (floors + s)",
+        f"{(1 + ratio) / (beyond + ratio):.2f} (s = signature / floor CPU time = {ratio:.2f})",
+        "floors")
+    row("HTML page from instructions, as a share of the JSON page",
+        f"{page_json / page_html:.0%}", "share")
+
+
 # ---- main ---------------------------------------------------------------------------------
 
 
@@ -416,6 +549,11 @@ BOUNDS = {
     "share": "the template rendering and the page's own reads",
     "rss": "the interpreter, the imported libraries and the in-memory status lists and credentials",
     "large": "indexed lookups by primary key: the table's size should not matter",
+    "floors": "our own code per request in units of the floor's instructions; 0 would be the "
+    "floor and the signature alone",
+    "instructions": "valgrind's count of the server's instructions under the same wrk load "
+    "(steady on a busy machine; not time: an instruction of OpenSSL does more than one of "
+    "the interpreter)",
 }
 
 
@@ -426,6 +564,9 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=1_000_000, help="rows for the large run")
     parser.add_argument("--http-only", action="store_true",
                         help="skip the issuance rows and the large run (quick comparisons)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per request with valgrind (slow; for "
+                        "before/after comparisons on a busy machine)")
     parser.add_argument("--profile", action="store_true",
                         help="sample the verify API's CPU with py-spy and split it by component")
     args = parser.parse_args()
@@ -506,6 +647,12 @@ def main() -> int:
     row("GET /c/{id} HTML as a share of the JSON page", f"{page_html['rps'] / page_json['rps']:.0%}",
         "share")
     row("worker RSS idle / after load", f"{idle:.0f} MB / {server.rss_mb():.0f} MB", "rss")
+
+    if args.instructions:
+        server.stop()
+        ratio = (1e6 / raw) / floor["cpu_us"]
+        instruction_rows(url, keys_dir, work, tokens, ids, server.port, ratio, row)
+        server = Server(url, keys_dir, work / "server.log", port=server.port)
 
     if not args.http_only:
         filler(engine, args.large - len(tokens), template)
