@@ -22,8 +22,15 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 
+from registry import dates
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
-from registry.credentials.api import CertifyController, CredentialController, jwks, status_list
+from registry.credentials.api import (
+    CertifyController,
+    CredentialController,
+    did_document_route,
+    jwks,
+    status_list,
+)
 from registry.credentials.keys import KeyStore
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
@@ -35,15 +42,17 @@ from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
 from registry.verification.api import (
+    credential_json,
     credential_jwt,
     credential_page,
     qr_png,
     qr_svg,
     verify_token,
 )
-from registry.verification.lookup import lookup_page
+from registry.verification.lookup import lookup_form, lookup_page
+from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
-from registry.web import pages
+from registry.web import gate, logfilter, pages
 from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
@@ -52,7 +61,7 @@ from registry.web.console.errors import console_aware
 from registry.web.deps import provide_actor, provide_issuer, provide_session
 from registry.web.problems import HANDLERS
 from registry.web.public_errors import public_page_aware
-from registry.web.throttle import SignInThrottle
+from registry.web.throttle import Lockout, SignInThrottle, make_counter
 
 WEB = Path(__file__).parent / "web"
 DOCS_ASSETS = "/schema-assets"
@@ -74,39 +83,51 @@ _SECURITY_NAMES = frozenset(
     {name for name, _ in SECURITY_HEADERS}
     | {b"content-security-policy", b"strict-transport-security"}
 )
+HSTS = (b"strict-transport-security", b"max-age=63072000")
 # The headers added to a response that sets none of them itself (all but a few), by whether the
-# path is the API docs' and whether the scheme is https: built once, not per response.
+# path is the API docs' and whether HSTS goes with it: built once, not per response.
 _ADDED = {
-    (docs, https): [
+    (docs, hsts): [
         *SECURITY_HEADERS,
         *([] if docs else [(b"content-security-policy", CSP)]),
-        *([(b"strict-transport-security", b"max-age=63072000")] if https else []),
+        *([HSTS] if hsts else []),
     ]
     for docs in (False, True)
-    for https in (False, True)
+    for hsts in (False, True)
 }
 
 
 async def security_headers(message: Message, scope: Scope) -> None:
     """Adds the security headers to every response, errors included (a before_send hook).
 
-    The API docs page keeps its own script policy: its renderer needs inline script.
-    """
+    The API docs page keeps its own script policy: its renderer needs inline script. With an
+    https public URL every cookie the registry sets is Secure, whichever page set it, and HSTS
+    goes with each answer to a request that arrived over https (directly, or through a proxy
+    trusted by REGISTRY_TRUSTED_PROXIES: uvicorn then sets the scheme the proxy saw)."""
     if message["type"] != "http.response.start":
         return
     headers = list(message.get("headers", []))
     names = {bytes(name).lower() for name, _ in headers}
     docs = scope["path"].startswith("/schema")
-    https = scope.get("scheme") == "https"
+    https = scope["app"].state.issuer.public_url.startswith("https://")
+    if https:
+        headers = [_secure_cookie(name, value) for name, value in headers]
+    hsts = https and scope.get("scheme") == "https"
     if names.isdisjoint(_SECURITY_NAMES):
-        message["headers"] = headers + _ADDED[docs, https]
+        message["headers"] = headers + _ADDED[docs, hsts]
         return
     extra = [h for h in SECURITY_HEADERS if h[0] not in names]
     if not docs and b"content-security-policy" not in names:
         extra.append((b"content-security-policy", CSP))
-    if https:
-        extra.append((b"strict-transport-security", b"max-age=63072000"))
+    if hsts:
+        extra.append(HSTS)
     message["headers"] = headers + extra
+
+
+def _secure_cookie(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    if bytes(name).lower() == b"set-cookie" and b"; secure" not in bytes(value).lower():
+        return name, bytes(value) + b"; Secure"
+    return name, value
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -125,6 +146,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "engine": engine,
         "issuer": issuer,
         "publisher": issuer.publisher(),
+        "di_publisher": issuer.di_publisher(),
         "verifier": Verifier(engine, issuer),
     }
 
@@ -150,6 +172,7 @@ def rate_limit_store(settings: Settings) -> Any:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    logfilter.install(log)
     resources = build_resources(settings)
 
     before_send: list[Any] = [security_headers]
@@ -163,6 +186,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             app.state.engine.dispose()
+            await app.state.sign_in_throttle.counter.close()
             if access_log is not None:
                 access_log.flush()
 
@@ -171,9 +195,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     ]
     stores: dict[str, Any] = {
         "rate_limit": rate_limit_store(settings),
-        "sign_in": rate_limit_store(settings),
     }
-    resources["sign_in_throttle"] = SignInThrottle(stores["sign_in"], settings.sign_in_rate_limit)
+    resources["sign_in_throttle"] = SignInThrottle(
+        make_counter(settings.redis_url),
+        settings.sign_in_rate_limit,
+        Lockout(failures=settings.sign_in_lockout),
+    )
     console = Router(
         path="/console",
         route_handlers=[dashboard, *console_pages()],
@@ -197,13 +224,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pages.course,
             pages.wallet,
             jwks,
+            did_document_route(settings.public_url),
             status_list,
             verify_token,
+            lookup_form,
             lookup_page,
+            verify_form,
+            verify_submit,
             credential_page,
             qr_svg,
             qr_png,
             credential_jwt,
+            credential_json,
             certificate_pdf,
             RegionController,
             AgencyController,
@@ -236,7 +268,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=WEB / "templates",
             engine=JinjaTemplateEngine,
-            engine_callback=_templates_load_once,
+            engine_callback=lambda engine: _template_globals(engine, settings),
         ),
         openapi_config=OpenAPIConfig(
             title="CIT Credential Registry",
@@ -255,15 +287,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         stores=stores,
         before_send=before_send,
+        before_request=gate.before_request,
         lifespan=[lifespan],
         debug=False,
     )
 
 
-def _templates_load_once(engine: JinjaTemplateEngine) -> None:
-    # The templates ship with the code: compiled once, never checked against the disk again
-    # (Jinja otherwise stats the file on every page it renders).
+def _template_globals(engine: JinjaTemplateEngine, settings: Settings) -> None:
+    """What every template may use: the date filters and how to reach the program. The
+    templates ship with the code: compiled once, never checked against the disk again (Jinja
+    otherwise stats the file on every page it renders)."""
     engine.engine.auto_reload = False
+    engine.engine.filters.update(dates.FILTERS)
+    engine.engine.globals["program_contact"] = settings.program_contact
 
 
 def console_pages() -> list[Any]:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from registry.db import private_database_file, private_file
+
 
 class BackupError(Exception):
     """The backup or restore could not be made; nothing was changed."""
@@ -31,6 +33,8 @@ def backup(database_url: str, path: Path) -> Path:
     url = make_url(database_url)
     partial = path.with_name(f".{path.name}.partial")
     try:
+        # Owner only, before anything is written into it: the copy holds every wallet key.
+        private_file(partial)
         if url.get_backend_name() == "sqlite":
             _sqlite_copy(_sqlite_path(url), partial)
             # A self-contained file, with no write-ahead log beside it.
@@ -60,6 +64,7 @@ def restore(database_url: str, path: Path) -> Path:
         target = _sqlite_path(url)
         if target.exists():
             backup(database_url, saved)
+        private_database_file(target)
         _sqlite_copy(path, target)
     elif url.get_backend_name() == "postgresql":
         # Reads the archive's table of contents: refuses a file pg_restore cannot use.

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -55,35 +56,153 @@ def cmd_db(args: argparse.Namespace) -> int:
 # ---- users --------------------------------------------------------------------------------
 
 
-def cmd_user_create(args: argparse.Namespace) -> int:
-    from registry.accounts.service import SYSTEM, create_user, issue_token
-    from registry.db import make_engine, unit_of_work
+def open_database() -> Any:
+    """The configured database's engine, for commands that read or change records.
+
+    A SQLite file that does not exist is refused in one line (exit 2): opening it would make an
+    empty database in its place and fail later with a missing table. `db upgrade` (and
+    `scripts/serve`, which runs it) makes it; `restore` writes it from a backup."""
+    from sqlalchemy.engine import make_url
+
+    from registry.db import make_engine
+
+    url = _settings().database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(str(parsed.database))
+        if not path.is_file():
+            configured = "REGISTRY_DATABASE_URL" in os.environ
+            raise UsageError(
+                f"no database at {path}"
+                + ("" if configured else " (REGISTRY_DATABASE_URL is not set)")
+                + ": run `registry db upgrade` (or scripts/serve) to create it"
+            )
+    return make_engine(url)
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise UsageError("no password on standard input")
+    return password
+
+
+def _as_admin(work: Any) -> Any:
+    """Runs `work(session)` in one transaction as the command line (an admin)."""
+    from sqlalchemy.exc import OperationalError
+
+    from registry.db import unit_of_work
     from registry.errors import RegistryError
 
-    password = None
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = open_database()
     try:
         with unit_of_work(engine) as session:
-            user = create_user(
-                session,
-                SYSTEM,
-                username=args.name,
-                role=args.role,
-                region_code=args.region,
-                password=password,
-            )
-            token = issue_token(session, SYSTEM, user)
+            return work(session)
     except RegistryError as exc:
         raise UsageError(exc.detail) from exc
+    except OperationalError as exc:
+        # Unreachable, or not migrated ("no such table"): the driver's first line says which.
+        reason = str(exc.orig or exc).strip().splitlines()
+        raise UsageError(f"cannot use the database: {reason[0] if reason else exc}") from exc
     finally:
         engine.dispose()
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from registry.accounts.service import SYSTEM, create_user, issue_token
+
+    password = _read_password() if args.password_stdin else None
+
+    def work(session: Any) -> str:
+        user = create_user(
+            session,
+            SYSTEM,
+            username=args.name,
+            role=args.role,
+            region_code=args.region,
+            password=password,
+        )
+        return str(issue_token(session, SYSTEM, user))
+
+    token = _as_admin(work)
     region = f" in region {args.region.upper()}" if args.region and args.role != "admin" else ""
     print(f"created {args.role} {args.name}{region}")
     print("API token (shown once; store it safely):")
     print(token)
+    return 0
+
+
+def _when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from registry.accounts.service import SYSTEM, list_users
+
+    users = _as_admin(lambda session: list_users(session, SYSTEM))
+    for u in users:
+        state = "DISABLED" if u.disabled else "active"
+        print(
+            f"{u.username:24}  {u.role:11}  {u.region or '-':8}  {state:8}  "
+            f"last sign-in {_when(u.last_sign_in)}"
+        )
+    if not users:
+        print("no users yet: `registry user create NAME --role admin --password-stdin`")
+    return 0
+
+
+def cmd_user_change(args: argparse.Namespace) -> int:
+    """disable, enable, reset-password, revoke-token and end-sessions: one account, audited."""
+    import uuid
+
+    from registry.accounts import service
+
+    token_id = None
+    if args.action == "revoke-token":
+        if args.all == bool(args.token_id):
+            raise UsageError("give a token id (see `registry user tokens NAME`) or --all")
+        if args.token_id:
+            try:
+                token_id = uuid.UUID(args.token_id)
+            except ValueError:
+                raise UsageError(f"{args.token_id!r} is not a token id") from None
+    password = _read_password() if args.action == "reset-password" else None
+
+    def work(session: Any) -> str:
+        actor = service.SYSTEM
+        user = service.find_user(session, actor, name=args.name)
+        if args.action in ("disable", "enable"):
+            service.set_disabled(session, actor, user, args.action == "disable")
+            if args.action == "disable":
+                return f"disabled {user.username}: its API tokens and sessions no longer work"
+            return f"enabled {user.username}"
+        if args.action == "reset-password":
+            assert password is not None  # noqa: S101 - read above for this action
+            service.reset_password(session, actor, user, password)
+            return f"new password set for {user.username}; its console sessions were ended"
+        if args.action == "revoke-token":
+            n = service.revoke_tokens(session, actor, user, token_id)
+            return f"revoked {n} API token{'s' if n != 1 else ''} of {user.username}"
+        n = service.end_sessions(session, actor, user)
+        return f"ended {n} console session{'s' if n != 1 else ''} of {user.username}"
+
+    print(_as_admin(work))
+    return 0
+
+
+def cmd_user_tokens(args: argparse.Namespace) -> int:
+    from registry.accounts import service
+
+    def work(session: Any) -> list[Any]:
+        user = service.find_user(session, service.SYSTEM, name=args.name)
+        return service.list_tokens(session, service.SYSTEM, user)
+
+    tokens = _as_admin(work)
+    for t in tokens:
+        state = f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active"
+        print(f"{t.id}  created {_when(t.created_at)}  {state}")
+    if not tokens:
+        print(f"{args.name} has no API tokens")
     return 0
 
 
@@ -102,6 +221,20 @@ def _print_key(info: Any) -> None:
     print(f"{info.kid}  {info.alg:6}  {info.state:11}  {info.created_at}{dev}")
 
 
+def _thumbprint_of(kid: str) -> str:
+    """A key as the store names it (its thumbprint), given that or its DID URL, as credentials,
+    the JWKS and the DID document name it."""
+    if not kid.startswith("did:"):
+        return kid
+    from registry.credentials.did import did_web
+
+    did, _, thumbprint = kid.partition("#")
+    ours = did_web(_settings().public_url)
+    if did != ours or not thumbprint:
+        raise UsageError(f"{kid} is not a key of this registry's DID {ours}")
+    return thumbprint
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     from registry.credentials.keys import KeyStoreError
 
@@ -115,9 +248,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
         elif args.action == "rotate":
             _print_key(store.rotate(args.alg))
         elif args.action == "retire":
-            _print_key(store.retire(args.kid))
+            _print_key(store.retire(_thumbprint_of(args.kid)))
         elif args.action == "compromise":
-            _print_key(store.compromise(args.kid))
+            _print_key(store.compromise(_thumbprint_of(args.kid)))
         elif args.action == "ensure-dev" and not store.has_active():
             info = store.generate("EdDSA", development=True)
             bar = "!" * 72
@@ -185,12 +318,29 @@ def _read_token(arg: str) -> str:
     return arg.strip()
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _trust_anchor_url(url: str) -> str:
+    """`url` if keys may be fetched from it: over https, or plain http on this machine only
+    (anyone on the path could otherwise swap the keys, and every verdict would follow them)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        return url
+    raise UsageError(
+        f"refusing to fetch the issuer's keys from {url}: use https "
+        "(plain http only from localhost, 127.0.0.1 or ::1)"
+    )
+
+
 def _load_jwks(source: str) -> Any:
     from registry.credentials.keys import KeySet
 
     try:
         if source.startswith(("http://", "https://")):
-            raw = fetch_url(source, accept="application/json")
+            raw = fetch_url(_trust_anchor_url(source), accept="application/json")
         else:
             raw = Path(source).read_bytes()
         keys = KeySet.from_jwks(json.loads(raw))
@@ -206,38 +356,76 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     token = _read_token(args.token)
     issuer: str | None = None
+    courses: frozenset[str] | None = None
     if args.jwks:
         keys = _load_jwks(args.jwks)
-        issuer = args.issuer.rstrip("/") if args.issuer else None
+        issuer = args.issuer.rstrip("/") if args.issuer else None  # a name here, not fetched
         source: Any = HttpStatusSource()
     elif args.issuer:
-        issuer = args.issuer.rstrip("/")
+        issuer = _trust_anchor_url(args.issuer.rstrip("/"))
         keys = _load_jwks(f"{issuer}/.well-known/jwks.json")
         source = HttpStatusSource()
     else:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from registry.credentials.service import Issuer
         from registry.db import make_engine
-        from registry.verification.service import LocalStatusSource
+        from registry.verification.service import LocalStatusSource, Verifier
 
         settings = _settings()
         store = _keystore()
         keys = store.trusted()
         issuer = settings.public_url
         own = Issuer(public_url=settings.public_url, name=settings.issuer_name, keys=store)
+        engine = make_engine(settings.database_url)
         source = FallbackStatusSource(
-            LocalStatusSource(make_engine(settings.database_url), own.publisher()),
+            LocalStatusSource(engine, own.publisher()),
             HttpStatusSource(),
         )
-    verdict = verify(
-        token,
-        keys,
-        None if args.no_status else CachingStatusSource(source),
-        datetime.now(UTC),
-        issuer=issuer,
-        check_status=not args.no_status,
-    )
+        try:
+            courses = Verifier(engine, own).courses()
+        except SQLAlchemyError:
+            courses = None  # no database at hand: the course URL pattern of our own origin
+    # Without the database (--jwks, --issuer) the courses are those the trusted issuer's own
+    # URL names, {issuer URL}/courses/{code}: the list of courses is not public, the pattern is.
+    status = None if args.no_status else CachingStatusSource(source)
+    if token.startswith("{"):
+        verdict = _verify_document(token, keys, status, issuer, courses)
+    else:
+        verdict = verify(
+            token,
+            keys,
+            status,
+            datetime.now(UTC),
+            issuer=issuer,
+            courses=courses,
+            check_status=status is not None,
+        )
     print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
     return 0 if verdict.verdict == "valid" else 1
+
+
+def _verify_document(text: str, keys: Any, status: Any, issuer: str | None, courses: Any) -> Any:
+    """A credential in its Data Integrity form (a JSON file), issued by the DID of `issuer`,
+    or, trusting the keys alone, by the DID its proof names."""
+    from registry.verification.dataintegrity import parse, refused, verify_document
+
+    now = datetime.now(UTC)
+    if len(text) > MAX_FETCH:
+        return refused(f"the file is over {MAX_FETCH} bytes", now)
+    try:
+        document = parse(text)
+    except ValueError as exc:
+        return refused(str(exc), now)
+    return verify_document(
+        document,
+        keys,
+        status,
+        now,
+        issuer=issuer,
+        courses=courses,
+        check_status=status is not None,
+    )
 
 
 # ---- import -------------------------------------------------------------------------------
@@ -259,7 +447,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from tqdm import tqdm  # type: ignore[import-untyped]
 
     from registry.accounts.service import SYSTEM
-    from registry.db import make_engine, unit_of_work
+    from registry.db import unit_of_work
     from registry.errors import RegistryError
     from registry.imports import service
 
@@ -280,7 +468,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         rows = readers[args.kind](data, source)
     except RegistryError as exc:
         raise UsageError(exc.detail) from exc
-    engine = make_engine(_settings().database_url)
+    engine = open_database()
     bar = tqdm(
         total=len(rows),
         unit="row",
@@ -326,9 +514,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from registry.audit.chain import verify_chain
-    from registry.db import READ_ONLY, make_engine
+    from registry.db import READ_ONLY
 
-    engine = make_engine(_settings().database_url)
+    engine = open_database()
     try:
         with engine.execution_options(**READ_ONLY).connect() as connection:
             report = verify_chain(connection)
@@ -380,7 +568,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_notify_expiring(args: argparse.Namespace) -> int:
     """Sends expiry notices (email with REGISTRY_SMTP_HOST, else .eml files), each only once."""
-    from registry.db import make_engine
     from registry.notices import service as notices
 
     if not 1 <= args.days <= 3660:
@@ -397,7 +584,7 @@ def cmd_notify_expiring(args: argparse.Namespace) -> int:
         public_url=settings.public_url,
         from_address=smtp.sender if smtp else os.environ.get("REGISTRY_SMTP_FROM") or None,
     )
-    engine = make_engine(settings.database_url)
+    engine = open_database()
     try:
         summary = notices.notify_expiring(
             engine, program, days=args.days, outbox=outbox, sender=sender
@@ -429,7 +616,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=workers if workers > 1 else None,
-        proxy_headers=False,
+        # X-Forwarded-For / -Proto are believed only from the proxies named in
+        # REGISTRY_TRUSTED_PROXIES; then every limit counts the real client, and a request the
+        # proxy took over https is https (HSTS). From anyone else they are ignored: a client
+        # could otherwise pick its own address, and its own rate-limit bucket, per request.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
         # Other log lines could otherwise print an officer's wallet key (it is in the path).
         log_config=uvicorn_log_config(),
@@ -461,6 +653,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read a web console password from stdin"
     )
     create.set_defaults(func=cmd_user_create)
+    user_sub.add_parser(
+        "list", help="every account, its role, region and last sign-in"
+    ).set_defaults(func=cmd_user_list)
+    for name, text in (
+        ("disable", "shut an account off: its API tokens and sessions stop working at once"),
+        ("enable", "let a disabled account back in"),
+        ("reset-password", "set a new console password read from stdin (ends its sessions)"),
+        ("end-sessions", "sign the account out of every console session"),
+    ):
+        p = user_sub.add_parser(name, help=text)
+        p.add_argument("name")
+        if name == "reset-password":
+            p.add_argument(
+                "--password-stdin", action="store_true", required=True, help="read it from stdin"
+            )
+        p.set_defaults(func=cmd_user_change)
+    tokens = user_sub.add_parser("tokens", help="the account's API tokens (ids, never the token)")
+    tokens.add_argument("name")
+    tokens.set_defaults(func=cmd_user_tokens)
+    revoke = user_sub.add_parser("revoke-token", help="revoke one API token, or --all")
+    revoke.add_argument("name")
+    revoke.add_argument("token_id", nargs="?", help="a token id from `registry user tokens`")
+    revoke.add_argument("--all", action="store_true", help="every token of the account")
+    revoke.set_defaults(func=cmd_user_change)
 
     keys = sub.add_parser("keys", help="signing keys")
     keys_sub = keys.add_subparsers(dest="action", required=True)
@@ -475,7 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_keys)
     for name in ("retire", "compromise"):
         p = keys_sub.add_parser(name)
-        p.add_argument("kid")
+        p.add_argument("kid", help="the key's thumbprint, or its DID URL ({did}#{thumbprint})")
         p.set_defaults(func=cmd_keys)
     keys_sub.add_parser("ensure-dev", help="make a development key if there is none").set_defaults(
         func=cmd_keys

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import calendar
 import secrets
 import uuid
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy.engine import Dialect
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_Day = TypeVar("_Day", date, datetime)
+
+
+def add_months(moment: _Day, months: int) -> _Day:
+    """The same day `months` later (or earlier), the month's last day when it is shorter."""
+    month0 = moment.month - 1 + months
+    year, month = moment.year + month0 // 12, month0 % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 def utcnow() -> datetime:

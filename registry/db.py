@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_database_file(Path(parsed.database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -34,6 +35,35 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
     )
+
+
+def private_folder(path: Path) -> None:
+    """Makes the folder (and its parents) if missing; one this creates is for its owner only."""
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode passes through the umask; chmod does not
+
+
+def private_file(path: Path) -> None:
+    """Creates the file empty for its owner only (0600), or takes an existing one back to 0600.
+
+    The database, its backups and the outbox hold protected identities and every wallet key.
+    SQLite creates the -wal and -shm files with the database file's own mode."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    # The creation mode passes through the umask; an older file may have been made 0644.
+    with suppress(OSError):
+        path.chmod(0o600)
+
+
+def private_database_file(path: Path) -> None:
+    private_folder(path.parent)
+    private_file(path)
+    for extra in ("-wal", "-shm"):
+        side = path.with_name(path.name + extra)
+        with suppress(OSError):
+            if side.exists():
+                side.chmod(0o600)
 
 
 def _tune_sqlite(engine: Engine) -> None:

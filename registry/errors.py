@@ -26,6 +26,13 @@ class InvalidInput(RegistryError):
     title = "Invalid input"
 
 
+class UnsupportedMediaType(InvalidInput):
+    """The body is not of a type the route reads (415)."""
+
+    status = 415
+    title = "Unsupported media type"
+
+
 class NotAuthenticated(RegistryError):
     status = 401
     title = "Not authenticated"

@@ -2,7 +2,13 @@
 
 from registry.accounts.models import ApiToken, User, WebSession
 from registry.audit.models import AuditEntry
-from registry.credentials.models import Credential, ExpiryNotice, StatusAllocation, StatusList
+from registry.credentials.models import (
+    Credential,
+    CredentialDocument,
+    ExpiryNotice,
+    StatusAllocation,
+    StatusList,
+)
 from registry.people.models import Agency, Employment, Officer, Region
 from registry.training.models import (
     Attendance,
@@ -22,6 +28,7 @@ __all__ = [
     "CERecord",
     "Course",
     "Credential",
+    "CredentialDocument",
     "Employment",
     "Enrollment",
     "ExpiryNotice",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,22 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _proxies(name: str) -> str:
+    """Comma-separated IP addresses or networks (or `*`, any peer), as uvicorn reads them."""
+    raw = os.environ.get(name, "").strip()
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SystemExit(
+                f"{name} lists IP addresses or networks (10.0.0.5, 10.0.0.0/24), got {item!r}"
+            ) from None
+    return ",".join(items)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -35,6 +52,14 @@ class Settings:
     issuer_name: str
     db_pool_size: int
     redis_url: str | None
+    # Failed sign-ins per account name within 15 minutes before it is locked for the rest of them.
+    sign_in_lockout: int = 10
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's
+    # forwarded_allow_ips): a comma-separated list of addresses or networks; empty trusts none.
+    trusted_proxies: str = ""
+    # How a hiring department or an officer reaches the state program (a phone number, an email
+    # address or both), printed on the public pages; empty: the pages name the program only.
+    program_contact: str = ""
     # One line per request on stdout (registry.web.accesslog); on unless REGISTRY_ACCESS_LOG=0.
     access_log: bool = True
 
@@ -61,6 +86,9 @@ def load_settings() -> Settings:
         issuer_name=os.environ.get("REGISTRY_ISSUER_NAME") or "CIT Utah",
         db_pool_size=_int("REGISTRY_DB_POOL_SIZE", 10),
         redis_url=os.environ.get("REGISTRY_REDIS_URL") or None,
+        sign_in_lockout=_int("REGISTRY_SIGN_IN_LOCKOUT", 10),
+        trusted_proxies=_proxies("REGISTRY_TRUSTED_PROXIES"),
+        program_contact=(os.environ.get("REGISTRY_PROGRAM_CONTACT") or "").strip(),
         access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1").strip() != "0",
     )
 

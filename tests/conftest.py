@@ -4,6 +4,7 @@ app over it, API tokens per role, and builders that make uniquely named records.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import secrets
 import uuid
@@ -27,6 +28,7 @@ from registry.db import make_engine, unit_of_work
 from registry.settings import Settings, load_settings
 
 PUBLIC_URL = "https://registry.test"
+DID = "did:web:registry.test"  # the issuer DID of PUBLIC_URL
 PROBLEM = "application/problem+json"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 _counter = itertools.count(1)
@@ -291,3 +293,38 @@ def assert_problem(
     if rule is not None:
         assert body.get("rule") == rule, body
     return body
+
+
+def assert_same_problem(r: Any, like: Any) -> None:
+    """`r` answers exactly as `like` does (an unknown id's answer, say): the same status and
+    problem body apart from the `instance` path, so nothing in it tells the two apart."""
+    assert r.status_code == like.status_code, r.text
+    assert r.headers["content-type"] == like.headers["content-type"]
+    mine, theirs = dict(r.json()), dict(like.json())
+    mine.pop("instance", None)
+    theirs.pop("instance", None)
+    assert mine == theirs
+
+
+class KeptLog(logging.Handler):
+    """Keeps each record's final message (after the logger's filters)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def registry_log() -> Iterator[KeptLog]:
+    """What the registry's logger writes, as any handler would receive it. (caplog's handler,
+    on the root logger, saw none of it once the app had set up its own logging.)"""
+    kept = KeptLog()
+    logger = logging.getLogger("registry")
+    logger.addHandler(kept)
+    try:
+        yield kept
+    finally:
+        logger.removeHandler(kept)

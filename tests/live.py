@@ -33,15 +33,15 @@ def cli_env(**settings: str) -> dict[str, str]:
 
 
 def run_registry(
-    *args: str, env: dict[str, str], timeout: float = 60, input: str | None = None
+    *args: str, env: dict[str, str], timeout: float = 60, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(REGISTRY), *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,
-        input=input,
     )
 
 

@@ -44,7 +44,10 @@ class BearerTokenAuth(AbstractAuthenticationMiddleware):
             if actor is None:
                 raise NotAuthorizedException("The API token is not valid.")
             return AuthenticationResult(user=actor, auth=None)
-        cookie = connection.cookies.get(sessions.COOKIE)
+        # The session cookie signs in to the console's pages only: a browser sends it with any
+        # request, from any page, so the JSON API would otherwise act for a signed-in
+        # coordinator on a request another site made. The API takes the bearer token alone.
+        cookie = connection.cookies.get(sessions.COOKIE) if _console(connection.url.path) else None
         if cookie:
 
             def by_cookie() -> sessions.SignedIn | None:
@@ -56,6 +59,14 @@ class BearerTokenAuth(AbstractAuthenticationMiddleware):
                 # `auth` carries the session so that forms can check its CSRF token.
                 return AuthenticationResult(user=signed_in.actor, auth=signed_in)
         raise NotAuthorizedException("An API token is required: Authorization: Bearer <token>.")
+
+
+def _console(path: str) -> bool:
+    return path in CONSOLE_PATHS or path.startswith(CONSOLE_PREFIX)
+
+
+CONSOLE_PATHS = frozenset({"/console", "/logout"})
+CONSOLE_PREFIX = "/console/"
 
 
 def requires_role(*roles: Role) -> Guard:

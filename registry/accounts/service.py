@@ -9,13 +9,17 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
-from registry.accounts.models import ApiToken, Role, User
+from registry.accounts.models import ApiToken, Role, User, WebSession
+from registry.accounts.schemas import UserPublic
+from registry.audit.models import AuditEntry
 from registry.audit.service import record, snapshot
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.common import utcnow
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.people.models import Region
 
 TOKEN_PREFIX = "citr_"  # noqa: S105 - a prefix, not a secret
@@ -75,6 +79,7 @@ def create_user(
     region_code: str | None = None,
     password: str | None = None,
 ) -> User:
+    _require_admin(actor)
     if not USERNAME.fullmatch(username):
         raise InvalidInput(
             "A username is 2 to 64 letters, digits or . _ @ -, starting with a letter or digit.",
@@ -99,10 +104,8 @@ def create_user(
         region_id = region.id
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"The username {username!r} is taken.", field="username", rule="unique")
-    if password is not None and len(password) < 12:
-        raise InvalidInput(
-            "A password has at least 12 characters.", field="password", rule="min_length"
-        )
+    if password is not None:
+        _check_password_rules(password)
     user = User(
         username=username,
         role=role_value.value,
@@ -120,6 +123,18 @@ def create_user(
         after=snapshot(user),
     )
     return user
+
+
+def _check_password_rules(password: str) -> None:
+    if len(password) < 12:
+        raise InvalidInput(
+            "A password has at least 12 characters.", field="password", rule="min_length"
+        )
+    if len(password) > 1024:
+        # The sign-in form reads no more than this.
+        raise InvalidInput(
+            "A password has at most 1024 characters.", field="password", rule="max_length"
+        )
 
 
 def issue_token(session: Session, actor: Actor, user: User) -> str:
@@ -169,14 +184,186 @@ def authenticate_token(session: Session, token: str) -> Actor | None:
     return actor_for(session, user)
 
 
-def authenticate_password(session: Session, username: str, password: str) -> Actor | None:
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A sign-in attempt's outcome: the actor when it succeeded, and the account the name
+    belongs to (None for a name no account has), so a failure is recorded against the right
+    account and a name nobody has is never stored: people type passwords there."""
+
+    actor: Actor | None
+    user: User | None
+
+
+def check_password(session: Session, username: str, password: str) -> PasswordCheck:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.password_hash or not user.active:
         with contextlib.suppress(VerificationError, InvalidHashError):
             _hasher.verify(_DUMMY_HASH, password)
-        return None
+        return PasswordCheck(None, user)
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        return None
-    return actor_for(session, user)
+        return PasswordCheck(None, user)
+    return PasswordCheck(actor_for(session, user), user)
+
+
+def authenticate_password(session: Session, username: str, password: str) -> Actor | None:
+    return check_password(session, username, password).actor
+
+
+# ---- managing accounts (admins; the command line acts as one) -----------------------------
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden(
+            "Only the program administrator manages accounts.", rule="role", field="user"
+        )
+
+
+def find_user(
+    session: Session, actor: Actor, *, name: str | None = None, user_id: object = None
+) -> User:
+    """One account by username (the command line) or id (the console); admins only."""
+    _require_admin(actor)
+    user = None
+    if name is not None:
+        user = session.exec(select(User).where(User.username == name)).first()
+    elif isinstance(user_id, uuid.UUID):
+        user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user named {name!r}." if name else "No such user.", field="user")
+    return user
+
+
+def list_users(session: Session, actor: Actor) -> list[UserPublic]:
+    """Every account, with its region and the last time it signed in to the console."""
+    _require_admin(actor)
+    last_sign_in = dict(
+        session.exec(
+            select(AuditEntry.entity_id, sa.func.max(AuditEntry.at))
+            .where(AuditEntry.action == "session.sign_in")
+            .group_by(col(AuditEntry.entity_id))
+        ).all()
+    )
+    rows = session.exec(
+        select(User, Region.code)
+        .outerjoin(Region, col(Region.id) == User.region_id)
+        .order_by(col(User.username))
+    ).all()
+    return [
+        UserPublic(
+            id=user.id,
+            username=user.username,
+            role=user.role,
+            region=code,
+            disabled=not user.active,
+            has_password=user.password_hash is not None,
+            last_sign_in=last_sign_in.get(str(user.id)),
+            created_at=user.created_at,
+        )
+        for user, code in rows
+    ]
+
+
+def set_disabled(session: Session, actor: Actor, user: User, disabled: bool) -> User:
+    """Shuts an account off (its tokens and sessions stop working at the commit: every request
+    re-reads the account) or lets it back in (its unrevoked tokens work again)."""
+    _require_admin(actor)
+    if disabled and actor.user_id == user.id:
+        raise RuleViolation("You cannot disable your own account.", field="user", rule="not_self")
+    if user.active == (not disabled):
+        return user
+    before = snapshot(user)
+    user.active = not disabled
+    session.add(user)
+    ended = _end_sessions(session, user) if disabled else 0
+    record(
+        session,
+        actor=actor.username,
+        action="user.disable" if disabled else "user.enable",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after={**(snapshot(user) or {}), **({"sessions_ended": ended} if disabled else {})},
+    )
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, actor: Actor, user: User, password: str) -> User:
+    """A new console password; the account's open sessions end (whoever knew the old one)."""
+    _require_admin(actor)
+    _check_password_rules(password)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    ended = _end_sessions(session, user)
+    # That it changed, never what it is.
+    record(
+        session,
+        actor=actor.username,
+        action="user.password_reset",
+        entity="user",
+        entity_id=user.id,
+        after={"sessions_ended": ended},
+    )
+    session.flush()
+    return user
+
+
+def list_tokens(session: Session, actor: Actor, user: User) -> list[ApiToken]:
+    _require_admin(actor)
+    return list(
+        session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.created_at))
+        )
+    )
+
+
+def revoke_tokens(
+    session: Session, actor: Actor, user: User, token_id: uuid.UUID | None = None
+) -> int:
+    """Revokes one of the user's API tokens (by its id), or all of them when no id is given;
+    returns how many were revoked."""
+    _require_admin(actor)
+    query = select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+    if token_id is not None:
+        token = session.get(ApiToken, token_id)
+        if token is None or token.user_id != user.id:
+            raise NotFound(f"{user.username} has no token {token_id}.", field="token")
+        query = query.where(ApiToken.id == token_id)
+    now = utcnow()
+    revoked = list(session.exec(query))
+    for token in revoked:
+        token.revoked_at = now
+        session.add(token)
+    record(
+        session,
+        actor=actor.username,
+        action="token.revoke",
+        entity="user",
+        entity_id=user.id,
+        after={"token_ids": [str(t.id) for t in revoked]},
+    )
+    session.flush()
+    return len(revoked)
+
+
+def end_sessions(session: Session, actor: Actor, user: User) -> int:
+    """Signs the user out of every console session; returns how many there were."""
+    _require_admin(actor)
+    ended = _end_sessions(session, user)
+    record(
+        session,
+        actor=actor.username,
+        action="session.end_all",
+        entity="user",
+        entity_id=user.id,
+        after={"sessions_ended": ended},
+    )
+    return ended
+
+
+def _end_sessions(session: Session, user: User) -> int:
+    result = session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    return int(result.rowcount or 0)

@@ -10,12 +10,14 @@ from datetime import timedelta
 from sqlmodel import Session, col, delete
 
 from registry.accounts.models import User, WebSession
-from registry.accounts.service import Actor, actor_for, authenticate_password
+from registry.accounts.service import Actor, actor_for, check_password
 from registry.audit.service import record
 from registry.common import utcnow
 
 COOKIE = "cit_session"
 LIFETIME = timedelta(hours=10)
+# What a failed sign-in records for a name no account has, instead of what was typed.
+UNKNOWN_USER = "unknown user"
 
 
 def _key(token: str) -> str:
@@ -30,14 +32,17 @@ class SignedIn:
 
 def sign_in(session: Session, username: str, password: str) -> tuple[str, SignedIn] | None:
     """Checks the password; on success opens a session and returns its cookie token."""
-    actor = authenticate_password(session, username, password)
+    checked = check_password(session, username, password)
+    actor = checked.actor
     if actor is None:
+        known = checked.user
         record(
             session,
-            actor=username[:80] or "?",
+            actor=known.username if known else UNKNOWN_USER,
             action="session.sign_in_failed",
             entity="user",
-            entity_id=username[:64] or "?",
+            entity_id=known.id if known else UNKNOWN_USER,
+            after={"disabled": True} if known is not None and not known.active else None,
         )
         return None
     token = secrets.token_urlsafe(32)

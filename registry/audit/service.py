@@ -1,17 +1,26 @@
-"""Writes audit entries; every service that changes a record calls `record`."""
+"""Writes audit entries (every service that changes a record calls `record`) and says who may
+read which of them."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel
+from sqlalchemy import String, cast, or_
+from sqlmodel import Session, SQLModel, col, select
 
 from registry.audit.chain import audit_table, entry_hash, lock_and_read_head
+from registry.audit.models import AuditEntry
 from registry.common import utcnow
+from registry.credentials.models import Credential
+from registry.people.models import Agency, Employment, Officer
+from registry.training.models import CERecord, TrainingClass
+
+if TYPE_CHECKING:  # accounts.service records audit entries itself: import for types only
+    from registry.accounts.service import Actor
 
 _HEAD = "registry.audit.head"
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "wallet_key", "token"})
@@ -107,3 +116,86 @@ def record_many(session: Session, entries: list[dict[str, Any]]) -> None:
     # The executemany form: one compiled statement, cached, whatever the values.
     connection.execute(sa.insert(table), rows)
     session.info[_HEAD] = (current, last_id, prev_hash)
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+PAGE = 100
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _region_entities(session: Session, region_id: uuid.UUID | None) -> list[str]:
+    """The ids (as audit entries name them) of what a region owns: its agencies, its classes,
+    the officers serving there now, their CE records, and the credentials issued in its classes
+    or held by its officers."""
+    officers = list(
+        session.exec(
+            select(Employment.officer_id)
+            .join(Agency, col(Agency.id) == Employment.agency_id)
+            .where(col(Employment.end_date).is_(None), Agency.region_id == region_id)
+        )
+    )
+    classes = list(
+        session.exec(select(TrainingClass.id).where(TrainingClass.region_id == region_id))
+    )
+    agencies = list(session.exec(select(Agency.id).where(Agency.region_id == region_id)))
+    ce: list[uuid.UUID] = []
+    credentials: list[str] = []
+    if officers:
+        ce = list(session.exec(select(CERecord.id).where(col(CERecord.officer_id).in_(officers))))
+    if officers or classes:
+        credentials = list(
+            session.exec(
+                select(Credential.id).where(
+                    or_(
+                        col(Credential.class_id).in_(classes),
+                        col(Credential.officer_id).in_(officers),
+                    )
+                )
+            )
+        )
+    return [str(i) for i in (*officers, *classes, *agencies, *ce)] + credentials
+
+
+def visible_entries(
+    session: Session,
+    actor: Actor,
+    *,
+    officer: str = "",
+    klass: str = "",
+    user: str = "",
+    before: int | None = None,
+    limit: int = PAGE,
+) -> list[AuditEntry]:
+    """The newest entries the actor may read, filtered, newest first.
+
+    The administrator reads everything. Anyone else reads what touches their region (its
+    agencies, classes, the officers serving there now and those officers' CE records and
+    credentials), whoever did it, and everything they did themselves. `officer` is a POST id or
+    an officer's id: entries about that officer, or naming them (an enrollment, say).
+    """
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc())
+    if officer:
+        found = session.exec(select(Officer).where(Officer.post_id == officer.upper())).first()
+        oid = str(found.id) if found else str(_as_uuid(officer) or officer)
+        query = query.where(
+            or_(col(AuditEntry.entity_id) == oid, cast(AuditEntry.after, String).contains(oid))
+        )
+    if klass:
+        query = query.where(AuditEntry.entity_id == klass)
+    if user:
+        query = query.where(AuditEntry.actor == user)
+    if before is not None:
+        query = query.where(col(AuditEntry.id) < before)
+    if not actor.is_admin:
+        mine = _region_entities(session, actor.region_id)
+        query = query.where(
+            or_(col(AuditEntry.entity_id).in_(mine), col(AuditEntry.actor) == actor.username)
+        )
+    return list(session.exec(query.limit(limit)))

@@ -1,18 +1,23 @@
-"""HTTP routes for certification, credential records and status changes, JWKS and status lists."""
+"""HTTP routes: certification, credentials and their status, JWKS, DID document, status lists."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office
-from registry.credentials import schemas, service
+from registry.credentials import dataintegrity, schemas, service
+from registry.credentials.did import did_document, did_document_path
 from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
 VC_JWT = "application/vc+jwt"
+DID_JSON = "application/did+json"
 
 
 class CertifyController(Controller):
@@ -55,9 +60,10 @@ class CredentialController(Controller):
         credential_id: FromPath[str],
         action: str,
         data: JSONBody[schemas.StatusChange],
-    ) -> schemas.CredentialRecord:
-        credential = service.change_status(session, actor, credential_id, action, data.reason)
-        return service.credential_record(session, issuer, credential)
+    ) -> schemas.StatusChangeRecord:
+        changed = service.change_status(session, actor, credential_id, action, data.reason)
+        record = service.credential_record(session, issuer, changed.credential)
+        return schemas.StatusChangeRecord(**dict(record), also_changed=changed.reached)
 
     @post("/{credential_id:str}/revoke", guards=[office], sync_to_thread=True, status_code=200)
     def revoke(
@@ -67,7 +73,7 @@ class CredentialController(Controller):
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
         data: JSONBody[schemas.StatusChange],
-    ) -> schemas.CredentialRecord:
+    ) -> schemas.StatusChangeRecord:
         return self._change(session, actor, issuer, credential_id, "revoke", data)
 
     @post("/{credential_id:str}/suspend", guards=[office], sync_to_thread=True, status_code=200)
@@ -78,7 +84,7 @@ class CredentialController(Controller):
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
         data: JSONBody[schemas.StatusChange],
-    ) -> schemas.CredentialRecord:
+    ) -> schemas.StatusChangeRecord:
         return self._change(session, actor, issuer, credential_id, "suspend", data)
 
     @post("/{credential_id:str}/reinstate", guards=[office], sync_to_thread=True, status_code=200)
@@ -89,18 +95,43 @@ class CredentialController(Controller):
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
         data: JSONBody[schemas.StatusChange],
-    ) -> schemas.CredentialRecord:
+    ) -> schemas.StatusChangeRecord:
         return self._change(session, actor, issuer, credential_id, "reinstate", data)
 
 
+def _cacheable(
+    request: Request[Any, Any, Any], document: dict[str, Any], media_type: str
+) -> Response[bytes]:
+    """A public document with an ETag of its content, so caches and CDNs can revalidate it."""
+    body = json.dumps(document, separators=(",", ":")).encode()
+    headers = {
+        "ETag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+        "Cache-Control": "public, max-age=300, must-revalidate",
+    }
+    if headers["ETag"] in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
 @get("/.well-known/jwks.json", public=True, tags=["public"], sync_to_thread=False)
-def jwks(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
+def jwks(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Response[bytes]:
+    """The issuer's public keys (active and retired), each kid the key's DID URL."""
     issuer.keys.refresh()
-    return Response(
-        issuer.keys.jwks(),
-        media_type="application/jwk-set+json",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+    return _cacheable(request, issuer.keys.jwks(issuer.did), "application/jwk-set+json")
+
+
+def did_document_route(public_url: str) -> HTTPRouteHandler:
+    """The route of the issuer's DID document, where did:web resolution looks for it
+    (`/.well-known/did.json`, or `{path}/did.json` for a public URL with a path)."""
+
+    @get(did_document_path(public_url), public=True, tags=["public"], sync_to_thread=False)
+    def did_json(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Response[bytes]:
+        """The issuer's did:web DID document: every key that still verifies, active first."""
+        issuer.keys.refresh()
+        document = did_document(issuer.did, issuer.keys.published())
+        return _cacheable(request, document, DID_JSON)
+
+    return did_json
 
 
 @get("/status/{purpose:str}/{n:int}", public=True, tags=["public"], sync_to_thread=True)
@@ -111,11 +142,52 @@ def status_list(
     purpose: FromPath[str],
     n: FromPath[int],
 ) -> Response[bytes]:
-    signed = request.app.state.publisher.get(session, purpose, n)
+    """The list as vc+jwt, or in its Data Integrity form for a client that prefers JSON-LD."""
+    di_form = status_form(request.headers.get("accept", "")) == "di"
+    publisher = request.app.state.di_publisher if di_form else request.app.state.publisher
+    signed = publisher.get(session, purpose, n)
     headers = {
         "ETag": signed.etag,
         "Cache-Control": "public, max-age=300, must-revalidate",
+        "Vary": "Accept",
     }
     if signed.etag in request.headers.get("if-none-match", ""):
         return Response(b"", status_code=304, headers=headers)
-    return Response(signed.token.encode(), media_type=VC_JWT, headers=headers)
+    media_type = dataintegrity.MEDIA_TYPE if di_form else VC_JWT
+    return Response(signed.token.encode(), media_type=media_type, headers=headers)
+
+
+# What a status list URL serves for each media type a client may accept.
+_FORMS = {
+    VC_JWT: "jws",
+    "application/jwt": "jws",
+    dataintegrity.MEDIA_TYPE: "di",
+    "application/ld+json": "di",
+    "application/json": "di",
+}
+
+
+def status_form(accept: str) -> str:
+    """The form ("jws" or "di") of the media type the Accept header ranks highest: by q, then
+    the first listed. Without one it names, the JWS: generic VC-JOSE verifiers send no Accept or
+    */*; DCC's and Digital Bazaar's loaders send `application/ld+json, application/json`."""
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate(accept.split(",")[:20]):
+        media, *params = (p.strip() for p in item.split(";"))
+        form = _FORMS.get(media.lower())
+        if form is None:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q <= 0 or q != q:
+            continue
+        rank = (q, -position, form)
+        if best is None or rank > best:
+            best = rank
+    return best[2] if best is not None else "jws"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+from registry.credentials.jws import b64url_decode
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
@@ -43,10 +44,6 @@ def verification_method_id(did: str, thumbprint: str) -> str:
     return f"{did}#{thumbprint}"
 
 
-def _b64u_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def base58btc(data: bytes) -> str:
     number = int.from_bytes(data, "big")
     out = []
@@ -72,10 +69,10 @@ def base58btc_decode(text: str) -> bytes:
 def multikey(jwk: Mapping[str, Any]) -> str:
     """`publicKeyMultibase` of an Ed25519 or P-256 public JWK: 'z' + base58btc(multicodec key)."""
     if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
-        return "z" + base58btc(_ED25519_PUB + _b64u_decode(jwk["x"]))
+        return "z" + base58btc(_ED25519_PUB + b64url_decode(jwk["x"]))
     if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
-        y = _b64u_decode(jwk["y"])
-        compressed = bytes([2 + (y[-1] & 1)]) + _b64u_decode(jwk["x"])
+        y = b64url_decode(jwk["y"])
+        compressed = bytes([2 + (y[-1] & 1)]) + b64url_decode(jwk["x"])
         return "z" + base58btc(_P256_PUB + compressed)
     raise ValueError(f"unsupported key: kty={jwk.get('kty')!r} crv={jwk.get('crv')!r}")
 

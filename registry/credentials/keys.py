@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import builtins
 import contextlib
 import hashlib
@@ -19,7 +18,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -29,11 +27,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-ALGORITHMS = ("EdDSA", "ES256")
-# Header "alg" values each key family accepts; "Ed25519" is the RFC 9864 fully-specified name.
-ACCEPTED_ALGS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {"EdDSA": frozenset({"EdDSA", "Ed25519"}), "ES256": frozenset({"ES256"})}
-)
+from registry.credentials import jws
+from registry.credentials.jws import ACCEPTED_ALGS, b64url_decode, b64url_encode
+
+ALGORITHMS = tuple(ACCEPTED_ALGS)  # the key families: "EdDSA" (Ed25519) and "ES256" (P-256)
 
 PrivateKey = Ed25519PrivateKey | ec.EllipticCurvePrivateKey
 VerifyingKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
@@ -75,16 +72,6 @@ class KeyInfo:
     development: bool
 
 
-def _b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64u_decode(text: Any) -> bytes:
-    if not isinstance(text, str) or "=" in text:
-        raise ValueError("not base64url without padding")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def thumbprint(jwk: Mapping[str, Any]) -> str:
     """RFC 7638 JWK thumbprint (SHA-256, base64url) of an OKP or EC public key."""
     kty = jwk.get("kty")
@@ -95,20 +82,20 @@ def thumbprint(jwk: Mapping[str, Any]) -> str:
     else:
         raise ValueError(f"unsupported key type {kty!r}")
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    return _b64u(hashlib.sha256(canonical.encode("utf-8")).digest())
+    return b64url_encode(hashlib.sha256(canonical.encode("utf-8")).digest())
 
 
 def _public_jwk(key: VerifyingKey) -> dict[str, Any]:
     if isinstance(key, Ed25519PublicKey):
         raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return {"kty": "OKP", "crv": "Ed25519", "x": _b64u(raw)}
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
     if isinstance(key.curve, ec.SECP256R1):
         numbers = key.public_numbers()
         return {
             "kty": "EC",
             "crv": "P-256",
-            "x": _b64u(numbers.x.to_bytes(32, "big")),
-            "y": _b64u(numbers.y.to_bytes(32, "big")),
+            "x": b64url_encode(numbers.x.to_bytes(32, "big")),
+            "y": b64url_encode(numbers.y.to_bytes(32, "big")),
         }
     raise ValueError(f"unsupported curve {key.curve.name}")
 
@@ -117,12 +104,12 @@ def _key_from_jwk(jwk: Mapping[str, Any]) -> tuple[str, VerifyingKey]:
     """(alg family, public key) of an Ed25519 or P-256 JWK; ValueError for anything else."""
     kty, crv = jwk.get("kty"), jwk.get("crv")
     if kty == "OKP" and crv == "Ed25519":
-        x = _b64u_decode(jwk.get("x"))
+        x = b64url_decode(jwk.get("x"))
         if len(x) != 32:
             raise ValueError("Ed25519 x must be 32 bytes")
         return "EdDSA", Ed25519PublicKey.from_public_bytes(x)
     if kty == "EC" and crv == "P-256":
-        x, y = _b64u_decode(jwk.get("x")), _b64u_decode(jwk.get("y"))
+        x, y = b64url_decode(jwk.get("x")), b64url_decode(jwk.get("y"))
         if len(x) != 32 or len(y) != 32:
             raise ValueError("P-256 coordinates must be 32 bytes")
         numbers = ec.EllipticCurvePublicNumbers(
@@ -150,6 +137,10 @@ class PublicKey:
     key: VerifyingKey
     jwk: Mapping[str, Any]
 
+    @property
+    def thumbprint(self) -> str:
+        return thumbprint(self.jwk)
+
     def accepts(self, alg: str) -> bool:
         return alg in ACCEPTED_ALGS.get(self.alg, frozenset())
 
@@ -173,6 +164,26 @@ class PublicKey:
             return False
 
 
+@dataclass(frozen=True)
+class ActiveKey:
+    """One private key, pinned for a signature (the narrow interface signing goes through)."""
+
+    kid: str
+    alg: str
+    _private: PrivateKey = field(repr=False)
+
+    def sign_bytes(self, data: bytes) -> SignedBytes:
+        """Ed25519 over the bytes, or ECDSA P-256 over their SHA-256 as raw r||s (IEEE P1363),
+        as JWS and the Data Integrity cryptosuites both want."""
+        key = self._private
+        if isinstance(key, Ed25519PrivateKey):
+            signature = key.sign(data)
+        else:
+            r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+            signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return SignedBytes(kid=self.kid, alg=self.alg, signature=signature)
+
+
 class KeySet(Mapping[str, PublicKey]):
     """An immutable set of trusted public keys by kid: the trust anchor of verification."""
 
@@ -181,8 +192,29 @@ class KeySet(Mapping[str, PublicKey]):
         for key in keys:
             by_kid.setdefault(key.kid, key)  # first wins: a repeated kid must not replace a key
         self._keys = MappingProxyType(by_kid)
-        material = sorted((kid, thumbprint(k.jwk)) for kid, k in by_kid.items())
+        by_thumbprint: dict[str, PublicKey] = {}
+        for key in by_kid.values():
+            by_thumbprint.setdefault(key.thumbprint, key)
+        self._by_thumbprint = MappingProxyType(by_thumbprint)
+        material = sorted((kid, k.thumbprint) for kid, k in by_kid.items())
         self.fingerprint = hashlib.sha256(json.dumps(material).encode()).hexdigest()
+
+    def resolve(self, kid_or_did_url: str, did: str) -> PublicKey | None:
+        """The trusted key a JWS `kid` or a Data Integrity `verificationMethod` names, or None.
+
+        A DID URL names a key only under the trusted `did`: `{did}#{thumbprint}` (the kid of
+        credentials issued since the did:web issuer). A bare name is a key's kid as published
+        (a JWKS saved before the DID kept the bare thumbprint) or its thumbprint (the kid of
+        credentials issued before). A DID URL of any other DID names nothing.
+        """
+        if not isinstance(kid_or_did_url, str) or not kid_or_did_url:
+            return None
+        if kid_or_did_url.startswith("did:"):
+            base, hash_, fragment = kid_or_did_url.partition("#")
+            if base != did or not hash_:
+                return None
+            return self._by_thumbprint.get(fragment) or self._keys.get(kid_or_did_url)
+        return self._keys.get(kid_or_did_url) or self._by_thumbprint.get(kid_or_did_url)
 
     @classmethod
     def from_jwks(cls, obj: Any) -> KeySet:
@@ -221,6 +253,10 @@ class KeySet(Mapping[str, PublicKey]):
             kid = entry.get("kid")
             if not isinstance(kid, str) or not kid:
                 kid = thumbprint(public)
+            elif kid.startswith("did:") and kid.partition("#")[2] != thumbprint(public):
+                # A DID URL kid must be the key's own thumbprint: otherwise it could name
+                # another key of the DID than the one it carries.
+                continue
             keys.append(
                 PublicKey(kid=kid, alg=family, key=key, jwk=_published(kid, family, public))
             )
@@ -363,14 +399,20 @@ class KeyStore:
             key=lambda e: (e.info.kid != snapshot.active, -e.info.created_at.timestamp()),
         )
 
-    def jwks(self) -> dict[str, Any]:
-        """Public JWKs of the active and retired keys; compromised keys are left out."""
+    def jwks(self, did: str | None = None) -> dict[str, Any]:
+        """Public JWKs of the active and retired keys; compromised keys are left out. With `did`
+        each kid is the key's DID URL `{did}#{thumbprint}`, as credentials name it."""
         return {
             "keys": [
-                _published(e.info.kid, e.info.alg, e.public_jwk)
+                _published(f"{did}#{e.info.kid}" if did else e.info.kid, e.info.alg, e.public_jwk)
                 for e in self._published_entries(self._snapshot)
             ]
         }
+
+    def published(self) -> builtins.list[tuple[str, dict[str, Any]]]:
+        """(thumbprint, public JWK) of every key that still verifies, the active key first: what
+        the JWKS and the DID document list."""
+        return [(e.info.kid, dict(e.public_jwk)) for e in self._published_entries(self._snapshot)]
 
     def trusted(self) -> KeySet:
         """The public keys of the active and retired keys (built once per load)."""
@@ -408,26 +450,21 @@ class KeyStore:
             self._signers[kid] = loaded
             return loaded
 
-    def sign(self, payload: dict[str, Any], *, typ: str = "vc+jwt", cty: str = "vc") -> str:
-        """A compact JWS of `payload` by the active key, header exactly {alg, typ, cty, kid}."""
+    def signer(self) -> ActiveKey:
+        """The active key, pinned: whatever it signs is signed by the key it names, even when a
+        rotation lands in between (the credential then stores the kid that really signed)."""
         info = self.active()
-        key = self._signer(info.kid)
-        # Passing typ explicitly replaces PyJWT's default "JWT"; nothing else is added.
-        return jwt.encode(
-            payload, key, algorithm=info.alg, headers={"typ": typ, "cty": cty, "kid": info.kid}
-        )
+        return ActiveKey(info.kid, info.alg, self._signer(info.kid))
+
+    def sign(self, payload: dict[str, Any], *, did: str | None = None) -> jws.Signed:
+        """A vc+jwt of `payload` by the active key; the header's kid is the key's DID URL under
+        `did`, or the bare thumbprint (the shape of credentials issued before the DID)."""
+        key = self.signer()
+        return jws.sign(payload, key, kid=f"{did}#{key.kid}" if did else key.kid)
 
     def sign_bytes(self, data: bytes) -> SignedBytes:
-        """Signs `data` with the active key: Ed25519 over the bytes, or ECDSA P-256 over their
-        SHA-256 as raw r||s (IEEE P1363), as JWS and the Data Integrity cryptosuites both want."""
-        info = self.active()
-        key = self._signer(info.kid)
-        if isinstance(key, Ed25519PrivateKey):
-            signature = key.sign(data)
-        else:
-            r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-            signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        return SignedBytes(kid=info.kid, alg=info.alg, signature=signature)
+        """Signs `data` with the active key (see ActiveKey.sign_bytes)."""
+        return self.signer().sign_bytes(data)
 
     # -- changing
 

@@ -86,3 +86,16 @@ class ExpiryNotice(SQLModel, table=True):
     channel: str = Field(max_length=16)
     address: str | None = Field(default=None, max_length=254)
     sent_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CredentialDocument(SQLModel, table=True):
+    """A credential's Data Integrity form: made on its first request, then kept as it is."""
+
+    __tablename__ = "credential_documents"
+
+    credential_id: str = Field(primary_key=True, foreign_key="credentials.id", max_length=32)
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    kid: str = Field(max_length=64)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )

@@ -7,6 +7,11 @@ from typing import Any
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# `jti` is defined by the newer copies of the OB 3.0 context only, and by no VC context: defined
+# inline exactly as those copies do, no copy sees it redefined (JSON-LD safe mode passes).
+JTI_CONTEXT: dict[str, Any] = {
+    "jti": {"@id": "https://www.iana.org/assignments/jwt#jti", "@type": "@id"}
+}
 
 
 def _utc(value: datetime) -> datetime:
@@ -31,6 +36,7 @@ def build_credential(
     credential_url: str,
     issuer_id: str,
     issuer_name: str,
+    issuer_url: str,
     holder_name: str | None,
     post_id: str,
     achievement: dict[str, Any],
@@ -43,7 +49,8 @@ def build_credential(
 ) -> dict[str, Any]:
     """The credential payload; `holder_name=None` for a protected holder (POST id only).
 
-    `name` is the credential's display name, by default the achievement's name.
+    `name` is the credential's display name, by default the achievement's name. `issuer_id` is
+    the issuer's DID; `issuer_url` the human address of its registry.
     """
     if status_index < 0:
         raise ValueError("status_index must not be negative")
@@ -61,10 +68,10 @@ def build_credential(
     subject["achievement"] = achievement
     subject["creditsEarned"] = hours
     return {
-        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "@context": [VC_CONTEXT, OB_CONTEXT, JTI_CONTEXT],
         "id": credential_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer_id, "type": ["Profile"], "name": issuer_name},
+        "issuer": {"id": issuer_id, "type": ["Profile"], "name": issuer_name, "url": issuer_url},
         "validFrom": format_datetime(valid_from),
         "validUntil": format_datetime(valid_until),
         "name": name if name is not None else achievement["name"],
@@ -79,5 +86,6 @@ def build_credential(
         "iss": issuer_id,
         "jti": credential_url,
         "iat": numeric_date(valid_from),
+        "nbf": numeric_date(valid_from),  # Open Badges 3.0 §8.2 requires it
         "exp": numeric_date(valid_until),
     }

@@ -10,12 +10,11 @@ from sqlmodel import Session, select
 from registry.accounts.models import Role
 from registry.accounts.service import Actor
 from registry.audit.service import record
-from registry.common import utcnow
+from registry.common import add_months, utcnow
 from registry.credentials import schemas
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.service import (
     Issuer,
-    add_months,
     ensure_signing_key,
     get_credential_for,
     issue_credential,
@@ -23,16 +22,19 @@ from registry.credentials.service import (
 from registry.credentials.status import allocate
 from registry.errors import RuleViolation
 from registry.people.models import Officer
-from registry.training.ce import hours_in_cycle
+from registry.training.ce import hours_in_cycle, use_ce
 from registry.training.models import Course
 
+# Renewal opens this long before expiry: early enough for the paperwork, too late to chain.
+OPENS_MONTHS = 6
 # After this long past expiry the officer retakes the course instead of renewing.
 GRACE_MONTHS = 12
 
 
 @dataclass(frozen=True)
 class CEStanding:
-    """Continuing education in the credential's cycle (its validFrom day up to today)."""
+    """Continuing education in the credential's cycle (its validFrom day up to today) that no
+    renewal has counted yet."""
 
     required: float
     recorded: float
@@ -53,6 +55,26 @@ def ce_standing(
         session, credential.officer_id, course.id, credential.valid_from.date(), now.date()
     )
     return CEStanding(required=course.ce_hours_per_cycle, recorded=recorded)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What an officer holding this credential must do to keep or get back the certification."""
+
+    ce: CEStanding
+    renew_by: datetime  # the last moment a renewal is possible; after it, the course again
+
+    def closed(self, now: datetime) -> bool:
+        return now > self.renew_by
+
+
+def outlook(session: Session, credential: Credential, now: datetime | None = None) -> Outlook:
+    course = session.get(Course, credential.course_id)
+    assert course is not None  # noqa: S101 - foreign key
+    return Outlook(
+        ce=ce_standing(session, credential, course, now or utcnow()),
+        renew_by=add_months(credential.valid_until, GRACE_MONTHS),
+    )
 
 
 def renewal_blockers(
@@ -77,6 +99,18 @@ def renewal_blockers(
                 f"A {credential.status} credential cannot be renewed.",
                 field="status",
                 rule="active",
+            )
+        )
+    opens = add_months(credential.valid_until, -OPENS_MONTHS)
+    if now < opens:
+        out.append(
+            RuleViolation(
+                f"Renewal opens {OPENS_MONTHS} months before expiry, on "
+                f"{opens.date().isoformat()} (the certification is valid until "
+                f"{credential.valid_until.date().isoformat()}).",
+                field="valid_until",
+                rule="renewal_window",
+                opens=opens.date().isoformat(),
             )
         )
     if now > add_months(credential.valid_until, GRACE_MONTHS):
@@ -114,9 +148,11 @@ def renew(
 ) -> Credential:
     """Issues the next generation of a credential, in the caller's transaction.
 
-    The new validity runs from the later of the old expiry and now, so renewing early loses
-    nothing. The old credential stays active and keeps verifying until its own validUntil: it is
-    superseded, not revoked.
+    Renewal cannot be chained: it opens OPENS_MONTHS before expiry (and closes GRACE_MONTHS
+    after), the new cycle runs from the old validUntil (renewing early loses nothing, renewing
+    late gains nothing), and the CE hours that met the rule are spent on this renewal. The old
+    credential stays active and keeps verifying until its own validUntil: it is superseded, not
+    revoked.
     """
     actor.require_role(Role.ADMIN, Role.COORDINATOR)
     old = get_credential_for(session, actor, credential_id)
@@ -144,10 +180,12 @@ def renew(
         class_id=old.class_id,
         slot=allocate(session, 1)[0],
         valid_from=now,
-        valid_until=add_months(max(old.valid_until, now), course.validity_months),
+        valid_until=add_months(old.valid_until, course.validity_months),
         generation=old.generation + 1,
         renewal_of=old.id,
     )
+    session.flush()  # the new row exists before CE records point at it
+    used = use_ce(session, old, new.id, now)
     old.superseded_by = new.id
     session.add(old)
     record(
@@ -161,6 +199,7 @@ def renew(
             "superseded_by": new.id,
             "generation": new.generation,
             "valid_until": new.valid_until.isoformat(),
+            "ce_records_used": used,
         },
     )
     session.flush()

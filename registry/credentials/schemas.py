@@ -63,6 +63,15 @@ class CredentialRecord(BaseModel):
     superseded_by: str | None = None
 
 
+class StatusChangeRecord(CredentialRecord):
+    also_changed: list[str] = Field(
+        default_factory=list,
+        description="the other credentials of the renewal chain this change reached: a "
+        "revocation revokes every renewal of the credential; a suspension or reinstatement "
+        "reaches the whole chain",
+    )
+
+
 class RenewalResult(BaseModel):
     id: str
     credential_id: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 import uuid
 from dataclasses import dataclass
@@ -14,12 +13,15 @@ from sqlmodel import Session, select
 
 from registry.accounts.service import Actor
 from registry.audit.service import record, record_many
-from registry.common import opaque_id, utcnow
+from registry.common import add_months, opaque_id, utcnow
 from registry.credentials import schemas
+from registry.credentials.did import did_web
+from registry.credentials.jws import Signed
 from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.payload import build_credential
 from registry.credentials.status import (
+    DataIntegrityListPublisher,
     StatusListPublisher,
     allocate,
     bump_revision,
@@ -41,8 +43,27 @@ class Issuer:
     keys: KeyStore
 
     @property
-    def profile(self) -> dict[str, Any]:
-        return {"id": self.public_url, "type": ["Profile"], "name": self.name}
+    def did(self) -> str:
+        """The issuer's did:web DID (CREDENTIALS.md), derived from its public URL."""
+        return did_web(self.public_url)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        """The ids it has issued under: the DID, and the public URL before the DID."""
+        return frozenset({self.did, self.public_url})
+
+    @property
+    def list_issuer(self) -> dict[str, Any]:
+        # No type "Profile": that term is the Open Badges context's, which a list does not name.
+        return {"id": self.did, "name": self.name}
+
+    def course_id(self, code: str) -> str:
+        """The achievement id of a course: what only this registry's certifications carry."""
+        return f"{self.public_url}/courses/{code}"
+
+    def sign(self, payload: dict[str, Any]) -> Signed:
+        """A vc+jwt by the active key, its kid the key's DID URL; with the kid that signed."""
+        return self.keys.sign(payload, did=self.did)
 
     def credential_url(self, credential_id: str) -> str:
         return f"{self.public_url}/c/{credential_id}"
@@ -51,14 +72,15 @@ class Issuer:
         return f"{self.public_url}/wallet/{officer.wallet_key}"
 
     def publisher(self) -> StatusListPublisher:
-        return StatusListPublisher(self.keys, self.public_url, self.profile)
+        return StatusListPublisher(self.keys, self.public_url, self.list_issuer, self.did)
 
+    @property
+    def di_profile(self) -> dict[str, Any]:
+        """The issuer as the Data Integrity credentials name it: the DID, the registry's URL."""
+        return {"id": self.did, "type": ["Profile"], "name": self.name, "url": self.public_url}
 
-def add_months(moment: datetime, months: int) -> datetime:
-    month0 = moment.month - 1 + months
-    year, month = moment.year + month0 // 12, month0 % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    def di_publisher(self) -> DataIntegrityListPublisher:
+        return DataIntegrityListPublisher(self.keys, self.public_url, self.list_issuer, self.did)
 
 
 def whole(hours: float) -> float | int:
@@ -169,7 +191,7 @@ def ensure_signing_key(issuer: Issuer) -> None:
 
 def achievement_of(issuer: Issuer, course: Course) -> dict[str, Any]:
     return {
-        "id": f"{issuer.public_url}/courses/{course.code}",
+        "id": issuer.course_id(course.code),
         "type": ["Achievement"],
         "achievementType": "Certification",
         "name": course.achievement_name,
@@ -200,8 +222,9 @@ def sign_credential(
     credential_id = opaque_id()
     payload = build_credential(
         credential_url=issuer.credential_url(credential_id),
-        issuer_id=issuer.public_url,
+        issuer_id=issuer.did,
         issuer_name=issuer.name,
+        issuer_url=issuer.public_url,
         holder_name=None if officer.protected else holder_name(officer),
         post_id=officer.post_id,
         achievement=achievement_of(issuer, course),
@@ -212,13 +235,16 @@ def sign_credential(
         status_list_url=status_list_url(issuer.public_url, "revocation", list_n),
         status_index=index,
     )
-    kid = issuer.keys.active().kid
+    # The kid comes with the signature: a rotation between reading the active key and signing
+    # must not store a kid other than the one that signed.
+    signed = issuer.sign(payload)
+    kid = signed.kid
     row: dict[str, Any] = {
         "id": credential_id,
         "officer_id": officer.id,
         "class_id": class_id,
         "course_id": course.id,
-        "token": issuer.keys.sign(payload),
+        "token": signed.token,
         "kid": kid,
         "status": CredentialStatus.ACTIVE.value,
         "status_list": list_n,
@@ -265,15 +291,33 @@ def issue_credential(session: Session, actor: Actor, issuer: Issuer, **details: 
 
 # Ids are Crockford base32; anything else (a NUL byte, say, which PostgreSQL refuses to even
 # compare) cannot name a credential and never reaches the database.
-_CREDENTIAL_ID = re.compile(r"[0-9A-Z]{1,32}")
+CREDENTIAL_ID = re.compile(r"[0-9A-Z]{1,32}")
 
 
 def get_credential(session: Session, credential_id: str) -> Credential:
     wanted = credential_id.strip().upper()
-    credential = session.get(Credential, wanted) if _CREDENTIAL_ID.fullmatch(wanted) else None
+    credential = session.get(Credential, wanted) if CREDENTIAL_ID.fullmatch(wanted) else None
     if credential is None:
         raise NotFound("No credential with this id.", field="credential_id", rule="exists")
     return credential
+
+
+def get_public_credential(session: Session, credential_id: str) -> Credential:
+    """A credential whose signed token (or certificate) may be handed to anyone who asks.
+
+    Not when the holder's record is protected now, whether at issuance or since: the token
+    carries the POST id (and the name, if it was signed before protection), so it answers
+    exactly as an unknown id does. The officer downloads it through the wallet link.
+    """
+    credential = get_credential(session, credential_id)
+    if holder_is_protected(session, credential):
+        raise NotFound("No credential with this id.", field="credential_id", rule="exists")
+    return credential
+
+
+def holder_is_protected(session: Session, credential: Credential) -> bool:
+    officer = session.get(Officer, credential.officer_id)
+    return officer is None or officer.protected
 
 
 def _regions(session: Session, credential: Credential) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -345,10 +389,80 @@ TRANSITIONS = {
 REASON_MAX = 1000  # the status_reason column's size
 
 
+@dataclass(frozen=True)
+class StatusChanged:
+    """A status change: the credential asked for, and the others of its renewal chain that the
+    change reached with it (see `reach`)."""
+
+    credential: Credential
+    reached: list[str]
+
+
+def _follow(session: Session, credential: Credential, link: str) -> list[Credential]:
+    """The renewal chain from `credential` along `link` ("superseded_by" or "renewal_of")."""
+    out: list[Credential] = []
+    seen = {credential.id}
+    next_id = getattr(credential, link)
+    while next_id is not None and next_id not in seen:
+        other = session.get(Credential, next_id)
+        if other is None:
+            break
+        out.append(other)
+        seen.add(other.id)
+        next_id = getattr(other, link)
+    return out
+
+
+def reach(session: Session, credential: Credential, action: str) -> list[Credential]:
+    """The other credentials of the renewal chain a status change carries to.
+
+    A renewal rests on the certification it renewed: revoking a credential (fraud in the
+    training, say) revokes every renewal of it as well, while revoking a renewal leaves what
+    it renewed alone. A suspension is about the officer, not one document: it reaches the whole
+    chain (the superseded credential still verifies until its own expiry, and the successor is
+    what the officer shows now), and so does lifting it.
+    """
+    after = _follow(session, credential, "superseded_by")
+    if action == "revoke":
+        return after
+    return _follow(session, credential, "renewal_of") + after
+
+
+def _set_status(
+    session: Session,
+    actor: Actor,
+    credential: Credential,
+    action: str,
+    reason: str,
+    with_credential: str | None = None,
+) -> None:
+    _, target, _ = TRANSITIONS[action]
+    before = {"status": credential.status, "status_reason": credential.status_reason}
+    credential.status = target.value
+    credential.status_reason = reason
+    credential.status_changed_at = utcnow()
+    session.add(credential)
+    bump_revision(session, credential.status_list)
+    after: dict[str, Any] = {"status": credential.status, "status_reason": reason}
+    if with_credential is not None:
+        after["with"] = with_credential  # the chain's credential the change was asked for
+    record(
+        session,
+        actor=actor.username,
+        action=f"credential.{action}",
+        entity="credential",
+        entity_id=credential.id,
+        before=before,
+        after=after,
+    )
+
+
 def change_status(
     session: Session, actor: Actor, credential_id: str, action: str, reason: str
-) -> Credential:
-    allowed_from, target, issuing_only = TRANSITIONS[action]
+) -> StatusChanged:
+    """Revokes, suspends or reinstates a credential and, in the same transaction, the others of
+    its renewal chain the change reaches (`reach`); each change is its own audit entry."""
+    allowed_from, _, issuing_only = TRANSITIONS[action]
     credential = get_credential_for(session, actor, credential_id, issuing_region_only=issuing_only)
     reason = reason.strip()
     if not reason:
@@ -364,20 +478,13 @@ def change_status(
         else:
             detail = f"A {current.value} credential cannot be {action}d."
         raise RuleViolation(detail, field="status", rule="status_transition")
-    before = {"status": credential.status, "status_reason": credential.status_reason}
-    credential.status = target.value
-    credential.status_reason = reason
-    credential.status_changed_at = utcnow()
-    session.add(credential)
-    bump_revision(session, credential.status_list)
-    record(
-        session,
-        actor=actor.username,
-        action=f"credential.{action}",
-        entity="credential",
-        entity_id=credential.id,
-        before=before,
-        after={"status": credential.status, "status_reason": reason},
-    )
+    _set_status(session, actor, credential, action, reason)
+    reached = []
+    for other in reach(session, credential, action):
+        # A renewal shares its class (and so its issuing region) with what it renewed; those
+        # already in the target state, or past it (revoked), are left as they are.
+        if CredentialStatus(other.status) in allowed_from:
+            _set_status(session, actor, other, action, reason, with_credential=credential.id)
+            reached.append(other.id)
     session.flush()
-    return credential
+    return StatusChanged(credential=credential, reached=reached)

@@ -13,7 +13,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from registry.credentials import statuslist
+from registry.credentials import dataintegrity, statuslist
 from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus, StatusAllocation, StatusList
 from registry.db import mark_changed, on_commit
@@ -120,10 +120,13 @@ class StatusListPublisher:
     same payload (Ed25519 signatures are deterministic): one ETag across workers.
     """
 
-    def __init__(self, keys: KeyStore, public_url: str, issuer: dict[str, object]) -> None:
+    def __init__(
+        self, keys: KeyStore, public_url: str, issuer: dict[str, object], did: str
+    ) -> None:
         self.keys = keys
         self.public_url = public_url
         self.issuer = issuer
+        self.did = did
         self._cache: dict[tuple[str, int], tuple[tuple[object, ...], SignedList]] = {}
         # When each cached list's revision was last read from the database (monotonic clock).
         self._checked: dict[tuple[str, int], float] = {}
@@ -234,6 +237,16 @@ class StatusListPublisher:
             )
         ).all()
         bits = statuslist.bitstring_from_indexes(indexes, size=row.size)
+        signed = self._secure(purpose, n, bits, hour, kid)
+        with self._lock:
+            self._cache[(purpose, n)] = ((row.revision, signed.kid, hour), signed)
+            self._checked[(purpose, n)] = confirmed
+        return signed
+
+    def _payload(
+        self, purpose: str, n: int, bits: bytes, hour: datetime
+    ) -> tuple[dict[str, object], datetime]:
+        """The list credential of `bits` valid from `hour` for 48 hours, and its validUntil."""
         valid_until = hour + timedelta(hours=48)
         payload = statuslist.status_list_payload(
             list_url=self.url(purpose, n),
@@ -243,20 +256,47 @@ class StatusListPublisher:
             valid_from=hour,
             valid_until=valid_until,
         )
+        return payload, valid_until
+
+    def _secure(self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str) -> SignedList:
+        """The list of `bits` in this publisher's form, signed (here: vc+jwt)."""
+        payload, valid_until = self._payload(purpose, n, bits, hour)
         try:
-            token = self.keys.sign(payload)
+            made = self.keys.sign(payload, did=self.did)
         except NoActiveKey:  # the key was retired or withdrawn a moment ago
             raise Unavailable(
                 "The registry has no active signing key to sign its status lists.",
                 rule="signing_key",
             ) from None
-        signed = SignedList(
-            token=token,
-            etag='"' + hashlib.sha256(token.encode()).hexdigest()[:32] + '"',
+        return SignedList(
+            token=made.token,
+            etag='"' + hashlib.sha256(made.token.encode()).hexdigest()[:32] + '"',
             valid_until=valid_until,
-            kid=kid,
+            kid=made.kid,  # the key that signed, even if a rotation landed since `kid` was read
         )
-        with self._lock:
-            self._cache[(purpose, n)] = (version, signed)
-            self._checked[(purpose, n)] = confirmed
-        return signed
+
+
+class DataIntegrityListPublisher(StatusListPublisher):
+    """The same lists in the Data Integrity form (`token` is the JSON document's text): built
+    from the same bits at the same revision, cached and invalidated exactly like the JWS lists,
+    so a status change shows in both forms at once. `created` is the hour, as the JWS lists'
+    validFrom, so every worker at one revision makes the same document and ETag."""
+
+    def _secure(self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str) -> SignedList:
+        payload, valid_until = self._payload(purpose, n, bits, hour)
+        document = dataintegrity.content(payload, self.issuer)
+        try:
+            signed = dataintegrity.secure(document, self.keys, str(self.issuer["id"]), hour)
+        except NoActiveKey:
+            raise Unavailable(
+                "The registry has no active signing key to sign its status lists.",
+                rule="signing_key",
+            ) from None
+        text = dataintegrity.serialize(signed)
+        return SignedList(
+            token=text,
+            etag='"di-' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"',
+            valid_until=valid_until,
+            # the key that signed, even if a rotation landed since `kid` was read
+            kid=str(signed["proof"]["verificationMethod"]).rpartition("#")[2],
+        )

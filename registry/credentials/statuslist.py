@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import gzip
-import re
 import zlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from registry.credentials.payload import VC_CONTEXT, format_datetime, numeric_date
+from registry.credentials.jws import b64url_decode, b64url_encode
+from registry.credentials.payload import JTI_CONTEXT, VC_CONTEXT, format_datetime, numeric_date
 
 MIN_ENTRIES = 131072  # the spec's minimum, 16 KiB: small lists would narrow down who is who
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def new_bitstring(size: int = MIN_ENTRIES) -> bytearray:
@@ -55,20 +52,17 @@ def bitstring_from_indexes(indexes: Iterable[int], size: int = MIN_ENTRIES) -> b
 def encode(bits: bytes | bytearray) -> str:
     """Multibase base64url (no padding) of the GZIP'd bits; mtime=0 makes it deterministic."""
     compressed = gzip.compress(bytes(bits), mtime=0)
-    return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
+    return "u" + b64url_encode(compressed)
 
 
 def decode(encoded: str, *, max_size: int = DEFAULT_MAX_SIZE) -> bytes:
     """The bits of an encodedList; ValueError for anything malformed or over `max_size` bytes."""
     if not isinstance(encoded, str) or not encoded.startswith("u"):
         raise ValueError("encodedList must be multibase base64url (a 'u' prefix)")
-    text = encoded[1:]
-    if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
-        raise ValueError("encodedList is not base64url without padding")
     try:
-        compressed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        raise ValueError("encodedList is not base64url") from None
+        compressed = b64url_decode(encoded[1:])
+    except ValueError:
+        raise ValueError("encodedList is not base64url without padding") from None
     # Decompress incrementally with a cap, so a small gzip bomb cannot exhaust memory.
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
@@ -95,9 +89,13 @@ def status_list_payload(
     valid_from: datetime,
     valid_until: datetime | None,
 ) -> dict[str, Any]:
-    """A BitstringStatusListCredential payload, to be signed as vc+jwt like any credential."""
+    """A BitstringStatusListCredential payload, to be signed as vc+jwt like any credential.
+
+    `issuer` names no `type`: "Profile" is a term of the Open Badges context, which a status list
+    does not name (JSON-LD would read it as a relative IRI).
+    """
     payload: dict[str, Any] = {
-        "@context": [VC_CONTEXT],
+        "@context": [VC_CONTEXT, JTI_CONTEXT],
         "id": list_url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer,
@@ -114,6 +112,7 @@ def status_list_payload(
     payload["iss"] = issuer["id"]
     payload["jti"] = list_url
     payload["iat"] = numeric_date(valid_from)
+    payload["nbf"] = numeric_date(valid_from)
     if valid_until is not None:
         payload["exp"] = numeric_date(valid_until)
     return payload

@@ -12,17 +12,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
 from registry.accounts.guards import office, staff
-from registry.errors import InvalidInput
+from registry.errors import UnsupportedMediaType
 from registry.imports import service
 from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
 CSV_TYPES = ("text/csv", "application/csv")
 CSV_MEDIA = "text/csv; charset=utf-8"
-
-
-class UnsupportedMediaType(InvalidInput):
-    status = 415
-    title = "Unsupported media type"
 
 
 def csv_response(body: bytes, filename: str) -> Response[bytes]:
@@ -116,7 +111,7 @@ class ImportController(Controller):
     def credentials_csv(
         self, session: DbSession, actor: CurrentActor, issuer: CurrentIssuer
     ) -> Response[bytes]:
-        body = service.credentials_csv(session, actor, issuer.credential_url)
+        body = service.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
         return csv_response(body, f"credentials-{date.today().isoformat()}.csv")
 
     @get("/coverage.csv", guards=[staff], sync_to_thread=True)

@@ -20,7 +20,7 @@ from registry.credentials.models import Credential, CredentialStatus
 from registry.errors import InvalidInput, RegistryError, RuleViolation
 from registry.people import schemas as people_schemas
 from registry.people.models import Agency, Employment, Officer
-from registry.people.service import ORI, create_agency, create_officer
+from registry.people.service import ORI, create_agency, create_officer, officer_by_post_id_for
 from registry.reports import service as reports
 from registry.training import schemas as training_schemas
 from registry.training.models import Course, TrainingClass
@@ -521,22 +521,19 @@ def import_roster(
             else:
                 first_line[post_id] = row.line
             if not problems:
-                officer = session.exec(select(Officer).where(Officer.post_id == post_id)).first()
-                if officer is None:
-                    problems.append(
-                        RowError(row.line, "post_id", f"No officer with POST id {post_id}.")
-                    )
-                else:
-                    try:
-                        with _savepoint(session):
-                            enroll(
-                                session,
-                                actor,
-                                klass.id,
-                                training_schemas.EnrollmentCreate(officer_id=officer.id),
-                            )
-                    except RegistryError as exc:
-                        problems.append(RowError(row.line, "post_id", exc.detail))
+                try:
+                    # An officer of another region reads as an unknown POST id (and is never
+                    # checked for a certification), as in enroll() itself.
+                    officer = officer_by_post_id_for(session, actor, post_id)
+                    with _savepoint(session):
+                        enroll(
+                            session,
+                            actor,
+                            klass.id,
+                            training_schemas.EnrollmentCreate(officer_id=officer.id),
+                        )
+                except RegistryError as exc:
+                    problems.append(RowError(row.line, "post_id", exc.detail))
             errors.extend(problems)
             if progress is not None:
                 progress(1)
@@ -632,6 +629,9 @@ CREDENTIALS_HEADER = (
     "valid_until",
     "status",
     "verify_url",
+    # The officer's private wallet link, for coordinators who hand them out; blank for an
+    # officer who no longer serves in the coordinator's region (their page is not theirs).
+    "wallet_url",
 )
 PROTECTED_NAME = "(protected)"
 
@@ -645,7 +645,11 @@ def _status(credential: Credential, now: datetime) -> str:
 
 
 def credentials_csv(
-    session: Session, actor: Actor, verify_url: Callable[[str], str], now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    verify_url: Callable[[str], str],
+    wallet_url: Callable[[Officer], str],
+    now: datetime | None = None,
 ) -> bytes:
     """The credentials issued in the actor's region or held by officers serving there."""
     now = now or utcnow()
@@ -668,6 +672,7 @@ def credentials_csv(
                 col(Credential.officer_id).in_(serving_here),
             )
         )
+    mine = None if actor.is_admin else set(session.exec(serving_here))
     return to_csv(
         CREDENTIALS_HEADER,
         (
@@ -681,6 +686,7 @@ def credentials_csv(
                 c.valid_until.date().isoformat(),
                 _status(c, now),
                 verify_url(c.id),
+                wallet_url(o) if mine is None or o.id in mine else "",
             )
             for c, o, course, k in session.exec(query)
         ),

@@ -21,7 +21,8 @@ from sqlmodel import Session, col, select
 from registry.common import utcnow
 from registry.credentials.models import Credential, ExpiryNotice
 from registry.credentials.renewal import GRACE_MONTHS, ce_standing
-from registry.db import unit_of_work
+from registry.dates import long_date
+from registry.db import private_file, private_folder, unit_of_work
 from registry.people.models import Officer
 from registry.reports.service import expiring
 from registry.settings import ROOT
@@ -38,6 +39,9 @@ class Sender(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
+TLS_MODES = ("starttls", "implicit", "none")
+
+
 @dataclass(frozen=True)
 class SmtpConfig:
     host: str
@@ -45,7 +49,9 @@ class SmtpConfig:
     sender: str | None = None
     user: str | None = None
     password: str | None = None
-    starttls: bool = False
+    # starttls: upgrade the connection before anything else is said (the default); implicit:
+    # TLS from the first byte (port 465); none: plain, and then never a login.
+    tls: str = "starttls"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> SmtpConfig | None:
@@ -53,7 +59,14 @@ class SmtpConfig:
         host = env.get("REGISTRY_SMTP_HOST", "").strip()
         if not host:
             return None
-        raw_port = env.get("REGISTRY_SMTP_PORT", "").strip() or "25"
+        tls = env.get("REGISTRY_SMTP_TLS", "").strip().lower() or "starttls"
+        if tls not in TLS_MODES:
+            raise NoticeConfigError(
+                f"REGISTRY_SMTP_TLS must be starttls, implicit or none, got {tls!r}"
+            )
+        raw_port = env.get("REGISTRY_SMTP_PORT", "").strip() or (
+            "465" if tls == "implicit" else "25"
+        )
         try:
             port = int(raw_port)
         except ValueError:
@@ -64,31 +77,52 @@ class SmtpConfig:
         password = env.get("REGISTRY_SMTP_PASSWORD") or None
         if user and not password:
             raise NoticeConfigError("REGISTRY_SMTP_USER is set but REGISTRY_SMTP_PASSWORD is not")
+        if user and tls == "none":
+            raise NoticeConfigError(
+                "REGISTRY_SMTP_TLS=none would send the SMTP login in clear: use starttls or "
+                "implicit, or a relay that needs no login"
+            )
         return cls(
             host=host,
             port=port,
             sender=env.get("REGISTRY_SMTP_FROM") or None,
             user=user,
             password=password,
-            starttls=env.get("REGISTRY_SMTP_STARTTLS", "").strip() == "1",
+            tls=tls,
         )
 
 
 class SmtpSender:
-    """Sends through one SMTP connection, opened at the first message and kept for the run."""
+    """Sends through one SMTP connection, opened at the first message and kept for the run.
 
-    def __init__(self, config: SmtpConfig, timeout: float = 30) -> None:
+    The login is only ever sent inside TLS: a server that does not offer STARTTLS fails the
+    connection (smtplib raises) before anything but EHLO was said."""
+
+    def __init__(
+        self, config: SmtpConfig, timeout: float = 30, context: ssl.SSLContext | None = None
+    ) -> None:
         self.config = config
         self.timeout = timeout
+        # Certificates and host names checked against the system's trust store.
+        self.context = context or ssl.create_default_context()
         self._smtp: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.timeout)
+        config = self.config
+        smtp: smtplib.SMTP
+        if config.tls == "implicit":
+            smtp = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=self.timeout, context=self.context
+            )
+        else:
+            smtp = smtplib.SMTP(config.host, config.port, timeout=self.timeout)
         try:
-            if self.config.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if self.config.user and self.config.password:
-                smtp.login(self.config.user, self.config.password)
+            if config.tls == "starttls":
+                smtp.starttls(context=self.context)
+            if config.user and config.password:
+                if config.tls == "none":  # from_env refuses this; a config built by hand too
+                    raise NoticeConfigError("no SMTP login without TLS")
+                smtp.login(config.user, config.password)
         except BaseException:
             smtp.close()
             raise
@@ -171,7 +205,7 @@ def compose(
     """The notice: who, which certification, when it ends, CE hours still needed, the verify
     link. Never the wallet link: email is no safe channel for a capability."""
     ce = ce_standing(session, credential, course, now)
-    expires = credential.valid_until.date().isoformat()
+    expires = long_date(credential.valid_until)
     days_left = max(0, (credential.valid_until - now).days)
     if ce.met:
         education = (
@@ -182,7 +216,7 @@ def compose(
     else:
         education = (
             f"Continuing education: {ce.required:g} hours are needed in each cycle and "
-            f"{ce.recorded:g} are recorded since {credential.valid_from.date().isoformat()}; "
+            f"{ce.recorded:g} are recorded since {long_date(credential.valid_from)}; "
             f"{ce.missing:g} hours are still needed. Once they are recorded, your regional "
             "coordinator can renew the certification."
         )
@@ -264,9 +298,11 @@ def _claim(session: Session, draft: Draft, days: int, channel: str, now: datetim
 
 
 def write_eml(outbox: Path, draft: Draft, days: int) -> Path:
-    outbox.mkdir(parents=True, exist_ok=True)
+    private_folder(outbox)
     path = outbox / f"{draft.credential_id}-{days}d.eml"
     partial = path.with_suffix(".eml.part")
+    # Owner only: a notice names the officer, who may be protected.
+    private_file(partial)
     # CRLF line ends (the SMTP policy): an RFC 5322 file that mail programs open as sent.
     partial.write_bytes(draft.message.as_bytes(policy=email.policy.SMTP))
     partial.replace(path)

@@ -316,16 +316,47 @@ def create_officer(session: Session, actor: Actor, data: schemas.OfficerCreate) 
     return officer
 
 
-def get_officer(session: Session, officer_id: uuid.UUID, field: str = "officer_id") -> Officer:
+def get_officer_for(
+    session: Session, actor: Actor, officer_id: uuid.UUID, field: str = "id"
+) -> Officer:
+    """The officer, when the actor may act in the region the officer serves in now.
+
+    A region owns its officers: to anyone else an officer of another region (or one with no
+    current employment) answers exactly as an unknown id does, so an id learnt somewhere cannot
+    be used to read, change, enroll or move the officer, nor to learn that the officer exists.
+    """
     officer = session.get(Officer, officer_id)
-    if officer is None:
+    if officer is None or not actor.can_act_in(officer_region_id(session, officer.id)):
         raise NotFound("No officer with this id.", field=field, rule="exists")
     return officer
 
 
-def get_officer_for(session: Session, actor: Actor, officer_id: uuid.UUID) -> Officer:
-    officer = get_officer(session, officer_id, field="id")
-    actor.require_region(officer_region_id(session, officer.id), "officer")
+def officer_id_by_post_id(session: Session, post_id: str) -> uuid.UUID | None:
+    """The officer a POST id names, as a person types it (case and surrounding space ignored).
+
+    It says nothing about who may see the officer: the service that acts on the id decides.
+    """
+    wanted = post_id.strip().upper()
+    if not POST_ID.match(wanted):
+        return None
+    return session.exec(select(Officer.id).where(Officer.post_id == wanted)).first()
+
+
+def officer_by_post_id_for(
+    session: Session, actor: Actor, post_id: str, field: str = "post_id"
+) -> Officer:
+    """The officer with this POST id, by the same rule as `get_officer_for`: an officer of
+    another region answers exactly as an unknown POST id does."""
+    wanted = post_id.strip().upper()
+    officer = (
+        session.exec(select(Officer).where(Officer.post_id == wanted)).first()
+        if POST_ID.match(wanted)
+        else None
+    )
+    if officer is None or not actor.can_act_in(officer_region_id(session, officer.id)):
+        raise NotFound(
+            f"No officer with POST id {wanted or '(blank)'}.", field=field, rule="exists"
+        )
     return officer
 
 
@@ -429,17 +460,23 @@ def update_officer(
 def transfer_officer(
     session: Session, actor: Actor, officer_id: uuid.UUID, data: schemas.TransferRequest
 ) -> Officer:
-    """Closes the current employment and opens the next; credentials stay as they are."""
-    officer = get_officer(session, officer_id, field="id")
+    """Closes the current employment and opens the next; credentials stay as they are.
+
+    The losing side moves the officer: only someone who may act in the region the officer
+    serves in now (or an administrator) records a transfer, to an agency of any region. The
+    gaining region cannot pull an officer in (it would then own the record: rename it, clear
+    `protected`, re-issue the wallet link); to it an officer of another region is unknown.
+    Moving a protected officer is for the administrator alone.
+    """
+    officer = get_officer_for(session, actor, officer_id)
+    if officer.protected and not actor.is_admin:
+        raise Forbidden(
+            "The officer's record is protected: only the program administrator may transfer it.",
+            field="id",
+            rule="protected_transfer",
+        )
     target = get_agency(session, data.agency_id)
     current = current_employment(session, officer.id)
-    from_region = None
-    if current is not None:
-        from_agency = session.get(Agency, current.agency_id)
-        from_region = from_agency.region_id if from_agency else None
-    # Either side of a move may record it: the region losing the officer or the one hiring.
-    if not (actor.can_act_in(from_region) or actor.can_act_in(target.region_id)):
-        raise Forbidden("Neither agency of this transfer is in your region.", rule="region_scope")
     if current is not None:
         if current.agency_id == target.id:
             raise RuleViolation(

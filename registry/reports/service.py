@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from registry.accounts.service import Actor
-from registry.common import utcnow
+from registry.common import add_months, utcnow
 from registry.credentials.models import Credential, CredentialStatus
+from registry.credentials.renewal import GRACE_MONTHS
 from registry.people.models import Agency, Employment, Officer, Region
 from registry.training.models import Course, TrainingClass
 from registry.training.service import standings
@@ -128,6 +130,13 @@ class Expiring:
     days_left: int
 
 
+@dataclass
+class Lapsed(Expiring):
+    """An expired credential that can still be renewed, until `renew_by`."""
+
+    renew_by: datetime | None = None
+
+
 def expiring(
     session: Session, actor: Actor | None, days: int, now: datetime | None = None
 ) -> list[Expiring]:
@@ -137,14 +146,61 @@ def expiring(
     `actor=None` means the whole state (the notifier).
     """
     now = now or utcnow()
+    return _unrenewed(
+        session,
+        actor,
+        now,
+        col(Credential.valid_until) > now,
+        col(Credential.valid_until) <= now + timedelta(days=days),
+    )
+
+
+def expired_renewable(
+    session: Session, actor: Actor | None, now: datetime | None = None
+) -> list[Lapsed]:
+    """Credentials past their expiry but still within the renewal grace, most recent first,
+    unless the officer already holds a newer certification of the course in force."""
+    now = now or utcnow()
+    rows = _unrenewed(
+        session,
+        actor,
+        now,
+        col(Credential.valid_until) <= now,
+        col(Credential.valid_until) > add_months(now, -GRACE_MONTHS),
+    )
+    held = set(
+        session.exec(
+            select(Credential.officer_id, Credential.course_id).where(
+                Credential.status != CredentialStatus.REVOKED, col(Credential.valid_until) > now
+            )
+        ).all()
+    )
+    courses = dict(
+        session.exec(
+            select(Credential.id, Credential.course_id).where(
+                col(Credential.id).in_([r.credential_id for r in rows])
+            )
+        ).all()
+    )
+    return [
+        Lapsed(**vars(r), renew_by=add_months(r.valid_until, GRACE_MONTHS))
+        for r in sorted(rows, key=lambda r: r.valid_until, reverse=True)
+        if (r.officer_id, courses.get(r.credential_id)) not in held
+    ]
+
+
+def _unrenewed(
+    session: Session, actor: Actor | None, now: datetime, *window: Any
+) -> list[Expiring]:
+    """Active, not superseded credentials whose expiry falls in `window`, soonest first, that
+    `actor` may see (issued in, or held by an officer serving in, their region)."""
     query = (
         select(Credential, Officer)
         .join(Officer, col(Officer.id) == Credential.officer_id)
         .where(
             Credential.status == CredentialStatus.ACTIVE,
             col(Credential.superseded_by).is_(None),
-            col(Credential.valid_until) > now,
-            col(Credential.valid_until) <= now + timedelta(days=days),
+            *window,
         )
         .order_by(col(Credential.valid_until))
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func
@@ -13,6 +14,7 @@ from registry.accounts.models import Role, User
 from registry.accounts.service import Actor
 from registry.audit.service import record, snapshot
 from registry.common import utcnow
+from registry.credentials.models import Credential
 from registry.errors import InvalidInput
 from registry.people.service import clean_text, get_officer_for
 from registry.training.models import CERecord, Course
@@ -40,6 +42,9 @@ class CEPublic(BaseModel):
     completed_on: date
     recorded_by: str | None
     recorded_at: datetime
+    used_by: str | None = Field(
+        default=None, description="the renewal these hours counted for (once used, never again)"
+    )
 
 
 def _public(session: Session, row: CERecord, course_code: str) -> CEPublic:
@@ -53,6 +58,7 @@ def _public(session: Session, row: CERecord, course_code: str) -> CEPublic:
         completed_on=row.completed_on,
         recorded_by=user.username if user else None,
         recorded_at=row.recorded_at,
+        used_by=row.used_by,
     )
 
 
@@ -113,13 +119,45 @@ def list_ce(session: Session, actor: Actor, officer_id: uuid.UUID) -> list[CEPub
 def hours_in_cycle(
     session: Session, officer_id: uuid.UUID, course_id: uuid.UUID, start: date, end: date
 ) -> float:
-    """CE hours for one course completed from `start` to `end`, both days included."""
+    """CE hours for one course completed from `start` to `end`, both days included, that no
+    renewal has used yet."""
     total = session.exec(
         select(func.coalesce(func.sum(CERecord.hours), 0.0)).where(
-            CERecord.officer_id == officer_id,
-            CERecord.course_id == course_id,
-            col(CERecord.completed_on) >= start,
-            col(CERecord.completed_on) <= end,
+            *_unused_in_cycle(officer_id, course_id, start, end)
         )
     ).one()
     return float(total)
+
+
+def _unused_in_cycle(
+    officer_id: uuid.UUID, course_id: uuid.UUID, start: date, end: date
+) -> tuple[Any, ...]:
+    return (
+        CERecord.officer_id == officer_id,
+        CERecord.course_id == course_id,
+        col(CERecord.completed_on) >= start,
+        col(CERecord.completed_on) <= end,
+        col(CERecord.used_by).is_(None),
+    )
+
+
+def use_ce(session: Session, credential: Credential, renewal_id: str, now: datetime) -> list[str]:
+    """Marks the CE records that `hours_in_cycle` counted for `credential` as used by the
+    renewal `renewal_id`: hours count for one renewal only. Answers their ids."""
+    rows = session.exec(
+        select(CERecord)
+        .where(
+            *_unused_in_cycle(
+                credential.officer_id,
+                credential.course_id,
+                credential.valid_from.date(),
+                now.date(),
+            )
+        )
+        .with_for_update()
+    ).all()
+    for row in rows:
+        row.used_by = renewal_id
+        session.add(row)
+    session.flush()
+    return [str(row.id) for row in rows]

@@ -114,3 +114,30 @@ class CERecord(SQLModel, table=True):
     recorded_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
+    # The renewal these hours counted for: CE hours count for one renewal only.
+    used_by: str | None = Field(
+        default=None, foreign_key="credentials.id", max_length=32, index=True
+    )
+
+
+class MakeupAttendance(SQLModel, table=True):
+    """Hours of a module an officer made up outside their class (in another class of the same
+    course, or a make-up session): who recorded them, when and where they were held, and why.
+    Eligibility counts them with the class's own attendance, up to the module's hours."""
+
+    __tablename__ = "makeup_attendance"
+
+    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id")
+    module_id: uuid.UUID = Field(foreign_key="modules.id")
+    hours: float
+    # The other class of the same course where the hours were attended; None for a session.
+    source_class_id: uuid.UUID | None = Field(default=None, foreign_key="classes.id")
+    held_on: date
+    location: str = Field(max_length=300)
+    note: str = Field(default="", max_length=1000)
+    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )

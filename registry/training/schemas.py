@@ -103,3 +103,17 @@ class Roster(BaseModel):
     course: str
     total_hours: float
     officers: list[RosterEntry]
+
+
+class MakeupCreate(BaseModel):
+    """Hours of one module made up outside the class: where, when, and why."""
+
+    officer_id: uuid.UUID
+    module: str = Field(min_length=1, max_length=32, description="module code")
+    hours: float = Field(gt=0, allow_inf_nan=False)
+    held_on: date
+    location: str = Field(min_length=1, max_length=300)
+    source_class_id: uuid.UUID | None = Field(
+        default=None, description="another class of the same course, if the hours were there"
+    )
+    note: str = Field(default="", max_length=1000)

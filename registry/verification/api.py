@@ -14,10 +14,13 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 from sqlmodel import Session
 
+from registry.credentials import dataintegrity
 from registry.credentials.api import VC_JWT
+from registry.credentials.documents import public_document
 from registry.credentials.models import Credential
-from registry.credentials.service import Issuer, get_credential
+from registry.credentials.service import Issuer, get_credential, get_public_credential
 from registry.db import unit_of_work
+from registry.verification.pages import verdict_page
 from registry.verification.service import Verifier
 from registry.web.deps import CurrentIssuer, DbSession
 
@@ -26,7 +29,11 @@ MAX_VERIFY_BODY = 64 * 1024
 
 class VerifyRequest(msgspec.Struct):
     # A msgspec struct, not a pydantic model: decoded and checked in one step, in C.
-    token: Annotated[str, msgspec.Meta(description="a compact JWS (vc+jwt)")]
+    token: Annotated[str | None, msgspec.Meta(description="a compact JWS (vc+jwt)")] = None
+    credential: Annotated[
+        dict[str, Any] | None,
+        msgspec.Meta(description="a credential in its Data Integrity form (eddsa-rdfc-2022)"),
+    ] = None
 
 
 def _verifier(request: Request[Any, Any, Any]) -> Verifier:
@@ -44,9 +51,17 @@ def _verifier(request: Request[Any, Any, Any]) -> Verifier:
 async def verify_token(
     request: Request[Any, Any, Any], data: JSONBody[VerifyRequest]
 ) -> dict[str, Any]:
-    # Pure CPU with status lists in memory: run on the event loop, not in a worker thread,
-    # where the GIL would only add hand-offs and long latency tails.
-    return (await _verifier(request).verify_on_loop(data.token)).to_dict()
+    verifier = _verifier(request)
+    if data.token is not None and data.credential is None:
+        # Pure CPU with status lists in memory: run on the event loop, not in a worker thread,
+        # where the GIL would only add hand-offs and long latency tails.
+        return (await verifier.verify_presented(data.token)).to_dict()
+    # A Data Integrity document costs milliseconds of canonicalization: off the event loop.
+    body = await request.body()
+    verdict = await anyio.to_thread.run_sync(
+        verifier.verify_request, data.token, data.credential, body
+    )
+    return (await verifier.honour_protection(verdict)).to_dict()
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -91,22 +106,7 @@ def _render_credential(
     if wants_json(request):
         # The verdict keeps the shape API.md promises; renewal shows on the page only.
         return Response(verdict, headers=headers)
-    successor = (
-        session.get(Credential, credential.superseded_by) if credential.superseded_by else None
-    )
-    return Template(
-        template_name="credential.html",
-        context={
-            "v": verdict,
-            "credential_id": credential.id,
-            "issuer_name": issuer.name,
-            "verify_url": issuer.credential_url(credential.id),
-            # Plain values: the template renders after this session has closed.
-            "successor": {"valid_until": successor.valid_until} if successor else None,
-            "successor_url": issuer.credential_url(successor.id) if successor else None,
-        },
-        headers=headers,
-    )
+    return verdict_page(session, issuer, verdict, credential)
 
 
 def qr_code(url: str) -> qrcode.QRCode:  # type: ignore[type-arg]
@@ -148,14 +148,36 @@ def qr_png(
     )
 
 
+@get("/c/{credential_id:str}/credential.json", public=True, tags=["public"], sync_to_thread=True)
+def credential_json(
+    request: Request[Any, Any, Any], issuer: CurrentIssuer, credential_id: FromPath[str]
+) -> Response[bytes]:
+    """The credential's Data Integrity form (made on the first request, then kept); 404 for a
+    protected holder, who fetches it through the wallet link."""
+    text = public_document(request.app.state.engine, issuer, credential_id)
+    return Response(
+        text.encode("utf-8"),
+        media_type=dataintegrity.MEDIA_TYPE,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 @get("/c/{credential_id:str}/credential.jwt", public=True, tags=["public"], sync_to_thread=True)
 def credential_jwt(session: DbSession, credential_id: FromPath[str]) -> Response[bytes]:
-    credential = get_credential(session, credential_id)
+    """The signed credential, for holders whose record is not protected (404 otherwise, as for
+    an unknown id: a protected officer downloads it through the wallet link)."""
+    return token_download(get_public_credential(session, credential_id))
+
+
+def token_download(
+    credential: Credential, headers: dict[str, str] | None = None
+) -> Response[bytes]:
     return Response(
         credential.token.encode(),
         media_type=VC_JWT,
         headers={
             "Content-Disposition": f'attachment; filename="cit-{credential.id}.jwt"',
             "Cache-Control": "no-store",
+            **(headers or {}),
         },
     )

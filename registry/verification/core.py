@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
+import functools
 import hashlib
-import json
 import math
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from registry.credentials import statuslist
+from registry.credentials import jws, statuslist
+from registry.credentials.did import did_web
+from registry.credentials.jws import JWSError
 from registry.credentials.keys import KeySet, PublicKey
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-MAX_TOKEN_BYTES = 16 * 1024
-ALLOWED_ALGS = frozenset({"EdDSA", "Ed25519", "ES256"})
-# Header parameters that point at keys; an attacker controls them, so they are never used.
-IGNORED_KEY_PARAMS = ("jwk", "jku", "x5u", "x5c")
 VALID, REVOKED, SUSPENDED, EXPIRED, INVALID = "valid", "revoked", "suspended", "expired", "invalid"
 
-_B64URL_PART = re.compile(r"[A-Za-z0-9_-]*")
 _DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
 _INDEX = re.compile(r"[0-9]{1,12}")
+# A stage refused the credential: (check, detail), the same shape the JWS module raises.
+_Failed = JWSError
+_show = jws.show
 
 
 class StatusUnavailable(Exception):
@@ -69,7 +67,7 @@ class CachingStatusSource:
         self._clock = clock
         self._lock = threading.Lock()
         self._tokens: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self._verified: OrderedDict[tuple[str, str], _VerifiedList] = OrderedDict()
+        self._verified: OrderedDict[tuple[str, str, str], _VerifiedList] = OrderedDict()
 
     def fetch(self, url: str) -> str:
         now = self._clock()
@@ -92,15 +90,15 @@ class CachingStatusSource:
             self._verified.clear()
 
     @staticmethod
-    def _key(token: str, keys: KeySet) -> tuple[str, str]:
-        return hashlib.sha256(token.encode("utf-8")).hexdigest(), keys.fingerprint
+    def _key(token: str, keys: KeySet, did: str) -> tuple[str, str, str]:
+        return hashlib.sha256(token.encode("utf-8")).hexdigest(), keys.fingerprint, did
 
-    def verified(self, token: str, keys: KeySet) -> _VerifiedList | None:
+    def verified(self, token: str, keys: KeySet, did: str) -> _VerifiedList | None:
         with self._lock:
-            return self._verified.get(self._key(token, keys))
+            return self._verified.get(self._key(token, keys, did))
 
-    def remember(self, token: str, keys: KeySet, verified: _VerifiedList) -> None:
-        key = self._key(token, keys)
+    def remember(self, token: str, keys: KeySet, did: str, verified: _VerifiedList) -> None:
+        key = self._key(token, keys, did)
         with self._lock:
             self._verified[key] = verified
             self._verified.move_to_end(key)
@@ -194,22 +192,6 @@ class Verdict:
         )
 
 
-class _Failed(Exception):
-    def __init__(self, check: str, detail: str) -> None:
-        super().__init__(detail)
-        self.check = check
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    header: dict[str, Any]
-    payload: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
-    size: int
-
-
 @dataclass(frozen=True)
 class _Claims:
     issuer_id: str
@@ -222,137 +204,6 @@ def _format_utc(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _show(value: Any, *, quote: bool = True, limit: int = 80) -> str:
-    """A value from the token for a detail message, cut short: details echo untrusted input."""
-    text = repr(value) if quote else str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _b64url_decode(part: str) -> bytes:
-    if len(part) % 4 == 1:
-        raise ValueError("impossible base64url length")
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Two parsers could read a repeated member differently; a signed document must be unambiguous.
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate member {_show(key)}")
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _json_object(data: bytes, what: str) -> dict[str, Any]:
-    try:
-        value = json.loads(
-            data.decode("utf-8"),
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_reject_constant,
-        )
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _Failed("shape", f"the {what} is not valid JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise _Failed("shape", f"the {what} is not a JSON object")
-    return value
-
-
-def _token_bytes(token: Any) -> bytes:
-    if isinstance(token, str):
-        if len(token) > MAX_TOKEN_BYTES:
-            raise _Failed("size", f"the token is over {MAX_TOKEN_BYTES} bytes")
-        try:
-            data = token.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _Failed("shape", "the token is not text") from None
-    elif isinstance(token, bytes | bytearray | memoryview):
-        data = bytes(token[: MAX_TOKEN_BYTES + 1])
-    else:
-        raise _Failed("shape", f"the token is a {type(token).__name__}, not text")
-    if len(data) > MAX_TOKEN_BYTES:
-        raise _Failed("size", f"the token is over {MAX_TOKEN_BYTES} bytes")
-    return data
-
-
-def _parse(data: bytes) -> _Parsed:
-    try:
-        text = data.decode("ascii").strip()
-    except UnicodeDecodeError:
-        raise _Failed("shape", "the token contains characters outside base64url") from None
-    parts = text.split(".")
-    if len(parts) != 3:
-        raise _Failed("shape", f"a compact JWS has 3 dot-separated parts, not {len(parts)}")
-    if not all(_B64URL_PART.fullmatch(p) for p in parts) or not parts[0] or not parts[1]:
-        raise _Failed("shape", "the token's parts are not base64url without padding")
-    try:
-        header_raw, payload_raw, signature = (_b64url_decode(p) for p in parts)
-    except (binascii.Error, ValueError):
-        raise _Failed("shape", "the token's parts are not base64url without padding") from None
-    header = _json_object(header_raw, "header")
-    payload = _json_object(payload_raw, "payload")
-    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
-    return _Parsed(header, payload, signing_input, signature, len(data))
-
-
-def _media_type_is(value: Any, expected: str) -> bool:
-    # Media types compare case-insensitively and RFC 7515 allows omitting "application/".
-    if not isinstance(value, str):
-        return False
-    value = value.lower()
-    return value in (expected, f"application/{expected}")
-
-
-def _check_header(header: dict[str, Any], keys: KeySet) -> tuple[PublicKey, str]:
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
-        raise _Failed(
-            "header", f"algorithm {_show(alg)} is not accepted (only EdDSA, Ed25519, ES256)"
-        )
-    if "typ" not in header:
-        raise _Failed("header", 'typ is missing; a credential has typ "vc+jwt"')
-    if not _media_type_is(header["typ"], "vc+jwt"):
-        raise _Failed("header", f'typ {_show(header["typ"])} is not "vc+jwt"')
-    if "cty" in header and not _media_type_is(header["cty"], "vc"):
-        raise _Failed("header", f'cty {_show(header["cty"])} is not "vc"')
-    if "crit" in header:
-        raise _Failed(
-            "header", f"critical header parameters {_show(header['crit'])} are not understood"
-        )
-    if "b64" in header and header["b64"] is not True:
-        raise _Failed("header", "an unencoded payload (b64) is not accepted")
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise _Failed("header", "the key id (kid) is missing")
-    key = keys.get(kid)
-    if key is None:
-        raise _Failed("header", f"key {_show(kid)} is not one of the trusted keys")
-    if not key.accepts(alg):
-        raise _Failed("header", f"algorithm {alg} does not fit key {kid} ({key.alg})")
-    return key, alg
-
-
-def _verify_jws(token: Any, keys: KeySet, record: Callable[[Check], None]) -> _Parsed:
-    """Size, shape, header and signature; records each passed check, raises _Failed on the first
-    that fails. Nothing of the payload may be trusted unless this returns."""
-    data = _token_bytes(token)
-    record(Check("size", True, f"{len(data)} bytes, within {MAX_TOKEN_BYTES}"))
-    parsed = _parse(data)
-    record(Check("shape", True, "compact JWS with a JSON header and payload"))
-    key, alg = _check_header(parsed.header, keys)
-    ignored = [p for p in IGNORED_KEY_PARAMS if p in parsed.header]
-    note = f"; ignored {', '.join(ignored)}" if ignored else ""
-    record(Check("header", True, f"typ vc+jwt, alg {alg}, trusted kid {key.kid}{note}"))
-    if not key.verify(alg, parsed.signing_input, parsed.signature):
-        raise _Failed("signature", f"the signature does not verify with key {key.kid}")
-    record(Check("signature", True, f"signed by key {key.kid} ({alg})"))
-    return parsed
 
 
 def _parse_datetime(value: Any, name: str) -> datetime:
@@ -453,17 +304,8 @@ def _summary(payload: dict[str, Any], issuer_id: str) -> CredentialSummary:
     subject = payload.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
     name = _text(subject.get("name"))
-    post_id = None
-    if name is not None:  # no name means a protected holder: show no POST id either
-        for ident in subject.get("identifier") or []:
-            if (
-                isinstance(ident, dict)
-                and ident.get("identityType") == "identifier"
-                and ident.get("hashed") is False
-                and isinstance(ident.get("identityHash"), str)
-            ):
-                post_id = ident["identityHash"]
-                break
+    # No name means a protected holder: show no POST id either.
+    post_id = _post_id(subject) if name is not None else None
     achievement = subject.get("achievement")
     hours = subject.get("creditsEarned")
     issuer = payload.get("issuer")
@@ -482,6 +324,112 @@ def _summary(payload: dict[str, Any], issuer_id: str) -> CredentialSummary:
     )
 
 
+# -- the issuer and what it issues
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The registry a credential comes from, under both of its names: the did:web DID it issues
+    under now, and the public URL it issued under before (and where its lists and courses are)."""
+
+    url: str | None
+    did: str
+
+    def named(self, issuer_id: str) -> bool:
+        return issuer_id == self.did or (self.url is not None and issuer_id == self.url)
+
+
+@functools.lru_cache(maxsize=256)
+def _did_of(url: str) -> str:
+    # Cached: one registry's URL is asked for on every verification.
+    try:
+        return did_web(url)
+    except ValueError:
+        return ""
+
+
+def _is_web_url(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
+
+
+def registry_of(payload: dict[str, Any], issuer_id: str, trusted_url: str | None) -> Registry:
+    """The trusted registry, or (trusting by key alone) the one the credential names itself:
+    a did:web issuer whose `issuer.url` is the URL of that DID, or an http(s) issuer id."""
+    if trusted_url is not None:
+        return Registry(trusted_url, _did_of(trusted_url))
+    if issuer_id.startswith("did:"):
+        issuer = payload.get("issuer")
+        url = issuer.get("url") if isinstance(issuer, dict) else None
+        if _is_web_url(url) and _did_of(str(url).rstrip("/")) == issuer_id:
+            return Registry(str(url).rstrip("/"), issuer_id)
+        return Registry(None, issuer_id)
+    if _is_web_url(issuer_id):
+        return Registry(issuer_id.rstrip("/"), _did_of(issuer_id.rstrip("/")))
+    return Registry(None, "")
+
+
+def _check_key_binding(header_kid: str, issuer_id: str) -> None:
+    """A key named by a DID URL speaks for that DID only: the credential must be its."""
+    if header_kid.startswith("did:"):
+        did = header_kid.partition("#")[0]
+        if did != issuer_id:
+            raise _Failed(
+                "issuer",
+                f"signed by a key of {_show(did, quote=False)}, "
+                f"but issued by {_show(issuer_id, quote=False)}",
+            )
+
+
+def _check_certification(
+    payload: dict[str, Any], registry: Registry, courses: Container[str] | None
+) -> str:
+    """The certification check's detail when this is a CIT certification naming a holder;
+    raises otherwise, saying what the credential is instead."""
+    types = _types(payload.get("type"))
+    if "BitstringStatusListCredential" in types:
+        raise _Failed("certification", "this is a status list, not a certification")
+    if "OpenBadgeCredential" not in types:
+        shown = ", ".join(str(t) for t in types if isinstance(t, str)) or "no type"
+        raise _Failed(
+            "certification",
+            f"this is a credential of type {_show(shown, quote=False)}, not an OpenBadgeCredential",
+        )
+    subject = payload["credentialSubject"]
+    achievement = subject.get("achievement")
+    achievement_id = achievement.get("id") if isinstance(achievement, dict) else None
+    if not isinstance(achievement_id, str):
+        raise _Failed("certification", "it names no achievement")
+    if courses is not None:
+        known = achievement_id in courses
+    else:  # trusting by key alone: a course of the credential's own registry
+        prefix = f"{registry.url}/courses/" if registry.url else None
+        rest = achievement_id[len(prefix) :] if prefix and achievement_id.startswith(prefix) else ""
+        known = bool(re.fullmatch(r"[A-Za-z0-9._-]+", rest))
+    if not known:
+        raise _Failed(
+            "certification",
+            f"its achievement {_show(achievement_id)} is not a course of this registry",
+        )
+    name = subject.get("name")
+    post_id = _post_id(subject)
+    if not (isinstance(name, str) and name.strip()) and post_id is None:
+        raise _Failed("certification", "it names no holder (no name and no POST id)")
+    return f"a certification of {achievement_id}"
+
+
+def _post_id(subject: dict[str, Any]) -> str | None:
+    for ident in subject.get("identifier") or []:
+        if (
+            isinstance(ident, dict)
+            and ident.get("identityType") == "identifier"
+            and ident.get("hashed") is False
+            and isinstance(ident.get("identityHash"), str)
+            and ident["identityHash"].strip()
+        ):
+            return str(ident["identityHash"])
+    return None
+
+
 # -- status
 
 
@@ -492,7 +440,7 @@ class _StatusEntry:
     index: int
 
 
-def _status_entries(payload: dict[str, Any], issuer_id: str) -> list[_StatusEntry]:
+def _status_entries(payload: dict[str, Any], registry: Registry) -> list[_StatusEntry]:
     """The status bits to read, with the parallel suspension bit of our own revocation lists."""
     raw = payload.get("credentialStatus")
     if raw is None:
@@ -516,9 +464,11 @@ def _status_entries(payload: dict[str, Any], issuer_id: str) -> list[_StatusEntr
         if item.get("statusSize", 1) not in (1, "1"):
             raise _Failed("status", "status entries wider than one bit are not supported")
         entries.append(_StatusEntry(purpose, url, int(index)))
-        prefix = f"{issuer_id.rstrip('/')}/status/revocation/"
+        if registry.url is None:
+            continue
+        prefix = f"{registry.url}/status/revocation/"
         if purpose == "revocation" and url.startswith(prefix):
-            parallel = f"{issuer_id.rstrip('/')}/status/suspension/{url[len(prefix) :]}"
+            parallel = f"{registry.url}/status/suspension/{url[len(prefix) :]}"
             entries.append(_StatusEntry("suspension", parallel, int(index)))
     unique: list[_StatusEntry] = []
     for entry in entries:
@@ -527,19 +477,20 @@ def _status_entries(payload: dict[str, Any], issuer_id: str) -> list[_StatusEntr
     return unique
 
 
-def _load_list(token: str, keys: KeySet, source: StatusSource) -> _VerifiedList:
+def _load_list(token: str, keys: KeySet, did: str, source: StatusSource) -> _VerifiedList:
     cache = source if isinstance(source, CachingStatusSource) else None
     if cache is not None:
-        hit = cache.verified(token, keys)
+        hit = cache.verified(token, keys, did)
         if hit is not None:
             return hit
     try:
-        parsed = _verify_jws(token, keys, lambda check: None)
+        verified_jws, _ = jws.verify(token, lambda kid: keys.resolve(kid, did))
     except _Failed as failed:
         raise _Failed("status", f"its {failed.check} is not acceptable: {failed.detail}") from None
-    if "BitstringStatusListCredential" not in _types(parsed.payload.get("type")):
+    payload = verified_jws.parsed.payload
+    if "BitstringStatusListCredential" not in _types(payload.get("type")):
         raise _Failed("status", "it is not a BitstringStatusListCredential")
-    subject = parsed.payload.get("credentialSubject")
+    subject = payload.get("credentialSubject")
     encoded = subject.get("encodedList") if isinstance(subject, dict) else None
     try:
         bits = statuslist.decode(encoded) if isinstance(encoded, str) else None
@@ -547,15 +498,16 @@ def _load_list(token: str, keys: KeySet, source: StatusSource) -> _VerifiedList:
         raise _Failed("status", f"its encodedList is malformed ({exc})") from None
     if bits is None:
         raise _Failed("status", "it has no encodedList")
-    verified = _VerifiedList(parsed.payload, bits)
+    verified = _VerifiedList(payload, bits)
     if cache is not None:
-        cache.remember(token, keys, verified)
+        cache.remember(token, keys, did, verified)
     return verified
 
 
 def _read_status_bit(
     entry: _StatusEntry,
     credential_issuer: str,
+    registry: Registry,
     keys: KeySet,
     source: StatusSource,
     now: datetime,
@@ -571,12 +523,17 @@ def _read_status_bit(
     if not isinstance(token, str):
         raise _Failed("status", f"the source gave no token for {entry.url}")
     try:
-        verified = _load_list(token, keys, source)
+        verified = _load_list(token, keys, registry.did, source)
         payload = verified.payload
         claims = _check_claims(payload)
         if "id" in payload and payload["id"] != entry.url:
             raise _Failed("status", f"it says it is {_show(payload['id'])}")
-        if claims.issuer_id != credential_issuer:
+        # A list signed since the DID names the DID, while credentials issued before it name
+        # the URL: both are this registry.
+        same = claims.issuer_id == credential_issuer or (
+            registry.named(claims.issuer_id) and registry.named(credential_issuer)
+        )
+        if not same:
             raise _Failed("status", f"it was issued by {_show(claims.issuer_id)}, not the issuer")
         subject = payload["credentialSubject"]
         if "BitstringStatusList" not in _types(subject.get("type")):
@@ -600,19 +557,20 @@ def _read_status_bit(
 def _check_status(
     payload: dict[str, Any],
     issuer_id: str,
+    registry: Registry,
     keys: KeySet,
     source: StatusSource,
     now: datetime,
     skew: timedelta,
 ) -> tuple[str | None, str]:
     """(REVOKED, SUSPENDED or None, detail); raises _Failed when the status cannot be confirmed."""
-    entries = _status_entries(payload, issuer_id)
+    entries = _status_entries(payload, registry)
     if not entries:
         return None, "no revocation or suspension status entry"
     set_purposes: list[str] = []
     notes: list[str] = []
     for entry in entries:
-        is_set = _read_status_bit(entry, issuer_id, keys, source, now, skew)
+        is_set = _read_status_bit(entry, issuer_id, registry, keys, source, now, skew)
         if is_set:
             set_purposes.append(entry.purpose)
         state = {"revocation": "revoked", "suspension": "suspended"}[entry.purpose]
@@ -634,6 +592,7 @@ _REASONS: dict[str, str] = {
     "signature": "The signature is not valid: {detail}.",
     "claims": "The credential's contents are not valid: {detail}.",
     "issuer": "The credential is not from the trusted issuer: {detail}.",
+    "certification": "The credential is not a CIT certification of this registry: {detail}.",
     "status": "The credential's status could not be confirmed: {detail}.",
     "error": "The token could not be verified.",
 }
@@ -646,56 +605,94 @@ def verify(
     now: datetime,
     *,
     issuer: str | None = None,
+    courses: Container[str] | None = None,
     check_status: bool = True,
     clock_skew: timedelta = timedelta(seconds=60),
 ) -> Verdict:
     """The verdict on a compact JWS credential; never raises.
 
     `keys` is the trust anchor: any issuer whose signature verifies with them is accepted unless
-    `issuer` names the one trusted issuer id.
+    `issuer` names the trusted registry by its public URL (its DID is derived from it; credentials
+    issued before the DID name the URL itself). `courses` holds the achievement ids of the
+    registry's courses; without it, a course URL of the credential's own registry is accepted.
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     checks: list[Check] = []
     try:
-        return _verify(token, keys, status_source, now, issuer, check_status, clock_skew, checks)
+        trusted_did = _did_of(issuer) if issuer is not None else None
+
+        def find_key(kid: str) -> PublicKey | None:
+            # Trusting by key alone, a DID URL is resolved under its own DID: the payload's
+            # issuer must then be that DID (see _check_key_binding).
+            did = trusted_did if trusted_did is not None else kid.partition("#")[0]
+            return keys.resolve(kid, did)
+
+        try:
+            verified, _ = jws.verify(token, find_key, lambda n, d: checks.append(Check(n, True, d)))
+        except _Failed as failed:
+            return _invalid(checks, failed, now)
+        return check_payload(
+            verified.parsed.payload,
+            verified.key_id,
+            keys,
+            status_source,
+            now,
+            issuer=issuer,
+            courses=courses,
+            check_status=check_status,
+            clock_skew=clock_skew,
+            checks=checks,
+        )
     except Exception:
         # Unreachable by design; a verifier must still answer rather than fail open or crash.
         checks.append(Check("error", False, "an unexpected error stopped the verification"))
         return Verdict(INVALID, [_REASONS["error"]], checks, now)
 
 
-def _verify(
-    token: str | bytes,
-    keys: KeySet,
-    source: StatusSource | None,
-    now: datetime,
-    trusted_issuer: str | None,
-    check_status: bool,
-    skew: timedelta,
-    checks: list[Check],
+def _invalid(
+    checks: list[Check], failed: JWSError, now: datetime, payload: dict[str, Any] | None = None
 ) -> Verdict:
-    def invalid(failed: _Failed, payload: dict[str, Any] | None = None) -> Verdict:
-        checks.append(Check(failed.check, False, failed.detail))
-        reason = _REASONS[failed.check].format(detail=failed.detail)
-        return Verdict(INVALID, [reason], checks, now, None, payload)
+    checks.append(Check(failed.check, False, failed.detail))
+    reason = _REASONS.get(failed.check, "{detail}").format(detail=failed.detail)
+    return Verdict(INVALID, [reason], checks, now, None, payload)
 
-    try:
-        parsed = _verify_jws(token, keys, checks.append)
-    except _Failed as failed:
-        return invalid(failed)
-    payload = parsed.payload
+
+def check_payload(
+    payload: dict[str, Any],
+    header_kid: str,
+    keys: KeySet,
+    status_source: StatusSource | None,
+    now: datetime,
+    *,
+    issuer: str | None = None,
+    courses: Container[str] | None = None,
+    check_status: bool = True,
+    clock_skew: timedelta = timedelta(seconds=60),
+    checks: list[Check] | None = None,
+) -> Verdict:
+    """The stages after the signature, shared by every securing form: claims, issuer, that it is
+    a CIT certification, time, status. `payload` is the credential whose signature or proof
+    verified with the key `header_kid` names (a JWS kid or a Data Integrity verificationMethod);
+    `checks` holds the checks passed so far. See `verify` for the other arguments."""
+    checks = checks if checks is not None else []
+    skew = clock_skew
     try:
         claims = _check_claims(payload)
         checks.append(Check("claims", True, "a VC 2.0 credential with consistent claims"))
-        if trusted_issuer is not None and claims.issuer_id != trusted_issuer:
+        _check_key_binding(header_kid, claims.issuer_id)
+        registry = registry_of(payload, claims.issuer_id, issuer)
+        if issuer is not None and not registry.named(claims.issuer_id):
             raise _Failed(
-                "issuer", f"issued by {_show(claims.issuer_id, quote=False)}, not {trusted_issuer}"
+                "issuer",
+                f"issued by {_show(claims.issuer_id, quote=False)}, not {registry.did} ({issuer})",
             )
-        trust = "the trusted issuer" if trusted_issuer is not None else "trusted by its key"
+        trust = "the trusted issuer" if issuer is not None else "trusted by its key"
         checks.append(Check("issuer", True, f"issued by {claims.issuer_id} ({trust})"))
+        detail = _check_certification(payload, registry, courses)
+        checks.append(Check("certification", True, detail))
     except _Failed as failed:
-        return invalid(failed, payload)
+        return _invalid(checks, failed, now, payload)
 
     reasons: list[str] = []
     expired = False
@@ -708,11 +705,13 @@ def _verify(
         reasons.append(f"The credential {verb}{failed.detail}.")
 
     status: str | None = None
-    if not check_status or source is None:
+    if not check_status or status_source is None:
         checks.append(Check("status", True, "not checked"))
     else:
         try:
-            status, detail = _check_status(payload, claims.issuer_id, keys, source, now, skew)
+            status, detail = _check_status(
+                payload, claims.issuer_id, registry, keys, status_source, now, skew
+            )
         except _Failed as failed:
             checks.append(Check("status", False, failed.detail))
             reasons.append(_REASONS["status"].format(detail=failed.detail))
@@ -725,3 +724,11 @@ def _verify(
 
     verdict = status or (EXPIRED if expired else VALID)
     return Verdict(verdict, reasons, checks, now, _summary(payload, claims.issuer_id), payload)
+
+
+def payload_of(token: str) -> dict[str, Any]:
+    """The payload of a compact JWS, not verified: for tokens this registry signed and stored."""
+    try:
+        return jws.parse(jws.token_bytes(token)).payload
+    except JWSError as failed:
+        raise ValueError(failed.detail) from None

@@ -1,8 +1,10 @@
-"""Public lookup by POST id and exact last name: is this officer CIT-certified right now?
+"""Public lookup by POST id and last name: is this officer CIT-certified right now?
 
 It answers only for a matching pair, in the same shape whether the POST id is unknown or the
 name does not match, so it cannot be used to list officers or to learn which POST ids exist.
 Protected (undercover) officers are never found here; they show their QR code instead.
+The form is sent as POST, so the POST id and the name never sit in a URL, a browser's history
+or an access log.
 """
 
 from __future__ import annotations
@@ -10,36 +12,54 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from litestar import Request, Response, get
+import anyio.to_thread
+from litestar import Request, Response, get, post
 from litestar.response import Template
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.credentials.models import Credential
 from registry.credentials.service import Issuer
+from registry.db import unit_of_work
+from registry.errors import InvalidInput
 from registry.people.models import Officer
 from registry.verification.service import Verifier
-from registry.web.deps import CurrentIssuer, DbSession
+from registry.web.deps import CurrentIssuer
 
 NOT_FOUND = "No CIT certification was found for this POST id and last name."
+HEADERS = {"Cache-Control": "no-store", "Vary": "Accept"}
 
 
-def _fold(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip().casefold()
+def fold(value: str) -> str:
+    """What two spellings of one name or POST id share: "García" and "Garcia", O'Brien with a
+    straight or a curly apostrophe (a phone's default) and "OBrien", "UT-14000" and "ut 14000".
+    Letters lose their accents and case; apostrophes, dashes, spaces and punctuation drop out."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    # Letters and digits only; the modifier letters (Lm) are dropped too: U+02BC, the
+    # "modifier letter apostrophe", is an apostrophe to a reader.
+    return "".join(
+        ch
+        for ch in decomposed
+        if unicodedata.category(ch)[0] in "LN" and unicodedata.category(ch) != "Lm"
+    ).casefold()
 
 
 def lookup(
     session: Session, verifier: Verifier, issuer: Issuer, post_id: str, last_name: str
 ) -> dict[str, Any]:
-    officer = session.exec(
-        select(Officer).where(Officer.post_id == post_id.strip().upper()[:32])
-    ).first()
-    matched = (
-        officer is not None
-        and not officer.protected
-        and _fold(officer.last_name) == _fold(last_name)
-    )
-    if officer is None or not matched:
-        return {"found": False, "message": NOT_FOUND, "certifications": []}
+    wanted_id, wanted_name = fold(post_id).upper()[:32], fold(last_name)
+    nothing = {"found": False, "message": NOT_FOUND, "certifications": []}
+    if not wanted_id or not wanted_name:
+        return nothing
+    # A stored POST id is letters, digits and hyphens (people/service.py), so without its
+    # hyphens it compares with the folded one the person typed.
+    candidates = session.exec(
+        select(Officer).where(func.replace(Officer.post_id, "-", "") == wanted_id)
+    ).all()
+    matched = [o for o in candidates if not o.protected and fold(o.last_name) == wanted_name]
+    if len(matched) != 1:
+        return nothing
+    [officer] = matched
     credentials = session.exec(
         select(Credential)
         .where(Credential.officer_id == officer.id)
@@ -60,7 +80,7 @@ def lookup(
             }
         )
     if not items:
-        return {"found": False, "message": NOT_FOUND, "certifications": []}
+        return nothing
     return {
         "found": True,
         "message": "",
@@ -69,26 +89,20 @@ def lookup(
     }
 
 
-@get("/lookup", public=True, tags=["public"], sync_to_thread=True)
-def lookup_page(
-    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer
-) -> Response[Any] | Template:
-    post_id = (request.query_params.get("post_id") or "")[:64]
-    last_name = (request.query_params.get("last_name") or "")[:100]
-    result: dict[str, Any] | None = None
-    if post_id.strip() and last_name.strip():
-        result = lookup(session, request.app.state.verifier, issuer, post_id, last_name)
-    headers = {"Cache-Control": "no-store", "Vary": "Accept"}
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
     accept = request.headers.get("accept", "")
-    if "application/json" in accept and "text/html" not in accept:
-        if result is None:
-            return Response(
-                {"detail": "Give post_id and last_name.", "found": False, "certifications": []},
-                status_code=400,
-                media_type="application/problem+json",
-                headers=headers,
-            )
-        return Response(result, headers=headers)
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _form(
+    issuer: Issuer,
+    *,
+    post_id: str = "",
+    last_name: str = "",
+    result: dict[str, Any] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Template:
     return Template(
         template_name="lookup.html",
         context={
@@ -96,6 +110,44 @@ def lookup_page(
             "post_id": post_id,
             "last_name": last_name,
             "result": result,
+            "error": error,
         },
-        headers=headers,
+        status_code=status,
+        headers=HEADERS,
     )
+
+
+@get("/lookup", public=True, include_in_schema=False)
+async def lookup_form(issuer: CurrentIssuer) -> Template:
+    """The empty form. Query parameters are ignored: the lookup itself is a POST."""
+    return _form(issuer)
+
+
+@post("/lookup", public=True, tags=["public"], status_code=200, request_max_body_size=4096)
+async def lookup_page(
+    request: Request[Any, Any, Any], issuer: CurrentIssuer
+) -> Response[Any] | Template:
+    """Form fields `post_id` and `last_name`; a page, or JSON with `Accept: application/json`."""
+    data = await request.form()
+    post_id = str(data.get("post_id") or "")[:64]
+    last_name = str(data.get("last_name") or "")[:100]
+    missing = "post_id" if not post_id.strip() else "last_name" if not last_name.strip() else ""
+    if missing:
+        if _wants_json(request):
+            raise InvalidInput("Give post_id and last_name.", field=missing, rule="required")
+        return _form(
+            issuer,
+            post_id=post_id,
+            last_name=last_name,
+            error="Give both the POST id and the last name.",
+            status=400,
+        )
+
+    def work() -> dict[str, Any]:
+        with unit_of_work(request.app.state.engine, read_only=True) as session:
+            return lookup(session, request.app.state.verifier, issuer, post_id, last_name)
+
+    result = await anyio.to_thread.run_sync(work)
+    if _wants_json(request):
+        return Response(result, headers=HEADERS)
+    return _form(issuer, post_id=post_id, last_name=last_name, result=result)

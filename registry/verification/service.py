@@ -19,12 +19,21 @@ from sqlmodel import Session, func, select
 from registry.audit.models import AuditEntry
 from registry.credentials import status
 from registry.credentials.models import Credential
-from registry.credentials.service import Issuer, get_credential
+from registry.credentials.service import CREDENTIAL_ID, Issuer, get_credential
 from registry.credentials.status import FRESH_SECONDS, GRACE_SECONDS, StatusListPublisher
 from registry.db import on_commit, unit_of_work
-from registry.errors import RegistryError
+from registry.errors import InvalidInput, NotFound, RegistryError
 from registry.people.models import Officer
-from registry.verification.core import CachingStatusSource, StatusUnavailable, Verdict, verify
+from registry.training.models import Course
+from registry.verification.core import (
+    INVALID,
+    CachingStatusSource,
+    StatusUnavailable,
+    Verdict,
+    verify,
+)
+from registry.verification.dataintegrity import parse as parse_document
+from registry.verification.dataintegrity import refused, verify_document
 
 # The session of the request being served, while it verifies one of its stored credentials. A
 # status list that must be re-read then uses that session's connection: a thread holding one
@@ -163,6 +172,7 @@ class Verifier:
     """The registry's verifier: trusts its own issuer and keys, reads live status."""
 
     def __init__(self, engine: Engine, issuer: Issuer) -> None:
+        self.engine = engine
         self.issuer = issuer
         self.stored = StoredCredentials(engine)
         # ttl 0: every verification reads the current list (itself cached per revision), while
@@ -170,16 +180,101 @@ class Verifier:
         self.status = CachingStatusSource(
             LocalStatusSource(engine, issuer.publisher()), ttl=timedelta(0)
         )
+        self._courses: frozenset[str] | None = None
+
+    def courses(self) -> frozenset[str]:
+        """The achievement ids of this registry's courses: only these can be certified. Courses
+        come with the schema (migrations), so they are read once per process."""
+        if self._courses is None:
+            with unit_of_work(self.engine, read_only=True) as session:
+                codes = session.exec(select(Course.code)).all()
+            self._courses = frozenset(self.issuer.course_id(code) for code in codes)
+        return self._courses
 
     def verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
+        keys = self.issuer.keys
+        keys.refresh()
+        for _ in range(2):
+            trusted = keys.trusted()
+            verdict = verify(
+                token,
+                trusted,
+                self.status,
+                now or datetime.now(UTC),
+                issuer=self.issuer.public_url,
+                courses=self.courses(),
+            )
+            # When the keys changed while it ran, a status list may have been signed by a key
+            # newer than the set read at the start: once more, with the keys as they are now.
+            if verdict.verdict != INVALID or keys.trusted().fingerprint == trusted.fingerprint:
+                break
+        return verdict
+
+    async def verify_presented(self, token: str | bytes) -> Verdict:
+        """The verdict on a token someone sends in, naming no holder who is protected now."""
+        return await self.honour_protection(await self.verify_on_loop(token))
+
+    async def honour_protection(self, verdict: Verdict) -> Verdict:
+        """`verdict` without the holder's name and POST id unless the credential is one of ours
+        on record whose holder is not protected now. A credential of ours that is not on record
+        (signed by our key, so genuine: a database restored from before its issuance, say)
+        cannot tell whether its holder is protected, so it names no one either."""
+        if verdict.credential is None:
+            return verdict
+        stored: Stored | None = None
+        credential_id = self._own_credential_id(verdict)
+        if credential_id is not None:
+            stored = self.stored.cached(credential_id)
+            if stored is None:
+                try:
+                    stored = await anyio.to_thread.run_sync(self.stored.load, credential_id)
+                except NotFound:
+                    stored = None
+        if stored is not None and not stored.protected:
+            return verdict
+        return verdict.redacted()
+
+    def _own_credential_id(self, verdict: Verdict) -> str | None:
+        url = verdict.payload.get("id") if verdict.payload is not None else None
+        prefix = self.issuer.credential_url("")
+        if not isinstance(url, str) or not url.startswith(prefix):
+            return None
+        wanted = url[len(prefix) :]
+        return wanted if CREDENTIAL_ID.fullmatch(wanted) else None
+
+    def verify_document(self, document: Any, now: datetime | None = None) -> Verdict:
+        """The verdict on a credential in its Data Integrity form (issued by our DID)."""
         self.issuer.keys.refresh()
-        return verify(
-            token,
+        return verify_document(
+            document,
             self.issuer.keys.trusted(),
             self.status,
             now or datetime.now(UTC),
             issuer=self.issuer.public_url,
+            courses=self.courses(),
         )
+
+    def verify_request(self, token: str | None, credential: Any, body: bytes) -> Verdict:
+        """The verdict on a verify request: a JWS `token` or a Data Integrity `credential`.
+
+        The credential is read again from the raw `body`, refusing repeated members, which the
+        JSON decoder in front of us would silently resolve (the last one wins).
+        """
+        if (token is None) == (credential is None):
+            raise InvalidInput(
+                "Send exactly one of token (a JWS) and credential (a Data Integrity document).",
+                field="credential" if token is None else "token",
+                rule="one_of",
+            )
+        if token is not None:
+            return self.verify(token)
+        if not isinstance(credential, dict):
+            raise InvalidInput("credential must be a JSON object.", field="credential", rule="type")
+        try:
+            strict = parse_document(body)
+        except ValueError as exc:
+            return refused(str(exc), datetime.now(UTC))
+        return self.verify_document(strict.get("credential") if isinstance(strict, dict) else None)
 
     def verify_stored(self, session: Session, credential: Credential) -> Verdict:
         """Verifies a credential read through `session`, reading any status list through it too:
@@ -206,6 +301,8 @@ class Verifier:
         return await self._on_loop(self.verify_record, stored)
 
     async def _on_loop(self, check: Callable[[_T], Verdict], item: _T) -> Verdict:
+        if self._courses is None:  # the first verification of the process reads them
+            return await anyio.to_thread.run_sync(check, item)
         missed: list[str] = []
         bound = _missed_on_loop.set(missed)
         try:

@@ -2,8 +2,8 @@
 
 uvicorn's access log builds a LogRecord, runs the filters and a formatter and flushes stdout for
 every request: about a tenth of the verify API's CPU (docs/benchmarks.md). This writes the same
-facts as one line built by hand, redacted like every other log line, and flushes a few times a
-second instead of once a line.
+facts as one line built by hand, cleaned like every other log line (logfilter.clean), and flushes
+a few times a second instead of once a line.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ import contextlib
 import sys
 import time
 from typing import TextIO
-from urllib.parse import quote
 
 from litestar.enums import ScopeType
 from litestar.types import HTTPScope, Message, Scope
 
-from registry.web.logfilter import redact
+from registry.web.logfilter import clean
 
 # How long a line may wait in the buffer: a tail -f still reads it at once, to a person.
 FLUSH_SECONDS = 0.2
@@ -69,12 +68,9 @@ class AccessLog:
 
 def _target(scope: HTTPScope) -> str:
     """The path the router saw (decoded, so that `/%77allet/<key>` is redacted too) and the
-    query, wallet keys redacted; anything that is not printable ASCII (a forged line break, say)
-    is percent-encoded, so one request is always one log line."""
+    query, cleaned like every other log line: no wallet key, control characters escaped."""
     path: str = scope.get("path", "")
     query: bytes = scope.get("query_string", b"")
     if query:
         path = f"{path}?{query.decode('latin-1')}"
-    if not (path.isascii() and path.isprintable()) or " " in path:
-        path = quote(path, safe="/?&=%:@!$'()*+,;~")
-    return redact(path)
+    return clean(path)

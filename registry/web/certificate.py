@@ -15,9 +15,8 @@ from litestar.params import FromPath
 from sqlmodel import Session
 
 from registry.credentials.models import Credential
-from registry.credentials.service import get_credential, holder_name, whole
+from registry.credentials.service import Issuer, get_public_credential, whole
 from registry.errors import NotFound
-from registry.people.models import Officer
 from registry.training.models import Course, TrainingClass
 from registry.verification.api import qr_code
 from registry.verification.service import Verifier
@@ -25,6 +24,7 @@ from registry.web.deps import CurrentIssuer, DbSession
 
 TITLE = "Crisis Intervention Team (CIT) Officer Certification"
 WITHHELD = "Name withheld (protected record)"
+NOT_VERIFIED = "Holder not shown: the signature could not be verified"
 
 # What a paper copy says when the credential is not in force (the band and the watermark).
 BANDS = {
@@ -172,7 +172,7 @@ def render_certificate(facts: CertificateFacts) -> bytes:
     if facts.name is not None:
         pdf.centred(y + 24, facts.name, 32, "B")
     else:
-        pdf.centred(y + 30, WITHHELD, 22, "BI", MUTED)
+        pdf.centred(y + 30, NOT_VERIFIED if facts.state == "invalid" else WITHHELD, 22, "BI", MUTED)
     if facts.post_id is not None:
         pdf.centred(y + 66, f"POST certification number {facts.post_id}", 13, "", MUTED)
     criteria = facts.criteria.strip().rstrip(".")
@@ -254,6 +254,16 @@ def render_certificate(facts: CertificateFacts) -> bytes:
             "show the live status; rely on them, not on this paper."
         ),
         align=Align.C,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    verify_page = facts.verify_url.rsplit("/c/", 1)[0] + "/verify"
+    pdf.cell(
+        pdf.epw,
+        13,
+        latin1(f"No scanner? Type the credential id at {verify_page}"),
+        align=Align.C,
+        link=verify_page,
     )
     return bytes(pdf.output())
 
@@ -261,23 +271,25 @@ def render_certificate(facts: CertificateFacts) -> bytes:
 def certificate_facts(
     session: Session, verifier: Verifier, issuer_name: str, verify_url: str, credential: Credential
 ) -> CertificateFacts:
-    officer = session.get(Officer, credential.officer_id)
     klass = session.get(TrainingClass, credential.class_id)
     course = session.get(Course, credential.course_id)
-    if officer is None or klass is None or course is None:
+    if klass is None or course is None:
         raise NotFound("No credential with this id.", field="credential_id", rule="exists")
     verdict = verifier.verify_stored(session, credential)
+    # The holder as the credential signed them, never the record's name today: paper must
+    # not say what the signature does not back. Neither is printed when the holder is
+    # protected now (the verdict withholds both) or was signed without a name, nor when the
+    # signature did not check out.
     summary = verdict.credential
-    # Protected now (even if not at issuance), or signed without a name: print neither.
-    protected = officer.protected or (summary is not None and summary.holder.name is None)
+    holder = summary.holder if summary is not None else None
     state = verdict.verdict
     if state == "valid" and credential.superseded_by:
         state = "superseded"
     return CertificateFacts(
         credential_id=credential.id,
         issuer_name=issuer_name,
-        name=None if protected else holder_name(officer),
-        post_id=None if protected else officer.post_id,
+        name=holder.name if holder else None,
+        post_id=holder.post_id if holder and holder.name else None,
         achievement=course.achievement_name,
         course_title=course.title,
         criteria=course.criteria,
@@ -305,7 +317,20 @@ def certificate_pdf(
     issuer: CurrentIssuer,
     credential_id: FromPath[str],
 ) -> Response[bytes]:
-    credential = get_credential(session, credential_id)
+    """Not for a holder whose record is protected now: 404, as for an unknown id (the officer
+    prints it from the wallet)."""
+    return certificate_download(
+        request, session, issuer, get_public_credential(session, credential_id)
+    )
+
+
+def certificate_download(
+    request: Request[Any, Any, Any],
+    session: Session,
+    issuer: Issuer,
+    credential: Credential,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
     facts = certificate_facts(
         session,
         request.app.state.verifier,
@@ -319,5 +344,6 @@ def certificate_pdf(
         headers={
             "Content-Disposition": f'inline; filename="cit-certificate-{credential.id}.pdf"',
             "Cache-Control": "no-store",
+            **(headers or {}),
         },
     )

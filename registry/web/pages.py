@@ -11,12 +11,19 @@ from litestar.response import Template
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from registry.common import utcnow
+from registry.credentials import dataintegrity
+from registry.credentials.documents import holder_document
 from registry.credentials.models import Credential
+from registry.credentials.renewal import outlook
 from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
-from registry.people.models import Officer
+from registry.people.models import Officer, Region
+from registry.people.service import officer_region_id
 from registry.training.models import Course
 from registry.training.service import course_public
+from registry.verification.api import token_download
+from registry.web.certificate import certificate_download
 from registry.web.deps import CurrentIssuer, DbSession
 
 
@@ -36,14 +43,24 @@ async def home(issuer: CurrentIssuer) -> Template:
 
 
 @get("/courses/{code:str}", public=True, tags=["public"], sync_to_thread=True)
-def course(session: DbSession, code: FromPath[str]) -> dict[str, Any]:
-    """The achievement a credential names: what the course is and what it takes to pass."""
+def course(
+    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, code: FromPath[str]
+) -> Response[dict[str, Any]] | Template:
+    """The achievement a credential names: what the course is and what it takes to pass. A page
+    for a browser, JSON (the same shape as always) for anything else."""
     row = session.exec(select(Course).where(Course.code == code.upper()[:32])).first()
     if row is None:
         raise NotFound("No course with this code.", field="code")
     public = course_public(session, row).model_dump(mode="json")
     public["criteria"] = row.criteria
-    return public
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept and "application/json" not in accept.split("text/html")[0]:
+        return Template(
+            template_name="course.html",
+            context={"issuer_name": issuer.name, "course": public},
+            headers={"Vary": "Accept"},
+        )
+    return Response(public, headers={"Vary": "Accept"})
 
 
 # How each state reads on the wallet: icon, word and sentence, so it reads without colour too.
@@ -74,6 +91,21 @@ def _officer_by_key(session: Session, key: str) -> Officer | None:
     return session.exec(select(Officer).where(Officer.wallet_key == key)).first()
 
 
+def _own_credential(
+    session: Session, key: str, credential_id: str
+) -> tuple[Officer, Credential] | None:
+    """The wallet's officer and one of their own credentials; None for anything else."""
+    officer = _officer_by_key(session, key)
+    credential = (
+        session.get(Credential, credential_id.strip().upper())
+        if officer is not None and len(credential_id) <= 32
+        else None
+    )
+    if officer is None or credential is None or credential.officer_id != officer.id:
+        return None
+    return officer, credential
+
+
 def _missing(issuer: Issuer) -> Template:
     return Template(
         template_name="wallet_missing.html",
@@ -93,6 +125,7 @@ def _wallet_item(
     mark, word, sentence = WALLET_STATES.get(state, WALLET_STATES["invalid"])
     course = session.get(Course, c.course_id)
     achievement = verdict.credential.achievement if verdict.credential else None
+    ahead = outlook(session, c)
     return {
         "id": c.id,
         "state": state,
@@ -101,15 +134,24 @@ def _wallet_item(
         "sentence": sentence,
         "achievement": achievement or (course.achievement_name if course else "CIT certification"),
         "hours": whole(c.hours),
-        "issued": c.issued_at.date().isoformat(),
-        "valid_until": c.valid_until.date().isoformat(),
+        "issued": c.issued_at,
+        "valid_until": c.valid_until,
+        "status_changed": c.status_changed_at,
+        # What to do next, for an expired certification (plain values: rendered after commit).
+        "ce_required": ahead.ce.required,
+        "ce_missing": ahead.ce.missing,
+        "renew_by": ahead.renew_by,
+        "renewal_closed": ahead.closed(utcnow()),
     }
 
 
-def _holder(officer: Officer) -> dict[str, str | None]:
+def _holder(session: Session, officer: Officer) -> dict[str, str | None]:
+    region_id = officer_region_id(session, officer.id)
+    region = session.get(Region, region_id) if region_id else None
+    contact = {"region": region.name if region else None}
     if officer.protected:
-        return {"name": None, "post_id": None}
-    return {"name": holder_name(officer), "post_id": officer.post_id}
+        return {"name": None, "post_id": None, **contact}
+    return {"name": holder_name(officer), "post_id": officer.post_id, **contact}
 
 
 @get("/{key:str}", public=True, include_in_schema=False, sync_to_thread=True)
@@ -132,7 +174,7 @@ def wallet_page(
             "key": key,
             "theme": THEME,
             "items": [_wallet_item(request, session, c) for c in credentials],
-            **_holder(officer),
+            **_holder(session, officer),
         },
         headers=WALLET_HEADERS,
     )
@@ -149,14 +191,10 @@ def wallet_show(
     credential_id: FromPath[str],
 ) -> Template:
     """One credential's QR code as large as the screen allows, to hold up to someone."""
-    officer = _officer_by_key(session, key)
-    credential = (
-        session.get(Credential, credential_id.strip().upper())
-        if officer is not None and len(credential_id) <= 32
-        else None
-    )
-    if officer is None or credential is None or credential.officer_id != officer.id:
+    found = _own_credential(session, key, credential_id)
+    if found is None:
         return _missing(issuer)
+    officer, credential = found
     return Template(
         template_name="wallet_show.html",
         context={
@@ -164,10 +202,48 @@ def wallet_show(
             "key": key,
             "theme": THEME,
             "item": _wallet_item(request, session, credential),
-            **_holder(officer),
+            **_holder(session, officer),
         },
         headers=WALLET_HEADERS,
     )
+
+
+@get(
+    "/{key:str}/c/{credential_id:str}/credential.jwt",
+    public=True,
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def wallet_jwt(
+    session: DbSession, key: FromPath[str], credential_id: FromPath[str]
+) -> Response[bytes]:
+    """The officer's own signed credential, protected record or not (the public copy at
+    /c/{id}/credential.jwt is for unprotected holders only)."""
+    found = _own_credential(session, key, credential_id)
+    if found is None:
+        raise NotFound("This wallet link is not valid.")
+    return token_download(found[1], WALLET_HEADERS)
+
+
+@get(
+    "/{key:str}/c/{credential_id:str}/certificate.pdf",
+    public=True,
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def wallet_certificate(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    key: FromPath[str],
+    credential_id: FromPath[str],
+) -> Response[bytes]:
+    """The officer's own printable certificate; for a protected record it prints no name or
+    POST id, as the page its QR code opens shows none."""
+    found = _own_credential(session, key, credential_id)
+    if found is None:
+        raise NotFound("This wallet link is not valid.")
+    return certificate_download(request, session, issuer, found[1], WALLET_HEADERS)
 
 
 @get(
@@ -204,4 +280,44 @@ def wallet_manifest(
     return Response(manifest, media_type="application/manifest+json", headers=WALLET_HEADERS)
 
 
-wallet = Router(path="/wallet", route_handlers=[wallet_page, wallet_show, wallet_manifest])
+@get(
+    "/{key:str}/c/{credential_id:str}/credential.json",
+    public=True,
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def wallet_credential_json(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    key: FromPath[str],
+    credential_id: FromPath[str],
+) -> Response[bytes]:
+    """The holder's credential in its Data Integrity form, for a wallet app to fetch as JSON
+    (also for a protected holder, whose public credential.json is a 404)."""
+    officer = _officer_by_key(session, key)
+    if officer is None:
+        raise NotFound("This wallet link is not valid.")
+    text = holder_document(request.app.state.engine, issuer, officer, credential_id)
+    name = f"cit-{credential_id.strip().upper()}.json"  # an id that matched: [0-9A-Z] only
+    return Response(
+        text.encode("utf-8"),
+        media_type=dataintegrity.MEDIA_TYPE,
+        headers={
+            **WALLET_HEADERS,
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
+
+
+wallet = Router(
+    path="/wallet",
+    route_handlers=[
+        wallet_page,
+        wallet_show,
+        wallet_jwt,
+        wallet_certificate,
+        wallet_manifest,
+        wallet_credential_json,
+    ],
+)

@@ -13,7 +13,7 @@ from litestar.response import Template
 
 from registry.web.problems import TITLES
 
-PAGES = re.compile(r"/(c/[^/]+|lookup)/?")
+PAGES = re.compile(r"/(c/[^/]+|lookup|verify)/?")
 
 # Heading, sentence, and whether it is a warning about the certificate itself.
 WORDS: dict[int, tuple[str, str, bool]] = {
@@ -37,9 +37,22 @@ WORDS: dict[int, tuple[str, str, bool]] = {
 }
 
 
-def _wants_page(request: Request[Any, Any, Any]) -> bool:
+# Where a person may land by typing or following a wrong address: a 404 there is a page too.
+NOT_PEOPLES = ("/api/", "/console", "/schema", "/status/", "/.well-known/", "/static/")
+LOST = (
+    "Page not found",
+    "There is no page at this address. To check a CIT certification, scan the QR code on the "
+    "certificate, or type its credential id on the verification page.",
+    False,
+)
+
+
+def _wants_page(request: Request[Any, Any, Any], status: int = 0) -> bool:
     accept = request.headers.get("accept", "")
-    return "text/html" in accept and bool(PAGES.fullmatch(request.url.path))
+    if "text/html" not in accept:
+        return False
+    path = request.url.path
+    return bool(PAGES.fullmatch(path)) or (status == 404 and not path.startswith(NOT_PEOPLES))
 
 
 def public_page_aware(
@@ -47,13 +60,17 @@ def public_page_aware(
 ) -> Callable[[Request[Any, Any, Any], Any], Response[Any]]:
     def handle(request: Request[Any, Any, Any], exc: Any) -> Response[Any]:
         problem = handler(request, exc)  # logs what needs logging
-        if not _wants_page(request):
-            return problem
         status = problem.status_code or 500
+        if not _wants_page(request, status):
+            return problem
         body = problem.content if isinstance(problem.content, dict) else {}
-        heading, sentence, warning = WORDS.get(
-            status,
-            (TITLES.get(status, "Something went wrong"), str(body.get("detail", "")), False),
+        heading, sentence, warning = (
+            LOST
+            if not PAGES.fullmatch(request.url.path)
+            else WORDS.get(
+                status,
+                (TITLES.get(status, "Something went wrong"), str(body.get("detail", "")), False),
+            )
         )
         kept = {k: v for k, v in problem.headers.items() if k.lower() == "retry-after"}
         return Template(

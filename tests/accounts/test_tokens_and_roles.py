@@ -176,7 +176,8 @@ def test_a_coordinator_cannot_read_another_regions_records(
     c = a.coordinator
     klass, officer = made["class"], made["officer"]
     assert_problem(c.get(f"/api/v1/agencies/{b.agency_id}"), 403, rule="region_scope")
-    assert_problem(c.get(f"/api/v1/officers/{officer['id']}"), 403, rule="region_scope")
+    # A region owns its officers: to another region an officer id is unknown (404), not 403.
+    assert_problem(c.get(f"/api/v1/officers/{officer['id']}"), 404, rule="exists")
     assert_problem(c.get(f"/api/v1/classes/{klass['id']}"), 403, rule="region_scope")
     assert_problem(c.get(f"/api/v1/classes/{klass['id']}/roster"), 403, rule="region_scope")
     assert all(x["id"] != b.agency_id for x in c.get("/api/v1/agencies").json())
@@ -195,7 +196,7 @@ def test_a_coordinator_cannot_act_on_another_regions_records(
     assert_problem(c.post("/api/v1/agencies", agency_body(b)), 403, rule="region_scope")
     assert_problem(c.post("/api/v1/officers", officer_body(b)), 403, rule="region_scope")
     assert_problem(c.post("/api/v1/classes", class_body(b)), 403, rule="region_scope")
-    assert_problem(c.patch(f"/api/v1/officers/{officer['id']}", {"first_name": "Hacked"}), 403)
+    assert_problem(c.patch(f"/api/v1/officers/{officer['id']}", {"first_name": "Hacked"}), 404)
     assert_problem(
         c.post(f"/api/v1/classes/{klass['id']}/enrollments", {"officer_id": officer["id"]}), 403
     )

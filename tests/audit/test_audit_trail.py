@@ -91,13 +91,14 @@ def test_officer_create_update_and_transfer_are_audited(
 
     hiring = region_factory()
     today = date.today().isoformat()
-    r = hiring.coordinator.post(
+    # The officer is protected now: the administrator moves them.
+    r = region.admin.post(
         f"/api/v1/officers/{officer['id']}/transfer",
         {"agency_id": hiring.agency_id, "effective_date": today},
     )
     assert r.status_code == 200, r.text
     moved = one(engine, officer["id"], "officer.transfer")
-    assert moved.actor == username_of(engine, hiring.coordinator)
+    assert moved.actor == username_of(engine, region.admin)
     assert moved.before is not None and moved.before["agency_id"] == region.agency_id
     assert moved.after == {"agency_id": hiring.agency_id, "start_date": today}
 

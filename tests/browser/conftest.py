@@ -12,6 +12,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from registry.accounts.service import SYSTEM, create_user
+from registry.db import make_engine, unit_of_work
+from tests.conftest import unique
 from tests.live import LiveServer, serve
 
 CHROMIUM = os.environ.get("REGISTRY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -90,3 +93,33 @@ def screenshot(page: Page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def audit_with_zoom(page: Page) -> None:
+    """No serious or critical axe violation as the page is and at 200 % zoom (a CSS viewport
+    of half the size, which is what zooming does to a page)."""
+    problems = serious_violations(page)
+    size = page.viewport_size or DESKTOP
+    page.set_viewport_size({"width": size["width"] // 2, "height": size["height"] // 2})
+    try:
+        problems += [f"at 200 %: {p}" for p in serious_violations(page)]
+    finally:
+        page.set_viewport_size(size)
+    assert problems == [], f"{page.url}: {problems}"
+
+
+def coordinator(server: LiveServer, region_code: str, password: str) -> str:
+    """A coordinator of the region who signs in with a password; their username."""
+    engine = make_engine(server.env["REGISTRY_DATABASE_URL"])
+    username = unique("coord")
+    with unit_of_work(engine) as session:
+        create_user(
+            session,
+            SYSTEM,
+            username=username,
+            role="coordinator",
+            region_code=region_code,
+            password=password,
+        )
+    engine.dispose()
+    return username

@@ -1,6 +1,7 @@
 """The administrator's first day in a real browser: one CLI command makes the first admin with
-a password; regions, agencies (one by one and from a CSV file) and the course are then managed
-in the console, every page passing axe-core's WCAG 2.1 AA rules without a serious violation."""
+a password; regions, agencies (one by one and from a CSV file), the course and the coordinators'
+accounts are then managed in the console, every page passing axe-core's WCAG 2.1 AA rules
+without a serious violation, and the new coordinator signs in."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_the_first_admin_runs_the_program_from_the_console(
     name = unique("chief")
     made = run_registry(
         "user", "create", name, "--role", "admin", "--password-stdin",
-        env=server.env, input=PASSWORD + "\n",
+        env=server.env, stdin=PASSWORD + "\n",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
 
@@ -74,6 +75,28 @@ def test_the_first_admin_runs_the_program_from_the_console(
     expect(page.get_by_role("heading", name="(CIT-40)")).to_be_visible()
     _audit(page)
 
+    page.get_by_role("link", name="Users").click()
+    coordinator = unique("coord")
+    page.get_by_label("Username").fill(coordinator)
+    page.get_by_label("Role").select_option("coordinator")
+    page.get_by_label("Region (coordinators and instructors)").select_option(code)
+    page.get_by_label("Initial password (12 characters or more)").fill(PASSWORD + " two")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("status")).to_contain_text("Account created")
+    expect(page.get_by_role("heading", name=coordinator)).to_be_visible()
+    _audit(page)
+
     page.get_by_role("link", name="Regions").click()
     row = page.get_by_role("row").filter(has_text=code)
     expect(row.get_by_role("cell").nth(1)).to_have_text("6")  # agencies
+    expect(row.get_by_role("cell").nth(3)).to_have_text("1")  # coordinators
+
+    # The coordinator made in the console signs in and works in the new region.
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Username").fill(coordinator)
+    page.get_by_label("Password").fill(PASSWORD + " two")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Agencies").click()
+    expect(page.get_by_role("link", name="First Day Police Department")).to_be_visible()
+    expect(page.get_by_role("link", name="Regions")).to_have_count(0)

@@ -12,9 +12,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
-from registry.accounts.service import SYSTEM, create_user
-from registry.db import make_engine, unit_of_work
-from tests.browser.conftest import screenshot, serious_violations
+from tests.browser.conftest import coordinator, screenshot, serious_violations
 from tests.conftest import unique
 from tests.live import LiveServer
 
@@ -47,18 +45,7 @@ def _world(server: LiveServer) -> dict[str, Any]:
             ).json()
             for first in ("Ada", "Ben")
         ]
-    engine = make_engine(server.env["REGISTRY_DATABASE_URL"])
-    username = unique("coord")
-    with unit_of_work(engine) as session:
-        create_user(
-            session,
-            SYSTEM,
-            username=username,
-            role="coordinator",
-            region_code=code,
-            password=PASSWORD,
-        )
-    engine.dispose()
+    username = coordinator(server, code, PASSWORD)
     return {"code": code, "officers": officers, "username": username}
 
 
@@ -108,7 +95,10 @@ def test_a_class_week_through_the_console(server: LiveServer, desktop: Page, pho
         page.get_by_label(f"{name}, scenario evaluation").select_option("pass")
     page.get_by_role("button", name="Save results").click()
     expect(page.get_by_text("Results saved for 2 officers.")).to_be_visible()
-    expect(page.get_by_text("Module SCENARIOS")).to_be_visible()  # why Ben is not eligible
+    # Why Ben is not eligible: one line in the roster, the reasons on demand.
+    expect(page.get_by_text("Module SCENARIOS")).to_be_hidden()
+    page.locator("details.why summary").first.click()
+    expect(page.get_by_text("Module SCENARIOS")).to_be_visible()
     _audit(page)
     screenshot(page, "class")
 
@@ -116,7 +106,9 @@ def test_a_class_week_through_the_console(server: LiveServer, desktop: Page, pho
     expect(page.get_by_text("These 1 officers passed")).to_be_visible()
     _audit(page)
     page.get_by_role("button", name="Yes, certify 1 officer").click()
-    expect(page.get_by_text("1 certification issued.")).to_be_visible()
+    expect(page.get_by_role("heading", name="1 certification issued")).to_be_visible()
+    expect(page.get_by_text("Module SCENARIOS")).to_be_visible()  # Ben, skipped, and why
+    _audit(page)
 
     page.get_by_role("link", name="credential").first.click()
     expect(page.get_by_role("heading", name="Valid")).to_be_visible()
@@ -126,6 +118,9 @@ def test_a_class_week_through_the_console(server: LiveServer, desktop: Page, pho
     assert credential_id
     page.get_by_label("Reason for revoke").fill("Roster signature found forged")
     page.get_by_role("button", name="Revoke (final)").click()
+    expect(page.get_by_role("heading", name="Revoke this credential?")).to_be_visible()
+    _audit(page)
+    page.get_by_role("button", name="Yes, revoke it for good").click()
     expect(page.get_by_text("Credential revoked.")).to_be_visible()
     expect(page.get_by_role("heading", name="Revoked")).to_be_visible()
 

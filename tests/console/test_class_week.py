@@ -77,9 +77,17 @@ def test_a_coordinator_runs_a_class_from_scheduling_to_certification(
     page = c.get(cred_path)
     assert page.status_code == 200
     assert "Valid" in page.text
-    r = _post(c, f"{cred_path}/revoke", page.text, reason="")
-    assert "reason" in r.text.lower()
-    r = _post(c, f"{cred_path}/revoke", r.text, reason="Training record found falsified")
+    # Revocation is final: the first press asks, and nothing changes yet.
+    r = _post(c, f"{cred_path}/revoke", page.text, reason="Training record found falsified")
+    assert "<h1>Revoke this credential?</h1>" in r.text
+    assert 'value="Training record found falsified"' in r.text
+    assert "Revocation is final" in r.text
+    assert c.get(cred_path).text.count("Revoke (final)") == 1  # still revocable: not revoked
+    r = _post(c, f"{cred_path}/revoke", r.text, reason="", confirm="yes")
+    assert "reason" in r.text.lower() and "Credential revoked." not in r.text
+    r = _post(
+        c, f"{cred_path}/revoke", r.text, reason="Training record found falsified", confirm="yes"
+    )
     assert "Credential revoked." in r.text
     assert "Revoked" in r.text
     public = c.get(f"/c/{credential_id.group(1)}", headers={"Accept": "application/json"})

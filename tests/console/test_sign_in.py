@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+import pytest
+import redis
 import sqlalchemy as sa
 from litestar.testing import TestClient
 
 from registry.app import create_app
 from registry.settings import Settings
-from tests.conftest import PUBLIC_URL, Region
+from registry.web.console.auth import LOGIN_CSRF
+from tests.conftest import PUBLIC_URL, Region, unique
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 
 
@@ -86,3 +91,123 @@ def test_sign_in_attempts_are_throttled_per_address(settings: Settings, engine: 
         assert codes == [401, 401, 401, 429]
         # Even the right password waits out the window.
         assert sign_in(c, name).status_code == 429
+
+
+def _post_many(c: TestClient[Any], form: dict[str, str], n: int) -> list[int]:
+    """n sign-in posts in flight at once, each with the form's token in its own Cookie header
+    (each answer sets a new one in the shared jar)."""
+    cookie = {"Cookie": f"{LOGIN_CSRF}={form['csrf_token']}"}
+
+    def post(_: int) -> int:
+        r = c.post("/login", data=form, headers=cookie, follow_redirects=False)
+        return int(r.status_code)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(post, range(n)))
+
+
+def _login_form(c: TestClient[Any], username: str, password: str) -> dict[str, str]:
+    page = c.get("/login")
+    c.cookies.clear()
+    return {"username": username, "password": password, "csrf_token": csrf_of(page.text)}
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_thirty_wrong_passwords_at_once_are_counted_one_by_one(
+    settings: Settings, engine: sa.Engine, store: str
+) -> None:
+    redis_url = None
+    if store == "redis":
+        redis_url = "redis://127.0.0.1:6379/0"
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter("cit-sign-in:address:*"):
+            client.delete(key)
+        client.close()
+    name = make_password_user(engine, "admin")
+    app = create_app(
+        replace(settings, sign_in_rate_limit=10, sign_in_lockout=0, redis_url=redis_url)
+    )
+    with TestClient(app, base_url=PUBLIC_URL) as c:
+        codes = _post_many(c, _login_form(c, name, "wrong password!"), 30)
+    assert sorted(codes) == [401] * 10 + [429] * 20
+
+
+def test_ten_failures_lock_the_account_for_everyone_whoever_knows_the_password(
+    settings: Settings, engine: sa.Engine, region: Region
+) -> None:
+    name = make_password_user(engine, "coordinator", region.code)
+    other = make_password_user(engine, "coordinator", region.code)
+    app = create_app(replace(settings, sign_in_rate_limit=0, sign_in_lockout=10))
+    with TestClient(app, base_url=PUBLIC_URL) as c:
+        # Sent at once, they are still ten failures and the rest locked out.
+        codes = _post_many(c, _login_form(c, name, "wrong password!"), 14)
+        assert sorted(codes) == [401] * 10 + [429] * 4
+        locked = sign_in(c, name)
+        assert locked.status_code == 429
+        assert "try again in 15 minutes" in locked.text
+        assert "cit_session" not in locked.headers.get("set-cookie", "")
+        # The lockout is per account: another coordinator signs in from the same address.
+        assert sign_in(c, other).status_code == 303
+
+
+def test_a_lockout_says_the_same_for_a_name_no_account_has(
+    settings: Settings, engine: sa.Engine
+) -> None:
+    real = make_password_user(engine, "admin")
+    ghost = unique("nobody")
+    app = create_app(replace(settings, sign_in_rate_limit=0, sign_in_lockout=3))
+    with TestClient(app, base_url=PUBLIC_URL) as c:
+        answers = {}
+        for name in (real, ghost):
+            codes = [sign_in(c, name, "wrong password!") for _ in range(4)]
+            answers[name] = [(r.status_code, _error_of(r.text)) for r in codes]
+    assert answers[real] == answers[ghost]
+    assert [code for code, _ in answers[real]] == [401, 401, 401, 429]
+
+
+def test_a_right_password_starts_the_failure_count_over(
+    settings: Settings, engine: sa.Engine
+) -> None:
+    name = make_password_user(engine, "admin")
+    app = create_app(replace(settings, sign_in_rate_limit=0, sign_in_lockout=3))
+    with TestClient(app, base_url=PUBLIC_URL) as c:
+        for _ in range(2):
+            assert sign_in(c, name, "wrong password!").status_code == 401
+        assert sign_in(c, name).status_code == 303
+        c.cookies.clear()
+        codes = [sign_in(c, name, "wrong password!").status_code for _ in range(3)]
+        assert codes == [401, 401, 401]
+
+
+def test_a_failed_sign_in_never_stores_a_name_no_account_has(
+    console_client: TestClient[Any], engine: sa.Engine
+) -> None:
+    typed = "Tr0ub4dor&3-" + unique()  # a password typed into the username field
+    known = make_password_user(engine, "admin")
+    assert sign_in(console_client, typed, "whatever it is").status_code == 401
+    assert sign_in(console_client, known, "not the password!").status_code == 401
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT actor, entity_id, after FROM audit_log "
+                "WHERE action = 'session.sign_in_failed' ORDER BY id DESC LIMIT 2"
+            )
+        ).all()
+        user_id = conn.execute(
+            sa.text("SELECT id FROM users WHERE username = :u"), {"u": known}
+        ).scalar_one()
+        everything = " ".join(
+            str(r) for r in conn.execute(sa.text("SELECT actor, entity_id, after FROM audit_log"))
+        )
+    assert typed not in everything
+    mine, unknown = rows
+    assert (unknown.actor, unknown.entity_id) == ("unknown user", "unknown user")
+    assert mine.actor == known
+    assert mine.entity_id.replace("-", "") == str(user_id).replace("-", "")
+
+
+def _error_of(html: str) -> str:
+    match = re.search(r'class="error"[^>]*>([^<]+)<', html) or re.search(
+        r'role="alert"[^>]*>([^<]+)<', html
+    )
+    return match.group(1).strip() if match else ""

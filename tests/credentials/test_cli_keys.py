@@ -72,6 +72,24 @@ def test_generate_rotate_retire_and_compromise(tmp_path: Path) -> None:
     assert listed(keys)[first]["state"] == "compromised"
 
 
+def test_a_key_is_named_by_its_thumbprint_or_by_its_did_url(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    first = kid_of(run_cli(keys, "keys", "generate"))
+    second = kid_of(run_cli(keys, "keys", "rotate"))
+    did = "did:web:cit.example.gov"  # of REGISTRY_PUBLIC_URL below
+    public = {"REGISTRY_PUBLIC_URL": "https://cit.example.gov"}
+    done = run_cli(keys, "keys", "compromise", f"{did}#{first}", **public)
+    assert done.returncode == 0, done.stderr
+    assert listed(keys)[first]["state"] == "compromised"
+    # Another DID's URL names no key of ours, even with our thumbprint after the "#".
+    refused = run_cli(keys, "keys", "retire", f"did:web:evil.example#{second}", **public)
+    assert refused.returncode == 2
+    assert "not a key of this registry's DID did:web:cit.example.gov" in refused.stderr
+    assert listed(keys)[second]["state"] == "active"
+    assert run_cli(keys, "keys", "retire", f"{did}#{second}", **public).returncode == 0
+    assert listed(keys)[second]["state"] == "retired"
+
+
 def test_a_kid_that_begins_with_a_dash_is_a_kid_not_an_option(tmp_path: Path) -> None:
     # A kid is base64url: one in 64 begins with "-". CI once drew one, and argparse refused it.
     keys = tmp_path / "keys"
@@ -149,7 +167,7 @@ def test_a_passphrase_encrypts_the_private_key(tmp_path: Path) -> None:
     # Listing needs no passphrase (the metadata holds the public key) ...
     assert listed(keys) == {kid: {"alg": "EdDSA", "state": "active"}}
     # ... signing does: with it the key signs, without it the store refuses.
-    token = KeyStore(keys, passphrase.encode()).sign({"hello": "world"})
+    token = KeyStore(keys, passphrase.encode()).sign({"hello": "world"}).token
     assert token.count(".") == 2
     with pytest.raises(KeyStoreError) as failure:
         KeyStore(keys).sign({"hello": "world"})

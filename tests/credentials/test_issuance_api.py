@@ -26,7 +26,7 @@ from registry.credentials.keys import KeyStore
 from registry.credentials.models import Credential
 from registry.settings import Settings
 from tests import ob3
-from tests.conftest import PUBLIC_URL, Api, Region, graduate
+from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 
 CROCKFORD_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
@@ -93,7 +93,9 @@ def test_issued_tokens_verify_with_joserfc_against_the_served_jwks(
         assert header == {"alg": "EdDSA", "typ": "vc+jwt", "cty": "vc", "kid": header["kid"]}
         assert header["kid"] in kids
         served = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
-        assert JoseKeySet.import_key_set({"keys": [served]}).keys[0].thumbprint() == header["kid"]
+        # The kid is the key's DID URL: the issuer's DID, "#", the RFC 7638 thumbprint.
+        thumbprint = JoseKeySet.import_key_set({"keys": [served]}).keys[0].thumbprint()
+        assert header["kid"] == f"{DID}#{thumbprint}"
         assert json.loads(verified.payload) == payload_of(item["token"])
 
 
@@ -107,8 +109,13 @@ def test_payload_is_an_open_badge_with_the_profiles_claims(
     assert "vc" not in payload and "vp" not in payload
     assert payload["@context"][0] == "https://www.w3.org/ns/credentials/v2"
     assert payload["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert payload["iss"] == payload["issuer"]["id"] == PUBLIC_URL
+    assert payload["iss"] == payload["issuer"]["id"] == DID
+    assert payload["issuer"]["url"] == PUBLIC_URL  # the human address of the registry
     assert payload["issuer"]["name"] == "CIT Utah"
+    assert payload["jti"] == payload["id"]
+    assert payload["@context"][2] == {
+        "jti": {"@id": "https://www.iana.org/assignments/jwt#jti", "@type": "@id"}
+    }
 
     valid_from = datetime.fromisoformat(payload["validFrom"])
     valid_until = datetime.fromisoformat(payload["validUntil"])
@@ -116,7 +123,7 @@ def test_payload_is_an_open_badge_with_the_profiles_claims(
     months = (valid_until.year - valid_from.year) * 12 + valid_until.month - valid_from.month
     assert months == 24
     assert valid_until.day == valid_from.day and valid_until.time() == valid_from.time()
-    assert payload["iat"] == int(valid_from.timestamp())
+    assert payload["iat"] == payload["nbf"] == int(valid_from.timestamp())
     assert payload["exp"] == int(valid_until.timestamp())
 
     subject = payload["credentialSubject"]

@@ -12,15 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from joserfc import jws
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet as JoseKeySet
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlmodel import Session
 
 from registry.app import create_app
+from registry.credentials.keys import ActiveKey, KeyStore
+from registry.credentials.status import StatusListPublisher
 from registry.settings import Settings
-from tests.conftest import PUBLIC_URL, Api, Region, graduate
+from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 from tests.credentials.test_cli_keys import kid_of, listed, run_cli
 
 
@@ -52,9 +56,11 @@ def issue(region: Region, course: dict[str, Any], client: TestClient[Litestar]) 
 
 
 def kid_in(token: str) -> str:
+    """The thumbprint of the key that signed `token`, whose kid is that key's DID URL."""
     part = token.split(".")[0]
     kid: str = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))["kid"]
-    return kid
+    assert kid.startswith(f"{DID}#"), kid
+    return kid.removeprefix(f"{DID}#")
 
 
 def verdict(client: TestClient[Litestar], token: str) -> dict[str, Any]:
@@ -65,7 +71,14 @@ def verdict(client: TestClient[Litestar], token: str) -> dict[str, Any]:
 
 
 def served_kids(client: TestClient[Litestar]) -> list[str]:
-    return [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]]
+    """The thumbprints of the keys the JWKS serves, checked to be exactly those the DID document
+    lists, in the same order (the active key first), each under its DID URL."""
+    jwks = [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]]
+    document = client.get("/.well-known/did.json").json()
+    methods = [m["id"] for m in document["verificationMethod"]]
+    assert jwks == methods == document["assertionMethod"]
+    assert all(kid.startswith(f"{DID}#") for kid in jwks), jwks
+    return [kid.removeprefix(f"{DID}#") for kid in jwks]
 
 
 def test_rotation_keeps_earlier_credentials_valid_without_a_restart(
@@ -161,10 +174,10 @@ def test_an_es256_key_signs_credentials_other_libraries_verify(
     new = kid_of(run_cli(own_keys, "keys", "rotate", "--alg", "ES256"))
     token = issue(region, course, own_client)
     header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
-    assert header == {"alg": "ES256", "typ": "vc+jwt", "cty": "vc", "kid": new}
+    assert header == {"alg": "ES256", "typ": "vc+jwt", "cty": "vc", "kid": f"{DID}#{new}"}
     jwks = own_client.get("/.well-known/jwks.json").json()
     verified = jws.deserialize_compact(token, JoseKeySet.import_key_set(jwks), algorithms=["ES256"])
-    assert verified.headers()["kid"] == new
+    assert verified.headers()["kid"] == f"{DID}#{new}"
     assert verdict(own_client, token)["verdict"] == "valid"
     assert verdict(own_client, eddsa_token)["verdict"] == "valid"
     # The algorithm is pinned to the key: an EdDSA token cannot pass under the ES256 key.
@@ -172,7 +185,7 @@ def test_an_es256_key_signs_credentials_other_libraries_verify(
         # joserfc 1.8 warns about "EdDSA" being not recommended; the profile requires it.
         warnings.simplefilter("ignore", SecurityWarning)
         jws.deserialize_compact(eddsa_token, JoseKeySet.import_key_set(jwks), algorithms=["EdDSA"])
-    assert old in [k["kid"] for k in jwks["keys"]]
+    assert f"{DID}#{old}" in [k["kid"] for k in jwks["keys"]]
 
 
 def test_an_encrypted_key_signs_when_the_app_has_the_passphrase(
@@ -187,3 +200,81 @@ def test_an_encrypted_key_signs_when_the_app_has_the_passphrase(
         token = issue(region, course, client)
         assert kid_in(token) == kid
         assert verdict(client, token)["verdict"] == "valid"
+
+
+def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
+    region: Region,
+    course: dict[str, Any],
+    own_keys: Path,
+    own_client: TestClient[Litestar],
+    engine: sa.Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (old,) = listed(own_keys)
+    store: KeyStore = own_client.app.state.issuer.keys
+    pin = store.signer
+    rotated: list[str] = []
+    armed = [True]
+
+    def pinned_then_rotated() -> ActiveKey:
+        key = pin()
+        if armed.pop() if armed else False:
+            # Another process rotates right after the active key was read, before it signs.
+            rotated.append(KeyStore(own_keys).rotate().kid)
+            store.refresh()
+        return key
+
+    monkeypatch.setattr(store, "signer", pinned_then_rotated)
+    r = certify_one(region, course, own_client)
+    assert r.status_code == 200, r.text
+    (item,) = r.json()["issued"]
+    assert store.active().kid == rotated[0] != old
+    record = Api(own_client, region.coordinator.token).get(
+        f"/api/v1/credentials/{item['credential_id']}"
+    )
+    assert record.json()["kid"] == kid_in(item["token"]) == old
+    answer = verdict(own_client, item["token"])
+    assert answer["verdict"] == "valid", answer
+
+    # A rotation in the middle of a verification, between reading the trusted keys and signing
+    # a status list with the new active key: the verdict does not fail on the list's new key.
+    coordinator = Api(own_client, region.coordinator.token)
+    for action in ("suspend", "reinstate"):  # the lists change, so they are signed anew
+        path = f"/api/v1/credentials/{item['credential_id']}/{action}"
+        assert coordinator.post(path, {"reason": "test"}).status_code == 200
+    armed.append(True)
+    answer = verdict(own_client, item["token"])
+    assert answer["verdict"] == "valid", answer
+    assert len(rotated) == 2
+
+    # A status list alike: the list remembers the key that signed it, not the one read before.
+    publisher: StatusListPublisher = own_client.app.state.publisher
+    armed.append(True)
+    with Session(engine) as session:
+        signed = publisher.get(session, "suspension", 1)
+    assert signed.kid == kid_in(signed.token) == rotated[1]
+    assert store.active().kid == rotated[2]
+
+
+def test_a_kept_data_integrity_form_follows_its_key_through_rotation_and_compromise(
+    region: Region, course: dict[str, Any], own_keys: Path, own_client: TestClient[Litestar]
+) -> None:
+    (old,) = listed(own_keys)
+    r = certify_one(region, course, own_client)
+    assert r.status_code == 200, r.text
+    credential_id = r.json()["issued"][0]["credential_id"]
+    document = own_client.get(f"/c/{credential_id}/credential.json").json()
+    assert document["proof"]["verificationMethod"].endswith(f"#{old}")
+
+    new = kid_of(run_cli(own_keys, "keys", "rotate"))
+    # Kept as made: the retired key still stands behind it.
+    assert own_client.get(f"/c/{credential_id}/credential.json").json() == document
+    answer = own_client.post("/api/v1/verify", json={"credential": document}).json()
+    assert answer["verdict"] == "valid", answer
+    methods = own_client.get("/.well-known/did.json").json()["verificationMethod"]
+    assert [m["id"].rsplit("#", 1)[1] for m in methods] == [new, old]
+
+    assert run_cli(own_keys, "keys", "compromise", old).returncode == 0
+    answer = own_client.post("/api/v1/verify", json={"credential": document}).json()
+    assert answer["verdict"] == "invalid"
+    assert "not a key of the trusted issuer" in answer["checks"][-1]["detail"]

@@ -77,7 +77,7 @@ def test_signed_token_verifies_with_joserfc_against_the_published_jwks(
     store: KeyStore, alg: str
 ) -> None:
     info = store.generate(alg)
-    token = store.sign(PAYLOAD)
+    token = store.sign(PAYLOAD).token
     trusted = JoseKeySet.import_key_set(store.jwks())
     result = jose_verify(token, trusted, alg)
     assert result.headers() == {"alg": alg, "typ": "vc+jwt", "cty": "vc", "kid": info.kid}
@@ -124,7 +124,7 @@ def test_encrypted_key_is_really_encrypted_and_signs_with_the_passphrase(tmp_pat
         OKPKey.import_key(pem)
 
     reopened = KeyStore(directory, passphrase=b"correct horse")
-    token = reopened.sign(PAYLOAD)
+    token = reopened.sign(PAYLOAD).token
     trusted = JoseKeySet.import_key_set(reopened.jwks())
     assert json.loads(jose_verify(token, trusted, "EdDSA").payload) == PAYLOAD
 
@@ -145,7 +145,7 @@ def test_rotation_retires_the_old_key_which_stays_published(store: KeyStore) -> 
     assert [k["kid"] for k in store.jwks()["keys"]] == [second.kid, first.kid]
     assert set(store.trusted()) == {first.kid, second.kid}
     newest = jose_key(store.jwks()["keys"][0])
-    signed = jose_verify(store.sign(PAYLOAD), newest, "ES256")
+    signed = jose_verify(store.sign(PAYLOAD).token, newest, "ES256")
     assert signed.headers()["kid"] == second.kid
 
 
@@ -243,7 +243,52 @@ def test_refresh_sees_a_rotation_made_by_another_process(store: KeyStore) -> Non
     assert server.refresh() is True
     assert server.active().kid == second.kid
     assert set(server.trusted()) == {first.kid, second.kid}
-    assert server.sign(PAYLOAD).count(".") == 2
+    assert server.sign(PAYLOAD).token.count(".") == 2
+
+
+class TestResolve:
+    """One lookup for a JWS kid and a Data Integrity verificationMethod, old and new."""
+
+    DID = "did:web:registry.example"
+
+    def test_a_did_url_of_the_trusted_did_or_a_bare_thumbprint_names_the_key(
+        self, store: KeyStore
+    ) -> None:
+        info = store.generate()
+        for keys in (store.trusted(), KeySet.from_jwks(store.jwks(self.DID))):
+            assert keys.resolve(f"{self.DID}#{info.kid}", self.DID) is not None
+            found = keys.resolve(info.kid, self.DID)  # credentials issued before the DID
+            assert found is not None and found.thumbprint == info.kid
+        # A JWKS saved before the DID (bare kids) resolves today's DID URLs too.
+        saved = KeySet.from_jwks(json.loads(json.dumps(store.jwks())))
+        assert saved.resolve(f"{self.DID}#{info.kid}", self.DID) is not None
+
+    def test_nothing_else_names_a_key(self, store: KeyStore) -> None:
+        info = store.generate()
+        keys = store.trusted()
+        for name in (
+            f"did:web:evil.example#{info.kid}",  # another DID
+            f"{self.DID}#",
+            self.DID,
+            f"{self.DID}#{info.kid}x",
+            f"{self.DID}:{info.kid}",
+            "",
+            info.kid[:-1],
+        ):
+            assert keys.resolve(name, self.DID) is None, name
+        assert keys.resolve(f"{self.DID}#{info.kid}", "did:web:other.example") is None
+
+    def test_a_jwks_whose_did_url_kid_is_not_the_keys_thumbprint_is_skipped(
+        self, store: KeyStore
+    ) -> None:
+        first, second = store.generate(), store.generate()
+        jwks = store.jwks(self.DID)
+        # The second key published under the first one's DID URL: it must not answer for it.
+        jwks["keys"][0]["kid"] = f"{self.DID}#{first.kid}"
+        keys = KeySet.from_jwks(jwks)
+        found = keys.resolve(f"{self.DID}#{first.kid}", self.DID)
+        assert found is not None and found.thumbprint == first.kid
+        assert keys.resolve(f"{self.DID}#{second.kid}", self.DID) is None
 
 
 class TestKeySetFromJwks:

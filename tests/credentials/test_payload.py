@@ -26,8 +26,9 @@ ACHIEVEMENT = {
 def build(**overrides: Any) -> dict[str, Any]:
     args: dict[str, Any] = {
         "credential_url": "https://registry.example/c/7QX3M0K9ZB2Y4R8T6N1C5V0D8E",
-        "issuer_id": "https://registry.example",
+        "issuer_id": "did:web:registry.example",
         "issuer_name": "CIT Utah",
+        "issuer_url": "https://registry.example",
         "holder_name": "Jane Doe",
         "post_id": "UT-004711",
         "achievement": ACHIEVEMENT,
@@ -47,10 +48,16 @@ def test_payload_has_the_profile_shape() -> None:
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+            {"jti": {"@id": "https://www.iana.org/assignments/jwt#jti", "@type": "@id"}},
         ],
         "id": "https://registry.example/c/7QX3M0K9ZB2Y4R8T6N1C5V0D8E",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": "https://registry.example", "type": ["Profile"], "name": "CIT Utah"},
+        "issuer": {
+            "id": "did:web:registry.example",
+            "type": ["Profile"],
+            "name": "CIT Utah",
+            "url": "https://registry.example",
+        },
         "validFrom": "2026-11-20T00:00:00Z",
         "validUntil": "2028-11-20T00:00:00Z",
         "name": "Crisis Intervention Team (CIT) Officer Certification",
@@ -75,9 +82,10 @@ def test_payload_has_the_profile_shape() -> None:
             "statusListIndex": "417",
             "statusListCredential": "https://registry.example/status/revocation/1",
         },
-        "iss": "https://registry.example",
+        "iss": "did:web:registry.example",
         "jti": "https://registry.example/c/7QX3M0K9ZB2Y4R8T6N1C5V0D8E",
         "iat": 1795132800,
+        "nbf": 1795132800,  # = validFrom: Open Badges 3.0 §8.2 requires it
         "exp": 1858291200,
     }
     assert "vc" not in payload

@@ -15,7 +15,7 @@ from joserfc import jws
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet as JoseKeySet
 
-from tests.conftest import PUBLIC_URL, Api, Region, graduate
+from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 
 MIN_ENTRIES = 131_072
 
@@ -94,7 +94,9 @@ def test_status_lists_are_signed_cacheable_and_hold_enough_entries(
         payload = decoded.payload
         assert payload["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
         assert payload["id"] == list_url
-        assert payload["issuer"]["id"] == payload["iss"] == PUBLIC_URL
+        # The same DID as the credentials; no type "Profile", a term of the OB context only.
+        assert payload["issuer"] == {"id": DID, "name": "CIT Utah"}
+        assert payload["iss"] == DID
         assert payload["credentialSubject"]["statusPurpose"] == purpose
         assert payload["credentialSubject"]["type"] == "BitstringStatusList"
         again = anonymous.get(list_url, headers={"If-None-Match": decoded.etag})

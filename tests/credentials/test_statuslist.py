@@ -99,7 +99,7 @@ def test_decode_refuses_malformed_lists(encoded: str) -> None:
 
 def test_status_list_payload_shape() -> None:
     url = "https://registry.example/status/revocation/1"
-    issuer = {"id": "https://registry.example", "type": ["Profile"], "name": "CIT Utah"}
+    issuer = {"id": "did:web:registry.example", "name": "CIT Utah"}
     bits = statuslist.bitstring_from_indexes([417])
     valid_from = datetime(2026, 11, 26, 12, 0, 0, 500, tzinfo=UTC)
     valid_until = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -112,7 +112,10 @@ def test_status_list_payload_shape() -> None:
         valid_until=valid_until,
     )
     assert payload == {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            {"jti": {"@id": "https://www.iana.org/assignments/jwt#jti", "@type": "@id"}},
+        ],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer,
@@ -124,9 +127,10 @@ def test_status_list_payload_shape() -> None:
             "statusPurpose": "revocation",
             "encodedList": statuslist.encode(bits),
         },
-        "iss": "https://registry.example",
+        "iss": "did:web:registry.example",
         "jti": url,
         "iat": int(datetime(2026, 11, 26, 12, tzinfo=UTC).timestamp()),
+        "nbf": int(datetime(2026, 11, 26, 12, tzinfo=UTC).timestamp()),
         "exp": int(valid_until.timestamp()),
     }
     open_ended = statuslist.status_list_payload(

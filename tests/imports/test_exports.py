@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from registry.db import unit_of_work
+from registry.people.models import Officer
 from tests.conftest import Api, Region, graduate
 from tests.imports import parse_csv
 
@@ -122,3 +129,40 @@ def test_roster_export_of_another_region_is_forbidden(region: Region, region_fac
     other = region_factory()
     klass = other.klass()
     assert region.coordinator.get(f"/api/v1/classes/{klass['id']}/roster.csv").status_code == 403
+
+
+def test_credentials_export_has_the_wallet_link_of_officers_serving_in_the_region(
+    region: Region, course: dict[str, Any], region_factory: Any, engine: sa.Engine
+) -> None:
+    _, here, here_id = certified(region, course)
+    _, gone, gone_id = certified(region, course)
+    other = region_factory()
+    # The officer moved to another region's agency: the credential stays listed (issued
+    # here), but the wallet link, the officer's private page, is now theirs to give.
+    r = other.coordinator.post(
+        f"/api/v1/officers/{gone['id']}/transfer",
+        {"agency_id": other.agency_id, "effective_date": date.today().isoformat()},
+    )
+    assert r.status_code in (200, 403), r.text
+    if r.status_code == 403:  # a transfer is made by the officer's current region
+        r = region.coordinator.post(
+            f"/api/v1/officers/{gone['id']}/transfer",
+            {"agency_id": other.agency_id, "effective_date": date.today().isoformat()},
+        )
+    assert r.status_code == 200, r.text
+    with unit_of_work(engine, read_only=True) as session:
+        keys = {
+            o.id: o.wallet_key
+            for o in session.exec(
+                select(Officer).where(
+                    col(Officer.id).in_([uuid.UUID(here["id"]), uuid.UUID(gone["id"])])
+                )
+            )
+        }
+    rows = {c["credential_id"]: c for c in download(region.coordinator, "/api/v1/credentials.csv")}
+    assert (
+        rows[here_id]["wallet_url"] == f"https://registry.test/wallet/{keys[uuid.UUID(here['id'])]}"
+    )
+    assert rows[gone_id]["wallet_url"] == ""
+    everything = {c["credential_id"]: c for c in download(region.admin, "/api/v1/credentials.csv")}
+    assert everything[gone_id]["wallet_url"].startswith("https://registry.test/wallet/")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Region, assert_problem, graduate, unique
+from tests.conftest import Region, assert_problem, assert_same_problem, graduate, unique
 
 
 def body_for(region: Region, **fields: Any) -> dict[str, Any]:
@@ -253,7 +253,7 @@ def test_a_transfer_leaves_the_officers_credentials_untouched(
     issued = r.json()["issued"][0]
 
     hiring = region_factory()
-    r = hiring.coordinator.post(
+    r = region.coordinator.post(
         f"/api/v1/officers/{officer['id']}/transfer",
         {"agency_id": hiring.agency_id, "effective_date": date.today().isoformat()},
     )
@@ -315,21 +315,22 @@ def test_a_malformed_transfer_is_refused_naming_the_field(region: Region) -> Non
     )
 
 
-def test_the_hiring_region_may_record_a_transfer_in_but_a_third_region_may_not(
+def test_neither_the_hiring_region_nor_a_third_may_pull_an_officer_in(
     region_factory: Any,
 ) -> None:
     losing, hiring, third = region_factory(), region_factory(), region_factory()
     officer = losing.officer()
     body = {"agency_id": hiring.agency_id, "effective_date": date.today().isoformat()}
-    r = third.coordinator.post(f"/api/v1/officers/{officer['id']}/transfer", body)
-    assert_problem(r, 403, rule="region_scope")
-    r = hiring.instructor.post(f"/api/v1/officers/{officer['id']}/transfer", body)
-    assert_problem(r, 403)
-    r = hiring.coordinator.post(f"/api/v1/officers/{officer['id']}/transfer", body)
-    assert r.status_code == 200, r.text
-    # The officer now belongs to the hiring region, and no longer to the losing one.
-    assert hiring.coordinator.get(f"/api/v1/officers/{officer['id']}").status_code == 200
-    assert_problem(losing.coordinator.get(f"/api/v1/officers/{officer['id']}"), 403)
+    unknown = hiring.coordinator.post(f"/api/v1/officers/{uuid.uuid4()}/transfer", body)
+    assert_problem(unknown, 404, field="id", rule="exists")
+    for who in (hiring.coordinator, third.coordinator):
+        r = who.post(f"/api/v1/officers/{officer['id']}/transfer", body)
+        # Exactly what an unknown id answers: the UUID alone tells nothing.
+        assert_same_problem(r, unknown)
+    assert_problem(hiring.instructor.post(f"/api/v1/officers/{officer['id']}/transfer", body), 403)
+    assert losing.coordinator.get(f"/api/v1/officers/{officer['id']}").json()["region"] == (
+        losing.code
+    )
 
 
 def test_the_losing_region_may_record_a_transfer_out(
@@ -346,3 +347,5 @@ def test_the_losing_region_may_record_a_transfer_out(
     assert (
         hiring.coordinator.get(f"/api/v1/officers/{officer['id']}").json()["region"] == hiring.code
     )
+    # ...and the losing region no longer sees the officer at all.
+    assert_problem(losing.coordinator.get(f"/api/v1/officers/{officer['id']}"), 404, rule="exists")

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from registry.audit.models import AuditEntry
+from registry.common import add_months
 from registry.credentials.models import Credential
 from tests.conftest import Region, graduate
 from tests.console.conftest import console_client
@@ -77,3 +78,24 @@ def audit_actions(engine: sa.Engine, entity_id: str) -> list[str]:
     with Session(engine) as session:
         query = select(AuditEntry.action).where(AuditEntry.entity_id == entity_id)
         return list(session.exec(query))
+
+
+# Renewal opens six months before expiry: this many months after certification it is open.
+IN_WINDOW = 20
+
+
+def age(engine: sa.Engine, credential_id: str, months: int = IN_WINDOW) -> Credential:
+    """Moves a stored credential's dates `months` into the past, as if certified that long ago.
+
+    The signed token keeps its own dates; renewal's rules read the record's. Only the record's
+    dates change, the way time passing would change "now" relative to them.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        credential = session.get(Credential, credential_id)
+        assert credential is not None
+        credential.issued_at = add_months(credential.issued_at, -months)
+        credential.valid_from = add_months(credential.valid_from, -months)
+        credential.valid_until = add_months(credential.valid_until, -months)
+        session.add(credential)
+        session.commit()
+        return credential

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 
 from tests.conftest import Region
 from tests.console.conftest import csrf_of, make_password_user, sign_in
-from tests.renewals.conftest import Certified, stored
+from tests.renewals.conftest import Certified, age, stored
 
 
 def test_a_coordinator_records_ce_and_renews_from_the_officer_page(
@@ -21,6 +21,7 @@ def test_a_coordinator_records_ce_and_renews_from_the_officer_page(
     certified: Certified,
     course: dict[str, Any],
 ) -> None:
+    age(engine, certified.credential_id)  # in the renewal window
     c = console_client
     sign_in(c, make_password_user(engine, "coordinator", region.code))
     path = f"/console/officers/{certified.officer['id']}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import stat
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,10 +18,11 @@ import sqlalchemy as sa
 from registry import cli
 from registry.common import utcnow
 from registry.credentials.service import add_months
+from registry.dates import long_date
 from registry.notices import service as notices
 from registry.settings import Settings
 from tests.conftest import PUBLIC_URL, Region
-from tests.renewals.conftest import add_ce, certify
+from tests.renewals.conftest import add_ce, certify, stored
 
 PROGRAM = notices.Program(name="CIT Utah", public_url=PUBLIC_URL, from_address="cit@utah.test")
 
@@ -64,7 +66,9 @@ def test_notices_are_written_to_the_outbox_once(
     assert b"\r\n" in path.read_bytes()  # RFC 5322 line ends
     message = read_eml(path)
     assert message["To"] == "jane@police.test"
-    assert message["Subject"].startswith("Your CIT certification expires on ")
+    valid_until = stored(engine, held.credential_id).valid_until
+    # Dates read as on every page: "November 29, 2028".
+    assert message["Subject"] == f"Your CIT certification expires on {long_date(valid_until)}"
     text = body_of(message)
     assert held.officer["last_name"] in text
     assert held.officer["post_id"] in text
@@ -73,6 +77,9 @@ def test_notices_are_written_to_the_outbox_once(
     assert f"{needed:g} hours are still needed" in text
     assert "ask your coordinator for your wallet link" in text
     assert "/wallet/" not in path.read_text()
+    # For the registry's user only: a notice names the officer.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(outbox.stat().st_mode) == 0o700
 
     files = set(outbox.iterdir())
     again = notices.notify_expiring(engine, PROGRAM, days=90, outbox=outbox, now=soon())
@@ -148,10 +155,9 @@ def test_smtp_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
             "REGISTRY_SMTP_FROM": "cit@utah.test",
             "REGISTRY_SMTP_USER": "u",
             "REGISTRY_SMTP_PASSWORD": "p",
-            "REGISTRY_SMTP_STARTTLS": "1",
         }
     )
-    assert config is not None and config.port == 587 and config.starttls
+    assert config is not None and config.port == 587 and config.tls == "starttls"
     with pytest.raises(notices.NoticeConfigError):
         notices.SmtpConfig.from_env({"REGISTRY_SMTP_HOST": "x", "REGISTRY_SMTP_PORT": "many"})
 

@@ -3,7 +3,7 @@ revoked), idempotency, expired credentials, and the expiring list."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,15 +12,16 @@ from litestar import Litestar
 from sqlmodel import Session, select
 
 from registry.accounts.service import SYSTEM
+from registry.common import add_months
 from registry.credentials.models import Credential, StatusAllocation
 from registry.credentials.renewal import renew
-from registry.credentials.service import add_months
 from registry.db import new_session
 from registry.errors import RuleViolation
 from tests.conftest import Api, Region
 from tests.renewals.conftest import (
     Certified,
     add_ce,
+    age,
     audit_actions,
     certify,
     payload_of,
@@ -39,8 +40,9 @@ def _iso(moment: datetime) -> str:
 
 
 def test_renewal_is_refused_without_enough_ce_hours(
-    region: Region, certified: Certified, course: dict[str, Any]
+    region: Region, certified: Certified, course: dict[str, Any], engine: sa.Engine
 ) -> None:
+    age(engine, certified.credential_id)
     add_ce(region, certified.officer["id"], course["ce_hours_per_cycle"] - 1)
     r = _renew(region.coordinator, certified.credential_id)
     assert r.status_code == 422, r.text
@@ -51,9 +53,10 @@ def test_renewal_is_refused_without_enough_ce_hours(
 
 
 def test_ce_hours_from_before_the_cycle_do_not_count(
-    region: Region, certified: Certified, course: dict[str, Any]
+    region: Region, certified: Certified, course: dict[str, Any], engine: sa.Engine
 ) -> None:
-    before_cycle = date.today() - timedelta(days=30)
+    aged = age(engine, certified.credential_id)
+    before_cycle = aged.valid_from.date() - timedelta(days=30)
     add_ce(region, certified.officer["id"], course["ce_hours_per_cycle"], on=before_cycle)
     r = _renew(region.coordinator, certified.credential_id)
     assert r.status_code == 422, r.text
@@ -65,6 +68,7 @@ def test_early_renewal_keeps_the_remaining_time_and_both_credentials_verify(
     region: Region, certified: Certified, course: dict[str, Any], engine: sa.Engine
 ) -> None:
     old_id = certified.credential_id
+    old_until = age(engine, old_id).valid_until
     add_ce(region, certified.officer["id"], course["ce_hours_per_cycle"])
     r = _renew(region.coordinator, old_id)
     assert r.status_code == 201, r.text
@@ -76,7 +80,7 @@ def test_early_renewal_keeps_the_remaining_time_and_both_credentials_verify(
 
     old_payload = payload_of(certified.issued["token"])
     new_payload = payload_of(new["token"])
-    old_until = datetime.fromisoformat(old_payload["validUntil"].replace("Z", "+00:00"))
+    # The new cycle starts where the old one ends: renewing early loses nothing.
     assert new_payload["validUntil"] == _iso(add_months(old_until, course["validity_months"]))
     assert new_payload["credentialSubject"] == old_payload["credentialSubject"]
 
@@ -110,6 +114,7 @@ def test_early_renewal_keeps_the_remaining_time_and_both_credentials_verify(
 def test_a_renewed_credential_gets_a_fresh_status_list_index(
     region: Region, certified: Certified, course: dict[str, Any], engine: sa.Engine
 ) -> None:
+    age(engine, certified.credential_id)
     add_ce(region, certified.officer["id"], course["ce_hours_per_cycle"])
     new_id = _renew(region.coordinator, certified.credential_id).json()["credential_id"]
     new = stored(engine, new_id)
@@ -135,8 +140,9 @@ def test_a_renewed_credential_gets_a_fresh_status_list_index(
 
 
 def test_renewing_twice_is_refused_naming_the_successor(
-    region: Region, certified: Certified, course: dict[str, Any]
+    region: Region, certified: Certified, course: dict[str, Any], engine: sa.Engine
 ) -> None:
+    age(engine, certified.credential_id)
     add_ce(region, certified.officer["id"], course["ce_hours_per_cycle"])
     first = _renew(region.coordinator, certified.credential_id)
     assert first.status_code == 201, first.text
@@ -186,8 +192,8 @@ def test_an_expired_credential_renews_within_a_year_of_expiry_but_not_after(
         new = renew(session, SYSTEM, issuer, old.id, now=later)
         assert new.renewal_of == old.id
         assert new.valid_from == later
-        # Past expiry the new cycle starts now: there is no remaining time to keep.
-        assert new.valid_until == add_months(later, months)
+        # Past expiry the new cycle still starts at the old expiry: renewing late gains nothing.
+        assert new.valid_until == add_months(old.valid_until, months)
     finally:
         session.rollback()
         session.close()
@@ -205,9 +211,10 @@ def test_an_expired_credential_renews_within_a_year_of_expiry_but_not_after(
 
 
 def test_expiring_lists_credentials_in_the_region_and_leaves_out_renewed_ones(
-    region: Region, course: dict[str, Any], region_factory: Any
+    region: Region, course: dict[str, Any], region_factory: Any, engine: sa.Engine
 ) -> None:
     kept, renewed = certify(region, course), certify(region, course)
+    age(engine, renewed.credential_id)
     add_ce(region, renewed.officer["id"], course["ce_hours_per_cycle"])
     assert _renew(region.coordinator, renewed.credential_id).status_code == 201
 

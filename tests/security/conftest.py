@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from registry.accounts import sessions
+from registry.accounts.models import User
 from registry.accounts.service import SYSTEM, create_user, issue_token
 from registry.credentials.models import Credential
 from registry.db import unit_of_work
@@ -51,6 +52,8 @@ class World:
     officer_post_id: str
     module: str
     actors: dict[str, Actor] = field(default_factory=dict)
+    # An account for the user pages to act on (disable, reset...), none of the roles above.
+    user_id: str = ""
 
     def wallet_key(self) -> str:
         """The officer's current wallet key (rotating routes change it as the matrix runs)."""
@@ -70,7 +73,7 @@ def fresh_session(engine: sa.Engine, actor: Actor) -> str:
     return signed[0]
 
 
-def _user(engine: sa.Engine, role: str, region: str | None) -> Actor:
+def make_actor(engine: sa.Engine, role: str, region: str | None) -> Actor:
     name = unique(f"sec{role}")
     with unit_of_work(engine) as session:
         user = create_user(
@@ -97,8 +100,8 @@ def world(
             {"name": f"PD {code}", "ori": "UT" + uuid.uuid4().hex[:7].upper(), "region": code},
         )
         assert agency.status_code == 201, agency.text
-        coordinator = _user(engine, "coordinator", code)
-        instructor = _user(engine, "instructor", code)
+        coordinator = make_actor(engine, "coordinator", code)
+        instructor = make_actor(engine, "instructor", code)
         place = Region(
             code=code,
             id=r.json()["id"],
@@ -140,6 +143,11 @@ def world(
         "instructor": instructor,
         "coordinator": coordinator,
         "other_coordinator": other_coordinator,
-        "admin": _user(engine, "admin", None),
+        "admin": make_actor(engine, "admin", None),
     }
+    bystander = make_actor(engine, "coordinator", home.code)
+    with unit_of_work(engine, read_only=True) as session:
+        world.user_id = str(
+            session.exec(select(User.id).where(User.username == bystander.username)).one()
+        )
     return world

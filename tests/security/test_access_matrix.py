@@ -14,10 +14,11 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from registry.accounts import sessions
+from registry.accounts import service, sessions
 from registry.accounts.guards import PUBLIC
+from registry.db import unit_of_work
 from tests.conftest import unique
-from tests.security.conftest import PASSWORD, ROLES, World, fresh_session
+from tests.security.conftest import PASSWORD, ROLES, World, fresh_session, make_actor
 
 ANON, WALLET, INSTR, COORD, OTHER, ADMIN = ROLES
 EVERYONE = frozenset(ROLES)
@@ -37,16 +38,24 @@ PUBLIC_ROUTES = {
     ("POST", "/login"),
     ("GET", "/courses/{code:str}"),
     ("GET", "/lookup"),
+    ("POST", "/lookup"),
+    ("GET", "/verify"),
+    ("POST", "/verify"),
     ("GET", "/wallet/{key:str}"),
     ("GET", "/wallet/{key:str}/show/{credential_id:str}"),
     ("GET", "/wallet/{key:str}/manifest.webmanifest"),
+    ("GET", "/wallet/{key:str}/c/{credential_id:str}/credential.jwt"),
+    ("GET", "/wallet/{key:str}/c/{credential_id:str}/certificate.pdf"),
+    ("GET", "/wallet/{key:str}/c/{credential_id:str}/credential.json"),
     ("GET", "/.well-known/jwks.json"),
+    ("GET", "/.well-known/did.json"),
     ("GET", "/status/{purpose:str}/{n:int}"),
     ("POST", "/api/v1/verify"),
     ("GET", "/c/{credential_id:str}"),
     ("GET", "/c/{credential_id:str}/qr.svg"),
     ("GET", "/c/{credential_id:str}/qr.png"),
     ("GET", "/c/{credential_id:str}/credential.jwt"),
+    ("GET", "/c/{credential_id:str}/credential.json"),
     ("GET", "/c/{credential_id:str}/certificate.pdf"),
     ("GET", "/static/{file_path:path}"),
     ("HEAD", "/static/{file_path:path}"),
@@ -82,10 +91,14 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/classes/{class_id:uuid}"): HOME_STAFF,
     ("POST", "/console/classes/{class_id:uuid}/enroll"): HOME_OFFICE,
     ("POST", "/console/classes/{class_id:uuid}/attendance"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/attendance/full"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/makeup"): HOME_STAFF,
+    ("POST", "/console/classes/{class_id:uuid}/results/pass"): HOME_STAFF,
     ("POST", "/console/classes/{class_id:uuid}/results"): HOME_STAFF,
     ("GET", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
     ("POST", "/console/classes/{class_id:uuid}/certify"): HOME_OFFICE,
     ("GET", "/console/classes/{class_id:uuid}/roster.csv"): HOME_STAFF,
+    ("GET", "/console/classes/{class_id:uuid}/handouts"): HOME_OFFICE,
     ("GET", "/console/credentials/{credential_id:str}"): HOME_OFFICE,
     ("POST", "/console/credentials/{credential_id:str}/revoke"): HOME_OFFICE,
     ("POST", "/console/credentials/{credential_id:str}/suspend"): HOME_OFFICE,
@@ -109,6 +122,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/agencies/{agency_id:uuid}"): HOME_OFFICE,
     ("GET", "/console/courses"): STAFF,
     ("GET", "/console/courses/{code:str}"): STAFF,
+    # accounts: the program administrator only
+    ("GET", "/console/users"): ADMIN_ONLY,
+    ("POST", "/console/users"): ADMIN_ONLY,
+    ("GET", "/console/users/{user_id:uuid}"): ADMIN_ONLY,
+    # disable, enable, password, revoke-tokens, end-sessions: one handler
+    ("POST", "/console/users/{user_id:uuid}/{action:str}"): ADMIN_ONLY,
     # the API
     ("GET", "/api/v1/regions"): STAFF,
     ("POST", "/api/v1/regions"): ADMIN_ONLY,
@@ -156,6 +175,8 @@ REFUSALS = (
     "is in your region",
     "does not allow",
     "only the program administrator",
+    # an officer of another region reads as an unknown one (a region owns its officers)
+    "no officer with",
 )
 
 
@@ -254,6 +275,17 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/console/classes/{class_id:uuid}/results"): lambda w: {
         f"written_exam:{w.officer_id}": "pass"
     },
+    ("POST", "/console/classes/{class_id:uuid}/attendance/full"): lambda w: {
+        "scope": f"module:{w.module}"
+    },
+    ("POST", "/console/classes/{class_id:uuid}/makeup"): lambda w: {
+        "officer_id": str(w.officer_id),
+        "module": w.module,
+        "hours": "0.5",
+        "held_on": date.today().isoformat(),
+        "location": "Make-up room",
+    },
+    ("POST", "/console/classes/{class_id:uuid}/results/pass"): lambda w: {"field": "written_exam"},
     ("POST", "/console/officers/{officer_id:uuid}/ce"): lambda w: {
         "title": "De-escalation refresher",
         "hours": "2",
@@ -269,6 +301,13 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/console/credentials/{credential_id:str}/revoke"): lambda w: {"reason": "matrix"},
     ("POST", "/console/credentials/{credential_id:str}/suspend"): lambda w: {"reason": "matrix"},
     ("POST", "/console/credentials/{credential_id:str}/reinstate"): lambda w: {"reason": "m"},
+    ("POST", "/console/users"): lambda w: {
+        "username": unique("mx"),
+        "role": "instructor",
+        "region": w.region.code,
+        "password": PASSWORD,
+    },
+    ("POST", "/console/users/{user_id:uuid}/{action:str}"): lambda w: {"token_id": "all"},
 }
 
 
@@ -304,6 +343,8 @@ def _params(world: World, role: str) -> dict[str, str]:
         "officer_id": world.officer_id,
         "agency_id": world.region.agency_id,
         "credential_id": world.credential_id,
+        "user_id": world.user_id,
+        "action": "revoke-tokens",
         "purpose": "revocation",
         "n": str(world.status_list),
         "code": "CIT-40",
@@ -385,6 +426,9 @@ def refused(response: Any, path: str) -> str | None:
         return "login"
     if status == 403:
         return "forbidden"
+    if status == 404 and "{officer_id" in path:
+        # A region owns its officers: to anyone else an officer id is unknown, not forbidden.
+        return "forbidden"
     if status == 422 and "/import" in path and "another region" in response.text:
         return "forbidden"  # an import refuses the rows of another region, all or nothing
     if status in (302, 303, 307) and _is_console(path) and path != "/logout":
@@ -392,7 +436,8 @@ def refused(response: Any, path: str) -> str | None:
         if location.startswith("/login"):
             return "login"
         flash = unquote(response.cookies.get("cit_flash", "") or "").lower()
-        if flash.startswith("error:") and any(r in flash for r in REFUSALS):
+        kind = flash.partition(":")[0].partition("@")[0]  # "error@attendance:..." too
+        if kind == "error" and any(r in flash for r in REFUSALS):
             return "forbidden"
     return None
 
@@ -472,3 +517,24 @@ def test_a_console_form_without_the_csrf_token_is_refused(world: World, role: st
     finally:
         client.cookies.clear()
     assert r.status_code == 403, r.text
+
+
+def test_a_disabled_account_is_refused_on_every_guarded_route(app: Litestar, world: World) -> None:
+    """An administrator (who may call every route) shut off with `registry user disable`: its
+    API token and its console session, both opened before, are refused everywhere at once."""
+    account = make_actor(world.engine, "admin", None)
+    with unit_of_work(world.engine) as session:
+        target = service.find_user(session, service.SYSTEM, name=account.username)
+        service.set_disabled(session, service.SYSTEM, target, True)
+    world.actors["disabled"] = account
+    failures = []
+    try:
+        for method, path, _ in sorted(routes(app), key=_order):
+            if (method, path) not in EXPECTED or path == "/logout":
+                continue  # public routes answer everyone; /logout needs a live session
+            response = call(world, "disabled", method, path)
+            if refused(response, path) != "login":
+                failures.append(f"{method} {path}: {response.status_code}")
+    finally:
+        del world.actors["disabled"]
+    assert not failures, "\n".join(failures)

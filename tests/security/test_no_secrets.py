@@ -119,7 +119,7 @@ def test_no_secret_reaches_the_log_or_an_answer(
             secrets["csrf token"] = match.group(1)
             revoked = web.post(
                 f"/console/credentials/{credential_id}/revoke",
-                data={"reason": "no-secrets test", "csrf_token": match.group(1)},
+                data={"reason": "no-secrets test", "csrf_token": match.group(1), "confirm": "yes"},
                 follow_redirects=False,
             )
             assert revoked.status_code == 303, revoked.text
@@ -136,6 +136,14 @@ def test_no_secret_reaches_the_log_or_an_answer(
             ):
                 keep(web.get(path, headers={"Accept": "application/json"}))
             keep(web.post("/api/v1/verify", json={"token": issued["token"]}))
+            # The lookup is a POST: what a hiring department typed never reaches the log.
+            holder = web.get(f"/c/{credential_id}", headers={"Accept": "application/json"})
+            typed = holder.json()["credential"]["holder"]
+            looked = web.post(
+                "/lookup",
+                data={"post_id": typed["post_id"], "last_name": typed["name"].split()[-1]},
+            )
+            assert looked.status_code == 200 and credential_id in looked.text
         with server.api() as api:
             keep(api.get(f"/api/v1/credentials/{credential_id}"))
             keep(api.get("/api/v1/officers"))
@@ -146,6 +154,8 @@ def test_no_secret_reaches_the_log_or_an_answer(
 
     log = log_path.read_text()
     assert "/wallet/[redacted]" in log, "the access log is off, or wallet paths went unrecorded"
+    assert "POST /lookup" in log
+    assert typed["post_id"] not in log and typed["name"].split()[-1] not in log
     for name, value in secrets.items():
         assert value and value not in log, f"the server log shows the {name}"
     for material in _private_key_material(keys_dir):

@@ -40,7 +40,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> KeyStore:
 
 @pytest.fixture(scope="module")
 def token(store: KeyStore) -> str:
-    good = store.sign(credential())
+    good = store.sign(credential()).token
     # The unaltered token is valid, so the properties below are about the alterations.
     assert verify(good, store.trusted(), publish(store), NOW, issuer=ISSUER).verdict == "valid"
     return good

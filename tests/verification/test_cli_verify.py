@@ -8,19 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PUBLIC_URL, Api, Region
+from registry.credentials.did import did_web
+from tests.conftest import Api, Region
 from tests.live import LiveServer, cli_env, run_registry
 from tests.verification.test_verify_api import issue
-
-
-@pytest.fixture
-def local_env(database_url: str, keys_dir: Path) -> dict[str, str]:
-    """The CLI on this registry's own database and (session) keys, read-only."""
-    return cli_env(
-        REGISTRY_DATABASE_URL=database_url,
-        REGISTRY_KEYS_DIR=str(keys_dir),
-        REGISTRY_PUBLIC_URL=PUBLIC_URL,
-    )
 
 
 def verify(*args: str, env: dict[str, str]) -> tuple[int, dict[str, Any] | None, str]:
@@ -134,7 +125,7 @@ def test_against_a_real_server_by_its_issuer_url(live_server: LiveServer) -> Non
     code, verdict, stderr = verify(item["token"], "--issuer", live_server.url, env=cli_env())
     assert code == 0, (verdict, stderr)
     assert verdict is not None and verdict["verdict"] == "valid"
-    assert verdict["credential"]["issuer"]["id"] == live_server.url
+    assert verdict["credential"]["issuer"]["id"] == did_web(live_server.url)
 
     with live_server.api() as api:
         r = api.post(f"/api/v1/credentials/{item['credential_id']}/revoke", json={"reason": "x"})

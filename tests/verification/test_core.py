@@ -46,6 +46,7 @@ def credential(**overrides: Any) -> dict[str, Any]:
         "credential_url": f"{ISSUER}/c/{CREDENTIAL_ID}",
         "issuer_id": ISSUER,
         "issuer_name": "CIT Utah",
+        "issuer_url": ISSUER,
         "holder_name": "Jane Doe",
         "post_id": "UT-004711",
         "achievement": ACHIEVEMENT,
@@ -117,7 +118,7 @@ def signed_list(
         valid_from=NOW - timedelta(hours=1),
         valid_until=valid_until,
     )
-    return store.sign(payload)
+    return store.sign(payload).token
 
 
 def publish(
@@ -145,7 +146,7 @@ def pem() -> bytes:
 
 @pytest.fixture
 def token(store: KeyStore) -> str:
-    return store.sign(credential())
+    return store.sign(credential()).token
 
 
 def check(verdict: Verdict, name: str) -> core.Check:
@@ -161,7 +162,8 @@ def test_a_valid_credential_passes_every_check(store: KeyStore, token: str) -> N
     assert verdict.verdict == "valid"
     assert verdict.reasons == []
     assert [c.name for c in verdict.checks] == [
-        "size", "shape", "header", "signature", "claims", "issuer", "time", "status",
+        "size", "shape", "header", "signature", "claims", "issuer", "certification", "time",
+        "status",
     ]  # fmt: skip
     assert all(c.ok for c in verdict.checks)
     assert "not revoked" in check(verdict, "status").detail
@@ -188,7 +190,7 @@ def test_verdict_json_has_the_api_shape(store: KeyStore, token: str) -> None:
 
 
 def test_a_protected_holder_shows_neither_name_nor_post_id(store: KeyStore) -> None:
-    token = store.sign(credential(holder_name=None))
+    token = store.sign(credential(holder_name=None)).token
     verdict = verify(token, store.trusted(), publish(store), NOW)
     assert verdict.verdict == "valid"
     assert verdict.to_dict()["credential"]["holder"] == {"name": None, "post_id": None}
@@ -208,7 +210,7 @@ def test_redacted_verdict_hides_the_holder(store: KeyStore, token: str) -> None:
 def test_es256_credentials_verify(tmp_path: Path) -> None:
     store = KeyStore(tmp_path / "keys")
     store.generate("ES256")
-    verdict = verify(store.sign(credential()), store.trusted(), publish(store), NOW)
+    verdict = verify(store.sign(credential()).token, store.trusted(), publish(store), NOW)
     assert verdict.verdict == "valid"
     assert "ES256" in check(verdict, "signature").detail
 
@@ -250,7 +252,7 @@ def test_a_credential_signed_before_rotation_still_verifies(store: KeyStore, tok
     assert store.active().kid != old_kid
     lists = publish(store)  # the lists are now signed by the new key
     assert verify(token, store.trusted(), lists, NOW).verdict == "valid"
-    newer = store.sign(credential())
+    newer = store.sign(credential()).token
     assert header_of(newer)["kid"] == store.active().kid
     assert verify(newer, store.trusted(), lists, NOW).verdict == "valid"
 
@@ -330,7 +332,7 @@ def tampered(**changes: Any) -> Maker:
 
 
 def swapped_signature(store: KeyStore, token: str, pem: bytes) -> str:
-    other = store.sign(credential(holder_name="Someone Else"))
+    other = store.sign(credential(holder_name="Someone Else")).token
     return ".".join([*token.split(".")[:2], other.split(".")[2]])
 
 
@@ -347,7 +349,7 @@ def signed_payload(change: Callable[[dict[str, Any]], None]) -> Maker:
     def make(store: KeyStore, token: str, pem: bytes) -> str:
         payload = credential()
         change(payload)
-        return store.sign(payload)
+        return store.sign(payload).token
 
     return make
 
@@ -372,7 +374,7 @@ def parts(header: str, payload: str) -> Maker:
 
 def oversize(store: KeyStore, token: str, pem: bytes) -> str:
     big = {**ACHIEVEMENT, "description": "x" * 16_000}
-    return store.sign(credential(achievement=big))
+    return store.sign(credential(achievement=big)).token
 
 
 def duplicate_member(store: KeyStore, token: str, pem: bytes) -> str:
@@ -522,7 +524,7 @@ def test_dates_at_the_calendar_limits_are_judged_not_crashed_on(
     payload["validFrom"] = valid_from
     if valid_until is not None:
         payload["validUntil"] = valid_until
-    verdict = verify(store.sign(payload), store.trusted(), None, NOW)
+    verdict = verify(store.sign(payload).token, store.trusted(), None, NOW)
     assert verdict.verdict == expected
     assert "error" not in [c.name for c in verdict.checks]
 
@@ -546,7 +548,7 @@ def test_clock_skew_is_tolerated_at_both_ends(store: KeyStore, token: str) -> No
 def test_nbf_is_respected(store: KeyStore) -> None:
     payload = credential()
     payload["nbf"] = int((NOW + timedelta(days=1)).timestamp())
-    verdict = verify(store.sign(payload), store.trusted(), None, NOW)
+    verdict = verify(store.sign(payload).token, store.trusted(), None, NOW)
     assert verdict.verdict == "expired"
     assert check(verdict, "time").detail.startswith("not valid before 2027-01-02")
 
@@ -627,7 +629,10 @@ def test_another_issuers_credential_gets_no_suspension_lookup(tmp_path: Path) ->
     store = KeyStore(tmp_path / "keys")
     store.generate()
     url = "https://lists.example/revocation/9"
-    token = store.sign(credential(issuer_id=other, status_list_url=url))
+    course = {**ACHIEVEMENT, "id": f"{other}/courses/CIT-40"}
+    token = store.sign(
+        credential(issuer_id=other, issuer_url=other, achievement=course, status_list_url=url)
+    ).token
     issuer = {"id": other, "type": ["Profile"], "name": "Other"}
     lists = ListSource({url: signed_list(store, url, "revocation", {417}, issuer=issuer)})
     verdict = verify(token, store.trusted(), lists, NOW)
@@ -687,7 +692,7 @@ def test_a_forged_list_with_the_issuers_kid_is_refused(store: KeyStore, token: s
 
 
 def test_an_index_beyond_the_list_is_refused(store: KeyStore) -> None:
-    token = store.sign(credential(status_index=statuslist.MIN_ENTRIES + 5))
+    token = store.sign(credential(status_index=statuslist.MIN_ENTRIES + 5)).token
     assert "beyond" in status_failure(verify(token, store.trusted(), publish(store), NOW))
 
 
@@ -728,7 +733,7 @@ def test_an_expired_list_is_refused(store: KeyStore, token: str) -> None:
 
 def test_a_list_that_is_not_a_status_list_is_refused(store: KeyStore, token: str) -> None:
     lists = publish(store)
-    lists.lists[REVOCATION] = store.sign(credential())
+    lists.lists[REVOCATION] = store.sign(credential()).token
     assert "BitstringStatusListCredential" in status_failure(
         verify(token, store.trusted(), lists, NOW)
     )
@@ -741,7 +746,7 @@ def test_a_list_with_a_malformed_encoded_list_is_refused(store: KeyStore, token:
         bits=statuslist.new_bitstring(), valid_from=NOW, valid_until=None,
     )  # fmt: skip
     payload["credentialSubject"]["encodedList"] = "u" + b64u(b"not gzip")
-    lists.lists[REVOCATION] = store.sign(payload)
+    lists.lists[REVOCATION] = store.sign(payload).token
     assert "encodedList" in status_failure(verify(token, store.trusted(), lists, NOW))
 
 
@@ -749,7 +754,7 @@ def test_a_list_with_a_malformed_encoded_list_is_refused(store: KeyStore, token:
 def test_a_malformed_status_index_is_refused(store: KeyStore, index: Any) -> None:
     payload = credential()
     payload["credentialStatus"]["statusListIndex"] = index
-    verdict = verify(store.sign(payload), store.trusted(), publish(store), NOW)
+    verdict = verify(store.sign(payload).token, store.trusted(), publish(store), NOW)
     assert "statusListIndex" in status_failure(verdict)
 
 

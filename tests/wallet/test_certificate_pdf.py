@@ -107,7 +107,14 @@ def test_a_protected_officer_has_no_name_and_no_post_id_on_the_certificate(
     region: Region, course: dict[str, Any], anonymous: Api
 ) -> None:
     item = issue(region, course, protected=True)
-    _, text = open_pdf(fetch(anonymous, item["credential_id"]).content)
+    # Not from the public URL (404, as an unknown id): from the officer's wallet.
+    r = anonymous.get(f"/c/{item['credential_id']}/certificate.pdf")
+    assert r.status_code == 404
+    wallet = item["wallet_url"].removeprefix(PUBLIC_URL)
+    r = anonymous.get(f"{wallet}/c/{item['credential_id']}/certificate.pdf")
+    assert r.status_code == 200, r.text
+    assert r.headers["referrer-policy"] == "no-referrer"
+    _, text = open_pdf(r.content)
     flat = " ".join(text.split())
     officer = item["officer"]
     assert "Name withheld (protected record)" in flat
@@ -137,3 +144,12 @@ def test_the_certificate_of_an_unknown_credential_is_404(anonymous: Api) -> None
 def test_text_outside_latin1_is_replaced_not_refused() -> None:
     assert latin1("O\u2019Brien \u2013 \u201c\u03a9\u201d \u00c5") == 'O\'Brien - "?" \u00c5'
     assert latin1("Dvořák\tŁ") == "Dvorák L"
+
+
+def test_the_footer_says_where_to_type_the_id_without_a_scanner(
+    region: Region, course: dict[str, Any], anonymous: Api
+) -> None:
+    item = issue(region, course)
+    _, text = open_pdf(fetch(anonymous, item["credential_id"]).content)
+    assert f"No scanner? Type the credential id at {PUBLIC_URL}/verify" in text
+    assert item["credential_id"] in text

@@ -27,7 +27,7 @@ def test_each_request_is_one_line_with_its_status_and_no_wallet_key(
     assert lines[1].endswith('"GET /wallet/[redacted] HTTP/1.1" 404')
     assert lines[2].endswith('"GET /wallet/[redacted]/manifest.webmanifest HTTP/1.1" 404')
     assert lines[3].endswith('"POST /api/v1/verify HTTP/1.1" 400')
-    assert '"GET /c/ABC%0A2026-01-01T00:00:00Z%201.2.3.4%20-%20forged HTTP/1.1" 404' in lines[4]
+    assert '"GET /c/ABC\\n2026-01-01T00:00:00Z 1.2.3.4 - forged HTTP/1.1" 404' in lines[4]
     assert "SeCrEtWaLlEtKeY" not in "\n".join(lines)
 
 

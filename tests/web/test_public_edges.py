@@ -134,3 +134,14 @@ def test_workers_share_the_limit_through_redis(settings: Settings) -> None:
             for i in range(4)
         ]
     assert codes == [200, 200, 200, 429]
+
+
+def test_the_lookup_and_verify_forms_are_rate_limited(settings: Settings) -> None:
+    """Public forms without CSRF (a hiring department has no session) are throttled instead."""
+    for path, form in (
+        ("/lookup", {"post_id": "UT-1", "last_name": "Doe"}),
+        ("/verify", {"token": "not.a.token"}),
+    ):
+        with _limited(settings) as c:
+            codes = [c.post(path, data=form).status_code for _ in range(4)]
+            assert codes == [200, 200, 200, 429], path

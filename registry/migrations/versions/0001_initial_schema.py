@@ -453,3 +453,7 @@ def downgrade() -> None:
 
     op.drop_table("audit_log")
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        # Dropping the table took its trigger; the function stays unless dropped, and a later
+        # upgrade's CREATE FUNCTION would fail on it.
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")

@@ -10,13 +10,15 @@ and `registry audit verify` reports it as a break.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
 import registry.common
-from registry.audit.chain import GENESIS, PG_LOCK_KEY, entry_hash
 
 revision = "0004"
 down_revision = "0003"
@@ -24,6 +26,26 @@ branch_labels = None
 depends_on = None
 
 BATCH = 1000
+
+# A frozen copy of registry.audit.chain as it was when this migration was written: a migration
+# must do the same thing whenever it runs, whatever the live code has become since.
+GENESIS = "0" * 64
+PG_LOCK_KEY = 0x41554449545F4C47  # "AUDIT_LG"
+HASHED_FIELDS = ("id", "at", "actor", "action", "entity", "entity_id", "before", "after")
+
+
+def entry_hash(entry: dict[str, Any], prev_hash: str) -> str:
+    at: datetime = entry["at"]
+    if at.tzinfo is None:
+        raise ValueError("audit timestamps are UTC and must carry their zone")
+    body = {name: entry[name] for name in HASHED_FIELDS}
+    body["at"] = at.astimezone(UTC).isoformat()
+    body["prev_hash"] = prev_hash
+    canonical = json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+    return hashlib.sha256(canonical).hexdigest()
+
 
 # The append-only triggers of 0001. The backfill must UPDATE existing rows once, and on SQLite a
 # batch table rebuild would drop the triggers, so they are lifted and put back around the change.

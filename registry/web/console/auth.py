@@ -17,6 +17,7 @@ from registry.web.console.common import PREFIX, form_data, same_origin
 from registry.web.throttle import SignInThrottle
 
 LOGIN_CSRF = "cit_login_csrf"
+LOCKED_OUT = "Too many failed sign-ins for this account: try again in {minutes} minutes."
 
 
 def _safe_next(target: str | None) -> str:
@@ -78,6 +79,7 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
     username = str(data.get("username", "")).strip()[:64]
     password = str(data.get("password", ""))[:1024]
     throttle: SignInThrottle = request.app.state.sign_in_throttle
+    # The peer, or the client a trusted proxy names (uvicorn's forwarded_allow_ips).
     client = request.client.host if request.client else "?"
     if not await throttle.allow(client):
         return _login_page(
@@ -85,6 +87,14 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
             status=429,
             username=username,
             error="Too many sign-in attempts from this address; wait a minute and try again.",
+        )
+    if not await throttle.account_allows(username):
+        # Said the same way for a name no account has: the lockout tells nobody who exists.
+        return _login_page(
+            request,
+            status=429,
+            username=username,
+            error=LOCKED_OUT.format(minutes=throttle.lockout.seconds // 60),
         )
     engine = request.app.state.engine
 
@@ -98,6 +108,7 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
             request, error="Wrong username or password.", status=401, username=username
         )
     token, _ = result
+    await throttle.signed_in(username)
     response = Redirect(path=_safe_next(str(data.get("next", ""))), status_code=303)
     response.set_cookie(
         Cookie(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -12,9 +13,10 @@ from litestar.response import Redirect, Template
 from sqlmodel import select
 
 from registry.accounts.guards import office
+from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify as certify_class
-from registry.errors import InvalidInput, NotFound
-from registry.people.models import Officer, Region
+from registry.errors import InvalidInput
+from registry.people.models import Region
 from registry.training import schemas
 from registry.training import service as training
 from registry.training.models import Course
@@ -60,18 +62,22 @@ async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redi
 def klass(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Template:
-    actor = actor_of(request)
-    record = training.get_class(session, actor, class_id)
-    course = session.get(Course, record.course_id)
+    view = training.class_page(session, actor_of(request), class_id)
     return page(
         request,
         "class.html",
-        title=f"Class at {record.location}",
-        klass=training.class_public(session, record),
-        course=course,
-        modules=training.modules_of(session, record.course_id),
-        roster=training.roster(session, actor, class_id),
-        can_enroll=actor.role in ("admin", "coordinator"),
+        title=f"Class at {view.klass.location}",
+        klass=view.klass,
+        course=view.course,
+        modules=view.modules,
+        roster=view.roster,
+        can_enroll=view.may_enroll,
+        enrollable=view.enrollable,
+        attended=view.attended,
+        makeups=view.makeups,
+        other_classes=view.other_classes,
+        # Messages after a save appear in the section that was saved, not at the top.
+        flash_sections=("roster", "attendance", "results"),
     )
 
 
@@ -79,23 +85,54 @@ def _back(class_id: uuid.UUID, anchor: str = "") -> str:
     return f"/console/classes/{class_id}{anchor}"
 
 
+# POST ids as people paste them: one a line, or separated by commas, semicolons or spaces.
+_SEPARATORS = re.compile(r"[\s,;]+")
+MAX_BULK = 500
+
+
 @post("/classes/{class_id:uuid}/enroll", guards=[office])
 async def enroll(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+) -> Redirect | Template:
+    """Pasted POST ids and ticked officers, each through the enrollment rules; the refused are
+    named with the rule and the rest enrolled."""
     data = await form_data(request)
     actor = actor_of(request)
-    post_id = text(data, "post_id").upper()
-
-    def work() -> str:
-        officer = session.exec(select(Officer).where(Officer.post_id == post_id)).first()
-        if officer is None:
-            raise NotFound(f"No officer with POST id {post_id or '(blank)'}; add them first.")
-        training.enroll(session, actor, class_id, schemas.EnrollmentCreate(officer_id=officer.id))
-        return f"{officer.first_name} {officer.last_name} ({officer.post_id}) enrolled."
-
     back = _back(class_id, "#roster")
-    return await attempt(session, work, back=back, done=lambda msg: redirect(back, msg))
+    typed = [p for p in _SEPARATORS.split(f"{text(data, 'post_ids')} {text(data, 'post_id')}") if p]
+    ticked = [value for value in data.getall("officer_id", []) if isinstance(value, str) and value]
+    if not typed and not ticked:
+        return redirect(back, "Paste POST ids or tick officers to enroll.", error=True)
+    if len(typed) + len(ticked) > MAX_BULK:
+        return redirect(back, f"At most {MAX_BULK} officers at a time.", error=True)
+
+    def work() -> Redirect | Template:
+        ids = []
+        for value in ticked:
+            try:
+                ids.append(uuid.UUID(value))
+            except ValueError:
+                raise InvalidInput(
+                    "The list of officers was not sent as the page holds it; reload the page.",
+                    field="officer_id",
+                ) from None
+        outcomes = training.enroll_many(session, actor, class_id, typed, ids)
+        enrolled = [o for o in outcomes if o.enrolled]
+        refused = [o for o in outcomes if not o.enrolled]
+        if not refused:
+            n = len(enrolled)
+            who = f"{enrolled[0].name} ({enrolled[0].post_id})" if n == 1 else f"{n} officers"
+            return redirect(back, f"{who} enrolled.")
+        return page(
+            request,
+            "enroll_report.html",
+            title="Enrollment",
+            klass=training.class_public(session, training.get_class(session, actor, class_id)),
+            enrolled=enrolled,
+            refused=refused,
+        )
+
+    return await attempt(session, work, back=back, done=lambda answer: answer)
 
 
 def _hours(data: FormMultiDict, key: str) -> float | None:
@@ -138,10 +175,92 @@ async def attendance(
         if not records:
             raise InvalidInput("Nothing to save: every cell was blank.")
         batch = build(schemas.AttendanceBatch, {"records": records})
-        return training.record_attendance(session, actor, class_id, batch)
+        return training.record_attendance_changes(session, actor, class_id, batch)
 
     return await attempt(
-        session, work, back=back, done=lambda n: redirect(back, f"Attendance saved ({n} cells).")
+        session,
+        work,
+        back=back,
+        done=lambda n: redirect(
+            back, f"Attendance saved ({n} cells)." if n else "Nothing changed in the grid."
+        ),
+    )
+
+
+@post("/classes/{class_id:uuid}/attendance/full")
+async def attendance_full(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Redirect:
+    """Full hours in one press: `scope` is "all", "officer:<id>" or "module:<code>"."""
+    data = await form_data(request)
+    actor = actor_of(request)
+    back = _back(class_id, "#attendance")
+    kind, _, value = text(data, "scope").partition(":")
+
+    def work() -> int:
+        if kind == "all":
+            return training.full_attendance(session, actor, class_id)
+        if kind == "module" and value:
+            return training.full_attendance(session, actor, class_id, module=value)
+        if kind == "officer":
+            try:
+                officer_id = uuid.UUID(value)
+            except ValueError:
+                raise InvalidInput("No such officer in this class.", field="scope") from None
+            return training.full_attendance(session, actor, class_id, officer_id=officer_id)
+        raise InvalidInput("Choose whose attendance to fill.", field="scope", rule="choice")
+
+    return await attempt(
+        session,
+        work,
+        back=back,
+        done=lambda n: redirect(
+            back, f"Full attendance recorded ({n} cells). Edit any exceptions below."
+        ),
+    )
+
+
+@post("/classes/{class_id:uuid}/makeup")
+async def makeup(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Redirect:
+    """Hours of a module made up in another class of the course or a make-up session."""
+    data = await form_data(request)
+    actor = actor_of(request)
+    back = _back(class_id, "#attendance")
+    values: dict[str, str | None] = {
+        name: text(data, name)
+        for name in ("officer_id", "module", "hours", "held_on", "location", "note")
+    }
+    values["source_class_id"] = text(data, "source_class_id") or None
+
+    def work() -> str:
+        row = training.record_makeup(session, actor, class_id, build(schemas.MakeupCreate, values))
+        return f"{row.hours:g} make-up hours recorded."
+
+    return await attempt(session, work, back=back, done=lambda msg: redirect(back, msg))
+
+
+@post("/classes/{class_id:uuid}/results/pass")
+async def results_pass(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    back = _back(class_id, "#results")
+    field = text(data, "field")
+    label = {"written_exam": "written exam", "scenario_evaluation": "scenario evaluation"}
+
+    def work() -> int:
+        return training.pass_everyone(session, actor, class_id, field)
+
+    return await attempt(
+        session,
+        work,
+        back=back,
+        done=lambda n: redirect(
+            back, f"A pass in the {label.get(field, field)} recorded for {n} officers."
+        ),
     )
 
 
@@ -162,10 +281,15 @@ async def results(
         if not rows:
             raise InvalidInput("Nothing to save: no result was chosen.")
         batch = build(schemas.ResultsBatch, {"records": list(rows.values())})
-        return training.record_results(session, actor, class_id, batch)
+        return training.record_results_changes(session, actor, class_id, batch)
 
     return await attempt(
-        session, work, back=back, done=lambda n: redirect(back, f"Results saved for {n} officers.")
+        session,
+        work,
+        back=back,
+        done=lambda n: redirect(
+            back, f"Results saved for {n} officers." if n else "No result changed."
+        ),
     )
 
 
@@ -189,23 +313,63 @@ def confirm_certify(
 @post("/classes/{class_id:uuid}/certify", guards=[office])
 async def certify(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+) -> Redirect | Template:
+    """Issues the certifications, then says who got one and who was skipped, and why."""
     await form_data(request)
     actor = actor_of(request)
     issuer = request.app.state.issuer
     back = _back(class_id, "#roster")
 
-    def work() -> int:
+    def work() -> Template:
         before = {o.credential_id for o in training.roster(session, actor, class_id).officers}
         result = certify_class(session, actor, issuer, class_id, None)
-        return sum(1 for i in result.issued if i.credential_id not in before)
+        roster = {o.officer_id: o for o in training.roster(session, actor, class_id).officers}
+        issued = [
+            (roster[i.officer_id], i.credential_id)
+            for i in result.issued
+            if i.credential_id not in before and i.officer_id in roster
+        ]
+        skipped = [
+            (roster[s.officer_id], s.reasons) for s in result.skipped if s.officer_id in roster
+        ]
+        return page(
+            request,
+            "certify_result.html",
+            title="Certification result",
+            klass=training.class_public(session, training.get_class(session, actor, class_id)),
+            issued=issued,
+            skipped=skipped,
+        )
 
-    return await attempt(
-        session,
-        work,
-        back=back,
-        done=lambda n: redirect(back, f"{n} certification{'s' if n != 1 else ''} issued."),
+    return await attempt(session, work, back=back, done=lambda answer: answer)
+
+
+@get("/classes/{class_id:uuid}/handouts", guards=[office], sync_to_thread=True)
+def handouts(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Template:
+    """A page per graduate to print and hand out: the QR code of their wallet link."""
+    actor = actor_of(request)
+    return page(
+        request,
+        "handouts.html",
+        title="Wallet handouts",
+        klass=training.class_public(session, training.get_class(session, actor, class_id)),
+        handouts=class_handouts(session, actor, request.app.state.issuer, class_id),
     )
 
 
-HANDLERS = [classes, add_class, klass, enroll, attendance, results, confirm_certify, certify]
+HANDLERS = [
+    classes,
+    add_class,
+    klass,
+    enroll,
+    attendance,
+    attendance_full,
+    makeup,
+    results,
+    results_pass,
+    confirm_certify,
+    certify,
+    handouts,
+]

@@ -22,6 +22,7 @@ from registry.web.problems import UNSTORABLE
 
 PREFIX = "/console"
 T = TypeVar("T")
+R = TypeVar("R")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 FLASH = "cit_flash"
 
@@ -37,6 +38,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("Import", f"{PREFIX}/import", None),
     ("Courses", f"{PREFIX}/courses", None),
     ("Regions", f"{PREFIX}/regions", frozenset({"admin"})),
+    ("Users", f"{PREFIX}/users", frozenset({"admin"})),
 ]
 
 
@@ -61,7 +63,9 @@ def page(
 ) -> Template:
     who = signed_in(request)
     flash = unquote(request.cookies.get(FLASH, ""))
-    kind, _, message = flash.partition(":")
+    head, _, message = flash.partition(":")
+    # "ok@attendance:..." is shown in the page's section "attendance", where the person is.
+    kind, _, at = head.partition("@")
     response = Template(
         template_name=f"console/{template}",
         context={
@@ -72,7 +76,7 @@ def page(
             ],
             "here": request.url.path,
             "title": title,
-            "flash": {"kind": kind, "message": message} if message else None,
+            "flash": {"kind": kind, "message": message, "at": at} if message else None,
             "issuer_name": request.app.state.issuer.name,
             **context,
         },
@@ -105,9 +109,13 @@ async def form_data(request: Request[Any, Any, Any]) -> FormMultiDict:
 
 
 def redirect(path: str, message: str | None = None, *, error: bool = False) -> Redirect:
+    """Back to a page; a message goes with it, shown in the section the path's #anchor names
+    when the page places its messages there (the class page does), else at the top."""
     response = Redirect(path=path, status_code=303)
     if message:
-        value = quote(("error:" if error else "ok:") + message[:300])
+        at = path.partition("#")[2]
+        kind = ("error" if error else "ok") + (f"@{at}" if at else "")
+        value = quote(f"{kind}:{message[:300]}")
         response.set_cookie(
             Cookie(key=FLASH, value=value, path="/", httponly=True, samesite="lax", max_age=60)
         )
@@ -144,10 +152,11 @@ async def attempt(
     session: Session,
     work: Callable[[], T],
     *,
-    done: Callable[[T], Redirect],
+    done: Callable[[T], R],
     back: str,
-) -> Redirect:
-    """Runs a change in a worker thread; a refused change is rolled back and explained."""
+) -> R | Redirect:
+    """Runs a change in a worker thread; a refused change is rolled back and explained.
+    `done` makes the answer from what `work` returned (a redirect, or a page `work` built)."""
     try:
         result = await anyio.to_thread.run_sync(work)
     except RegistryError as exc:

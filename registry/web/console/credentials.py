@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from registry.accounts.guards import office
 from registry.credentials import service
+from registry.training import service as training
 from registry.web.console.common import actor_of, attempt, form_data, page, redirect, text
 from registry.web.deps import DbSession
 
@@ -27,6 +28,7 @@ def credential(
         "credential.html",
         title=f"Credential {record.id}",
         record=service.credential_record(session, issuer, record),
+        klass=training.class_summary(session, record.class_id),
         superseded_by=record.superseded_by,
         v=verdict,
     )
@@ -36,18 +38,37 @@ def _change(action: str) -> Any:
     @post(f"/credentials/{{credential_id:str}}/{action}", guards=[office], name=f"console-{action}")
     async def change(
         request: Request[Any, Any, Any], session: DbSession, credential_id: FromPath[str]
-    ) -> Redirect:
+    ) -> Redirect | Template:
         data = await form_data(request)
         actor = actor_of(request)
         back = f"/console/credentials/{credential_id}"
+        reason = text(data, "reason")
+        if action == "revoke" and text(data, "confirm") != "yes":
+            # Revocation is final: one more page says so before anything changes.
+            def confirm() -> Template:
+                record = service.get_credential_for(session, actor, credential_id)
+                return page(
+                    request,
+                    "revoke_confirm.html",
+                    title="Revoke this credential?",
+                    record=service.credential_record(session, request.app.state.issuer, record),
+                    reason=reason,
+                )
 
-        def work() -> None:
-            service.change_status(session, actor, credential_id, action, text(data, "reason"))
+            return await attempt(session, confirm, back=back, done=lambda answer: answer)
+
+        def work() -> list[str]:
+            return service.change_status(session, actor, credential_id, action, reason).reached
 
         past = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}[action]
-        return await attempt(
-            session, work, back=back, done=lambda _: redirect(back, f"Credential {past}.")
-        )
+
+        def done(reached: list[str]) -> Redirect:
+            if not reached:
+                return redirect(back, f"Credential {past}.")
+            others = "the renewals resting on it" if action == "revoke" else "its renewal chain"
+            return redirect(back, f"Credential {past}, and with it {others}: {', '.join(reached)}.")
+
+        return await attempt(session, work, back=back, done=done)
 
     return change
 

@@ -163,7 +163,7 @@ def credentials_download(
     request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer
 ) -> Response[bytes]:
     actor = actor_of(request)
-    body = service.credentials_csv(session, actor, issuer.credential_url)
+    body = service.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
     return csv_response(body, f"credentials-{date.today().isoformat()}.csv")
 
 

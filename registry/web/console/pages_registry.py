@@ -11,6 +11,7 @@ from registry.web.console import (
     records,
     renewals,
     reports,
+    users,
     wallet_link,
 )
 from registry.web.console import imports as imports_pages
@@ -24,4 +25,5 @@ HANDLERS: list[Any] = [
     *wallet_link.HANDLERS,
     *imports_pages.HANDLERS,
     *renewals.HANDLERS,
+    *users.HANDLERS,
 ]

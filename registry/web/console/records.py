@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import col, select
 
 from registry.accounts.guards import office
+from registry.common import utcnow
 from registry.credentials.models import Credential
 from registry.people import schemas, service
 from registry.people.models import Agency, Region
@@ -129,6 +130,7 @@ def officer(
         title=f"{record.first_name} {record.last_name}",
         officer=public,
         credentials=credentials,
+        now=utcnow(),
         ce_records=ce,
         transfer_agencies=[a for a in all_agencies if a.id != public.agency_id],
         wallet_url=request.app.state.issuer.wallet_url(record),

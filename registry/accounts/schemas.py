@@ -1,0 +1,19 @@
+"""What the account pages and commands show of a user (never a hash)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class UserPublic(BaseModel):
+    id: uuid.UUID
+    username: str
+    role: str
+    region: str | None
+    disabled: bool
+    has_password: bool
+    last_sign_in: datetime | None
+    created_at: datetime

@@ -1,0 +1,186 @@
+"""The Data Integrity form: RDFC-1.0 canonicalization, eddsa-rdfc-2022 / ecdsa-rdfc-2019 proofs.
+
+W3C VC Data Integrity EdDSA Cryptosuites v1.0 (and ECDSA v1.0 for a P-256 registry): the
+document and the proof options (with the document's `@context`) are each canonicalized with RDF
+Dataset Canonicalization and hashed with SHA-256; the proof signs hash(proof options) ||
+hash(document). JSON-LD contexts come only from the copies vendored beside this module: no
+network ever, and any other context is an error.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pyld import jsonld  # type: ignore[import-untyped]
+
+from registry.credentials.did import base58btc, base58btc_decode, verification_method_id
+from registry.credentials.keys import KeyStore
+from registry.credentials.payload import OB_CONTEXT, VC_CONTEXT, format_datetime
+
+PROOF_TYPE = "DataIntegrityProof"
+PURPOSE = "assertionMethod"
+# The cryptosuite each key family signs with (KeyInfo.alg / PublicKey.alg -> suite).
+CRYPTOSUITES = {"EdDSA": "eddsa-rdfc-2022", "ES256": "ecdsa-rdfc-2019"}
+# JWT claims: the JWS form's, not part of the credential's content.
+JWT_CLAIMS = ("iss", "jti", "iat", "nbf", "exp")
+# Canonicalization silently drops a term no context defines (the copy of the VC 2.0 context we
+# vendor has no catch-all @vocab), so a member could be added to a signed document without
+# touching its signature. Canonicalized with this vocabulary appended, such a term shows up
+# instead; when nothing lands there the vocabulary was never used and the canonical form is the
+# document's own.
+UNDEFINED_TERM_VOCAB = "urn:cit-registry:undefined-term#"
+MEDIA_TYPE = "application/vc"
+
+_CONTEXT_FILES = {
+    VC_CONTEXT: "credentials-v2.jsonld",
+    OB_CONTEXT: "ob-context-3.0.3.json",
+}
+
+
+class ContextRefused(ValueError):
+    """A document named a JSON-LD context that is not one of the vendored copies."""
+
+
+class UndefinedTerm(ValueError):
+    """A document uses a term, or a relative type, that its contexts do not define."""
+
+
+@cache
+def _context(url: str) -> dict[str, Any]:
+    text = resources.files("registry.credentials").joinpath("contexts", _CONTEXT_FILES[url])
+    document: dict[str, Any] = json.loads(text.read_text("utf-8"))
+    return document
+
+
+def known_contexts() -> frozenset[str]:
+    return frozenset(_CONTEXT_FILES)
+
+
+def document_loader(url: str, options: Any = None) -> dict[str, Any]:
+    """pyld's document loader: the vendored copy of a known context, never a fetch."""
+    if url not in _CONTEXT_FILES:
+        raise ContextRefused(f"the context {url[:100]!r} is not one this registry knows")
+    return {
+        "contentType": "application/ld+json",
+        "contextUrl": None,
+        "documentUrl": url,
+        # pyld may keep parts of what it is given: hand out a copy, keep the original intact.
+        "document": copy.deepcopy(_context(url)),
+    }
+
+
+def canonize(
+    document: Mapping[str, Any], loader: Callable[[str, Any], dict[str, Any]] = document_loader
+) -> str:
+    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (pyld's URDNA2015, which RDFC-1.0
+    standardised without changing its output for these documents; checked against the W3C
+    test vectors in tests/credentials/test_dataintegrity.py)."""
+    nquads: str = jsonld.normalize(
+        dict(document),
+        {
+            "algorithm": "URDNA2015",
+            "format": "application/n-quads",
+            "documentLoader": loader,
+            "base": None,
+        },
+    )
+    return nquads
+
+
+def canonize_strict(document: Mapping[str, Any]) -> str:
+    """`canonize`, refusing (UndefinedTerm) a document with a member or type its contexts do
+    not define, which plain canonicalization would drop."""
+    context = document.get("@context")
+    contexts = context if isinstance(context, list) else [context]
+    nquads = canonize({**document, "@context": [*contexts, {"@vocab": UNDEFINED_TERM_VOCAB}]})
+    if UNDEFINED_TERM_VOCAB in nquads:
+        terms = sorted({m.split(">")[0] for m in nquads.split("<" + UNDEFINED_TERM_VOCAB)[1:]})
+        raise UndefinedTerm(f"undefined terms: {', '.join(terms)[:200]}")
+    return nquads
+
+
+def hash_data(
+    document: Mapping[str, Any],
+    options: Mapping[str, Any],
+    canon: Callable[[Mapping[str, Any]], str] = canonize_strict,
+) -> bytes:
+    """SHA-256(canonical proof options) || SHA-256(canonical document), the bytes a proof signs.
+
+    `document` is without its proof; `options` is the proof without `proofValue`, given the
+    document's `@context` here as the cryptosuites say.
+    """
+    config = {"@context": document.get("@context"), **options}
+    return digest(canon(config)) + digest(canon(document))
+
+
+def digest(nquads: str) -> bytes:
+    return hashlib.sha256(nquads.encode("utf-8")).digest()
+
+
+def proof_value(signature: bytes) -> str:
+    return "z" + base58btc(signature)
+
+
+def decode_proof_value(value: str) -> bytes:
+    """The signature in a multibase base58btc proofValue; ValueError for anything else."""
+    if not value.startswith("z") or len(value) > 200:
+        raise ValueError("proofValue is not multibase base58btc")
+    return base58btc_decode(value[1:])
+
+
+def content(payload: Mapping[str, Any], issuer: Mapping[str, Any]) -> dict[str, Any]:
+    """The credential content of a JWS payload, as the Data Integrity form carries it: no JWT
+    claims, no inline context (it only defines `jti`), and `issuer` as given (the DID)."""
+    document = {k: copy.deepcopy(v) for k, v in payload.items() if k not in JWT_CLAIMS}
+    context = payload.get("@context")
+    if isinstance(context, list):
+        document["@context"] = [c for c in context if isinstance(c, str)]
+    document["issuer"] = dict(issuer)
+    return document
+
+
+def secure(
+    document: Mapping[str, Any], keys: KeyStore, did: str, created: datetime
+) -> dict[str, Any]:
+    """`document` with a Data Integrity proof by the active key, named by its DID URL (the key
+    is pinned first: the proof options it signs name it)."""
+    key = keys.signer()
+    options = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITES[key.alg],
+        "created": format_datetime(created),
+        "verificationMethod": verification_method_id(did, key.kid),
+        "proofPurpose": PURPOSE,
+    }
+    signed = key.sign_bytes(hash_data(document, options))
+    return {**document, "proof": {**options, "proofValue": proof_value(signed.signature)}}
+
+
+def serialize(document: Mapping[str, Any]) -> str:
+    """The stored and served text of a document: compact, members in the order built."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def credential_document(
+    payload: Mapping[str, Any], issuer: Mapping[str, Any], keys: KeyStore, created: datetime
+) -> dict[str, Any]:
+    """The Data Integrity form of a credential whose JWS payload is `payload`."""
+    return secure(content(payload, issuer), keys, str(issuer["id"]), created)
+
+
+def known_context_list(context: Any) -> bool:
+    """Whether `@context` is a list of the contexts this registry signs with, VC 2.0 first."""
+    return (
+        isinstance(context, list)
+        and 0 < len(context) <= len(_CONTEXT_FILES)
+        and context[0] == VC_CONTEXT
+        and all(isinstance(c, str) and c in _CONTEXT_FILES for c in context)
+        and len(set(context)) == len(context)
+    )

@@ -1,0 +1,150 @@
+"""Console pages for accounts (admins only): list, create, disable and enable, reset a password,
+revoke API tokens, end sessions. Each change is one call to the accounts service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlmodel import Session, select
+
+from registry.accounts import service
+from registry.accounts.guards import admin_only
+from registry.accounts.models import Role, User
+from registry.accounts.service import Actor
+from registry.errors import InvalidInput, NotFound
+from registry.people.models import Region
+from registry.web.console.common import (
+    PREFIX,
+    actor_of,
+    attempt,
+    form_data,
+    page,
+    redirect,
+    text,
+)
+from registry.web.deps import DbSession
+
+USERS = f"{PREFIX}/users"
+
+
+@get("/users", guards=[admin_only], sync_to_thread=True)
+def users(request: Request[Any, Any, Any], session: DbSession) -> Template:
+    return page(
+        request,
+        "users.html",
+        title="Users",
+        users=service.list_users(session, actor_of(request)),
+        roles=[r.value for r in Role],
+        regions=list(session.exec(select(Region).order_by(Region.code))),
+    )
+
+
+@post("/users", guards=[admin_only])
+async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+    data = await form_data(request)
+    actor = actor_of(request)
+    role = text(data, "role")
+
+    def work() -> uuid.UUID:
+        return service.create_user(
+            session,
+            actor,
+            username=text(data, "username"),
+            role=role,
+            region_code=text(data, "region") or None if role != Role.ADMIN else None,
+            # Not stripped: spaces are part of a password.
+            password=str(data.get("password", "")),
+        ).id
+
+    return await attempt(
+        session,
+        work,
+        back=USERS,
+        done=lambda uid: redirect(f"{USERS}/{uid}", "Account created; it can sign in now."),
+    )
+
+
+@get("/users/{user_id:uuid}", guards=[admin_only], sync_to_thread=True)
+def user_page(
+    request: Request[Any, Any, Any], session: DbSession, user_id: FromPath[uuid.UUID]
+) -> Template:
+    actor = actor_of(request)
+    user = service.find_user(session, actor, user_id=user_id)
+    listed = next(u for u in service.list_users(session, actor) if u.id == user.id)
+    return page(
+        request,
+        "user.html",
+        title=user.username,
+        user=listed,
+        tokens=service.list_tokens(session, actor, user),
+        is_me=user.id == actor.user_id,
+    )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _revoke(session: Session, actor: Actor, user: User, data: FormMultiDict) -> int:
+    raw = text(data, "token_id")
+    token_id = None
+    if raw != "all":
+        try:
+            token_id = uuid.UUID(raw)
+        except ValueError:
+            raise InvalidInput("Choose a token, or all of them.", field="token_id") from None
+    return service.revoke_tokens(session, actor, user, token_id)
+
+
+Change = Callable[[Session, Actor, User, FormMultiDict], Any]
+# The forms on an account's page: what each changes, through the service, and what it says.
+ACTIONS: dict[str, tuple[Change, Callable[[Any], str]]] = {
+    "disable": (
+        lambda s, a, u, _: service.set_disabled(s, a, u, True),
+        lambda _: "Account disabled: its API tokens and sessions no longer work.",
+    ),
+    "enable": (
+        lambda s, a, u, _: service.set_disabled(s, a, u, False),
+        lambda _: "Account enabled.",
+    ),
+    "password": (
+        # Not stripped: spaces are part of a password.
+        lambda s, a, u, data: service.reset_password(s, a, u, str(data.get("password", ""))),
+        lambda _: "New password set; the account's console sessions were ended.",
+    ),
+    "revoke-tokens": (_revoke, lambda n: f"{_plural(n, 'API token')} revoked."),
+    "end-sessions": (
+        lambda s, a, u, _: service.end_sessions(s, a, u),
+        lambda n: f"{_plural(n, 'session')} ended.",
+    ),
+}
+
+
+@post("/users/{user_id:uuid}/{action:str}", guards=[admin_only])
+async def change_user(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    user_id: FromPath[uuid.UUID],
+    action: FromPath[str],
+) -> Redirect:
+    """One change to one account from a form on its page, explained on that page."""
+    if action not in ACTIONS:
+        raise NotFound(f"No action {action!r} on accounts.")
+    change, message = ACTIONS[action]
+    data = await form_data(request)
+    actor = actor_of(request)
+    back = f"{USERS}/{user_id}"
+
+    def work() -> Any:
+        return change(session, actor, service.find_user(session, actor, user_id=user_id), data)
+
+    return await attempt(session, work, back=back, done=lambda r: redirect(back, message(r)))
+
+
+HANDLERS = [users, add_user, user_page, change_user]
