@@ -554,7 +554,11 @@ def data_integrity_rows(
     made = (time.perf_counter() - start) / len(payloads)
     start = time.perf_counter()
     for d in documents:
-        verify_document(d, keys.trusted(), None, now, did=issuer.did, check_status=False)
+        verdict = verify_document(
+            d, keys.trusted(), None, now, issuer=issuer.public_url, check_status=False
+        )
+        # A failing check is cheap: time only the verifications that pass.
+        assert verdict.verdict == "valid", verdict.reasons
     checked = (time.perf_counter() - start) / len(documents)
     return [
         ("JWS signature per credential (in process)", f"{jws * 1000:.2f} ms ({1 / jws:,.0f}/s)"),
