@@ -183,6 +183,9 @@ def pinned(cmd: list[str], cpu: str) -> list[str]:
     return ["taskset", "-c", cpu, *cmd] if shutil.which("taskset") else cmd
 
 
+RUNNING: list[Server] = []  # stopped on the way out, whatever failed
+
+
 class Server:
     """A server process pinned to SERVER_CPU: the registry as production runs it (access log on,
     written to a file), or with `floor=True` the one-route app of scripts/bench_floor.py."""
@@ -212,6 +215,7 @@ class Server:
         self.log = log.open("ab")
         self.proc = subprocess.Popen(pinned(cmd, SERVER_CPU), env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
+        RUNNING.append(self)
         deadline = time.monotonic() + (300 if callgrind else 30)
         while time.monotonic() < deadline:
             try:
@@ -579,6 +583,7 @@ BOUNDS = {
     "raw": "the `cryptography` package's Ed25519 verification (OpenSSL), one core",
     "verify()": "the signature, plus parsing the token and checking its claims in Python",
     "floor": "uvicorn's HTTP parsing and Litestar's routing and JSON encoding: the least any route costs",
+    "sign": "one Ed25519 signature (OpenSSL) and the JWS encoding around it",
     "di": "RDFC-1.0 canonicalization in Python, two per credential, beside one signature",
     "health": "a database round trip in a worker thread, on top of the floor",
     "verify": "the floor plus one signature check plus our own code: the profile below splits it",
@@ -663,7 +668,7 @@ def main() -> int:
     row("verify() without status (in process, CPU time)", f"{rate:,.0f} ops/s ({1e6 / rate:.0f} µs)",
         "verify()")
     for name, value in data_integrity_rows(keys, issuer, tokens[:200], now):
-        row(name, value, "di")
+        row(name, value, "sign" if name.startswith("JWS") else "di")
     row("floor: one-route Litestar app, 1 worker, 32 connections", describe(floor, False), "floor")
     idle = server.rss_mb()
     health = wrk(server, "/health")
@@ -720,7 +725,10 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
 
     if args.write:
-        write(Path(args.write), rows, profile, per_request, kind, args.postgres is not None)
+        flags = [f for f, on in (("--postgres URL", args.postgres), ("--http-only", args.http_only),
+                                 ("--instructions", args.instructions),
+                                 ("--profile", args.profile)) if on]
+        write(Path(args.write), rows, profile, per_request, kind, " ".join(flags))
     return 0
 
 
@@ -728,7 +736,7 @@ START, END = "<!-- scripts/bench: table -->", "<!-- scripts/bench: end of table 
 
 
 def write(path: Path, rows: list[tuple[str, str, str]], profile: list[tuple[str, float]],
-          per_request: float, kind: str, postgres: bool) -> None:
+          per_request: float, kind: str, flags: str) -> None:
     """Replaces the table between the markers, keeping the prose around it."""
     lines = ["| measure | result | what bounds it |", "| --- | --- | --- |",
              *[f"| {a} | {b} | {c} |" for a, b, c in rows]]
@@ -741,8 +749,8 @@ def write(path: Path, rows: list[tuple[str, str, str]], profile: list[tuple[str,
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {CPUS} cores ({os.uname().machine}); server "
         f"pinned to CPU {SERVER_CPU}, wrk to CPU {LOAD_CPU}, {CONNECTIONS} connections, "
         f"{DURATION} s per run, access log on, rate limits off, database for the HTTP rows: "
-        f"{kind}.\n\nRepeat with `scripts/bench{' --postgres URL' if postgres else ''} "
-        f"--profile --write docs/benchmarks.md`.\n\n" + "\n".join(lines) + f"\n{END}"
+        f"{kind}.\n\nRepeat with `scripts/bench {flags} --write docs/benchmarks.md`.\n\n"
+        + "\n".join(lines) + f"\n{END}"
     )
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
     if START in text and END in text:
@@ -753,4 +761,9 @@ def write(path: Path, rows: list[tuple[str, str, str]], profile: list[tuple[str,
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    finally:
+        for server in RUNNING:
+            if server.proc.poll() is None:
+                server.proc.terminate()
