@@ -477,17 +477,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         disable=len(rows) < PROGRESS_FROM_ROWS,
         mininterval=0.25,
     )
+    roster: service.RosterImport | None = None
+    officers: service.OfficerImport | None = None
     try:
         with unit_of_work(engine) as session:
             if class_id is not None:
-                saved = service.import_roster(
+                roster = service.import_roster(
                     session, SYSTEM, class_id, rows, source=source, progress=bar.update
                 )
-            else:
-                run = (
-                    service.import_officers if args.kind == "officers" else service.import_agencies
+                saved = roster.saved
+            elif args.kind == "officers":
+                officers = service.import_officers(
+                    session,
+                    SYSTEM,
+                    rows,
+                    source=source,
+                    progress=bar.update,
+                    existing=args.existing,
+                    preview=args.preview,
                 )
-                saved = run(session, SYSTEM, rows, source=source, progress=bar.update)
+                saved = officers.saved
+            else:
+                saved = service.import_agencies(
+                    session, SYSTEM, rows, source=source, progress=bar.update
+                )
     except service.ImportRefused as exc:
         bar.close()
         for e in exc.errors:
@@ -502,7 +515,31 @@ def cmd_import(args: argparse.Namespace) -> int:
         engine.dispose()
     bar.close()
     noun = "enrollments" if class_id is not None else args.kind
+    if officers is not None:
+        for kind, changes in (("updated", officers.updated), ("skipped", officers.skipped)):
+            for c in changes:
+                what = "; ".join(f"{k}: {b!r} -> {a!r}" for k, (b, a) in c.changes.items())
+                print(
+                    f"{source}:{c.line}: {kind} {c.post_id} {c.name}{': ' + what if what else ''}"
+                )
+        if args.preview:
+            print(
+                f"preview: would create {len(officers.created)}, update "
+                f"{len(officers.updated)}, skip {len(officers.skipped)}; nothing was saved"
+            )
+            return 0
     print(f"saved {saved} {noun} from {source}")
+    if roster is None:
+        return 0
+    for e in roster.skipped:
+        print(f"{source}:{e.line}: skipped: {e.reason}")
+    for e in roster.refused:
+        print(f"{source}:{e.line}: refused: {e.reason}")
+    if roster.refused:
+        print(
+            f"registry: {len(roster.refused)} rows refused; the others were saved", file=sys.stderr
+        )
+        return 1
     return 0
 
 
@@ -575,15 +612,9 @@ def cmd_notify_expiring(args: argparse.Namespace) -> int:
     settings = _settings()
     outbox = Path(args.outbox) if args.outbox else notices.outbox_dir(os.environ)
     try:
-        smtp = notices.SmtpConfig.from_env(os.environ)
+        program, sender = notices.mail_setup(os.environ, settings.issuer_name, settings.public_url)
     except notices.NoticeConfigError as exc:
         raise UsageError(str(exc)) from exc
-    sender = notices.SmtpSender(smtp) if smtp else None
-    program = notices.Program(
-        name=settings.issuer_name,
-        public_url=settings.public_url,
-        from_address=smtp.sender if smtp else os.environ.get("REGISTRY_SMTP_FROM") or None,
-    )
     engine = open_database()
     try:
         summary = notices.notify_expiring(
@@ -711,6 +742,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="columns post_id,first_name,last_name,agency_ori,patrol_start_date[,email,protected]",
     )
     officers.add_argument("file", help="a UTF-8 CSV file with a header line")
+    officers.add_argument(
+        "--existing",
+        choices=["refuse", "skip", "update"],
+        default="refuse",
+        help="an officer already registered (by POST id): refuse the file, skip or update them",
+    )
+    officers.add_argument(
+        "--preview", action="store_true", help="say what would change and save nothing"
+    )
     officers.set_defaults(func=cmd_import)
     agencies = imp_sub.add_parser("agencies", help="columns name,ori,region (a region code)")
     agencies.add_argument("file", help="a UTF-8 CSV file with a header line")

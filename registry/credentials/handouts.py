@@ -27,6 +27,8 @@ class Handout:
     credential_id: str
     wallet_url: str
     qr_data_uri: str  # an SVG, inline: the page prints without further requests
+    email: str | None = None
+    protected: bool = False
 
 
 def _qr(url: str) -> str:
@@ -64,6 +66,8 @@ def class_handouts(
                 credential_id=credential.id,
                 wallet_url=url,
                 qr_data_uri=_qr(url),
+                email=officer.email,
+                protected=officer.protected,
             )
         )
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
@@ -52,16 +52,33 @@ class ImportController(Controller):
         guards=[office],
         status_code=200,
         request_max_body_size=service.MAX_BYTES,
-        summary="Import officers from CSV (all rows or none)",
+        summary="Import officers from CSV (all rows or none); existing ones refused, skipped "
+        "or updated; preview=true keeps nothing and says what would change",
     )
     async def officers(
-        self, request: Request[Any, Any, Any], session: DbSession, actor: CurrentActor
-    ) -> dict[str, int]:
+        self,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        actor: CurrentActor,
+        existing: Annotated[
+            Literal["refuse", "skip", "update"],
+            QueryParameter(description="what to do with an officer already registered"),
+        ] = "refuse",
+        preview: Annotated[bool, QueryParameter(description="say what would change")] = False,
+    ) -> dict[str, Any]:
         data = await csv_body(request)
-        saved = await anyio.to_thread.run_sync(
-            partial(service.import_officers_csv, session, actor, data, source="The CSV body")
+        result = await anyio.to_thread.run_sync(
+            partial(
+                service.import_officers_csv,
+                session,
+                actor,
+                data,
+                source="The CSV body",
+                existing=existing,
+                preview=preview,
+            )
         )
-        return {"saved": saved}
+        return {**result.as_dict(), "preview": preview}
 
     @post(
         "/imports/agencies",
@@ -84,7 +101,7 @@ class ImportController(Controller):
         guards=[office],
         status_code=200,
         request_max_body_size=service.MAX_BYTES,
-        summary="Enroll officers in a class from CSV (all rows or none)",
+        summary="Enroll officers in a class from CSV: the enrolled skipped, the refused named",
     )
     async def roster(
         self,
@@ -92,20 +109,25 @@ class ImportController(Controller):
         session: DbSession,
         actor: CurrentActor,
         class_id: FromPath[uuid.UUID],
-    ) -> dict[str, int]:
+    ) -> dict[str, Any]:
         data = await csv_body(request)
-        saved = await anyio.to_thread.run_sync(
+        result = await anyio.to_thread.run_sync(
             partial(
                 service.import_roster_csv, session, actor, class_id, data, source="The CSV body"
             )
         )
-        return {"saved": saved}
+        return result.as_dict()
 
     @get("/classes/{class_id:uuid}/roster.csv", guards=[staff], sync_to_thread=True)
     def roster_csv(
-        self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        issuer: CurrentIssuer,
+        class_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        return csv_response(service.roster_csv(session, actor, class_id), f"roster-{class_id}.csv")
+        body = service.roster_csv(session, actor, class_id, issuer.wallet_url)
+        return csv_response(body, f"roster-{class_id}.csv")
 
     @get("/credentials.csv", guards=[office], sync_to_thread=True)
     def credentials_csv(

@@ -6,13 +6,14 @@ import csv
 import io
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, or_, select
 
+from registry.accounts.models import Role
 from registry.accounts.service import Actor
 from registry.audit.service import record
 from registry.common import utcnow
@@ -20,7 +21,15 @@ from registry.credentials.models import Credential, CredentialStatus
 from registry.errors import InvalidInput, RegistryError, RuleViolation
 from registry.people import schemas as people_schemas
 from registry.people.models import Agency, Employment, Officer
-from registry.people.service import ORI, create_agency, create_officer, officer_by_post_id_for
+from registry.people.service import (
+    ORI,
+    create_agency,
+    create_officer,
+    current_employment,
+    officer_by_post_id_for,
+    officer_region_id,
+    update_officer,
+)
 from registry.reports import service as reports
 from registry.training import schemas as training_schemas
 from registry.training.models import Course, TrainingClass
@@ -390,6 +399,78 @@ def _import_each(
     return len(rows)
 
 
+EXISTING = ("refuse", "skip", "update")
+# What an update may change, read from the file only when its column is there.
+UPDATABLE = ("first_name", "last_name", "patrol_start_date", "email", "protected")
+
+
+@dataclass(frozen=True)
+class OfficerChange:
+    """One row that touches an officer: `changes` maps a field to (before, after)."""
+
+    line: int
+    post_id: str
+    name: str
+    changes: dict[str, tuple[str, str]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "post_id": self.post_id,
+            "name": self.name,
+            "changes": {k: {"before": b, "after": a} for k, (b, a) in self.changes.items()},
+        }
+
+
+@dataclass
+class OfficerImport:
+    """What an officer import did (or, previewed, would do)."""
+
+    created: list[OfficerChange] = field(default_factory=list)
+    updated: list[OfficerChange] = field(default_factory=list)
+    skipped: list[OfficerChange] = field(default_factory=list)
+
+    @property
+    def saved(self) -> int:
+        return len(self.created) + len(self.updated)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "saved": self.saved,
+            "created": [c.as_dict() for c in self.created],
+            "updated": [c.as_dict() for c in self.updated],
+            "skipped": [c.as_dict() for c in self.skipped],
+        }
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return _yes(value)
+    return "" if value is None else str(value)
+
+
+def _officer_changes(
+    officer: Officer, data: people_schemas.OfficerCreate, present: set[str]
+) -> dict[str, tuple[str, str]]:
+    """Field changes a row asks of an existing officer. A column the file lacks changes nothing,
+    a blank email keeps the one on file, and protection is never lifted by a file (only on the
+    officer's page, by someone who looks at the record): a file can only add it."""
+    changes: dict[str, tuple[str, str]] = {}
+    for name in UPDATABLE:
+        if name not in present:
+            continue
+        before, after = getattr(officer, name), getattr(data, name)
+        if name == "email" and not after:
+            continue
+        if name == "protected" and not after:
+            continue
+        if name in ("first_name", "last_name") and isinstance(after, str):
+            after = after.strip()
+        if before != after:
+            changes[name] = (_shown(before), _shown(after))
+    return changes
+
+
 def import_officers(
     session: Session,
     actor: Actor,
@@ -397,38 +478,116 @@ def import_officers(
     *,
     source: str = "The file",
     progress: Progress | None = None,
-) -> int:
-    """Creates one officer per row through create_officer, all of them or none."""
+    existing: str = "refuse",
+    preview: bool = False,
+) -> OfficerImport:
+    """Creates one officer per row through create_officer, all rows or none.
+
+    An officer already registered (by POST id) is refused (`existing="refuse"`), skipped or
+    updated through update_officer; an officer of another region is refused whatever the
+    choice, exactly as before (its record is not this coordinator's to change). With `preview`
+    nothing is kept: the answer says what the import would do.
+    """
+    if existing not in EXISTING:
+        raise InvalidInput(
+            f"existing is one of {', '.join(EXISTING)}.", field="existing", rule="one_of"
+        )
     agencies: dict[str, Agency | None] = {}
+    result = OfficerImport()
 
     def save(row: CsvRow) -> list[RowError]:
         data, problems = _officer_create(row, agencies, session)
-        if data is not None:
-            try:
-                # A savepoint per row, so a refused row leaves nothing half-made behind.
-                with _savepoint(session):
-                    create_officer(session, actor, data)
-            except RegistryError as exc:
-                problems.append(_error_of(row.line, exc, "agency_ori"))
+        if data is None:
+            return problems
+        post_id = data.post_id.strip().upper()
+        found = (
+            session.exec(select(Officer).where(Officer.post_id == post_id)).first()
+            if existing != "refuse"
+            else None
+        )
+        if found is not None and actor.can_act_in(officer_region_id(session, found.id)):
+            return _existing_officer(row, found, data)
+        try:
+            # A savepoint per row, so a refused row leaves nothing half-made behind.
+            with _savepoint(session):
+                officer = create_officer(session, actor, data)
+            result.created.append(OfficerChange(row.line, officer.post_id, _named(officer), {}))
+        except RegistryError as exc:
+            problems.append(_error_of(row.line, exc, "agency_ori"))
         return problems
 
-    return _import_each(
-        session,
-        actor,
-        rows,
-        key="post_id",
-        what="POST id",
-        save=save,
-        action="officers.import",
-        source=source,
-        progress=progress,
-    )
+    def _existing_officer(
+        row: CsvRow, found: Officer, data: people_schemas.OfficerCreate
+    ) -> list[RowError]:
+        change = OfficerChange(row.line, found.post_id, _named(found), {})
+        if existing == "skip":
+            result.skipped.append(change)
+            return []
+        current = current_employment(session, found.id)
+        if current is None or current.agency_id != data.agency_id:
+            return [
+                RowError(
+                    row.line,
+                    "agency_ori",
+                    f"{found.post_id} serves at another agency now: record a transfer on the "
+                    "officer's page; an import does not move officers.",
+                )
+            ]
+        changes = _officer_changes(found, data, set(row.cells))
+        if not changes:
+            result.skipped.append(change)
+            return []
+        update = people_schemas.OfficerUpdate.model_validate(
+            {name: getattr(data, name) for name in changes}
+        )
+        try:
+            with _savepoint(session):
+                update_officer(session, actor, found.id, update)
+        except RegistryError as exc:
+            return [_error_of(row.line, exc, "post_id")]
+        result.updated.append(OfficerChange(row.line, found.post_id, _named(found), changes))
+        return []
+
+    outer = session.begin_nested() if preview else None
+    try:
+        _import_each(
+            session,
+            actor,
+            rows,
+            key="post_id",
+            what="POST id",
+            save=save,
+            action="officers.import",
+            source=source,
+            progress=progress,
+        )
+    finally:
+        if outer is not None:
+            outer.rollback()
+    return result
+
+
+def _named(officer: Officer) -> str:
+    return f"{officer.first_name} {officer.last_name}"
 
 
 def import_officers_csv(
-    session: Session, actor: Actor, data: bytes, *, source: str = "The file"
-) -> int:
-    return import_officers(session, actor, read_officers(data, source), source=source)
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    *,
+    source: str = "The file",
+    existing: str = "refuse",
+    preview: bool = False,
+) -> OfficerImport:
+    return import_officers(
+        session,
+        actor,
+        read_officers(data, source),
+        source=source,
+        existing=existing,
+        preview=preview,
+    )
 
 
 # ---- agencies -----------------------------------------------------------------------------
@@ -489,6 +648,23 @@ def read_roster(data: bytes, source: str = "The file") -> list[CsvRow]:
     return read_csv(data, source=source, required=ROSTER_REQUIRED, allow_extra=True)
 
 
+@dataclass(frozen=True)
+class RosterImport:
+    """What a roster import did: officers enrolled, rows skipped (already enrolled) and rows
+    refused (each with the rule in words); the refused never stop the others."""
+
+    saved: int
+    skipped: list[RowError]
+    refused: list[RowError]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "saved": self.saved,
+            "skipped": [e.as_dict() for e in self.skipped],
+            "refused": [e.as_dict() for e in self.refused],
+        }
+
+
 def import_roster(
     session: Session,
     actor: Actor,
@@ -497,29 +673,32 @@ def import_roster(
     *,
     source: str = "The file",
     progress: Progress | None = None,
-) -> int:
-    """Enrolls the officer named on each row through enroll(), all of them or none."""
+) -> RosterImport:
+    """Enrolls the officer named on each row through enroll(): officers already in the class
+    are skipped, a refused row is named with the rule and the rest are enrolled, as the class
+    page's bulk enrollment does (a roster is the coordinator's list, not a batch to reject)."""
     klass = get_class(session, actor, class_id)
-    errors: list[RowError] = []
+    saved = 0
+    skipped: list[RowError] = []
+    refused: list[RowError] = []
     first_line: dict[str, int] = {}
-    with _savepoint(session):
-        for row in rows:
-            # Only post_id is read: other columns (and their length) do not matter here.
-            problems = [p for p in _cell_problems(row) if p.field == "post_id"]
-            post_id = row.cells["post_id"].strip().upper()
-            if not post_id:
-                problems.append(RowError(row.line, "post_id", "post_id is blank."))
-            elif post_id in first_line:
-                problems.append(
-                    RowError(
-                        row.line,
-                        "post_id",
-                        f"POST id {post_id} appears already on line {first_line[post_id]} "
-                        "of this file.",
-                    )
+    for row in rows:
+        # Only post_id is read: other columns (and their length) do not matter here.
+        problems = [p for p in _cell_problems(row) if p.field == "post_id"]
+        post_id = row.cells["post_id"].strip().upper()
+        if not post_id:
+            problems.append(RowError(row.line, "post_id", "post_id is blank."))
+        elif post_id in first_line:
+            skipped.append(
+                RowError(
+                    row.line,
+                    "post_id",
+                    f"POST id {post_id} appears already on line {first_line[post_id]} "
+                    "of this file.",
                 )
-            else:
-                first_line[post_id] = row.line
+            )
+        else:
+            first_line[post_id] = row.line
             if not problems:
                 try:
                     # An officer of another region reads as an unknown POST id (and is never
@@ -532,27 +711,34 @@ def import_roster(
                             klass.id,
                             training_schemas.EnrollmentCreate(officer_id=officer.id),
                         )
+                    saved += 1
                 except RegistryError as exc:
-                    problems.append(RowError(row.line, "post_id", exc.detail))
-            errors.extend(problems)
-            if progress is not None:
-                progress(1)
-        if errors:
-            raise ImportRefused(errors, len(rows))
-        record(
-            session,
-            actor=actor.username,
-            action="roster.import",
-            entity="class",
-            entity_id=klass.id,
-            after={"saved": len(rows), "source": source[:200]},
-        )
-    return len(rows)
+                    if exc.rule == "already_enrolled":
+                        skipped.append(RowError(row.line, "post_id", exc.detail))
+                    else:
+                        problems.append(RowError(row.line, "post_id", exc.detail))
+        refused.extend(problems)
+        if progress is not None:
+            progress(1)
+    record(
+        session,
+        actor=actor.username,
+        action="roster.import",
+        entity="class",
+        entity_id=klass.id,
+        after={
+            "saved": saved,
+            "skipped": len(skipped),
+            "refused": len(refused),
+            "source": source[:200],
+        },
+    )
+    return RosterImport(saved, skipped, refused)
 
 
 def import_roster_csv(
     session: Session, actor: Actor, class_id: uuid.UUID, data: bytes, *, source: str = "The file"
-) -> int:
+) -> RosterImport:
     return import_roster(session, actor, class_id, read_roster(data, source), source=source)
 
 
@@ -595,11 +781,26 @@ ROSTER_HEADER = (
     "eligible",
     "reasons",
     "credential_id",
+    # A graduate's private wallet link, for coordinators who hand them out (see credentials).
+    "wallet_url",
 )
 
 
-def roster_csv(session: Session, actor: Actor, class_id: uuid.UUID) -> bytes:
+def roster_csv(
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    wallet_url: Callable[[Officer], str] | None = None,
+) -> bytes:
+    """The class roster; `wallet_url` fills in graduates' wallet links, for coordinators (not
+    instructors) and only of officers who serve in their region now."""
     entries = roster(session, actor, class_id).officers
+    links: dict[uuid.UUID, str] = {}
+    if wallet_url is not None and actor.role in (Role.ADMIN, Role.COORDINATOR):
+        graduates = [e.officer_id for e in entries if e.credential_id]
+        for officer in session.exec(select(Officer).where(col(Officer.id).in_(graduates))):
+            if actor.can_act_in(officer_region_id(session, officer.id)):
+                links[officer.id] = wallet_url(officer)
     return to_csv(
         ROSTER_HEADER,
         (
@@ -613,6 +814,7 @@ def roster_csv(session: Session, actor: Actor, class_id: uuid.UUID) -> bytes:
                 _yes(e.eligible),
                 " ".join(e.reasons),
                 e.credential_id or "",
+                links.get(e.officer_id, ""),
             )
             for e in entries
         ),

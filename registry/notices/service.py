@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.policy
 import smtplib
 import ssl
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,9 +19,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from registry.accounts.service import Actor
+from registry.audit.service import record
 from registry.common import utcnow
+from registry.credentials.handouts import class_handouts
 from registry.credentials.models import Credential, ExpiryNotice
 from registry.credentials.renewal import GRACE_MONTHS, ce_standing
+from registry.credentials.service import Issuer
 from registry.dates import long_date
 from registry.db import private_file, private_folder, unit_of_work
 from registry.people.models import Officer
@@ -146,6 +151,20 @@ def outbox_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("REGISTRY_OUTBOX_DIR") or ROOT / "var" / "outbox")
 
 
+def mail_setup(
+    env: Mapping[str, str], name: str, public_url: str
+) -> tuple[Program, SmtpSender | None]:
+    """Who mail comes from, and the SMTP sender (None: messages go to the outbox instead).
+    Raises NoticeConfigError for SMTP settings that do not make sense."""
+    smtp = SmtpConfig.from_env(env)
+    program = Program(
+        name=name,
+        public_url=public_url,
+        from_address=smtp.sender if smtp else env.get("REGISTRY_SMTP_FROM") or None,
+    )
+    return program, SmtpSender(smtp) if smtp else None
+
+
 @dataclass(frozen=True)
 class Program:
     """Who the notices come from and where their verify links point."""
@@ -203,7 +222,8 @@ def compose(
     now: datetime,
 ) -> EmailMessage:
     """The notice: who, which certification, when it ends, CE hours still needed, the verify
-    link. Never the wallet link: email is no safe channel for a capability."""
+    link. Never the wallet link: a notice goes out unasked, on a schedule (the link is emailed
+    only when a coordinator sends a class its links, see email_wallet_links)."""
     ce = ce_standing(session, credential, course, now)
     expires = long_date(credential.valid_until)
     days_left = max(0, (credential.valid_until - now).days)
@@ -235,8 +255,8 @@ def compose(
             "Anyone can check the certification's current status here:",
             f"{program.public_url}/c/{credential.id}",
             "",
-            "For your digital wallet, ask your coordinator for your wallet link; it is never "
-            "sent by email.",
+            "For your digital wallet, use the private link your coordinator gave you (a notice "
+            "never carries it); if it is lost, ask your coordinator for your wallet link again.",
             "",
             program.name,
         ]
@@ -297,9 +317,9 @@ def _claim(session: Session, draft: Draft, days: int, channel: str, now: datetim
     return True
 
 
-def write_eml(outbox: Path, draft: Draft, days: int) -> Path:
+def write_eml(outbox: Path, draft: Draft, days: int, *, name: str | None = None) -> Path:
     private_folder(outbox)
-    path = outbox / f"{draft.credential_id}-{days}d.eml"
+    path = outbox / f"{name or f'{draft.credential_id}-{days}d'}.eml"
     partial = path.with_suffix(".eml.part")
     # Owner only: a notice names the officer, who may be protected.
     private_file(partial)
@@ -346,3 +366,103 @@ def notify_expiring(
             if sender is not None:
                 summary.without_email.append(draft.post_id)
     return summary
+
+
+# ---- wallet links, at a coordinator's request -----------------------------------------------
+
+
+@dataclass
+class WalletMailing:
+    """Who got their wallet link by email, and who did not and why (names and POST ids only)."""
+
+    emailed: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    without_email: list[str] = field(default_factory=list)
+    protected: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def compose_wallet_link(
+    program: Program, name: str, address: str, wallet_url: str, *, now: datetime
+) -> EmailMessage:
+    """The graduate's own wallet link, with what it is for and what to do if it leaks."""
+    body = "\n".join(
+        [
+            f"Dear {name},",
+            "",
+            "congratulations on your CIT certification. This link opens your digital wallet: "
+            "your certification with its live status, a QR code a hiring department scans with "
+            "their phone, the certificate to print and the file for a wallet app.",
+            "",
+            wallet_url,
+            "",
+            "The link is yours alone: anyone who has it can open your wallet. Keep this email, "
+            "add the page to your phone's home screen, and do not forward it. If it reaches "
+            "someone else, ask your regional coordinator for a new link; the old one then stops "
+            "working.",
+            "",
+            program.name,
+        ]
+    )
+    message = EmailMessage()
+    message["From"] = program.sender
+    message["To"] = address
+    message["Subject"] = "Your CIT certification: your wallet link"
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=program.domain)
+    message.set_content(body)
+    return message
+
+
+def email_wallet_links(
+    session: Session,
+    actor: Actor,
+    issuer: Issuer,
+    class_id: uuid.UUID,
+    program: Program,
+    *,
+    sender: Sender | None,
+    outbox: Path,
+    now: datetime | None = None,
+) -> WalletMailing:
+    """Sends each graduate of the class who serves in the actor's region their wallet link, to
+    the email on file: by SMTP when configured, else to the outbox (development). Protected
+    (undercover) officers are left out: their coordinator hands the link over in person."""
+    now = now or utcnow()
+    mailing = WalletMailing()
+    for handout in class_handouts(session, actor, issuer, class_id):
+        who = f"{handout.name} ({handout.post_id})"
+        if handout.protected:
+            mailing.protected.append(who)
+            continue
+        if not handout.email:
+            mailing.without_email.append(who)
+            continue
+        message = compose_wallet_link(
+            program, handout.name, handout.email, handout.wallet_url, now=now
+        )
+        try:
+            if sender is not None:
+                sender.send(message)
+                mailing.emailed.append(who)
+            else:
+                draft = Draft(handout.credential_id, handout.post_id, handout.email, message)
+                write_eml(outbox, draft, 0, name=f"{handout.credential_id}-wallet")
+                mailing.written.append(who)
+        except (OSError, smtplib.SMTPException) as exc:
+            mailing.failed.append(f"{who}: {exc}")
+    record(
+        session,
+        actor=actor.username,
+        action="class.wallet_links_emailed",
+        entity="class",
+        entity_id=class_id,
+        # Who was written to, never the links themselves.
+        after={
+            "sent": [*mailing.emailed, *mailing.written],
+            "without_email": len(mailing.without_email),
+            "protected": len(mailing.protected),
+            "failed": len(mailing.failed),
+        },
+    )
+    return mailing

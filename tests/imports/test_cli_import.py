@@ -97,7 +97,8 @@ def test_a_rookie_on_the_roster_exits_1(run: Any, region: Region, tmp_path: Path
     file.write_text(f"post_id\n{region.officer(months_on_patrol=6)['post_id']}\n")
     p = run("roster", str(file), "--class", klass["id"])
     assert p.returncode == 1
-    assert ":2: post_id: The course needs" in p.stdout
+    assert ":2: refused: The course needs" in p.stdout
+    assert "saved 0 enrollments" in p.stdout
 
 
 def test_usage_and_io_errors_exit_2(run: Any, region: Region, tmp_path: Path) -> None:
@@ -124,3 +125,26 @@ def test_agencies_import_from_the_command_line(run: Any, region: Region, tmp_pat
     again = run("agencies", str(file))
     assert again.returncode == 1
     assert f"{file}:2: ori: An agency with ORI {ori} exists." in again.stdout
+
+
+def test_officers_update_from_the_command_line_with_a_preview(
+    run: Any, region: Region, tmp_path: Path
+) -> None:
+    ori = agency_ori(region.coordinator, region.agency_id)
+    known = region.officer(first_name="Ann")
+    file = tmp_path / "officers.csv"
+    file.write_text(
+        f"{HEADER}\n{known['post_id']},Anne,{known['last_name']},{ori},"
+        f"{known['patrol_start_date']},,\n",
+        encoding="utf-8",
+    )
+    p = run("officers", str(file), "--existing", "update", "--preview")
+    assert p.returncode == 0, p.stderr
+    assert f"{file}:2: updated {known['post_id']}" in p.stdout
+    assert "first_name: 'Ann' -> 'Anne'" in p.stdout
+    assert "nothing was saved" in p.stdout
+    assert find_officer(region.coordinator, known["post_id"])[0]["first_name"] == "Ann"
+    p = run("officers", str(file), "--existing", "update")
+    assert p.returncode == 0, p.stderr
+    assert "saved 1 officers" in p.stdout
+    assert find_officer(region.coordinator, known["post_id"])[0]["first_name"] == "Anne"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -155,11 +156,13 @@ def test_a_roster_upload_enrolls_or_reports(
         csrf_token=csrf,
         class_id=klass["id"],
     )
-    assert r.status_code == 422, r.text
+    assert r.status_code == 200, r.text
+    assert "roster.csv: enrolled 1 officers in the class." in r.text
     assert "months of patrol experience" in r.text
     roster = region.coordinator.get(f"/api/v1/classes/{klass['id']}/roster").json()
-    assert roster["officers"] == []
-    body = f"post_id\n{good['post_id']}\n".encode()
+    assert [o["post_id"] for o in roster["officers"]] == [good["post_id"]]
+    other = region.officer()
+    body = f"post_id\n{other['post_id']}\n".encode()
     r = upload(
         console_client,
         "/console/import/roster",
@@ -170,7 +173,9 @@ def test_a_roster_upload_enrolls_or_reports(
     )
     assert r.status_code == 303, r.text
     roster = region.coordinator.get(f"/api/v1/classes/{klass['id']}/roster").json()
-    assert [o["post_id"] for o in roster["officers"]] == [good["post_id"]]
+    assert sorted(o["post_id"] for o in roster["officers"]) == sorted(
+        [good["post_id"], other["post_id"]]
+    )
 
 
 def test_console_downloads_are_csv(
@@ -214,3 +219,43 @@ def test_instructors_see_no_upload_forms_and_cannot_post(
     )
     assert r.status_code == 403
     assert console_client.get("/console/credentials.csv").status_code == 403
+
+
+def test_updating_officers_from_a_file_shows_the_changes_before_saving(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    csrf = signed_in_coordinator(console_client, engine, region)
+    ori = agency_ori(region.coordinator, region.agency_id)
+    known = region.officer(first_name="Ann")
+    new = unique("CON")
+    body = (
+        f"{HEADER}\n{known['post_id']},Anne,{known['last_name']},{ori},"
+        f"{known['patrol_start_date']},,\n{new},Bo,Ray,{ori},{PATROL},,\n"
+    ).encode()
+    r = upload(
+        console_client, "/console/import/officers", "team.csv", body, csrf_token=csrf,
+        existing="update",
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert "Nothing is saved until you confirm." in r.text
+    assert re.search(r"<code>first_name</code>: Ann → <strong>Anne</strong>", r.text)
+    # The preview kept nothing.
+    assert find_officer(region.coordinator, new) == []
+    assert find_officer(region.coordinator, known["post_id"])[0]["first_name"] == "Ann"
+    csv_text = re.search(r'<textarea name="csv"[^>]*>(.*?)</textarea>', r.text, re.S)
+    assert csv_text is not None
+    confirm = console_client.post(
+        "/console/import/officers/confirm",
+        data={
+            "csrf_token": csrf_of(r.text),
+            "existing": "update",
+            "filename": "team.csv",
+            "csv": html.unescape(csv_text.group(1)),
+        },
+        follow_redirects=False,
+    )
+    assert confirm.status_code == 303, confirm.text
+    page = console_client.get("/console/import")
+    assert "team.csv: created 1, updated 1, left 0 unchanged." in page.text
+    assert find_officer(region.coordinator, known["post_id"])[0]["first_name"] == "Anne"
+    assert len(find_officer(region.coordinator, new)) == 1

@@ -40,7 +40,8 @@ def test_a_good_file_imports_every_officer(region: Region) -> None:
     )
     r = post_csv(region.coordinator, PATH, body)
     assert r.status_code == 200, r.text
-    assert r.json() == {"saved": 3}
+    assert r.json()["saved"] == 3
+    assert sorted(c["post_id"] for c in r.json()["created"]) == sorted(i.upper() for i in ids)
     first = find_officer(region.coordinator, ids[0])
     assert len(first) == 1
     assert first[0]["agency_id"] == region.agency_id

@@ -1,4 +1,5 @@
-"""POST /api/v1/classes/{id}/imports/roster: enrolling a CSV of POST ids, all or none."""
+"""POST /api/v1/classes/{id}/imports/roster: enrolling a CSV of POST ids; officers already in
+the class are skipped, a refused row is named with the rule, the rest are enrolled."""
 
 from __future__ import annotations
 
@@ -25,11 +26,11 @@ def test_a_roster_file_enrolls_every_officer(region: Region) -> None:
     body = f"name,post_id\nX,{a['post_id'].lower()}\n\nY,{b['post_id']}\n"
     r = post_csv(region.coordinator, path(klass), body)
     assert r.status_code == 200, r.text
-    assert r.json() == {"saved": 2}
+    assert r.json() == {"saved": 2, "skipped": [], "refused": []}
     assert enrolled(region, klass) == sorted([a["post_id"], b["post_id"]])
 
 
-def test_an_ineligible_officer_refuses_the_file_and_nobody_is_enrolled(region: Region) -> None:
+def test_refused_rows_are_named_and_the_rest_enrolled(region: Region) -> None:
     klass = region.klass()
     good = region.officer()
     rookie = region.officer(months_on_patrol=6)
@@ -37,34 +38,39 @@ def test_an_ineligible_officer_refuses_the_file_and_nobody_is_enrolled(region: R
         ["post_id", good["post_id"], rookie["post_id"], good["post_id"], unique("NOBODY"), ""]
     )
     r = post_csv(region.coordinator, path(klass), body)
-    assert r.status_code == 422, r.text
-    rows = {e["line"]: e for e in r.json()["rows"]}
-    assert sorted(rows) == [3, 4, 5]
-    assert rows[3]["field"] == "post_id"
-    assert "months of patrol experience" in rows[3]["reason"]
-    assert "line 2" in rows[4]["reason"]
-    assert "No officer" in rows[5]["reason"]
-    assert enrolled(region, klass) == []
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["saved"] == 1
+    refused = {e["line"]: e for e in answer["refused"]}
+    assert sorted(refused) == [3, 5]
+    assert refused[3]["field"] == "post_id"
+    assert "months of patrol experience" in refused[3]["reason"]
+    assert "No officer" in refused[5]["reason"]
+    assert [(e["line"], "line 2" in e["reason"]) for e in answer["skipped"]] == [(4, True)]
+    assert enrolled(region, klass) == [good["post_id"]]
 
 
 def test_rows_beyond_the_class_capacity_are_refused(region: Region) -> None:
     klass = region.klass(capacity=1)
     a, b = region.officer(), region.officer()
     r = post_csv(region.coordinator, path(klass), f"post_id\n{a['post_id']}\n{b['post_id']}\n")
-    assert r.status_code == 422, r.text
-    assert [(e["line"], "full" in e["reason"]) for e in r.json()["rows"]] == [(3, True)]
-    assert enrolled(region, klass) == []
+    assert r.status_code == 200, r.text
+    assert r.json()["saved"] == 1
+    assert [(e["line"], "full" in e["reason"]) for e in r.json()["refused"]] == [(3, True)]
+    assert enrolled(region, klass) == [a["post_id"]]
 
 
-def test_an_officer_already_enrolled_is_refused(region: Region) -> None:
+def test_an_officer_already_enrolled_is_skipped(region: Region) -> None:
     klass = region.klass()
-    a = region.officer()
-    assert (
-        post_csv(region.coordinator, path(klass), f"post_id\n{a['post_id']}\n").status_code == 200
-    )
-    r = post_csv(region.coordinator, path(klass), f"post_id\n{a['post_id']}\n")
-    assert r.status_code == 422, r.text
-    assert "already enrolled" in r.json()["rows"][0]["reason"]
+    a, b = region.officer(), region.officer()
+    first = post_csv(region.coordinator, path(klass), f"post_id\n{a['post_id']}\n")
+    assert first.status_code == 200, first.text
+    r = post_csv(region.coordinator, path(klass), f"post_id\n{a['post_id']}\n{b['post_id']}\n")
+    assert r.status_code == 200, r.text
+    assert r.json()["saved"] == 1 and r.json()["refused"] == []
+    assert [e["line"] for e in r.json()["skipped"]] == [2]
+    assert "already enrolled" in r.json()["skipped"][0]["reason"]
+    assert enrolled(region, klass) == sorted([a["post_id"], b["post_id"]])
 
 
 def test_another_regions_class_is_forbidden(region: Region, region_factory: Any) -> None:

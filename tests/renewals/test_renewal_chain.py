@@ -142,7 +142,10 @@ def test_the_console_says_which_renewals_were_revoked_with_it(
     sign_in(c, make_password_user(engine, "coordinator", region.code))
     path = f"/console/credentials/{certified.credential_id}"
     page = c.get(path)
-    r = c.post(f"{path}/revoke", data={"csrf_token": csrf_of(page.text), "reason": "Fraud"})
+    r = c.post(
+        f"{path}/revoke",
+        data={"csrf_token": csrf_of(page.text), "reason": "Fraud", "confirm": "yes"},
+    )
     assert r.status_code == 200
     assert f"Credential revoked, and with it the renewals resting on it: {successor}." in r.text
     assert stored(engine, successor).status == "revoked"

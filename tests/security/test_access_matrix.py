@@ -114,6 +114,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/import"): STAFF,
     ("POST", "/console/import/officers"): HOME_OFFICE,
     ("POST", "/console/import/roster"): HOME_OFFICE,
+    ("POST", "/console/import/officers/confirm"): HOME_OFFICE,
+    ("POST", "/console/classes/{class_id:uuid}/wallet-links"): HOME_OFFICE,
     ("POST", "/console/import/agencies"): HOME_OFFICE,
     ("GET", "/console/regions"): ADMIN_ONLY,
     ("POST", "/console/regions"): ADMIN_ONLY,
@@ -292,6 +294,11 @@ BODIES: dict[tuple[str, str], Body] = {
         "completed_on": _iso(-1),
     },
     ("POST", "/console/import/roster"): lambda w: {"class_id": w.class_id},
+    ("POST", "/console/import/officers/confirm"): lambda w: {
+        "csv": _officers_csv(w),
+        "existing": "update",
+        "filename": "matrix.csv",
+    },
     ("POST", "/console/regions"): lambda w: {"code": unique("Q"), "name": "Region"},
     ("POST", "/console/regions/{region_code:str}"): lambda w: {"name": unique("Region ")},
     ("POST", "/console/agencies/{agency_id:uuid}"): lambda w: {

@@ -46,12 +46,17 @@ def _assert_no_public_surface_identifies(
     assert page.status_code == 200
     assert "Name withheld (protected record)" in page.text
     assert not _identifies(page.text, officer)
-    assert "credential.jwt" not in page.text  # no link to what would 404
+    # no link to what would 404
+    assert "credential.jwt" not in page.text and "credential.json" not in page.text
+    for suffix in ("credential.json",):
+        assert_same_problem(
+            anonymous.get(f"/c/{cid}/{suffix}"), anonymous.get(f"/c/{UNKNOWN}/{suffix}")
+        )
     qr = anonymous.get(f"/c/{cid}/qr.svg")
     assert qr.status_code == 200 and not _identifies(qr.text, officer)
-    lookup = anonymous.get(
+    lookup = anonymous.client.post(
         "/lookup",
-        params={"post_id": officer["post_id"], "last_name": officer["last_name"]},
+        data={"post_id": officer["post_id"], "last_name": officer["last_name"]},
         headers=JSON,
     ).json()
     assert lookup["found"] is False and lookup["certifications"] == []

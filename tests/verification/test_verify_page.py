@@ -92,7 +92,7 @@ def test_a_pasted_token_and_an_uploaded_file_get_the_verdict_page(
         assert BELONGS in r.text
 
 
-def test_a_tampered_token_is_not_valid_and_a_json_file_is_not_taken_yet(
+def test_a_tampered_token_or_document_is_not_valid(
     client: TestClient[Any], region: Region, course: dict[str, Any]
 ) -> None:
     item = region.certified(course)
@@ -106,10 +106,42 @@ def test_a_tampered_token_is_not_valid_and_a_json_file_is_not_taken_yet(
     json_file = client.post(
         "/verify", files={"file": ("cit.json", b'{"@context": []}', "application/json")}
     )
-    assert json_file.status_code == 400
-    assert "a .json credential cannot be checked here yet" in json_file.text
+    assert json_file.status_code == 200
+    assert "<h1>Not valid</h1>" in json_file.text
+    repeated = client.post("/verify", data={"token": '{"a": 1, "a": 2}'}, headers=HTML)
+    assert "<h1>Not valid</h1>" in repeated.text
     huge = client.post("/verify", data={"token": "e" * (70 * 1024)})
     assert huge.status_code == 400
+
+
+def test_the_wallet_apps_json_verifies_on_the_page_like_the_token(
+    client: TestClient[Any], region: Region, course: dict[str, Any]
+) -> None:
+    item = region.certified(course)
+    document = client.get(f"/c/{item['credential_id']}/credential.json").content
+    r = client.post(
+        "/verify", files={"file": ("cit.json", document, "application/vc")}, headers=HTML
+    )
+    assert r.status_code == 200
+    assert BELONGS in r.text
+    assert item["officer"]["last_name"] in r.text
+    pasted = client.post("/verify", data={"token": document.decode()}, headers=HTML)
+    assert BELONGS in pasted.text
+
+
+def test_a_pasted_token_or_document_names_no_holder_protected_now(
+    client: TestClient[Any], region: Region, course: dict[str, Any]
+) -> None:
+    item = region.certified(course)
+    document = client.get(f"/c/{item['credential_id']}/credential.json").content.decode()
+    r = region.coordinator.patch(f"/api/v1/officers/{item['officer']['id']}", {"protected": True})
+    assert r.status_code == 200, r.text
+    for text in (item["token"], document):
+        page = client.post("/verify", data={"token": text}, headers=HTML)
+        assert page.status_code == 200
+        assert item["officer"]["last_name"] not in page.text
+        assert item["officer"]["post_id"] not in page.text
+        assert "protected" in page.text
 
 
 def test_a_valid_page_leads_what_was_checked_with_plain_words(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from typing import Any
@@ -16,6 +17,7 @@ from registry.accounts.guards import office
 from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify as certify_class
 from registry.errors import InvalidInput
+from registry.notices import service as notices
 from registry.people.models import Region
 from registry.training import schemas
 from registry.training import service as training
@@ -344,6 +346,42 @@ async def certify(
     return await attempt(session, work, back=back, done=lambda answer: answer)
 
 
+@post("/classes/{class_id:uuid}/wallet-links", guards=[office])
+async def email_wallet_links(
+    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+) -> Redirect | Template:
+    """Emails each graduate serving in the region their own wallet link (email on file)."""
+    await form_data(request)
+    actor = actor_of(request)
+    issuer = request.app.state.issuer
+    back = _back(class_id, "#roster")
+
+    def work() -> Template:
+        program, sender = notices.mail_setup(os.environ, issuer.name, issuer.public_url)
+        try:
+            mailing = notices.email_wallet_links(
+                session,
+                actor,
+                issuer,
+                class_id,
+                program,
+                sender=sender,
+                outbox=notices.outbox_dir(os.environ),
+            )
+        finally:
+            if sender is not None:
+                sender.close()
+        return page(
+            request,
+            "wallet_mailing.html",
+            title="Wallet links",
+            klass=training.class_public(session, training.get_class(session, actor, class_id)),
+            mailing=mailing,
+        )
+
+    return await attempt(session, work, back=back, done=lambda answer: answer)
+
+
 @get("/classes/{class_id:uuid}/handouts", guards=[office], sync_to_thread=True)
 def handouts(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
@@ -372,4 +410,5 @@ HANDLERS = [
     confirm_certify,
     certify,
     handouts,
+    email_wallet_links,
 ]

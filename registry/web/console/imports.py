@@ -15,11 +15,12 @@ from litestar.response import Template
 
 from registry.accounts.guards import office
 from registry.accounts.models import Role
+from registry.errors import RegistryError
 from registry.imports import service
 from registry.imports.api import csv_response
 from registry.imports.service import FileRefused, ImportRefused
 from registry.training.service import list_classes
-from registry.web.console.common import PREFIX, actor_of, form_data, page, redirect
+from registry.web.console.common import PREFIX, actor_of, form_data, page, redirect, text
 from registry.web.deps import CurrentIssuer, DbSession
 
 IMPORT_PAGE = f"{PREFIX}/import"
@@ -115,9 +116,85 @@ async def _import_upload(
     )
 
 
+def _import_officers(
+    session: DbSession, actor: Any, data: bytes, source: str, existing: str, preview: bool
+) -> service.OfficerImport:
+    return service.import_officers_csv(
+        session, actor, data, source=source, existing=existing, preview=preview
+    )
+
+
 @post("/import/officers", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
 async def import_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
-    return await _import_upload(request, session, "officers", service.import_officers_csv)
+    """A file of officers. Refusing the officers already registered (the default) saves it at
+    once; skipping or updating them shows first what would change, to confirm."""
+    actor = actor_of(request)
+    form, data, filename = await _upload(request)
+    existing = text(form, "existing") or "refuse"
+    if not filename:
+        return redirect(IMPORT_PAGE, "Choose a CSV file of officers to import.", error=True)
+
+    def run(preview: bool) -> Callable[[], Any]:
+        return lambda: _import_officers(session, actor, data, filename, existing, preview)
+
+    if existing == "refuse":
+        return await _run_import(
+            request,
+            session,
+            lambda: run(False)().saved,
+            what="officers",
+            filename=filename,
+            done="saved {} officers.",
+        )
+    try:
+        plan = await anyio.to_thread.run_sync(run(True))
+    except ImportRefused as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what="officers", filename=filename, refused=exc)
+    except RegistryError as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what="officers", filename=filename, problem=exc.detail)
+    return page(
+        request,
+        "officer_import_preview.html",
+        title="Check the officer import",
+        filename=filename,
+        existing=existing,
+        plan=plan,
+        # The file goes back with the confirmation: nothing is kept on the server meanwhile.
+        csv=data.decode("utf-8-sig", errors="replace"),
+    )
+
+
+@post(
+    "/import/officers/confirm",
+    guards=[office],
+    request_max_body_size=2 * service.MAX_BYTES + 64 * 1024,
+)
+async def confirm_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+    """The previewed file, imported: checked again row by row, all rows or none."""
+    actor = actor_of(request)
+    form = await form_data(request)
+    filename = text(form, "filename")[:200] or "The file"
+    existing = text(form, "existing")
+    data = str(form.get("csv") or "").encode("utf-8")
+    result: list[service.OfficerImport] = []
+
+    def work() -> int:
+        result.append(_import_officers(session, actor, data, filename, existing, False))
+        return result[0].saved
+
+    response = await _run_import(
+        request, session, work, what="officers", filename=filename, done="saved {} officers."
+    )
+    if result:
+        done = result[0]
+        return redirect(
+            IMPORT_PAGE,
+            f"{filename}: created {len(done.created)}, updated {len(done.updated)}, "
+            f"left {len(done.skipped)} unchanged.",
+        )
+    return response
 
 
 @post("/import/agencies", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
@@ -137,16 +214,28 @@ async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> 
     if not filename:
         return redirect(IMPORT_PAGE, "Choose a CSV file with a post_id column.", error=True)
 
-    def run() -> int:
+    def run() -> service.RosterImport:
         return service.import_roster_csv(session, actor, class_id, data, source=filename)
 
-    return await _run_import(
+    try:
+        result = await anyio.to_thread.run_sync(run)
+    except FileRefused as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return _report(request, what=what, filename=filename, problem=exc.detail)
+    except RegistryError as exc:
+        await anyio.to_thread.run_sync(session.rollback)
+        return redirect(IMPORT_PAGE, exc.detail, error=True)
+    done = f"{filename}: enrolled {result.saved} officers in the class."
+    if not result.skipped and not result.refused:
+        return redirect(IMPORT_PAGE, done)
+    return page(
         request,
-        session,
-        run,
-        what=what,
+        "roster_report.html",
+        title="Roster imported",
         filename=filename,
-        done="enrolled {} officers in the class.",
+        done=done,
+        class_id=class_id,
+        result=result,
     )
 
 
@@ -154,7 +243,8 @@ async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> 
 def roster_download(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Response[bytes]:
-    body = service.roster_csv(session, actor_of(request), class_id)
+    issuer = request.app.state.issuer
+    body = service.roster_csv(session, actor_of(request), class_id, issuer.wallet_url)
     return csv_response(body, f"roster-{class_id}.csv")
 
 
@@ -186,6 +276,7 @@ def expiring_download(
 HANDLERS = [
     import_page,
     import_officers,
+    confirm_officers,
     import_agencies,
     import_roster,
     roster_download,

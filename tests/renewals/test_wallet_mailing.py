@@ -1,0 +1,102 @@
+"""Emailing graduates their wallet links from the class page: each to their own address on
+file, never a protected record, audited without the links, to the outbox without SMTP."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar.testing import TestClient
+from sqlmodel import select
+
+from registry.audit.models import AuditEntry
+from registry.db import unit_of_work
+from tests.conftest import Region, graduate
+from tests.console.conftest import csrf_of, make_password_user, sign_in
+
+
+@pytest.fixture
+def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("REGISTRY_SMTP_HOST", raising=False)
+    monkeypatch.setenv("REGISTRY_OUTBOX_DIR", str(tmp_path / "outbox"))
+    return tmp_path / "outbox"
+
+
+def test_graduates_get_their_own_wallet_link_and_protected_ones_none(
+    console_client: TestClient[Any],
+    engine: sa.Engine,
+    region: Region,
+    course: dict[str, Any],
+    outbox: Path,
+) -> None:
+    klass = region.klass()
+    mailed = region.officer(email="ana@example.org")
+    no_email = region.officer()
+    secret = region.officer(email="secret@example.org", protected=True)
+    for officer in (mailed, no_email, secret):
+        graduate(region, course, klass["id"], officer["id"])
+    r = region.coordinator.post(f"/api/v1/classes/{klass['id']}/certify", {})
+    assert r.status_code == 200, r.text
+    wallets = {i["officer_id"]: i["wallet_url"] for i in r.json()["issued"]}
+
+    c = console_client
+    sign_in(c, make_password_user(engine, "coordinator", region.code))
+    page = c.get(f"/console/classes/{klass['id']}")
+    answer = c.post(
+        f"/console/classes/{klass['id']}/wallet-links",
+        data={"csrf_token": csrf_of(page.text)},
+    )
+    assert answer.status_code == 200, answer.text
+    assert "1 graduate got their wallet link by email" in answer.text
+    assert f"{no_email['post_id']}): no email address on file" in answer.text
+    assert f"{secret['post_id']}): protected record, never emailed" in answer.text
+
+    files = sorted(outbox.glob("*.eml"))
+    assert len(files) == 1
+    assert files[0].stat().st_mode & 0o777 == 0o600
+    message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert message["To"] == "ana@example.org"
+    body = message.get_body().get_content()  # type: ignore[union-attr]
+    assert wallets[mailed["id"]] in body
+    assert wallets[secret["id"]] not in files[0].read_text()
+
+    with unit_of_work(engine, read_only=True) as session:
+        entry = session.exec(
+            select(AuditEntry).where(
+                AuditEntry.action == "class.wallet_links_emailed",
+                AuditEntry.entity_id == klass["id"],
+            )
+        ).one()
+        after = entry.after or {}
+    assert after["sent"] == [f"{mailed['first_name']} {mailed['last_name']} ({mailed['post_id']})"]
+    assert not re.search(r"/wallet/", str(after))
+
+
+def test_another_region_cannot_send_a_class_its_links(
+    console_client: TestClient[Any],
+    engine: sa.Engine,
+    region: Region,
+    region_factory: Any,
+    course: dict[str, Any],
+    outbox: Path,
+) -> None:
+    klass = region.klass()
+    officer = region.officer(email="ana@example.org")
+    graduate(region, course, klass["id"], officer["id"])
+    assert region.coordinator.post(f"/api/v1/classes/{klass['id']}/certify", {}).status_code == 200
+    other = region_factory()
+    c = console_client
+    sign_in(c, make_password_user(engine, "coordinator", other.code))
+    page = c.get("/console")
+    r = c.post(
+        f"/console/classes/{klass['id']}/wallet-links",
+        data={"csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code in (303, 403, 404)
+    assert not list(outbox.glob("*.eml"))
