@@ -54,6 +54,7 @@ from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
 from registry.wallets.api import HANDLERS as WALLET_HANDLERS
 from registry.web import gate, logfilter, pages
+from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.dashboard import dashboard
@@ -79,6 +80,24 @@ CSP = (
 )
 
 
+_SECURITY_NAMES = frozenset(
+    {name for name, _ in SECURITY_HEADERS}
+    | {b"content-security-policy", b"strict-transport-security"}
+)
+HSTS = (b"strict-transport-security", b"max-age=63072000")
+# The headers added to a response that sets none of them itself (all but a few), by whether the
+# path is the API docs' and whether HSTS goes with it: built once, not per response.
+_ADDED = {
+    (docs, hsts): [
+        *SECURITY_HEADERS,
+        *([] if docs else [(b"content-security-policy", CSP)]),
+        *([HSTS] if hsts else []),
+    ]
+    for docs in (False, True)
+    for hsts in (False, True)
+}
+
+
 async def security_headers(message: Message, scope: Scope) -> None:
     """Adds the security headers to every response, errors included (a before_send hook).
 
@@ -90,14 +109,19 @@ async def security_headers(message: Message, scope: Scope) -> None:
         return
     headers = list(message.get("headers", []))
     names = {bytes(name).lower() for name, _ in headers}
-    extra = [h for h in SECURITY_HEADERS if h[0] not in names]
-    if not scope["path"].startswith("/schema") and b"content-security-policy" not in names:
-        extra.append((b"content-security-policy", CSP))
+    docs = scope["path"].startswith("/schema")
     https = scope["app"].state.issuer.public_url.startswith("https://")
     if https:
         headers = [_secure_cookie(name, value) for name, value in headers]
-    if https and scope.get("scheme") == "https":
-        extra.append((b"strict-transport-security", b"max-age=63072000"))
+    hsts = https and scope.get("scheme") == "https"
+    if names.isdisjoint(_SECURITY_NAMES):
+        message["headers"] = headers + _ADDED[docs, hsts]
+        return
+    extra = [h for h in SECURITY_HEADERS if h[0] not in names]
+    if not docs and b"content-security-policy" not in names:
+        extra.append((b"content-security-policy", CSP))
+    if hsts:
+        extra.append(HSTS)
     message["headers"] = headers + extra
 
 
@@ -152,6 +176,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logfilter.install(log)
     resources = build_resources(settings)
 
+    before_send: list[Any] = [security_headers]
+    access_log = AccessLog() if settings.access_log else None
+    if access_log is not None:
+        before_send.append(access_log.before_send)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
@@ -159,6 +188,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             app.state.engine.dispose()
             await app.state.sign_in_throttle.counter.close()
+            if access_log is not None:
+                access_log.flush()
 
     middleware: list[Any] = [
         DefineMiddleware(BearerTokenAuth, exclude_from_auth_key=PUBLIC, exclude="^/schema"),
@@ -257,7 +288,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ],
         ),
         stores=stores,
-        before_send=[security_headers],
+        before_send=before_send,
         before_request=gate.before_request,
         lifespan=[lifespan],
         debug=False,
@@ -265,7 +296,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 
 def _template_globals(engine: JinjaTemplateEngine, settings: Settings) -> None:
-    """What every template may use: the date filters and how to reach the program."""
+    """What every template may use: the date filters and how to reach the program. The
+    templates ship with the code: compiled once, never checked against the disk again (Jinja
+    otherwise stats the file on every page it renders)."""
+    engine.engine.auto_reload = False
     engine.engine.filters.update(dates.FILTERS)
     engine.engine.globals["program_contact"] = settings.program_contact
 

@@ -654,10 +654,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
         server_header=False,
-        # The access log would otherwise print each officer's wallet key (it is in the path).
+        # Other log lines could otherwise print an officer's wallet key (it is in the path).
         log_config=uvicorn_log_config(),
         log_level=os.environ.get("REGISTRY_LOG_LEVEL", "info"),
-        access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1") != "0",
+        # The app writes its own, cheaper access log (registry.web.accesslog; REGISTRY_ACCESS_LOG).
+        access_log=False,
     )
     return 0
 

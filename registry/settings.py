@@ -60,6 +60,8 @@ class Settings:
     # How a hiring department or an officer reaches the state program (a phone number, an email
     # address or both), printed on the public pages; empty: the pages name the program only.
     program_contact: str = ""
+    # One line per request on stdout (registry.web.accesslog); on unless REGISTRY_ACCESS_LOG=0.
+    access_log: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -87,6 +89,7 @@ def load_settings() -> Settings:
         sign_in_lockout=_int("REGISTRY_SIGN_IN_LOCKOUT", 10),
         trusted_proxies=_proxies("REGISTRY_TRUSTED_PROXIES"),
         program_contact=(os.environ.get("REGISTRY_PROGRAM_CONTACT") or "").strip(),
+        access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1").strip() != "0",
     )
 
 

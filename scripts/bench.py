@@ -4,6 +4,7 @@ verification at 1,000 and 1,000,000 stored credentials, worker memory. See scrip
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -92,28 +94,16 @@ def graduating_class(engine: sa.Engine, size: int) -> uuid.UUID:
         region = Region(code=code, name=code)
         s.add(region)
         s.flush()
-        agency = Agency(
-            name=f"PD {code}", ori="UT" + secrets.token_hex(4)[:7].upper(), region_id=region.id
-        )
-        klass = TrainingClass(
-            course_id=course.id,
-            region_id=region.id,
-            start_date=today,
-            end_date=today,
-            location="Bench",
-            capacity=size,
-        )
+        agency = Agency(name=f"PD {code}", ori="UT" + secrets.token_hex(4)[:7].upper(), region_id=region.id)
+        klass = TrainingClass(course_id=course.id, region_id=region.id, start_date=today,
+                              end_date=today, location="Bench", capacity=size)
         s.add_all([agency, klass])
         s.flush()
         rows: list[Any] = []
         for i in range(size):
-            officer = Officer(
-                post_id=f"{code}{i:06d}",
-                first_name="Bench",
-                last_name=f"Officer{i}",
-                patrol_start_date=today - timedelta(days=800),
-                wallet_key=secrets.token_urlsafe(32),
-            )
+            officer = Officer(post_id=f"{code}{i:06d}", first_name="Bench", last_name=f"Officer{i}",
+                              patrol_start_date=today - timedelta(days=800),
+                              wallet_key=secrets.token_urlsafe(32))
             rows.append(officer)
         s.add_all(rows)
         s.flush()
@@ -121,18 +111,10 @@ def graduating_class(engine: sa.Engine, size: int) -> uuid.UUID:
         for officer in rows:
             extra.append(Employment(officer_id=officer.id, agency_id=agency.id, start_date=today))
             extra.append(Enrollment(class_id=klass.id, officer_id=officer.id))
-            extra.append(
-                Result(
-                    class_id=klass.id,
-                    officer_id=officer.id,
-                    written_exam="pass",
-                    scenario_evaluation="pass",
-                )
-            )
-            extra.extend(
-                Attendance(class_id=klass.id, officer_id=officer.id, module_id=m.id, hours=m.hours)
-                for m in modules
-            )
+            extra.append(Result(class_id=klass.id, officer_id=officer.id, written_exam="pass",
+                                scenario_evaluation="pass"))
+            extra.extend(Attendance(class_id=klass.id, officer_id=officer.id, module_id=m.id,
+                                    hours=m.hours) for m in modules)
         s.add_all(extra)
         return klass.id
 
@@ -152,10 +134,8 @@ def filler(engine: sa.Engine, count: int, template: dict[str, Any]) -> None:
     with engine.begin() as conn:
         top = conn.execute(sa.text("SELECT COALESCE(MAX(n), 0) FROM status_lists")).scalar_one()
         for n in range(top + 1, top + lists_needed + 1):
-            conn.execute(
-                sa.insert(StatusList),
-                [{"n": n, "size": 131072, "revision": 0, "created_at": datetime.now(UTC)}],
-            )
+            conn.execute(sa.insert(StatusList), [{"n": n, "size": 131072, "revision": 0,
+                                                  "created_at": datetime.now(UTC)}])
     batch = 20_000
     made = 0
     n = top + 1
@@ -166,16 +146,12 @@ def filler(engine: sa.Engine, count: int, template: dict[str, Any]) -> None:
         for k in range(min(batch, count - made)):
             if idx >= 131072:
                 n, idx = n + 1, 0
-            rows.append(
-                {
-                    **template,
-                    "token": "filler",
-                    "id": secrets.token_hex(13).upper(),
-                    "status_list": n,
-                    "status_index": idx,
-                    "generation": made + k + 1,
-                }
-            )
+            rows.append({
+                **template,
+                "token": "filler",
+                "id": secrets.token_hex(13).upper(),
+                "status_list": n, "status_index": idx, "generation": made + k + 1,
+            })
             allocs.append({"list_n": n, "idx": idx})
             idx += 1
         with engine.begin() as conn:
@@ -203,54 +179,68 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def pinned(cmd: list[str], cpu: str) -> list[str]:
+    return ["taskset", "-c", cpu, *cmd] if shutil.which("taskset") else cmd
+
+
+RUNNING: list[Server] = []  # stopped on the way out, whatever failed
+
+
 class Server:
-    def __init__(self, url: str, keys: Path, workers: int = 1) -> None:
-        self.port = free_port()
+    """A server process pinned to SERVER_CPU: the registry as production runs it (access log on,
+    written to a file), or with `floor=True` the one-route app of scripts/bench_floor.py."""
+
+    def __init__(self, url: str, keys: Path, log: Path, *, floor: bool = False,
+                 callgrind: Path | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.base = f"{PUBLIC}:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-        env.update(
-            REGISTRY_DATABASE_URL=url,
-            REGISTRY_KEYS_DIR=str(keys),
-            REGISTRY_PUBLIC_URL=self.base,
-            REGISTRY_RATE_LIMIT="0",
-            REGISTRY_ACCESS_LOG="0",
-            REGISTRY_LOG_LEVEL="warning",
-            REGISTRY_ENV="production",
-            REGISTRY_WORKERS=str(workers),
-        )
-        cmd = [str(ROOT / ".venv/bin/registry"), "serve", "--port", str(self.port)]
-        if shutil.which("taskset"):
-            cmd = ["taskset", "-c", SERVER_CPU, *cmd]
-        self.proc = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        deadline = time.monotonic() + 30
+        env.update(REGISTRY_DATABASE_URL=url, REGISTRY_KEYS_DIR=str(keys),
+                   REGISTRY_PUBLIC_URL=self.base, REGISTRY_RATE_LIMIT="0",
+                   REGISTRY_ACCESS_LOG="1", REGISTRY_LOG_LEVEL="info",
+                   REGISTRY_ENV="production", REGISTRY_WORKERS="1")
+        python = str(ROOT / ".venv/bin/python")
+        if floor:
+            cmd = [python, "-m", "uvicorn", "bench_floor:app", "--app-dir",
+                   str(ROOT / "scripts"), "--port", str(self.port), "--no-access-log",
+                   "--log-level", "warning", "--no-server-header"]
+            probe = "/"
+        else:
+            cmd = [python, "-m", "registry", "serve", "--port", str(self.port)]
+            probe = "/health"
+        if callgrind is not None:
+            if not floor:
+                cmd = [python, "-c", SLOWED_CLOCK % VALGRIND_SLOWDOWN, *cmd[3:]]
+            cmd = [*CALLGRIND, f"--callgrind-out-file={callgrind}/cg.%p", *cmd]
+        self.log = log.open("ab")
+        self.proc = subprocess.Popen(pinned(cmd, SERVER_CPU), env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        RUNNING.append(self)
+        deadline = time.monotonic() + (300 if callgrind else 30)
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
+                if httpx.get(f"{self.base}{probe}", timeout=5).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise SystemExit("the server did not start")
+            if self.proc.poll() is not None:
+                break
+        raise SystemExit(f"the server did not start (see {log})")
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:
-        pids = [self.proc.pid] + [
-            int(p)
-            for p in subprocess.run(
-                ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True
-            ).stdout.split()
-        ]
-        total = 0
-        for pid in pids:
-            status = Path(f"/proc/{pid}/status")
-            if status.exists():
-                m = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
-                total = max(total, int(m.group(1))) if m else total
-        return total / 1024
+        status = Path(f"/proc/{self.proc.pid}/status")
+        m = re.search(r"VmRSS:\s+(\d+) kB", status.read_text()) if status.exists() else None
+        return int(m.group(1)) / 1024 if m else 0.0
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(timeout=10)
+        self.proc.wait(timeout=60)
+        self.log.close()
 
 
 LUA = r"""
@@ -264,46 +254,39 @@ end
 """
 
 
-def wrk(
-    base: str,
-    path: str,
-    *,
-    items: list[str] | None = None,
-    kind: str = "get",
-    accept: str = "application/json",
-) -> dict[str, float]:
+def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str = "get",
+        accept: str = "application/json", during: Any = None,
+        seconds: int = DURATION) -> dict[str, float]:
+    """Throughput, p50 and p99 (ms), errors, and the server's CPU time per request (µs): the one
+    figure that other load on the machine barely moves. `during(seconds)` runs alongside the
+    measured run (the profiler)."""
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "s.lua"
         data = Path(tmp) / "items.txt"
         if items:
             data.write_text("\n".join(items) + "\n")
             if kind == "verify":
-                body = (
-                    'return wrk.format("POST", "/api/v1/verify", '
-                    '{["Content-Type"]="application/json"}, \'{"token":"\' .. item .. \'"}\')'
-                )
+                body = ('return wrk.format("POST", "/api/v1/verify", '
+                        '{["Content-Type"]="application/json"}, \'{"token":"\' .. item .. \'"}\')')
             else:
-                body = f'return wrk.format("GET", "{path}" .. item, {{["Accept"]="{accept}"}})'
+                body = (f'return wrk.format("GET", "{path}" .. item, '
+                        f'{{["Accept"]="{accept}"}})')
             script.write_text(LUA % {"file": data, "body": body})
         else:
             script.write_text(f'wrk.headers["Accept"] = "{accept}"\n')
-        cmd = [
-            "wrk",
-            "-t1",
-            f"-c{CONNECTIONS}",
-            f"-d{DURATION}s",
-            "--latency",
-            "-s",
-            str(script),
-            base + (path if not items else ""),
-        ]
-        if shutil.which("taskset"):
-            cmd = ["taskset", "-c", LOAD_CPU, *cmd]
+        cmd = pinned(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s",
+                      str(script), server.base + (path if not items else "")], LOAD_CPU)
         # A short warm-up first (connections, caches, the first status lists), not measured.
         warm = [c if not c.startswith("-d") else "-d2s" for c in cmd]
         subprocess.run(warm, capture_output=True, text=True, check=True)
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        cpu = server.cpu_seconds()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        if during is not None:
+            during(max(1, seconds - 2))
+        out = proc.communicate()[0]
+        cpu = server.cpu_seconds() - cpu
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
 
     def pct(p: str) -> float:
         m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
@@ -313,27 +296,251 @@ def wrk(
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rps": rps,
-        "p50": pct("50"),
-        "p99": pct("99"),
-        "errors": float(errors.group(1)) if errors else 0.0,
-    }
+    return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "count": count,
+            "errors": float(errors.group(1)) if errors else 0.0,
+            "cpu_us": cpu / count * 1e6 if count else float("nan")}
+
+
+def describe(r: dict[str, float], errors: bool = True) -> str:
+    text = (f"{r['rps']:,.0f} req/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+            f"{r['cpu_us']:,.0f} µs CPU/request")
+    return text + (f", errors {r['errors']:.0f}" if errors else "")
+
+
+# ---- the profile --------------------------------------------------------------------------
+
+# Where a sample of the verify API's CPU goes, decided by the innermost frame that matches a
+# rule (file fragment, function name or "*"), so that a signature check inside the status
+# machinery counts as the signature, and the status machinery's own code as freshness.
+COMPONENTS: list[tuple[str, str, str]] = [
+    ("signature (Ed25519/ES256)", "cryptography/", "*"),
+    ("signature (Ed25519/ES256)", "credentials/keys.py", "verify"),
+    ("access log", "logging/", "*"),
+    ("access log", "uvicorn/logging.py", "*"),
+    ("access log", "web/logfilter.py", "*"),
+    ("access log", "web/accesslog.py", "*"),
+    ("token decoding and JSON parsing", "json/", "*"),
+    ("token decoding and JSON parsing", "verification/core.py", "_no_duplicates"),
+    ("token decoding and JSON parsing", "verification/core.py", "_json_object"),
+    ("token decoding and JSON parsing", "verification/core.py", "_parse"),
+    ("token decoding and JSON parsing", "base64.py", "*"),
+    ("token decoding and JSON parsing", "credentials/jws.py", "*"),
+    ("verdict assembly and encoding", "verification/core.py", "to_dict"),
+    ("verdict assembly and encoding", "verification/core.py", "_format_utc"),
+    ("verdict assembly and encoding", "verification/core.py", "_summary"),
+    ("verdict assembly and encoding", "litestar/serialization", "*"),
+    ("verdict assembly and encoding", "litestar/response/", "*"),
+    ("freshness machinery (status lists, keys)", "credentials/status.py", "*"),
+    ("freshness machinery (status lists, keys)", "credentials/statuslist.py", "*"),
+    ("freshness machinery (status lists, keys)", "verification/service.py", "fetch"),
+    ("freshness machinery (status lists, keys)", "verification/core.py", "_check_status"),
+    ("freshness machinery (status lists, keys)", "verification/core.py", "_read_status_bit"),
+    ("freshness machinery (status lists, keys)", "verification/core.py", "_load_list"),
+    ("freshness machinery (status lists, keys)", "verification/core.py", "fetch"),
+    ("freshness machinery (status lists, keys)", "verification/core.py", "verified"),
+    ("freshness machinery (status lists, keys)", "credentials/keys.py", "refresh"),
+    ("verification core (claims, header, time)", "verification/core.py", "*"),
+    ("verification glue (service.py)", "verification/service.py", "*"),
+    ("request body and handler arguments", "pydantic", "*"),
+    ("request body and handler arguments", "litestar/_kwargs", "*"),
+    ("request body and handler arguments", "litestar/connection", "*"),
+    ("request body and handler arguments", "litestar/_signature", "*"),
+    ("request body and handler arguments", "msgspec", "*"),
+    ("middleware and security headers", "litestar/middleware", "*"),
+    ("middleware and security headers", "registry/app.py", "security_headers"),
+    ("middleware and security headers", "accounts/guards.py", "*"),
+    ("routing and the rest of Litestar", "litestar/", "*"),
+    ("HTTP server and event loop (uvicorn)", "uvicorn/", "*"),
+    ("HTTP server and event loop (uvicorn)", "asyncio/", "*"),
+    ("HTTP server and event loop (uvicorn)", "uvloop", "*"),
+    ("HTTP server and event loop (uvicorn)", "anyio/", "*"),
+]
+
+
+def classify(stack: list[str]) -> str:
+    for frame in reversed(stack):
+        func, _, where = frame.partition(" (")
+        for component, fragment, name in COMPONENTS:
+            if fragment in where and (name == "*" or func.rpartition(".")[2] == name):
+                return component
+    return "other (interpreter, GC, native)"
+
+
+def pyspy() -> str | None:
+    local = ROOT / ".venv/bin/py-spy"
+    return shutil.which("py-spy") or (str(local) if local.exists() else None)
+
+
+def profiler(pid: int, into: Path) -> Any:
+    """A `during` for wrk: py-spy samples the server's CPU (not its idle waits) for the run."""
+
+    def run(seconds: int) -> None:
+        subprocess.run([str(pyspy()), "record", "--pid", str(pid), "--duration", str(seconds),
+                        "--rate", "250", "--nonblocking", "--format", "raw", "--output",
+                        str(into)], capture_output=True, check=True)
+
+    return run
+
+
+def profile_table(raw: Path) -> list[tuple[str, float]]:
+    counts: dict[str, int] = {}
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack or not n.isdigit():
+            continue
+        component = classify(stack.split(";"))
+        counts[component] = counts.get(component, 0) + int(n)
+    total = sum(counts.values()) or 1
+    return sorted(((c, n / total) for c, n in counts.items()), key=lambda x: -x[1])
+
+
+# ---- instruction counts -------------------------------------------------------------------
+
+# Instructions executed per request, counted by valgrind: unlike time, the count hardly moves
+# when other work shares the machine, so a before/after comparison holds on a busy one.
+CALLGRIND = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--trace-children=no"]
+CALLGRIND_SECONDS = 20
+# valgrind runs the server about this many times slower. Anything the registry does once a
+# second (re-reading status lists, say) would then weigh that much more on each request, so
+# under valgrind its clock is slowed as much: the counts are those of a server at full speed.
+VALGRIND_SLOWDOWN = 50
+SLOWED_CLOCK = """
+import sys, time
+import registry.credentials.status as status
+if hasattr(status, "clock"):
+    status.clock = lambda: time.monotonic() / %d
+from registry.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _counted(pid: int, out: Path, run: Any) -> tuple[float, Any]:
+    """(instructions, what `run` returned) while `run()` is counted in process `pid`."""
+    subprocess.run(["callgrind_control", "-z", str(pid)], capture_output=True, check=True)
+    subprocess.run(["callgrind_control", "-i", "on", str(pid)], capture_output=True, check=True)
+    result = run()
+    subprocess.run(["callgrind_control", "-i", "off", str(pid)], capture_output=True, check=True)
+    before = set(out.glob(f"cg.{pid}*"))
+    subprocess.run(["callgrind_control", "-d", str(pid)], capture_output=True, check=True)
+    deadline = time.monotonic() + 60
+    while not (new := set(out.glob(f"cg.{pid}*")) - before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    dump = max(new, key=lambda p: p.stat().st_mtime)
+    time.sleep(0.5)  # the dump is written by the process itself: let it finish
+    totals = re.search(r"^totals: (\d+)", dump.read_text(errors="replace"), re.M)
+    return float(totals.group(1)) if totals else float("nan"), result
+
+
+def instructions_per_request(server: Server, out: Path, path: str, **load: Any) -> float:
+    wrk(server, path, seconds=5, **load)  # warm: valgrind translates the code paths first
+    count, result = _counted(server.proc.pid, out,
+                             lambda: wrk(server, path, seconds=CALLGRIND_SECONDS, **load))
+    return count / result["count"]
+
+
+RAW = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from registry.credentials.jws import b64url_decode
+from registry.credentials.keys import KeyStore
+from pathlib import Path
+keys = KeyStore(Path(sys.argv[2]))
+token = sys.argv[3]
+key = keys.trusted()[keys.active().kid]
+alg = keys.active().alg
+head, payload, sig = token.split(".")
+signature = b64url_decode(sig)
+message = f"{head}.{payload}".encode()
+key.verify(alg, message, signature)
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(int(sys.argv[4])):
+    key.verify(alg, message, signature)
+print("done", flush=True)
+sys.stdin.readline()
+"""
+
+
+def raw_verify_instructions(keys_dir: Path, token: str, out: Path, n: int = 500) -> float:
+    proc = subprocess.Popen([*CALLGRIND, f"--callgrind-out-file={out}/cg.%p",
+                             str(ROOT / ".venv/bin/python"), "-c", RAW, str(ROOT), str(keys_dir),
+                             token, str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdin and proc.stdout
+    assert proc.stdout.readline().strip() == "ready"
+
+    def run() -> None:
+        proc.stdin.write("go\n")  # type: ignore[union-attr]
+        proc.stdin.flush()  # type: ignore[union-attr]
+        assert proc.stdout.readline().strip() == "done"  # type: ignore[union-attr]
+
+    count, _ = _counted(proc.pid, out, run)
+    proc.communicate("end\n", timeout=60)
+    return count / n
+
+
+def instruction_rows(url: str, keys_dir: Path, work: Path, tokens: list[str], ids: list[str],
+                     port: int, ratio: float, row: Any) -> None:
+    """`ratio`: the raw signature check's CPU time over the floor's, measured in this run."""
+    out = work / "callgrind"
+    out.mkdir(exist_ok=True)
+    floor_server = Server(url, keys_dir, work / "floor-cg.log", floor=True, callgrind=out)
+    floor = instructions_per_request(floor_server, out, "/")
+    floor_server.stop()
+    raw = raw_verify_instructions(keys_dir, tokens[0], out)
+    # The port the credentials were issued for: their issuer and status list URLs name it.
+    server = Server(url, keys_dir, work / "server-cg.log", callgrind=out, port=port)
+    verify_api = instructions_per_request(server, out, "/api/v1/verify", items=tokens,
+                                          kind="verify")
+    # Each page once first, as the time-based warm-up does at full speed: the pages keep the
+    # stored credentials they read in memory, and reading them is not what is measured.
+    with httpx.Client(base_url=server.base, timeout=60) as client:
+        for credential_id in ids:
+            client.get(f"/c/{credential_id}", headers={"Accept": "application/json"})
+    page_json = instructions_per_request(server, out, "/c/", items=ids)
+    page_html = instructions_per_request(server, out, "/c/", items=ids, accept="text/html")
+    server.stop()
+    k = 1000
+    row("instructions per request: floor / raw signature check",
+        f"{floor / k:,.0f} k / {raw / k:,.0f} k", "instructions")
+    row("instructions per request: verify API / JSON page / HTML page",
+        f"{verify_api / k:,.0f} k / {page_json / k:,.0f} k / {page_html / k:,.0f} k",
+        "instructions")
+    # valgrind's CPU hides the instruction set extensions OpenSSL would use, so the signature's
+    # count is several times what it runs natively: the rest of a request is counted against
+    # the floor instead, and the signature weighed by its CPU time.
+    beyond = (verify_api - raw) / floor
+    row("verify API beyond its signature check, in floors",
+        f"{beyond:.1f} (JSON page {(page_json - raw) / floor:.1f})", "floors")
+    row("efficiency estimated from instructions: (1 + s) / (floors + s)",
+        f"{(1 + ratio) / (beyond + ratio):.2f} (s = signature / floor CPU time = {ratio:.2f})",
+        "floors")
+    row("HTML page from instructions, as a share of the JSON page",
+        f"{page_json / page_html:.0%}", "share")
 
 
 # ---- main ---------------------------------------------------------------------------------
 
 
+def cpu_rate(step: Any, items: list[Any], rounds: int = 5) -> float:
+    """Operations per second of this thread's CPU time (not wall-clock time, which the other
+    load on a shared machine inflates): the best of a few rounds."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.thread_time()
+        for item in items:
+            step(item)
+        best = min(best, time.thread_time() - start)
+    return len(items) / best
+
+
 def raw_verify_rate(keys: KeyStore, token: str) -> float:
-    trusted = keys.trusted()
-    key = trusted[keys.active().kid]
+    key = keys.trusted()[keys.active().kid]
+    alg = keys.active().alg
     head, payload, sig = token.split(".")
     signature = b64url_decode(sig)
     message = f"{head}.{payload}".encode()
-    n, start = 3000, time.perf_counter()
-    for _ in range(n):
-        key.verify(keys.active().alg, message, signature)
-    return n / (time.perf_counter() - start)
+    return cpu_rate(lambda _: key.verify(alg, message, signature), [None] * 1000)
 
 
 def data_integrity_rows(
@@ -351,7 +558,11 @@ def data_integrity_rows(
     made = (time.perf_counter() - start) / len(payloads)
     start = time.perf_counter()
     for d in documents:
-        verify_document(d, keys.trusted(), None, now, did=issuer.did, check_status=False)
+        verdict = verify_document(
+            d, keys.trusted(), None, now, issuer=issuer.public_url, check_status=False
+        )
+        # A failing check is cheap: time only the verifications that pass.
+        assert verdict.verdict == "valid", verdict.reasons
     checked = (time.perf_counter() - start) / len(documents)
     return [
         ("JWS signature per credential (in process)", f"{jws * 1000:.2f} ms ({1 / jws:,.0f}/s)"),
@@ -366,31 +577,66 @@ def data_integrity_rows(
     ]
 
 
+# What bounds each figure, said once beside it in the table.
+BOUNDS = {
+    "certify": "one transaction: building, signing and inserting each credential (Python, one core)",
+    "raw": "the `cryptography` package's Ed25519 verification (OpenSSL), one core",
+    "verify()": "the signature, plus parsing the token and checking its claims in Python",
+    "floor": "uvicorn's HTTP parsing and Litestar's routing and JSON encoding: the least any route costs",
+    "sign": "one Ed25519 signature (OpenSSL) and the JWS encoding around it",
+    "di": "RDFC-1.0 canonicalization in Python, two per credential, beside one signature",
+    "health": "a database round trip in a worker thread, on top of the floor",
+    "verify": "the floor plus one signature check plus our own code: the profile below splits it",
+    "json": "as the verify API, from the stored token in memory",
+    "html": "as the JSON page, plus rendering the page's template",
+    "efficiency": "1.0 would be the floor and the signature alone; the rest is our own code",
+    "share": "the template rendering and the page's own reads",
+    "rss": "the interpreter, the imported libraries and the in-memory status lists and credentials",
+    "large": "indexed lookups by primary key: the table's size should not matter",
+    "floors": "our own code per request in units of the floor's instructions; 0 would be the "
+    "floor and the signature alone",
+    "instructions": "valgrind's count of the server's instructions under the same wrk load "
+    "(steady on a busy machine; not time: an instruction of OpenSSL does more than one of "
+    "the interpreter)",
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", help="a PostgreSQL URL to create bench databases on")
     parser.add_argument("--write", help="write the table to this Markdown file")
     parser.add_argument("--large", type=int, default=1_000_000, help="rows for the large run")
+    parser.add_argument("--http-only", action="store_true",
+                        help="skip the issuance rows and the large run (quick comparisons)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per request with valgrind (slow; for "
+                        "before/after comparisons on a busy machine)")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the verify API's CPU with py-spy and split it by component")
     args = parser.parse_args()
+    if args.profile and not pyspy():
+        raise SystemExit("--profile needs py-spy on the PATH (pip install py-spy)")
     work = Path(tempfile.mkdtemp(prefix="cit-bench-"))
     keys_dir = work / "keys"
     keys = KeyStore(keys_dir)
     keys.generate("EdDSA")
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str, str]] = []
 
-    def row(name: str, value: str) -> None:
-        rows.append((name, value))
+    def row(name: str, value: str, bound: str = "") -> None:
+        rows.append((name, value, BOUNDS.get(bound, bound)))
         print(f"{name:60} {value}", flush=True)
 
     kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
-    for kind in kinds:
+    for kind in [] if args.http_only else kinds:
         url = fresh_database(kind, args.postgres, work)
         engine = make_engine(url)
         issuer = Issuer(public_url="http://bench.invalid", name="CIT Bench", keys=keys)
         n, secs = timed_certify(engine, issuer, graduating_class(engine, 40))
-        row(f"certify a class of 40 ({kind})", f"{n / secs:,.0f} credentials/s ({secs:.2f} s)")
+        row(f"certify a class of 40 ({kind})", f"{n / secs:,.0f} credentials/s ({secs:.2f} s)",
+            "certify")
         n, secs = timed_certify(engine, issuer, graduating_class(engine, 10_000))
-        row(f"certify a batch of 10,000 ({kind})", f"{n / secs:,.0f} credentials/s ({secs:.1f} s)")
+        row(f"certify a batch of 10,000 ({kind})",
+            f"{n / secs:,.0f} credentials/s ({secs:.1f} s)", "certify")
         engine.dispose()
         drop_database(url, args.postgres)
 
@@ -398,7 +644,10 @@ def main() -> int:
     kind = kinds[-1]
     url = fresh_database(kind, args.postgres, work)
     engine = make_engine(url)
-    server = Server(url, keys_dir)
+    floor_server = Server(url, keys_dir, work / "floor.log", floor=True)
+    floor = wrk(floor_server, "/")
+    floor_server.stop()
+    server = Server(url, keys_dir, work / "server.log")
     issuer = Issuer(public_url=server.base, name="CIT Bench", keys=keys)
     class_id = graduating_class(engine, 1000)
     timed_certify(engine, issuer, class_id)
@@ -407,81 +656,114 @@ def main() -> int:
         tokens = [c.token for c in creds]
         ids = [c.id for c in creds]
         template = creds[0].model_dump()
-    row(
-        "raw signature verification (EdDSA, in process)",
-        f"{raw_verify_rate(keys, tokens[0]):,.0f} ops/s",
-    )
-    now = datetime.now(UTC)
-    n, start = 2000, time.perf_counter()
-    for t in random.choices(tokens, k=n):
-        verify(t, keys.trusted(), None, now, issuer=issuer.public_url, check_status=False)
-    row("verify() without status (in process)", f"{n / (time.perf_counter() - start):,.0f} ops/s")
-    for name, value in data_integrity_rows(keys, issuer, tokens[:200], now):
-        row(name, value)
-    idle = server.rss_mb()
-    health = wrk(server.base, "/health")
-    row(
-        "GET /health, 1 worker, 32 connections",
-        f"{health['rps']:,.0f} req/s, p50 {health['p50']:.1f} ms, p99 {health['p99']:.1f} ms",
-    )
-    verify_small = wrk(server.base, "/api/v1/verify", items=tokens, kind="verify")
-    row(
-        "POST /api/v1/verify (1,000 credentials, status checked)",
-        f"{verify_small['rps']:,.0f} req/s, p50 {verify_small['p50']:.1f} ms, p99 {verify_small['p99']:.1f} ms, errors {verify_small['errors']:.0f}",
-    )
-    page_json = wrk(server.base, "/c/", items=ids, accept="application/json")
-    row(
-        "GET /c/{id} JSON",
-        f"{page_json['rps']:,.0f} req/s, p50 {page_json['p50']:.1f} ms, p99 {page_json['p99']:.1f} ms, errors {page_json['errors']:.0f}",
-    )
-    page_html = wrk(server.base, "/c/", items=ids, accept="text/html")
-    row(
-        "GET /c/{id} HTML",
-        f"{page_html['rps']:,.0f} req/s, p50 {page_html['p50']:.1f} ms, p99 {page_html['p99']:.1f} ms",
-    )
     raw = raw_verify_rate(keys, tokens[0])
-    best = 1 / (1 / health["rps"] + 1 / raw)
-    row(
-        "efficiency ratio: verify / (1/(1/health + 1/raw))",
-        f"{verify_small['rps'] / best:.2f} (best possible {best:,.0f} req/s)",
+    row("raw signature verification (EdDSA, in process, CPU time)", f"{raw:,.0f} ops/s ({1e6 / raw:.0f} µs)",
+        "raw")
+    now = datetime.now(UTC)
+    trusted = keys.trusted()
+    rate = cpu_rate(
+        lambda t: verify(t, trusted, None, now, issuer=issuer.public_url, check_status=False),
+        random.choices(tokens, k=1000),
     )
-    row(
-        "GET /c/{id} JSON as a share of the verify API",
-        f"{page_json['rps'] / verify_small['rps']:.0%}",
-    )
-    row("worker RSS idle / after load", f"{idle:.0f} MB / {server.rss_mb():.0f} MB")
+    row("verify() without status (in process, CPU time)", f"{rate:,.0f} ops/s ({1e6 / rate:.0f} µs)",
+        "verify()")
+    for name, value in data_integrity_rows(keys, issuer, tokens[:200], now):
+        row(name, value, "sign" if name.startswith("JWS") else "di")
+    row("floor: one-route Litestar app, 1 worker, 32 connections", describe(floor, False), "floor")
+    idle = server.rss_mb()
+    health = wrk(server, "/health")
+    row("GET /health, 1 worker, 32 connections", describe(health, False), "health")
+    raw_profile = work / "verify.pyspy"
+    verify_small = wrk(server, "/api/v1/verify", items=tokens, kind="verify",
+                       during=profiler(server.proc.pid, raw_profile) if args.profile else None)
+    row("POST /api/v1/verify (1,000 credentials, status checked)", describe(verify_small), "verify")
+    page_json = wrk(server, "/c/", items=ids, accept="application/json")
+    row("GET /c/{id} JSON", describe(page_json), "json")
+    page_html = wrk(server, "/c/", items=ids, accept="text/html")
+    row("GET /c/{id} HTML", describe(page_html), "html")
+    efficiency = verify_small["rps"] * (1 / floor["rps"] + 1 / raw)
+    row("efficiency: verify req/s × (1/floor + 1/raw verify)",
+        f"{efficiency:.2f} (the limit: {1 / (1 / floor['rps'] + 1 / raw):,.0f} req/s)",
+        "efficiency")
+    cpu_efficiency = (floor["cpu_us"] + 1e6 / raw) / verify_small["cpu_us"]
+    row("the same from CPU time per request: (floor + raw verify) / verify",
+        f"{cpu_efficiency:.2f}", "efficiency")
+    row("GET /c/{id} JSON as a share of the verify API", f"{page_json['rps'] / verify_small['rps']:.0%}",
+        "json")
+    row("GET /c/{id} HTML as a share of the JSON page", f"{page_html['rps'] / page_json['rps']:.0%}",
+        "share")
+    row("worker RSS idle / after load", f"{idle:.0f} MB / {server.rss_mb():.0f} MB", "rss")
 
-    filler(engine, args.large - len(tokens), template)
-    big_verify = wrk(server.base, "/api/v1/verify", items=tokens, kind="verify")
-    big_json = wrk(server.base, "/c/", items=ids, accept="application/json")
-    row(
-        f"POST /api/v1/verify with {args.large:,} credentials stored",
-        f"{big_verify['rps']:,.0f} req/s (ratio to 1,000: {big_verify['rps'] / verify_small['rps']:.2f})",
-    )
-    row(
-        f"GET /c/{{id}} JSON with {args.large:,} credentials stored",
-        f"{big_json['rps']:,.0f} req/s (ratio to 1,000: {big_json['rps'] / page_json['rps']:.2f})",
-    )
-    row("worker RSS after all runs", f"{server.rss_mb():.0f} MB")
+    if args.instructions:
+        server.stop()
+        ratio = (1e6 / raw) / floor["cpu_us"]
+        instruction_rows(url, keys_dir, work, tokens, ids, server.port, ratio, row)
+        server = Server(url, keys_dir, work / "server.log", port=server.port)
+
+    if not args.http_only:
+        filler(engine, args.large - len(tokens), template)
+        big_verify = wrk(server, "/api/v1/verify", items=tokens, kind="verify")
+        big_json = wrk(server, "/c/", items=ids, accept="application/json")
+        row(f"POST /api/v1/verify with {args.large:,} credentials stored",
+            f"{big_verify['rps']:,.0f} req/s (ratio to 1,000: {big_verify['rps'] / verify_small['rps']:.2f})",
+            "large")
+        row(f"GET /c/{{id}} JSON with {args.large:,} credentials stored",
+            f"{big_json['rps']:,.0f} req/s (ratio to 1,000: {big_json['rps'] / page_json['rps']:.2f})",
+            "large")
+        row("worker RSS after all runs", f"{server.rss_mb():.0f} MB", "rss")
+    log_lines = sum(1 for _ in (work / "server.log").open("rb"))
     server.stop()
     engine.dispose()
     drop_database(url, args.postgres)
+    profile = profile_table(raw_profile) if args.profile else []
+    per_request = verify_small["cpu_us"]
+    for component, share in profile:
+        print(f"  {component:58} {share:6.1%}  {share * per_request:5.0f} µs")
+    print(f"(the access log wrote {log_lines:,} lines)")
+    if os.environ.get("BENCH_KEEP_PROFILE") and args.profile:
+        shutil.copy(raw_profile, os.environ["BENCH_KEEP_PROFILE"])
     shutil.rmtree(work, ignore_errors=True)
 
     if args.write:
-        lines = ["| measure | result |", "| --- | --- |", *[f"| {a} | {b} |" for a, b in rows]]
-        Path(args.write).write_text(
-            "# Benchmarks\n\n"
-            f"Measured {datetime.now(UTC):%Y-%m-%d} on {CPUS} cores "
-            f"({os.uname().machine}); server pinned to CPU {SERVER_CPU}, wrk to CPU {LOAD_CPU}, "
-            f"{CONNECTIONS} connections, {DURATION} s per run, rate limits off, database for the "
-            f"HTTP rows: {kind}.\n\nRepeat with `scripts/bench"
-            f"{' --postgres URL' if args.postgres else ''} --write docs/benchmarks.md`.\n\n"
-            + "\n".join(lines)
-            + "\n"
-        )
+        flags = [f for f, on in (("--postgres URL", args.postgres), ("--http-only", args.http_only),
+                                 ("--instructions", args.instructions),
+                                 ("--profile", args.profile)) if on]
+        write(Path(args.write), rows, profile, per_request, kind, " ".join(flags))
     return 0
 
 
+START, END = "<!-- scripts/bench: table -->", "<!-- scripts/bench: end of table -->"
+
+
+def write(path: Path, rows: list[tuple[str, str, str]], profile: list[tuple[str, float]],
+          per_request: float, kind: str, flags: str) -> None:
+    """Replaces the table between the markers, keeping the prose around it."""
+    lines = ["| measure | result | what bounds it |", "| --- | --- | --- |",
+             *[f"| {a} | {b} | {c} |" for a, b, c in rows]]
+    if profile:
+        lines += ["", "The verify API's CPU by component (py-spy samples under the load above):",
+                  "", "| component | share | µs CPU per request |", "| --- | --- | --- |",
+                  *[f"| {c} | {s:.0%} | {s * per_request:.0f} |" for c, s in profile]]
+    table = (
+        f"{START}\n"
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {CPUS} cores ({os.uname().machine}); server "
+        f"pinned to CPU {SERVER_CPU}, wrk to CPU {LOAD_CPU}, {CONNECTIONS} connections, "
+        f"{DURATION} s per run, access log on, rate limits off, database for the HTTP rows: "
+        f"{kind}.\n\nRepeat with `scripts/bench {flags} --write docs/benchmarks.md`.\n\n"
+        + "\n".join(lines) + f"\n{END}"
+    )
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if START in text and END in text:
+        text = text[: text.index(START)] + table + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip() + "\n\n" + table + "\n"
+    path.write_text(text)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    finally:
+        for server in RUNNING:
+            if server.proc.poll() is None:
+                server.proc.terminate()

@@ -95,6 +95,7 @@ def settings(database_url: str, keys_dir: Path) -> Settings:
         sign_in_rate_limit=0,
         production=False,
         issuer_name="CIT Utah",
+        access_log=False,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -60,9 +61,17 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _location(key: str | None, source: str | None) -> str:
-    if not key:
-        return "body" if source in (None, "body") else str(source)
+# msgspec (struct bodies) names the whole body after the handler's `data` argument and reports a
+# missing member on it: the field named is then the member, as for a pydantic model.
+_MISSING = re.compile(r"Object missing required field `([^`]+)`$")
+
+
+def _location(key: str | None, source: str | None, message: str) -> str:
+    in_body = source in (None, "body")
+    if in_body and key in (None, "", "data") and (missing := _MISSING.match(message)):
+        return missing[1]
+    if not key or (in_body and key == "data"):
+        return "body" if in_body else str(source)
     return key
 
 
@@ -72,7 +81,9 @@ def handle_validation(request: Request[Any, Any, Any], exc: ValidationException)
         if isinstance(item, dict):
             params.append(
                 {
-                    "name": _location(item.get("key"), item.get("source")),
+                    "name": _location(
+                        item.get("key"), item.get("source"), str(item.get("message", ""))
+                    ),
                     "reason": str(item.get("message", "invalid")),
                 }
             )

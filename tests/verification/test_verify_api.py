@@ -178,6 +178,17 @@ def test_a_body_that_is_not_a_token_object_is_a_400_problem(anonymous: Api, body
     assert r.json()["status"] == 400
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [(b'{"token": 5}', "token"), (b'{"credential": "x"}', "credential"), (b"[]", "body")],
+)
+def test_a_body_of_the_wrong_shape_names_the_field(anonymous: Api, body: bytes, field: str) -> None:
+    r = anonymous.post("/api/v1/verify", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert r.json()["field"] == field
+    assert r.json()["rule"] == "schema"
+
+
 def test_a_body_over_64_kib_is_413(anonymous: Api) -> None:
     body = json.dumps({"token": "a" * (64 * 1024)}).encode()
     r = anonymous.post("/api/v1/verify", content=body, headers={"Content-Type": "application/json"})
