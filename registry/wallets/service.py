@@ -21,8 +21,9 @@ from registry.credentials import dataintegrity
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.payload import VC_CONTEXT
 from registry.credentials.service import Issuer, ensure_signing_key, get_credential_for
-from registry.errors import InvalidInput, NotFound, RuleViolation
+from registry.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.people.models import Officer
+from registry.people.service import officer_region_id
 from registry.verification.core import payload_of
 from registry.verification.presentations import PresentationRefused, check_presentation
 from registry.wallets.models import HolderCopy, Interaction
@@ -117,9 +118,16 @@ def _start(session: Session, credential: Credential, *, by: str, with_tx_code: b
 def start_for_actor(
     session: Session, actor: Actor, credential_id: str, *, with_tx_code: bool = False
 ) -> Started:
-    """A hand-over started by staff: the region rules of reading the credential's record apply
-    (whoever may read its record may hand it over)."""
+    """A hand-over started by staff: the coordinator of the region the holder serves in now (or
+    the administrator). A copy is bound to whatever key takes it, so the issuing region of an
+    officer who has moved on may read the record but not mint copies of it."""
     credential = get_credential_for(session, actor, credential_id)
+    if not actor.can_act_in(officer_region_id(session, credential.officer_id)):
+        raise Forbidden(
+            "A hand-over to a wallet app is made by the coordinator of the region the holder "
+            "serves in now.",
+            rule="region_scope",
+        )
     return _start(session, credential, by=actor.username, with_tx_code=with_tx_code)
 
 

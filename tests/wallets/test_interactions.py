@@ -4,6 +4,7 @@ protocols or a page in words, and the VC-API exchange's DID Authentication reque
 from __future__ import annotations
 
 import re
+from datetime import date
 from html import unescape
 from typing import Any
 
@@ -67,6 +68,24 @@ def test_only_the_holders_region_coordinator_or_an_admin_may_start_a_hand_over(
     assert_problem(home.coordinator.post("/api/v1/credentials/NOSUCH/interactions", {}), 404)
     r = home.coordinator.post(path, {"tx_code": "yes please"})
     assert_problem(r, 400)
+
+
+def test_after_a_transfer_only_the_officers_new_region_mints_copies(
+    region_factory: Any, course: dict[str, Any]
+) -> None:
+    """The issuing region still reads the record, but a copy is bound to whatever key takes it:
+    only the region the holder serves in now may start a hand-over."""
+    home, other = region_factory(), region_factory()
+    certified = home.certified(course)
+    moved = home.coordinator.post(
+        f"/api/v1/officers/{certified['officer']['id']}/transfer",
+        {"agency_id": other.agency_id, "effective_date": date.today().isoformat()},
+    )
+    assert moved.status_code == 200, moved.text
+    path = f"/api/v1/credentials/{certified['credential_id']}/interactions"
+    assert home.coordinator.get(f"/api/v1/credentials/{certified['credential_id']}").is_success
+    assert_problem(home.coordinator.post(path, {}), 403, rule="region_scope")
+    assert other.coordinator.post(path, {}).status_code == 201
 
 
 def test_a_revoked_or_suspended_certification_is_not_handed_over(
