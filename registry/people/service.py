@@ -331,17 +331,6 @@ def get_officer_for(
     return officer
 
 
-def officer_id_by_post_id(session: Session, post_id: str) -> uuid.UUID | None:
-    """The officer a POST id names, as a person types it (case and surrounding space ignored).
-
-    It says nothing about who may see the officer: the service that acts on the id decides.
-    """
-    wanted = post_id.strip().upper()
-    if not POST_ID.match(wanted):
-        return None
-    return session.exec(select(Officer.id).where(Officer.post_id == wanted)).first()
-
-
 def officer_by_post_id_for(
     session: Session, actor: Actor, post_id: str, field: str = "post_id"
 ) -> Officer:

@@ -26,7 +26,7 @@ from registry.people.models import Agency, Employment, Officer, Region
 from registry.people.service import (
     clean_text,
     get_officer_for,
-    officer_id_by_post_id,
+    officer_by_post_id_for,
     region_by_code,
 )
 from registry.training import schemas
@@ -268,6 +268,14 @@ def _name(officer: Officer) -> str:
     return f"{officer.first_name} {officer.last_name}"
 
 
+def _visible_officer_id(session: Session, actor: Actor, post_id: str) -> uuid.UUID | None:
+    """The officer a typed POST id names, when the actor may see them (else as unknown)."""
+    try:
+        return officer_by_post_id_for(session, actor, post_id).id
+    except NotFound:
+        return None
+
+
 def enroll_many(
     session: Session,
     actor: Actor,
@@ -287,7 +295,7 @@ def enroll_many(
         if key in typed_seen:
             continue
         typed_seen.add(key)
-        wanted.append((typed.strip(), officer_id_by_post_id(session, typed)))
+        wanted.append((typed.strip(), _visible_officer_id(session, actor, typed)))
     wanted += [(str(i), i) for i in dict.fromkeys(officer_ids)]
     out = []
     for typed, officer_id in wanted:

@@ -594,7 +594,6 @@ _REASONS: dict[str, str] = {
     "issuer": "The credential is not from the trusted issuer: {detail}.",
     "certification": "The credential is not a CIT certification of this registry: {detail}.",
     "status": "The credential's status could not be confirmed: {detail}.",
-    "error": "The token could not be verified.",
 }
 
 
@@ -645,9 +644,14 @@ def verify(
             checks=checks,
         )
     except Exception:
-        # Unreachable by design; a verifier must still answer rather than fail open or crash.
-        checks.append(Check("error", False, "an unexpected error stopped the verification"))
-        return Verdict(INVALID, [_REASONS["error"]], checks, now)
+        return unexpected_failure(checks, now, "token")
+
+
+def unexpected_failure(checks: list[Check], now: datetime, what: str) -> Verdict:
+    """The verdict when verification itself broke. Unreachable by design: a verifier must still
+    answer, and answer invalid, rather than fail open or crash."""
+    checks.append(Check("error", False, "an unexpected error stopped the verification"))
+    return Verdict(INVALID, [f"The {what} could not be verified."], checks, now)
 
 
 def _invalid(

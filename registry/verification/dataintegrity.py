@@ -20,7 +20,14 @@ from registry.credentials import dataintegrity as di
 from registry.credentials.did import did_web
 from registry.credentials.jws import strict_json
 from registry.credentials.keys import KeySet, PublicKey
-from registry.verification.core import INVALID, Check, StatusSource, Verdict, check_payload
+from registry.verification.core import (
+    INVALID,
+    Check,
+    StatusSource,
+    Verdict,
+    check_payload,
+    unexpected_failure,
+)
 
 MAX_DOCUMENT_BYTES = 32 * 1024  # a credential is about 3 KiB
 MAX_DEPTH = 10  # ours nest 5 deep (credentialSubject.identifier[0] is the deepest)
@@ -42,7 +49,6 @@ _REASONS = {
     "shape": "The document is not a well-formed Data Integrity credential: {detail}.",
     "proof": "The document's proof is not acceptable: {detail}.",
     "signature": "The signature is not valid: {detail}.",
-    "error": "The document could not be verified.",
 }
 
 
@@ -277,6 +283,4 @@ def verify_document(
             checks=checks,
         )
     except Exception:
-        # Unreachable by design; a verifier must still answer rather than fail open or crash.
-        checks.append(Check("error", False, "an unexpected error stopped the verification"))
-        return Verdict(INVALID, [_REASONS["error"]], checks, now)
+        return unexpected_failure(checks, now, "document")
