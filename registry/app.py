@@ -32,6 +32,7 @@ from registry.credentials.api import (
     status_list,
 )
 from registry.credentials.keys import KeyStore
+from registry.credentials.live import LiveStatus
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
 from registry.db import make_engine
@@ -143,12 +144,16 @@ def build_resources(settings: Settings) -> dict[str, Any]:
                 "run `registry keys rotate` to make a real one."
             )
     issuer = Issuer(public_url=settings.public_url, name=settings.issuer_name, keys=keys)
+    # Live status reads apart from the requests' pool: a commit hook that reads the lists it
+    # changed runs while the committing request still holds its connection, and must never wait
+    # for a second one. Its reads are rare (one per change, one at a time): no pool at all.
+    live_engine = make_engine(settings.database_url, pool_size=0)
+    live = LiveStatus(live_engine, issuer.publisher(), issuer.di_publisher())
     return {
         "engine": engine,
         "issuer": issuer,
-        "publisher": issuer.publisher(),
-        "di_publisher": issuer.di_publisher(),
-        "verifier": Verifier(engine, issuer),
+        "live": live,
+        "verifier": Verifier(engine, issuer, live),
     }
 
 
@@ -183,9 +188,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.live.start()
         try:
             yield
         finally:
+            app.state.live.stop()
             app.state.engine.dispose()
             await app.state.sign_in_throttle.counter.close()
             if access_log is not None:

@@ -296,13 +296,13 @@ class FallbackStatusSource:
     def __init__(self, *sources: Any) -> None:
         self.sources = sources
 
-    def fetch(self, url: str) -> str:
+    def fetch(self, url: str) -> Any:
         from registry.verification.core import StatusUnavailable
 
         last: Exception = StatusUnavailable(url)
         for source in self.sources:
             try:
-                return str(source.fetch(url))
+                return source.fetch(url)
             except StatusUnavailable as exc:
                 last = exc
         raise last
@@ -352,7 +352,7 @@ def _load_jwks(source: str) -> Any:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from registry.verification.core import CachingStatusSource, verify
+    from registry.verification.core import verify
 
     token = _read_token(args.token)
     issuer: str | None = None
@@ -368,9 +368,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from registry.credentials.live import LiveStatus
         from registry.credentials.service import Issuer
         from registry.db import make_engine
-        from registry.verification.service import LocalStatusSource, Verifier
+        from registry.verification.service import Verifier
 
         settings = _settings()
         store = _keystore()
@@ -378,17 +379,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
         issuer = settings.public_url
         own = Issuer(public_url=settings.public_url, name=settings.issuer_name, keys=store)
         engine = make_engine(settings.database_url)
-        source = FallbackStatusSource(
-            LocalStatusSource(engine, own.publisher()),
-            HttpStatusSource(),
-        )
+        live = LiveStatus(engine, own.publisher(), own.di_publisher())
+        source = FallbackStatusSource(live, HttpStatusSource())
         try:
-            courses = Verifier(engine, own).courses()
+            live.refresh()
+            courses = Verifier(engine, own, live).courses()
         except SQLAlchemyError:
             courses = None  # no database at hand: the course URL pattern of our own origin
     # Without the database (--jwks, --issuer) the courses are those the trusted issuer's own
     # URL names, {issuer URL}/courses/{code}: the list of courses is not public, the pattern is.
-    status = None if args.no_status else CachingStatusSource(source)
+    status = None if args.no_status else source
     if token.startswith("{"):
         verdict = _verify_document(token, keys, status, issuer, courses)
     else:

@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import NullPool
@@ -20,18 +20,22 @@ READ_ONLY = {"sqlite_begin": "DEFERRED"}
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine for SQLite (embedded default) or PostgreSQL (production)."""
+    """An engine for SQLite (embedded default) or PostgreSQL (production); `pool_size` 0 for
+    one that keeps no connection open between uses."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             private_database_file(Path(parsed.database))
+        memory = parsed.database in (None, "", ":memory:")
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=NullPool if parsed.database in (None, "", ":memory:") else None,
+            poolclass=NullPool if memory or pool_size == 0 else None,
         )
         _tune_sqlite(engine)
         return engine
+    if pool_size == 0:
+        return create_engine(url, poolclass=NullPool)
     return create_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
     )
@@ -92,12 +96,16 @@ def _tune_sqlite(engine: Engine) -> None:
 # ---- telling in-process caches about committed changes ------------------------------------
 
 _CHANGED = "registry_changed"
+# The PostgreSQL channel every commit that marked a change notifies: the other workers' live
+# status (registry.credentials.live) LISTENs on it.
+CHANGES_CHANNEL = "registry_changes"
 _listeners: dict[str, list[weakref.WeakMethod[Callable[[set[Any]], None]]]] = {}
 _listeners_lock = threading.Lock()
 
 
 def mark_changed(session: Session, topic: str, item: Any) -> None:
-    """Notes that this transaction changed `item`; listeners hear of it once it commits."""
+    """Notes that this transaction changed `item`: listeners in this process hear of it once it
+    commits, other processes through the database (see registry.credentials.live)."""
     session.info.setdefault(_CHANGED, {}).setdefault(topic, set()).add(item)
 
 
@@ -106,6 +114,17 @@ def on_commit(topic: str, method: Callable[[set[Any]], None]) -> None:
     app that is thrown away (tests build many) takes its caches with it."""
     with _listeners_lock:
         _listeners.setdefault(topic, []).append(weakref.WeakMethod(method))
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session: OrmSession) -> None:
+    changed: dict[str, set[Any]] = session.info.get(_CHANGED, {})
+    if changed and session.get_bind().dialect.name == "postgresql":
+        # Delivered to the listeners when (and only if) this transaction commits.
+        session.execute(
+            text("SELECT pg_notify(:channel, :topics)"),
+            {"channel": CHANGES_CHANNEL, "topics": ",".join(sorted(changed))},
+        )
 
 
 @event.listens_for(OrmSession, "after_commit")

@@ -32,7 +32,13 @@ from registry.cli import upgrade_database  # noqa: E402
 from registry.credentials.dataintegrity import credential_document  # noqa: E402
 from registry.credentials.jws import b64url_decode  # noqa: E402
 from registry.credentials.keys import KeyStore  # noqa: E402
-from registry.credentials.models import Credential, StatusAllocation, StatusList  # noqa: E402
+from registry.credentials.models import (  # noqa: E402
+    Credential,
+    CredentialStatus,
+    StatusAllocation,
+    StatusList,
+)
+from registry.credentials.status import bump_revision  # noqa: E402
 from registry.credentials.service import Issuer, certify  # noqa: E402
 from registry.db import make_engine, unit_of_work  # noqa: E402
 from registry.people.models import Agency, Employment, Officer, Region  # noqa: E402
@@ -209,8 +215,6 @@ class Server:
             cmd = [python, "-m", "registry", "serve", "--port", str(self.port)]
             probe = "/health"
         if callgrind is not None:
-            if not floor:
-                cmd = [python, "-c", SLOWED_CLOCK % VALGRIND_SLOWDOWN, *cmd[3:]]
             cmd = [*CALLGRIND, f"--callgrind-out-file={callgrind}/cg.%p", *cmd]
         self.log = log.open("ab")
         self.proc = subprocess.Popen(pinned(cmd, SERVER_CPU), env=env, stdout=self.log,
@@ -330,15 +334,14 @@ COMPONENTS: list[tuple[str, str, str]] = [
     ("verdict assembly and encoding", "verification/core.py", "_summary"),
     ("verdict assembly and encoding", "litestar/serialization", "*"),
     ("verdict assembly and encoding", "litestar/response/", "*"),
-    ("freshness machinery (status lists, keys)", "credentials/status.py", "*"),
-    ("freshness machinery (status lists, keys)", "credentials/statuslist.py", "*"),
-    ("freshness machinery (status lists, keys)", "verification/service.py", "fetch"),
-    ("freshness machinery (status lists, keys)", "verification/core.py", "_check_status"),
-    ("freshness machinery (status lists, keys)", "verification/core.py", "_read_status_bit"),
-    ("freshness machinery (status lists, keys)", "verification/core.py", "_load_list"),
-    ("freshness machinery (status lists, keys)", "verification/core.py", "fetch"),
-    ("freshness machinery (status lists, keys)", "verification/core.py", "verified"),
-    ("freshness machinery (status lists, keys)", "credentials/keys.py", "refresh"),
+    ("live status (lists in memory, keys)", "credentials/live.py", "*"),
+    ("live status (lists in memory, keys)", "credentials/status.py", "*"),
+    ("live status (lists in memory, keys)", "credentials/statuslist.py", "*"),
+    ("live status (lists in memory, keys)", "verification/core.py", "_check_status"),
+    ("live status (lists in memory, keys)", "verification/core.py", "_read_status_bit"),
+    ("live status (lists in memory, keys)", "verification/core.py", "_verified"),
+    ("live status (lists in memory, keys)", "verification/core.py", "_status_entries"),
+    ("live status (lists in memory, keys)", "credentials/keys.py", "refresh"),
     ("verification core (claims, header, time)", "verification/core.py", "*"),
     ("verification glue (service.py)", "verification/service.py", "*"),
     ("request body and handler arguments", "pydantic", "*"),
@@ -400,18 +403,6 @@ def profile_table(raw: Path) -> list[tuple[str, float]]:
 # when other work shares the machine, so a before/after comparison holds on a busy one.
 CALLGRIND = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--trace-children=no"]
 CALLGRIND_SECONDS = 20
-# valgrind runs the server about this many times slower. Anything the registry does once a
-# second (re-reading status lists, say) would then weigh that much more on each request, so
-# under valgrind its clock is slowed as much: the counts are those of a server at full speed.
-VALGRIND_SLOWDOWN = 50
-SLOWED_CLOCK = """
-import sys, time
-import registry.credentials.status as status
-if hasattr(status, "clock"):
-    status.clock = lambda: time.monotonic() / %d
-from registry.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 def _counted(pid: int, out: Path, run: Any) -> tuple[float, Any]:
@@ -579,6 +570,8 @@ def data_integrity_rows(
 
 # What bounds each figure, said once beside it in the table.
 BOUNDS = {
+    "propagation": "the commit's NOTIFY (PostgreSQL) or the 100 ms poll of the data version "
+    "(SQLite), then one read of the lists' revisions and bits and two signatures",
     "certify": "one transaction: building, signing and inserting each credential (Python, one core)",
     "raw": "the `cryptography` package's Ed25519 verification (OpenSSL), one core",
     "verify()": "the signature, plus parsing the token and checking its claims in Python",
@@ -599,6 +592,30 @@ BOUNDS = {
     "(steady on a busy machine; not time: an instruction of OpenSSL does more than one of "
     "the interpreter)",
 }
+
+
+def propagation(engine: sa.Engine, server: Server, creds: list[Credential]) -> list[float]:
+    """Milliseconds from a revocation's commit in this process (as another worker commits it,
+    NOTIFY included) until the server's verify API answers it, polled back to back."""
+    lags = []
+    with httpx.Client(base_url=server.base, timeout=10) as client:
+        for credential in creds:
+            with unit_of_work(engine) as session:
+                row = session.get(Credential, credential.id)
+                assert row is not None
+                row.status = CredentialStatus.REVOKED
+                session.add(row)
+                bump_revision(session, row.status_list)
+            committed = time.perf_counter()
+            while True:
+                answer = client.post("/api/v1/verify", json={"token": credential.token}).json()
+                if answer["verdict"] == "revoked":
+                    break
+                if time.perf_counter() - committed > 10:
+                    raise SystemExit("the server never saw a revocation committed elsewhere")
+            lags.append((time.perf_counter() - committed) * 1000)
+            time.sleep(random.uniform(0.05, 0.25))  # land anywhere in the watcher's cycle
+    return lags
 
 
 def main() -> int:
@@ -693,6 +710,10 @@ def main() -> int:
     row("GET /c/{id} HTML as a share of the JSON page", f"{page_html['rps'] / page_json['rps']:.0%}",
         "share")
     row("worker RSS idle / after load", f"{idle:.0f} MB / {server.rss_mb():.0f} MB", "rss")
+    lags = sorted(propagation(engine, server, creds[-20:]))
+    row(f"a revocation committed by another process, seen by this worker ({kind})",
+        f"median {lags[len(lags) // 2]:.0f} ms, max {lags[-1]:.0f} ms (20 revocations)",
+        "propagation")
 
     if args.instructions:
         server.stop()

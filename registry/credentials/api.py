@@ -144,8 +144,7 @@ def status_list(
 ) -> Response[bytes]:
     """The list as vc+jwt, or in its Data Integrity form for a client that prefers JSON-LD."""
     di_form = status_form(request.headers.get("accept", "")) == "di"
-    publisher = request.app.state.di_publisher if di_form else request.app.state.publisher
-    signed = publisher.get(session, purpose, n)
+    signed = request.app.state.live.signed(session, purpose, n, "di" if di_form else "jws")
     headers = {
         "ETag": signed.etag,
         "Cache-Control": "public, max-age=300, must-revalidate",

@@ -1,7 +1,6 @@
 """Credential verification: the pure library the server, the CLI and the tests all call."""
 
 from registry.verification.core import (
-    CachingStatusSource,
     Check,
     CredentialSummary,
     Holder,
@@ -9,11 +8,12 @@ from registry.verification.core import (
     StatusSource,
     StatusUnavailable,
     Verdict,
+    VerifiedList,
     verify,
+    verify_list,
 )
 
 __all__ = [
-    "CachingStatusSource",
     "Check",
     "CredentialSummary",
     "Holder",
@@ -21,5 +21,7 @@ __all__ = [
     "StatusSource",
     "StatusUnavailable",
     "Verdict",
+    "VerifiedList",
     "verify",
+    "verify_list",
 ]

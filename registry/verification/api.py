@@ -122,12 +122,16 @@ def _render_credential(
     request: Request[Any, Any, Any], session: Session, issuer: Issuer, credential_id: str
 ) -> Response[Any] | Template:
     credential = get_credential(session, credential_id)
-    verdict = _verifier(request).verify_stored(session, credential).to_dict()
+    verifier = _verifier(request)
+    verdict = verifier.verify_stored(session, credential).to_dict()
     headers = {"Cache-Control": "no-store", "Vary": "Accept"}
     if wants_json(request):
         # The verdict keeps the shape API.md promises; renewal shows on the page only.
         return Response(verdict, headers=headers)
-    return verdict_page(session, issuer, verdict, credential)
+    stored = verifier.stored.cached(credential.id)  # read just now, or current in memory
+    return verdict_page(
+        session, issuer, verdict, credential, stored.protected if stored is not None else None
+    )
 
 
 def qr_code(url: str) -> qrcode.QRCode:  # type: ignore[type-arg]

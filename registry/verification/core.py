@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import math
 import re
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Container
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -37,73 +33,24 @@ class StatusUnavailable(Exception):
     """A status list could not be obtained."""
 
 
-class StatusSource(Protocol):
-    def fetch(self, url: str) -> str:
-        """The compact JWS of the status list credential at `url`; raises StatusUnavailable."""
-        ...
-
-
 @dataclass(frozen=True)
-class _VerifiedList:
+class VerifiedList:
+    """A status list credential whose signature verified with the key set of `fingerprint`,
+    resolved under `did`. A source may hand one over instead of the token: the verifier takes it
+    as verified when its own key set and DID are the same, and verifies `token` again if not."""
+
+    token: str
     payload: dict[str, Any]
     bits: bytes
+    fingerprint: str
+    did: str
 
 
-class CachingStatusSource:
-    """Wraps a StatusSource: list tokens are kept for `ttl`, and a list whose token was already
-    verified against the same key set is not verified or decoded again."""
-
-    def __init__(
-        self,
-        inner: StatusSource,
-        ttl: timedelta = timedelta(minutes=5),
-        *,
-        max_entries: int = 256,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.inner = inner
-        self.ttl = ttl.total_seconds()
-        self.max_entries = max_entries
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._tokens: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self._verified: OrderedDict[tuple[str, str, str], _VerifiedList] = OrderedDict()
-
-    def fetch(self, url: str) -> str:
-        now = self._clock()
-        with self._lock:
-            hit = self._tokens.get(url)
-            if hit is not None and now - hit[0] < self.ttl:
-                return hit[1]
-        # Fetched outside the lock so one slow list does not hold up the others.
-        token = self.inner.fetch(url)
-        with self._lock:
-            self._tokens[url] = (now, token)
-            self._tokens.move_to_end(url)
-            while len(self._tokens) > self.max_entries:
-                self._tokens.popitem(last=False)
-        return token
-
-    def clear(self) -> None:
-        with self._lock:
-            self._tokens.clear()
-            self._verified.clear()
-
-    @staticmethod
-    def _key(token: str, keys: KeySet, did: str) -> tuple[str, str, str]:
-        return hashlib.sha256(token.encode("utf-8")).hexdigest(), keys.fingerprint, did
-
-    def verified(self, token: str, keys: KeySet, did: str) -> _VerifiedList | None:
-        with self._lock:
-            return self._verified.get(self._key(token, keys, did))
-
-    def remember(self, token: str, keys: KeySet, did: str, verified: _VerifiedList) -> None:
-        key = self._key(token, keys, did)
-        with self._lock:
-            self._verified[key] = verified
-            self._verified.move_to_end(key)
-            while len(self._verified) > self.max_entries:
-                self._verified.popitem(last=False)
+class StatusSource(Protocol):
+    def fetch(self, url: str) -> str | VerifiedList:
+        """The status list credential at `url`, as its compact JWS or already verified;
+        raises StatusUnavailable."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -477,12 +424,9 @@ def _status_entries(payload: dict[str, Any], registry: Registry) -> list[_Status
     return unique
 
 
-def _load_list(token: str, keys: KeySet, did: str, source: StatusSource) -> _VerifiedList:
-    cache = source if isinstance(source, CachingStatusSource) else None
-    if cache is not None:
-        hit = cache.verified(token, keys, did)
-        if hit is not None:
-            return hit
+def verify_list(token: str, keys: KeySet, did: str) -> VerifiedList:
+    """A status list credential's JWS verified with `keys` (resolved under `did`) and decoded;
+    raises the status check's failure when it is not an acceptable list."""
     try:
         verified_jws, _ = jws.verify(token, lambda kid: keys.resolve(kid, did))
     except _Failed as failed:
@@ -498,10 +442,17 @@ def _load_list(token: str, keys: KeySet, did: str, source: StatusSource) -> _Ver
         raise _Failed("status", f"its encodedList is malformed ({exc})") from None
     if bits is None:
         raise _Failed("status", "it has no encodedList")
-    verified = _VerifiedList(payload, bits)
-    if cache is not None:
-        cache.remember(token, keys, did, verified)
-    return verified
+    return VerifiedList(token, payload, bits, keys.fingerprint, did)
+
+
+def _verified(fetched: object, keys: KeySet, did: str, url: str) -> VerifiedList:
+    if isinstance(fetched, VerifiedList):
+        if fetched.fingerprint == keys.fingerprint and fetched.did == did:
+            return fetched
+        return verify_list(fetched.token, keys, did)
+    if isinstance(fetched, str):
+        return verify_list(fetched, keys, did)
+    raise _Failed("status", f"the source gave no token for {url}")
 
 
 def _read_status_bit(
@@ -514,16 +465,14 @@ def _read_status_bit(
     skew: timedelta,
 ) -> bool:
     try:
-        token = source.fetch(entry.url)
+        fetched = source.fetch(entry.url)
     except Exception as exc:  # any failure of the source means the status is unknown
         raise _Failed(
             "status",
             f"cannot fetch {entry.url} ({_show(str(exc) or type(exc).__name__, quote=False)})",
         ) from None
-    if not isinstance(token, str):
-        raise _Failed("status", f"the source gave no token for {entry.url}")
     try:
-        verified = _load_list(token, keys, registry.did, source)
+        verified = _verified(fetched, keys, registry.did, entry.url)
         payload = verified.payload
         claims = _check_claims(payload)
         if "id" in payload and payload["id"] != entry.url:
@@ -619,21 +568,13 @@ def verify(
         now = now.replace(tzinfo=UTC)
     checks: list[Check] = []
     try:
-        trusted_did = _did_of(issuer) if issuer is not None else None
-
-        def find_key(kid: str) -> PublicKey | None:
-            # Trusting by key alone, a DID URL is resolved under its own DID: the payload's
-            # issuer must then be that DID (see _check_key_binding).
-            did = trusted_did if trusted_did is not None else kid.partition("#")[0]
-            return keys.resolve(kid, did)
-
         try:
-            verified, _ = jws.verify(token, find_key, lambda n, d: checks.append(Check(n, True, d)))
+            payload, key_id = check_signature(token, keys, issuer, checks)
         except _Failed as failed:
             return _invalid(checks, failed, now)
         return check_payload(
-            verified.parsed.payload,
-            verified.key_id,
+            payload,
+            key_id,
             keys,
             status_source,
             now,
@@ -645,6 +586,24 @@ def verify(
         )
     except Exception:
         return unexpected_failure(checks, now, "token")
+
+
+def check_signature(
+    token: str | bytes, keys: KeySet, issuer: str | None, checks: list[Check]
+) -> tuple[dict[str, Any], str]:
+    """The payload of a compact JWS credential whose signature verifies with `keys`, and the key
+    id its header names; appends the checks passed to `checks`; raises JWSError. See `verify`
+    for `issuer`."""
+    trusted_did = _did_of(issuer) if issuer is not None else None
+
+    def find_key(kid: str) -> PublicKey | None:
+        # Trusting by key alone, a DID URL is resolved under its own DID: the payload's
+        # issuer must then be that DID (see _check_key_binding).
+        did = trusted_did if trusted_did is not None else kid.partition("#")[0]
+        return keys.resolve(kid, did)
+
+    verified, _ = jws.verify(token, find_key, lambda n, d: checks.append(Check(n, True, d)))
+    return verified.parsed.payload, verified.key_id
 
 
 def unexpected_failure(checks: list[Check], now: datetime, what: str) -> Verdict:

@@ -55,9 +55,14 @@ def plain_checks(verdict: dict[str, Any]) -> list[tuple[bool, str]]:
 
 
 def verdict_page(
-    session: Session, issuer: Issuer, verdict: dict[str, Any], credential: Credential | None
+    session: Session,
+    issuer: Issuer,
+    verdict: dict[str, Any],
+    credential: Credential | None,
+    protected: bool | None = None,
 ) -> Template:
-    """The one template for a verdict, whichever way the credential arrived."""
+    """The one template for a verdict, whichever way the credential arrived; `protected` is
+    whether its holder is, when the caller already knows."""
     summary = verdict.get("credential") or {}
     successor = (
         session.get(Credential, credential.superseded_by)
@@ -83,7 +88,10 @@ def verdict_page(
             "status_date": status_date,
             "protected": bool(summary) and not (summary.get("holder") or {}).get("name"),
             # The signed token and PDF are not handed out for a protected holder (404 there).
-            "downloadable": credential is not None and not holder_is_protected(session, credential),
+            "downloadable": credential is not None
+            and not (
+                protected if protected is not None else holder_is_protected(session, credential)
+            ),
             "plain": plain_checks(verdict),
             # Plain values: the template renders after this session has closed.
             "successor": {"valid_until": successor.valid_until} if successor else None,

@@ -2,171 +2,111 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import Engine
-from sqlmodel import Session, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
 
-from registry.audit.models import AuditEntry
-from registry.credentials import status
+from registry.credentials.live import LiveStatus
 from registry.credentials.models import Credential
 from registry.credentials.service import CREDENTIAL_ID, Issuer, get_credential
-from registry.credentials.status import FRESH_SECONDS, GRACE_SECONDS, StatusListPublisher
 from registry.db import on_commit, unit_of_work
-from registry.errors import InvalidInput, NotFound, RegistryError
+from registry.errors import InvalidInput, NotFound
 from registry.people.models import Officer
 from registry.training.models import Course
 from registry.verification.core import (
     INVALID,
-    CachingStatusSource,
     Check,
-    StatusUnavailable,
     Verdict,
+    check_payload,
+    check_signature,
+    unexpected_failure,
     verify,
 )
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused, verify_document
 from registry.verification.presentations import PresentationRefused, check_presentation
 
-# The session of the request being served, while it verifies one of its stored credentials. A
-# status list that must be re-read then uses that session's connection: a thread holding one
-# pooled connection and waiting for a second deadlocks the pool once as many requests as it has
-# connections do the same (seen under load on PostgreSQL: every worker thread stuck in checkout).
-_request_session: ContextVar[Session | None] = ContextVar("request_session", default=None)
-# Set while verifying on the event loop, where nothing may wait for the database: a status list
-# that is not current in memory is noted here instead of read, and the verification is redone
-# in a worker thread. (Blocking the loop in the pool's checkout would also stop the requests
-# that are to give connections back.)
-_missed_on_loop: ContextVar[list[str] | None] = ContextVar("missed_on_loop", default=None)
-
-
 _T = TypeVar("_T")
 
 
-class LocalStatusSource:
-    """Serves this registry's own status lists straight from the database, no HTTP round trip."""
-
-    def __init__(self, engine: Engine, publisher: StatusListPublisher) -> None:
-        self.engine = engine
-        self.publisher = publisher
-        self.pattern = re.compile(
-            re.escape(publisher.public_url) + r"/status/(revocation|suspension)/([0-9]{1,9})"
-        )
-
-    def fetch(self, url: str) -> str:
-        match = self.pattern.fullmatch(url)
-        if match is None:
-            raise StatusUnavailable(f"{url} is not a status list of this registry")
-        purpose, n = match[1], int(match[2])
-        missed = _missed_on_loop.get()
-        if missed is not None:
-            cached = self.publisher.cached(purpose, n)
-            if cached is None:
-                missed.append(url)
-                raise StatusUnavailable(f"{url} is not in memory")
-            return cached.token
-        try:
-            session = _request_session.get()
-            if session is not None:
-                return self.publisher.get(session, purpose, n).token
-            with unit_of_work(self.engine, read_only=True) as own:
-                return self.publisher.get(own, purpose, n).token
-        except RegistryError as exc:
-            raise StatusUnavailable(str(exc)) from exc
-
-
 @dataclass(frozen=True)
+class Signature:
+    """A stored token's signature, checked against the key set of `fingerprint`: what verifying
+    it again would find, while that key set is the trusted one."""
+
+    fingerprint: str
+    payload: dict[str, Any]
+    key_id: str
+    checks: tuple[Check, ...]
+
+
+@dataclass
 class Stored:
-    """What verifying a stored credential needs: its token, and whether to withhold the name."""
+    """What verifying a stored credential needs: its token, and whether to withhold the name
+    (as of the officers' `version`); its signature once checked."""
 
     credential_id: str
     token: str
     officer_id: uuid.UUID
     protected: bool
+    version: int | None = None
+    signature: Signature | None = None
 
 
 class StoredCredentials:
-    """Looks credentials up by id for the public page, keeping the hot ones in memory.
+    """The stored credentials the public pages verify, by id, kept in memory.
 
-    Tokens never change once issued. Whether a holder is protected can: every such change is an
-    `officer.update` audit entry, so the newest of those is a version number for all officers.
-    It is read at most once per FRESH_SECONDS (one indexed query), and when it moved the cached
-    flags are dropped; a change made in this process drops them at once (commit hook).
+    Tokens never change once issued. Whether a holder is protected can: a change committed in
+    this process drops that officer's entries at once (commit hook); one committed elsewhere
+    moves the officers' version that live status follows, and entries of an older version are
+    read again.
     """
 
-    def __init__(self, engine: Engine, size: int = 50_000) -> None:
+    def __init__(self, engine: Engine, live: LiveStatus, size: int = 50_000) -> None:
         self.engine = engine
+        self.live = live
         self.size = size
-        self._items: OrderedDict[str, Stored] = OrderedDict()
-        self._version: int | None = None
-        self._checked = float("-inf")
-        self._claimed = False  # a request has gone to re-read the version (see GRACE_SECONDS)
+        self._items: dict[str, Stored] = {}
         self._lock = threading.Lock()
         on_commit("officers", self.forget_officers)
 
     def forget_officers(self, officer_ids: set[Any]) -> None:
         with self._lock:
-            for key in [k for k, v in self._items.items() if v.officer_id in officer_ids]:
-                del self._items[key]
+            self._items = {k: v for k, v in self._items.items() if v.officer_id not in officer_ids}
 
     def cached(self, credential_id: str) -> Stored | None:
-        """The stored credential when it is in memory and the officers' version is fresh, or
-        within the grace while another request re-reads the version. None when the caller is
-        to `load` it."""
-        with self._lock:
-            age = status.clock() - self._checked
-            item = self._items.get(credential_id)
-            if age < FRESH_SECONDS:
-                return item
-            if item is not None and self._claimed and age < FRESH_SECONDS + GRACE_SECONDS:
-                return item
-            self._claimed = True
-            return None
+        """The stored credential when it is in memory and current; None: `load` it."""
+        item = self._items.get(credential_id)
+        return item if item is not None and item.version == self.live.officers_version else None
 
-    def load(self, credential_id: str) -> Stored:
-        """Reads the database (blocking); raises NotFound for an unknown id."""
-        try:
-            return self._load(credential_id)
-        finally:
-            with self._lock:
-                self._claimed = False
-
-    def _load(self, credential_id: str) -> Stored:
-        confirmed = status.clock()
-        with unit_of_work(self.engine, read_only=True) as session:
-            version = session.exec(
-                select(func.max(AuditEntry.id)).where(AuditEntry.action == "officer.update")
-            ).one()
-            with self._lock:
-                if version != self._version:
-                    self._items.clear()
-                    self._version = version
-                self._checked = confirmed
-                hit = self._items.get(credential_id)
-            if hit is not None:
-                return hit
-            credential = get_credential(session, credential_id)
-            officer = session.get(Officer, credential.officer_id)
-            stored = Stored(
-                credential_id=credential.id,
-                token=credential.token,
-                officer_id=credential.officer_id,
-                protected=bool(officer and officer.protected),
-            )
+    def load(self, credential_id: str, session: Session | None = None) -> Stored:
+        """Reads the database (blocking), through `session` if given; NotFound for an
+        unknown id."""
+        if session is None:
+            with unit_of_work(self.engine, read_only=True) as own:
+                return self.load(credential_id, own)
+        version = self.live.officers_version  # before the read: a later change makes it stale
+        credential = get_credential(session, credential_id)
+        officer = session.get(Officer, credential.officer_id)
+        stored = Stored(
+            credential_id=credential.id,
+            token=credential.token,
+            officer_id=credential.officer_id,
+            protected=officer is None or officer.protected,
+            version=version,
+        )
         with self._lock:
-            self._items[credential_id] = stored
-            self._items.move_to_end(credential_id)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._items[credential.id] = stored
+            if len(self._items) > self.size:  # the oldest read goes first
+                del self._items[next(iter(self._items))]
         return stored
 
 
@@ -189,15 +129,11 @@ class Presented:
 class Verifier:
     """The registry's verifier: trusts its own issuer and keys, reads live status."""
 
-    def __init__(self, engine: Engine, issuer: Issuer) -> None:
+    def __init__(self, engine: Engine, issuer: Issuer, live: LiveStatus) -> None:
         self.engine = engine
         self.issuer = issuer
-        self.stored = StoredCredentials(engine)
-        # ttl 0: every verification reads the current list (itself cached per revision), while
-        # a list token already verified is not verified again.
-        self.status = CachingStatusSource(
-            LocalStatusSource(engine, issuer.publisher()), ttl=timedelta(0)
-        )
+        self.live = live
+        self.stored = StoredCredentials(engine, live)
         self._courses: frozenset[str] | None = None
 
     def courses(self) -> frozenset[str]:
@@ -210,6 +146,13 @@ class Verifier:
         return self._courses
 
     def verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
+        verdict = self._verify(token, now)
+        if self._missed(verdict):
+            self.live.refresh()
+            verdict = self._verify(token, now)
+        return verdict
+
+    def _verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
         keys = self.issuer.keys
         keys.refresh()
         for _ in range(2):
@@ -217,7 +160,7 @@ class Verifier:
             verdict = verify(
                 token,
                 trusted,
-                self.status,
+                self.live,
                 now or datetime.now(UTC),
                 issuer=self.issuer.public_url,
                 courses=self.courses(),
@@ -227,6 +170,10 @@ class Verifier:
             if verdict.verdict != INVALID or keys.trusted().fingerprint == trusted.fingerprint:
                 break
         return verdict
+
+    def _missed(self, verdict: Verdict) -> bool:
+        """Whether the status could not be read only because a list is not in memory yet."""
+        return verdict.verdict == INVALID and self.live.missing(verdict.payload)
 
     async def verify_presented(self, token: str | bytes) -> Verdict:
         """The verdict on a token someone sends in, naming no holder who is protected now."""
@@ -246,7 +193,7 @@ class Verifier:
             if stored is None:
                 try:
                     stored = await anyio.to_thread.run_sync(self.stored.load, credential_id)
-                except NotFound:
+                except (NotFound, SQLAlchemyError):  # unknown, or not knowable now
                     stored = None
         if stored is not None and not stored.protected:
             return verdict
@@ -262,11 +209,18 @@ class Verifier:
 
     def verify_document(self, document: Any, now: datetime | None = None) -> Verdict:
         """The verdict on a credential in its Data Integrity form (issued by our DID)."""
+        verdict = self._verify_document(document, now)
+        if self._missed(verdict):
+            self.live.refresh()
+            verdict = self._verify_document(document, now)
+        return verdict
+
+    def _verify_document(self, document: Any, now: datetime | None) -> Verdict:
         self.issuer.keys.refresh()
         return verify_document(
             document,
             self.issuer.keys.trusted(),
-            self.status,
+            self.live,
             now or datetime.now(UTC),
             issuer=self.issuer.public_url,
             courses=self.courses(),
@@ -359,45 +313,73 @@ class Verifier:
         return Presented(replace(verdict, checks=checks), shown.holder, is_holder=is_holder)
 
     def verify_stored(self, session: Session, credential: Credential) -> Verdict:
-        """Verifies a credential read through `session`, reading any status list through it too:
-        one pooled connection per request, never two."""
-        officer = session.get(Officer, credential.officer_id)
-        stored = Stored(
-            credential_id=credential.id,
-            token=credential.token,
-            officer_id=credential.officer_id,
-            protected=bool(officer and officer.protected),
-        )
-        bound = _request_session.set(session)
-        try:
-            return self.verify_record(stored)
-        finally:
-            _request_session.reset(bound)
+        """Verifies a credential read through `session`, reading anything else it needs through
+        it too: one pooled connection per request, never two."""
+        stored = self.stored.cached(credential.id) or self.stored.load(credential.id, session)
+        verdict = self.verify_record(stored)
+        if self._missed(verdict):
+            self.live.refresh(session)
+            verdict = self.verify_record(stored)
+        return verdict
 
     async def verify_on_loop(self, token: str | bytes) -> Verdict:
-        """For async handlers: verifies on the event loop when the status lists are in memory
-        (pure CPU, no thread hand-off), in a worker thread when one must be read."""
-        return await self._on_loop(self.verify, token)
+        """For async handlers: verifies on the event loop (pure CPU, no thread hand-off); a list
+        not in memory yet is read in a worker thread, then it verifies again."""
+        return await self._on_loop(self.verify, self._verify, token)
 
     async def verify_record_on_loop(self, stored: Stored) -> Verdict:
-        return await self._on_loop(self.verify_record, stored)
+        return await self._on_loop(self.verify_record, self.verify_record, stored)
 
-    async def _on_loop(self, check: Callable[[_T], Verdict], item: _T) -> Verdict:
+    async def _on_loop(
+        self,
+        blocking: Callable[[_T], Verdict],
+        in_memory: Callable[[_T], Verdict],
+        item: _T,
+    ) -> Verdict:
         if self._courses is None:  # the first verification of the process reads them
-            return await anyio.to_thread.run_sync(check, item)
-        missed: list[str] = []
-        bound = _missed_on_loop.set(missed)
-        try:
-            verdict = check(item)
-        finally:
-            _missed_on_loop.reset(bound)
-        if not missed:
-            return verdict
-        return await anyio.to_thread.run_sync(check, item)
+            return await anyio.to_thread.run_sync(blocking, item)
+        verdict = in_memory(item)
+        if self._missed(verdict):
+            await anyio.to_thread.run_sync(self.live.refresh)
+            verdict = in_memory(item)
+        return verdict
 
-    def verify_record(self, stored: Stored) -> Verdict:
-        verdict = self.verify(stored.token)
+    def verify_record(self, stored: Stored, now: datetime | None = None) -> Verdict:
+        """The verdict on a stored credential, its signature checked once per key set."""
+        verdict = self._verify_stored_token(stored, now or datetime.now(UTC))
         # Protection can be granted after issuance; the live answer honours it.
         if stored.protected and verdict.credential is not None:
             return verdict.redacted()
+        return verdict
+
+    def _verify_stored_token(self, stored: Stored, now: datetime) -> Verdict:
+        keys = self.issuer.keys
+        keys.refresh()
+        trusted = keys.trusted()
+        memo = stored.signature
+        if memo is None or memo.fingerprint != trusted.fingerprint:
+            checks: list[Check] = []
+            try:
+                payload, key_id = check_signature(
+                    stored.token, trusted, self.issuer.public_url, checks
+                )
+            except Exception:  # the full verification says why
+                return self._verify(stored.token, now)
+            memo = Signature(trusted.fingerprint, payload, key_id, tuple(checks))
+            stored.signature = memo
+        try:
+            verdict = check_payload(
+                memo.payload,
+                memo.key_id,
+                trusted,
+                self.live,
+                now,
+                issuer=self.issuer.public_url,
+                courses=self.courses(),
+                checks=list(memo.checks),
+            )
+        except Exception:
+            return unexpected_failure(list(memo.checks), now, "token")
+        if verdict.verdict == INVALID and keys.trusted().fingerprint != trusted.fingerprint:
+            return self._verify(stored.token, now)  # the keys changed meanwhile
         return verdict

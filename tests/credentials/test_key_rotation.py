@@ -22,8 +22,9 @@ from sqlmodel import Session
 
 from registry.app import create_app
 from registry.credentials.keys import ActiveKey, KeyStore
-from registry.credentials.status import StatusListPublisher
+from registry.credentials.live import LiveStatus
 from registry.settings import Settings
+from registry.verification.core import payload_of
 from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 from tests.credentials.test_cli_keys import kid_of, listed, run_cli
 
@@ -110,6 +111,10 @@ def test_a_compromised_key_is_withdrawn_and_what_it_signed_is_invalid(
     signed_by_old = issue(region, course, own_client)
     new = kid_of(run_cli(own_keys, "keys", "rotate"))
     signed_by_new = issue(region, course, own_client)
+    # The public page has checked the old credential's signature once and keeps the result...
+    page = f"/c/{payload_of(signed_by_old)['id'].rpartition('/')[2]}"
+    as_json = {"Accept": "application/json"}
+    assert own_client.get(page, headers=as_json).json()["verdict"] == "valid"
 
     result = run_cli(own_keys, "keys", "compromise", old)
     assert result.returncode == 0, result.stderr
@@ -119,6 +124,9 @@ def test_a_compromised_key_is_withdrawn_and_what_it_signed_is_invalid(
     assert "credential" not in answer
     assert any(c["name"] == "header" and not c["ok"] for c in answer["checks"])
     assert verdict(own_client, signed_by_new)["verdict"] == "valid"
+    # ...only for the key set it was checked against.
+    shown = own_client.get(page, headers=as_json).json()
+    assert shown["verdict"] == "invalid" and "credential" not in shown, shown
 
 
 def test_compromising_the_active_key_stops_issuance(
@@ -242,16 +250,19 @@ def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
     for action in ("suspend", "reinstate"):  # the lists change, so they are signed anew
         path = f"/api/v1/credentials/{item['credential_id']}/{action}"
         assert coordinator.post(path, {"reason": "test"}).status_code == 200
+    # As when a new hour begins: the lists are signed again by the next read, this verification.
+    own_client.app.state.live._signed = {}
     armed.append(True)
     answer = verdict(own_client, item["token"])
     assert answer["verdict"] == "valid", answer
     assert len(rotated) == 2
 
     # A status list alike: the list remembers the key that signed it, not the one read before.
-    publisher: StatusListPublisher = own_client.app.state.publisher
+    live: LiveStatus = own_client.app.state.live
+    live._signed = {}
     armed.append(True)
     with Session(engine) as session:
-        signed = publisher.get(session, "suspension", 1)
+        signed = live.signed(session, "suspension", 1)
     assert signed.kid == kid_in(signed.token) == rotated[1]
     assert store.active().kid == rotated[2]
 

@@ -13,7 +13,6 @@ import httpx
 from sqlmodel import Session, func, select
 
 from registry.credentials.models import Credential
-from registry.credentials.status import FRESH_SECONDS, GRACE_SECONDS
 from registry.db import make_engine
 from tests.live import cli_env, eligible_class, ok, run_registry, verdict
 from tests.resilience.cluster import cluster
@@ -74,8 +73,9 @@ def test_two_servers_certifying_at_once_give_unique_indexes_and_credentials_vali
                 for api in clients:
                     assert verdict(api, item["token"]) == "valid", (api.base_url, item)
 
-            # A change made through one process: that process answers it at once, the other
-            # within the status cache's freshness window and its grace.
+            # A change made through one process: that process answers it at once, the other as
+            # soon as the database tells it (NOTIFY on PostgreSQL, the data version on SQLite).
+            # The wait is a guard against hanging, not a timing: scripts/bench measures that.
             revoked = sample[0]
             ok(
                 clients[0].post(
@@ -84,10 +84,10 @@ def test_two_servers_certifying_at_once_give_unique_indexes_and_credentials_vali
                 )
             )
             assert verdict(clients[0], revoked["token"]) == "revoked"
-            deadline = time.monotonic() + FRESH_SECONDS + GRACE_SECONDS + 2
+            deadline = time.monotonic() + 30
             while verdict(clients[1], revoked["token"]) != "revoked":
                 assert time.monotonic() < deadline, "the other server never saw the revocation"
-                time.sleep(0.1)
+                time.sleep(0.02)
         finally:
             for api in clients:
                 api.close()

@@ -18,9 +18,17 @@ from joserfc.jwk import OKPKey
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 from registry.credentials import statuslist
+from registry.credentials.did import did_web
 from registry.credentials.keys import KeySet, KeyStore
 from registry.credentials.payload import build_credential
-from registry.verification import CachingStatusSource, StatusUnavailable, Verdict, core, verify
+from registry.verification import (
+    StatusUnavailable,
+    Verdict,
+    VerifiedList,
+    core,
+    verify,
+    verify_list,
+)
 
 KEYS = Path(__file__).resolve().parent.parent / "keys"
 ISSUER = "https://registry.example"
@@ -762,16 +770,21 @@ def test_a_malformed_status_index_is_refused(store: KeyStore, index: Any) -> Non
 
 
 @dataclass
-class FakeClock:
-    now: float = 1000.0
+class VerifiedSource:
+    """Hands over lists it verified itself (as the registry's live status does)."""
 
-    def __call__(self) -> float:
-        return self.now
+    inner: ListSource
+    keys: KeySet
+    did: str = did_web(ISSUER)
+
+    def fetch(self, url: str) -> VerifiedList:
+        return verify_list(self.inner.fetch(url), self.keys, self.did)
 
 
-def test_caching_source_reuses_fresh_lists_and_verifies_each_token_once(
+def test_a_list_handed_over_verified_under_the_same_keys_is_not_verified_again(
     store: KeyStore, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    source = VerifiedSource(publish(store, revoked={417}), store.trusted())
     decoded: list[str] = []
     real_decode = statuslist.decode
 
@@ -780,45 +793,43 @@ def test_caching_source_reuses_fresh_lists_and_verifies_each_token_once(
         return real_decode(encoded, **kwargs)
 
     monkeypatch.setattr(core.statuslist, "decode", counting_decode)
-    inner = publish(store)
-    clock = FakeClock()
-    cached = CachingStatusSource(inner, ttl=timedelta(minutes=5), clock=clock)
-    keys = store.trusted()
-
-    assert verify(token, keys, cached, NOW).verdict == "valid"
-    assert verify(token, keys, cached, NOW).verdict == "valid"
-    assert inner.fetches == [REVOCATION, SUSPENSION]
+    handed = [source.fetch(REVOCATION), source.fetch(SUSPENSION)]
+    assert len(decoded) == 2
+    served = iter(handed)
+    monkeypatch.setattr(source, "fetch", lambda url: next(served))
+    # Its bits count (revoked), and nothing was decoded or verified a second time.
+    assert verify(token, store.trusted(), source, NOW).verdict == "revoked"
     assert len(decoded) == 2
 
-    clock.now += 301  # stale: fetched again, but the same tokens are not verified again
-    assert verify(token, keys, cached, NOW).verdict == "valid"
-    assert len(inner.fetches) == 4
-    assert len(decoded) == 2
 
-    inner.lists[REVOCATION] = signed_list(store, REVOCATION, "revocation", {417})
-    clock.now += 301  # a changed list is a new token: verified and read afresh
-    assert verify(token, keys, cached, NOW).verdict == "revoked"
-    assert len(decoded) == 3
-
-
-def test_caching_source_does_not_trust_a_list_verified_under_other_keys(
+def test_a_list_handed_over_verified_under_other_keys_is_verified_again(
     store: KeyStore, token: str, tmp_path: Path
 ) -> None:
-    cached = CachingStatusSource(publish(store))
-    assert verify(token, store.trusted(), cached, NOW).verdict == "valid"
+    source = VerifiedSource(publish(store), store.trusted())
+    assert verify(token, store.trusted(), source, NOW).verdict == "valid"
     other = KeyStore(tmp_path / "other")
     other.import_pem((KEYS / "ed25519.pem").read_bytes())
     other.compromise(other.active().kid)
-    # The same kid under a key set that no longer holds it: the cached list must not count.
-    verdict = verify(token, other.trusted(), cached, NOW)
+    # The same kid under a key set that no longer trusts it: the handed-over list must not
+    # count. (The credential itself fails first; the list is checked on its own too.)
+    verdict = verify(token, other.trusted(), source, NOW, check_status=True)
     assert verdict.verdict == "invalid"
+    with pytest.raises(core.JWSError, match="not one of the trusted keys"):
+        core._verified(source.fetch(REVOCATION), other.trusted(), did_web(ISSUER), REVOCATION)
 
 
-def test_caching_source_lets_a_fetch_failure_through_and_retries(
+def test_a_list_handed_over_under_another_did_is_verified_under_the_verifiers_did(
+    store: KeyStore, token: str
+) -> None:
+    source = VerifiedSource(publish(store, revoked={417}), store.trusted(), "did:web:elsewhere")
+    # Verified again under the registry's own DID, whose key it is: the bits still count.
+    assert verify(token, store.trusted(), source, NOW).verdict == "revoked"
+
+
+def test_a_failing_source_makes_the_status_unknown_until_it_answers(
     store: KeyStore, token: str
 ) -> None:
     inner = ListSource()
-    cached = CachingStatusSource(inner)
-    assert verify(token, store.trusted(), cached, NOW).verdict == "invalid"
+    assert verify(token, store.trusted(), inner, NOW).verdict == "invalid"
     inner.lists.update(publish(store).lists)
-    assert verify(token, store.trusted(), cached, NOW).verdict == "valid"
+    assert verify(token, store.trusted(), inner, NOW).verdict == "valid"

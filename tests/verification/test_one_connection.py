@@ -2,8 +2,8 @@
 
 A request thread that holds a connection and waits for a second one deadlocks the pool as soon as
 as many requests as it has connections do the same: under load on PostgreSQL the public page
-stopped answering altogether, every worker thread stuck in the pool's checkout. The status lists
-are re-read at most once a second, so the test makes them stale before each page.
+stopped answering altogether, every worker thread stuck in the pool's checkout. A worker reads a
+status list it does not hold yet, so the test makes it forget them before each page.
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import event
-from sqlmodel import select
 
-from registry.credentials.models import StatusList
-from registry.db import unit_of_work
 from tests.conftest import Region
 from tests.console.conftest import make_password_user, sign_in
 from tests.verification.test_verify_api import issue
@@ -73,10 +70,11 @@ def holdings(app: Litestar, client: TestClient[Litestar]) -> Iterator[Holdings]:
 
 
 def stale_status_lists(app: Litestar) -> None:
-    """What a second without a status read does: the next verification re-reads the lists."""
-    with unit_of_work(app.state.engine, read_only=True) as session:
-        lists = set(session.exec(select(StatusList.n)).all())
-    app.state.verifier.status.inner.publisher.invalidate(lists)
+    """What a worker that just started holds: no status list and no stored credential, so the
+    next verification reads them."""
+    app.state.live._bits = {}
+    app.state.live._signed = {}
+    app.state.verifier.stored._items = {}
 
 
 def test_each_page_that_verifies_holds_one_connection(
