@@ -594,21 +594,21 @@ BOUNDS = {
 }
 
 
-def propagation(engine: sa.Engine, server: Server, creds: list[Credential]) -> list[float]:
+def propagation(engine: sa.Engine, server: Server, creds: list[tuple[str, str]]) -> list[float]:
     """Milliseconds from a revocation's commit in this process (as another worker commits it,
     NOTIFY included) until the server's verify API answers it, polled back to back."""
     lags = []
     with httpx.Client(base_url=server.base, timeout=10) as client:
-        for credential in creds:
+        for credential_id, token in creds:
             with unit_of_work(engine) as session:
-                row = session.get(Credential, credential.id)
+                row = session.get(Credential, credential_id)
                 assert row is not None
                 row.status = CredentialStatus.REVOKED
                 session.add(row)
                 bump_revision(session, row.status_list)
             committed = time.perf_counter()
             while True:
-                answer = client.post("/api/v1/verify", json={"token": credential.token}).json()
+                answer = client.post("/api/v1/verify", json={"token": token}).json()
                 if answer["verdict"] == "revoked":
                     break
                 if time.perf_counter() - committed > 10:
@@ -710,7 +710,7 @@ def main() -> int:
     row("GET /c/{id} HTML as a share of the JSON page", f"{page_html['rps'] / page_json['rps']:.0%}",
         "share")
     row("worker RSS idle / after load", f"{idle:.0f} MB / {server.rss_mb():.0f} MB", "rss")
-    lags = sorted(propagation(engine, server, creds[-20:]))
+    lags = sorted(propagation(engine, server, list(zip(ids, tokens, strict=True))[-20:]))
     row(f"a revocation committed by another process, seen by this worker ({kind})",
         f"median {lags[len(lags) // 2]:.0f} ms, max {lags[-1]:.0f} ms (20 revocations)",
         "propagation")
