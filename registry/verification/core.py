@@ -44,6 +44,7 @@ class VerifiedList:
     bits: bytes
     fingerprint: str
     did: str
+    claims: _Claims  # its claims, checked once: they do not change with the request
 
 
 class StatusSource(Protocol):
@@ -442,7 +443,7 @@ def verify_list(token: str, keys: KeySet, did: str) -> VerifiedList:
         raise _Failed("status", f"its encodedList is malformed ({exc})") from None
     if bits is None:
         raise _Failed("status", "it has no encodedList")
-    return VerifiedList(token, payload, bits, keys.fingerprint, did)
+    return VerifiedList(token, payload, bits, keys.fingerprint, did, _check_claims(payload))
 
 
 def _verified(fetched: object, keys: KeySet, did: str, url: str) -> VerifiedList:
@@ -474,7 +475,7 @@ def _read_status_bit(
     try:
         verified = _verified(fetched, keys, registry.did, entry.url)
         payload = verified.payload
-        claims = _check_claims(payload)
+        claims = verified.claims
         if "id" in payload and payload["id"] != entry.url:
             raise _Failed("status", f"it says it is {_show(payload['id'])}")
         # A list signed since the DID names the DID, while credentials issued before it name
