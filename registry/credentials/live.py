@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from registry.audit.models import AuditEntry
 from registry.credentials.keys import NoActiveKey
@@ -52,6 +52,8 @@ log = logging.getLogger("registry.live")
 # How often the SQLite watcher looks at the database's version counter; how long the PostgreSQL
 # watcher waits for a notification before it checks the connection (and the hour, the keys).
 POLL_SECONDS = 0.1
+# The audit actions that change what a holder's public page says: protection, a renewal.
+HOLDER_ACTIONS = ("officer.update", "credential.renew")
 HEARTBEAT_SECONDS = 1.0
 
 
@@ -85,8 +87,8 @@ class LiveStatus:
         self._bits: dict[int, ListBits] = {}
         self._signed: dict[tuple[str, int], _Signed] = {}
         self._di: dict[tuple[str, int], tuple[tuple[object, ...], SignedList]] = {}
-        # The newest `officer.update` audit entry: whether a holder is protected can change
-        # only with one, so stored-credential memos made under an older version are stale.
+        # The newest audit entry that changes what a holder's public page says (protection, a
+        # renewal): stored-credential memos made under an older version are stale.
         self.officers_version: int | None = None
         self.confirmed_at: datetime | None = None  # when memory was last known to be current
         self.failure: str | None = None  # why it could not be confirmed since
@@ -225,7 +227,7 @@ class LiveStatus:
         self._bits = bits
         if only is None:
             self.officers_version = session.exec(
-                select(func.max(AuditEntry.id)).where(AuditEntry.action == "officer.update")
+                select(func.max(AuditEntry.id)).where(col(AuditEntry.action).in_(HOLDER_ACTIONS))
             ).one()
             self._confirmed()
 

@@ -20,6 +20,7 @@ from registry.credentials.service import (
     issue_credential,
 )
 from registry.credentials.status import allocate
+from registry.db import mark_changed
 from registry.errors import RuleViolation
 from registry.people.models import Officer
 from registry.training.ce import hours_in_cycle, use_ce
@@ -188,6 +189,8 @@ def renew(
     used = use_ce(session, old, new.id, now)
     old.superseded_by = new.id
     session.add(old)
+    # The public page of the old credential keeps what it says in memory: now it says "renewed".
+    mark_changed(session, "officers", old.officer_id)
     record(
         session,
         actor=actor.username,

@@ -21,7 +21,8 @@ from registry.credentials.documents import public_document
 from registry.credentials.models import Credential
 from registry.credentials.service import Issuer, get_credential, get_public_credential
 from registry.db import unit_of_work
-from registry.verification.pages import verdict_page
+from registry.verification.core import REVOKED, SUSPENDED
+from registry.verification.pages import render_verdict, verdict_page
 from registry.verification.service import Verifier
 from registry.web.deps import CurrentIssuer, DbSession
 
@@ -96,18 +97,24 @@ async def credential_page(
     issuer: CurrentIssuer,
     credential_id: FromPath[str],
 ) -> Response[Any] | Template:
+    verifier = _verifier(request)
+    wanted = credential_id.strip().upper()
+    stored = verifier.stored.cached(wanted)
     if wants_json(request):
         # The hot path (scanners, hiring systems): the stored token from memory when it was
-        # read recently, verified on the event loop.
-        verifier = _verifier(request)
-        wanted = credential_id.strip().upper()
-        stored = verifier.stored.cached(wanted)
+        # read before, verified on the event loop.
         if stored is None:
             stored = await anyio.to_thread.run_sync(verifier.stored.load, wanted)
         return Response(
             (await verifier.verify_record_on_loop(stored)).to_dict(),
             headers={"Cache-Control": "no-store", "Vary": "Accept"},
         )
+    if stored is not None:
+        # The page a phone opens, from memory too, unless it is to say since when the
+        # credential is revoked or suspended: that date is read from the record.
+        verdict = await verifier.verify_record_on_loop(stored)
+        if verdict.verdict not in (REVOKED, SUSPENDED):
+            return render_verdict(issuer, verdict.to_dict(), stored.page.in_force())
     return await anyio.to_thread.run_sync(_credential_html, request, issuer, credential_id)
 
 

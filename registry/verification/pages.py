@@ -13,13 +13,13 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from registry.credentials.models import Credential, CredentialStatus
-from registry.credentials.service import Issuer, holder_is_protected
+from registry.credentials.models import Credential
+from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.verification.core import Verdict
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused
-from registry.verification.service import Verifier
+from registry.verification.service import PageFacts, Verifier, page_facts
 from registry.web.deps import CurrentIssuer
 
 # A .jwt of ours is about 2 KB; a pasted or uploaded one over the verify API's limit is no token.
@@ -63,39 +63,31 @@ def verdict_page(
 ) -> Template:
     """The one template for a verdict, whichever way the credential arrived; `protected` is
     whether its holder is, when the caller already knows."""
+    facts = page_facts(session, credential, protected) if credential is not None else None
+    return render_verdict(issuer, verdict, facts)
+
+
+def render_verdict(issuer: Issuer, verdict: dict[str, Any], facts: PageFacts | None) -> Template:
+    """The verdict page from the verdict and what is on record (nothing: a token of ours that
+    is not, or not ours at all). Reads nothing."""
     summary = verdict.get("credential") or {}
-    successor = (
-        session.get(Credential, credential.superseded_by)
-        if credential is not None and credential.superseded_by
-        else None
-    )
-    # The date the status changed, for a revoked or suspended credential (not its reason:
-    # that is the program's record, not the public's).
-    status_date = (
-        credential.status_changed_at
-        if credential is not None
-        and credential.status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED)
-        else None
-    )
-    credential_id = credential.id if credential is not None else summary.get("credential_id")
+    successor = facts.successor if facts is not None else None
     return Template(
         template_name="credential.html",
         context={
             "v": verdict,
-            "credential_id": credential_id,
+            "credential_id": facts.credential_id if facts else summary.get("credential_id"),
             "issuer_name": issuer.name,
-            "verify_url": issuer.credential_url(credential.id) if credential else None,
-            "status_date": status_date,
+            "verify_url": issuer.credential_url(facts.credential_id) if facts else None,
+            # The date the status changed, for a revoked or suspended credential (not its
+            # reason: that is the program's record, not the public's).
+            "status_date": facts.status_date if facts else None,
             "protected": bool(summary) and not (summary.get("holder") or {}).get("name"),
             # The signed token and PDF are not handed out for a protected holder (404 there).
-            "downloadable": credential is not None
-            and not (
-                protected if protected is not None else holder_is_protected(session, credential)
-            ),
+            "downloadable": facts is not None and facts.downloadable,
             "plain": plain_checks(verdict),
-            # Plain values: the template renders after this session has closed.
-            "successor": {"valid_until": successor.valid_until} if successor else None,
-            "successor_url": issuer.credential_url(successor.id) if successor else None,
+            "successor": {"valid_until": successor[1]} if successor else None,
+            "successor_url": issuer.credential_url(successor[0]) if successor else None,
         },
         headers=HEADERS,
     )

@@ -15,8 +15,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from registry.credentials.live import LiveStatus
-from registry.credentials.models import Credential
-from registry.credentials.service import CREDENTIAL_ID, Issuer, get_credential
+from registry.credentials.models import Credential, CredentialStatus
+from registry.credentials.service import (
+    CREDENTIAL_ID,
+    Issuer,
+    get_credential,
+    holder_is_protected,
+)
 from registry.db import on_commit, unit_of_work
 from registry.errors import InvalidInput, NotFound
 from registry.people.models import Officer
@@ -48,15 +53,51 @@ class Signature:
     checks: tuple[Check, ...]
 
 
+@dataclass(frozen=True)
+class PageFacts:
+    """What the page says beyond the verdict, from the stored record: the date a revocation or
+    suspension took effect, the renewal that superseded it, whether the signed files are handed
+    out (not for a protected holder)."""
+
+    credential_id: str
+    status_date: datetime | None
+    successor: tuple[str, datetime] | None  # its id and validUntil
+    downloadable: bool
+
+    def in_force(self) -> PageFacts:
+        """The facts for a verdict of valid or expired: no revocation or suspension date (the
+        record may have had one when these were read)."""
+        return replace(self, status_date=None)
+
+
+def page_facts(session: Session, credential: Credential, protected: bool | None) -> PageFacts:
+    """The facts of a stored credential; `protected` is whether its holder is, when known."""
+    successor = (
+        session.get(Credential, credential.superseded_by) if credential.superseded_by else None
+    )
+    if protected is None:
+        protected = holder_is_protected(session, credential)
+    return PageFacts(
+        credential_id=credential.id,
+        status_date=credential.status_changed_at
+        if credential.status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED)
+        else None,
+        successor=(successor.id, successor.valid_until) if successor else None,
+        downloadable=not protected,
+    )
+
+
 @dataclass
 class Stored:
     """What verifying a stored credential needs: its token, and whether to withhold the name
-    (as of the officers' `version`); its signature once checked."""
+    (as of the officers' `version`); its signature once checked; what its page says beyond the
+    verdict."""
 
     credential_id: str
     token: str
     officer_id: uuid.UUID
     protected: bool
+    page: PageFacts
     version: int | None = None
     signature: Signature | None = None
 
@@ -96,11 +137,13 @@ class StoredCredentials:
         version = self.live.officers_version  # before the read: a later change makes it stale
         credential = get_credential(session, credential_id)
         officer = session.get(Officer, credential.officer_id)
+        protected = officer is None or officer.protected
         stored = Stored(
             credential_id=credential.id,
             token=credential.token,
             officer_id=credential.officer_id,
-            protected=officer is None or officer.protected,
+            protected=protected,
+            page=page_facts(session, credential, protected),
             version=version,
         )
         with self._lock:
