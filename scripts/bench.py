@@ -587,10 +587,12 @@ BOUNDS = {
     "di": "RDFC-1.0 canonicalization in Python, two per credential, beside one signature",
     "health": "a database round trip in a worker thread, on top of the floor",
     "verify": "the floor plus one signature check plus our own code: the profile below splits it",
-    "json": "as the verify API, from the stored token in memory",
-    "html": "as the JSON page, plus rendering the page's template",
+    "json": "the floor plus our own code: the stored token's signature was checked once per key "
+    "set, so no signature check per request",
+    "html": "as the JSON page, plus the template rendered on the event loop (no database read "
+    "unless the credential is revoked or suspended)",
     "efficiency": "1.0 would be the floor and the signature alone; the rest is our own code",
-    "share": "the template rendering and the page's own reads",
+    "share": "the template rendering",
     "rss": "the interpreter, the imported libraries and the in-memory status lists and credentials",
     "large": "indexed lookups by primary key: the table's size should not matter",
     "floors": "our own code per request in units of the floor's instructions; 0 would be the "
