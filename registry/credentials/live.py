@@ -232,6 +232,8 @@ class LiveStatus:
             self._confirmed()
 
     def _confirmed(self) -> None:
+        if self.failure is not None:
+            log.warning("live status: following changes again")
         self.confirmed_at = datetime.now(UTC)
         self.failure = None
 
@@ -269,8 +271,12 @@ class LiveStatus:
                 else:
                     self._poll()
             except Exception as exc:
+                if self.failure is None:  # said once per outage, not once a second
+                    # The type only: a driver's message may carry connection details.
+                    log.warning(
+                        "live status: cannot follow changes (%s); retrying", type(exc).__name__
+                    )
                 self.failure = type(exc).__name__
-                log.warning("live status: cannot follow changes (%s); retrying", self.failure)
                 self._stop.wait(HEARTBEAT_SECONDS)
 
     def _poll(self) -> None:
