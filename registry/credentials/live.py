@@ -52,9 +52,10 @@ log = logging.getLogger("registry.live")
 # How often the SQLite watcher looks at the database's version counter; how long the PostgreSQL
 # watcher waits for a notification before it checks the connection (and the hour, the keys).
 POLL_SECONDS = 0.1
+HEARTBEAT_SECONDS = 1.0
+SAFETY_HEARTBEATS = 5  # the PostgreSQL watcher reads the revisions every 5 s regardless
 # The audit actions that change what a holder's public page says: protection, a renewal.
 HOLDER_ACTIONS = ("officer.update", "credential.renew")
-HEARTBEAT_SECONDS = 1.0
 
 
 class NotLoaded(StatusUnavailable):
@@ -305,12 +306,17 @@ class LiveStatus:
         with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANGES_CHANNEL}")
             self.refresh()
+            quiet = 0
             while not self._stop.is_set():
                 notified = False
                 for _ in conn.notifies(timeout=HEARTBEAT_SECONDS, stop_after=1):
                     notified = True
-                if notified:
+                quiet = 0 if notified else quiet + 1
+                # Now and then without a notification too: a safety net should a NOTIFY not
+                # reach us (a pooler in between that drops LISTEN, say). One small query.
+                if notified or quiet >= SAFETY_HEARTBEATS:
                     self.refresh()
+                    quiet = 0
                 else:
                     conn.execute("SELECT 1")
                     self._confirmed()
