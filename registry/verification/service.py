@@ -189,11 +189,7 @@ class Verifier:
         return self._courses
 
     def verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
-        verdict = self._verify(token, now)
-        if self._missed(verdict):
-            self.live.refresh()
-            verdict = self._verify(token, now)
-        return verdict
+        return self._with_lists(lambda: self._verify(token, now))
 
     def _verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
         keys = self.issuer.keys
@@ -217,6 +213,15 @@ class Verifier:
     def _missed(self, verdict: Verdict) -> bool:
         """Whether the status could not be read only because a list is not in memory yet."""
         return verdict.verdict == INVALID and self.live.missing(verdict.payload)
+
+    def _with_lists(self, check: Callable[[], Verdict], session: Session | None = None) -> Verdict:
+        """`check()`, and once more after reading a status list it named that is not in memory
+        yet (blocking: off the event loop; through `session` when the caller holds one)."""
+        verdict = check()
+        if self._missed(verdict):
+            self.live.refresh(session)
+            verdict = check()
+        return verdict
 
     async def verify_presented(self, token: str | bytes) -> Verdict:
         """The verdict on a token someone sends in, naming no holder who is protected now."""
@@ -252,11 +257,7 @@ class Verifier:
 
     def verify_document(self, document: Any, now: datetime | None = None) -> Verdict:
         """The verdict on a credential in its Data Integrity form (issued by our DID)."""
-        verdict = self._verify_document(document, now)
-        if self._missed(verdict):
-            self.live.refresh()
-            verdict = self._verify_document(document, now)
-        return verdict
+        return self._with_lists(lambda: self._verify_document(document, now))
 
     def _verify_document(self, document: Any, now: datetime | None) -> Verdict:
         self.issuer.keys.refresh()
@@ -359,32 +360,23 @@ class Verifier:
         """Verifies a credential read through `session`, reading anything else it needs through
         it too: one pooled connection per request, never two."""
         stored = self.stored.cached(credential.id) or self.stored.load(credential.id, session)
-        verdict = self.verify_record(stored)
-        if self._missed(verdict):
-            self.live.refresh(session)
-            verdict = self.verify_record(stored)
-        return verdict
+        return self._with_lists(lambda: self.verify_record(stored), session)
 
     async def verify_on_loop(self, token: str | bytes) -> Verdict:
         """For async handlers: verifies on the event loop (pure CPU, no thread hand-off); a list
         not in memory yet is read in a worker thread, then it verifies again."""
-        return await self._on_loop(self.verify, self._verify, token)
+        return await self._on_loop(self._verify, token)
 
     async def verify_record_on_loop(self, stored: Stored) -> Verdict:
-        return await self._on_loop(self.verify_record, self.verify_record, stored)
+        return await self._on_loop(self.verify_record, stored)
 
-    async def _on_loop(
-        self,
-        blocking: Callable[[_T], Verdict],
-        in_memory: Callable[[_T], Verdict],
-        item: _T,
-    ) -> Verdict:
+    async def _on_loop(self, check: Callable[[_T], Verdict], item: _T) -> Verdict:
         if self._courses is None:  # the first verification of the process reads them
-            return await anyio.to_thread.run_sync(blocking, item)
-        verdict = in_memory(item)
+            return await anyio.to_thread.run_sync(lambda: self._with_lists(lambda: check(item)))
+        verdict = check(item)
         if self._missed(verdict):
             await anyio.to_thread.run_sync(self.live.refresh)
-            verdict = in_memory(item)
+            verdict = check(item)
         return verdict
 
     def verify_record(self, stored: Stored, now: datetime | None = None) -> Verdict:
