@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Litestar
 
 from registry.credentials.keys import KeyStore
+from registry.verification import api
 from tests.conftest import DID, Api, Region
 
 CHECKS = [
@@ -206,6 +207,71 @@ def test_a_token_over_16_kib_in_a_small_body_is_an_invalid_verdict(
     assert check(answer, "size")["ok"] is False
     answer = verify(anonymous, "x" * 40_000)
     assert answer["verdict"] == "invalid"
+
+
+def _without_time(answer: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in answer.items() if k != "checked_at"}
+
+
+def test_a_token_request_is_answered_alike_with_or_without_a_length(
+    region: Region, course: dict[str, Any], client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token with its Content-Length is answered beneath the handler (TokenRequests); one
+    streamed without a length goes through the handler: the same verdict, the same headers."""
+    item = issue(region, course)
+    body = json.dumps({"token": item["token"]}).encode()
+    json_type = {"Content-Type": "application/json"}
+    read = []
+    token_alone = api._token_alone
+    monkeypatch.setattr(api, "_token_alone", lambda b: read.append(b) or token_alone(b))
+    direct = client.post("/api/v1/verify", content=body, headers=json_type)
+    assert read == [body]  # answered beneath the handler
+    streamed = client.post("/api/v1/verify", content=iter([body]), headers=json_type)
+    assert read == [body]  # not this one: it went through the handler
+    for answer in (direct, streamed):
+        assert answer.status_code == 200, answer.text
+    assert _without_time(direct.json()) == _without_time(streamed.json())
+    assert direct.json()["verdict"] == "valid"
+    assert direct.json()["credential"]["holder"]["name"]  # named: not protected
+    skip = {"content-length", "transfer-encoding", "date"}
+    assert {k: v for k, v in direct.headers.items() if k not in skip} == {
+        k: v for k, v in streamed.headers.items() if k not in skip
+    }
+    assert direct.headers["content-type"] == "application/json"
+    assert direct.headers["x-content-type-options"] == "nosniff"
+    assert int(direct.headers["content-length"]) == len(direct.content)
+
+
+def test_a_token_request_names_no_protected_holder_either_way(
+    region: Region, course: dict[str, Any], anonymous: Api, admin: Api, client: Any
+) -> None:
+    item = issue(region, course)
+    r = admin.patch(f"/api/v1/officers/{item['officer']['id']}", {"protected": True})
+    assert r.status_code == 200, r.text
+    body = json.dumps({"token": item["token"]}).encode()
+    json_type = {"Content-Type": "application/json"}
+    for content in (body, iter([body])):
+        answer = client.post("/api/v1/verify", content=content, headers=json_type).json()
+        assert answer["verdict"] == "valid"
+        assert answer["credential"]["holder"] == {"name": None, "post_id": None}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b'{"token": "a.b.c"}', "text/plain", 415),
+        (b'{"token": "a.b.c", "credential": {}}', "application/json", 400),
+        (b'{"token": "a.b.c", "challenge": "x"}', "application/json", 400),
+        (b'{"token": null}', "application/json", 400),
+        (b'{"token": "a.b.c"', "application/json", 400),
+    ],
+)
+def test_any_other_request_goes_on_to_the_handler(
+    client: Any, body: bytes, content_type: str, status: int
+) -> None:
+    r = client.post("/api/v1/verify", content=body, headers={"Content-Type": content_type})
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
 
 
 # -- hostile tokens
