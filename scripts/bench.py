@@ -364,6 +364,7 @@ COMPONENTS: list[tuple[str, str, str]] = [
     ("request body and handler arguments", "litestar/connection", "*"),
     ("request body and handler arguments", "litestar/_signature", "*"),
     ("request body and handler arguments", "msgspec", "*"),
+    ("request body and handler arguments", "verification/api.py", "*"),
     ("middleware and security headers", "litestar/middleware", "*"),
     ("middleware and security headers", "registry/app.py", "security_headers"),
     ("middleware and security headers", "accounts/guards.py", "*"),

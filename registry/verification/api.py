@@ -90,17 +90,17 @@ class TokenRequests:
         ):
             await self.app(scope, receive, send)
             return
-        body = b""
-        while True:
+        body, more = b"", True
+        while more and len(body) <= MAX_VERIFY_BODY:
             message = await receive()
             if message["type"] != "http.request":  # the client went away
                 return
             body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
-        token = _token_alone(body)
+            more = message.get("more_body", False)
+        # Over the limit after all (a length that did not frame the body): the handler refuses.
+        token = _token_alone(body) if not more and len(body) <= MAX_VERIFY_BODY else None
         if token is None:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, _replay(body, more, receive), send)
             return
         verifier: Verifier = scope["app"].state.verifier
         answer = msgspec.json.encode((await verifier.verify_presented(token)).to_dict())
@@ -132,8 +132,8 @@ def _token_alone(body: bytes) -> str | None:
     return request.token
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """`receive` with the body already read handed over first."""
+def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
+    """`receive` with the body already read handed over first (`more`: and the rest to come)."""
     given = False
 
     async def again() -> ReceiveMessage:
@@ -141,7 +141,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         if given:
             return await receive()
         given = True
-        return HTTPRequestEvent(type="http.request", body=body, more_body=False)
+        return HTTPRequestEvent(type="http.request", body=body, more_body=more)
 
     return again
 

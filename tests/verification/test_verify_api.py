@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -272,6 +273,38 @@ def test_any_other_request_goes_on_to_the_handler(
     r = client.post("/api/v1/verify", content=body, headers={"Content-Type": content_type})
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_body_longer_than_its_length_goes_on_to_the_handler_whole() -> None:
+    """Should a length not frame the body (more arrives than it said), the middleware stops
+    reading past the limit and hands over what it read, and the rest, to the handler (413)."""
+    chunk = json.dumps({"token": "a.b.c"}).encode() + b" " * (40 * 1024)
+    incoming = [
+        {"type": "http.request", "body": chunk, "more_body": True},
+        {"type": "http.request", "body": chunk, "more_body": True},
+        {"type": "http.request", "body": b"tail", "more_body": False},
+    ]
+    handed: list[dict[str, Any]] = []
+
+    async def receive() -> Any:
+        return incoming.pop(0)
+
+    async def handler(scope: Any, receive: Any, send: Any) -> None:
+        while True:
+            handed.append(await receive())
+            if not handed[-1]["more_body"]:
+                return
+
+    async def send(message: Any) -> None:
+        raise AssertionError("the middleware must not answer this one itself")
+
+    scope = {
+        "type": "http",
+        "headers": [(b"content-length", b"100"), (b"content-type", b"application/json")],
+    }
+    anyio.run(api.TokenRequests(handler), scope, receive, send)
+    assert [m["more_body"] for m in handed] == [True, False]
+    assert b"".join(m["body"] for m in handed) == chunk * 2 + b"tail"
 
 
 # -- hostile tokens
