@@ -145,3 +145,16 @@ def test_the_lookup_and_verify_forms_are_rate_limited(settings: Settings) -> Non
         with _limited(settings) as c:
             codes = [c.post(path, data=form).status_code for _ in range(4)]
             assert codes == [200, 200, 200, 429], path
+
+
+def test_the_verify_api_is_rate_limited_in_every_form(settings: Settings) -> None:
+    """The token form is answered beneath the handler (TokenRequests): the app's rate limit
+    still counts it, with the other forms, in one bucket per client."""
+    token = {"token": "not.a.token"}
+    with _limited(settings) as c:
+        codes = [c.post("/api/v1/verify", json=token).status_code for _ in range(2)]
+        codes.append(c.post("/api/v1/verify", json={"credential": {}}).status_code)
+        last = c.post("/api/v1/verify", json=token)
+        assert [*codes, last.status_code] == [200, 200, 200, 429]
+        assert last.headers["content-type"].startswith("application/problem+json")
+        assert int(last.headers["retry-after"]) > 0
