@@ -276,16 +276,10 @@ def test_any_other_request_goes_on_to_the_handler(
     assert r.headers["content-type"].startswith("application/problem+json")
 
 
-def test_a_body_longer_than_its_length_goes_on_to_the_handler_whole() -> None:
-    """Should a length not frame the body (more arrives than it said), the middleware stops
-    reading past the limit and hands over what it read, and the rest, to the handler (413)."""
-    chunk = json.dumps({"token": "a.b.c"}).encode() + b" " * (40 * 1024)
-    incoming = [
-        {"type": "http.request", "body": chunk, "more_body": True},
-        {"type": "http.request", "body": chunk, "more_body": True},
-        {"type": "http.request", "body": b"tail", "more_body": False},
-    ]
-    handed: list[dict[str, Any]] = []
+def _handed_over(headers: list[tuple[bytes, bytes]], incoming: list[Any]) -> list[Any]:
+    """What TokenRequests hands the handler of the messages `incoming`, for a request with
+    these headers; fails if it answers itself."""
+    handed: list[Any] = []
 
     async def receive() -> Any:
         return incoming.pop(0)
@@ -299,15 +293,39 @@ def test_a_body_longer_than_its_length_goes_on_to_the_handler_whole() -> None:
     async def send(message: Any) -> None:
         raise AssertionError("the middleware must not answer this one itself")
 
-    scope = {
-        "type": "http",
-        "headers": [(b"content-length", b"100"), (b"content-type", b"application/json")],
-    }
+    scope = {"type": "http", "headers": headers}
     # In a thread of its own: the browser tests keep an event loop running in this one.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(anyio.run, api.TokenRequests(handler), scope, receive, send).result()
+    return handed
+
+
+def test_a_body_longer_than_its_length_goes_on_to_the_handler_whole() -> None:
+    """Should a length not frame the body (more arrives than it said), the middleware stops
+    reading past the limit and hands over what it read, and the rest, to the handler (413)."""
+    chunk = json.dumps({"token": "a.b.c"}).encode() + b" " * (40 * 1024)
+    incoming = [
+        {"type": "http.request", "body": chunk, "more_body": True},
+        {"type": "http.request", "body": chunk, "more_body": True},
+        {"type": "http.request", "body": b"tail", "more_body": False},
+    ]
+    json_type = (b"content-type", b"application/json")
+    handed = _handed_over([(b"content-length", b"100"), json_type], incoming)
     assert [m["more_body"] for m in handed] == [True, False]
     assert b"".join(m["body"] for m in handed) == chunk * 2 + b"tail"
+
+
+def test_a_repeated_header_is_left_to_the_handler() -> None:
+    """Two Content-Type headers, JSON last: the middleware does not choose one (the handler
+    reads them its own way and decides), whatever the body."""
+    body = json.dumps({"token": "a.b.c"}).encode()
+    message = {"type": "http.request", "body": body, "more_body": False}
+    headers = [
+        (b"content-type", b"text/plain"),
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+    ]
+    assert _handed_over(headers, [dict(message)]) == [message]
 
 
 # -- hostile tokens
