@@ -81,11 +81,12 @@ class TokenRequests:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope["headers"])
+        pairs = list(scope["headers"])
+        headers = dict(pairs)
         length = headers.get(b"content-length", b"")
         if not (
             # A repeated header could be read otherwise by the handler: it decides those.
-            len(headers) == len(scope["headers"])
+            len(headers) == len(pairs)
             and length.isdigit()
             and int(length) <= MAX_VERIFY_BODY
             and is_json(headers.get(b"content-type", b"").decode("latin-1"))

@@ -245,7 +245,7 @@ def test_a_token_request_is_answered_alike_with_or_without_a_length(
 
 
 def test_a_token_request_names_no_protected_holder_either_way(
-    region: Region, course: dict[str, Any], anonymous: Api, admin: Api, client: Any
+    region: Region, course: dict[str, Any], admin: Api, client: Any
 ) -> None:
     item = issue(region, course)
     r = admin.patch(f"/api/v1/officers/{item['officer']['id']}", {"protected": True})
