@@ -26,7 +26,7 @@ IGNORED_KEY_PARAMS = ("jwk", "jku", "x5u", "x5c")
 # refuses, so that only the base64url alphabet gets through.
 _TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/!!!")
 _B64URL_VALUE = {
-    c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    c: i for i, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 }
 _UNUSED_BITS = (0, 0, 0b1111, 0b11)  # by the text's length modulo 4
 
@@ -39,19 +39,32 @@ def b64url_encode(data: bytes) -> str:
 def b64url_decode(text: Any) -> bytes:
     """The bytes of base64url without padding; ValueError for any other alphabet, padding, an
     impossible length or stray bits (the package's only decoder: one idea of what base64url is)."""
-    if not isinstance(text, str) or len(text) % 4 == 1:
+    if not isinstance(text, str):
         raise ValueError("not base64url without padding")
     try:
-        standard = text.encode("ascii").translate(_TO_STANDARD)
-        data = binascii.a2b_base64(standard + b"=" * (-len(text) % 4), strict_mode=True)
-    except (UnicodeEncodeError, binascii.Error):
+        encoded = text.encode("ascii")
+    except UnicodeEncodeError:
+        raise ValueError("not base64url without padding") from None
+    return _b64url_decode_bytes(encoded)
+
+
+def _b64url_decode_bytes(encoded: bytes) -> bytes:
+    """`b64url_decode` of text already in bytes (any byte outside the alphabet is refused)."""
+    size = len(encoded) % 4
+    if size == 1:
+        raise ValueError("not base64url without padding")
+    try:
+        data = binascii.a2b_base64(
+            encoded.translate(_TO_STANDARD) + b"=" * (-size % 4), strict_mode=True
+        )
+    except binascii.Error:
         raise ValueError("not base64url without padding") from None
     # Unused low bits in the last character must be zero: otherwise several texts decode to the
     # same bytes, and a signed token would have variants that still verify (found by the
     # differential test against joserfc). Two characters over a multiple of four carry one byte
     # (4 bits unused), three carry two (2 unused).
-    unused = _UNUSED_BITS[len(text) % 4]
-    if unused and _B64URL_VALUE[text[-1]] & unused:
+    unused = _UNUSED_BITS[size]
+    if unused and _B64URL_VALUE[encoded[-1]] & unused:
         raise ValueError("not canonical base64url (stray bits in the last character)")
     return data
 
@@ -122,8 +135,7 @@ def sign(
 # -- parsing
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(msgspec.Struct, frozen=True):
     header: dict[str, Any]
     payload: dict[str, Any]
     signing_input: bytes
@@ -216,25 +228,50 @@ def token_bytes(token: Any) -> bytes:
     return data
 
 
+_NOT_BASE64URL = "the token's parts are not base64url without padding"
+
+
 def parse(data: bytes) -> Parsed:
     """Three base64url parts, a JSON header and payload; nothing is trusted yet."""
-    try:
-        text = data.decode("ascii").strip()
-    except UnicodeDecodeError:
-        raise JWSError("shape", "the token contains characters outside base64url") from None
-    parts = text.split(".")
+    if not data.isascii():
+        raise JWSError("shape", "the token contains characters outside base64url")
+    text = data.strip(_ASCII_SPACE)
+    parts = text.split(b".")
     if len(parts) != 3:
         raise JWSError("shape", f"a compact JWS has 3 dot-separated parts, not {len(parts)}")
     if not parts[0] or not parts[1]:
-        raise JWSError("shape", "the token's parts are not base64url without padding")
+        raise JWSError("shape", _NOT_BASE64URL)
     try:
-        header_raw, payload_raw, signature = (b64url_decode(p) for p in parts)
+        payload_raw, signature = _b64url_decode_bytes(parts[1]), _b64url_decode_bytes(parts[2])
     except ValueError:
-        raise JWSError("shape", "the token's parts are not base64url without padding") from None
-    header = json_object(header_raw, "header")
+        raise JWSError("shape", _NOT_BASE64URL) from None
+    header = _header(parts[0])
     payload = json_object(payload_raw, "payload")
-    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
+    signing_input = text[: len(parts[0]) + 1 + len(parts[1])]
     return Parsed(header, payload, signing_input, signature, len(data))
+
+
+# What str.strip() takes off ASCII text: the surroundings of a token it has always tolerated.
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+# Headers read before, by their base64url text. A registry's tokens share a few headers, and
+# reading one is a function of its text alone; the signature is still checked every time.
+_HEADERS: dict[bytes, dict[str, Any]] = {}
+_HEADERS_KEPT = 64
+
+
+def _header(part: bytes) -> dict[str, Any]:
+    """The header of base64url text `part`, read once (a copy: the reader's to keep)."""
+    header = _HEADERS.get(part)
+    if header is None:
+        try:
+            raw = _b64url_decode_bytes(part)
+        except ValueError:
+            raise JWSError("shape", _NOT_BASE64URL) from None
+        header = json_object(raw, "header")
+        if len(_HEADERS) >= _HEADERS_KEPT:  # a flood of headers: start again
+            _HEADERS.clear()
+        _HEADERS[part] = header
+    return dict(header)
 
 
 def _media_type_is(value: Any, expected: str) -> bool:
@@ -283,8 +320,7 @@ class VerificationKey(Protocol):
     def verify(self, alg: str, signing_input: bytes, signature: bytes) -> bool: ...
 
 
-@dataclass(frozen=True)
-class Verified:
+class Verified(msgspec.Struct, frozen=True):
     parsed: Parsed
     key_id: str  # the kid as the header names it
     alg: str

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import msgspec
+
 from registry.credentials import jws, statuslist
 from registry.credentials.did import did_web
 from registry.credentials.jws import JWSError
@@ -54,8 +56,7 @@ class StatusSource(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(msgspec.Struct, frozen=True):
     name: str
     ok: bool
     detail: str
@@ -64,20 +65,17 @@ class Check:
         return {"name": self.name, "ok": self.ok, "detail": self.detail}
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(msgspec.Struct, frozen=True):
     name: str | None
     post_id: str | None
 
 
-@dataclass(frozen=True)
-class IssuerRef:
+class IssuerRef(msgspec.Struct, frozen=True):
     id: str
     name: str | None
 
 
-@dataclass(frozen=True)
-class CredentialSummary:
+class CredentialSummary(msgspec.Struct, frozen=True):
     credential_id: str | None
     holder: Holder
     achievement: str | None
@@ -123,7 +121,7 @@ class Verdict:
         """A copy without the holder's name and POST id, for holders protected after issuance."""
         credential = self.credential
         if credential is not None:
-            credential = replace(credential, holder=Holder(name=None, post_id=None))
+            credential = msgspec.structs.replace(credential, holder=Holder(name=None, post_id=None))
         payload = self.payload
         if payload is not None:
             payload = copy.deepcopy(payload)
@@ -140,8 +138,7 @@ class Verdict:
         )
 
 
-@dataclass(frozen=True)
-class _Claims:
+class _Claims(msgspec.Struct, frozen=True):
     issuer_id: str
     valid_from: datetime
     valid_until: datetime | None
@@ -275,8 +272,7 @@ def _summary(payload: dict[str, Any], issuer_id: str) -> CredentialSummary:
 # -- the issuer and what it issues
 
 
-@dataclass(frozen=True)
-class Registry:
+class Registry(msgspec.Struct, frozen=True):
     """The registry a credential comes from, under both of its names: the did:web DID it issues
     under now, and the public URL it issued under before (and where its lists and courses are)."""
 
@@ -381,8 +377,7 @@ def _post_id(subject: dict[str, Any]) -> str | None:
 # -- status
 
 
-@dataclass(frozen=True)
-class _StatusEntry:
+class _StatusEntry(msgspec.Struct, frozen=True):
     purpose: str
     url: str
     index: int
