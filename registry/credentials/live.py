@@ -25,7 +25,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,7 @@ class LiveStatus:
         self._bits: dict[int, ListBits] = {}
         self._signed: dict[tuple[str, int], _Signed] = {}
         self._di: dict[tuple[str, int], tuple[tuple[object, ...], SignedList]] = {}
+        self._this_hour = (datetime.min.replace(tzinfo=UTC),) * 2  # its start and its end
         # The newest audit entry that changes what a holder's public page says (protection, a
         # renewal): stored-credential memos made under an older version are stale.
         self.officers_version: int | None = None
@@ -151,7 +152,11 @@ class LiveStatus:
         except NoActiveKey:
             return self._unsigned(held, bits, now)
         trusted = self.keys.trusted()
-        stamp = (bits.revision, kid, _hour(now), trusted.fingerprint)
+        hour = self._this_hour
+        if not hour[0] <= now < hour[1]:  # once an hour: cheaper than rounding each time
+            start = _hour(now)
+            hour = self._this_hour = (start, start + timedelta(hours=1))
+        stamp = (bits.revision, kid, hour[0], trusted.fingerprint)
         if held is not None and held.stamp == stamp:
             return held
         return self._sign(purpose, bits, stamp)

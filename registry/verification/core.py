@@ -146,9 +146,20 @@ class _Claims(msgspec.Struct, frozen=True):
 
 
 def _format_utc(value: datetime) -> str:
+    """RFC 3339 in UTC to the second, "Z" for its offset (naive values are taken as UTC)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # Not strftime: twice as fast, and four digits for years before 1000 as well.
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 (the fastest formatting)
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+    )
 
 
 def _parse_datetime(value: Any, name: str) -> datetime:
@@ -245,6 +256,22 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# An http(s) URL of plain ASCII with no query, fragment or IP literal: its path is what follows
+# the authority, as urlsplit would say (which reads any other URL).
+_PLAIN_HTTP_URL = re.compile(
+    r"https?://[A-Za-z0-9._~:@!$&'()*+,;=%-]*(/[A-Za-z0-9._~:@!$&'()*+,;=%/-]*)?"
+)
+
+
+def _path_of(url: str) -> str:
+    """urlsplit(url).path, without urlsplit's cost for the common URL (it keeps 128 in memory:
+    a verifier sees many more)."""
+    plain = _PLAIN_HTTP_URL.fullmatch(url)
+    if plain is not None:
+        return plain[1] or ""
+    return urlsplit(url).path
+
+
 def _summary(payload: dict[str, Any], issuer_id: str) -> CredentialSummary:
     subject = payload.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
@@ -255,7 +282,7 @@ def _summary(payload: dict[str, Any], issuer_id: str) -> CredentialSummary:
     hours = subject.get("creditsEarned")
     issuer = payload.get("issuer")
     url = _text(payload.get("id"))
-    credential_id = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] if url else ""
+    credential_id = _path_of(url).rstrip("/").rsplit("/", 1)[-1] if url else ""
     return CredentialSummary(
         credential_id=credential_id or None,
         holder=Holder(name=name, post_id=post_id),
