@@ -317,7 +317,7 @@ class KeyStore:
 
     def _load(self) -> None:
         with self._lock:
-            mtime = os.stat(self.directory).st_mtime_ns  # os, not pathlib: per request
+            mtime = os.stat(self.directory).st_mtime_ns
             loaded_at = time.time_ns()
             entries: dict[str, _Entry] = {}
             for path in self.directory.glob("*.json"):
@@ -357,7 +357,7 @@ class KeyStore:
         went or changed state. (Within two seconds of a change the modification time cannot be
         trusted to move again, so the directory is read each time: that alone is no change.)"""
         try:
-            mtime = os.stat(self.directory).st_mtime_ns  # os, not pathlib: per request
+            mtime = os.stat(self.directory).st_mtime_ns  # os, not pathlib: on every request
         except OSError:
             return False
         if mtime == self._loaded_mtime_ns and self._loaded_at_ns - mtime > _RACY_NS:
