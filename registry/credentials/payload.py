@@ -22,8 +22,17 @@ def _utc(value: datetime) -> datetime:
 
 
 def format_datetime(value: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SSZ` in UTC, without fractions (xsd:dateTimeStamp)."""
-    return _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """`YYYY-MM-DDTHH:MM:SSZ` in UTC, without fractions (xsd:dateTimeStamp). Not strftime:
+    twice as fast (every verdict writes its time), and four digits for years before 1000."""
+    utc = value if value.tzinfo is UTC else _utc(value)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 (the fastest formatting)
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+    )
 
 
 def numeric_date(value: datetime) -> int:

@@ -18,6 +18,7 @@ from registry.credentials import jws, statuslist
 from registry.credentials.did import did_web
 from registry.credentials.jws import JWSError
 from registry.credentials.keys import KeySet, PublicKey
+from registry.credentials.payload import format_datetime
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VALID, REVOKED, SUSPENDED, EXPIRED, INVALID = "valid", "revoked", "suspended", "expired", "invalid"
@@ -146,20 +147,8 @@ class _Claims(msgspec.Struct, frozen=True):
 
 
 def _format_utc(value: datetime) -> str:
-    """RFC 3339 in UTC to the second, "Z" for its offset (naive values are taken as UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    elif value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    # Not strftime: twice as fast, and four digits for years before 1000 as well.
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 (the fastest formatting)
-        value.year,
-        value.month,
-        value.day,
-        value.hour,
-        value.minute,
-        value.second,
-    )
+    """RFC 3339 in UTC to the second (naive values are taken as UTC)."""
+    return format_datetime(value if value.tzinfo is not None else value.replace(tzinfo=UTC))
 
 
 def _parse_datetime(value: Any, name: str) -> datetime:
