@@ -154,7 +154,7 @@ def admin(client: TestClient[Litestar], engine: sa.Engine) -> Api:
     return Api(client, make_user(engine, "admin"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def anonymous(client: TestClient[Litestar]) -> Api:
     return Api(client, None)
 
@@ -209,7 +209,7 @@ class Region:
         return {**r.json()["issued"][0], "officer": officer, "class": klass}
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def region_factory(admin: Api, client: TestClient[Litestar], engine: sa.Engine) -> Any:
     def build() -> Region:
         code = unique("R")

@@ -27,6 +27,7 @@ _DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
 _INDEX = re.compile(r"[0-9]{1,12}")
+_PURPOSES = ("revocation", "suspension")
 # A stage refused the credential: (check, detail), the same shape the JWS module raises.
 _Failed = JWSError
 _show = jws.show
@@ -264,9 +265,10 @@ def _path_of(url: str) -> str:
 def _summary(payload: dict[str, Any], issuer_id: str) -> CredentialSummary:
     subject = payload.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
+    # Whether a holder is protected is the registry's record to say (Verifier.honour_protection),
+    # never something read from a missing name.
     name = _text(subject.get("name"))
-    # No name means a protected holder: show no POST id either.
-    post_id = _post_id(subject) if name is not None else None
+    post_id = _post_id(subject)
     achievement = subject.get("achievement")
     hours = subject.get("creditsEarned")
     issuer = payload.get("issuer")
@@ -374,6 +376,10 @@ def _check_certification(
     post_id = _post_id(subject)
     if not (isinstance(name, str) and name.strip()) and post_id is None:
         raise _Failed("certification", "it names no holder (no name and no POST id)")
+    # Every certification this registry issues carries one: without it, "not revoked" would be
+    # said of a credential whose revocation nobody could read (fail closed).
+    if not any(e.purpose == "revocation" for e in _status_entries(payload, registry)):
+        raise _Failed("certification", "it carries no revocation status entry that can be read")
     return f"a certification of {achievement_id}"
 
 
@@ -407,10 +413,10 @@ def _status_entries(payload: dict[str, Any], registry: Registry) -> list[_Status
     items = raw if isinstance(raw, list) else [raw]
     entries: list[_StatusEntry] = []
     for item in items:
-        if not isinstance(item, dict) or item.get("type") != "BitstringStatusListEntry":
+        if not isinstance(item, dict) or "BitstringStatusListEntry" not in _types(item.get("type")):
             continue
-        purpose = item.get("statusPurpose")
-        if purpose not in ("revocation", "suspension"):
+        purposes = [p for p in _types(item.get("statusPurpose")) if p in _PURPOSES]
+        if not purposes:
             continue
         url = item.get("statusListCredential")
         if not isinstance(url, str) or not url:
@@ -422,13 +428,12 @@ def _status_entries(payload: dict[str, Any], registry: Registry) -> list[_Status
             raise _Failed("status", f"statusListIndex {_show(index)} is not a non-negative integer")
         if item.get("statusSize", 1) not in (1, "1"):
             raise _Failed("status", "status entries wider than one bit are not supported")
-        entries.append(_StatusEntry(purpose, url, int(index)))
-        if registry.url is None:
-            continue
-        prefix = f"{registry.url}/status/revocation/"
-        if purpose == "revocation" and url.startswith(prefix):
-            parallel = f"{registry.url}/status/suspension/{url[len(prefix) :]}"
-            entries.append(_StatusEntry("suspension", parallel, int(index)))
+        for purpose in purposes:
+            entries.append(_StatusEntry(purpose, url, int(index)))
+            prefix = f"{registry.url}/status/revocation/"
+            if purpose == "revocation" and registry.url is not None and url.startswith(prefix):
+                parallel = f"{registry.url}/status/suspension/{url[len(prefix) :]}"
+                entries.append(_StatusEntry("suspension", parallel, int(index)))
     unique: list[_StatusEntry] = []
     for entry in entries:
         if entry not in unique:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from registry.credentials import dataintegrity as di
+from registry.credentials import graph
 from registry.credentials.did import did_web
 from registry.credentials.jws import strict_json
 from registry.credentials.keys import KeySet, PublicKey
@@ -49,6 +50,7 @@ _REASONS = {
     "shape": "The document is not a well-formed Data Integrity credential: {detail}.",
     "proof": "The document's proof is not acceptable: {detail}.",
     "signature": "The signature is not valid: {detail}.",
+    "claims": "The credential's contents are not valid: {detail}.",
 }
 
 
@@ -138,7 +140,11 @@ def _check_shape(document: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         )
     proof = document.get("proof")
     if isinstance(proof, list):
-        raise _Failed("proof", "a set of several proofs is not accepted, only one proof")
+        # Written as a one-element array since the OB 3.0 schema asks for one (older
+        # documents carry the object itself): the same RDF either way.
+        if len(proof) != 1:
+            raise _Failed("proof", "a set of several proofs is not accepted, only one proof")
+        proof = proof[0]
     if not isinstance(proof, dict):
         raise _Failed("proof", "the document has no proof object")
     missing = sorted(PROOF_MEMBERS - proof.keys())
@@ -208,7 +214,10 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _check_signature(document: dict[str, Any], proof: dict[str, Any], key: PublicKey) -> None:
+def _check_signature(
+    document: dict[str, Any], proof: dict[str, Any], key: PublicKey
+) -> di.Canonical:
+    """The document's canonical form, once the proof over it verifies with `key`."""
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     try:
@@ -216,16 +225,28 @@ def _check_signature(document: dict[str, Any], proof: dict[str, Any], key: Publi
     except ValueError as exc:
         raise _Failed("proof", f"proofValue: {exc}") from None
     try:
-        document_nquads = di.canonize_strict(unsigned)
+        canonical = di.canonicalize_strict(unsigned)
         options_nquads = di.canonize_strict({"@context": document["@context"], **options})
-    except di.UndefinedTerm as exc:
-        raise _Failed("shape", f"it uses {exc}") from None
+    except (di.UndefinedTerm, di.TooCostly) as exc:
+        detail = f"it uses {exc}" if isinstance(exc, di.UndefinedTerm) else str(exc)
+        raise _Failed("shape", detail) from None
     except Exception as exc:  # pyld raises its own errors (and others) for bad JSON-LD
         cause = _root_cause(exc)
         raise _Failed("shape", f"it is not valid JSON-LD ({_show(str(cause), 120)})") from None
-    data = di.digest(options_nquads) + di.digest(document_nquads)
+    data = di.digest(options_nquads) + di.digest(canonical.nquads)
     if not key.verify(SUITE_ALGS[proof["cryptosuite"]], data, signature):
         raise _Failed("signature", f"the proof does not verify with key {key.kid}")
+    return canonical
+
+
+def signed_content(document: dict[str, Any], canonical: di.Canonical) -> dict[str, Any]:
+    """The credential a verified document's proof covers, read from its canonical graph and
+    written in the registry's own spelling (graph.py says why); raises the claims check's
+    failure when it cannot be read exactly."""
+    try:
+        return graph.the_credential(graph.dataset(canonical.quads), document["@context"])
+    except graph.Unreadable as exc:
+        raise _Failed("claims", f"what its proof covers cannot be read exactly: {exc}") from None
 
 
 def refused(detail: str, now: datetime) -> Verdict:
@@ -263,13 +284,13 @@ def verify_document(
             did = did_web(issuer) if issuer is not None else method.partition("#")[0]
             key = _check_proof(proof, did, lambda m, d: resolve_key(keys, m, d), now, clock_skew)
             checks.append(Check("proof", True, f"{proof['cryptosuite']} by {method}"))
-            _check_signature(doc, proof, key)
+            canonical = _check_signature(doc, proof, key)
             checks.append(Check("signature", True, f"signed by key {key.kid} ({key.alg})"))
+            content = signed_content(doc, canonical)
         except _Failed as failed:
             checks.append(Check(failed.check, False, failed.detail))
             reason = _REASONS[failed.check].format(detail=failed.detail)
             return Verdict(INVALID, [reason], checks, now)
-        content = {k: v for k, v in doc.items() if k != "proof"}
         return check_payload(
             content,
             method,

@@ -197,11 +197,15 @@ def test_verdict_json_has_the_api_shape(store: KeyStore, token: str) -> None:
     }
 
 
-def test_a_protected_holder_shows_neither_name_nor_post_id(store: KeyStore) -> None:
+def test_the_core_states_what_a_nameless_credential_carries_and_withholds_nothing(
+    store: KeyStore,
+) -> None:
+    # Whether a holder is protected is the registry's record to say (Verifier.honour_protection
+    # withholds by it): the pure core never infers it from a missing name.
     token = store.sign(credential(holder_name=None)).token
     verdict = verify(token, store.trusted(), publish(store), NOW)
     assert verdict.verdict == "valid"
-    assert verdict.to_dict()["credential"]["holder"] == {"name": None, "post_id": None}
+    assert verdict.to_dict()["credential"]["holder"] == {"name": None, "post_id": "UT-004711"}
 
 
 def test_redacted_verdict_hides_the_holder(store: KeyStore, token: str) -> None:
@@ -833,3 +837,41 @@ def test_a_failing_source_makes_the_status_unknown_until_it_answers(
     assert verify(token, store.trusted(), inner, NOW).verdict == "invalid"
     inner.lists.update(publish(store).lists)
     assert verify(token, store.trusted(), inner, NOW).verdict == "valid"
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        None,
+        [],
+        {"type": "SomeOtherStatusEntry", "statusPurpose": "revocation"},
+        {"type": "BitstringStatusListEntry", "statusPurpose": "refresh"},
+        {"type": "BitstringStatusListEntry", "statusPurpose": "suspension",
+         "statusListIndex": "417", "statusListCredential": SUSPENSION},
+    ],
+    ids=["missing", "empty", "other type", "other purpose", "suspension only"],
+)  # fmt: skip
+def test_a_certification_without_a_readable_revocation_entry_is_invalid(
+    store: KeyStore, status: Any
+) -> None:
+    # Fail closed: "no entry" must never read as "not revoked". Every certification the
+    # registry issues carries one.
+    payload = credential()
+    if status is None:
+        del payload["credentialStatus"]
+    else:
+        payload["credentialStatus"] = status
+    verdict = verify(store.sign(payload).token, store.trusted(), publish(store), NOW)
+    assert verdict.verdict == "invalid"
+    assert check(verdict, "certification").ok is False
+    assert "revocation status entry" in check(verdict, "certification").detail
+    unchecked = verify(store.sign(payload).token, store.trusted(), None, NOW, check_status=False)
+    assert unchecked.verdict == "invalid"
+
+
+def test_a_status_entry_typed_by_a_list_is_read_all_the_same(store: KeyStore) -> None:
+    payload = credential()
+    payload["credentialStatus"]["type"] = ["BitstringStatusListEntry"]
+    payload["credentialStatus"]["statusPurpose"] = ["revocation"]
+    verdict = verify(store.sign(payload).token, store.trusted(), publish(store, {417}), NOW)
+    assert verdict.verdict == "revoked"
