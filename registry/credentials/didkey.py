@@ -78,9 +78,16 @@ def _jwk_of_did_jwk(identifier: str) -> dict[str, Any]:
     return jwk
 
 
+# Members of a JWK that carry private key material (RFC 7518 §6): never in a holder's DID.
+_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
 def _key(jwk: Mapping[str, Any]) -> PublicKey:
-    """The one signing key of a public JWK (named by its thumbprint, whatever kid it carries)."""
-    if "d" in jwk:
+    """The one signing key of a public JWK (named by its thumbprint, whatever kid it carries),
+    refusing a set of keys, private material and a key nobody can own (a small-order point)."""
+    if "keys" in jwk or not isinstance(jwk.get("kty"), str):
+        raise UnresolvableDid("the DID does not carry exactly one public JWK")
+    if _PRIVATE_MEMBERS & jwk.keys():
         raise UnresolvableDid("the DID carries a private key")
     try:
         keys = KeySet.from_jwks({k: v for k, v in jwk.items() if k != "kid"})
@@ -88,7 +95,10 @@ def _key(jwk: Mapping[str, Any]) -> PublicKey:
         raise UnresolvableDid(str(exc)) from None
     if len(keys) != 1:
         raise UnresolvableDid("the DID's key is not an Ed25519 or P-256 signing key")
-    return next(iter(keys.values()))
+    key = next(iter(keys.values()))
+    if not key.owned():
+        raise UnresolvableDid("the DID's key is a weak point that no one can own")
+    return key
 
 
 def resolve(did_url: str) -> HolderKey:

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
+from nacl.bindings import crypto_core_ed25519_is_valid_point
 
 from registry.credentials import jws
 from registry.credentials.jws import ACCEPTED_ALGS, b64url_decode, b64url_encode
@@ -143,6 +144,16 @@ class PublicKey:
 
     def accepts(self, alg: str) -> bool:
         return alg in ACCEPTED_ALGS.get(self.alg, frozenset())
+
+    def owned(self) -> bool:
+        """Whether someone can hold this key's private half and nobody else: an Ed25519 key
+        that is a canonical point of the prime-order subgroup (libsodium's check; a small-order
+        point verifies signatures nobody made), or a P-256 point (cryptography loads only points
+        on the curve, whose cofactor is 1)."""
+        if isinstance(self.key, Ed25519PublicKey):
+            raw = self.key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            return bool(crypto_core_ed25519_is_valid_point(raw))
+        return True
 
     def verify(self, alg: str, signing_input: bytes, signature: bytes) -> bool:
         """Checks a JWS signature; False for a wrong alg or a bad signature, never raises."""

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from registry.credentials import dataintegrity as di
-from registry.credentials import didkey
+from registry.credentials import didkey, graph
 from registry.verification.dataintegrity import SUITE_ALGS, check_bounds
 
 MAX_PRESENTATION_BYTES = 48 * 1024  # one credential (about 3 KiB) and a proof, with room
@@ -25,15 +25,19 @@ PURPOSE = "authentication"
 MAX_AGE = timedelta(minutes=10)
 SKEW = timedelta(seconds=60)
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z")
-PROOF_REQUIRED = frozenset({"type", "cryptosuite", "verificationMethod", "proofPurpose"})
+PROOF_REQUIRED = frozenset(
+    {"type", "cryptosuite", "verificationMethod", "proofPurpose", "created", "challenge"}
+)
 PROOF_ALLOWED = PROOF_REQUIRED | {
-    "created",
     "expires",
     "challenge",
     "domain",
     "proofValue",
     "nonce",
 }
+# What a presentation here holds besides its proof: a DID Authentication needs nothing more, and
+# anything else is work to canonicalize that proves nothing.
+MEMBERS = frozenset({"@context", "id", "type", "holder", "verifiableCredential", "proof"})
 
 
 class PresentationRefused(ValueError):
@@ -67,41 +71,10 @@ def _credentials(presentation: dict[str, Any]) -> list[Any]:
     return enclosed if isinstance(enclosed, list) else [enclosed]
 
 
-def check_presentation(
-    presentation: Any, *, challenge: str, domain: str | None, now: datetime
-) -> Presented:
-    """The holder a presentation proves, once its proof checks out against `challenge` (and
-    `domain`, when the verifier chose one); PresentationRefused otherwise."""
-    if not isinstance(presentation, dict):
-        raise PresentationRefused("the presentation is not a JSON object")
-    try:
-        size = len(json.dumps(presentation, ensure_ascii=False).encode("utf-8"))
-    except (ValueError, RecursionError):
-        raise PresentationRefused("the presentation nests too deeply") from None
-    if size > MAX_PRESENTATION_BYTES:
-        raise PresentationRefused(f"the presentation is over {MAX_PRESENTATION_BYTES} bytes")
-    enclosed = _credentials(presentation)
-    if len(enclosed) > 1:
-        raise PresentationRefused("a presentation here carries one credential at most")
-    try:
-        # Canonicalization's cost grows faster than the bytes: bounded as a credential is.
-        check_bounds({k: v for k, v in presentation.items() if k != "verifiableCredential"})
-        for credential in enclosed:
-            check_bounds(credential)
-    except ValueError as exc:
-        raise PresentationRefused(f"it is too large to check: {exc}") from None
-    if not di.known_context_list(presentation.get("@context")):
-        raise PresentationRefused(
-            'its "@context" is not a list of contexts this registry knows, the VC 2.0 one first'
-        )
-    types = presentation.get("type")
-    types = types if isinstance(types, list) else [types]
-    if "VerifiablePresentation" not in types:
-        raise PresentationRefused("its type is not VerifiablePresentation")
-    holder = presentation.get("holder")
-    if not isinstance(holder, str):
-        raise PresentationRefused("it names no holder DID")
+def _proof(presentation: dict[str, Any]) -> dict[str, Any]:
     proof = presentation.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        proof = proof[0]
     if not isinstance(proof, dict):
         raise PresentationRefused("it has not exactly one proof object")
     missing = sorted(PROOF_REQUIRED - proof.keys())
@@ -111,31 +84,81 @@ def check_presentation(
     if extra:
         raise PresentationRefused(f"the proof member {_show(extra[0])} is not understood")
     for name, value in sorted(proof.items()):
+        # Strings only: the options are read as written, so only one spelling is accepted.
         if not isinstance(value, str):
             raise PresentationRefused(f"the proof's {name} is not a string")
+    return proof
+
+
+def _check_options(
+    proof: dict[str, Any], *, challenge: str, domain: str | None, now: datetime
+) -> None:
     if proof["type"] != di.PROOF_TYPE or proof["cryptosuite"] not in SUITE_ALGS:
         raise PresentationRefused(
             f"the proof is not a {di.PROOF_TYPE} with {' or '.join(sorted(SUITE_ALGS))}"
         )
     if proof["proofPurpose"] != PURPOSE:
         raise PresentationRefused(f"the proof's purpose is not {PURPOSE}")
-    given = proof.get("challenge")
-    if not isinstance(given, str) or not hmac.compare_digest(
-        given.encode("utf-8"), challenge.encode("utf-8")
-    ):
+    if not hmac.compare_digest(proof["challenge"].encode("utf-8"), challenge.encode("utf-8")):
         raise PresentationRefused("the proof is not made for this challenge")
     if domain is not None and proof.get("domain") != domain:
         raise PresentationRefused(f"the proof is not made for the domain {domain}")
-    if "created" in proof:
-        created = _when(proof["created"], "created")
-        if created > now + SKEW:
-            raise PresentationRefused("the proof was created in the future")
-        if created < now - MAX_AGE:
-            raise PresentationRefused("the proof is not fresh: it was created too long ago")
+    # A proof says when it was made: without that, one captured once would answer for ever.
+    created = _when(proof["created"], "created")
+    if created > now + SKEW:
+        raise PresentationRefused("the proof was created in the future")
+    if created < now - MAX_AGE:
+        raise PresentationRefused("the proof is not fresh: it was created too long ago")
     if "expires" in proof and _when(proof["expires"], "expires") <= now:
         raise PresentationRefused("the proof has expired")
+
+
+def _check_bounds(presentation: dict[str, Any], enclosed: list[Any]) -> None:
+    """Refuses, before anything is canonicalized, what a presentation here never holds."""
+    try:
+        size = len(json.dumps(presentation, ensure_ascii=False).encode("utf-8"))
+    except (ValueError, RecursionError):
+        raise PresentationRefused("the presentation nests too deeply") from None
+    if size > MAX_PRESENTATION_BYTES:
+        raise PresentationRefused(f"the presentation is over {MAX_PRESENTATION_BYTES} bytes")
+    if len(enclosed) > 1:
+        raise PresentationRefused("a presentation here carries one credential at most")
+    extra = sorted(presentation.keys() - MEMBERS)
+    if extra:
+        raise PresentationRefused(f"the member {_show(extra[0])} is not accepted here")
+    try:
+        # Canonicalization's cost grows faster than the bytes: bounded as a credential is.
+        check_bounds({k: v for k, v in presentation.items() if k != "verifiableCredential"})
+        for credential in enclosed:
+            check_bounds(credential)
+    except ValueError as exc:
+        raise PresentationRefused(f"it is too large to check: {exc}") from None
+    contexts = [presentation.get("@context")] + [
+        c.get("@context") if isinstance(c, dict) else None for c in enclosed
+    ]
+    if not all(di.known_context_list(c) for c in contexts):
+        raise PresentationRefused(
+            'its "@context" is not a list of contexts this registry knows, the VC 2.0 one first'
+        )
+
+
+def check_presentation(
+    presentation: Any, *, challenge: str, domain: str | None, now: datetime
+) -> Presented:
+    """The holder a presentation proves, once its proof checks out against `challenge` (and
+    `domain`, when the verifier chose one) and its signed graph says what its JSON says;
+    PresentationRefused otherwise."""
+    if not isinstance(presentation, dict):
+        raise PresentationRefused("the presentation is not a JSON object")
+    enclosed = _credentials(presentation)
+    _check_bounds(presentation, enclosed)
+    holder = presentation.get("holder")
+    if not isinstance(holder, str):
+        raise PresentationRefused("it names no holder DID")
+    proof = _proof(presentation)
+    _check_options(proof, challenge=challenge, domain=domain, now=now)
     method = proof["verificationMethod"]
-    if not isinstance(method, str) or method.partition("#")[0] != holder:
+    if method.partition("#")[0] != holder:
         raise PresentationRefused("the proof's key is not the holder's")
     try:
         key = didkey.resolve(method).key
@@ -151,11 +174,30 @@ def check_presentation(
     unsigned = {k: v for k, v in presentation.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     try:
-        data = di.hash_data(unsigned, options)
+        canonical = di.canonicalize_strict(unsigned)
+        options_nquads = di.canonize_strict({"@context": unsigned.get("@context"), **options})
     except di.UndefinedTerm as exc:
         raise PresentationRefused(f"it uses {exc}") from None
+    except di.TooCostly as exc:
+        raise PresentationRefused(str(exc)) from None
     except Exception as exc:  # pyld raises its own errors (and others) for bad JSON-LD
         raise PresentationRefused(f"it is not valid JSON-LD ({_show(str(exc), 100)})") from None
+    data = di.digest(options_nquads) + di.digest(canonical.nquads)
     if not key.verify(alg, data, signature):
         raise PresentationRefused("the holder's signature does not verify")
+    _check_meaning(canonical, holder, len(enclosed))
     return Presented(holder=holder, credentials=enclosed)
+
+
+def _check_meaning(canonical: di.Canonical, holder: str, enclosed: int) -> None:
+    """That the signed graph says what was read from the JSON: one presentation, by `holder`,
+    carrying `enclosed` credentials (a member spelled by its IRI could add a second holder or
+    credential that a reader of the JSON would not see)."""
+    try:
+        facts = graph.the_presentation(graph.dataset(canonical.quads))
+    except graph.Unreadable as exc:
+        raise PresentationRefused(f"what its proof covers cannot be read exactly: {exc}") from None
+    if facts.holder != holder:
+        raise PresentationRefused("its signed holder is not the holder it names")
+    if facts.credentials != enclosed:
+        raise PresentationRefused("it signs other credentials than those it shows")

@@ -339,9 +339,9 @@ class Verifier:
             return Presented(
                 Verdict(INVALID, [reason], [proven], now), shown.holder, is_holder=False
             )
-        enclosed = shown.credentials[0]
-        verdict = self.verify_document(enclosed, now)
-        subject = enclosed.get("credentialSubject") if isinstance(enclosed, dict) else None
+        verdict = self.verify_document(shown.credentials[0], now)
+        # Whom the certification names, as its proof covers it (never the JSON's spelling).
+        subject = verdict.payload.get("credentialSubject") if verdict.payload else None
         named = subject.get("id") if isinstance(subject, dict) else None
         # Whom the certification names counts only once its proof checked out.
         is_holder = verdict.credential is not None and named == shown.holder

@@ -4,6 +4,8 @@ presenting a certification is the holder it names."""
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -19,6 +21,8 @@ from tests.wallets.conftest import (
     VC_CONTEXT,
     Flow,
     WalletApp,
+    b58,
+    b64u,
     path_of,
     sign_presentation,
     wallet_app,
@@ -277,3 +281,50 @@ def test_malformed_presentation_requests_are_problems(anonymous: Api) -> None:
         "/api/v1/verify", content=duplicated, headers={"Content-Type": "application/json"}
     )
     assert r.status_code == 200 and r.json()["verdict"] == "invalid", r.text
+
+
+# ---- what the review's attacks on presentations did, refused -------------------------------
+
+
+def _refused_because(anonymous: Api, vp: Any, challenge: str) -> str:
+    verdict = _verify(anonymous, vp, challenge)
+    assert verdict["verdict"] == "invalid"
+    assert verdict["presenter"] == {"id": None, "is_holder": False}
+    check = _check(verdict, "presentation")
+    assert not check["ok"]
+    return str(check["detail"])
+
+
+def test_a_presentation_proof_without_created_is_refused(anonymous: Api) -> None:
+    # Without `created`, a proof captured once would answer that challenge for ever.
+    vp = sign_presentation(wallet_app(), challenge="c", domain=None, created=None)
+    assert "created" in _refused_because(anonymous, vp, "c")
+
+
+def test_a_presentation_holding_more_than_its_own_members_is_refused_before_canonicalizing(
+    anonymous: Api,
+) -> None:
+    # The review's 619-byte presentation: two nodes with seven identical children cost seconds
+    # of CPU to canonicalize (RDFC-1.0's permutations), before any signature was checked.
+    app = wallet_app()
+    vp = sign_presentation(app, challenge="c", domain=None)
+    twins = [{"evidence": [{"name": "x"} for _ in range(7)]} for _ in range(2)]
+    assert "not accepted" in _refused_because(anonymous, {**vp, "evidence": twins}, "c")
+
+
+def test_a_holder_key_nobody_can_own_is_refused(anonymous: Api) -> None:
+    app = wallet_app()
+    # The identity point of Ed25519 (small order): every signature "verifies" for some messages.
+    weak = "z" + b58(b"\xed\x01" + bytes([1]) + bytes(31))
+    forged = WalletApp(app.private, app.alg, f"did:key:{weak}", f"did:key:{weak}#{weak}")
+    vp = sign_presentation(forged, challenge="c", domain=None)
+    assert "weak point" in _refused_because(anonymous, vp, "c")
+
+
+def test_a_did_jwk_that_is_not_exactly_one_public_jwk_is_refused(anonymous: Api) -> None:
+    app = wallet_app("ed25519-jwk")
+    jwk = json.loads(base64.urlsafe_b64decode(app.did.removeprefix("did:jwk:") + "=="))
+    did = "did:jwk:" + b64u(json.dumps({"keys": [jwk]}).encode())
+    as_set = WalletApp(app.private, app.alg, did, did + "#0")
+    vp = sign_presentation(as_set, challenge="c", domain=None)
+    assert "exactly one public JWK" in _refused_because(anonymous, vp, "c")
