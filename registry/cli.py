@@ -187,7 +187,29 @@ def cmd_user_change(args: argparse.Namespace) -> int:
         return f"ended {n} console session{'s' if n != 1 else ''} of {user.username}"
 
     print(_as_admin(work))
+    if args.action in ("reset-password", "enable"):
+        _lift_lockouts(args.name)
     return 0
+
+
+def _lift_lockouts(name: str) -> None:
+    """Ends the account's sign-in lockouts where they are shared (Redis); a worker's own
+    memory forgets them when their window ends."""
+    import asyncio
+
+    from registry.web.throttle import RedisCounter, SignInThrottle
+
+    settings = _settings()
+    if settings.redis_url:
+        counter = RedisCounter(settings.redis_url)
+
+        async def lift() -> None:
+            try:
+                await SignInThrottle(counter, 0).lift(name)
+            finally:
+                await counter.close()
+
+        asyncio.run(lift())
 
 
 def cmd_user_tokens(args: argparse.Namespace) -> int:

@@ -143,7 +143,8 @@ def redeem_code(
     code = _form_value(form, "pre-authorized_code")
     if not code:
         raise ProtocolError("invalid_request", "pre-authorized_code is required.")
-    interaction = by_secret(session, code)
+    # Locked: 30 guesses of a transaction code sent at once are counted one after another.
+    interaction = by_secret(session, code, lock=True)
     if interaction is None:
         raise ProtocolError("invalid_grant", "The pre-authorized code is not valid.")
     if interaction.code_redeemed_at is not None or interaction.completed_at is not None:

@@ -171,12 +171,14 @@ def protocols(issuer: Issuer, secret: str, *, tx_code: bool) -> dict[str, str]:
     return answer
 
 
-def by_secret(session: Session, secret: str) -> Interaction | None:
+def by_secret(session: Session, secret: str, *, lock: bool = False) -> Interaction | None:
+    """The interaction a secret names; `lock`: its row held until the transaction ends, so that
+    requests racing on it (guesses of its transaction code) take turns (PostgreSQL; SQLite's
+    single writer serializes them anyway)."""
     if not secret or len(secret) > MAX_SECRET:
         return None
-    return session.exec(
-        select(Interaction).where(Interaction.secret_hash == digest(secret))
-    ).first()
+    query = select(Interaction).where(Interaction.secret_hash == digest(secret))
+    return session.exec(query.with_for_update() if lock else query).first()
 
 
 def open_interaction(session: Session, secret: str, now: datetime | None = None) -> Interaction:
@@ -307,7 +309,8 @@ def holder_copy(
     if fmt == FORMAT_LDP:
         document = dataintegrity.content(payload, issuer.di_profile)
         return dataintegrity.secure(document, issuer.keys, issuer.did, now)
-    payload["iat"] = int(now.timestamp())
+    # iat stays the original's: it agrees with validFrom, as every verifier of this profile
+    # checks (a copy stamped with the time of its hand-over failed the registry's own).
     return issuer.sign(payload).token
 
 

@@ -1,5 +1,6 @@
-"""Keeps secrets and forged lines out of the server's logs: the wallet key in `/wallet/<key>` is a
-secret, and a path may hold any character a client percent-encoded (`%0A` would start a line)."""
+"""Keeps secrets and forged lines out of the server's logs: the wallet key in `/wallet/<key>` and a
+hand-over's secret in `/interactions/<secret>` and `/exchanges/<secret>` are capabilities, and a
+path may hold any character a client percent-encoded (`%0A` would start a line)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import logging
 import re
 from typing import Any
 
-_WALLET = re.compile(r"(/wallet/)[^/?#\s\"]+")
+# Capability paths: the wallet key, and a hand-over's secret (also its OpenID4VCI pre-authorized
+# code) in the interaction and the VC-API exchange URLs. Whoever reads the log must not be able
+# to take the officer's certification into a wallet of their own.
+_WALLET = re.compile(r"(/(?:wallet|interactions|exchanges)/)[^/?#\s\"]+")
 REDACTED = r"\1[redacted]"
 # Line breaks (\n \r, and the ones Unicode adds) and every other control character.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -1,4 +1,5 @@
-"""Sign-in throttles: attempts per address per minute, and failures per account (a lockout).
+"""Sign-in throttles: attempts per address per minute, and failures per account from one address
+(a lockout that stops a guesser without locking the account's owner out from everywhere else).
 
 Each attempt is counted with one atomic increment before the password is checked, so thirty
 guesses sent at once are thirty counts, not thirty reads of the same number (memory: under a
@@ -21,6 +22,10 @@ class Counter(Protocol):
         ...
 
     async def forget(self, key: str) -> None: ...
+
+    async def forget_prefix(self, prefix: str) -> None:
+        """Forgets every key that starts with `prefix`."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -47,6 +52,10 @@ class MemoryCounter:
     async def forget(self, key: str) -> None:
         with self._lock:
             self._counts.pop(key, None)
+
+    async def forget_prefix(self, prefix: str) -> None:
+        with self._lock:
+            self._counts = {k: v for k, v in self._counts.items() if not k.startswith(prefix)}
 
     async def close(self) -> None:
         return None
@@ -76,13 +85,18 @@ class RedisCounter:
     async def forget(self, key: str) -> None:
         await self._redis.delete(f"{self._namespace}:{key}")
 
+    async def forget_prefix(self, prefix: str) -> None:
+        async for key in self._redis.scan_iter(match=f"{self._namespace}:{prefix}*"):
+            await self._redis.delete(key)
+
     async def close(self) -> None:
         await self._redis.aclose()
 
 
 @dataclass(frozen=True)
 class Lockout:
-    """A failure budget per account: `failures` within `seconds` lock it for the rest of them."""
+    """A failure budget per account and address: `failures` within `seconds` lock that account
+    from that address for the rest of them."""
 
     failures: int = 10
     seconds: int = 15 * 60
@@ -100,23 +114,32 @@ class SignInThrottle:
             return True
         return await self.counter.hit(f"address:{client}", 60) <= self.per_minute
 
-    async def account_allows(self, username: str) -> bool:
-        """Counts an attempt on this account name; False once it is locked out.
+    async def account_allows(self, username: str, client: str) -> bool:
+        """Counts an attempt on this account name from this address; False once it is locked
+        out there.
 
-        Names that no account has are counted the same way, so the answer never tells whether
-        an account exists; the name is kept only as a hash (people type passwords there)."""
+        Per address: ten wrong passwords from one place must not lock the real owner out from
+        every other (a lockout per account alone was a weapon against the admin). A guesser
+        spread over many addresses still meets the per-minute limit at each of them. Names that
+        no account has are counted the same way, so the answer never tells whether an account
+        exists; the name is kept only as a hash (people type passwords there)."""
         if self.lockout.failures <= 0:
             return True
-        count = await self.counter.hit(_account_key(username), self.lockout.seconds)
+        count = await self.counter.hit(_account_key(username, client), self.lockout.seconds)
         return count <= self.lockout.failures
 
-    async def signed_in(self, username: str) -> None:
-        """A right password: the attempts counted against the account start over."""
-        await self.counter.forget(_account_key(username))
+    async def signed_in(self, username: str, client: str) -> None:
+        """A right password: the attempts counted against the account from there start over."""
+        await self.counter.forget(_account_key(username, client))
+
+    async def lift(self, username: str) -> None:
+        """Ends every lockout of the account (a new password set, or the admin's say)."""
+        await self.counter.forget_prefix(_account_key(username, ""))
 
 
-def _account_key(username: str) -> str:
-    return "account:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+def _account_key(username: str, client: str) -> str:
+    account = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+    return f"account:{account}:" + (hashlib.sha256(client.encode()).hexdigest() if client else "")
 
 
 def make_counter(redis_url: str | None) -> Counter:

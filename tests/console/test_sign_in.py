@@ -11,8 +11,11 @@ import pytest
 import redis
 import sqlalchemy as sa
 from litestar.testing import TestClient
+from sqlmodel import select
 
+from registry.accounts.models import User
 from registry.app import create_app
+from registry.db import unit_of_work
 from registry.settings import Settings
 from registry.web.console.auth import LOGIN_CSRF
 from tests.conftest import PUBLIC_URL, Region, unique
@@ -77,10 +80,11 @@ def test_console_forms_need_the_session_csrf_token(
     console_client: TestClient[Any], engine: sa.Engine
 ) -> None:
     sign_in(console_client, make_password_user(engine, "admin"))
-    r = console_client.post("/logout", data={"csrf_token": "forged"}, follow_redirects=False)
-    # A forged sign-out does nothing: the session survives.
-    assert r.status_code == 303
-    assert console_client.get("/console").status_code == 200
+    for data in ({"csrf_token": "forged"}, {}):
+        r = console_client.post("/logout", data=data, follow_redirects=False)
+        # Refused like any other form without the session's token: the session survives.
+        assert r.status_code == 403
+        assert console_client.get("/console").status_code == 200
 
 
 def test_sign_in_attempts_are_throttled_per_address(settings: Settings, engine: sa.Engine) -> None:
@@ -132,13 +136,29 @@ def test_thirty_wrong_passwords_at_once_are_counted_one_by_one(
     assert sorted(codes) == [401] * 10 + [429] * 20
 
 
-def test_ten_failures_lock_the_account_for_everyone_whoever_knows_the_password(
+class FromAddress:
+    """The app as reached from the address an `X-Test-Peer` header names (the test client's
+    requests all come from one): what a server sees from two places."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            peer = dict(scope["headers"]).get(b"x-test-peer")
+            if peer:
+                scope = {**scope, "client": (peer.decode(), 40000)}
+        await self.app(scope, receive, send)
+
+
+def test_ten_failures_from_one_address_lock_the_account_there_and_nowhere_else(
     settings: Settings, engine: sa.Engine, region: Region
 ) -> None:
     name = make_password_user(engine, "coordinator", region.code)
     other = make_password_user(engine, "coordinator", region.code)
     app = create_app(replace(settings, sign_in_rate_limit=0, sign_in_lockout=10))
-    with TestClient(app, base_url=PUBLIC_URL) as c:
+    with TestClient(FromAddress(app), base_url=PUBLIC_URL) as c:
+        c.headers["X-Test-Peer"] = "203.0.113.9"  # the guesser
         # Sent at once, they are still ten failures and the rest locked out.
         codes = _post_many(c, _login_form(c, name, "wrong password!"), 14)
         assert sorted(codes) == [401] * 10 + [429] * 4
@@ -146,8 +166,28 @@ def test_ten_failures_lock_the_account_for_everyone_whoever_knows_the_password(
         assert locked.status_code == 429
         assert "try again in 15 minutes" in locked.text
         assert "cit_session" not in locked.headers.get("set-cookie", "")
-        # The lockout is per account: another coordinator signs in from the same address.
+        # Another coordinator signs in from the same address.
         assert sign_in(c, other).status_code == 303
+        c.cookies.clear()
+        # The owner, from the office: the guesser's failures do not lock them out.
+        c.headers["X-Test-Peer"] = "198.51.100.20"
+        assert sign_in(c, name).status_code == 303
+        c.cookies.clear()
+        # The admin sets a new password: the lockout at the guesser's address ends too.
+        with unit_of_work(engine, read_only=True) as session:
+            user_id = session.exec(select(User.id).where(User.username == name)).one()
+        admin_cookie = sign_in(c, make_password_user(engine, "admin")).cookies
+        c.cookies.update(admin_cookie)
+        page = c.get(f"/console/users/{user_id}")
+        r = c.post(
+            f"/console/users/{user_id}/password",
+            data={"password": "a new long passphrase", "csrf_token": csrf_of(page.text)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        c.cookies.clear()
+        c.headers["X-Test-Peer"] = "203.0.113.9"
+        assert sign_in(c, name, "a new long passphrase").status_code == 303
 
 
 def test_a_lockout_says_the_same_for_a_name_no_account_has(

@@ -64,13 +64,14 @@ class World:
             return officer.wallet_key
 
 
-def fresh_session(engine: sa.Engine, actor: Actor) -> str:
-    """A new console session for the actor's user (for calls that end the session)."""
+def fresh_session(engine: sa.Engine, actor: Actor) -> tuple[str, str]:
+    """A new console session for the actor's user (for calls that end the session): its cookie
+    and its CSRF token."""
     assert actor.username
     with unit_of_work(engine) as session:
         signed = sessions.sign_in(session, actor.username, PASSWORD)
     assert signed is not None
-    return signed[0]
+    return signed[0], signed[1].csrf_token
 
 
 def make_actor(engine: sa.Engine, role: str, region: str | None) -> Actor:

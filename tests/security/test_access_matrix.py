@@ -412,9 +412,12 @@ def call(world: World, role: str, method: str, path: str) -> Any:
     kwargs: dict[str, Any] = {}
     client.cookies.clear()
     console = _is_console(path)
+    csrf = actor.csrf
     if console and actor.cookie:
         # Signing out ends the session it is sent with: give it one of its own.
-        cookie = fresh_session(world.engine, actor) if path == "/logout" else actor.cookie
+        cookie = actor.cookie
+        if path == "/logout":
+            cookie, csrf = fresh_session(world.engine, actor)
         client.cookies.set(sessions.COOKIE, cookie)
     elif actor.token:
         headers["Authorization"] = f"Bearer {actor.token}"
@@ -428,8 +431,8 @@ def call(world: World, role: str, method: str, path: str) -> Any:
             page = client.get("/login")
             match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             form["csrf_token"] = match.group(1) if match else ""
-        elif actor.csrf:
-            form["csrf_token"] = actor.csrf
+        elif csrf:
+            form["csrf_token"] = csrf
         kwargs["data"] = form
         if (method, path) in CSV_BODIES:
             csv = CSV_BODIES[(method, path)](world).encode()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +17,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from registry.common import utcnow
+from registry.credentials.models import Credential
+from registry.db import unit_of_work
+from registry.wallets.oid4vci import ProtocolError, redeem_code
+from registry.wallets.service import FORMAT_JWT, holder_copy
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.wallets.conftest import (
     JWT,
@@ -456,3 +462,48 @@ def test_the_nonce_endpoint_gives_a_fresh_uncached_nonce_each_time(flow: Flow) -
     assert r.status_code == 200
     assert r.headers["cache-control"].startswith("no-store")
     assert flow.nonce() != flow.nonce()
+
+
+def test_a_jwt_copy_handed_over_days_after_certification_verifies_valid(
+    region: Region, certified: dict[str, Any], anonymous: Api, app: Litestar, engine: sa.Engine
+) -> None:
+    # The copy used to be stamped iat = the hand-over's time, which disagrees with validFrom:
+    # the registry's own verify API then answered "invalid" for every copy not handed over in
+    # the second of certification.
+    later = utcnow() + timedelta(days=3)
+    with unit_of_work(engine, read_only=True) as session:
+        credential = session.get(Credential, certified["credential_id"])
+        assert credential is not None
+        copy = holder_copy(app.state.issuer, credential, wallet_app().did, FORMAT_JWT, later)
+    assert isinstance(copy, str)
+    verdict = anonymous.post("/api/v1/verify", {"token": copy}).json()
+    assert verdict["verdict"] == "valid", verdict
+    assert _payload(copy)["iat"] == _payload(certified["token"])["iat"]
+
+
+def test_thirty_simultaneous_transaction_code_guesses_are_counted_one_by_one(
+    flow: Flow, region: Region, certified: dict[str, Any], engine: sa.Engine
+) -> None:
+    # On PostgreSQL the guesses all read five tries left and all were checked: the limit held
+    # only where SQLite's single writer happened to serialize them.
+    started = flow.start(region.coordinator, certified["credential_id"], tx_code=True)
+    wrong = "000000" if started["tx_code"] != "000000" else "111111"
+    form = {"grant_type": [PRE_AUTH], "pre-authorized_code": [code_of(started)], "tx_code": [wrong]}
+    gate = threading.Barrier(30)
+
+    def guess() -> str:
+        gate.wait()
+        with unit_of_work(engine) as session:
+            try:
+                redeem_code(session, form)
+            except ProtocolError as exc:  # answered, and what it counted committed, as the
+                return exc.description  # token endpoint does
+        return "granted"
+
+    with ThreadPoolExecutor(30) as pool:
+        answers = list(pool.map(lambda _: guess(), range(30)))
+    checked = [a for a in answers if "not right" in a]
+    assert len(checked) == 5, answers
+    assert all("expired" in a for a in answers if a not in checked), answers
+    r = flow.token(code_of(started), tx_code=started["tx_code"])
+    assert "expired" in assert_protocol_error(r, "invalid_grant")["error_description"]

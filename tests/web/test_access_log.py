@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from litestar.testing import TestClient
 
 from registry.app import create_app
 from registry.settings import Settings
+from tests.conftest import PUBLIC_URL, Api, Region
 
 
 def test_each_request_is_one_line_with_its_status_and_no_wallet_key(
@@ -37,3 +40,27 @@ def test_no_line_is_written_when_the_access_log_is_off(
     with TestClient(create_app(replace(settings, access_log=False))) as c:
         assert c.get("/health").status_code == 200
     assert capsys.readouterr().out == ""
+
+
+def test_a_hand_overs_secret_is_not_in_the_access_log(
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    region: Region,
+    course: dict[str, Any],
+) -> None:
+    # The secret behind an interaction URL is also the exchange's and the OpenID4VCI
+    # pre-authorized code: whoever reads the log could take the certification into a wallet.
+    with TestClient(create_app(replace(settings, access_log=True)), base_url=PUBLIC_URL) as c:
+        coordinator = Api(c, region.coordinator.token)
+        item = region.certified(course)
+        r = coordinator.post(f"/api/v1/credentials/{item['credential_id']}/interactions", {})
+        assert r.status_code == 201, r.text
+        interaction = urlsplit(r.json()["interaction_url"])
+        secret = interaction.path.rsplit("/", 1)[-1]
+        r = c.get(f"{interaction.path}?{interaction.query}", headers={"Accept": "application/json"})
+        assert r.status_code == 200, r.text
+        assert c.post(urlsplit(r.json()["protocols"]["vcapi"]).path, json={}).status_code == 200
+    lines = capsys.readouterr().out.splitlines()
+    assert any('"GET /interactions/[redacted]?iuv=1 HTTP/1.1" 200' in line for line in lines)
+    assert any('"POST /exchanges/[redacted] HTTP/1.1" 200' in line for line in lines)
+    assert secret not in "\n".join(lines)

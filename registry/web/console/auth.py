@@ -8,7 +8,6 @@ from typing import Any
 import anyio.to_thread
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
-from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 
 from registry.accounts import sessions
@@ -17,7 +16,10 @@ from registry.web.console.common import PREFIX, form_data, same_origin
 from registry.web.throttle import SignInThrottle
 
 LOGIN_CSRF = "cit_login_csrf"
-LOCKED_OUT = "Too many failed sign-ins for this account: try again in {minutes} minutes."
+LOCKED_OUT = (
+    "Too many failed sign-ins for this account from here: try again in {minutes} minutes, "
+    "or ask the program administrator to set a new password."
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -88,7 +90,7 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
             username=username,
             error="Too many sign-in attempts from this address; wait a minute and try again.",
         )
-    if not await throttle.account_allows(username):
+    if not await throttle.account_allows(username, client):
         # Said the same way for a name no account has: the lockout tells nobody who exists.
         return _login_page(
             request,
@@ -108,7 +110,7 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
             request, error="Wrong username or password.", status=401, username=username
         )
     token, _ = result
-    await throttle.signed_in(username)
+    await throttle.signed_in(username, client)
     response = Redirect(path=_safe_next(str(data.get("next", ""))), status_code=303)
     response.set_cookie(
         Cookie(
@@ -127,10 +129,9 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 @post("/logout", include_in_schema=False, status_code=303)
 async def logout(request: Request[Any, Any, Any]) -> Redirect:
-    try:
-        await form_data(request)
-    except PermissionDeniedException:
-        return Redirect(path=PREFIX, status_code=303)
+    # Like every other form: a post without the session's CSRF token is refused (403), and the
+    # session lives on.
+    await form_data(request)
     token = request.cookies.get(sessions.COOKIE, "")
     engine = request.app.state.engine
 

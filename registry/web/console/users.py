@@ -29,6 +29,7 @@ from registry.web.console.common import (
     text,
 )
 from registry.web.deps import DbSession
+from registry.web.throttle import SignInThrottle
 
 USERS = f"{PREFIX}/users"
 
@@ -126,6 +127,9 @@ ACTIONS: dict[str, tuple[Change, Callable[[Any], str]]] = {
 }
 
 
+LIFTS_LOCKOUTS = frozenset({"password", "enable"})
+
+
 @post("/users/{user_id:uuid}/{action:str}", guards=[admin_only])
 async def change_user(
     request: Request[Any, Any, Any],
@@ -141,10 +145,19 @@ async def change_user(
     actor = actor_of(request)
     back = f"{USERS}/{user_id}"
 
-    def work() -> Any:
-        return change(session, actor, service.find_user(session, actor, user_id=user_id), data)
+    found: list[str] = []
 
-    return await attempt(session, work, back=back, done=lambda r: redirect(back, message(r)))
+    def work() -> Any:
+        user = service.find_user(session, actor, user_id=user_id)
+        found.append(user.username)
+        return change(session, actor, user, data)
+
+    answer = await attempt(session, work, back=back, done=lambda r: redirect(back, message(r)))
+    if action in LIFTS_LOCKOUTS and found:
+        # A new password, or an account let back in: its sign-in lockouts end with it.
+        throttle: SignInThrottle = request.app.state.sign_in_throttle
+        await throttle.lift(found[0])
+    return answer
 
 
 HANDLERS = [users, add_user, user_page, change_user]
