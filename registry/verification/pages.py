@@ -82,7 +82,8 @@ def render_verdict(issuer: Issuer, verdict: dict[str, Any], facts: PageFacts | N
             # The date the status changed, for a revoked or suspended credential (not its
             # reason: that is the program's record, not the public's).
             "status_date": facts.status_date if facts else None,
-            "protected": bool(summary) and not (summary.get("holder") or {}).get("name"),
+            # From the record alone: never inferred from a certification that names no one.
+            "protected": facts is not None and facts.protected,
             # The signed token and PDF are not handed out for a protected holder (404 there).
             "downloadable": facts is not None and facts.downloadable,
             "plain": plain_checks(verdict),

@@ -56,13 +56,17 @@ class Signature:
 @dataclass(frozen=True)
 class PageFacts:
     """What the page says beyond the verdict, from the stored record: the date a revocation or
-    suspension took effect, the renewal that superseded it, whether the signed files are handed
-    out (not for a protected holder)."""
+    suspension took effect, the renewal that superseded it, whether its holder is protected now
+    (so the name is withheld, and the signed files are not handed out)."""
 
     credential_id: str
     status_date: datetime | None
     successor: tuple[str, datetime] | None  # its id and validUntil
-    downloadable: bool
+    protected: bool
+
+    @property
+    def downloadable(self) -> bool:
+        return not self.protected
 
     def in_force(self) -> PageFacts:
         """The facts for a verdict of valid or expired: no revocation or suspension date (the
@@ -83,7 +87,7 @@ def page_facts(session: Session, credential: Credential, protected: bool | None)
         if credential.status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED)
         else None,
         successor=(successor.id, successor.valid_until) if successor else None,
-        downloadable=not protected,
+        protected=protected,
     )
 
 

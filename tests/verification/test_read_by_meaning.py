@@ -8,12 +8,14 @@ status entry's `type` is written as a one-element list verified "valid"."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from litestar.testing import TestClient
 
 from tests.conftest import Api, Region
 from tests.verification.test_verify_dataintegrity import document_of, verify
@@ -208,3 +210,42 @@ def test_generated_respellings_never_change_the_verdict_or_its_facts(
         assert "credential" not in answer
     else:
         _same_facts(answer, revoked["answer"])
+
+
+# -- "protected" is the record's word, never a missing name's
+
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def test_an_unprotected_officers_name_as_a_list_is_shown_not_withheld(
+    region: Region, course: dict[str, Any], anonymous: Api, client: TestClient[Any]
+) -> None:
+    item = region.certified(course)
+    officer = item["officer"]
+    document = SAME_RDF["holder name as a one-element list"](
+        document_of(anonymous, item["credential_id"])
+    )
+    r = client.post(
+        "/verify",
+        files={"file": ("cit.json", json.dumps(document).encode(), "application/json")},
+        headers=HTML,
+    )
+    assert r.status_code == 200, r.text
+    assert "<h1>Valid</h1>" in r.text
+    assert f"{officer['first_name']} {officer['last_name']}" in r.text
+    assert "protected record" not in r.text
+    assert 'id="protected"' not in r.text
+
+
+def test_a_certification_signed_without_a_name_is_protected_only_while_the_record_says_so(
+    region: Region, course: dict[str, Any], client: TestClient[Any]
+) -> None:
+    item = region.certified(course, protected=True)
+    page = client.get(f"/c/{item['credential_id']}", headers=HTML).text
+    assert "Name withheld (protected record)" in page and 'id="protected"' in page
+    r = region.coordinator.patch(f"/api/v1/officers/{item['officer']['id']}", {"protected": False})
+    assert r.status_code == 200, r.text
+    page = client.get(f"/c/{item['credential_id']}", headers=HTML).text
+    assert "<h1>Valid</h1>" in page
+    assert "protected record" not in page and 'id="protected"' not in page
+    assert "Name not shown" in page and 'id="unnamed"' in page
