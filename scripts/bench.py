@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from registry.accounts.service import SYSTEM  # noqa: E402
 from registry.cli import upgrade_database  # noqa: E402
 from registry.credentials.dataintegrity import credential_document  # noqa: E402
+from registry.credentials.did import did_document  # noqa: E402
 from registry.credentials.jws import b64url_decode  # noqa: E402
 from registry.credentials.keys import KeyStore  # noqa: E402
 from registry.credentials.models import (  # noqa: E402
@@ -622,6 +623,82 @@ def data_integrity_rows(
     ], documents
 
 
+NODE_DIR = Path(__file__).resolve().parent.parent / "tests" / "node"
+
+
+def peer_data_integrity(keys: KeyStore, issuer: Issuer, documents: list[dict[str, Any]],
+                        now: datetime, work: Path) -> tuple[list[float], list[float]] | None:
+    """CPU time per genuine Data Integrity document, proof only: ours (verify_document, in
+    process) and @digitalbazaar/vc 7's (a warm Node process, the same documents), in ROUNDS
+    interleaved rounds on the same CPU. None without Node or the packages of tests/node."""
+    if not shutil.which("node") or not (NODE_DIR / "node_modules" / "@digitalbazaar").is_dir():
+        return None
+    given = work / "peer-documents.json"
+    given.write_text(json.dumps({
+        "did_document": did_document(issuer.did, keys.published()),
+        "documents": documents,
+    }))
+    peer = subprocess.Popen(pinned(["node", str(NODE_DIR / "bench-vc.mjs"), str(given)],
+                                   SERVER_CPU),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert peer.stdin is not None and peer.stdout is not None
+    trusted = keys.trusted()
+    ours: list[float] = []
+    theirs: list[float] = []
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {int(SERVER_CPU)})
+    try:
+        for _ in range(ROUNDS):
+            start = time.thread_time()
+            for d in documents:
+                verify_document(d, trusted, None, now, issuer=issuer.public_url,
+                                check_status=False)
+            ours.append((time.thread_time() - start) / len(documents) * 1e6)
+            peer.stdin.write("round\n")
+            peer.stdin.flush()
+            theirs.append(float(peer.stdout.readline()))
+    finally:
+        os.sched_setaffinity(0, allowed)
+        peer.stdin.close()
+        peer.wait(timeout=30)
+    return ours, theirs
+
+
+def worst_shapes(document: dict[str, Any], keys: KeyStore, issuer: Issuer,
+                 now: datetime) -> list[tuple[str, float]]:
+    """CPU time of the worst shapes within the size limits (each refused), as multiples of the
+    genuine document's: what one anonymous request can cost (tests/verification/
+    test_bounded_cost.py counts the same shapes' work)."""
+    trusted = keys.trusted()
+
+    def cost(d: dict[str, Any]) -> float:
+        best = float("inf")
+        for _ in range(5):
+            start = time.thread_time()
+            verify_document(d, trusted, None, now, issuer=issuer.public_url, check_status=False)
+            best = min(best, time.thread_time() - start)
+        return best
+
+    def chain(depth: int) -> dict[str, Any]:
+        node: dict[str, Any] = {"a": "x"}
+        for _ in range(depth):
+            node = {"a": node}
+        return node
+
+    shapes = {
+        "two nodes of seven identical children (the review's)":
+            [{"c": [{"a": "x"} for _ in range(7)]} for _ in range(2)],
+        "thirty identical siblings": [{"a": "x"} for _ in range(30)],
+        "identical chains seven deep": [chain(7), chain(7)],
+        "values up to the limit": ["x"] * 150,
+    }
+    genuine = cost(document)
+    rows = [("genuine document", genuine)]
+    for name, extra in shapes.items():
+        rows.append((name, cost({**document, "extra": extra})))
+    return [(name, seconds / genuine) for name, seconds in rows[1:]] + [("genuine", genuine)]
+
+
 # What bounds each figure, said once beside it in the table.
 BOUNDS = {
     "propagation": "the commit's NOTIFY (PostgreSQL) or the 100 ms poll of the data version "
@@ -635,6 +712,11 @@ BOUNDS = {
     "di-api": "the canonicalizations above, in a worker thread, beside the status check (the "
     "signature is a small part)",
     "health": "a database round trip in a worker thread, on top of the floor",
+    "peer-di": "RDFC-1.0 canonicalization of the document and the proof options (pyld with its "
+    "contexts processed once; jsonld.js and rdf-canonize in Node), one Ed25519 check; "
+    "interleaved rounds on the server's CPU",
+    "shapes": "refused before canonicalization (bounds) or at the 64-unit cap of RDFC-1.0's "
+    "N-degree work",
     "verify": "the floor plus one signature check plus our own code: the profile below splits it",
     "json": "the floor plus our own code: the stored token's signature was checked once per key "
     "set, so no signature check per request",
@@ -755,6 +837,23 @@ def main() -> int:
     verify_small = wrk(server, "/api/v1/verify", items=tokens, kind="verify",
                        during=profiler(server.proc.pid, raw_profile) if args.profile else None)
     row("POST /api/v1/verify (1,000 credentials, status checked)", describe(verify_small), "verify")
+    peer = peer_data_integrity(keys, issuer, documents, now, work)
+    if peer is None:
+        row("Data Integrity against @digitalbazaar/vc 7", "not measured: run scripts/test once "
+            "(it installs tests/node)", "peer-di")
+    else:
+        ours, theirs = peer
+        row("verify a genuine Data Integrity document, ours (in process, CPU µs)",
+            spread(ours), "peer-di")
+        row("the same documents, @digitalbazaar/vc 7 (warm Node, CPU µs)", spread(theirs),
+            "peer-di")
+        row("ours / theirs, per round", spread([a / b for a, b in zip(ours, theirs, strict=True)]),
+            "peer-di")
+    shapes = worst_shapes(documents[0], keys, issuer, now)
+    genuine_ms = shapes.pop()[1] * 1000
+    for name, times in shapes:
+        row(f"worst shape within the limits: {name}",
+            f"{times:.1f}x a genuine document ({times * genuine_ms:.1f} ms CPU)", "shapes")
     di_verify = wrk(server, "/api/v1/verify", kind="verify-di",
                     items=[json.dumps(d, separators=(",", ":")) for d in documents])
     row("POST /api/v1/verify, Data Integrity documents (200 credentials, status checked)",

@@ -16,6 +16,7 @@ from registry.accounts.service import Actor
 from registry.audit.service import record
 from registry.people.models import Officer
 from registry.people.service import get_officer_for
+from registry.wallets.service import end_link_handovers
 from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
 
@@ -24,8 +25,11 @@ class WalletLink(BaseModel):
 
 
 def rotate_wallet_key(session: Session, actor: Actor, officer_id: uuid.UUID) -> Officer:
-    """Gives the officer a new wallet key (coordinator of the officer's region, or admin)."""
+    """Gives the officer a new wallet key (coordinator of the officer's region, or admin), and
+    ends every hand-over started from the old link: a leaked link must not go on minting copies
+    (those it minted already are listed as made through an old link, to withdraw)."""
     officer = get_officer_for(session, actor, officer_id)
+    ended = end_link_handovers(session, officer.wallet_key)
     officer.wallet_key = secrets.token_urlsafe(32)
     session.add(officer)
     # The key is a capability: the audit row says that it changed, never what it is.
@@ -35,7 +39,10 @@ def rotate_wallet_key(session: Session, actor: Actor, officer_id: uuid.UUID) -> 
         action="officer.wallet_link_reissued",
         entity="officer",
         entity_id=officer.id,
-        after={"wallet_link": "re-issued; the previous link no longer works"},
+        after={
+            "wallet_link": "re-issued; the previous link no longer works",
+            "handovers_ended": ended,
+        },
     )
     session.flush()
     return officer

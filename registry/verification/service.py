@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.credentials.live import LiveStatus
 from registry.credentials.models import Credential, CredentialStatus
@@ -38,6 +38,7 @@ from registry.verification.core import (
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused, verify_document
 from registry.verification.presentations import PresentationRefused, check_presentation
+from registry.wallets.models import HolderCopy
 
 _T = TypeVar("_T")
 
@@ -347,10 +348,19 @@ class Verifier:
         # Whom the certification names, as its proof covers it (never the JSON's spelling).
         subject = verdict.payload.get("credentialSubject") if verdict.payload else None
         named = subject.get("id") if isinstance(subject, dict) else None
-        # Whom the certification names counts only once its proof checked out.
+        # Whom the certification names counts only once its proof checked out, and only while
+        # the copy bound to that key is not withdrawn (a lost phone, a leaked link).
         is_holder = verdict.credential is not None and named == shown.holder
+        withdrawn = is_holder and not self._copy_held(verdict, shown.holder)
+        is_holder = is_holder and not withdrawn
         if is_holder:
             holder = Check("holder", True, f"the certification names {shown.holder}")
+        elif withdrawn:
+            holder = Check(
+                "holder",
+                False,
+                f"the copy bound to {shown.holder} was withdrawn or is not on record",
+            )
         elif verdict.credential is None:
             holder = Check("holder", False, "the certification could not be verified")
         elif named is None:
@@ -359,6 +369,25 @@ class Verifier:
             holder = Check("holder", False, f"the certification names another holder, {named}")
         checks = [proven, *verdict.checks, holder]
         return Presented(replace(verdict, checks=checks), shown.holder, is_holder=is_holder)
+
+    def _copy_held(self, verdict: Verdict, holder_did: str) -> bool:
+        """Whether a copy of this registry's certification bound to `holder_did` is on record
+        and not withdrawn (fail closed: a copy the registry cannot find proves no holder)."""
+        credential_id = self._own_credential_id(verdict)
+        if credential_id is None:
+            return False
+        try:
+            with unit_of_work(self.engine, read_only=True) as session:
+                held = session.exec(
+                    select(HolderCopy.id).where(
+                        HolderCopy.credential_id == credential_id,
+                        HolderCopy.holder_did == holder_did,
+                        col(HolderCopy.withdrawn_at).is_(None),
+                    )
+                ).first()
+            return held is not None
+        except SQLAlchemyError:
+            return False
 
     def verify_stored(self, session: Session, credential: Credential) -> Verdict:
         """Verifies a credential read through `session`, reading anything else it needs through

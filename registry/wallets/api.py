@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -15,19 +16,21 @@ import qrcode.image.svg
 from litestar import Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, JSONBody
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from pydantic import BaseModel, Field
 
 from registry.accounts.guards import office
 from registry.common import utcnow
 from registry.credentials.service import Issuer
 from registry.errors import InvalidInput, NotFound
+from registry.people.service import get_officer_for
 from registry.verification.api import qr_code, wants_json
 from registry.verification.dataintegrity import parse as parse_document
 from registry.wallets import oid4vci, service
 from registry.wallets.oid4vci import ProtocolError
+from registry.web.console.common import same_origin
 from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
-from registry.web.pages import WALLET_HEADERS, own_credential
+from registry.web.pages import WALLET_HEADERS, officer_by_key, own_credential
 
 MAX_FORM_BODY = 8 * 1024
 MAX_JSON_BODY = 64 * 1024
@@ -48,6 +51,14 @@ class InteractionStarted(BaseModel):
     protocols: dict[str, str]
     tx_code: str | None = None
     expires_at: datetime
+
+
+def origin_of(request: Request[Any, Any, Any]) -> service.Origin:
+    """Where a wallet's request came from, kept with the copy it receives."""
+    return service.Origin(
+        user_agent=request.headers.get("user-agent"),
+        address=request.client.host if request.client else None,
+    )
 
 
 def _started(issuer: Issuer, started: service.Started) -> InteractionStarted:
@@ -141,11 +152,12 @@ async def exchange(
     """The VC-API exchange: an empty request is answered with a DID Authentication request, a
     signed DID Authentication presentation with the holder's copy of the certification."""
     body = await request.body()
-    return await anyio.to_thread.run_sync(_exchange, session, issuer, secret, body)
+    origin = origin_of(request)
+    return await anyio.to_thread.run_sync(_exchange, session, issuer, secret, body, origin)
 
 
 def _exchange(
-    session: DbSession, issuer: Issuer, secret: str, body: bytes
+    session: DbSession, issuer: Issuer, secret: str, body: bytes, origin: service.Origin
 ) -> Response[dict[str, Any]]:
     try:
         data = parse_document(body) if body.strip() else {}
@@ -155,7 +167,7 @@ def _exchange(
         raise InvalidInput("The body is not a JSON object.", field="body", rule="json")
     if "verifiablePresentation" in data:
         answer = service.accept_presentation(
-            session, issuer, secret, data["verifiablePresentation"]
+            session, issuer, secret, data["verifiablePresentation"], origin=origin
         )
         return Response(answer, headers=NO_STORE)
     return Response(service.presentation_request(session, issuer, secret), headers=NO_STORE)
@@ -249,18 +261,23 @@ async def credential(
     """The credential endpoint: the holder's copy, for the access token and a key proof."""
     authorization = request.headers.get("authorization")
     body = await request.body()
-    return await anyio.to_thread.run_sync(_credential, session, issuer, authorization, body)
+    origin = origin_of(request)
+    return await anyio.to_thread.run_sync(_credential, session, issuer, authorization, body, origin)
 
 
 def _credential(
-    session: DbSession, issuer: Issuer, authorization: str | None, body: bytes
+    session: DbSession,
+    issuer: Issuer,
+    authorization: str | None,
+    body: bytes,
+    origin: service.Origin,
 ) -> Response[dict[str, Any]]:
     try:
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, ValueError):
             data = None
-        answer = oid4vci.issue_oid4vci(session, issuer, authorization, data)
+        answer = oid4vci.issue_oid4vci(session, issuer, authorization, data, origin=origin)
         return Response(answer, headers=NO_STORE)
     except ProtocolError as exc:
         return _protocol_error(exc)
@@ -318,7 +335,84 @@ def wallet_handover(
     )
 
 
+# ---- the copies: listed, withdrawn --------------------------------------------------------------
+
+
+class Withdrawal(BaseModel):
+    copy_ids: list[str] = Field(min_length=1, max_length=200)
+
+
+class Withdrawn(BaseModel):
+    withdrawn: int
+
+
+@get(
+    "/api/v1/officers/{officer_id:uuid}/copies",
+    guards=[office],
+    tags=["officers"],
+    sync_to_thread=True,
+    summary="The officer's certifications handed to wallet apps",
+)
+def list_copies(
+    session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+) -> list[service.CopyRow]:
+    officer = get_officer_for(session, actor, officer_id)
+    return service.copies_of(session, officer.id)
+
+
+@post(
+    "/api/v1/officers/{officer_id:uuid}/copies/withdraw",
+    guards=[office],
+    tags=["officers"],
+    status_code=200,
+    sync_to_thread=True,
+    summary="Withdraw copies in wallet apps (the certification itself stays valid)",
+)
+def withdraw_copies(
+    session: DbSession,
+    actor: CurrentActor,
+    officer_id: FromPath[uuid.UUID],
+    data: JSONBody[Withdrawal],
+) -> Withdrawn:
+    return Withdrawn(
+        withdrawn=service.withdraw_for_actor(session, actor, officer_id, data.copy_ids)
+    )
+
+
+@post(
+    "/wallet/{key:str}/copies/withdraw",
+    public=True,
+    include_in_schema=False,
+    status_code=303,
+    request_max_body_size=MAX_FORM_BODY,
+)
+async def wallet_withdraw(
+    request: Request[Any, Any, Any], session: DbSession, key: FromPath[str]
+) -> Redirect:
+    """The officer withdraws a copy from their own wallet page (a phone lost, an app removed).
+    The page's address is the capability; a post from another site is refused as well."""
+    if not same_origin(request):
+        raise NotFound("This wallet link is not valid.")
+    copy_ids = [str(v) for v in (await request.form()).getall("copy_id", [])]
+
+    def work() -> int:
+        officer = officer_by_key(session, key)
+        if officer is None:
+            raise NotFound("This wallet link is not valid.")
+        return service.withdraw_for_holder(session, officer, copy_ids)
+
+    withdrawn = await anyio.to_thread.run_sync(work)
+    return Redirect(
+        path=f"/wallet/{key}?withdrawn={withdrawn}#copies-title",
+        status_code=303,
+        headers=WALLET_HEADERS,
+    )
+
+
 HANDLERS = [
+    list_copies,
+    withdraw_copies,
+    wallet_withdraw,
     start_interaction,
     interaction,
     exchange,

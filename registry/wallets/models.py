@@ -46,6 +46,9 @@ class Interaction(SQLModel, table=True):
     completed_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime, nullable=True)
     )
+    # The SHA-256 of the wallet key a hand-over the officer started came from (None for one a
+    # coordinator started): re-issuing a leaked link ends these, and finds the copies they made.
+    via_link: str | None = Field(default=None, max_length=64, index=True)
 
 
 class WalletNonce(SQLModel, table=True):
@@ -62,7 +65,8 @@ class HolderCopy(SQLModel, table=True):
     """A copy of a certification handed to a wallet, bound to the holder's DID.
 
     One per interaction (the unique key is what makes an interaction single-use, even when two
-    requests race), all sharing the certification's status entry.
+    requests race), all sharing the certification's status entry. The officer or their
+    coordinator can withdraw one (a phone lost, a link leaked).
     """
 
     __tablename__ = "wallet_copies"
@@ -77,3 +81,12 @@ class HolderCopy(SQLModel, table=True):
     handed_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
+    # Where it went, for the officer to recognise it: the wallet app's own name for itself
+    # (User-Agent) and the address it asked from.
+    user_agent: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=64)
+    # A withdrawn copy no longer makes its presenter the holder (the certification stays valid).
+    withdrawn_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+    withdrawn_by: str | None = Field(default=None, max_length=100)

@@ -28,6 +28,7 @@ from registry.wallets.service import (
     MAX_SECRET,
     OID4VCI,
     PRE_AUTHORIZED_GRANT,
+    Origin,
     by_secret,
     digest,
     hand_over,
@@ -307,6 +308,7 @@ def issue_oid4vci(
     authorization: str | None,
     body: Any,
     now: datetime | None = None,
+    origin: Origin | None = None,
 ) -> dict[str, Any]:
     """The credential endpoint: the access token, the request, the key proof; then the holder's
     copy of the certification, recorded, and the interaction done."""
@@ -335,7 +337,7 @@ def issue_oid4vci(
     holder = check_key_proof(session, _one_jwt_proof(body), issuer.public_url, now)
     try:
         credential = hand_over(
-            session, issuer, interaction, holder.did, OID4VCI, FORMATS[configuration], now
+            session, issuer, interaction, holder.did, OID4VCI, FORMATS[configuration], now, origin
         )
     except RuleViolation as exc:
         raise ProtocolError("credential_request_denied", exc.detail) from None

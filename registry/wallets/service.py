@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from registry.accounts.service import Actor
@@ -23,7 +24,7 @@ from registry.credentials.payload import VC_CONTEXT
 from registry.credentials.service import Issuer, ensure_signing_key, get_credential_for
 from registry.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.people.models import Officer
-from registry.people.service import officer_region_id
+from registry.people.service import get_officer_for, officer_region_id
 from registry.verification.core import payload_of
 from registry.verification.presentations import PresentationRefused, check_presentation
 from registry.wallets.models import HolderCopy, Interaction
@@ -63,6 +64,15 @@ class Started:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a request for a copy came from: the wallet app's own name for itself and its
+    address, kept with the copy so the officer can tell one copy from another."""
+
+    user_agent: str | None = None
+    address: str | None = None
+
+
 def _handable(credential: Credential, now: datetime) -> None:
     if credential.status != CredentialStatus.ACTIVE:
         raise RuleViolation(
@@ -78,7 +88,14 @@ def _handable(credential: Credential, now: datetime) -> None:
         )
 
 
-def _start(session: Session, credential: Credential, *, by: str, with_tx_code: bool) -> Started:
+def _start(
+    session: Session,
+    credential: Credential,
+    *,
+    by: str,
+    with_tx_code: bool,
+    via_link: str | None = None,
+) -> Started:
     now = utcnow()
     _handable(credential, now)
     secret = secrets.token_urlsafe(32)
@@ -96,6 +113,7 @@ def _start(session: Session, credential: Credential, *, by: str, with_tx_code: b
         created_at=now,
         expires_at=now + INTERACTION_TTL,
         tx_code_hash=digest(tx_code) if tx_code else None,
+        via_link=via_link,
     )
     session.add(interaction)
     # The secret is a capability: the audit row says that a hand-over started, never its secret.
@@ -133,8 +151,36 @@ def start_for_actor(
 
 def start_for_holder(session: Session, officer: Officer, credential: Credential) -> Started:
     """A hand-over the officer starts from their own wallet page for one of their own
-    credentials (no transaction code: the page is on their own phone already)."""
-    return _start(session, credential, by=f"wallet:{officer.post_id}", with_tx_code=False)
+    credentials (no transaction code: the page is on their own phone already), marked with the
+    link it came from."""
+    return _start(
+        session,
+        credential,
+        by=f"wallet:{officer.post_id}",
+        with_tx_code=False,
+        via_link=digest(officer.wallet_key),
+    )
+
+
+def end_link_handovers(session: Session, wallet_key: str, now: datetime | None = None) -> int:
+    """Ends every hand-over started from the wallet link `wallet_key` that is not done yet (its
+    interaction, exchange, code and access token alike): the link is being re-issued, perhaps
+    because it leaked. Returns how many it ended."""
+    now = now or utcnow()
+    open_ones = session.exec(
+        select(Interaction).where(
+            Interaction.via_link == digest(wallet_key),
+            col(Interaction.completed_at).is_(None),
+            col(Interaction.expires_at) > now,
+        )
+    ).all()
+    for interaction in open_ones:
+        interaction.expires_at = now
+        interaction.token_hash = None
+        interaction.token_expires_at = None
+        interaction.challenge = None
+        session.add(interaction)
+    return len(open_ones)
 
 
 def interaction_url(issuer: Issuer, secret: str) -> str:
@@ -249,7 +295,12 @@ def presentation_request(
 
 
 def accept_presentation(
-    session: Session, issuer: Issuer, secret: str, presentation: Any, now: datetime | None = None
+    session: Session,
+    issuer: Issuer,
+    secret: str,
+    presentation: Any,
+    now: datetime | None = None,
+    origin: Origin | None = None,
 ) -> dict[str, Any]:
     """The exchange's second step: the wallet's DID Authentication presentation, checked
     (signature by its did:key, this interaction's challenge, the registry's domain, freshness),
@@ -281,7 +332,7 @@ def accept_presentation(
             rule="did_authentication",
         )
     interaction.challenge = None  # good once
-    copy = hand_over(session, issuer, interaction, presented.holder, VCAPI, FORMAT_LDP, now)
+    copy = hand_over(session, issuer, interaction, presented.holder, VCAPI, FORMAT_LDP, now, origin)
     return {
         "verifiablePresentation": {
             "@context": [VC_CONTEXT],
@@ -322,9 +373,11 @@ def hand_over(
     protocol: str,
     fmt: str,
     now: datetime,
+    origin: Origin | None = None,
 ) -> str | dict[str, Any]:
-    """Signs the holder's copy, records which copy went to which key (and audits it), and ends
-    the interaction. The copy's unique interaction keeps a racing second request out."""
+    """Signs the holder's copy, records which copy went to which key and where (and audits it),
+    and ends the interaction. The copy's unique interaction keeps a racing second request
+    out."""
     credential = session.get(Credential, interaction.credential_id)
     if credential is None:  # pragma: no cover - the foreign key guarantees it
         raise NotFound("No credential with this id.", field="credential_id", rule="exists")
@@ -340,6 +393,8 @@ def hand_over(
         protocol=protocol,
         format=fmt,
         handed_at=now,
+        user_agent=origin.user_agent[:200] if origin and origin.user_agent else None,
+        address=origin.address[:64] if origin and origin.address else None,
     )
     session.add(row)
     interaction.completed_at = now
@@ -365,18 +420,104 @@ def hand_over(
     return copy
 
 
-@dataclass(frozen=True)
-class CopyRow:
+class CopyRow(BaseModel):
+    """A copy as the officer and their coordinator see it (the API answers it as it is)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
     credential_id: str
     holder_did: str
     protocol: str
     handed_at: datetime
+    user_agent: str | None
+    address: str | None
+    withdrawn_at: datetime | None
+    through: str = Field(
+        description='"coordinator": started by staff; "link": from the current wallet link; '
+        '"old link": from a wallet link since re-issued (the copies to withdraw when it leaked)'
+    )
 
 
 def copies_of(session: Session, officer_id: Any) -> list[CopyRow]:
+    officer = session.get(Officer, officer_id)
+    current = digest(officer.wallet_key) if officer is not None else None
     rows = session.exec(
-        select(HolderCopy)
+        select(HolderCopy, Interaction)
+        .join(Interaction, col(Interaction.id) == col(HolderCopy.interaction_id))
         .where(HolderCopy.officer_id == officer_id)
         .order_by(col(HolderCopy.handed_at).desc())
     ).all()
-    return [CopyRow(r.credential_id, r.holder_did, r.protocol, r.handed_at) for r in rows]
+    return [
+        CopyRow(
+            id=copy.id,
+            credential_id=copy.credential_id,
+            holder_did=copy.holder_did,
+            protocol=copy.protocol,
+            handed_at=copy.handed_at,
+            user_agent=copy.user_agent,
+            address=copy.address,
+            withdrawn_at=copy.withdrawn_at,
+            through="coordinator"
+            if interaction.via_link is None
+            else ("link" if interaction.via_link == current else "old link"),
+        )
+        for copy, interaction in rows
+    ]
+
+
+def _withdraw(session: Session, copy: HolderCopy, by: str, now: datetime) -> HolderCopy:
+    if copy.withdrawn_at is None:
+        copy.withdrawn_at = now
+        copy.withdrawn_by = by
+        session.add(copy)
+        record(
+            session,
+            actor=by,
+            action="wallet.copy_withdrawn",
+            entity="credential",
+            entity_id=copy.credential_id,
+            after={"copy_id": copy.id, "holder_did": copy.holder_did},
+        )
+        session.flush()
+    return copy
+
+
+def withdraw_for_holder(
+    session: Session, officer: Officer, copy_ids: list[str], now: datetime | None = None
+) -> int:
+    """The officer withdraws copies of their own (a phone lost, an app removed); another
+    officer's copy is unknown here. Returns how many were withdrawn now."""
+    return _withdraw_all(session, officer.id, copy_ids, f"wallet:{officer.post_id}", now)
+
+
+def withdraw_for_actor(
+    session: Session,
+    actor: Actor,
+    officer_id: Any,
+    copy_ids: list[str],
+    now: datetime | None = None,
+) -> int:
+    """A coordinator withdraws an officer's copies: the coordinator of the region the holder
+    serves in now, or the administrator (as for starting a hand-over). To anyone else the
+    officer is unknown, as everywhere."""
+    officer = get_officer_for(session, actor, officer_id)
+    return _withdraw_all(session, officer.id, copy_ids, actor.username, now)
+
+
+def _withdraw_all(
+    session: Session, officer_id: Any, copy_ids: list[str], by: str, now: datetime | None
+) -> int:
+    now = now or utcnow()
+    wanted = [c for c in copy_ids if isinstance(c, str) and 0 < len(c) <= 32][:200]
+    copies = session.exec(
+        select(HolderCopy).where(
+            HolderCopy.officer_id == officer_id, col(HolderCopy.id).in_(wanted)
+        )
+    ).all()
+    if len(copies) != len(set(wanted)) or not wanted:
+        raise NotFound("No such copy in a wallet app.", field="copy_id", rule="exists")
+    fresh = [c for c in copies if c.withdrawn_at is None]
+    for copy in fresh:
+        _withdraw(session, copy, by, now)
+    return len(fresh)

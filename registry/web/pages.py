@@ -159,6 +159,10 @@ def _holder(session: Session, officer: Officer) -> dict[str, str | None]:
     return {"name": holder_name(officer), "post_id": officer.post_id, **contact}
 
 
+def _count(raw: str | None) -> int:
+    return int(raw) if raw is not None and raw.isdigit() and len(raw) < 4 else 0
+
+
 @get("/{key:str}", public=True, include_in_schema=False, sync_to_thread=True)
 def wallet_page(
     request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, key: FromPath[str]
@@ -180,6 +184,7 @@ def wallet_page(
             "theme": THEME,
             "items": [_wallet_item(request, session, c) for c in credentials],
             "copies": copies_of(session, officer.id),
+            "withdrawn": _count(request.query_params.get("withdrawn")),
             **_holder(session, officer),
         },
         headers=WALLET_HEADERS,

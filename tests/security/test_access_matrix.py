@@ -4,6 +4,7 @@ declared expectation. A route missing from the table fails the test, so new rout
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -16,7 +17,9 @@ from litestar.routes import HTTPRoute
 
 from registry.accounts import service, sessions
 from registry.accounts.guards import PUBLIC
+from registry.common import opaque_id, utcnow
 from registry.db import unit_of_work
+from registry.wallets.models import HolderCopy, Interaction
 from tests.conftest import unique
 from tests.security.conftest import PASSWORD, ROLES, World, fresh_session, make_actor
 
@@ -73,6 +76,7 @@ PUBLIC_ROUTES = {
     ("POST", "/oid4vci/nonce"),
     ("POST", "/oid4vci/credential"),
     ("POST", "/wallet/{key:str}/handover/{credential_id:str}"),
+    ("POST", "/wallet/{key:str}/copies/withdraw"),
 }
 # Public routes that take a credential of their own protocol instead of an API token or session:
 # every role is refused alike (no API token works as an OpenID4VCI access token).
@@ -99,6 +103,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/officers/{officer_id:uuid}"): HOME_OFFICE,
     ("POST", "/console/officers/{officer_id:uuid}/transfer"): HOME_OFFICE,
     ("POST", "/console/officers/{officer_id:uuid}/wallet-link"): HOME_OFFICE,
+    ("POST", "/console/officers/{officer_id:uuid}/copies/withdraw"): HOME_OFFICE,
     ("GET", "/console/classes"): STAFF,
     ("POST", "/console/classes"): HOME_OFFICE,
     ("GET", "/console/classes/{class_id:uuid}"): HOME_STAFF,
@@ -159,6 +164,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/v1/officers/{officer_id:uuid}"): HOME_OFFICE,
     ("POST", "/api/v1/officers/{officer_id:uuid}/transfer"): HOME_OFFICE,
     ("POST", "/api/v1/officers/{officer_id:uuid}/wallet-link"): HOME_OFFICE,
+    ("GET", "/api/v1/officers/{officer_id:uuid}/copies"): HOME_OFFICE,
+    ("POST", "/api/v1/officers/{officer_id:uuid}/copies/withdraw"): HOME_OFFICE,
     ("GET", "/api/v1/courses"): STAFF,
     ("GET", "/api/v1/classes"): STAFF,
     ("POST", "/api/v1/classes"): HOME_OFFICE,
@@ -203,6 +210,32 @@ def _iso(days: int) -> str:
 
 def _ori() -> str:
     return "UT" + uuid.uuid4().hex[:7].upper()
+
+
+def _copy(w: World) -> str:
+    """A copy of the world's certification in a wallet app, for a withdrawal to find."""
+    with unit_of_work(w.engine) as session:
+        interaction = Interaction(
+            id=opaque_id(),
+            secret_hash=secrets.token_hex(32),
+            credential_id=w.credential_id,
+            officer_id=uuid.UUID(w.officer_id),
+            created_by="matrix",
+            expires_at=utcnow(),
+        )
+        session.add(interaction)
+        session.flush()
+        copy = HolderCopy(
+            id=opaque_id(),
+            interaction_id=interaction.id,
+            credential_id=w.credential_id,
+            officer_id=uuid.UUID(w.officer_id),
+            holder_did="did:key:z6MkMatrix",
+            protocol="vcapi",
+            format="ldp_vc",
+        )
+        session.add(copy)
+        return copy.id
 
 
 # Well-formed bodies, so that a request gets past validation to the region check.
@@ -252,6 +285,12 @@ BODIES: dict[tuple[str, str], Body] = {
         "title": "De-escalation refresher",
         "hours": 2,
         "completed_on": _iso(-1),
+    },
+    ("POST", "/api/v1/officers/{officer_id:uuid}/copies/withdraw"): lambda w: {
+        "copy_ids": [_copy(w)]
+    },
+    ("POST", "/console/officers/{officer_id:uuid}/copies/withdraw"): lambda w: {
+        "copy_id": _copy(w)
     },
     ("POST", "/api/v1/credentials/{credential_id:str}/revoke"): lambda w: {"reason": "matrix"},
     ("POST", "/api/v1/credentials/{credential_id:str}/suspend"): lambda w: {"reason": "matrix"},

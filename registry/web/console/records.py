@@ -16,6 +16,7 @@ from registry.credentials.models import Credential
 from registry.people import schemas, service
 from registry.people.models import Agency, Region
 from registry.training.models import CERecord, Course
+from registry.wallets.service import copies_of
 from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
 from registry.web.console.renewals import officer_context
 from registry.web.deps import DbSession
@@ -134,6 +135,7 @@ def officer(
         ce_records=ce,
         transfer_agencies=[a for a in all_agencies if a.id != public.agency_id],
         wallet_url=request.app.state.issuer.wallet_url(record),
+        copies=copies_of(session, record.id),
         can_edit=actor.is_office,
         **officer_context(session, actor, record),
     )

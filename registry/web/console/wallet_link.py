@@ -1,4 +1,5 @@
-"""The console's "new wallet link" button: re-issues an officer's wallet link."""
+"""The console's wallet forms for an officer: re-issue the wallet link, withdraw copies in
+wallet apps."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from litestar.response import Redirect
 
 from registry.accounts.guards import office
 from registry.people.wallet_api import rotate_wallet_key
-from registry.web.console.common import PREFIX, actor_of, form_data, redirect
+from registry.wallets.service import copies_of, withdraw_for_actor
+from registry.web.console.common import PREFIX, actor_of, attempt, form_data, redirect
 from registry.web.deps import DbSession
 
 
@@ -24,13 +26,43 @@ async def reissue_wallet_link(
 ) -> Redirect:
     await form_data(request)  # checks the CSRF token
     actor = actor_of(request)
-    await anyio.to_thread.run_sync(rotate_wallet_key, session, actor, officer_id)
+
+    def work() -> int:
+        officer = rotate_wallet_key(session, actor, officer_id)
+        copies = copies_of(session, officer.id)
+        return sum(1 for c in copies if c.through == "old link" and c.withdrawn_at is None)
+
+    minted = await anyio.to_thread.run_sync(work)
     # The link is a capability: it stays out of cookies (a flash cookie would carry it); the
     # officer's page, read behind the session, shows the current one.
-    return redirect(
-        f"{PREFIX}/officers/{officer_id}",
-        "New wallet link issued (the old one no longer works): give the officer the link below.",
-    )
+    message = "New wallet link issued (the old one no longer works): give the officer the link."
+    if minted:
+        message += (
+            f" {minted} cop{'y was' if minted == 1 else 'ies were'} added to wallet apps "
+            "through an old link: if it leaked, withdraw them under Copies in wallet apps."
+        )
+    return redirect(f"{PREFIX}/officers/{officer_id}" + ("#h-copies" if minted else ""), message)
 
 
-HANDLERS = [reissue_wallet_link]
+@post("/officers/{officer_id:uuid}/copies/withdraw", guards=[office], status_code=303)
+async def withdraw_copies(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    officer_id: FromPath[uuid.UUID],
+) -> Redirect:
+    """Withdraws the chosen copies in wallet apps: their keys no longer prove the holder."""
+    data = await form_data(request)
+    actor = actor_of(request)
+    copy_ids = [str(v) for v in data.getall("copy_id", [])]
+    back = f"{PREFIX}/officers/{officer_id}#h-copies"
+
+    def work() -> int:
+        return withdraw_for_actor(session, actor, officer_id, copy_ids)
+
+    def done(n: int) -> Redirect:
+        return redirect(back, f"{n} cop{'y' if n == 1 else 'ies'} withdrawn.")
+
+    return await attempt(session, work, back=back, done=done)
+
+
+HANDLERS = [reissue_wallet_link, withdraw_copies]
