@@ -396,6 +396,35 @@ def _post_id(subject: dict[str, Any]) -> str | None:
     return None
 
 
+def differs_from_issued(signed: dict[str, Any], issued: dict[str, Any]) -> str | None:
+    """What a credential of ours says otherwise than the one the registry issued under the same
+    id (its dates, holder, POST id, achievement, hours, status entries), or None. A holder's copy
+    adds only the holder's DID, so it says nothing otherwise."""
+
+    def facts(payload: dict[str, Any]) -> dict[str, Any]:
+        subject = payload.get("credentialSubject")
+        subject = subject if isinstance(subject, dict) else {}
+        achievement = subject.get("achievement")
+        hours = subject.get("creditsEarned")
+        return {
+            "validFrom": payload.get("validFrom"),
+            "validUntil": payload.get("validUntil"),
+            "the holder's name": subject.get("name"),
+            "the POST id": _post_id(subject),
+            "the achievement": achievement.get("id") if isinstance(achievement, dict) else None,
+            "the hours": float(hours) if isinstance(hours, int | float) else hours,
+            "the status entries": sorted(
+                (e.purpose, e.url, e.index) for e in _status_entries(payload, Registry(None, ""))
+            ),
+        }
+
+    ours, theirs = facts(issued), facts(signed)
+    for name, value in ours.items():
+        if theirs[name] != value:
+            return name
+    return None
+
+
 # -- status
 
 

@@ -27,6 +27,7 @@ from registry.verification.core import (
     StatusSource,
     Verdict,
     check_payload,
+    differs_from_issued,
     unexpected_failure,
 )
 
@@ -249,6 +250,22 @@ def signed_content(document: dict[str, Any], canonical: di.Canonical) -> dict[st
         raise _Failed("claims", f"what its proof covers cannot be read exactly: {exc}") from None
 
 
+def _check_as_issued(
+    content: dict[str, Any], issued: Callable[[str], dict[str, Any] | None] | None
+) -> None:
+    """A document of ours says what the registry issued under its id, or is invalid (a key
+    that signed something else, or a reading of ours gone wrong, must not show as valid)."""
+    credential_id = content.get("id")
+    record = (
+        issued(credential_id) if issued is not None and isinstance(credential_id, str) else None
+    )
+    if record is None:
+        return
+    differs = differs_from_issued(content, record)
+    if differs is not None:
+        raise _Failed("claims", f"{differs} is not what this registry issued under {credential_id}")
+
+
 def refused(detail: str, now: datetime) -> Verdict:
     """The verdict on a document that is not even well-formed JSON (repeated members, say)."""
     check = Check("shape", False, detail)
@@ -265,12 +282,15 @@ def verify_document(
     courses: Container[str] | None = None,
     check_status: bool = True,
     clock_skew: timedelta = timedelta(seconds=60),
+    issued: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> Verdict:
     """The verdict on a Data Integrity credential; never raises.
 
     `issuer` is the trusted registry's public URL (its DID is derived from it); without it the
     proof's own DID is trusted by its key alone, as `core.verify` does for a JWS. `courses` is
-    as for `core.verify`.
+    as for `core.verify`. `issued` gives, for a credential id, the credential the registry
+    issued under it (its JWS payload), when it has it on record: what the proof covers must say
+    what that says, before anything else is checked.
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
@@ -287,6 +307,7 @@ def verify_document(
             canonical = _check_signature(doc, proof, key)
             checks.append(Check("signature", True, f"signed by key {key.kid} ({key.alg})"))
             content = signed_content(doc, canonical)
+            _check_as_issued(content, issued)
         except _Failed as failed:
             checks.append(Check(failed.check, False, failed.detail))
             reason = _REASONS[failed.check].format(detail=failed.detail)

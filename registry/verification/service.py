@@ -32,6 +32,7 @@ from registry.verification.core import (
     Verdict,
     check_payload,
     check_signature,
+    payload_of,
     unexpected_failure,
     verify,
 )
@@ -273,7 +274,22 @@ class Verifier:
             now or datetime.now(UTC),
             issuer=self.issuer.public_url,
             courses=self.courses(),
+            issued=self.issued_payload,
         )
+
+    def issued_payload(self, url: str) -> dict[str, Any] | None:
+        """The credential this registry issued under `url` (its JWS payload), when it is one of
+        ours on record; None otherwise, or when the records cannot be read now."""
+        prefix = self.issuer.credential_url("")
+        wanted = url[len(prefix) :] if url.startswith(prefix) else ""
+        if not CREDENTIAL_ID.fullmatch(wanted):
+            return None
+        try:
+            stored = self.stored.cached(wanted) or self.stored.load(wanted)
+        except (NotFound, SQLAlchemyError):
+            return None
+        memo = stored.signature
+        return memo.payload if memo is not None else payload_of(stored.token)
 
     def verify_request(self, token: str | None, credential: Any, body: bytes) -> Verdict:
         """The verdict on a verify request: a JWS `token` or a Data Integrity `credential`.

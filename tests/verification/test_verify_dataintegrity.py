@@ -371,6 +371,8 @@ def test_a_status_list_elsewhere_is_not_trusted_even_under_our_own_proof(
     from registry.credentials.keys import KeyStore
 
     content = {k: v for k, v in issued["document"].items() if k != "proof"}
+    # Under an id the registry has no record of (one on record is held to that record first).
+    content["id"] = f"{PUBLIC_URL}/c/0000000000000000000000000Z"
     content["credentialStatus"] = {
         **content["credentialStatus"],
         "statusListCredential": "https://evil.example/status/revocation/1",
@@ -382,6 +384,36 @@ def test_a_status_list_elsewhere_is_not_trusted_even_under_our_own_proof(
     status = answer["checks"][-1]
     assert (status["name"], status["ok"]) == ("status", False)
     assert "not a status list of this registry" in status["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda c: c["credentialSubject"].update(creditsEarned=80), "the hours"),
+        (lambda c: c["credentialSubject"].update(name="Someone Else"), "the holder's name"),
+        (lambda c: c.update(validUntil="2099-01-01T00:00:00Z"), "validUntil"),
+        (lambda c: c["credentialStatus"].update(statusListIndex="1"), "the status entries"),
+    ],
+    ids=["hours", "name", "validUntil", "status index"],
+)
+def test_a_document_under_our_id_must_say_what_the_registry_issued_under_it(
+    issued: dict[str, Any], anonymous: Api, settings: Any, change: Any, named: str
+) -> None:
+    # Signed by the registry's own key, so the proof holds: a key that signed something else
+    # (or a reading of ours gone wrong) must still not show as valid.
+    from datetime import UTC, datetime
+
+    from registry.credentials import dataintegrity
+    from registry.credentials.keys import KeyStore
+
+    content = copy.deepcopy({k: v for k, v in issued["document"].items() if k != "proof"})
+    change(content)
+    signed = dataintegrity.secure(content, KeyStore(settings.keys_dir), DID, datetime.now(UTC))
+    answer = verify(anonymous, signed)
+    assert answer["verdict"] == "invalid", answer
+    failed = next(c for c in answer["checks"] if not c["ok"])
+    assert failed["name"] == "claims"
+    assert f"{named} is not what this registry issued" in failed["detail"]
 
 
 def test_the_cli_verifies_a_data_integrity_file_against_the_registry_over_http(
