@@ -249,3 +249,17 @@ def test_a_certification_signed_without_a_name_is_protected_only_while_the_recor
     assert "<h1>Valid</h1>" in page
     assert "protected record" not in page and 'id="protected"' not in page
     assert "Name not shown" in page and 'id="unnamed"' in page
+
+
+def test_the_verify_page_shows_a_respelled_revoked_certification_as_revoked(
+    revoked: Doc, client: TestClient[Any]
+) -> None:
+    document = SAME_RDF["status type as a one-element list"](revoked["document"])
+    r = client.post(
+        "/verify",
+        files={"file": ("cit.json", json.dumps(document).encode(), "application/json")},
+        headers=HTML,
+    )
+    assert r.status_code == 200, r.text
+    assert "<h1>Revoked</h1>" in r.text
+    assert "<h1>Valid</h1>" not in r.text

@@ -328,3 +328,24 @@ def test_a_did_jwk_that_is_not_exactly_one_public_jwk_is_refused(anonymous: Api)
     as_set = WalletApp(app.private, app.alg, did, did + "#0")
     vp = sign_presentation(as_set, challenge="c", domain=None)
     assert "exactly one public JWK" in _refused_because(anonymous, vp, "c")
+
+
+def test_a_presented_copy_respelled_is_still_revoked(
+    held: tuple[WalletApp, dict[str, Any]],
+    region: Region,
+    certified: dict[str, Any],
+    anonymous: Api,
+) -> None:
+    # The review's attack through a holder's presentation: the enclosed copy's status entry
+    # re-spelled (the same RDF, so its proof holds) read as "no entry, not revoked".
+    app, copy = held
+    r = region.coordinator.post(
+        f"/api/v1/credentials/{certified['credential_id']}/revoke", {"reason": "test"}
+    )
+    assert r.status_code == 200, r.text
+    respelled = {**copy, "credentialStatus": {**copy["credentialStatus"]}}
+    respelled["credentialStatus"]["type"] = [respelled["credentialStatus"]["type"]]
+    vp = sign_presentation(app, challenge="c", domain=None, credentials=[respelled])
+    verdict = _verify(anonymous, vp, "c")
+    assert verdict["verdict"] == "revoked", verdict
+    assert verdict["presenter"] == {"id": app.did, "is_holder": True}
