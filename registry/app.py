@@ -31,7 +31,6 @@ from registry.credentials.api import (
     jwks,
     status_list,
 )
-from registry.credentials.keys import KeyStore
 from registry.credentials.live import LiveStatus
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
@@ -42,6 +41,7 @@ from registry.people.wallet_api import rotate_wallet_link
 from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
+from registry.vc.keys import KeyStore
 from registry.verification.api import (
     credential_json,
     credential_jwt,

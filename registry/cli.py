@@ -232,7 +232,7 @@ def cmd_user_tokens(args: argparse.Namespace) -> int:
 
 
 def _keystore() -> Any:
-    from registry.credentials.keys import KeyStore
+    from registry.vc.keys import KeyStore
 
     settings = _settings()
     return KeyStore(settings.keys_dir, settings.keys_passphrase)
@@ -248,7 +248,7 @@ def _thumbprint_of(kid: str) -> str:
     the JWKS and the DID document name it."""
     if not kid.startswith("did:"):
         return kid
-    from registry.credentials.did import did_web
+    from registry.vc.did import did_web
 
     did, _, thumbprint = kid.partition("#")
     ours = did_web(_settings().public_url)
@@ -258,7 +258,7 @@ def _thumbprint_of(kid: str) -> str:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from registry.credentials.keys import KeyStoreError
+    from registry.vc.keys import KeyStoreError
 
     store = _keystore()
     try:
@@ -358,7 +358,7 @@ def _trust_anchor_url(url: str) -> str:
 
 
 def _load_jwks(source: str) -> Any:
-    from registry.credentials.keys import KeySet
+    from registry.vc.keys import KeySet
 
     try:
         if source.startswith(("http://", "https://")):

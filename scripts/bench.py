@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,18 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 from registry.accounts.service import SYSTEM  # noqa: E402
 from registry.cli import upgrade_database  # noqa: E402
-from registry.credentials.dataintegrity import credential_document  # noqa: E402
-from registry.credentials.did import did_document  # noqa: E402
-from registry.credentials.jws import b64url_decode  # noqa: E402
-from registry.credentials.keys import KeyStore  # noqa: E402
 from registry.credentials.models import (  # noqa: E402
     Credential,
     CredentialStatus,
     StatusAllocation,
     StatusList,
 )
-from registry.credentials.status import bump_revision  # noqa: E402
 from registry.credentials.service import Issuer, certify  # noqa: E402
+from registry.credentials.status import bump_revision  # noqa: E402
 from registry.db import make_engine, unit_of_work  # noqa: E402
 from registry.people.models import Agency, Employment, Officer, Region  # noqa: E402
 from registry.training.models import (  # noqa: E402
@@ -51,6 +46,10 @@ from registry.training.models import (  # noqa: E402
     Result,
     TrainingClass,
 )
+from registry.vc.dataintegrity import credential_document  # noqa: E402
+from registry.vc.did import did_document  # noqa: E402
+from registry.vc.jws import b64url_decode  # noqa: E402
+from registry.vc.keys import KeyStore  # noqa: E402
 from registry.verification.core import payload_of, verify  # noqa: E402
 from registry.verification.dataintegrity import verify_document  # noqa: E402
 
@@ -337,7 +336,7 @@ def describe(r: dict[str, float], errors: bool = True) -> str:
 # machinery counts as the signature, and the status machinery's own code as freshness.
 COMPONENTS: list[tuple[str, str, str]] = [
     ("signature (Ed25519/ES256)", "cryptography/", "*"),
-    ("signature (Ed25519/ES256)", "credentials/keys.py", "verify"),
+    ("signature (Ed25519/ES256)", "vc/keys.py", "verify"),
     ("access log", "logging/", "*"),
     ("access log", "uvicorn/logging.py", "*"),
     ("access log", "web/logfilter.py", "*"),
@@ -347,7 +346,7 @@ COMPONENTS: list[tuple[str, str, str]] = [
     ("token decoding and JSON parsing", "verification/core.py", "_json_object"),
     ("token decoding and JSON parsing", "verification/core.py", "_parse"),
     ("token decoding and JSON parsing", "base64.py", "*"),
-    ("token decoding and JSON parsing", "credentials/jws.py", "*"),
+    ("token decoding and JSON parsing", "vc/jws.py", "*"),
     ("verdict assembly and encoding", "verification/core.py", "to_dict"),
     ("verdict assembly and encoding", "verification/core.py", "_format_utc"),
     ("verdict assembly and encoding", "verification/core.py", "_summary"),
@@ -355,12 +354,12 @@ COMPONENTS: list[tuple[str, str, str]] = [
     ("verdict assembly and encoding", "litestar/response/", "*"),
     ("live status (lists in memory, keys)", "credentials/live.py", "*"),
     ("live status (lists in memory, keys)", "credentials/status.py", "*"),
-    ("live status (lists in memory, keys)", "credentials/statuslist.py", "*"),
+    ("live status (lists in memory, keys)", "vc/statuslist.py", "*"),
     ("live status (lists in memory, keys)", "verification/core.py", "_check_status"),
     ("live status (lists in memory, keys)", "verification/core.py", "_read_status_bit"),
     ("live status (lists in memory, keys)", "verification/core.py", "_verified"),
     ("live status (lists in memory, keys)", "verification/core.py", "_status_entries"),
-    ("live status (lists in memory, keys)", "credentials/keys.py", "refresh"),
+    ("live status (lists in memory, keys)", "vc/keys.py", "refresh"),
     ("verification core (claims, header, time)", "verification/core.py", "*"),
     ("verification glue (service.py)", "verification/service.py", "*"),
     ("request body and handler arguments", "pydantic", "*"),
@@ -452,8 +451,8 @@ def instructions_per_request(server: Server, out: Path, path: str, **load: Any) 
 RAW = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from registry.credentials.jws import b64url_decode
-from registry.credentials.keys import KeyStore
+from registry.vc.jws import b64url_decode
+from registry.vc.keys import KeyStore
 from pathlib import Path
 keys = KeyStore(Path(sys.argv[2]))
 token = sys.argv[3]

@@ -23,9 +23,9 @@ from litestar.testing import TestClient
 from registry.accounts.service import SYSTEM, create_user, issue_token
 from registry.app import create_app
 from registry.cli import upgrade_database
-from registry.credentials.keys import KeyStore
 from registry.db import make_engine, unit_of_work
 from registry.settings import Settings, load_settings
+from registry.vc.keys import KeyStore
 
 PUBLIC_URL = "https://registry.test"
 DID = "did:web:registry.test"  # the issuer DID of PUBLIC_URL

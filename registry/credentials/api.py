@@ -12,8 +12,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office
-from registry.credentials import dataintegrity, schemas, service
-from registry.credentials.did import did_document, did_document_path
+from registry.credentials import schemas, service
+from registry.vc import dataintegrity
+from registry.vc.did import did_document, did_document_path
 from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
 VC_JWT = "application/vc+jwt"

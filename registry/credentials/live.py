@@ -33,7 +33,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from registry.audit.models import AuditEntry
-from registry.credentials.keys import NoActiveKey
 from registry.credentials.status import (
     PURPOSES,
     ListBits,
@@ -45,6 +44,7 @@ from registry.credentials.status import (
 )
 from registry.db import CHANGES_CHANNEL, on_commit, unit_of_work
 from registry.errors import NotFound
+from registry.vc.keys import NoActiveKey
 from registry.verification.core import StatusUnavailable, VerifiedList, verify_list
 
 log = logging.getLogger("registry.live")

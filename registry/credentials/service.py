@@ -15,11 +15,7 @@ from registry.accounts.service import Actor
 from registry.audit.service import record, record_many
 from registry.common import add_months, opaque_id, utcnow
 from registry.credentials import schemas
-from registry.credentials.did import did_web
-from registry.credentials.jws import Signed
-from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus
-from registry.credentials.payload import build_credential
 from registry.credentials.status import (
     DataIntegrityListPublisher,
     StatusListPublisher,
@@ -32,6 +28,10 @@ from registry.people.models import Officer
 from registry.people.service import officer_region_id
 from registry.training.models import Course, TrainingClass
 from registry.training.service import get_class, standings
+from registry.vc.did import did_web
+from registry.vc.jws import Signed
+from registry.vc.keys import KeyStore, NoActiveKey
+from registry.vc.payload import build_credential
 
 
 @dataclass(frozen=True)

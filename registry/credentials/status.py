@@ -11,11 +11,11 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from registry.credentials import dataintegrity, statuslist
-from registry.credentials.keys import KeyStore, NoActiveKey
 from registry.credentials.models import Credential, CredentialStatus, StatusAllocation, StatusList
 from registry.db import mark_changed
 from registry.errors import NotFound, Unavailable
+from registry.vc import dataintegrity, statuslist
+from registry.vc.keys import KeyStore, NoActiveKey
 
 PURPOSES = ("revocation", "suspension")
 LIST_SIZE = statuslist.MIN_ENTRIES

@@ -16,12 +16,12 @@ from litestar.response import Template
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 from sqlmodel import Session
 
-from registry.credentials import dataintegrity
 from registry.credentials.api import VC_JWT
 from registry.credentials.documents import public_document
 from registry.credentials.models import Credential
 from registry.credentials.service import Issuer, get_credential, get_public_credential
 from registry.db import unit_of_work
+from registry.vc import dataintegrity
 from registry.verification.core import REVOKED, SUSPENDED
 from registry.verification.pages import render_verdict, verdict_page
 from registry.verification.service import Verifier

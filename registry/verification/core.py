@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from registry.credentials import jws, statuslist
-from registry.credentials.did import did_web
-from registry.credentials.jws import JWSError
-from registry.credentials.keys import KeySet, PublicKey
-from registry.credentials.payload import format_datetime
+from registry.vc import jws, statuslist
+from registry.vc.did import did_web
+from registry.vc.jws import JWSError
+from registry.vc.keys import KeySet, PublicKey
+from registry.vc.payload import format_datetime
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VALID, REVOKED, SUSPENDED, EXPIRED, INVALID = "valid", "revoked", "suspended", "expired", "invalid"

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from registry.credentials import dataintegrity as di
-from registry.credentials import graph
-from registry.credentials.did import did_web
-from registry.credentials.jws import strict_json
-from registry.credentials.keys import KeySet, PublicKey
+from registry.vc import dataintegrity as di
+from registry.vc import graph
+from registry.vc.did import did_web
+from registry.vc.jws import strict_json
+from registry.vc.keys import KeySet, PublicKey
 from registry.verification.core import (
     INVALID,
     Check,

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from registry.credentials import dataintegrity as di
-from registry.credentials import didkey, graph
+from registry.vc import dataintegrity as di
+from registry.vc import didkey, graph
 from registry.verification.dataintegrity import SUITE_ALGS, check_bounds
 
 MAX_PRESENTATION_BYTES = 48 * 1024  # one credential (about 3 KiB) and a proof, with room

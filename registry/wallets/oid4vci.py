@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from registry.common import utcnow
-from registry.credentials import dataintegrity, didkey, jws
-from registry.credentials.payload import OB_CONTEXT, VC_CONTEXT
 from registry.credentials.service import Issuer
 from registry.errors import RuleViolation
+from registry.vc import dataintegrity, didkey, jws
+from registry.vc.payload import OB_CONTEXT, VC_CONTEXT
 from registry.wallets.models import Interaction, WalletNonce
 from registry.wallets.service import (
     CONFIGURATION_JWT,

@@ -18,13 +18,13 @@ from sqlmodel import Session, col, select
 from registry.accounts.service import Actor
 from registry.audit.service import record
 from registry.common import opaque_id, utcnow
-from registry.credentials import dataintegrity
 from registry.credentials.models import Credential, CredentialStatus
-from registry.credentials.payload import VC_CONTEXT
 from registry.credentials.service import Issuer, ensure_signing_key, get_credential_for
 from registry.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.people.models import Officer
 from registry.people.service import get_officer_for, officer_region_id
+from registry.vc import dataintegrity
+from registry.vc.payload import VC_CONTEXT
 from registry.verification.core import payload_of
 from registry.verification.presentations import PresentationRefused, check_presentation
 from registry.wallets.models import HolderCopy, Interaction

@@ -12,7 +12,6 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from registry.common import utcnow
-from registry.credentials import dataintegrity
 from registry.credentials.documents import holder_document
 from registry.credentials.models import Credential
 from registry.credentials.renewal import outlook
@@ -22,6 +21,7 @@ from registry.people.models import Officer, Region
 from registry.people.service import officer_region_id
 from registry.training.models import Course
 from registry.training.service import course_public
+from registry.vc import dataintegrity
 from registry.verification.api import token_download
 from registry.wallets.service import copies_of
 from registry.web.certificate import certificate_download

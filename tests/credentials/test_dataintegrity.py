@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
-from registry.credentials import dataintegrity as di
-from registry.credentials.did import base58btc_decode, did_web
-from registry.credentials.keys import KeySet, PublicKey
 from registry.credentials.models import CredentialDocument
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
+from registry.vc import dataintegrity as di
+from registry.vc.did import base58btc_decode, did_web
+from registry.vc.keys import KeySet, PublicKey
 from registry.verification.dataintegrity import _root_cause, verify_document
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 
@@ -148,7 +148,7 @@ def test_two_first_requests_at_once_keep_one_document(
     region: Region, course: dict[str, Any], settings: Any, engine: sa.Engine
 ) -> None:
     from registry.credentials.documents import public_document
-    from registry.credentials.keys import KeyStore
+    from registry.vc.keys import KeyStore
 
     issued = region.certified(course)
     issuer = Issuer(settings.public_url, settings.issuer_name, KeyStore(settings.keys_dir))
@@ -243,7 +243,7 @@ def test_status_lists_negotiate_the_form_and_show_a_revocation_in_both_at_once(
 
 
 def bit(document: dict[str, Any], index: int) -> bool:
-    from registry.credentials import statuslist
+    from registry.vc import statuslist
 
     encoded = document["credentialSubject"]["encodedList"]
     return statuslist.get_bit(statuslist.decode(encoded), index)
@@ -289,7 +289,7 @@ def test_the_did_document_lists_the_key_that_signs_the_form(anonymous: Api) -> N
 def test_an_es256_registry_signs_with_ecdsa_rdfc_2019_and_its_proofs_verify(
     tmp_path: Path, region: Region, course: dict[str, Any]
 ) -> None:
-    from registry.credentials.keys import KeyStore
+    from registry.vc.keys import KeyStore
 
     keys = KeyStore(tmp_path)
     keys.generate("ES256")

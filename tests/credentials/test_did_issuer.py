@@ -10,11 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from joserfc.jwk import KeySet as JoseKeySet
 
-from registry.credentials.did import base58btc_decode
-from registry.credentials.keys import KeyStore
 from registry.settings import Settings
+from registry.vc.did import base58btc_decode
+from registry.vc.keys import KeyStore
 from tests.conftest import DID, PUBLIC_URL, Api, Region
-from tests.credentials.test_keys import jose_verify
+from tests.vc.test_keys import jose_verify
 from tests.live import cli_env, run_registry
 from tests.verification.test_verify_api import check, issue, parts, verify
 

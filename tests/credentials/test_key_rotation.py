@@ -21,9 +21,9 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from registry.app import create_app
-from registry.credentials.keys import ActiveKey, KeyStore
 from registry.credentials.live import LiveStatus
 from registry.settings import Settings
+from registry.vc.keys import ActiveKey, KeyStore
 from registry.verification.core import payload_of
 from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 from tests.credentials.test_cli_keys import kid_of, listed, run_cli

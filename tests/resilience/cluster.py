@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from registry.credentials.keys import KeyStore
+from registry.vc.keys import KeyStore
 from tests.live import (
     cli_env,
     create_admin,

@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from registry.credentials import status, statuslist
-from registry.credentials.keys import KeyStore
+from registry.credentials import status
 from registry.credentials.models import StatusAllocation, StatusList
 from registry.db import make_engine, unit_of_work
+from registry.vc import statuslist
+from registry.vc.keys import KeyStore
 from registry.verification import Verdict, verify
 from tests.verification.test_core import ISSUER, NOW, credential, publish
 

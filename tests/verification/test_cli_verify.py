@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from registry.credentials.did import did_web
+from registry.vc.did import did_web
 from tests.conftest import Api, Region
 from tests.live import LiveServer, cli_env, run_registry
 from tests.verification.test_verify_api import issue

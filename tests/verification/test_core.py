@@ -17,10 +17,10 @@ import pytest
 from joserfc.jwk import OKPKey
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
-from registry.credentials import statuslist
-from registry.credentials.did import did_web
-from registry.credentials.keys import KeySet, KeyStore
-from registry.credentials.payload import build_credential
+from registry.vc import statuslist
+from registry.vc.did import did_web
+from registry.vc.keys import KeySet, KeyStore
+from registry.vc.payload import build_credential
 from registry.verification import (
     StatusUnavailable,
     Verdict,

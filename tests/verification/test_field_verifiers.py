@@ -9,7 +9,7 @@ import pytest
 from openbadgeslib.ob3.verifier import OB3VerificationError, OB3Verifier
 from openbadgeslib.util import download_file
 
-from registry.credentials.did import did_web
+from registry.vc.did import did_web
 from tests.live import LiveServer
 from tests.verification.test_verify_api import parts
 

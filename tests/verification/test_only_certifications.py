@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from registry.credentials.keys import KeyStore
 from registry.settings import Settings
+from registry.vc.keys import KeyStore
 from tests.conftest import DID, PUBLIC_URL, Api, Region
 from tests.live import cli_env, run_registry
 from tests.verification.test_verify_api import check, issue, parts, verify

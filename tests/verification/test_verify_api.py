@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Litestar
 
-from registry.credentials.keys import KeyStore
+from registry.vc.keys import KeyStore
 from registry.verification import api
 from tests.conftest import DID, Api, Region
 
@@ -391,7 +391,7 @@ def _embedded_jwk(kit: Kit) -> str:
 
 
 def _embedded_jwk_own_kid(kit: Kit) -> str:
-    from registry.credentials.keys import thumbprint
+    from registry.vc.keys import thumbprint
 
     key = _attacker()
     jwk = _attacker_jwk(key)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.credentials.did import did_web
+from registry.vc.did import did_web
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.live import LiveServer, cli_env, run_registry
 
@@ -367,8 +367,8 @@ def test_a_status_list_elsewhere_is_not_trusted_even_under_our_own_proof(
 ) -> None:
     from datetime import UTC, datetime
 
-    from registry.credentials import dataintegrity
-    from registry.credentials.keys import KeyStore
+    from registry.vc import dataintegrity
+    from registry.vc.keys import KeyStore
 
     content = {k: v for k, v in issued["document"].items() if k != "proof"}
     # Under an id the registry has no record of (one on record is held to that record first).
@@ -403,8 +403,8 @@ def test_a_document_under_our_id_must_say_what_the_registry_issued_under_it(
     # (or a reading of ours gone wrong) must still not show as valid.
     from datetime import UTC, datetime
 
-    from registry.credentials import dataintegrity
-    from registry.credentials.keys import KeyStore
+    from registry.vc import dataintegrity
+    from registry.vc.keys import KeyStore
 
     content = copy.deepcopy({k: v for k, v in issued["document"].items() if k != "proof"})
     change(content)

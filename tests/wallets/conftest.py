@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from registry.credentials.dataintegrity import canonicalize_strict, hash_data, proof_value
+from registry.vc.dataintegrity import canonicalize_strict, hash_data, proof_value
 from tests.conftest import PUBLIC_URL, Api
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"

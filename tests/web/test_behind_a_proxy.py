@@ -12,8 +12,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from registry.credentials.keys import KeyStore
 from registry.settings import load_settings
+from registry.vc.keys import KeyStore
 from tests.console.conftest import make_password_user
 from tests.live import (
     cli_env,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from registry.app import create_app
-from registry.credentials.keys import KeyStore
 from registry.settings import Settings
+from registry.vc.keys import KeyStore
 
 
 def test_production_refuses_to_start_without_a_key(settings: Settings, tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from registry.credentials.did import base58btc_decode, multikey
-from registry.credentials.jws import b64url_decode, b64url_encode
-from registry.credentials.keys import KeySet, PublicKey
+from registry.vc.did import base58btc_decode, multikey
+from registry.vc.jws import b64url_decode, b64url_encode
+from registry.vc.keys import KeySet, PublicKey
 
 MAX_DID = 1024
 _ED25519_PUB = b"\xed\x01"

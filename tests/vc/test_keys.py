@@ -16,7 +16,7 @@ from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OKPKey
 from joserfc.jwk import KeySet as JoseKeySet
 
-from registry.credentials.keys import (
+from registry.vc.keys import (
     KeySet,
     KeyState,
     KeyStateError,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from registry.credentials import statuslist
+from registry.vc import statuslist
 
 
 def independent_decode(encoded: str) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.credentials import jws
+from registry.vc import jws
 
 HEADER = jws.b64url_encode(b'{"alg":"EdDSA","typ":"vc+jwt","kid":"k1"}')
 PAYLOAD = jws.b64url_encode(b'{"a":1}')

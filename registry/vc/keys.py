@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from nacl.bindings import crypto_core_ed25519_is_valid_point
 
-from registry.credentials import jws
-from registry.credentials.jws import ACCEPTED_ALGS, b64url_decode, b64url_encode
+from registry.vc import jws
+from registry.vc.jws import ACCEPTED_ALGS, b64url_decode, b64url_encode
 
 ALGORITHMS = tuple(ACCEPTED_ALGS)  # the key families: "EdDSA" (Ed25519) and "ES256" (P-256)
 

@@ -24,9 +24,9 @@ from pyld import jsonld  # type: ignore[import-untyped]
 from pyld.canon import URDNA2015  # type: ignore[import-untyped]
 from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
 
-from registry.credentials.did import base58btc, base58btc_decode, verification_method_id
-from registry.credentials.keys import KeyStore
-from registry.credentials.payload import OB_CONTEXT, VC_CONTEXT, format_datetime
+from registry.vc.did import base58btc, base58btc_decode, verification_method_id
+from registry.vc.keys import KeyStore
+from registry.vc.payload import OB_CONTEXT, VC_CONTEXT, format_datetime
 
 PROOF_TYPE = "DataIntegrityProof"
 PURPOSE = "assertionMethod"
@@ -58,7 +58,7 @@ class UndefinedTerm(ValueError):
 
 @cache
 def _context(url: str) -> dict[str, Any]:
-    text = resources.files("registry.credentials").joinpath("contexts", _CONTEXT_FILES[url])
+    text = resources.files("registry.vc").joinpath("contexts", _CONTEXT_FILES[url])
     document: dict[str, Any] = json.loads(text.read_text("utf-8"))
     return document
 

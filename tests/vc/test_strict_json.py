@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.credentials.jws import (
+from registry.vc.jws import (
     _no_duplicates,
     _reject_constant,
     _strict_json_fast,

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from registry.credentials.jws import b64url_decode, b64url_encode
-from registry.credentials.payload import JTI_CONTEXT, VC_CONTEXT, format_datetime, numeric_date
+from registry.vc.jws import b64url_decode, b64url_encode
+from registry.vc.payload import JTI_CONTEXT, VC_CONTEXT, format_datetime, numeric_date
 
 MIN_ENTRIES = 131072  # the spec's minimum, 16 KiB: small lists would narrow down who is who
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024

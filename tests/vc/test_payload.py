@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from registry.credentials.payload import build_credential
+from registry.vc.payload import build_credential
 from tests import ob3
 
 ACHIEVEMENT = {

@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from registry.credentials import did
-from registry.credentials.keys import KeyStore
+from registry.vc import did
+from registry.vc.keys import KeyStore
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ from joserfc import jws as jose_jws
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet as JoseKeySet
 
-from registry.credentials import jws
-from registry.credentials.keys import KeySet, KeyStore
+from registry.vc import jws
+from registry.vc.keys import KeySet, KeyStore
 
 KEYS = Path(__file__).resolve().parent.parent / "keys"
 DID = "did:web:registry.example"
