@@ -31,10 +31,14 @@ from registry.credentials.api import (
     jwks,
     status_list,
 )
+from registry.credentials.deps import provide_issuer
 from registry.credentials.live import LiveStatus
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
 from registry.db import make_engine
+from registry.http import gate
+from registry.http.deps import provide_actor, provide_session
+from registry.http.problems import HANDLERS
 from registry.imports.api import ImportController
 from registry.people.api import AgencyController, OfficerController, RegionController
 from registry.people.wallet_api import rotate_wallet_link
@@ -54,14 +58,12 @@ from registry.verification.lookup import lookup_form, lookup_page
 from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
 from registry.wallets.api import HANDLERS as WALLET_HANDLERS
-from registry.web import gate, logfilter, pages
+from registry.web import logfilter, pages
 from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
-from registry.web.deps import provide_actor, provide_issuer, provide_session
-from registry.web.problems import HANDLERS
 from registry.web.public_errors import public_page_aware
 from registry.web.throttle import Lockout, SignInThrottle, make_counter
 

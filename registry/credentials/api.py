@@ -13,11 +13,12 @@ from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office
 from registry.credentials import schemas, service
+from registry.credentials.deps import CurrentIssuer
+from registry.http.content import VC_JWT, best_of
+from registry.http.deps import CurrentActor, DbSession
 from registry.vc import dataintegrity
 from registry.vc.did import did_document, did_document_path
-from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
-VC_JWT = "application/vc+jwt"
 DID_JSON = "application/did+json"
 
 
@@ -168,26 +169,7 @@ _FORMS = {
 
 
 def status_form(accept: str) -> str:
-    """The form ("jws" or "di") of the media type the Accept header ranks highest: by q, then
-    the first listed. Without one it names, the JWS: generic VC-JOSE verifiers send no Accept or
-    */*; DCC's and Digital Bazaar's loaders send `application/ld+json, application/json`."""
-    best: tuple[float, int, str] | None = None
-    for position, item in enumerate(accept.split(",")[:20]):
-        media, *params = (p.strip() for p in item.split(";"))
-        form = _FORMS.get(media.lower())
-        if form is None:
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if q <= 0 or q != q:
-            continue
-        rank = (q, -position, form)
-        if best is None or rank > best:
-            best = rank
-    return best[2] if best is not None else "jws"
+    """The form ("jws" or "di") of the media type the Accept header ranks highest. Without one
+    it names, the JWS: generic VC-JOSE verifiers send no Accept or */*; DCC's and Digital
+    Bazaar's loaders send `application/ld+json, application/json`."""
+    return best_of(accept, _FORMS, "jws")

@@ -9,8 +9,9 @@ from litestar.params import FromPath, QueryParameter
 
 from registry.accounts.guards import office
 from registry.credentials import renewal, schemas
+from registry.credentials.deps import CurrentIssuer
+from registry.http.deps import CurrentActor, DbSession
 from registry.reports import service as reports
-from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
 MAX_DAYS = 3660
 

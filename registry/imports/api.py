@@ -12,9 +12,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
 from registry.accounts.guards import office, staff
+from registry.credentials.deps import CurrentIssuer
 from registry.errors import UnsupportedMediaType
+from registry.http.deps import CurrentActor, DbSession
 from registry.imports import service
-from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
 CSV_TYPES = ("text/csv", "application/csv")
 CSV_MEDIA = "text/csv; charset=utf-8"

@@ -9,8 +9,8 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry.accounts.guards import admin_only, office, staff
+from registry.http.deps import CurrentActor, DbSession
 from registry.people import schemas, service
-from registry.web.deps import CurrentActor, DbSession
 
 
 class RegionController(Controller):

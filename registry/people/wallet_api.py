@@ -14,10 +14,11 @@ from sqlmodel import Session
 from registry.accounts.guards import office
 from registry.accounts.service import Actor
 from registry.audit.service import record
+from registry.credentials.deps import CurrentIssuer
+from registry.http.deps import CurrentActor, DbSession
 from registry.people.models import Officer
 from registry.people.service import get_officer_for
 from registry.wallets.service import end_link_handovers
-from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
 
 
 class WalletLink(BaseModel):

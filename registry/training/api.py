@@ -8,8 +8,8 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office, staff
+from registry.http.deps import CurrentActor, DbSession
 from registry.training import schemas, service
-from registry.web.deps import CurrentActor, DbSession
 
 
 class CourseController(Controller):

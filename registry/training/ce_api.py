@@ -8,8 +8,8 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office, staff
+from registry.http.deps import CurrentActor, DbSession
 from registry.training import ce
-from registry.web.deps import CurrentActor, DbSession
 
 
 class CEController(Controller):

@@ -16,17 +16,19 @@ from litestar.response import Template
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 from sqlmodel import Session
 
-from registry.credentials.api import VC_JWT
+from registry.credentials.deps import CurrentIssuer
 from registry.credentials.documents import public_document
-from registry.credentials.models import Credential
 from registry.credentials.service import Issuer, get_credential, get_public_credential
 from registry.db import unit_of_work
+from registry.http.content import VC_JWT, wants_json
+from registry.http.deps import DbSession
+from registry.http.gate import is_json
+from registry.http.qr import qr_code
+from registry.http.responses import download
 from registry.vc import dataintegrity
 from registry.verification.core import REVOKED, SUSPENDED
 from registry.verification.pages import render_verdict, verdict_page
 from registry.verification.service import Verifier
-from registry.web.deps import CurrentIssuer, DbSession
-from registry.web.gate import is_json
 
 MAX_VERIFY_BODY = 64 * 1024
 
@@ -178,11 +180,6 @@ async def verify_token(
     return (await verifier.honour_protection(verdict)).to_dict()
 
 
-def wants_json(request: Request[Any, Any, Any]) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
 @get("/c/{credential_id:str}", public=True, tags=["public"])
 async def credential_page(
     request: Request[Any, Any, Any],
@@ -231,13 +228,6 @@ def _render_credential(
     return verdict_page(
         session, issuer, verdict, credential, stored.protected if stored is not None else None
     )
-
-
-def qr_code(url: str) -> qrcode.QRCode:  # type: ignore[type-arg]
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=10)
-    code.add_data(url)
-    code.make(fit=True)
-    return code
 
 
 @get("/c/{credential_id:str}/qr.svg", public=True, tags=["public"], sync_to_thread=True)
@@ -290,18 +280,5 @@ def credential_json(
 def credential_jwt(session: DbSession, credential_id: FromPath[str]) -> Response[bytes]:
     """The signed credential, for holders whose record is not protected (404 otherwise, as for
     an unknown id: a protected officer downloads it through the wallet link)."""
-    return token_download(get_public_credential(session, credential_id))
-
-
-def token_download(
-    credential: Credential, headers: dict[str, str] | None = None
-) -> Response[bytes]:
-    return Response(
-        credential.token.encode(),
-        media_type=VC_JWT,
-        headers={
-            "Content-Disposition": f'attachment; filename="cit-{credential.id}.jwt"',
-            "Cache-Control": "no-store",
-            **(headers or {}),
-        },
-    )
+    credential = get_public_credential(session, credential_id)
+    return download(credential.token.encode(), VC_JWT, f"cit-{credential.id}.jwt")

@@ -18,13 +18,14 @@ from litestar.response import Template
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from registry.credentials.deps import CurrentIssuer
 from registry.credentials.models import Credential
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.errors import InvalidInput
+from registry.http.content import wants_json
 from registry.people.models import Officer
 from registry.verification.service import Verifier
-from registry.web.deps import CurrentIssuer
 
 NOT_FOUND = "No CIT certification was found for this POST id and last name."
 HEADERS = {"Cache-Control": "no-store", "Vary": "Accept"}
@@ -89,11 +90,6 @@ def lookup(
     }
 
 
-def _wants_json(request: Request[Any, Any, Any]) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
 def _form(
     issuer: Issuer,
     *,
@@ -133,7 +129,7 @@ async def lookup_page(
     last_name = str(data.get("last_name") or "")[:100]
     missing = "post_id" if not post_id.strip() else "last_name" if not last_name.strip() else ""
     if missing:
-        if _wants_json(request):
+        if wants_json(request):
             raise InvalidInput("Give post_id and last_name.", field=missing, rule="required")
         return _form(
             issuer,
@@ -148,6 +144,6 @@ async def lookup_page(
             return lookup(session, request.app.state.verifier, issuer, post_id, last_name)
 
     result = await anyio.to_thread.run_sync(work)
-    if _wants_json(request):
+    if wants_json(request):
         return Response(result, headers=HEADERS)
     return _form(issuer, post_id=post_id, last_name=last_name, result=result)

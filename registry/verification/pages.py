@@ -13,6 +13,7 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from registry.credentials.deps import CurrentIssuer
 from registry.credentials.models import Credential
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
@@ -20,7 +21,6 @@ from registry.verification.core import Verdict
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused
 from registry.verification.service import PageFacts, Verifier, page_facts
-from registry.web.deps import CurrentIssuer
 
 # A .jwt of ours is about 2 KB; a pasted or uploaded one over the verify API's limit is no token.
 MAX_TOKEN_CHARS = 64 * 1024

@@ -3,16 +3,13 @@ interaction URL, OpenID4VCI (metadata, token, nonce, credential) and the VC-API 
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import uuid
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs
 
 import anyio.to_thread
-import qrcode.image.svg
 from litestar import Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, JSONBody
@@ -21,16 +18,19 @@ from pydantic import BaseModel, Field
 
 from registry.accounts.guards import office
 from registry.common import utcnow
+from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.errors import InvalidInput, NotFound
+from registry.http.content import wants_json
+from registry.http.deps import CurrentActor, DbSession
+from registry.http.gate import same_origin
+from registry.http.qr import qr_data_uri
+from registry.http.responses import CAPABILITY_HEADERS as WALLET_HEADERS
 from registry.people.service import get_officer_for
-from registry.verification.api import qr_code, wants_json
 from registry.verification.dataintegrity import parse as parse_document
 from registry.wallets import oid4vci, service
+from registry.wallets.holders import officer_by_key, own_credential
 from registry.wallets.oid4vci import ProtocolError
-from registry.web.console.common import same_origin
-from registry.web.deps import CurrentActor, CurrentIssuer, DbSession
-from registry.web.pages import WALLET_HEADERS, officer_by_key, own_credential
 
 MAX_FORM_BODY = 8 * 1024
 MAX_JSON_BODY = 64 * 1024
@@ -95,12 +95,6 @@ def start_interaction(
 # ---- the interaction URL and the VC-API exchange -----------------------------------------------
 
 
-def lcw_link(issuer: Issuer, protocols: dict[str, str]) -> str:
-    """The Learner Credential Wallet's deep link for the same protocols (CHAPI request form)."""
-    request = {"credentialRequestOrigin": issuer.public_url, "protocols": protocols}
-    return "dccrequest://request?request=" + quote(json.dumps(request, separators=(",", ":")))
-
-
 @get("/interactions/{secret:str}", public=True, tags=["wallets"], sync_to_thread=True)
 def interaction(
     request: Request[Any, Any, Any],
@@ -129,7 +123,7 @@ def interaction(
         context={
             "issuer_name": issuer.name,
             "protocols": protocols,
-            "lcw_link": lcw_link(issuer, protocols) if service.VCAPI in protocols else None,
+            "lcw_link": service.lcw_link(issuer, protocols) if service.VCAPI in protocols else None,
             "expires_at": found.expires_at.strftime("%H:%M UTC"),
         },
         headers=WALLET_HEADERS,
@@ -286,13 +280,6 @@ def _credential(
 # ---- the officer's wallet page -----------------------------------------------------------------
 
 
-def qr_data_uri(text: str) -> str:
-    image = qr_code(text).make_image(image_factory=qrcode.image.svg.SvgPathImage)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 @post(
     "/wallet/{key:str}/handover/{credential_id:str}",
     public=True,
@@ -326,7 +313,7 @@ def wallet_handover(
             "interaction_url": url,
             "qr": qr_data_uri(url),
             "offer": protocols[service.OID4VCI],
-            "lcw_link": lcw_link(issuer, protocols),
+            "lcw_link": service.lcw_link(issuer, protocols),
             "expires_at": started.expires_at.strftime("%H:%M UTC"),
             "minutes": int(service.INTERACTION_TTL.total_seconds() // 60),
             "now": utcnow().strftime("%H:%M UTC"),

@@ -217,6 +217,12 @@ def protocols(issuer: Issuer, secret: str, *, tx_code: bool) -> dict[str, str]:
     return answer
 
 
+def lcw_link(issuer: Issuer, protocols: dict[str, str]) -> str:
+    """The Learner Credential Wallet's deep link for the same protocols (CHAPI request form)."""
+    request = {"credentialRequestOrigin": issuer.public_url, "protocols": protocols}
+    return "dccrequest://request?request=" + quote(json.dumps(request, separators=(",", ":")))
+
+
 def by_secret(session: Session, secret: str, *, lock: bool = False) -> Interaction | None:
     """The interaction a secret names; `lock`: its row held until the transaction ends, so that
     requests racing on it (guesses of its transaction code) take turns (PostgreSQL; SQLite's

@@ -11,12 +11,13 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 from sqlmodel import Session
 
+from registry.credentials.deps import CurrentIssuer
 from registry.credentials.models import Credential
 from registry.credentials.service import Issuer, get_public_credential, whole
 from registry.errors import NotFound
+from registry.http.deps import DbSession
 from registry.training.models import Course, TrainingClass
 from registry.verification.service import Verifier
-from registry.web.deps import CurrentIssuer, DbSession
 
 TITLE = "Crisis Intervention Team (CIT) Officer Certification"
 WITHHELD = "Name withheld (protected record)"

@@ -10,7 +10,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-from registry.verification.api import qr_code
+from registry.http.qr import qr_code
 from registry.web.certificate import (
     BAND_COLOURS,
     BANDS,

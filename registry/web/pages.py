@@ -12,20 +12,23 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from registry.common import utcnow
+from registry.credentials.deps import CurrentIssuer
 from registry.credentials.documents import holder_document
 from registry.credentials.models import Credential
 from registry.credentials.renewal import outlook
 from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
+from registry.http.content import VC_JWT
+from registry.http.deps import DbSession
+from registry.http.responses import CAPABILITY_HEADERS, download
 from registry.people.models import Officer, Region
 from registry.people.service import officer_region_id
 from registry.training.models import Course
 from registry.training.service import course_public
 from registry.vc import dataintegrity
-from registry.verification.api import token_download
+from registry.wallets.holders import officer_by_key, own_credential
 from registry.wallets.service import copies_of
 from registry.web.certificate import certificate_download
-from registry.web.deps import CurrentIssuer, DbSession
 
 
 @get("/health", public=True, tags=["public"], sync_to_thread=True)
@@ -77,38 +80,13 @@ WALLET_STATES = {
     "superseded": ("\u21bb", "Superseded", "Replaced by a renewed certification: show that one."),
     "invalid": ("!", "Not valid", "Could not be verified: ask your regional coordinator."),
 }
-WALLET_HEADERS = {
-    # The URL itself is the officer's secret: never cached, never sent on as a Referer.
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-}
+# The URL itself is the officer's secret: never cached, never sent on as a Referer.
+WALLET_HEADERS = CAPABILITY_HEADERS
 WALLET_ICONS = [
     ("/static/wallet-icon-192.png", "192x192"),
     ("/static/wallet-icon-512.png", "512x512"),
 ]
 THEME = "#14213d"
-
-
-def officer_by_key(session: Session, key: str) -> Officer | None:
-    # The key is compared exactly as given; a longer one than any issued cannot match.
-    if not key or len(key) > 64:
-        return None
-    return session.exec(select(Officer).where(Officer.wallet_key == key)).first()
-
-
-def own_credential(
-    session: Session, key: str, credential_id: str
-) -> tuple[Officer, Credential] | None:
-    """The wallet's officer and one of their own credentials; None for anything else."""
-    officer = officer_by_key(session, key)
-    credential = (
-        session.get(Credential, credential_id.strip().upper())
-        if officer is not None and len(credential_id) <= 32
-        else None
-    )
-    if officer is None or credential is None or credential.officer_id != officer.id:
-        return None
-    return officer, credential
 
 
 def _missing(issuer: Issuer) -> Template:
@@ -233,7 +211,8 @@ def wallet_jwt(
     found = own_credential(session, key, credential_id)
     if found is None:
         raise NotFound("This wallet link is not valid.")
-    return token_download(found[1], WALLET_HEADERS)
+    credential = found[1]
+    return download(credential.token.encode(), VC_JWT, f"cit-{credential.id}.jwt", WALLET_HEADERS)
 
 
 @get(

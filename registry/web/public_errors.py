@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.response import Template
 
-from registry.web.problems import TITLES
+from registry.http.problems import TITLES
 
 PAGES = re.compile(r"/(c/[^/]+|lookup|verify)/?")
 

@@ -14,8 +14,8 @@ from registry.settings import Settings
 from registry.vc.did import base58btc_decode
 from registry.vc.keys import KeyStore
 from tests.conftest import DID, PUBLIC_URL, Api, Region
-from tests.vc.test_keys import jose_verify
 from tests.live import cli_env, run_registry
+from tests.vc.test_keys import jose_verify
 from tests.verification.test_verify_api import check, issue, parts, verify
 
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"

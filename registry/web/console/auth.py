@@ -12,7 +12,8 @@ from litestar.response import Redirect, Template
 
 from registry.accounts import sessions
 from registry.db import unit_of_work
-from registry.web.console.common import PREFIX, form_data, same_origin
+from registry.http.gate import same_origin
+from registry.web.console.common import PREFIX, form_data
 from registry.web.throttle import SignInThrottle
 
 LOGIN_CSRF = "cit_login_csrf"

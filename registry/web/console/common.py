@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import anyio.to_thread
 from litestar import Request
@@ -18,7 +18,8 @@ from sqlmodel import Session
 from registry.accounts.service import Actor
 from registry.accounts.sessions import SignedIn, csrf_matches
 from registry.errors import InvalidInput, RegistryError
-from registry.web.problems import UNSTORABLE
+from registry.http.gate import same_origin
+from registry.http.problems import UNSTORABLE
 
 PREFIX = "/console"
 T = TypeVar("T")
@@ -86,15 +87,6 @@ def page(
     if flash:
         response.delete_cookie(FLASH, path="/")
     return response
-
-
-def same_origin(request: Request[Any, Any, Any]) -> bool:
-    """A form post must come from our own pages (a second line behind the CSRF token)."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin or origin == "null":
-        return True  # some privacy settings drop both; the token still protects
-    host = request.headers.get("host", "")
-    return urlsplit(origin).netloc == host
 
 
 async def form_data(request: Request[Any, Any, Any]) -> FormMultiDict:

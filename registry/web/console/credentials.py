@@ -12,11 +12,12 @@ from litestar.response import Redirect, Template
 from registry.accounts.guards import office
 from registry.credentials import service
 from registry.errors import RegistryError
+from registry.http.deps import DbSession
+from registry.http.qr import qr_data_uri
 from registry.training import service as training
 from registry.wallets import service as wallets
-from registry.wallets.api import lcw_link, qr_data_uri
+from registry.wallets.service import lcw_link
 from registry.web.console.common import actor_of, attempt, form_data, page, redirect, text
-from registry.web.deps import DbSession
 
 
 @get("/credentials/{credential_id:str}", guards=[office], sync_to_thread=True)

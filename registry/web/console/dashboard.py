@@ -7,10 +7,10 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
+from registry.http.deps import DbSession
 from registry.reports import service as reports
 from registry.web.console.charts import coverage_chart
 from registry.web.console.common import actor_of, page
-from registry.web.deps import DbSession
 
 
 @get("/", sync_to_thread=True)

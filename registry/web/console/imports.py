@@ -14,13 +14,14 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from registry.accounts.guards import office
+from registry.credentials.deps import CurrentIssuer
 from registry.errors import RegistryError
+from registry.http.deps import DbSession
 from registry.imports import service
 from registry.imports.api import csv_response
 from registry.imports.service import FileRefused, ImportRefused
 from registry.training.service import list_classes
 from registry.web.console.common import PREFIX, actor_of, form_data, page, redirect, text
-from registry.web.deps import CurrentIssuer, DbSession
 
 IMPORT_PAGE = f"{PREFIX}/import"
 

@@ -10,11 +10,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry.accounts.guards import admin_only, office
+from registry.http.deps import DbSession
 from registry.people import schemas, service
 from registry.people.models import Region
 from registry.training.service import course_by_code, course_public, list_courses
 from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
-from registry.web.deps import DbSession
 
 REGIONS = "/console/regions"
 

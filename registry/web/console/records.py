@@ -13,13 +13,13 @@ from sqlmodel import col, select
 from registry.accounts.guards import office
 from registry.common import utcnow
 from registry.credentials.models import Credential
+from registry.http.deps import DbSession
 from registry.people import schemas, service
 from registry.people.models import Agency, Region
 from registry.training.models import CERecord, Course
 from registry.wallets.service import copies_of
 from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
 from registry.web.console.renewals import officer_context
-from registry.web.deps import DbSession
 
 
 def _regions_in_scope(session: Any, request: Request[Any, Any, Any]) -> list[Region]:

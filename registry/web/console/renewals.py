@@ -19,11 +19,11 @@ from registry.common import utcnow
 from registry.credentials import renewal
 from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.service import get_credential_for
+from registry.http.deps import DbSession
 from registry.people.models import Officer
 from registry.training import ce
 from registry.training.models import Course
 from registry.web.console.common import actor_of, attempt, build, form_data, redirect, text
-from registry.web.deps import DbSession
 
 
 @dataclass(frozen=True)

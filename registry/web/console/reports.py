@@ -9,10 +9,10 @@ from litestar.response import Template
 
 from registry.audit import service as audit_service
 from registry.credentials.renewal import GRACE_MONTHS
+from registry.http.deps import DbSession
 from registry.reports import service as reports
 from registry.web.console.charts import coverage_chart
 from registry.web.console.common import actor_of, page, whole_number
-from registry.web.deps import DbSession
 
 
 @get("/audit", sync_to_thread=True)

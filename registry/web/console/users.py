@@ -18,6 +18,7 @@ from registry.accounts.guards import admin_only
 from registry.accounts.models import Role, User
 from registry.accounts.service import Actor
 from registry.errors import InvalidInput, NotFound
+from registry.http.deps import DbSession
 from registry.people.models import Region
 from registry.web.console.common import (
     PREFIX,
@@ -28,7 +29,6 @@ from registry.web.console.common import (
     redirect,
     text,
 )
-from registry.web.deps import DbSession
 from registry.web.throttle import SignInThrottle
 
 USERS = f"{PREFIX}/users"

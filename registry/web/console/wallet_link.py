@@ -12,10 +12,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from registry.accounts.guards import office
+from registry.http.deps import DbSession
 from registry.people.wallet_api import rotate_wallet_key
 from registry.wallets.service import copies_of, withdraw_for_actor
 from registry.web.console.common import PREFIX, actor_of, attempt, form_data, redirect
-from registry.web.deps import DbSession
 
 
 @post("/officers/{officer_id:uuid}/wallet-link", guards=[office], status_code=303)

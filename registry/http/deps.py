@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the transaction, the acting user and the issuer."""
+"""Request-scoped dependencies: the transaction and the acting user (the issuer's is with the
+issuer, `credentials.service.provide_issuer`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from litestar.di import NamedDependency
 from sqlmodel import Session
 
 from registry.accounts.service import Actor
-from registry.credentials.service import Issuer
 from registry.db import new_session
 from registry.errors import NotAuthenticated
 
@@ -71,12 +71,6 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     return user
 
 
-def provide_issuer(state: State) -> Issuer:
-    issuer: Issuer = state.issuer
-    return issuer
-
-
 # Handlers name these explicitly (Litestar 3 drops inferred dependencies).
 DbSession = NamedDependency[Session]
 CurrentActor = NamedDependency[Actor]
-CurrentIssuer = NamedDependency[Issuer]
