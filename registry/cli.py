@@ -109,7 +109,8 @@ def _as_admin(work: Any) -> Any:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
-    from registry.accounts.service import SYSTEM, create_user, issue_token
+    from registry.accounts.service import create_user, issue_token
+    from registry.actors import SYSTEM
 
     password = _read_password() if args.password_stdin else None
 
@@ -137,7 +138,8 @@ def _when(moment: Any) -> str:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from registry.accounts.service import SYSTEM, list_users
+    from registry.accounts.service import list_users
+    from registry.actors import SYSTEM
 
     users = _as_admin(lambda session: list_users(session, SYSTEM))
     for u in users:
@@ -156,6 +158,7 @@ def cmd_user_change(args: argparse.Namespace) -> int:
     import uuid
 
     from registry.accounts import service
+    from registry.actors import SYSTEM
 
     token_id = None
     if args.action == "revoke-token":
@@ -169,7 +172,7 @@ def cmd_user_change(args: argparse.Namespace) -> int:
     password = _read_password() if args.action == "reset-password" else None
 
     def work(session: Any) -> str:
-        actor = service.SYSTEM
+        actor = SYSTEM
         user = service.find_user(session, actor, name=args.name)
         if args.action in ("disable", "enable"):
             service.set_disabled(session, actor, user, args.action == "disable")
@@ -214,10 +217,11 @@ def _lift_lockouts(name: str) -> None:
 
 def cmd_user_tokens(args: argparse.Namespace) -> int:
     from registry.accounts import service
+    from registry.actors import SYSTEM
 
     def work(session: Any) -> list[Any]:
-        user = service.find_user(session, service.SYSTEM, name=args.name)
-        return service.list_tokens(session, service.SYSTEM, user)
+        user = service.find_user(session, SYSTEM, name=args.name)
+        return service.list_tokens(session, SYSTEM, user)
 
     tokens = _as_admin(work)
     for t in tokens:
@@ -468,7 +472,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm  # type: ignore[import-untyped]
 
-    from registry.accounts.service import SYSTEM
+    from registry.actors import SYSTEM
     from registry.db import unit_of_work
     from registry.errors import RegistryError
     from registry.imports import service

@@ -1,16 +1,16 @@
 """Imports every table module so that SQLModel.metadata knows the whole schema."""
 
-from registry.accounts.models import ApiToken, User, WebSession
-from registry.audit.models import AuditEntry
-from registry.credentials.models import (
+from registry.tables.accounts import ApiToken, User, WebSession
+from registry.tables.audit import AuditEntry
+from registry.tables.credentials import (
     Credential,
     CredentialDocument,
     ExpiryNotice,
     StatusAllocation,
     StatusList,
 )
-from registry.people.models import Agency, Employment, Officer, Region
-from registry.training.models import (
+from registry.tables.people import Agency, Employment, Officer, Region
+from registry.tables.training import (
     Attendance,
     CERecord,
     Course,
@@ -19,7 +19,7 @@ from registry.training.models import (
     Result,
     TrainingClass,
 )
-from registry.wallets.models import HolderCopy, Interaction, WalletNonce
+from registry.tables.wallets import HolderCopy, Interaction, WalletNonce
 
 __all__ = [
     "Agency",

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from registry.accounts.service import SYSTEM  # noqa: E402
 from registry.cli import upgrade_database  # noqa: E402
-from registry.credentials.models import (  # noqa: E402
+from registry.tables.credentials import (  # noqa: E402
     Credential,
     CredentialStatus,
     StatusAllocation,
@@ -37,8 +37,8 @@ from registry.credentials.models import (  # noqa: E402
 from registry.credentials.service import Issuer, certify  # noqa: E402
 from registry.credentials.status import bump_revision  # noqa: E402
 from registry.db import make_engine, unit_of_work  # noqa: E402
-from registry.people.models import Agency, Employment, Officer, Region  # noqa: E402
-from registry.training.models import (  # noqa: E402
+from registry.tables.people import Agency, Employment, Officer, Region  # noqa: E402
+from registry.tables.training import (  # noqa: E402
     Attendance,
     Course,
     Enrollment,

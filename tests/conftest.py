@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from registry.accounts.service import SYSTEM, create_user, issue_token
+from registry.accounts.service import create_user, issue_token
+from registry.actors import SYSTEM
 from registry.app import create_app
 from registry.cli import upgrade_database
 from registry.db import make_engine, unit_of_work

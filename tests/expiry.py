@@ -8,14 +8,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 from litestar import Litestar
 
-from registry.accounts.service import SYSTEM
+from registry.actors import SYSTEM
 from registry.common import utcnow
-from registry.credentials.models import Credential
 from registry.credentials.service import add_months, issue_credential
 from registry.credentials.status import allocate
 from registry.db import unit_of_work
-from registry.people.models import Officer
-from registry.training.models import Course
+from registry.tables.credentials import Credential
+from registry.tables.people import Officer
+from registry.tables.training import Course
 
 
 def expired_copy(engine: sa.Engine, app: Litestar, credential_id: str) -> str:

@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 from registry.app import create_app
 from registry.db import unit_of_work
 from registry.http.deps import DbSession
-from registry.people.models import Region as RegionRow
 from registry.settings import Settings
+from registry.tables.people import Region as RegionRow
 from tests.conftest import Api, KeptLog, Region, assert_problem, unique
 
 JSON = {"Accept": "application/json"}

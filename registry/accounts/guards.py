@@ -15,8 +15,8 @@ from litestar.middleware.authentication import (
 )
 
 from registry.accounts import sessions
-from registry.accounts.models import Role
-from registry.accounts.service import Actor, authenticate_token
+from registry.accounts.service import authenticate_token
+from registry.actors import Actor, Role
 from registry.db import unit_of_work
 
 PUBLIC = "public"

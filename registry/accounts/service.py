@@ -14,58 +14,20 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, select
 
-from registry.accounts.models import ApiToken, Role, User, WebSession
 from registry.accounts.schemas import UserPublic
-from registry.audit.models import AuditEntry
+from registry.actors import Actor, Role
 from registry.audit.service import record, snapshot
 from registry.common import utcnow
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from registry.people.models import Region
+from registry.tables.accounts import ApiToken, User, WebSession
+from registry.tables.audit import AuditEntry
+from registry.tables.people import Region
 
 TOKEN_PREFIX = "citr_"  # noqa: S105 - a prefix, not a secret
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 _hasher = PasswordHasher()
 # Verifying against this keeps an unknown username as slow as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a signed-in user, or the command line."""
-
-    user_id: uuid.UUID | None
-    username: str
-    role: Role
-    region_id: uuid.UUID | None = None
-    region_code: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
-    @property
-    def is_office(self) -> bool:
-        """Coordinators and the administrator: who may change records (instructors record
-        attendance and results only)."""
-        return self.role in (Role.ADMIN, Role.COORDINATOR)
-
-    def can_act_in(self, region_id: uuid.UUID | None) -> bool:
-        return self.is_admin or (region_id is not None and region_id == self.region_id)
-
-    def require_region(self, region_id: uuid.UUID | None, what: str = "record") -> None:
-        if not self.can_act_in(region_id):
-            raise Forbidden(
-                f"This {what} belongs to another region than yours.",
-                rule="region_scope",
-            )
-
-    def require_role(self, *roles: Role) -> None:
-        if self.role not in roles:
-            allowed = ", ".join(r.value for r in roles)
-            raise Forbidden(f"This action needs the role {allowed}.", rule="role")
-
-
-SYSTEM = Actor(user_id=None, username="cli", role=Role.ADMIN)
 
 
 def hash_token(token: str) -> str:

@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, delete
 
-from registry.accounts.models import User, WebSession
-from registry.accounts.service import Actor, actor_for, check_password
+from registry.accounts.service import actor_for, check_password
+from registry.actors import Actor
 from registry.audit.service import record
 from registry.common import utcnow
+from registry.tables.accounts import User, WebSession
 
 COOKIE = "cit_session"
 LIFETIME = timedelta(hours=10)

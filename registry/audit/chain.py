@@ -128,7 +128,7 @@ def stored_rows(connection: Connection, table: sa.Table) -> Generator[dict[str, 
 
 
 def audit_table() -> sa.Table:
-    from registry.audit.models import AuditEntry
+    from registry.tables.audit import AuditEntry
 
     return AuditEntry.metadata.tables["audit_log"]
 

@@ -13,14 +13,14 @@ from sqlalchemy import String, cast, or_
 from sqlmodel import Session, SQLModel, col, select
 
 from registry.audit.chain import audit_table, entry_hash, lock_and_read_head
-from registry.audit.models import AuditEntry
 from registry.common import utcnow
-from registry.credentials.models import Credential
-from registry.people.models import Agency, Employment, Officer
-from registry.training.models import CERecord, TrainingClass
+from registry.tables.audit import AuditEntry
+from registry.tables.credentials import Credential
+from registry.tables.people import Agency, Employment, Officer
+from registry.tables.training import CERecord, TrainingClass
 
 if TYPE_CHECKING:  # accounts.service records audit entries itself: import for types only
-    from registry.accounts.service import Actor
+    from registry.actors import Actor
 
 _HEAD = "registry.audit.head"
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "wallet_key", "token"})

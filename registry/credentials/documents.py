@@ -8,11 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from registry.common import utcnow
-from registry.credentials.models import Credential, CredentialDocument
 from registry.credentials.service import Issuer, ensure_signing_key, get_credential
 from registry.db import unit_of_work
 from registry.errors import NotFound
-from registry.people.models import Officer
+from registry.tables.credentials import Credential, CredentialDocument
+from registry.tables.people import Officer
 from registry.vc import dataintegrity
 from registry.verification.core import payload_of
 

@@ -12,11 +12,11 @@ import qrcode
 import qrcode.image.svg
 from sqlmodel import Session, col, select
 
-from registry.accounts.service import Actor
-from registry.credentials.models import Credential
+from registry.actors import Actor
 from registry.credentials.service import Issuer, holder_name
-from registry.people.models import Officer
 from registry.people.service import officer_region_id
+from registry.tables.credentials import Credential
+from registry.tables.people import Officer
 from registry.training.service import get_class
 
 

@@ -32,7 +32,6 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from registry.audit.models import AuditEntry
 from registry.credentials.status import (
     PURPOSES,
     ListBits,
@@ -44,6 +43,7 @@ from registry.credentials.status import (
 )
 from registry.db import CHANGES_CHANNEL, on_commit, unit_of_work
 from registry.errors import NotFound
+from registry.tables.audit import AuditEntry
 from registry.vc.keys import NoActiveKey
 from registry.verification.core import StatusUnavailable, VerifiedList, verify_list
 

@@ -7,12 +7,10 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from registry.accounts.models import Role
-from registry.accounts.service import Actor
+from registry.actors import Actor, Role
 from registry.audit.service import record
 from registry.common import add_months, utcnow
 from registry.credentials import schemas
-from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.service import (
     Issuer,
     ensure_signing_key,
@@ -22,9 +20,10 @@ from registry.credentials.service import (
 from registry.credentials.status import allocate
 from registry.db import mark_changed
 from registry.errors import RuleViolation
-from registry.people.models import Officer
+from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.people import Officer
+from registry.tables.training import Course
 from registry.training.ce import hours_in_cycle, use_ce
-from registry.training.models import Course
 
 # Renewal opens this long before expiry: early enough for the paperwork, too late to chain.
 OPENS_MONTHS = 6

@@ -11,11 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from registry.accounts.service import Actor
+from registry.actors import Actor
 from registry.audit.service import record, record_many
 from registry.common import add_months, opaque_id, utcnow
 from registry.credentials import schemas
-from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.status import (
     DataIntegrityListPublisher,
     StatusListPublisher,
@@ -24,9 +23,10 @@ from registry.credentials.status import (
     status_list_url,
 )
 from registry.errors import Forbidden, NotFound, RuleViolation, Unavailable
-from registry.people.models import Officer
 from registry.people.service import officer_region_id
-from registry.training.models import Course, TrainingClass
+from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.people import Officer
+from registry.tables.training import Course, TrainingClass
 from registry.training.service import get_class, standings
 from registry.vc.did import did_web
 from registry.vc.jws import Signed

@@ -11,9 +11,9 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from registry.credentials.models import Credential, CredentialStatus, StatusAllocation, StatusList
 from registry.db import mark_changed
 from registry.errors import NotFound, Unavailable
+from registry.tables.credentials import Credential, CredentialStatus, StatusAllocation, StatusList
 from registry.vc import dataintegrity, statuslist
 from registry.vc.keys import KeyStore, NoActiveKey
 

@@ -13,7 +13,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlmodel import Session
 
-from registry.accounts.service import Actor
+from registry.actors import Actor
 from registry.db import new_session
 from registry.errors import NotAuthenticated
 

@@ -13,13 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, or_, select
 
-from registry.accounts.service import Actor
+from registry.actors import Actor
 from registry.audit.service import record
 from registry.common import utcnow
-from registry.credentials.models import Credential, CredentialStatus
 from registry.errors import InvalidInput, RegistryError, RuleViolation
 from registry.people import schemas as people_schemas
-from registry.people.models import Agency, Employment, Officer
 from registry.people.service import (
     ORI,
     create_agency,
@@ -30,8 +28,10 @@ from registry.people.service import (
     update_officer,
 )
 from registry.reports import service as reports
+from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.people import Agency, Employment, Officer
+from registry.tables.training import Course, TrainingClass
 from registry.training import schemas as training_schemas
-from registry.training.models import Course, TrainingClass
 from registry.training.service import enroll, get_class, roster
 
 MAX_BYTES = 5 * 1024 * 1024

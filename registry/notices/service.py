@@ -19,19 +19,19 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from registry.accounts.service import Actor
+from registry.actors import Actor
 from registry.audit.service import record
 from registry.common import utcnow
 from registry.credentials.handouts import class_handouts
-from registry.credentials.models import Credential, ExpiryNotice
 from registry.credentials.renewal import GRACE_MONTHS, ce_standing
 from registry.credentials.service import Issuer
 from registry.dates import long_date
 from registry.db import private_file, private_folder, unit_of_work
-from registry.people.models import Officer
 from registry.reports.service import expiring
 from registry.settings import ROOT
-from registry.training.models import Course
+from registry.tables.credentials import Credential, ExpiryNotice
+from registry.tables.people import Officer
+from registry.tables.training import Course
 
 
 class NoticeConfigError(ValueError):

@@ -9,13 +9,13 @@ from datetime import date
 
 from sqlmodel import Session, col, func, or_, select
 
-from registry.accounts.models import Role, User
-from registry.accounts.service import Actor
+from registry.actors import Actor, Role
 from registry.audit.service import record, snapshot
 from registry.db import mark_changed
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.people import schemas
-from registry.people.models import Agency, Employment, Officer, Region
+from registry.tables.accounts import User
+from registry.tables.people import Agency, Employment, Officer, Region
 
 REGION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
 # An ORI: two-letter state code, then seven letters or digits (UT0180000).

@@ -12,12 +12,12 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from registry.accounts.guards import office
-from registry.accounts.service import Actor
+from registry.actors import Actor
 from registry.audit.service import record
 from registry.credentials.deps import CurrentIssuer
 from registry.http.deps import CurrentActor, DbSession
-from registry.people.models import Officer
 from registry.people.service import get_officer_for
+from registry.tables.people import Officer
 from registry.wallets.service import end_link_handovers
 
 

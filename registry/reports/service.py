@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from registry.accounts.service import Actor
+from registry.actors import Actor
 from registry.common import add_months, utcnow
-from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.renewal import GRACE_MONTHS
-from registry.people.models import Agency, Employment, Officer, Region
-from registry.training.models import Course, TrainingClass
+from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.people import Agency, Employment, Officer, Region
+from registry.tables.training import Course, TrainingClass
 from registry.training.service import standings
 
 EXPIRY_WINDOW_DAYS = 90

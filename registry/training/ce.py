@@ -10,14 +10,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from registry.accounts.models import Role, User
-from registry.accounts.service import Actor
+from registry.actors import Actor, Role
 from registry.audit.service import record, snapshot
 from registry.common import utcnow
-from registry.credentials.models import Credential
 from registry.errors import InvalidInput
 from registry.people.service import clean_text, get_officer_for
-from registry.training.models import CERecord, Course
+from registry.tables.accounts import User
+from registry.tables.credentials import Credential
+from registry.tables.training import CERecord, Course
 from registry.training.service import course_by_code
 
 # One record is one class or event; a longer one is a typing slip (or the fraud DOMAIN warns of).

@@ -10,10 +10,9 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from registry.accounts.service import Actor
+from registry.actors import Actor
 from registry.audit.service import record, snapshot
 from registry.common import add_months, utcnow
-from registry.credentials.models import Credential, CredentialStatus
 from registry.errors import (
     Forbidden,
     InvalidInput,
@@ -22,15 +21,15 @@ from registry.errors import (
     RegistryError,
     RuleViolation,
 )
-from registry.people.models import Agency, Employment, Officer, Region
 from registry.people.service import (
     clean_text,
     get_officer_for,
     officer_by_post_id_for,
     region_by_code,
 )
-from registry.training import schemas
-from registry.training.models import (
+from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.people import Agency, Employment, Officer, Region
+from registry.tables.training import (
     Attendance,
     Course,
     Enrollment,
@@ -39,6 +38,7 @@ from registry.training.models import (
     Result,
     TrainingClass,
 )
+from registry.training import schemas
 
 # A class further ahead than this is a typing slip, or a way to hold an officer's seat forever.
 SCHEDULE_AHEAD_MONTHS = 18

@@ -19,12 +19,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.credentials.deps import CurrentIssuer
-from registry.credentials.models import Credential
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.errors import InvalidInput
 from registry.http.content import wants_json
-from registry.people.models import Officer
+from registry.tables.credentials import Credential
+from registry.tables.people import Officer
 from registry.verification.service import Verifier
 
 NOT_FOUND = "No CIT certification was found for this POST id and last name."

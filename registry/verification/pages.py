@@ -14,9 +14,9 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from registry.credentials.deps import CurrentIssuer
-from registry.credentials.models import Credential
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
+from registry.tables.credentials import Credential
 from registry.verification.core import Verdict
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused

@@ -15,7 +15,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from registry.credentials.live import LiveStatus
-from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.service import (
     CREDENTIAL_ID,
     Issuer,
@@ -24,8 +23,10 @@ from registry.credentials.service import (
 )
 from registry.db import on_commit, unit_of_work
 from registry.errors import InvalidInput, NotFound
-from registry.people.models import Officer
-from registry.training.models import Course
+from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.people import Officer
+from registry.tables.training import Course
+from registry.tables.wallets import HolderCopy
 from registry.verification.core import (
     INVALID,
     Check,
@@ -39,7 +40,6 @@ from registry.verification.core import (
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused, verify_document
 from registry.verification.presentations import PresentationRefused, check_presentation
-from registry.wallets.models import HolderCopy
 
 _T = TypeVar("_T")
 

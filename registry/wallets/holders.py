@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from registry.credentials.models import Credential
-from registry.people.models import Officer
+from registry.tables.credentials import Credential
+from registry.tables.people import Officer
 
 
 def officer_by_key(session: Session, key: str) -> Officer | None:

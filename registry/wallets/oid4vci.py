@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 from registry.common import utcnow
 from registry.credentials.service import Issuer
 from registry.errors import RuleViolation
+from registry.tables.wallets import Interaction, WalletNonce
 from registry.vc import dataintegrity, didkey, jws
 from registry.vc.payload import OB_CONTEXT, VC_CONTEXT
-from registry.wallets.models import Interaction, WalletNonce
 from registry.wallets.service import (
     CONFIGURATION_JWT,
     CONFIGURATION_LDP,

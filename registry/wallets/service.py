@@ -15,19 +15,19 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from registry.accounts.service import Actor
+from registry.actors import Actor
 from registry.audit.service import record
 from registry.common import opaque_id, utcnow
-from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.service import Issuer, ensure_signing_key, get_credential_for
 from registry.errors import Forbidden, InvalidInput, NotFound, RuleViolation
-from registry.people.models import Officer
 from registry.people.service import get_officer_for, officer_region_id
+from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.people import Officer
+from registry.tables.wallets import HolderCopy, Interaction
 from registry.vc import dataintegrity
 from registry.vc.payload import VC_CONTEXT
 from registry.verification.core import payload_of
 from registry.verification.presentations import PresentationRefused, check_presentation
-from registry.wallets.models import HolderCopy, Interaction
 
 INTERACTION_TTL = timedelta(minutes=15)  # unused; the page makes a fresh one
 CHALLENGE_TTL = timedelta(minutes=10)

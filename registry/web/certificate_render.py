@@ -11,12 +11,8 @@ from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
 from registry.http.qr import qr_code
-from registry.web.certificate import (
-    BAND_COLOURS,
+from registry.web.certificate_facts import (
     BANDS,
-    GOLD,
-    MUTED,
-    NAVY,
     NOT_VERIFIED,
     TITLE,
     WITHHELD,
@@ -24,6 +20,14 @@ from registry.web.certificate import (
     latin1,
     long_date,
 )
+
+NAVY = (20, 33, 61)
+GOLD = (176, 141, 58)
+MUTED = (74, 85, 96)
+RED = (161, 20, 28)
+AMBER = (122, 75, 0)
+GREY = (74, 85, 96)
+BAND_COLOURS = {"revoked": RED, "invalid": RED, "suspended": AMBER, "expired": GREY}
 
 
 class _Certificate(FPDF):

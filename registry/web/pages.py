@@ -14,16 +14,16 @@ from sqlmodel import Session, col, select
 from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.documents import holder_document
-from registry.credentials.models import Credential
 from registry.credentials.renewal import outlook
 from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
 from registry.http.content import VC_JWT
 from registry.http.deps import DbSession
 from registry.http.responses import CAPABILITY_HEADERS, download
-from registry.people.models import Officer, Region
 from registry.people.service import officer_region_id
-from registry.training.models import Course
+from registry.tables.credentials import Credential
+from registry.tables.people import Officer, Region
+from registry.tables.training import Course
 from registry.training.service import course_public
 from registry.vc import dataintegrity
 from registry.wallets.holders import officer_by_key, own_credential

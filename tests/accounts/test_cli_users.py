@@ -14,9 +14,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from registry.accounts.models import User
-from registry.accounts.service import SYSTEM, issue_token
+from registry.accounts.service import issue_token
+from registry.actors import SYSTEM
 from registry.db import unit_of_work
+from registry.tables.accounts import User
 from tests.conftest import Api, Region, unique
 from tests.console.conftest import PASSWORD, make_password_user, sign_in
 from tests.live import cli_env, run_registry

@@ -12,11 +12,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from registry.accounts.models import ApiToken, User
-from registry.accounts.service import SYSTEM, create_user, issue_token
-from registry.audit.models import AuditEntry
+from registry.accounts.service import create_user, issue_token
+from registry.actors import SYSTEM
 from registry.db import unit_of_work
-from registry.people.models import Officer
+from registry.tables.accounts import ApiToken, User
+from registry.tables.audit import AuditEntry
+from registry.tables.people import Officer
 from tests.conftest import Api, Region, graduate, unique
 
 

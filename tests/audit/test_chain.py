@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from registry.accounts.service import SYSTEM
+from registry.actors import SYSTEM
 from registry.audit.chain import GENESIS, audit_table, entry_hash, stored_rows, verify_chain
 from registry.audit.service import record
 from registry.cli import alembic_config

@@ -12,7 +12,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from registry.accounts.service import SYSTEM, create_user
+from registry.accounts.service import create_user
+from registry.actors import SYSTEM
 from registry.db import make_engine, unit_of_work
 from tests.conftest import unique
 from tests.live import LiveServer, serve

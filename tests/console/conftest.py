@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from registry.accounts.service import SYSTEM, create_user
+from registry.accounts.service import create_user
+from registry.actors import SYSTEM
 from registry.db import unit_of_work
 from tests.conftest import unique
 

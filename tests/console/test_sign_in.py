@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from registry.accounts.models import User
 from registry.app import create_app
 from registry.db import unit_of_work
 from registry.settings import Settings
+from registry.tables.accounts import User
 from registry.web.console.auth import LOGIN_CSRF
 from tests.conftest import PUBLIC_URL, Region, unique
 from tests.console.conftest import csrf_of, make_password_user, sign_in

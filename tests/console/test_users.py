@@ -13,9 +13,10 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from registry.accounts import sessions
-from registry.accounts.models import User
-from registry.accounts.service import SYSTEM, issue_token
+from registry.accounts.service import issue_token
+from registry.actors import SYSTEM
 from registry.db import unit_of_work
+from registry.tables.accounts import User
 from tests.conftest import Api, Region, unique
 from tests.console.conftest import PASSWORD, csrf_of, make_password_user, sign_in
 

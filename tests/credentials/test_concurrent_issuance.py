@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
-from registry.accounts.service import SYSTEM
+from registry.actors import SYSTEM
 from registry.credentials import status
-from registry.credentials.models import Credential
 from registry.credentials.service import certify
 from registry.db import make_engine, unit_of_work
+from registry.tables.credentials import Credential
 from tests.conftest import Region, full_attendance
 
 

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
-from registry.credentials.models import CredentialDocument
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
+from registry.tables.credentials import CredentialDocument
 from registry.vc import dataintegrity as di
 from registry.vc.did import base58btc_decode, did_web
 from registry.vc.keys import KeySet, PublicKey

@@ -22,8 +22,8 @@ from litestar.testing import TestClient
 from sqlmodel import Session, func, select
 
 from registry.app import create_app
-from registry.credentials.models import Credential
 from registry.settings import Settings
+from registry.tables.credentials import Credential
 from registry.vc.keys import KeyStore
 from tests import ob3
 from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate

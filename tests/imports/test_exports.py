@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from registry.db import unit_of_work
-from registry.people.models import Officer
+from registry.tables.people import Officer
 from tests.conftest import Api, Region, graduate
 from tests.imports import parse_csv
 

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from registry.audit.models import AuditEntry
 from registry.db import unit_of_work
+from registry.tables.audit import AuditEntry
 from tests.conftest import Api, Region, assert_problem, unique
 
 

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from registry.audit.models import AuditEntry
 from registry.common import add_months
-from registry.credentials.models import Credential
+from registry.tables.audit import AuditEntry
+from registry.tables.credentials import Credential
 from tests.conftest import Region, graduate
 from tests.console.conftest import console_client
 

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from litestar import Litestar
 from sqlmodel import Session, select
 
-from registry.accounts.service import SYSTEM
+from registry.actors import SYSTEM
 from registry.common import add_months
-from registry.credentials.models import Credential, StatusAllocation
 from registry.credentials.renewal import renew
 from registry.db import new_session
 from registry.errors import RuleViolation
+from registry.tables.credentials import Credential, StatusAllocation
 from tests.conftest import Api, Region
 from tests.renewals.conftest import (
     Certified,

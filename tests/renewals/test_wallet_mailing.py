@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from litestar.testing import TestClient
 from sqlmodel import select
 
-from registry.audit.models import AuditEntry
 from registry.db import unit_of_work
+from registry.tables.audit import AuditEntry
 from tests.conftest import Region, graduate
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 

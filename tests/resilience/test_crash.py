@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from registry.credentials.models import Credential
 from registry.db import make_engine
+from registry.tables.credentials import Credential
 from tests.live import cli_env, eligible_class, ok, run_registry, verdict
 from tests.resilience.cluster import Cluster, Node, cluster
 

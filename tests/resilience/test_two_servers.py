@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 from sqlmodel import Session, func, select
 
-from registry.credentials.models import Credential
 from registry.db import make_engine
+from registry.tables.credentials import Credential
 from tests.live import cli_env, eligible_class, ok, run_registry, verdict
 from tests.resilience.cluster import cluster
 

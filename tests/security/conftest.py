@@ -14,11 +14,12 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from registry.accounts import sessions
-from registry.accounts.models import User
-from registry.accounts.service import SYSTEM, create_user, issue_token
-from registry.credentials.models import Credential
+from registry.accounts.service import create_user, issue_token
+from registry.actors import SYSTEM
 from registry.db import unit_of_work
-from registry.people.models import Officer
+from registry.tables.accounts import User
+from registry.tables.credentials import Credential
+from registry.tables.people import Officer
 from tests.conftest import Api, Region, graduate, unique
 
 PASSWORD = "security suite passphrase 42"

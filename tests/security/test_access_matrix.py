@@ -17,9 +17,10 @@ from litestar.routes import HTTPRoute
 
 from registry.accounts import service, sessions
 from registry.accounts.guards import PUBLIC
+from registry.actors import SYSTEM
 from registry.common import opaque_id, utcnow
 from registry.db import unit_of_work
-from registry.wallets.models import HolderCopy, Interaction
+from registry.tables.wallets import HolderCopy, Interaction
 from tests.conftest import unique
 from tests.security.conftest import PASSWORD, ROLES, World, fresh_session, make_actor
 
@@ -593,8 +594,8 @@ def test_a_disabled_account_is_refused_on_every_guarded_route(app: Litestar, wor
     API token and its console session, both opened before, are refused everywhere at once."""
     account = make_actor(world.engine, "admin", None)
     with unit_of_work(world.engine) as session:
-        target = service.find_user(session, service.SYSTEM, name=account.username)
-        service.set_disabled(session, service.SYSTEM, target, True)
+        target = service.find_user(session, SYSTEM, name=account.username)
+        service.set_disabled(session, SYSTEM, target, True)
     world.actors["disabled"] = account
     failures = []
     try:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from registry.credentials import status
-from registry.credentials.models import StatusAllocation, StatusList
 from registry.db import make_engine, unit_of_work
+from registry.tables.credentials import StatusAllocation, StatusList
 from registry.vc import statuslist
 from registry.vc.keys import KeyStore
 from registry.verification import Verdict, verify

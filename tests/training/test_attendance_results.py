@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from registry.accounts.models import ApiToken
-from registry.training.models import Attendance
+from registry.tables.accounts import ApiToken
+from registry.tables.training import Attendance
 from tests.conftest import Api, Region, assert_problem, full_attendance, graduate
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from registry.credentials.models import Credential
+from registry.tables.credentials import Credential
 from tests.conftest import Region, full_attendance, graduate
 
 PASS = {"written_exam": "pass", "scenario_evaluation": "pass"}

@@ -24,10 +24,10 @@ from sqlmodel import Session, col
 
 from registry.app import create_app
 from registry.audit.service import record
-from registry.credentials.models import Credential, CredentialStatus, StatusList
 from registry.db import CHANGES_CHANNEL, make_engine
-from registry.people.models import Officer
 from registry.settings import Settings
+from registry.tables.credentials import Credential, CredentialStatus, StatusList
+from registry.tables.people import Officer
 from registry.verification.core import payload_of
 from tests.conftest import PUBLIC_URL, Region
 from tests.verification.test_verify_api import issue

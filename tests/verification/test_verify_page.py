@@ -11,9 +11,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from registry.common import utcnow
-from registry.credentials.models import Credential
 from registry.dates import long_date
 from registry.db import unit_of_work
+from registry.tables.credentials import Credential
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.console.test_hostile_forms import HOSTILE
 from tests.expiry import expired_copy

@@ -9,7 +9,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import zxingcpp
 
-from registry.web.certificate import latin1
+from registry.web.certificate_facts import latin1
 from tests.conftest import PUBLIC_URL, Api, Region, graduate
 
 DPI = 200

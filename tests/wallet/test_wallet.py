@@ -18,13 +18,13 @@ from litestar.testing import TestClient
 from PIL import Image
 from sqlmodel import select
 
-from registry.audit.models import AuditEntry
 from registry.common import utcnow
-from registry.credentials.models import Credential
 from registry.credentials.renewal import GRACE_MONTHS
 from registry.credentials.service import add_months
 from registry.dates import long_date
 from registry.db import unit_of_work
+from registry.tables.audit import AuditEntry
+from registry.tables.credentials import Credential
 from tests.conftest import PUBLIC_URL, Api, Region
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 from tests.expiry import expired_copy

@@ -17,8 +17,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from registry.common import utcnow
-from registry.credentials.models import Credential
 from registry.db import unit_of_work
+from registry.tables.credentials import Credential
 from registry.wallets.oid4vci import ProtocolError, redeem_code
 from registry.wallets.service import FORMAT_JWT, holder_copy
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem

@@ -19,10 +19,10 @@ from registry.credentials.service import certify as certify_class
 from registry.errors import InvalidInput
 from registry.http.deps import DbSession
 from registry.notices import service as notices
-from registry.people.models import Region
+from registry.tables.people import Region
+from registry.tables.training import Course
 from registry.training import schemas
 from registry.training import service as training
-from registry.training.models import Course
 from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
 
 

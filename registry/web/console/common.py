@@ -15,8 +15,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError
 from sqlmodel import Session
 
-from registry.accounts.service import Actor
 from registry.accounts.sessions import SignedIn, csrf_matches
+from registry.actors import Actor
 from registry.errors import InvalidInput, RegistryError
 from registry.http.gate import same_origin
 from registry.http.problems import UNSTORABLE

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from registry.accounts.guards import admin_only, office
 from registry.http.deps import DbSession
 from registry.people import schemas, service
-from registry.people.models import Region
+from registry.tables.people import Region
 from registry.training.service import course_by_code, course_public, list_courses
 from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
 

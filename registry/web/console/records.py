@@ -12,11 +12,11 @@ from sqlmodel import col, select
 
 from registry.accounts.guards import office
 from registry.common import utcnow
-from registry.credentials.models import Credential
 from registry.http.deps import DbSession
 from registry.people import schemas, service
-from registry.people.models import Agency, Region
-from registry.training.models import CERecord, Course
+from registry.tables.credentials import Credential
+from registry.tables.people import Agency, Region
+from registry.tables.training import CERecord, Course
 from registry.wallets.service import copies_of
 from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
 from registry.web.console.renewals import officer_context

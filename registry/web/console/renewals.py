@@ -14,15 +14,15 @@ from litestar.response import Redirect
 from sqlmodel import Session, col, select
 
 from registry.accounts.guards import office
-from registry.accounts.service import Actor
+from registry.actors import Actor
 from registry.common import utcnow
 from registry.credentials import renewal
-from registry.credentials.models import Credential, CredentialStatus
 from registry.credentials.service import get_credential_for
 from registry.http.deps import DbSession
-from registry.people.models import Officer
+from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.people import Officer
+from registry.tables.training import Course
 from registry.training import ce
-from registry.training.models import Course
 from registry.web.console.common import actor_of, attempt, build, form_data, redirect, text
 
 

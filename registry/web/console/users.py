@@ -15,11 +15,11 @@ from sqlmodel import Session, select
 
 from registry.accounts import service
 from registry.accounts.guards import admin_only
-from registry.accounts.models import Role, User
-from registry.accounts.service import Actor
+from registry.actors import Actor, Role
 from registry.errors import InvalidInput, NotFound
 from registry.http.deps import DbSession
-from registry.people.models import Region
+from registry.tables.accounts import User
+from registry.tables.people import Region
 from registry.web.console.common import (
     PREFIX,
     actor_of,

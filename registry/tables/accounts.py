@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from registry.common import UTCDateTime, new_uuid, utcnow
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
-    INSTRUCTOR = "instructor"
 
 
 class User(SQLModel, table=True):
