@@ -32,7 +32,6 @@ from registry.credentials.api import (
     status_list,
 )
 from registry.credentials.deps import provide_issuer
-from registry.credentials.live import LiveStatus
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
 from registry.db import make_engine
@@ -41,7 +40,6 @@ from registry.http.deps import provide_actor, provide_session
 from registry.http.problems import HANDLERS
 from registry.imports.api import ImportController
 from registry.people.api import AgencyController, OfficerController, RegionController
-from registry.people.wallet_api import rotate_wallet_link
 from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
@@ -54,10 +52,12 @@ from registry.verification.api import (
     qr_svg,
     verify_token,
 )
+from registry.verification.live import LiveStatus
 from registry.verification.lookup import lookup_form, lookup_page
 from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
 from registry.wallets.api import HANDLERS as WALLET_HANDLERS
+from registry.wallets.link_api import rotate_wallet_link
 from registry.web import logfilter, pages
 from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf

@@ -394,9 +394,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from registry.credentials.live import LiveStatus
         from registry.credentials.service import Issuer
         from registry.db import make_engine
+        from registry.verification.live import LiveStatus
         from registry.verification.service import Verifier
 
         settings = _settings()
@@ -632,9 +632,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_notify_expiring(args: argparse.Namespace) -> int:
     """Sends expiry notices (email with REGISTRY_SMTP_HOST, else .eml files), each only once."""
     from registry.notices import service as notices
+    from registry.windows import EXPIRING_MAX_DAYS
 
-    if not 1 <= args.days <= 3660:
-        raise UsageError("--days is a number of days from 1 to 3660")
+    if not 1 <= args.days <= EXPIRING_MAX_DAYS:
+        raise UsageError(f"--days is a number of days from 1 to {EXPIRING_MAX_DAYS}")
     settings = _settings()
     outbox = Path(args.outbox) if args.outbox else notices.outbox_dir(os.environ)
     try:

@@ -97,7 +97,7 @@ def _tune_sqlite(engine: Engine) -> None:
 
 _CHANGED = "registry_changed"
 # The PostgreSQL channel every commit that marked a change notifies: the other workers' live
-# status (registry.credentials.live) LISTENs on it.
+# status (registry.verification.live) LISTENs on it.
 CHANGES_CHANNEL = "registry_changes"
 _listeners: dict[str, list[weakref.WeakMethod[Callable[[set[Any]], None]]]] = {}
 _listeners_lock = threading.Lock()
@@ -105,7 +105,7 @@ _listeners_lock = threading.Lock()
 
 def mark_changed(session: Session, topic: str, item: Any) -> None:
     """Notes that this transaction changed `item`: listeners in this process hear of it once it
-    commits, other processes through the database (see registry.credentials.live)."""
+    commits, other processes through the database (see registry.verification.live)."""
     session.info.setdefault(_CHANGED, {}).setdefault(topic, set()).add(item)
 
 

@@ -50,7 +50,8 @@ from registry.vc.dataintegrity import credential_document  # noqa: E402
 from registry.vc.did import did_document  # noqa: E402
 from registry.vc.jws import b64url_decode  # noqa: E402
 from registry.vc.keys import KeyStore  # noqa: E402
-from registry.verification.core import payload_of, verify  # noqa: E402
+from registry.vc.jws import payload_of
+from registry.verification.core import verify  # noqa: E402
 from registry.verification.dataintegrity import verify_document  # noqa: E402
 
 PUBLIC = "http://127.0.0.1"

@@ -14,7 +14,7 @@ from registry.errors import NotFound
 from registry.tables.credentials import Credential, CredentialDocument
 from registry.tables.people import Officer
 from registry.vc import dataintegrity
-from registry.verification.core import payload_of
+from registry.vc.jws import payload_of
 
 
 def _stored(session: Session, credential_id: str) -> str | None:

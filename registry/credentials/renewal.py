@@ -24,11 +24,11 @@ from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import Course
 from registry.training.ce import hours_in_cycle, use_ce
+from registry.windows import RENEWAL_GRACE_MONTHS, RENEWAL_OPENS_MONTHS
 
-# Renewal opens this long before expiry: early enough for the paperwork, too late to chain.
-OPENS_MONTHS = 6
-# After this long past expiry the officer retakes the course instead of renewing.
-GRACE_MONTHS = 12
+# Renewal opens RENEWAL_OPENS_MONTHS before expiry: early enough for the paperwork, too late to
+# chain. After RENEWAL_GRACE_MONTHS past expiry the officer retakes the course instead.
+OPENS_MONTHS, GRACE_MONTHS = RENEWAL_OPENS_MONTHS, RENEWAL_GRACE_MONTHS
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from registry.credentials import renewal, schemas
 from registry.credentials.deps import CurrentIssuer
 from registry.http.deps import CurrentActor, DbSession
 from registry.reports import service as reports
-
-MAX_DAYS = 3660
+from registry.windows import EXPIRING_MAX_DAYS
 
 
 class RenewalController(Controller):
@@ -37,7 +36,7 @@ class RenewalController(Controller):
         session: DbSession,
         actor: CurrentActor,
         days: Annotated[
-            int, QueryParameter(ge=1, le=MAX_DAYS, description="window in days from now")
+            int, QueryParameter(ge=1, le=EXPIRING_MAX_DAYS, description="window in days from now")
         ] = reports.EXPIRY_WINDOW_DAYS,
     ) -> list[reports.Expiring]:
         """Credentials in force that expire within `days`, soonest first (renewed ones left out)."""

@@ -144,7 +144,7 @@ def no_signing_key() -> Unavailable:
 
 
 class StatusListPublisher:
-    """Signs status list credentials (vc+jwt). Holds nothing: `registry.credentials.live`
+    """Signs status list credentials (vc+jwt). Holds nothing: `registry.verification.live`
     keeps the bits and the signed lists current.
 
     The list's validFrom is the hour it was signed in, so every worker at the same revision

@@ -33,6 +33,7 @@ from registry.tables.people import Agency, Employment, Officer
 from registry.tables.training import Course, TrainingClass
 from registry.training import schemas as training_schemas
 from registry.training.service import enroll, get_class, roster
+from registry.windows import EXPIRING_MAX_DAYS
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -933,7 +934,7 @@ EXPIRING_HEADER = (
     "valid_until",
     "days_left",
 )
-MAX_EXPIRING_DAYS = 3660
+MAX_EXPIRING_DAYS = EXPIRING_MAX_DAYS
 
 
 def check_days(days: int) -> int:

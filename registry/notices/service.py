@@ -23,7 +23,7 @@ from registry.actors import Actor
 from registry.audit.service import record
 from registry.common import utcnow
 from registry.credentials.handouts import class_handouts
-from registry.credentials.renewal import GRACE_MONTHS, ce_standing
+from registry.credentials.renewal import ce_standing
 from registry.credentials.service import Issuer
 from registry.dates import long_date
 from registry.db import private_file, private_folder, unit_of_work
@@ -32,6 +32,7 @@ from registry.settings import ROOT
 from registry.tables.credentials import Credential, ExpiryNotice
 from registry.tables.people import Officer
 from registry.tables.training import Course
+from registry.windows import RENEWAL_GRACE_MONTHS as GRACE_MONTHS
 
 
 class NoticeConfigError(ValueError):

@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 
 from registry.actors import Actor
 from registry.common import add_months, utcnow
-from registry.credentials.renewal import GRACE_MONTHS
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import Course, TrainingClass
 from registry.training.service import standings
+from registry.windows import RENEWAL_GRACE_MONTHS as GRACE_MONTHS
 
 EXPIRY_WINDOW_DAYS = 90
 

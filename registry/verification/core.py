@@ -733,11 +733,3 @@ def check_payload(
 
     verdict = status or (EXPIRED if expired else VALID)
     return Verdict(verdict, reasons, checks, now, _summary(payload, claims.issuer_id), payload)
-
-
-def payload_of(token: str) -> dict[str, Any]:
-    """The payload of a compact JWS, not verified: for tokens this registry signed and stored."""
-    try:
-        return jws.parse(jws.token_bytes(token)).payload
-    except JWSError as failed:
-        raise ValueError(failed.detail) from None

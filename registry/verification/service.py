@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from registry.credentials.live import LiveStatus
 from registry.credentials.service import (
     CREDENTIAL_ID,
     Issuer,
@@ -27,18 +26,19 @@ from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import Course
 from registry.tables.wallets import HolderCopy
+from registry.vc.jws import payload_of
 from registry.verification.core import (
     INVALID,
     Check,
     Verdict,
     check_payload,
     check_signature,
-    payload_of,
     unexpected_failure,
     verify,
 )
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused, verify_document
+from registry.verification.live import LiveStatus
 from registry.verification.presentations import PresentationRefused, check_presentation
 
 _T = TypeVar("_T")

@@ -25,8 +25,8 @@ from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.wallets import HolderCopy, Interaction
 from registry.vc import dataintegrity
+from registry.vc.jws import payload_of
 from registry.vc.payload import VC_CONTEXT
-from registry.verification.core import payload_of
 from registry.verification.presentations import PresentationRefused, check_presentation
 
 INTERACTION_TTL = timedelta(minutes=15)  # unused; the page makes a fresh one

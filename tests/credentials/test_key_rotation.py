@@ -21,10 +21,10 @@ from litestar.testing import TestClient
 from sqlmodel import Session
 
 from registry.app import create_app
-from registry.credentials.live import LiveStatus
 from registry.settings import Settings
+from registry.vc.jws import payload_of
 from registry.vc.keys import ActiveKey, KeyStore
-from registry.verification.core import payload_of
+from registry.verification.live import LiveStatus
 from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 from tests.credentials.test_cli_keys import kid_of, listed, run_cli
 

@@ -1,4 +1,4 @@
-"""Live status as one mechanism (registry.credentials.live): what a worker holds in memory follows
+"""Live status as one mechanism (registry.verification.live): what a worker holds in memory follows
 every change committed anywhere, and a database outage serves the last signed lists.
 
 "Another worker" here is a change committed past this process's commit hooks, as another
@@ -28,7 +28,7 @@ from registry.db import CHANGES_CHANNEL, make_engine
 from registry.settings import Settings
 from registry.tables.credentials import Credential, CredentialStatus, StatusList
 from registry.tables.people import Officer
-from registry.verification.core import payload_of
+from registry.vc.jws import payload_of
 from tests.conftest import PUBLIC_URL, Region
 from tests.verification.test_verify_api import issue
 

@@ -8,11 +8,12 @@ from litestar import Request, get
 from litestar.response import Template
 
 from registry.audit import service as audit_service
-from registry.credentials.renewal import GRACE_MONTHS
 from registry.http.deps import DbSession
 from registry.reports import service as reports
 from registry.web.console.charts import coverage_chart
 from registry.web.console.common import actor_of, page, whole_number
+from registry.windows import RENEWAL_GRACE_MONTHS as GRACE_MONTHS
+from registry.windows import expiring_days
 
 
 @get("/audit", sync_to_thread=True)
@@ -45,7 +46,7 @@ def audit(request: Request[Any, Any, Any], session: DbSession) -> Template:
 @get("/expiring", sync_to_thread=True)
 def expiring(request: Request[Any, Any, Any], session: DbSession) -> Template:
     asked = whole_number(request.query_params.get("days"))
-    days = 90 if asked is None else min(max(asked, 1), 3650)
+    days = expiring_days(asked)
     return page(
         request,
         "expiring.html",
