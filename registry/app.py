@@ -24,6 +24,8 @@ from litestar.types import Message, Scope
 
 from registry import dates
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
+from registry.common import utcnow
+from registry.credentials import display
 from registry.credentials.api import (
     CertifyController,
     CredentialController,
@@ -310,6 +312,8 @@ def _template_globals(engine: JinjaTemplateEngine, settings: Settings) -> None:
     otherwise stats the file on every page it renders)."""
     engine.engine.auto_reload = False
     engine.engine.filters.update(dates.FILTERS)
+    # One rule for a credential's state on every console page (credentials.display).
+    engine.engine.globals["shown_state"] = lambda c: display.shown_state(c, utcnow())
     engine.engine.globals["program_contact"] = settings.program_contact
 
 

@@ -15,6 +15,7 @@ from registry.actors import Actor
 from registry.audit.service import record, record_many
 from registry.common import add_months, opaque_id, utcnow
 from registry.credentials import schemas
+from registry.credentials.display import TRANSITIONS
 from registry.credentials.status import (
     DataIntegrityListPublisher,
     StatusListPublisher,
@@ -372,18 +373,6 @@ def credential_record(
         renewal_of=credential.renewal_of,
         superseded_by=credential.superseded_by,
     )
-
-
-TRANSITIONS = {
-    # action: (allowed from, to, only the issuing region may do it)
-    "revoke": (
-        {CredentialStatus.ACTIVE, CredentialStatus.SUSPENDED},
-        CredentialStatus.REVOKED,
-        True,
-    ),
-    "suspend": ({CredentialStatus.ACTIVE}, CredentialStatus.SUSPENDED, False),
-    "reinstate": ({CredentialStatus.SUSPENDED}, CredentialStatus.ACTIVE, False),
-}
 
 
 REASON_MAX = 1000  # the status_reason column's size

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, or_, select
 from registry.actors import Actor
 from registry.audit.service import record
 from registry.common import utcnow
+from registry.credentials.display import SUPERSEDED, VALID, shown_state
 from registry.errors import InvalidInput, RegistryError, RuleViolation
 from registry.people import schemas as people_schemas
 from registry.people.service import (
@@ -28,7 +29,7 @@ from registry.people.service import (
     update_officer,
 )
 from registry.reports import service as reports
-from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Employment, Officer
 from registry.tables.training import Course, TrainingClass
 from registry.training import schemas as training_schemas
@@ -838,12 +839,13 @@ CREDENTIALS_HEADER = (
 PROTECTED_NAME = "(protected)"
 
 
+# The export's words for the states (its columns predate the pages' words).
+CSV_STATES = {VALID: "active", SUPERSEDED: "renewed"}
+
+
 def _status(credential: Credential, now: datetime) -> str:
-    if credential.status != CredentialStatus.ACTIVE:
-        return str(credential.status)
-    if credential.superseded_by:
-        return "renewed"
-    return "expired" if credential.valid_until <= now else "active"
+    state = shown_state(credential, now)
+    return CSV_STATES.get(state, state)
 
 
 def credentials_csv(

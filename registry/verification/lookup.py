@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.credentials.deps import CurrentIssuer
+from registry.credentials.display import SUPERSEDED, display_state
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.errors import InvalidInput
@@ -76,7 +77,8 @@ def lookup(
                 "verdict": verdict.verdict,
                 "achievement": summary.achievement if summary else None,
                 "valid_until": credential.valid_until.date().isoformat(),
-                "superseded": credential.superseded_by is not None,
+                "superseded": display_state(verdict.verdict, credential.superseded_by is not None)
+                == SUPERSEDED,
                 "verify_url": issuer.credential_url(credential.id),
             }
         )

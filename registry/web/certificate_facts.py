@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from registry.credentials.display import display_state
 from registry.credentials.service import whole
 from registry.errors import NotFound
 from registry.tables.credentials import Credential
@@ -109,9 +110,7 @@ def certificate_facts(
     # signature did not check out.
     summary = verdict.credential
     holder = summary.holder if summary is not None else None
-    state = verdict.verdict
-    if state == "valid" and credential.superseded_by:
-        state = "superseded"
+    state = display_state(verdict.verdict, credential.superseded_by is not None)
     return CertificateFacts(
         credential_id=credential.id,
         issuer_name=issuer_name,

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
+from registry.credentials.display import display_state
 from registry.credentials.documents import holder_document
 from registry.credentials.renewal import outlook
 from registry.credentials.service import Issuer, holder_name, whole
@@ -102,9 +103,7 @@ def _wallet_item(
     request: Request[Any, Any, Any], session: Session, c: Credential
 ) -> dict[str, Any]:
     verdict = request.app.state.verifier.verify_stored(session, c)
-    state = verdict.verdict
-    if c.superseded_by and state in ("valid", "expired"):
-        state = "superseded"
+    state = display_state(verdict.verdict, c.superseded_by is not None)
     mark, word, sentence = WALLET_STATES.get(state, WALLET_STATES["invalid"])
     course = session.get(Course, c.course_id)
     achievement = verdict.credential.achievement if verdict.credential else None

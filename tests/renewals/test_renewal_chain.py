@@ -4,6 +4,9 @@ validUntil, CE hours count for one renewal only; and a status change reaches the
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -149,3 +152,34 @@ def test_the_console_says_which_renewals_were_revoked_with_it(
     assert r.status_code == 200
     assert f"Credential revoked, and with it the renewals resting on it: {successor}." in r.text
     assert stored(engine, successor).status == "revoked"
+
+
+def test_a_renewed_certification_revoked_afterwards_reads_revoked_everywhere(
+    region: Region,
+    certified: Certified,
+    course: dict[str, Any],
+    engine: sa.Engine,
+    client: TestClient[Any],
+) -> None:
+    original = certified.credential_id
+    successor = _renewed(region, engine, certified, course)
+    r = region.coordinator.post(f"/api/v1/credentials/{original}/revoke", {"reason": "Fraud"})
+    assert r.status_code == 200, r.text
+    try:
+        assert sign_in(client, make_password_user(engine, "coordinator", region.code)).is_redirect
+        page = client.get(f"/console/officers/{certified.officer['id']}").text
+        rows = re.findall(
+            r'credentials/(\w+)">\w+</a></td>.*?<span class="tag[^"]*">(\w+)<', page, re.S
+        )
+        assert dict(rows) == {original: "revoked", successor: "revoked"}, rows
+        exported = client.get("/console/credentials.csv").content.decode("utf-8-sig")
+        states = {r["credential_id"]: r["status"] for r in csv.DictReader(io.StringIO(exported))}
+        assert states[original] == states[successor] == "revoked"
+        credential_page = client.get(f"/console/credentials/{original}").text
+        assert "Change status" not in credential_page  # revoked: no action is offered
+    finally:
+        client.cookies.clear()
+    assert (
+        client.get(f"/c/{original}", headers={"Accept": "application/json"}).json()["verdict"]
+        == "revoked"
+    )

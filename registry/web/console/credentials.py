@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from registry.accounts.guards import office
 from registry.credentials import service
+from registry.credentials.display import allowed_actions
 from registry.errors import RegistryError
 from registry.http.deps import DbSession
 from registry.http.qr import qr_data_uri
@@ -35,6 +36,7 @@ def credential(
         record=service.credential_record(session, issuer, record),
         klass=training.class_summary(session, record.class_id),
         superseded_by=record.superseded_by,
+        actions=allowed_actions(record),
         v=verdict,
         handover_minutes=int(wallets.INTERACTION_TTL.total_seconds() // 60),
     )
