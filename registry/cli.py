@@ -475,7 +475,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from registry.actors import SYSTEM
     from registry.db import unit_of_work
     from registry.errors import RegistryError
-    from registry.imports import service
+    from registry.imports import reading, service
 
     data = _read_file(args.file)
     class_id = None
@@ -486,7 +486,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise UsageError(f"--class {args.class_id!r} is not a class id (a UUID)") from None
     source = args.file
     readers = {
-        "officers": service.read_officers,
+        "officers": reading.read_officers,
         "agencies": service.read_agencies,
         "roster": service.read_roster,
     }
@@ -527,7 +527,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 saved = service.import_agencies(
                     session, SYSTEM, rows, source=source, progress=bar.update
                 )
-    except service.ImportRefused as exc:
+    except reading.ImportRefused as exc:
         bar.close()
         for e in exc.errors:
             column = e.field or "(whole row)"

@@ -15,7 +15,8 @@ from registry.accounts.guards import office, staff
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import UnsupportedMediaType
 from registry.http.deps import CurrentActor, DbSession
-from registry.imports import service
+from registry.imports import reading, service
+from registry.reports import exports
 
 CSV_TYPES = ("text/csv", "application/csv")
 CSV_MEDIA = "text/csv; charset=utf-8"
@@ -52,7 +53,7 @@ class ImportController(Controller):
         "/imports/officers",
         guards=[office],
         status_code=200,
-        request_max_body_size=service.MAX_BYTES,
+        request_max_body_size=reading.MAX_BYTES,
         summary="Import officers from CSV (all rows or none); existing ones refused, skipped "
         "or updated; preview=true keeps nothing and says what would change",
     )
@@ -85,7 +86,7 @@ class ImportController(Controller):
         "/imports/agencies",
         guards=[office],
         status_code=200,
-        request_max_body_size=service.MAX_BYTES,
+        request_max_body_size=reading.MAX_BYTES,
         summary="Import agencies from CSV (columns name, ori, region; all rows or none)",
     )
     async def agencies(
@@ -101,7 +102,7 @@ class ImportController(Controller):
         "/classes/{class_id:uuid}/imports/roster",
         guards=[office],
         status_code=200,
-        request_max_body_size=service.MAX_BYTES,
+        request_max_body_size=reading.MAX_BYTES,
         summary="Enroll officers in a class from CSV: the enrolled skipped, the refused named",
     )
     async def roster(
@@ -127,19 +128,19 @@ class ImportController(Controller):
         issuer: CurrentIssuer,
         class_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        body = service.roster_csv(session, actor, class_id, issuer.wallet_url)
+        body = exports.roster_csv(session, actor, class_id, issuer.wallet_url)
         return csv_response(body, f"roster-{class_id}.csv")
 
     @get("/credentials.csv", guards=[office], sync_to_thread=True)
     def credentials_csv(
         self, session: DbSession, actor: CurrentActor, issuer: CurrentIssuer
     ) -> Response[bytes]:
-        body = service.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
+        body = exports.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
         return csv_response(body, f"credentials-{date.today().isoformat()}.csv")
 
     @get("/coverage.csv", guards=[staff], sync_to_thread=True)
     def coverage_csv(self, session: DbSession, actor: CurrentActor) -> Response[bytes]:
-        body = service.coverage_csv(session, actor)
+        body = exports.coverage_csv(session, actor)
         return csv_response(body, f"coverage-{date.today().isoformat()}.csv")
 
     @get("/expiring.csv", guards=[staff], sync_to_thread=True)
@@ -148,8 +149,8 @@ class ImportController(Controller):
         session: DbSession,
         actor: CurrentActor,
         days: Annotated[
-            int, QueryParameter(ge=1, le=service.MAX_EXPIRING_DAYS, description="window in days")
+            int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS, description="window in days")
         ] = 90,
     ) -> Response[bytes]:
-        body = service.expiring_csv(session, actor, days)
+        body = exports.expiring_csv(session, actor, days)
         return csv_response(body, f"expiring-{days}d-{date.today().isoformat()}.csv")

@@ -1,26 +1,37 @@
-"""CSV imports (officers, class rosters; all rows or none) and CSV exports safe to open in Excel."""
+"""The imports: officers (refused, skipped or updated when already registered), agencies and
+class rosters, all rows or none."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, select
 
 from registry.actors import Actor
 from registry.audit.service import record
-from registry.common import utcnow
-from registry.credentials.display import SUPERSEDED, VALID, shown_state
-from registry.errors import InvalidInput, RegistryError, RuleViolation
+from registry.errors import InvalidInput, RegistryError
+from registry.imports.reading import (
+    AGENCY_REQUIRED,
+    ROSTER_REQUIRED,
+    CsvRow,
+    Progress,
+    RowError,
+    cell_problems,
+    error_of,
+    import_each,
+    is_yes,
+    officer_create,
+    read_csv,
+    read_officers,
+    savepoint,
+    validation_errors,
+)
 from registry.people import schemas as people_schemas
 from registry.people.service import (
-    ORI,
     create_agency,
     create_officer,
     current_employment,
@@ -28,377 +39,9 @@ from registry.people.service import (
     officer_region_id,
     update_officer,
 )
-from registry.reports import service as reports
-from registry.tables.credentials import Credential
-from registry.tables.people import Agency, Employment, Officer
-from registry.tables.training import Course, TrainingClass
+from registry.tables.people import Agency, Officer
 from registry.training import schemas as training_schemas
-from registry.training.service import enroll, get_class, roster
-from registry.windows import EXPIRING_MAX_DAYS
-
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
-MAX_CELL = 1_000
-BOM = b"\xef\xbb\xbf"
-
-OFFICER_REQUIRED = ("post_id", "first_name", "last_name", "agency_ori", "patrol_start_date")
-OFFICER_OPTIONAL = ("email", "protected")
-ROSTER_REQUIRED = ("post_id",)
-AGENCY_REQUIRED = ("name", "ori", "region")
-YES = frozenset({"yes", "true", "1", "y"})
-NO = frozenset({"no", "false", "0", "n", ""})
-# create_officer names its own request fields; a CSV user knows the columns.
-COLUMN_OF = {"agency_id": "agency_ori"}
-
-Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One refused row: where it is in the file, which column, and why in words."""
-
-    line: int
-    field: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "field": self.field, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class CsvRow:
-    line: int
-    cells: dict[str, str]
-
-
-class ImportRefused(RuleViolation):
-    """Some rows were refused, so none was saved; `rows` lists every refusal."""
-
-    title = "Import refused"
-
-    def __init__(self, errors: Sequence[RowError], total: int) -> None:
-        refused = len({e.line for e in errors})
-        super().__init__(
-            f"{refused} of {total} rows were refused; nothing was saved. "
-            "Correct the rows listed and import the whole file again.",
-            field="file",
-            rule="import_rows",
-            rows=[e.as_dict() for e in errors],
-        )
-        self.errors = list(errors)
-        self.total = total
-
-
-class FileRefused(InvalidInput):
-    """The file as a whole cannot be read as the CSV expected (encoding, header, size)."""
-
-    title = "File refused"
-
-
-# ---- reading ------------------------------------------------------------------------------
-
-
-def decode(data: bytes, source: str) -> str:
-    """UTF-8, with or without the byte-order mark that Excel writes."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRefused(
-            f"{source} is UTF-16 text; save it as 'CSV UTF-8' and import it again.",
-            field="file",
-            rule="encoding",
-        )
-    if data.startswith(BOM):
-        data = data[len(BOM) :]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise FileRefused(
-            f"{source} is not UTF-8 text (line {line} holds a byte that is not UTF-8); "
-            "save it as 'CSV UTF-8' and import it again.",
-            field="file",
-            rule="encoding",
-        ) from None
-
-
-def read_csv(
-    data: bytes,
-    *,
-    source: str,
-    required: Sequence[str],
-    optional: Sequence[str] = (),
-    allow_extra: bool = False,
-) -> list[CsvRow]:
-    """The file's data rows keyed by (lower-case) column name, with the line each starts on."""
-    if len(data) > MAX_BYTES:
-        raise FileRefused(
-            f"{source} is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it into parts.",
-            field="file",
-            rule="max_size",
-        )
-    text = decode(data, source)
-    if "\x00" in text:
-        raise FileRefused(
-            f"{source} holds NUL characters: it is not a text CSV file.",
-            field="file",
-            rule="format",
-        )
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None or not any(h.strip() for h in header):
-            raise FileRefused(
-                f"{source} is empty; the first line must name the columns: "
-                f"{','.join((*required, *optional))}.",
-                field="file",
-                rule="header",
-            )
-        names = [h.strip().lower() for h in header]
-        _check_header(names, source, required, optional, allow_extra)
-        rows: list[CsvRow] = []
-        while True:
-            start = reader.line_num + 1
-            cells = next(reader, None)
-            if cells is None:
-                break
-            if not any(c.strip() for c in cells):
-                continue  # blank lines, often at the end of a file
-            if len(rows) >= MAX_ROWS:
-                raise FileRefused(
-                    f"{source} has more than {MAX_ROWS:,} rows; split it into parts.",
-                    field="file",
-                    rule="max_rows",
-                )
-            rows.append(_row(start, names, cells))
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise FileRefused(
-                f"{source} has a cell of far more than {MAX_CELL:,} characters near line "
-                f"{reader.line_num} (often a quote that is never closed).",
-                field="file",
-                rule="max_cell",
-            ) from None
-        raise FileRefused(
-            f"{source} is not a well-formed CSV file near line {reader.line_num}: {exc}.",
-            field="file",
-            rule="format",
-        ) from None
-    return rows
-
-
-def _check_header(
-    names: list[str],
-    source: str,
-    required: Sequence[str],
-    optional: Sequence[str],
-    allow_extra: bool,
-) -> None:
-    missing = [n for n in required if n not in names]
-    if missing:
-        raise FileRefused(
-            f"{source} lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
-            f"the first line must name the columns: {','.join((*required, *optional))}.",
-            field="file",
-            rule="header",
-        )
-    twice = sorted({n for n in names if n and names.count(n) > 1})
-    if twice:
-        raise FileRefused(
-            f"{source} names the column {', '.join(twice)} more than once.",
-            field="file",
-            rule="header",
-        )
-    unknown = [n for n in names if n not in (*required, *optional)]
-    if unknown and not allow_extra:
-        # A misspelt optional column would otherwise be dropped without a word.
-        raise FileRefused(
-            f"{source} has columns this import does not know: {', '.join(unknown)}; "
-            f"the columns are {','.join((*required, *optional))}.",
-            field="file",
-            rule="header",
-        )
-
-
-def _row(line: int, names: list[str], cells: list[str]) -> CsvRow:
-    values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(names)}
-    if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
-        values["__extra__"] = f"{len(cells)} cells where the header names {len(names)} columns"
-    return CsvRow(line=line, cells=values)
-
-
-def _cell_problems(row: CsvRow) -> list[RowError]:
-    out = []
-    for name, value in row.cells.items():
-        if name == "__extra__":
-            out.append(RowError(row.line, "", f"The row has {value}."))
-        elif len(value) > MAX_CELL:
-            out.append(
-                RowError(
-                    row.line,
-                    name,
-                    f"The cell holds {len(value):,} characters (at most {MAX_CELL}).",
-                )
-            )
-    return out
-
-
-def _error_of(line: int, exc: RegistryError, default_field: str) -> RowError:
-    column = COLUMN_OF.get(exc.field or "", exc.field) or default_field
-    return RowError(line, column, exc.detail)
-
-
-def _savepoint(session: Session) -> Any:
-    return session.begin_nested()
-
-
-# ---- officers -----------------------------------------------------------------------------
-
-
-def read_officers(data: bytes, source: str = "The file") -> list[CsvRow]:
-    return read_csv(data, source=source, required=OFFICER_REQUIRED, optional=OFFICER_OPTIONAL)
-
-
-def parse_date(value: str) -> date:
-    """ISO dates, and the M/D/YYYY that Excel writes when it saves a CSV in US settings."""
-    value = value.strip()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    month, _, rest = value.partition("/")
-    day, _, year = rest.partition("/")
-    if month.isdigit() and day.isdigit() and year.isdigit() and len(year) == 4:
-        return date(int(year), int(month), int(day))
-    raise ValueError(value)
-
-
-def _officer_create(
-    row: CsvRow, agencies: dict[str, Agency | None], session: Session
-) -> tuple[people_schemas.OfficerCreate | None, list[RowError]]:
-    cells, line = row.cells, row.line
-    errors: list[RowError] = []
-    ori = cells["agency_ori"].strip().upper()
-    agency = None
-    if not ori:
-        errors.append(RowError(line, "agency_ori", "agency_ori is blank."))
-    elif not ORI.match(ori):
-        errors.append(
-            RowError(
-                line,
-                "agency_ori",
-                f"{ori!r} is not an ORI: 9 characters, a two-letter state code and seven "
-                "letters or digits (for example UT0180000).",
-            )
-        )
-    else:
-        if ori not in agencies:
-            agencies[ori] = session.exec(select(Agency).where(Agency.ori == ori)).first()
-        agency = agencies[ori]
-        if agency is None:
-            errors.append(RowError(line, "agency_ori", f"No agency with ORI {ori} is registered."))
-    started: date | None = None
-    raw_date = cells["patrol_start_date"].strip()
-    try:
-        started = parse_date(raw_date)
-    except ValueError:
-        errors.append(
-            RowError(
-                line,
-                "patrol_start_date",
-                f"{raw_date!r} is not a date; write it as YYYY-MM-DD (2019-03-31)."
-                if raw_date
-                else "patrol_start_date is blank.",
-            )
-        )
-    protected_raw = cells.get("protected", "").strip().lower()
-    if protected_raw not in YES | NO:
-        errors.append(
-            RowError(line, "protected", f"{protected_raw!r} is not yes/no (or true/false, 1/0).")
-        )
-    if errors or agency is None or started is None:
-        return None, errors
-    try:
-        data = people_schemas.OfficerCreate(
-            post_id=cells["post_id"],
-            first_name=cells["first_name"],
-            last_name=cells["last_name"],
-            agency_id=agency.id,
-            patrol_start_date=started,
-            email=cells.get("email") or None,
-            protected=protected_raw in YES,
-        )
-    except ValidationError as exc:
-        return None, errors + _validation_errors(line, exc)
-    return data, errors
-
-
-def _validation_errors(line: int, exc: ValidationError) -> list[RowError]:
-    """A request model's refusals as row errors naming the CSV column."""
-    out = []
-    for item in exc.errors():
-        name = str(item["loc"][0]) if item["loc"] else ""
-        out.append(RowError(line, COLUMN_OF.get(name, name), _pydantic_reason(name, item)))
-    return out
-
-
-def _pydantic_reason(name: str, item: Any) -> str:
-    kind = item.get("type", "")
-    if kind == "string_too_short":
-        return f"{name} is blank."
-    if kind == "string_too_long":
-        return f"{name} is longer than {item.get('ctx', {}).get('max_length')} characters."
-    return f"{name}: {item.get('msg', 'not valid')}."
-
-
-def _import_each(
-    session: Session,
-    actor: Actor,
-    rows: Sequence[CsvRow],
-    *,
-    key: str,
-    what: str,
-    save: Callable[[CsvRow], list[RowError]],
-    action: str,
-    source: str,
-    progress: Progress | None,
-) -> int:
-    """Saves each row through `save` (which answers the row's refusals), all rows or none.
-
-    Every row is tried even after a refusal, so that the report lists all of them at once; a
-    value of the `key` column seen twice in the file is refused on its second line.
-    """
-    errors: list[RowError] = []
-    first_line: dict[str, int] = {}
-    with _savepoint(session):
-        for row in rows:
-            problems = _cell_problems(row)
-            value = row.cells[key].strip().upper()
-            if value and value in first_line:
-                problems.append(
-                    RowError(
-                        row.line,
-                        key,
-                        f"{what} {value} appears already on line {first_line[value]} of this file.",
-                    )
-                )
-            elif value:
-                first_line[value] = row.line
-            if not problems:
-                problems = save(row)
-            errors.extend(problems)
-            if progress is not None:
-                progress(1)
-        if errors:
-            raise ImportRefused(errors, len(rows))
-        record(
-            session,
-            actor=actor.username,
-            action=action,
-            entity="import",
-            entity_id=uuid.uuid4(),
-            after={"saved": len(rows), "source": source[:200]},
-        )
-    return len(rows)
-
+from registry.training.service import enroll, get_class
 
 EXISTING = ("refuse", "skip", "update")
 # What an update may change, read from the file only when its column is there.
@@ -446,7 +89,7 @@ class OfficerImport:
 
 def _shown(value: object) -> str:
     if isinstance(value, bool):
-        return _yes(value)
+        return is_yes(value)
     return "" if value is None else str(value)
 
 
@@ -497,7 +140,7 @@ def import_officers(
     result = OfficerImport()
 
     def save(row: CsvRow) -> list[RowError]:
-        data, problems = _officer_create(row, agencies, session)
+        data, problems = officer_create(row, agencies, session)
         if data is None:
             return problems
         post_id = data.post_id.strip().upper()
@@ -510,11 +153,11 @@ def import_officers(
             return _existing_officer(row, found, data)
         try:
             # A savepoint per row, so a refused row leaves nothing half-made behind.
-            with _savepoint(session):
+            with savepoint(session):
                 officer = create_officer(session, actor, data)
             result.created.append(OfficerChange(row.line, officer.post_id, _named(officer), {}))
         except RegistryError as exc:
-            problems.append(_error_of(row.line, exc, "agency_ori"))
+            problems.append(error_of(row.line, exc, "agency_ori"))
         return problems
 
     def _existing_officer(
@@ -542,16 +185,16 @@ def import_officers(
             {name: getattr(data, name) for name in changes}
         )
         try:
-            with _savepoint(session):
+            with savepoint(session):
                 update_officer(session, actor, found.id, update)
         except RegistryError as exc:
-            return [_error_of(row.line, exc, "post_id")]
+            return [error_of(row.line, exc, "post_id")]
         result.updated.append(OfficerChange(row.line, found.post_id, _named(found), changes))
         return []
 
     outer = session.begin_nested() if preview else None
     try:
-        _import_each(
+        import_each(
             session,
             actor,
             rows,
@@ -614,15 +257,15 @@ def import_agencies(
             data = people_schemas.AgencyCreate(
                 name=cells["name"], ori=cells["ori"], region=cells["region"]
             )
-            with _savepoint(session):
+            with savepoint(session):
                 create_agency(session, actor, data)
         except ValidationError as exc:
-            return _validation_errors(row.line, exc)
+            return validation_errors(row.line, exc)
         except RegistryError as exc:
-            return [_error_of(row.line, exc, "region")]
+            return [error_of(row.line, exc, "region")]
         return []
 
-    return _import_each(
+    return import_each(
         session,
         actor,
         rows,
@@ -685,7 +328,7 @@ def import_roster(
     first_line: dict[str, int] = {}
     for row in rows:
         # Only post_id is read: other columns (and their length) do not matter here.
-        problems = [p for p in _cell_problems(row) if p.field == "post_id"]
+        problems = [p for p in cell_problems(row) if p.field == "post_id"]
         post_id = row.cells["post_id"].strip().upper()
         if not post_id:
             problems.append(RowError(row.line, "post_id", "post_id is blank."))
@@ -705,7 +348,7 @@ def import_roster(
                     # An officer of another region reads as an unknown POST id (and is never
                     # checked for a certification), as in enroll() itself.
                     officer = officer_by_post_id_for(session, actor, post_id)
-                    with _savepoint(session):
+                    with savepoint(session):
                         enroll(
                             session,
                             actor,
@@ -746,221 +389,3 @@ def import_roster_csv(
 # ---- exports ------------------------------------------------------------------------------
 
 # Excel runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with a byte-order mark (without it Excel misreads accented names), CRLF lines."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return BOM + out.getvalue().encode("utf-8")
-
-
-def _yes(value: bool) -> str:
-    return "yes" if value else "no"
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-ROSTER_HEADER = (
-    "post_id",
-    "name",
-    "hours",
-    "missing_modules",
-    "written_exam",
-    "scenario_evaluation",
-    "eligible",
-    "reasons",
-    "credential_id",
-    # A graduate's private wallet link, for coordinators who hand them out (see credentials).
-    "wallet_url",
-)
-
-
-def roster_csv(
-    session: Session,
-    actor: Actor,
-    class_id: uuid.UUID,
-    wallet_url: Callable[[Officer], str] | None = None,
-) -> bytes:
-    """The class roster; `wallet_url` fills in graduates' wallet links, for coordinators (not
-    instructors) and only of officers who serve in their region now."""
-    entries = roster(session, actor, class_id).officers
-    links: dict[uuid.UUID, str] = {}
-    if wallet_url is not None and actor.is_office:
-        graduates = [e.officer_id for e in entries if e.credential_id]
-        for officer in session.exec(select(Officer).where(col(Officer.id).in_(graduates))):
-            if actor.can_act_in(officer_region_id(session, officer.id)):
-                links[officer.id] = wallet_url(officer)
-    return to_csv(
-        ROSTER_HEADER,
-        (
-            (
-                e.post_id,
-                e.name,
-                _number(e.hours),
-                " ".join(e.missing_modules),
-                e.written_exam or "",
-                e.scenario_evaluation or "",
-                _yes(e.eligible),
-                " ".join(e.reasons),
-                e.credential_id or "",
-                links.get(e.officer_id, ""),
-            )
-            for e in entries
-        ),
-    )
-
-
-CREDENTIALS_HEADER = (
-    "credential_id",
-    "post_id",
-    "name",
-    "course",
-    "class",
-    "issued",
-    "valid_until",
-    "status",
-    "verify_url",
-    # The officer's private wallet link, for coordinators who hand them out; blank for an
-    # officer who no longer serves in the coordinator's region (their page is not theirs).
-    "wallet_url",
-)
-PROTECTED_NAME = "(protected)"
-
-
-# The export's words for the states (its columns predate the pages' words).
-CSV_STATES = {VALID: "active", SUPERSEDED: "renewed"}
-
-
-def _status(credential: Credential, now: datetime) -> str:
-    state = shown_state(credential, now)
-    return CSV_STATES.get(state, state)
-
-
-def credentials_csv(
-    session: Session,
-    actor: Actor,
-    verify_url: Callable[[str], str],
-    wallet_url: Callable[[Officer], str],
-    now: datetime | None = None,
-) -> bytes:
-    """The credentials issued in the actor's region or held by officers serving there."""
-    now = now or utcnow()
-    query = (
-        select(Credential, Officer, Course, TrainingClass)
-        .join(Officer, col(Officer.id) == Credential.officer_id)
-        .join(Course, col(Course.id) == Credential.course_id)
-        .join(TrainingClass, col(TrainingClass.id) == Credential.class_id)
-        .order_by(col(Credential.issued_at), col(Credential.id))
-    )
-    if not actor.is_admin:
-        serving_here = (
-            select(Employment.officer_id)
-            .join(Agency, col(Agency.id) == Employment.agency_id)
-            .where(col(Employment.end_date).is_(None), Agency.region_id == actor.region_id)
-        )
-        query = query.where(
-            or_(
-                TrainingClass.region_id == actor.region_id,
-                col(Credential.officer_id).in_(serving_here),
-            )
-        )
-    mine = None if actor.is_admin else set(session.exec(serving_here))
-    return to_csv(
-        CREDENTIALS_HEADER,
-        (
-            (
-                c.id,
-                o.post_id,
-                PROTECTED_NAME if o.protected else f"{o.first_name} {o.last_name}",
-                course.code,
-                f"{k.location} ({k.start_date.isoformat()})",
-                c.issued_at.date().isoformat(),
-                c.valid_until.date().isoformat(),
-                _status(c, now),
-                verify_url(c.id),
-                wallet_url(o) if mine is None or o.id in mine else "",
-            )
-            for c, o, course, k in session.exec(query)
-        ),
-    )
-
-
-COVERAGE_HEADER = (
-    "region",
-    "agency",
-    "ori",
-    "officers",
-    "certified_valid",
-    "share_percent",
-    "expiring_90_days",
-)
-
-
-def coverage_csv(session: Session, actor: Actor) -> bytes:
-    report = reports.coverage(session, actor, window_days=reports.EXPIRY_WINDOW_DAYS)
-    return to_csv(
-        COVERAGE_HEADER,
-        (
-            (
-                r.region,
-                r.name,
-                r.code,
-                r.officers,
-                r.certified,
-                f"{r.share * 100:.1f}",
-                r.expiring,
-            )
-            for r in report.agencies
-        ),
-    )
-
-
-EXPIRING_HEADER = (
-    "credential_id",
-    "post_id",
-    "name",
-    "email",
-    "agency",
-    "valid_until",
-    "days_left",
-)
-MAX_EXPIRING_DAYS = EXPIRING_MAX_DAYS
-
-
-def check_days(days: int) -> int:
-    if not 1 <= days <= MAX_EXPIRING_DAYS:
-        raise InvalidInput(
-            f"days is a number of days from 1 to {MAX_EXPIRING_DAYS}.", field="days", rule="range"
-        )
-    return days
-
-
-def expiring_csv(session: Session, actor: Actor, days: int) -> bytes:
-    rows = reports.expiring(session, actor, check_days(days))
-    return to_csv(
-        EXPIRING_HEADER,
-        (
-            (
-                e.credential_id,
-                e.post_id,
-                e.name,
-                e.email or "",
-                e.agency or "",
-                e.valid_until.date().isoformat(),
-                e.days_left,
-            )
-            for e in rows
-        ),
-    )

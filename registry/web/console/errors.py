@@ -10,7 +10,7 @@ from litestar import Request, Response
 from litestar.response import Redirect
 
 from registry.accounts.sessions import SignedIn
-from registry.imports.service import MAX_BYTES
+from registry.imports.reading import MAX_BYTES
 from registry.web.console.common import PREFIX, page
 
 HEADINGS = {

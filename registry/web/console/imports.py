@@ -17,9 +17,10 @@ from registry.accounts.guards import office
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import RegistryError
 from registry.http.deps import DbSession
-from registry.imports import service
+from registry.imports import reading, service
 from registry.imports.api import csv_response
-from registry.imports.service import FileRefused, ImportRefused
+from registry.imports.reading import FileRefused, ImportRefused
+from registry.reports import exports
 from registry.training.service import list_classes
 from registry.web.console.common import PREFIX, actor_of, form_data, page, redirect, text
 
@@ -32,7 +33,7 @@ async def _upload(request: Request[Any, Any, Any]) -> tuple[FormMultiDict, bytes
     if not isinstance(upload, UploadFile) or not upload.filename:
         return form, b"", ""
     # Read one byte past the limit: enough to know the file is too large.
-    data = await upload.read(service.MAX_BYTES + 1)
+    data = await upload.read(reading.MAX_BYTES + 1)
     await upload.close()
     return form, data, upload.filename
 
@@ -67,9 +68,9 @@ def import_page(request: Request[Any, Any, Any], session: DbSession) -> Template
         classes=list_classes(session, actor),
         may_import=actor.is_office,
         may_export_credentials=actor.is_office,
-        max_rows=service.MAX_ROWS,
-        officer_columns=",".join((*service.OFFICER_REQUIRED, *service.OFFICER_OPTIONAL)),
-        agency_columns=",".join(service.AGENCY_REQUIRED),
+        max_rows=reading.MAX_ROWS,
+        officer_columns=",".join((*reading.OFFICER_REQUIRED, *reading.OFFICER_OPTIONAL)),
+        agency_columns=",".join(reading.AGENCY_REQUIRED),
     )
 
 
@@ -123,7 +124,7 @@ def _import_officers(
     )
 
 
-@post("/import/officers", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
+@post("/import/officers", guards=[office], request_max_body_size=reading.MAX_BYTES + 64 * 1024)
 async def import_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
     """A file of officers. Refusing the officers already registered (the default) saves it at
     once; skipping or updating them shows first what would change, to confirm."""
@@ -168,7 +169,7 @@ async def import_officers(request: Request[Any, Any, Any], session: DbSession) -
 @post(
     "/import/officers/confirm",
     guards=[office],
-    request_max_body_size=2 * service.MAX_BYTES + 64 * 1024,
+    request_max_body_size=2 * reading.MAX_BYTES + 64 * 1024,
 )
 async def confirm_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
     """The previewed file, imported: checked again row by row, all rows or none."""
@@ -196,12 +197,12 @@ async def confirm_officers(request: Request[Any, Any, Any], session: DbSession) 
     return response
 
 
-@post("/import/agencies", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
+@post("/import/agencies", guards=[office], request_max_body_size=reading.MAX_BYTES + 64 * 1024)
 async def import_agencies(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
     return await _import_upload(request, session, "agencies", service.import_agencies_csv)
 
 
-@post("/import/roster", guards=[office], request_max_body_size=service.MAX_BYTES + 64 * 1024)
+@post("/import/roster", guards=[office], request_max_body_size=reading.MAX_BYTES + 64 * 1024)
 async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
     actor = actor_of(request)
     form, data, filename = await _upload(request)
@@ -243,7 +244,7 @@ def roster_download(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Response[bytes]:
     issuer = request.app.state.issuer
-    body = service.roster_csv(session, actor_of(request), class_id, issuer.wallet_url)
+    body = exports.roster_csv(session, actor_of(request), class_id, issuer.wallet_url)
     return csv_response(body, f"roster-{class_id}.csv")
 
 
@@ -252,13 +253,13 @@ def credentials_download(
     request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer
 ) -> Response[bytes]:
     actor = actor_of(request)
-    body = service.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
+    body = exports.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
     return csv_response(body, f"credentials-{date.today().isoformat()}.csv")
 
 
 @get("/coverage.csv", sync_to_thread=True)
 def coverage_download(request: Request[Any, Any, Any], session: DbSession) -> Response[bytes]:
-    body = service.coverage_csv(session, actor_of(request))
+    body = exports.coverage_csv(session, actor_of(request))
     return csv_response(body, f"coverage-{date.today().isoformat()}.csv")
 
 
@@ -266,9 +267,9 @@ def coverage_download(request: Request[Any, Any, Any], session: DbSession) -> Re
 def expiring_download(
     request: Request[Any, Any, Any],
     session: DbSession,
-    days: Annotated[int, QueryParameter(ge=1, le=service.MAX_EXPIRING_DAYS)] = 90,
+    days: Annotated[int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS)] = 90,
 ) -> Response[bytes]:
-    body = service.expiring_csv(session, actor_of(request), days)
+    body = exports.expiring_csv(session, actor_of(request), days)
     return csv_response(body, f"expiring-{days}d-{date.today().isoformat()}.csv")
 
 

@@ -1,0 +1,238 @@
+"""CSV exports safe to open in Excel: rosters, credentials, coverage and expiring
+certifications."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, or_, select
+
+from registry.actors import Actor
+from registry.common import utcnow
+from registry.credentials.display import SUPERSEDED, VALID, shown_state
+from registry.errors import InvalidInput
+from registry.imports.reading import BOM, as_number, is_yes
+from registry.people.service import (
+    officer_region_id,
+)
+from registry.reports import service as reports
+from registry.tables.credentials import Credential
+from registry.tables.people import Agency, Employment, Officer
+from registry.tables.training import Course, TrainingClass
+from registry.training.service import roster
+from registry.windows import EXPIRING_MAX_DAYS
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """UTF-8 with a byte-order mark (without it Excel misreads accented names), CRLF lines."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise(v) for v in row])
+    return BOM + out.getvalue().encode("utf-8")
+
+
+ROSTER_HEADER = (
+    "post_id",
+    "name",
+    "hours",
+    "missing_modules",
+    "written_exam",
+    "scenario_evaluation",
+    "eligible",
+    "reasons",
+    "credential_id",
+    # A graduate's private wallet link, for coordinators who hand them out (see credentials).
+    "wallet_url",
+)
+
+
+def roster_csv(
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    wallet_url: Callable[[Officer], str] | None = None,
+) -> bytes:
+    """The class roster; `wallet_url` fills in graduates' wallet links, for coordinators (not
+    instructors) and only of officers who serve in their region now."""
+    entries = roster(session, actor, class_id).officers
+    links: dict[uuid.UUID, str] = {}
+    if wallet_url is not None and actor.is_office:
+        graduates = [e.officer_id for e in entries if e.credential_id]
+        for officer in session.exec(select(Officer).where(col(Officer.id).in_(graduates))):
+            if actor.can_act_in(officer_region_id(session, officer.id)):
+                links[officer.id] = wallet_url(officer)
+    return to_csv(
+        ROSTER_HEADER,
+        (
+            (
+                e.post_id,
+                e.name,
+                as_number(e.hours),
+                " ".join(e.missing_modules),
+                e.written_exam or "",
+                e.scenario_evaluation or "",
+                is_yes(e.eligible),
+                " ".join(e.reasons),
+                e.credential_id or "",
+                links.get(e.officer_id, ""),
+            )
+            for e in entries
+        ),
+    )
+
+
+CREDENTIALS_HEADER = (
+    "credential_id",
+    "post_id",
+    "name",
+    "course",
+    "class",
+    "issued",
+    "valid_until",
+    "status",
+    "verify_url",
+    # The officer's private wallet link, for coordinators who hand them out; blank for an
+    # officer who no longer serves in the coordinator's region (their page is not theirs).
+    "wallet_url",
+)
+PROTECTED_NAME = "(protected)"
+
+
+# The export's words for the states (its columns predate the pages' words).
+CSV_STATES = {VALID: "active", SUPERSEDED: "renewed"}
+
+
+def _status(credential: Credential, now: datetime) -> str:
+    state = shown_state(credential, now)
+    return CSV_STATES.get(state, state)
+
+
+def credentials_csv(
+    session: Session,
+    actor: Actor,
+    verify_url: Callable[[str], str],
+    wallet_url: Callable[[Officer], str],
+    now: datetime | None = None,
+) -> bytes:
+    """The credentials issued in the actor's region or held by officers serving there."""
+    now = now or utcnow()
+    query = (
+        select(Credential, Officer, Course, TrainingClass)
+        .join(Officer, col(Officer.id) == Credential.officer_id)
+        .join(Course, col(Course.id) == Credential.course_id)
+        .join(TrainingClass, col(TrainingClass.id) == Credential.class_id)
+        .order_by(col(Credential.issued_at), col(Credential.id))
+    )
+    if not actor.is_admin:
+        serving_here = (
+            select(Employment.officer_id)
+            .join(Agency, col(Agency.id) == Employment.agency_id)
+            .where(col(Employment.end_date).is_(None), Agency.region_id == actor.region_id)
+        )
+        query = query.where(
+            or_(
+                TrainingClass.region_id == actor.region_id,
+                col(Credential.officer_id).in_(serving_here),
+            )
+        )
+    mine = None if actor.is_admin else set(session.exec(serving_here))
+    return to_csv(
+        CREDENTIALS_HEADER,
+        (
+            (
+                c.id,
+                o.post_id,
+                PROTECTED_NAME if o.protected else f"{o.first_name} {o.last_name}",
+                course.code,
+                f"{k.location} ({k.start_date.isoformat()})",
+                c.issued_at.date().isoformat(),
+                c.valid_until.date().isoformat(),
+                _status(c, now),
+                verify_url(c.id),
+                wallet_url(o) if mine is None or o.id in mine else "",
+            )
+            for c, o, course, k in session.exec(query)
+        ),
+    )
+
+
+COVERAGE_HEADER = (
+    "region",
+    "agency",
+    "ori",
+    "officers",
+    "certified_valid",
+    "share_percent",
+    "expiring_90_days",
+)
+
+
+def coverage_csv(session: Session, actor: Actor) -> bytes:
+    report = reports.coverage(session, actor, window_days=reports.EXPIRY_WINDOW_DAYS)
+    return to_csv(
+        COVERAGE_HEADER,
+        (
+            (
+                r.region,
+                r.name,
+                r.code,
+                r.officers,
+                r.certified,
+                f"{r.share * 100:.1f}",
+                r.expiring,
+            )
+            for r in report.agencies
+        ),
+    )
+
+
+EXPIRING_HEADER = (
+    "credential_id",
+    "post_id",
+    "name",
+    "email",
+    "agency",
+    "valid_until",
+    "days_left",
+)
+MAX_EXPIRING_DAYS = EXPIRING_MAX_DAYS
+
+
+def check_days(days: int) -> int:
+    if not 1 <= days <= MAX_EXPIRING_DAYS:
+        raise InvalidInput(
+            f"days is a number of days from 1 to {MAX_EXPIRING_DAYS}.", field="days", rule="range"
+        )
+    return days
+
+
+def expiring_csv(session: Session, actor: Actor, days: int) -> bytes:
+    rows = reports.expiring(session, actor, check_days(days))
+    return to_csv(
+        EXPIRING_HEADER,
+        (
+            (
+                e.credential_id,
+                e.post_id,
+                e.name,
+                e.email or "",
+                e.agency or "",
+                e.valid_until.date().isoformat(),
+                e.days_left,
+            )
+            for e in rows
+        ),
+    )
