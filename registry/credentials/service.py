@@ -28,7 +28,8 @@ from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import Course, TrainingClass
-from registry.training.service import get_class, standings
+from registry.training.service import get_class
+from registry.training.standing import standings
 from registry.vc.did import did_web
 from registry.vc.jws import Signed
 from registry.vc.keys import KeyStore, NoActiveKey

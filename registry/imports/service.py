@@ -41,7 +41,8 @@ from registry.people.service import (
 )
 from registry.tables.people import Agency, Officer
 from registry.training import schemas as training_schemas
-from registry.training.service import enroll, get_class
+from registry.training.enrollment import enroll
+from registry.training.service import get_class
 
 EXISTING = ("refuse", "skip", "update")
 # What an update may change, read from the file only when its column is there.

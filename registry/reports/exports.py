@@ -23,7 +23,7 @@ from registry.reports import service as reports
 from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Employment, Officer
 from registry.tables.training import Course, TrainingClass
-from registry.training.service import roster
+from registry.training.standing import roster
 from registry.windows import EXPIRING_MAX_DAYS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -14,7 +14,7 @@ from registry.common import add_months, utcnow
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import Course, TrainingClass
-from registry.training.service import standings
+from registry.training.standing import standings
 from registry.windows import RENEWAL_GRACE_MONTHS as GRACE_MONTHS
 
 EXPIRY_WINDOW_DAYS = 90

@@ -9,7 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office, staff
 from registry.http.deps import CurrentActor, DbSession
-from registry.training import schemas, service
+from registry.training import attendance, enrollment, schemas, service, standing
 
 
 class CourseController(Controller):
@@ -49,7 +49,7 @@ class ClassController(Controller):
         class_id: FromPath[uuid.UUID],
         data: JSONBody[schemas.EnrollmentCreate],
     ) -> schemas.EnrollmentPublic:
-        e = service.enroll(session, actor, class_id, data)
+        e = enrollment.enroll(session, actor, class_id, data)
         return schemas.EnrollmentPublic(id=e.id, class_id=e.class_id, officer_id=e.officer_id)
 
     @post("/{class_id:uuid}/attendance", guards=[staff], sync_to_thread=True, status_code=200)
@@ -60,7 +60,9 @@ class ClassController(Controller):
         class_id: FromPath[uuid.UUID],
         data: JSONBody[schemas.AttendanceBatch],
     ) -> schemas.BatchSaved:
-        return schemas.BatchSaved(saved=service.record_attendance(session, actor, class_id, data))
+        return schemas.BatchSaved(
+            saved=attendance.record_attendance(session, actor, class_id, data)
+        )
 
     @post("/{class_id:uuid}/results", guards=[staff], sync_to_thread=True, status_code=200)
     def results(
@@ -70,10 +72,10 @@ class ClassController(Controller):
         class_id: FromPath[uuid.UUID],
         data: JSONBody[schemas.ResultsBatch],
     ) -> schemas.BatchSaved:
-        return schemas.BatchSaved(saved=service.record_results(session, actor, class_id, data))
+        return schemas.BatchSaved(saved=attendance.record_results(session, actor, class_id, data))
 
     @get("/{class_id:uuid}/roster", guards=[staff], sync_to_thread=True)
     def roster(
         self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
     ) -> schemas.Roster:
-        return service.roster(session, actor, class_id)
+        return standing.roster(session, actor, class_id)

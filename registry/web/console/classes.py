@@ -21,7 +21,8 @@ from registry.http.deps import DbSession
 from registry.notices import service as notices
 from registry.tables.people import Region
 from registry.tables.training import Course
-from registry.training import schemas
+from registry.training import attendance as attendance_rules
+from registry.training import enrollment, schemas, standing
 from registry.training import service as training
 from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
 
@@ -64,7 +65,7 @@ async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redi
 def klass(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Template:
-    view = training.class_page(session, actor_of(request), class_id)
+    view = standing.class_page(session, actor_of(request), class_id)
     return page(
         request,
         "class.html",
@@ -118,7 +119,7 @@ async def enroll(
                     "The list of officers was not sent as the page holds it; reload the page.",
                     field="officer_id",
                 ) from None
-        outcomes = training.enroll_many(session, actor, class_id, typed, ids)
+        outcomes = enrollment.enroll_many(session, actor, class_id, typed, ids)
         enrolled = [o for o in outcomes if o.enrolled]
         refused = [o for o in outcomes if not o.enrolled]
         if not refused:
@@ -177,7 +178,7 @@ async def attendance(
         if not records:
             raise InvalidInput("Nothing to save: every cell was blank.")
         batch = build(schemas.AttendanceBatch, {"records": records})
-        return training.record_attendance_changes(session, actor, class_id, batch)
+        return attendance_rules.record_attendance_changes(session, actor, class_id, batch)
 
     return await attempt(
         session,
@@ -201,15 +202,15 @@ async def attendance_full(
 
     def work() -> int:
         if kind == "all":
-            return training.full_attendance(session, actor, class_id)
+            return attendance_rules.full_attendance(session, actor, class_id)
         if kind == "module" and value:
-            return training.full_attendance(session, actor, class_id, module=value)
+            return attendance_rules.full_attendance(session, actor, class_id, module=value)
         if kind == "officer":
             try:
                 officer_id = uuid.UUID(value)
             except ValueError:
                 raise InvalidInput("No such officer in this class.", field="scope") from None
-            return training.full_attendance(session, actor, class_id, officer_id=officer_id)
+            return attendance_rules.full_attendance(session, actor, class_id, officer_id=officer_id)
         raise InvalidInput("Choose whose attendance to fill.", field="scope", rule="choice")
 
     return await attempt(
@@ -237,7 +238,9 @@ async def makeup(
     values["source_class_id"] = text(data, "source_class_id") or None
 
     def work() -> str:
-        row = training.record_makeup(session, actor, class_id, build(schemas.MakeupCreate, values))
+        row = attendance_rules.record_makeup(
+            session, actor, class_id, build(schemas.MakeupCreate, values)
+        )
         return f"{row.hours:g} make-up hours recorded."
 
     return await attempt(session, work, back=back, done=lambda msg: redirect(back, msg))
@@ -254,7 +257,7 @@ async def results_pass(
     label = {"written_exam": "written exam", "scenario_evaluation": "scenario evaluation"}
 
     def work() -> int:
-        return training.pass_everyone(session, actor, class_id, field)
+        return attendance_rules.pass_everyone(session, actor, class_id, field)
 
     return await attempt(
         session,
@@ -283,7 +286,7 @@ async def results(
         if not rows:
             raise InvalidInput("Nothing to save: no result was chosen.")
         batch = build(schemas.ResultsBatch, {"records": list(rows.values())})
-        return training.record_results_changes(session, actor, class_id, batch)
+        return attendance_rules.record_results_changes(session, actor, class_id, batch)
 
     return await attempt(
         session,
@@ -300,7 +303,7 @@ def confirm_certify(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Template:
     actor = actor_of(request)
-    roster = training.roster(session, actor, class_id)
+    roster = standing.roster(session, actor, class_id)
     return page(
         request,
         "certify.html",
@@ -323,9 +326,9 @@ async def certify(
     back = _back(class_id, "#roster")
 
     def work() -> Template:
-        before = {o.credential_id for o in training.roster(session, actor, class_id).officers}
+        before = {o.credential_id for o in standing.roster(session, actor, class_id).officers}
         result = certify_class(session, actor, issuer, class_id, None)
-        roster = {o.officer_id: o for o in training.roster(session, actor, class_id).officers}
+        roster = {o.officer_id: o for o in standing.roster(session, actor, class_id).officers}
         issued = [
             (roster[i.officer_id], i.credential_id)
             for i in result.issued
