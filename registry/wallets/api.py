@@ -28,7 +28,7 @@ from registry.http.qr import qr_data_uri
 from registry.http.responses import CAPABILITY_HEADERS as WALLET_HEADERS
 from registry.people.service import get_officer_for
 from registry.verification.dataintegrity import parse as parse_document
-from registry.wallets import oid4vci, service
+from registry.wallets import copies, oid4vci, service
 from registry.wallets.holders import officer_by_key, own_credential
 from registry.wallets.oid4vci import ProtocolError
 
@@ -342,9 +342,9 @@ class Withdrawn(BaseModel):
 )
 def list_copies(
     session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
-) -> list[service.CopyRow]:
+) -> list[copies.CopyRow]:
     officer = get_officer_for(session, actor, officer_id)
-    return service.copies_of(session, officer.id)
+    return copies.copies_of(session, officer.id)
 
 
 @post(
@@ -361,9 +361,7 @@ def withdraw_copies(
     officer_id: FromPath[uuid.UUID],
     data: JSONBody[Withdrawal],
 ) -> Withdrawn:
-    return Withdrawn(
-        withdrawn=service.withdraw_for_actor(session, actor, officer_id, data.copy_ids)
-    )
+    return Withdrawn(withdrawn=copies.withdraw_for_actor(session, actor, officer_id, data.copy_ids))
 
 
 @post(
@@ -386,7 +384,7 @@ async def wallet_withdraw(
         officer = officer_by_key(session, key)
         if officer is None:
             raise NotFound("This wallet link is not valid.")
-        return service.withdraw_for_holder(session, officer, copy_ids)
+        return copies.withdraw_for_holder(session, officer, copy_ids)
 
     withdrawn = await anyio.to_thread.run_sync(work)
     return Redirect(

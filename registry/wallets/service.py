@@ -1,6 +1,6 @@
-"""The rules of handing a certification to a wallet app: interactions (who may start one, how
-long it lives, what it offers), the VC-API exchange, and the holder's copies. The OpenID4VCI
-endpoints' rules are in `oid4vci.py`."""
+"""The rules of handing a certification to a wallet app: interactions (who may start one, how long
+it lives, what it offers), the VC-API exchange, and signing the holder's copies. The OpenID4VCI
+endpoints' rules are in oid4vci.py; the copies handed out are in copies.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor
@@ -20,7 +19,7 @@ from registry.audit.service import record
 from registry.common import opaque_id, utcnow
 from registry.credentials.service import Issuer, ensure_signing_key, get_credential_for
 from registry.errors import Forbidden, InvalidInput, NotFound, RuleViolation
-from registry.people.service import get_officer_for, officer_region_id
+from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.wallets import HolderCopy, Interaction
@@ -424,106 +423,3 @@ def hand_over(
     )
     session.flush()
     return copy
-
-
-class CopyRow(BaseModel):
-    """A copy as the officer and their coordinator see it (the API answers it as it is)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    credential_id: str
-    holder_did: str
-    protocol: str
-    handed_at: datetime
-    user_agent: str | None
-    address: str | None
-    withdrawn_at: datetime | None
-    through: str = Field(
-        description='"coordinator": started by staff; "link": from the current wallet link; '
-        '"old link": from a wallet link since re-issued (the copies to withdraw when it leaked)'
-    )
-
-
-def copies_of(session: Session, officer_id: Any) -> list[CopyRow]:
-    officer = session.get(Officer, officer_id)
-    current = digest(officer.wallet_key) if officer is not None else None
-    rows = session.exec(
-        select(HolderCopy, Interaction)
-        .join(Interaction, col(Interaction.id) == col(HolderCopy.interaction_id))
-        .where(HolderCopy.officer_id == officer_id)
-        .order_by(col(HolderCopy.handed_at).desc())
-    ).all()
-    return [
-        CopyRow(
-            id=copy.id,
-            credential_id=copy.credential_id,
-            holder_did=copy.holder_did,
-            protocol=copy.protocol,
-            handed_at=copy.handed_at,
-            user_agent=copy.user_agent,
-            address=copy.address,
-            withdrawn_at=copy.withdrawn_at,
-            through="coordinator"
-            if interaction.via_link is None
-            else ("link" if interaction.via_link == current else "old link"),
-        )
-        for copy, interaction in rows
-    ]
-
-
-def _withdraw(session: Session, copy: HolderCopy, by: str, now: datetime) -> HolderCopy:
-    if copy.withdrawn_at is None:
-        copy.withdrawn_at = now
-        copy.withdrawn_by = by
-        session.add(copy)
-        record(
-            session,
-            actor=by,
-            action="wallet.copy_withdrawn",
-            entity="credential",
-            entity_id=copy.credential_id,
-            after={"copy_id": copy.id, "holder_did": copy.holder_did},
-        )
-        session.flush()
-    return copy
-
-
-def withdraw_for_holder(
-    session: Session, officer: Officer, copy_ids: list[str], now: datetime | None = None
-) -> int:
-    """The officer withdraws copies of their own (a phone lost, an app removed); another
-    officer's copy is unknown here. Returns how many were withdrawn now."""
-    return _withdraw_all(session, officer.id, copy_ids, f"wallet:{officer.post_id}", now)
-
-
-def withdraw_for_actor(
-    session: Session,
-    actor: Actor,
-    officer_id: Any,
-    copy_ids: list[str],
-    now: datetime | None = None,
-) -> int:
-    """A coordinator withdraws an officer's copies: the coordinator of the region the holder
-    serves in now, or the administrator (as for starting a hand-over). To anyone else the
-    officer is unknown, as everywhere."""
-    officer = get_officer_for(session, actor, officer_id)
-    return _withdraw_all(session, officer.id, copy_ids, actor.username, now)
-
-
-def _withdraw_all(
-    session: Session, officer_id: Any, copy_ids: list[str], by: str, now: datetime | None
-) -> int:
-    now = now or utcnow()
-    wanted = [c for c in copy_ids if isinstance(c, str) and 0 < len(c) <= 32][:200]
-    copies = session.exec(
-        select(HolderCopy).where(
-            HolderCopy.officer_id == officer_id, col(HolderCopy.id).in_(wanted)
-        )
-    ).all()
-    if len(copies) != len(set(wanted)) or not wanted:
-        raise NotFound("No such copy in a wallet app.", field="copy_id", rule="exists")
-    fresh = [c for c in copies if c.withdrawn_at is None]
-    for copy in fresh:
-        _withdraw(session, copy, by, now)
-    return len(fresh)

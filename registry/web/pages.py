@@ -27,8 +27,8 @@ from registry.tables.people import Officer, Region
 from registry.tables.training import Course
 from registry.training.service import course_public
 from registry.vc import dataintegrity
+from registry.wallets.copies import copies_of
 from registry.wallets.holders import officer_by_key, own_credential
-from registry.wallets.service import copies_of
 from registry.web.certificate import certificate_download
 
 

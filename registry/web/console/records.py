@@ -17,7 +17,7 @@ from registry.people import schemas, service
 from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Region
 from registry.tables.training import CERecord, Course
-from registry.wallets.service import copies_of
+from registry.wallets.copies import copies_of
 from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
 from registry.web.console.renewals import officer_context
 
