@@ -45,7 +45,7 @@ from registry.people.api import AgencyController, OfficerController, RegionContr
 from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from registry.verification.api import (
     credential_json,
     credential_jwt,

@@ -236,7 +236,7 @@ def cmd_user_tokens(args: argparse.Namespace) -> int:
 
 
 def _keystore() -> Any:
-    from registry.vc.keys import KeyStore
+    from registry.vc.keystore import KeyStore
 
     settings = _settings()
     return KeyStore(settings.keys_dir, settings.keys_passphrase)
@@ -262,7 +262,7 @@ def _thumbprint_of(kid: str) -> str:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from registry.vc.keys import KeyStoreError
+    from registry.vc.keystore import KeyStoreError
 
     store = _keystore()
     try:

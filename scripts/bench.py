@@ -26,17 +26,17 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry.accounts.service import SYSTEM  # noqa: E402
+from registry.actors import SYSTEM  # noqa: E402
 from registry.cli import upgrade_database  # noqa: E402
+from registry.credentials.service import Issuer, certify  # noqa: E402
+from registry.credentials.status import bump_revision  # noqa: E402
+from registry.db import make_engine, unit_of_work  # noqa: E402
 from registry.tables.credentials import (  # noqa: E402
     Credential,
     CredentialStatus,
     StatusAllocation,
     StatusList,
 )
-from registry.credentials.service import Issuer, certify  # noqa: E402
-from registry.credentials.status import bump_revision  # noqa: E402
-from registry.db import make_engine, unit_of_work  # noqa: E402
 from registry.tables.people import Agency, Employment, Officer, Region  # noqa: E402
 from registry.tables.training import (  # noqa: E402
     Attendance,
@@ -48,9 +48,11 @@ from registry.tables.training import (  # noqa: E402
 )
 from registry.vc.dataintegrity import credential_document  # noqa: E402
 from registry.vc.did import did_document  # noqa: E402
-from registry.vc.jws import b64url_decode  # noqa: E402
-from registry.vc.keys import KeyStore  # noqa: E402
-from registry.vc.jws import payload_of
+from registry.vc.jws import (
+    b64url_decode,
+    payload_of,
+)
+from registry.vc.keystore import KeyStore  # noqa: E402
 from registry.verification.core import verify  # noqa: E402
 from registry.verification.dataintegrity import verify_document  # noqa: E402
 
@@ -453,7 +455,7 @@ RAW = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from registry.vc.jws import b64url_decode
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from pathlib import Path
 keys = KeyStore(Path(sys.argv[2]))
 token = sys.argv[3]

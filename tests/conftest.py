@@ -26,7 +26,7 @@ from registry.app import create_app
 from registry.cli import upgrade_database
 from registry.db import make_engine, unit_of_work
 from registry.settings import Settings, load_settings
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 
 PUBLIC_URL = "https://registry.test"
 DID = "did:web:registry.test"  # the issuer DID of PUBLIC_URL

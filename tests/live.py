@@ -19,7 +19,7 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from tests.conftest import unique
 
 REGISTRY = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "registry"

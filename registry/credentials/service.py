@@ -32,7 +32,7 @@ from registry.training.service import get_class
 from registry.training.standing import standings
 from registry.vc.did import did_web
 from registry.vc.jws import Signed
-from registry.vc.keys import KeyStore, NoActiveKey
+from registry.vc.keystore import KeyStore, NoActiveKey
 from registry.vc.payload import build_credential
 
 

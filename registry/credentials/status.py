@@ -15,7 +15,7 @@ from registry.db import mark_changed
 from registry.errors import NotFound, Unavailable
 from registry.tables.credentials import Credential, CredentialStatus, StatusAllocation, StatusList
 from registry.vc import dataintegrity, statuslist
-from registry.vc.keys import KeyStore, NoActiveKey
+from registry.vc.keystore import KeyStore, NoActiveKey
 
 PURPOSES = ("revocation", "suspension")
 LIST_SIZE = statuslist.MIN_ENTRIES

@@ -25,7 +25,7 @@ from pyld.canon import URDNA2015  # type: ignore[import-untyped]
 from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
 
 from registry.vc.did import base58btc, base58btc_decode, verification_method_id
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from registry.vc.payload import OB_CONTEXT, VC_CONTEXT, format_datetime
 
 PROOF_TYPE = "DataIntegrityProof"

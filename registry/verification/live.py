@@ -44,7 +44,7 @@ from registry.credentials.status import (
 from registry.db import CHANGES_CHANNEL, on_commit, unit_of_work
 from registry.errors import NotFound
 from registry.tables.audit import AuditEntry
-from registry.vc.keys import NoActiveKey
+from registry.vc.keystore import NoActiveKey
 from registry.verification.core import StatusUnavailable, VerifiedList, verify_list
 
 log = logging.getLogger("registry.live")

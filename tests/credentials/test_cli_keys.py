@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from registry.vc.keys import KeyStore, KeyStoreError
+from registry.vc.keystore import KeyStore, KeyStoreError
 
 REGISTRY = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "registry"
 

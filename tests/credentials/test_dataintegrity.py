@@ -148,7 +148,7 @@ def test_two_first_requests_at_once_keep_one_document(
     region: Region, course: dict[str, Any], settings: Any, engine: sa.Engine
 ) -> None:
     from registry.credentials.documents import public_document
-    from registry.vc.keys import KeyStore
+    from registry.vc.keystore import KeyStore
 
     issued = region.certified(course)
     issuer = Issuer(settings.public_url, settings.issuer_name, KeyStore(settings.keys_dir))
@@ -289,7 +289,7 @@ def test_the_did_document_lists_the_key_that_signs_the_form(anonymous: Api) -> N
 def test_an_es256_registry_signs_with_ecdsa_rdfc_2019_and_its_proofs_verify(
     tmp_path: Path, region: Region, course: dict[str, Any]
 ) -> None:
-    from registry.vc.keys import KeyStore
+    from registry.vc.keystore import KeyStore
 
     keys = KeyStore(tmp_path)
     keys.generate("ES256")

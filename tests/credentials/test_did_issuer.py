@@ -12,7 +12,7 @@ from joserfc.jwk import KeySet as JoseKeySet
 
 from registry.settings import Settings
 from registry.vc.did import base58btc_decode
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from tests.conftest import DID, PUBLIC_URL, Api, Region
 from tests.live import cli_env, run_registry
 from tests.vc.test_keys import jose_verify

@@ -24,7 +24,7 @@ from sqlmodel import Session, func, select
 from registry.app import create_app
 from registry.settings import Settings
 from registry.tables.credentials import Credential
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from tests import ob3
 from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 

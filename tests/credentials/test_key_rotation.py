@@ -23,7 +23,8 @@ from sqlmodel import Session
 from registry.app import create_app
 from registry.settings import Settings
 from registry.vc.jws import payload_of
-from registry.vc.keys import ActiveKey, KeyStore
+from registry.vc.keys import ActiveKey
+from registry.vc.keystore import KeyStore
 from registry.verification.live import LiveStatus
 from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 from tests.credentials.test_cli_keys import kid_of, listed, run_cli

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from tests.live import (
     cli_env,
     create_admin,

@@ -17,7 +17,7 @@ from registry.credentials import status
 from registry.db import make_engine, unit_of_work
 from registry.tables.credentials import StatusAllocation, StatusList
 from registry.vc import statuslist
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from registry.verification import Verdict, verify
 from tests.verification.test_core import ISSUER, NOW, credential, publish
 

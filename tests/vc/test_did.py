@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from registry.vc import did
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 
 
 @pytest.mark.parametrize(

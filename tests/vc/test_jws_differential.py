@@ -23,7 +23,8 @@ from joserfc.errors import SecurityWarning
 from joserfc.jwk import KeySet as JoseKeySet
 
 from registry.vc import jws
-from registry.vc.keys import KeySet, KeyStore
+from registry.vc.keys import KeySet
+from registry.vc.keystore import KeyStore
 
 KEYS = Path(__file__).resolve().parent.parent / "keys"
 DID = "did:web:registry.example"

@@ -16,15 +16,14 @@ from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, OKPKey
 from joserfc.jwk import KeySet as JoseKeySet
 
-from registry.vc.keys import (
-    KeySet,
+from registry.vc.keys import KeySet, thumbprint
+from registry.vc.keystore import (
     KeyState,
     KeyStateError,
     KeyStore,
     KeyStoreError,
     NoActiveKey,
     UnknownKey,
-    thumbprint,
 )
 
 KEYS = Path(__file__).resolve().parent.parent / "keys"

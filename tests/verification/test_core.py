@@ -19,7 +19,8 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 from registry.vc import statuslist
 from registry.vc.did import did_web
-from registry.vc.keys import KeySet, KeyStore
+from registry.vc.keys import KeySet
+from registry.vc.keystore import KeyStore
 from registry.vc.payload import build_credential
 from registry.verification import (
     StatusUnavailable,

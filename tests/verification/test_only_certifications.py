@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.settings import Settings
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from tests.conftest import DID, PUBLIC_URL, Api, Region
 from tests.live import cli_env, run_registry
 from tests.verification.test_verify_api import check, issue, parts, verify

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Litestar
 
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from registry.verification import api
 from tests.conftest import DID, Api, Region
 

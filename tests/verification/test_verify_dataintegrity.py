@@ -368,7 +368,7 @@ def test_a_status_list_elsewhere_is_not_trusted_even_under_our_own_proof(
     from datetime import UTC, datetime
 
     from registry.vc import dataintegrity
-    from registry.vc.keys import KeyStore
+    from registry.vc.keystore import KeyStore
 
     content = {k: v for k, v in issued["document"].items() if k != "proof"}
     # Under an id the registry has no record of (one on record is held to that record first).
@@ -404,7 +404,7 @@ def test_a_document_under_our_id_must_say_what_the_registry_issued_under_it(
     from datetime import UTC, datetime
 
     from registry.vc import dataintegrity
-    from registry.vc.keys import KeyStore
+    from registry.vc.keystore import KeyStore
 
     content = copy.deepcopy({k: v for k, v in issued["document"].items() if k != "proof"})
     change(content)

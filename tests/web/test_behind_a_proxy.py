@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry.settings import load_settings
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 from tests.console.conftest import make_password_user
 from tests.live import (
     cli_env,

@@ -9,7 +9,7 @@ import pytest
 
 from registry.app import create_app
 from registry.settings import Settings
-from registry.vc.keys import KeyStore
+from registry.vc.keystore import KeyStore
 
 
 def test_production_refuses_to_start_without_a_key(settings: Settings, tmp_path: Path) -> None:
