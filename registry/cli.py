@@ -310,7 +310,7 @@ class HttpStatusSource:
     """Fetches status lists over HTTP(S)."""
 
     def fetch(self, url: str) -> str:
-        from registry.verification.core import StatusUnavailable
+        from registry.verification.status import StatusUnavailable
 
         try:
             return fetch_url(url, accept="application/vc+jwt").decode("ascii").strip()
@@ -323,7 +323,7 @@ class FallbackStatusSource:
         self.sources = sources
 
     def fetch(self, url: str) -> Any:
-        from registry.verification.core import StatusUnavailable
+        from registry.verification.status import StatusUnavailable
 
         last: Exception = StatusUnavailable(url)
         for source in self.sources:

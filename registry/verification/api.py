@@ -26,9 +26,9 @@ from registry.http.gate import is_json
 from registry.http.qr import qr_code
 from registry.http.responses import download
 from registry.vc import dataintegrity
-from registry.verification.core import REVOKED, SUSPENDED
 from registry.verification.pages import render_verdict, verdict_page
 from registry.verification.service import Verifier
+from registry.verification.verdict import REVOKED, SUSPENDED
 
 MAX_VERIFY_BODY = 64 * 1024
 

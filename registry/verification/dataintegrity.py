@@ -21,15 +21,9 @@ from registry.vc import graph
 from registry.vc.did import did_web
 from registry.vc.jws import strict_json
 from registry.vc.keys import KeySet, PublicKey
-from registry.verification.core import (
-    INVALID,
-    Check,
-    StatusSource,
-    Verdict,
-    check_payload,
-    differs_from_issued,
-    unexpected_failure,
-)
+from registry.verification.core import check_payload, differs_from_issued, unexpected_failure
+from registry.verification.status import StatusSource
+from registry.verification.verdict import INVALID, Check, Verdict
 
 MAX_DOCUMENT_BYTES = 32 * 1024  # a credential is about 3 KiB
 MAX_DEPTH = 10  # ours nest 5 deep (credentialSubject.identifier[0] is the deepest)

@@ -45,7 +45,7 @@ from registry.db import CHANGES_CHANNEL, on_commit, unit_of_work
 from registry.errors import NotFound
 from registry.tables.audit import AuditEntry
 from registry.vc.keystore import NoActiveKey
-from registry.verification.core import StatusUnavailable, VerifiedList, verify_list
+from registry.verification.status import StatusUnavailable, VerifiedList, verify_list
 
 log = logging.getLogger("registry.live")
 

@@ -17,10 +17,10 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.tables.credentials import Credential
-from registry.verification.core import Verdict
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused
 from registry.verification.service import PageFacts, Verifier, page_facts
+from registry.verification.verdict import Verdict
 
 # A .jwt of ours is about 2 KB; a pasted or uploaded one over the verify API's limit is no token.
 MAX_TOKEN_CHARS = 64 * 1024

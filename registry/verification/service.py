@@ -27,19 +27,12 @@ from registry.tables.people import Officer
 from registry.tables.training import Course
 from registry.tables.wallets import HolderCopy
 from registry.vc.jws import payload_of
-from registry.verification.core import (
-    INVALID,
-    Check,
-    Verdict,
-    check_payload,
-    check_signature,
-    unexpected_failure,
-    verify,
-)
+from registry.verification.core import check_payload, check_signature, unexpected_failure, verify
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused, verify_document
 from registry.verification.live import LiveStatus
 from registry.verification.presentations import PresentationRefused, check_presentation
+from registry.verification.verdict import INVALID, Check, Verdict
 
 _T = TypeVar("_T")
 

@@ -27,6 +27,7 @@ from registry.verification import (
     Verdict,
     VerifiedList,
     core,
+    status,
     verify,
     verify_list,
 )
@@ -595,7 +596,7 @@ def test_an_unexpected_error_becomes_an_invalid_verdict(
     def explode(*args: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(core, "_check_claims", explode)
+    monkeypatch.setattr(core, "check_claims", explode)
     verdict = verify(token, store.trusted(), None, NOW)
     assert verdict.verdict == "invalid"
     assert verdict.reasons == ["The token could not be verified."]
@@ -797,7 +798,7 @@ def test_a_list_handed_over_verified_under_the_same_keys_is_not_verified_again(
         decoded.append(encoded)
         return real_decode(encoded, **kwargs)
 
-    monkeypatch.setattr(core.statuslist, "decode", counting_decode)
+    monkeypatch.setattr(status.statuslist, "decode", counting_decode)
     handed = [source.fetch(REVOCATION), source.fetch(SUSPENSION)]
     assert len(decoded) == 2
     served = iter(handed)
@@ -819,8 +820,8 @@ def test_a_list_handed_over_verified_under_other_keys_is_verified_again(
     # count. (The credential itself fails first; the list is checked on its own too.)
     verdict = verify(token, other.trusted(), source, NOW, check_status=True)
     assert verdict.verdict == "invalid"
-    with pytest.raises(core.JWSError, match="not one of the trusted keys"):
-        core._verified(source.fetch(REVOCATION), other.trusted(), did_web(ISSUER), REVOCATION)
+    with pytest.raises(status.JWSError, match="not one of the trusted keys"):
+        status.verified_list(source.fetch(REVOCATION), other.trusted(), did_web(ISSUER), REVOCATION)
 
 
 def test_a_list_handed_over_under_another_did_is_verified_under_the_verifiers_did(

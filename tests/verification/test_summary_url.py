@@ -9,7 +9,10 @@ from urllib.parse import urlsplit
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from registry.verification.core import _format_utc, _path_of
+from registry.verification.core import _path_of
+
+# Characters that change how urlsplit reads a URL (query, fragment, IP literal, spaces and
+from registry.verification.verdict import format_utc as _format_utc
 
 # Characters that change how urlsplit reads a URL (query, fragment, IP literal, spaces and
 # controls it strips, a backslash, non-ASCII) besides the ones of a plain URL.
