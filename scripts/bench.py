@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from registry.actors import SYSTEM  # noqa: E402
-from registry.cli import upgrade_database  # noqa: E402
+from registry.migrate import upgrade_database  # noqa: E402
 from registry.credentials.service import Issuer, certify  # noqa: E402
 from registry.credentials.status import bump_revision  # noqa: E402
 from registry.db import make_engine, unit_of_work  # noqa: E402

@@ -23,8 +23,8 @@ from litestar.testing import TestClient
 from registry.accounts.service import create_user, issue_token
 from registry.actors import SYSTEM
 from registry.app import create_app
-from registry.cli import upgrade_database
 from registry.db import make_engine, unit_of_work
+from registry.migrate import upgrade_database
 from registry.settings import Settings, load_settings
 from registry.vc.keystore import KeyStore
 

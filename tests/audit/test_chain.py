@@ -14,8 +14,8 @@ from alembic import command
 from registry.actors import SYSTEM
 from registry.audit.chain import GENESIS, audit_table, entry_hash, stored_rows, verify_chain
 from registry.audit.service import record
-from registry.cli import alembic_config
 from registry.db import make_engine, unit_of_work
+from registry.migrate import alembic_config
 from tests.conftest import Region, graduate
 from tests.live import cli_env, run_registry
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from registry.audit.chain import GENESIS, entry_hash
-from registry.cli import alembic_config
+from registry.migrate import alembic_config
 
 VERSIONS = Path(__file__).resolve().parents[2] / "registry" / "migrations" / "versions"
 

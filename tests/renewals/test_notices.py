@@ -208,7 +208,7 @@ def test_the_command_writes_notices_and_prints_a_summary(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     held = certify(region, course)
-    monkeypatch.setattr(cli, "_settings", lambda: settings)
+    monkeypatch.setattr("registry.settings.get_settings", lambda: settings)
     monkeypatch.delenv("REGISTRY_SMTP_HOST", raising=False)
     outbox = tmp_path / "out"
     # 800 days reaches credentials issued today (valid 24 months) without moving the clock.

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from registry import backup
-from registry.cli import upgrade_database
 from registry.db import make_engine
+from registry.migrate import upgrade_database
 
 
 def mode(path: Path) -> int:
