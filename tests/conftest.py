@@ -3,6 +3,8 @@ app over it, API tokens per role, and builders that make uniquely named records.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 import logging
 import os
@@ -329,3 +331,43 @@ def registry_log() -> Iterator[KeptLog]:
         yield kept
     finally:
         logger.removeHandler(kept)
+
+
+# -- the fast loop (scripts/test --fast): every test that starts no server process, browser, Node
+# or other subprocess. A test is slow when it asks for a fixture that starts one, or when its own
+# code (or its module's helpers) starts one.
+SLOW_FIXTURES = frozenset(
+    {"live_server", "local_env", "server", "browser", "desktop", "phone", "node", "wallets",
+     "cluster"}
+)  # fmt: skip
+SLOW_CALLS = ("run_registry(", "subprocess.", "serve(", "kill_while_certifying(", "cluster(")
+
+
+@functools.cache
+def _source(function: Any) -> str:
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
+def _starts_a_process(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if SLOW_FIXTURES & names:
+        return True
+    functions = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for name in names:  # the fixtures it uses may start one (a CLI runner, say)
+        for definition in info.name2fixturedefs.get(name, ()) if info else ():
+            functions.append(getattr(definition, "func", None))
+    return any(call in _source(f) for f in functions if f is not None for call in SLOW_CALLS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: starts a server, browser, Node or a subprocess")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _starts_a_process(item):
+            item.add_marker(pytest.mark.slow)

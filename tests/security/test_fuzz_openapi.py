@@ -19,6 +19,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.conftest import Api
 
+# A fuzzer, long by design: the full run only (scripts/test --fast leaves it out).
+pytestmark = pytest.mark.slow
+
 MAX_EXAMPLES = 25
 CASES: dict[GenerationMode, int] = {}
 
