@@ -33,7 +33,6 @@ from registry.vc.keystore import KeyStore
 PUBLIC_URL = "https://registry.test"
 DID = "did:web:registry.test"  # the issuer DID of PUBLIC_URL
 PROBLEM = "application/problem+json"
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 _counter = itertools.count(1)
 
 

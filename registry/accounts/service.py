@@ -175,10 +175,6 @@ def check_password(session: Session, username: str, password: str) -> PasswordCh
     return PasswordCheck(actor_for(session, user), user)
 
 
-def authenticate_password(session: Session, username: str, password: str) -> Actor | None:
-    return check_password(session, username, password).actor
-
-
 # ---- managing accounts (admins; the command line acts as one) -----------------------------
 
 

@@ -28,7 +28,7 @@ from registry.tables.credentials import Credential
 from tests.conftest import PUBLIC_URL, Api, Region
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 from tests.expiry import expired_copy
-from tests.wallet.test_certificate_pdf import issue
+from tests.officer_wallet.test_certificate_pdf import issue
 
 
 def path_of(url: str) -> str:
