@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
+from sqlalchemy import Engine
 
 from registry import dates
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
@@ -31,14 +33,12 @@ from registry.credentials.api import (
     CredentialController,
     did_document_route,
     jwks,
-    status_list,
 )
-from registry.credentials.deps import provide_issuer
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
 from registry.db import make_engine
 from registry.http import gate
-from registry.http.deps import provide_actor, provide_session
+from registry.http.deps import provide_actor, session_provider
 from registry.http.problems import HANDLERS
 from registry.imports.api import ImportController
 from registry.people.api import AgencyController, OfficerController, RegionController
@@ -47,11 +47,13 @@ from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
 from registry.vc.keystore import KeyStore
 from registry.verification.api import (
+    TokenRequests,
     credential_json,
     credential_jwt,
     credential_page,
     qr_png,
     qr_svg,
+    status_list,
     verify_token,
 )
 from registry.verification.live import LiveStatus
@@ -103,7 +105,16 @@ _ADDED = {
 }
 
 
-async def security_headers(message: Message, scope: Scope) -> None:
+def security_headers(https: bool) -> Callable[[Message, Scope], Awaitable[None]]:
+    """The before_send hook that adds the security headers; `https`: the public URL is."""
+
+    async def hook(message: Message, scope: Scope) -> None:
+        await _add_security_headers(message, scope, https)
+
+    return hook
+
+
+async def _add_security_headers(message: Message, scope: Scope, https: bool) -> None:
     """Adds the security headers to every response, errors included (a before_send hook).
 
     The API docs page keeps its own script policy: its renderer needs inline script. With an
@@ -115,7 +126,6 @@ async def security_headers(message: Message, scope: Scope) -> None:
     headers = list(message.get("headers", []))
     names = {bytes(name).lower() for name, _ in headers}
     docs = scope["path"].startswith("/schema")
-    https = scope["app"].state.issuer.public_url.startswith("https://")
     if https:
         headers = [_secure_cookie(name, value) for name, value in headers]
     hsts = https and scope.get("scheme") == "https"
@@ -136,7 +146,19 @@ def _secure_cookie(name: bytes, value: bytes) -> tuple[bytes, bytes]:
     return name, value
 
 
-def build_resources(settings: Settings) -> dict[str, Any]:
+@dataclass
+class Resources:
+    """What the app makes once and every request may use, typed: handed to handlers as
+    dependencies, to middleware as arguments (nothing reaches into `app.state` for them)."""
+
+    engine: Engine
+    issuer: Issuer
+    live: LiveStatus
+    verifier: Verifier
+    sign_in_throttle: SignInThrottle
+
+
+def build_resources(settings: Settings) -> Resources:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     keys = KeyStore(settings.keys_dir, settings.keys_passphrase)
     if settings.production:
@@ -153,12 +175,18 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     # for a second one. Its reads are rare (one per change, one at a time): no pool at all.
     live_engine = make_engine(settings.database_url, pool_size=0)
     live = LiveStatus(live_engine, issuer.publisher(), issuer.di_publisher())
-    return {
-        "engine": engine,
-        "issuer": issuer,
-        "live": live,
-        "verifier": Verifier(engine, issuer, live),
-    }
+    throttle = SignInThrottle(
+        make_counter(settings.redis_url),
+        settings.sign_in_rate_limit,
+        Lockout(failures=settings.sign_in_lockout),
+    )
+    return Resources(engine, issuer, live, Verifier(engine, issuer, live), throttle)
+
+
+def _given(resources: Resources, name: str) -> Provide:
+    """A dependency that hands over one of the resources (read when asked for: a test may
+    swap one, as a database outage does)."""
+    return Provide(lambda: getattr(resources, name), sync_to_thread=False)
 
 
 UNTHROTTLED = ("/health", "/static/")
@@ -185,34 +213,34 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logfilter.install(log)
     resources = build_resources(settings)
 
-    before_send: list[Any] = [security_headers]
+    before_send: list[Any] = [security_headers(settings.public_url.startswith("https://"))]
     access_log = AccessLog() if settings.access_log else None
     if access_log is not None:
         before_send.append(access_log.before_send)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        app.state.live.start()
+        resources.live.start()
         try:
             yield
         finally:
-            app.state.live.stop()
-            app.state.engine.dispose()
-            await app.state.sign_in_throttle.counter.close()
+            resources.live.stop()
+            resources.engine.dispose()
+            await resources.sign_in_throttle.counter.close()
             if access_log is not None:
                 access_log.flush()
 
     middleware: list[Any] = [
-        DefineMiddleware(BearerTokenAuth, exclude_from_auth_key=PUBLIC, exclude="^/schema"),
+        DefineMiddleware(
+            BearerTokenAuth,
+            engine=resources.engine,
+            exclude_from_auth_key=PUBLIC,
+            exclude="^/schema",
+        ),
     ]
     stores: dict[str, Any] = {
         "rate_limit": rate_limit_store(settings),
     }
-    resources["sign_in_throttle"] = SignInThrottle(
-        make_counter(settings.redis_url),
-        settings.sign_in_rate_limit,
-        Lockout(failures=settings.sign_in_lockout),
-    )
     console = Router(
         path="/console",
         route_handlers=[dashboard, *console_pages()],
@@ -238,7 +266,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             jwks,
             did_document_route(settings.public_url),
             status_list,
-            verify_token,
+            # The verify API's token form is answered beneath the handler (TokenRequests).
+            Router(
+                path="/",
+                route_handlers=[verify_token],
+                # A function, not the verifier: Litestar deep-copies a router's middleware.
+                middleware=[DefineMiddleware(TokenRequests, verifier=lambda: resources.verifier)],
+            ),
             lookup_form,
             lookup_page,
             verify_form,
@@ -271,11 +305,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         dependencies={
-            "session": Provide(provide_session),
+            "session": Provide(session_provider(lambda: resources.engine)),
             "actor": Provide(provide_actor, sync_to_thread=False),
-            "issuer": Provide(provide_issuer, sync_to_thread=False),
+            "engine": _given(resources, "engine"),
+            "issuer": _given(resources, "issuer"),
+            "live": _given(resources, "live"),
+            "verifier": _given(resources, "verifier"),
+            "sign_in_throttle": _given(resources, "sign_in_throttle"),
         },
-        state=State(resources),
+        # For the tests and a debugger: the code takes these as dependencies and arguments.
+        state=State({"resources": resources}),
         middleware=middleware,
         exception_handlers={k: public_page_aware(console_aware(v)) for k, v in HANDLERS.items()},
         template_config=TemplateConfig(
@@ -315,6 +354,7 @@ def _template_globals(engine: JinjaTemplateEngine, settings: Settings) -> None:
     # One rule for a credential's state on every console page (credentials.display).
     engine.engine.globals["shown_state"] = lambda c: display.shown_state(c, utcnow())
     engine.engine.globals["program_contact"] = settings.program_contact
+    engine.engine.globals["issuer_name"] = settings.issuer_name
 
 
 def console_pages() -> list[Any]:

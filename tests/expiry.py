@@ -28,7 +28,7 @@ def expired_copy(engine: sa.Engine, app: Litestar, credential_id: str) -> str:
         new = issue_credential(
             session,
             SYSTEM,
-            app.state.issuer,
+            app.state.resources.issuer,
             officer=officer,
             course=course,
             class_id=old.class_id,

@@ -292,5 +292,5 @@ def test_a_constraint_race_is_a_409_wherever_the_database_refuses_it(settings: S
         for path in ("/race/flush", "/race/commit"):
             body = assert_problem(client.post(path), 409, rule="integrity")
             assert "nothing was saved" in body["detail"], path
-        with unit_of_work(app.state.engine, read_only=True) as session:
+        with unit_of_work(app.state.resources.engine, read_only=True) as session:
             assert session.exec(select(RegionRow).where(RegionRow.code == code)).all() == []

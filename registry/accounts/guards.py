@@ -13,6 +13,8 @@ from litestar.middleware.authentication import (
     AbstractAuthenticationMiddleware,
     AuthenticationResult,
 )
+from litestar.types import ASGIApp
+from sqlalchemy import Engine
 
 from registry.accounts import sessions
 from registry.accounts.service import authenticate_token
@@ -26,10 +28,14 @@ Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 class BearerTokenAuth(AbstractAuthenticationMiddleware):
     """Resolves `Authorization: Bearer <token>` to an Actor; routes marked public are skipped."""
 
+    def __init__(self, app: ASGIApp, engine: Engine, **options: Any) -> None:
+        super().__init__(app, **options)
+        self.engine = engine
+
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        engine = connection.app.state.engine
+        engine = self.engine
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if header:

@@ -14,9 +14,7 @@ from litestar.params import FromPath, JSONBody
 from registry.accounts.guards import office
 from registry.credentials import schemas, service
 from registry.credentials.deps import CurrentIssuer
-from registry.http.content import VC_JWT, best_of
 from registry.http.deps import CurrentActor, DbSession
-from registry.vc import dataintegrity
 from registry.vc.did import did_document, did_document_path
 
 DID_JSON = "application/did+json"
@@ -134,42 +132,3 @@ def did_document_route(public_url: str) -> HTTPRouteHandler:
         return _cacheable(request, document, DID_JSON)
 
     return did_json
-
-
-@get("/status/{purpose:str}/{n:int}", public=True, tags=["public"], sync_to_thread=True)
-def status_list(
-    request: Request[Any, Any, Any],
-    session: DbSession,
-    issuer: CurrentIssuer,
-    purpose: FromPath[str],
-    n: FromPath[int],
-) -> Response[bytes]:
-    """The list as vc+jwt, or in its Data Integrity form for a client that prefers JSON-LD."""
-    di_form = status_form(request.headers.get("accept", "")) == "di"
-    signed = request.app.state.live.signed(session, purpose, n, "di" if di_form else "jws")
-    headers = {
-        "ETag": signed.etag,
-        "Cache-Control": "public, max-age=300, must-revalidate",
-        "Vary": "Accept",
-    }
-    if signed.etag in request.headers.get("if-none-match", ""):
-        return Response(b"", status_code=304, headers=headers)
-    media_type = dataintegrity.MEDIA_TYPE if di_form else VC_JWT
-    return Response(signed.token.encode(), media_type=media_type, headers=headers)
-
-
-# What a status list URL serves for each media type a client may accept.
-_FORMS = {
-    VC_JWT: "jws",
-    "application/jwt": "jws",
-    dataintegrity.MEDIA_TYPE: "di",
-    "application/ld+json": "di",
-    "application/json": "di",
-}
-
-
-def status_form(accept: str) -> str:
-    """The form ("jws" or "di") of the media type the Accept header ranks highest. Without one
-    it names, the JWS: generic VC-JOSE verifiers send no Accept or */*; DCC's and Digital
-    Bazaar's loaders send `application/ld+json, application/json`."""
-    return best_of(accept, _FORMS, "jws")

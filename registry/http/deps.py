@@ -4,13 +4,13 @@ issuer, `credentials.service.provide_issuer`)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import anyio.to_thread
 from litestar import Request
-from litestar.datastructures import State
 from litestar.di import NamedDependency
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from registry.actors import Actor
@@ -21,38 +21,44 @@ log = logging.getLogger("registry")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def provide_session(
-    state: State, request: Request[Any, Any, Any]
-) -> AsyncGenerator[Session, None]:
-    """One transaction per request: committed when the handler succeeds, rolled back otherwise.
+def session_provider(
+    engine: Callable[[], Engine],
+) -> Callable[[Request[Any, Any, Any]], AsyncGenerator[Session, None]]:
+    """The `session` dependency over the app factory's engine."""
 
-    Errors pass through unchanged (a different exception raised here while the handler's own
-    is thrown in would reach the client as a 500): the exception handlers answer an
-    IntegrityError with 409 and an unreachable or busy database with 503."""
-    read_only = request.method in READ_METHODS
-    session = new_session(state.engine, read_only=read_only)
-    try:
-        yield session
-    except BaseException:
-        await _rollback_quietly(session)
-        raise
-    else:
+    async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[Session, None]:
+        """One transaction per request: committed when the handler succeeds, rolled back
+        otherwise.
+
+        Errors pass through unchanged (a different exception raised here while the handler's
+        own is thrown in would reach the client as a 500): the exception handlers answer an
+        IntegrityError with 409 and an unreachable or busy database with 503."""
+        read_only = request.method in READ_METHODS
+        session = new_session(engine(), read_only=read_only)
         try:
-            if read_only:
-                if session.in_transaction():
-                    await anyio.to_thread.run_sync(session.rollback)
-            else:
-                await anyio.to_thread.run_sync(session.commit)
+            yield session
         except BaseException:
             await _rollback_quietly(session)
             raise
-    finally:
-        # A session that never touched the database holds no connection: closing it is free,
-        # and a handler served from memory pays no thread hand-off for it.
-        if session.in_transaction():
-            await anyio.to_thread.run_sync(session.close)
         else:
-            session.close()
+            try:
+                if read_only:
+                    if session.in_transaction():
+                        await anyio.to_thread.run_sync(session.rollback)
+                else:
+                    await anyio.to_thread.run_sync(session.commit)
+            except BaseException:
+                await _rollback_quietly(session)
+                raise
+        finally:
+            # A session that never touched the database holds no connection: closing it is free,
+            # and a handler served from memory pays no thread hand-off for it.
+            if session.in_transaction():
+                await anyio.to_thread.run_sync(session.close)
+            else:
+                session.close()
+
+    return provide_session
 
 
 async def _rollback_quietly(session: Session) -> None:
@@ -74,3 +80,4 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 # Handlers name these explicitly (Litestar 3 drops inferred dependencies).
 DbSession = NamedDependency[Session]
 CurrentActor = NamedDependency[Actor]
+DbEngine = NamedDependency[Engine]  # for a handler that opens its own transactions

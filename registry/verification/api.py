@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -14,18 +15,20 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.documents import public_document
 from registry.credentials.service import Issuer, get_credential, get_public_credential
 from registry.db import unit_of_work
-from registry.http.content import VC_JWT, wants_json
-from registry.http.deps import DbSession
+from registry.http.content import VC_JWT, best_of, wants_json
+from registry.http.deps import DbEngine, DbSession
 from registry.http.gate import is_json
 from registry.http.qr import qr_code
 from registry.http.responses import download
 from registry.vc import dataintegrity
+from registry.verification.deps import CurrentLive, CurrentVerifier
 from registry.verification.pages import render_verdict, verdict_page
 from registry.verification.service import Verifier
 from registry.verification.verdict import REVOKED, SUSPENDED
@@ -57,11 +60,6 @@ class VerifyRequest(msgspec.Struct):
     ) = None
 
 
-def _verifier(request: Request[Any, Any, Any]) -> Verifier:
-    verifier: Verifier = request.app.state.verifier
-    return verifier
-
-
 _TOKEN_ANSWER_HEADERS = ((b"content-type", b"application/json"),)
 
 
@@ -79,8 +77,9 @@ class TokenRequests:
     presentation), and every refusal, whose problem+json Litestar writes.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, verifier: Callable[[], Verifier]) -> None:
         self.app = app
+        self.verifier = verifier()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         pairs = list(scope["headers"])
@@ -107,8 +106,7 @@ class TokenRequests:
         if token is None:
             await self.app(scope, _replay(body, more, receive), send)
             return
-        verifier: Verifier = scope["app"].state.verifier
-        answer = msgspec.json.encode((await verifier.verify_presented(token)).to_dict())
+        answer = msgspec.json.encode((await self.verifier.verify_presented(token)).to_dict())
         await send(
             {
                 "type": "http.response.start",
@@ -157,12 +155,11 @@ def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
     tags=["public"],
     status_code=200,
     request_max_body_size=MAX_VERIFY_BODY,
-    middleware=[TokenRequests],
 )
 async def verify_token(
-    request: Request[Any, Any, Any], data: JSONBody[VerifyRequest]
+    request: Request[Any, Any, Any], verifier: CurrentVerifier, data: JSONBody[VerifyRequest]
 ) -> dict[str, Any]:
-    verifier = _verifier(request)
+    """The app factory puts TokenRequests in front: a token alone is answered there."""
     if data.presentation is not None or data.challenge is not None:
         body = await request.body()
         shown = await anyio.to_thread.run_sync(verifier.verify_presentation_request, data, body)
@@ -184,9 +181,10 @@ async def verify_token(
 async def credential_page(
     request: Request[Any, Any, Any],
     issuer: CurrentIssuer,
+    verifier: CurrentVerifier,
+    engine: DbEngine,
     credential_id: FromPath[str],
 ) -> Response[Any] | Template:
-    verifier = _verifier(request)
     wanted = credential_id.strip().upper()
     stored = verifier.stored.cached(wanted)
     if wants_json(request):
@@ -204,21 +202,30 @@ async def credential_page(
         verdict = await verifier.verify_record_on_loop(stored)
         if verdict.verdict not in (REVOKED, SUSPENDED):
             return render_verdict(issuer, verdict.to_dict(), stored.page.in_force())
-    return await anyio.to_thread.run_sync(_credential_html, request, issuer, credential_id)
+    return await anyio.to_thread.run_sync(
+        _credential_html, request, engine, issuer, verifier, credential_id
+    )
 
 
 def _credential_html(
-    request: Request[Any, Any, Any], issuer: Issuer, credential_id: str
+    request: Request[Any, Any, Any],
+    engine: Engine,
+    issuer: Issuer,
+    verifier: Verifier,
+    credential_id: str,
 ) -> Response[Any] | Template:
-    with unit_of_work(request.app.state.engine, read_only=True) as session:
-        return _render_credential(request, session, issuer, credential_id)
+    with unit_of_work(engine, read_only=True) as session:
+        return _render_credential(request, session, issuer, verifier, credential_id)
 
 
 def _render_credential(
-    request: Request[Any, Any, Any], session: Session, issuer: Issuer, credential_id: str
+    request: Request[Any, Any, Any],
+    session: Session,
+    issuer: Issuer,
+    verifier: Verifier,
+    credential_id: str,
 ) -> Response[Any] | Template:
     credential = get_credential(session, credential_id)
-    verifier = _verifier(request)
     verdict = verifier.verify_stored(session, credential).to_dict()
     headers = {"Cache-Control": "no-store", "Vary": "Accept"}
     if wants_json(request):
@@ -264,11 +271,11 @@ def qr_png(
 
 @get("/c/{credential_id:str}/credential.json", public=True, tags=["public"], sync_to_thread=True)
 def credential_json(
-    request: Request[Any, Any, Any], issuer: CurrentIssuer, credential_id: FromPath[str]
+    engine: DbEngine, issuer: CurrentIssuer, credential_id: FromPath[str]
 ) -> Response[bytes]:
     """The credential's Data Integrity form (made on the first request, then kept); 404 for a
     protected holder, who fetches it through the wallet link."""
-    text = public_document(request.app.state.engine, issuer, credential_id)
+    text = public_document(engine, issuer, credential_id)
     return Response(
         text.encode("utf-8"),
         media_type=dataintegrity.MEDIA_TYPE,
@@ -282,3 +289,45 @@ def credential_jwt(session: DbSession, credential_id: FromPath[str]) -> Response
     an unknown id: a protected officer downloads it through the wallet link)."""
     credential = get_public_credential(session, credential_id)
     return download(credential.token.encode(), VC_JWT, f"cit-{credential.id}.jwt")
+
+
+# ---- the status lists, as live status holds them signed ------------------------------------
+
+
+@get("/status/{purpose:str}/{n:int}", public=True, tags=["public"], sync_to_thread=True)
+def status_list(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    live: CurrentLive,
+    purpose: FromPath[str],
+    n: FromPath[int],
+) -> Response[bytes]:
+    """The list as vc+jwt, or in its Data Integrity form for a client that prefers JSON-LD."""
+    di_form = status_form(request.headers.get("accept", "")) == "di"
+    signed = live.signed(session, purpose, n, "di" if di_form else "jws")
+    headers = {
+        "ETag": signed.etag,
+        "Cache-Control": "public, max-age=300, must-revalidate",
+        "Vary": "Accept",
+    }
+    if signed.etag in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers=headers)
+    media_type = dataintegrity.MEDIA_TYPE if di_form else VC_JWT
+    return Response(signed.token.encode(), media_type=media_type, headers=headers)
+
+
+# What a status list URL serves for each media type a client may accept.
+_FORMS = {
+    VC_JWT: "jws",
+    "application/jwt": "jws",
+    dataintegrity.MEDIA_TYPE: "di",
+    "application/ld+json": "di",
+    "application/json": "di",
+}
+
+
+def status_form(accept: str) -> str:
+    """The form ("jws" or "di") of the media type the Accept header ranks highest. Without one
+    it names, the JWS: generic VC-JOSE verifiers send no Accept or */*; DCC's and Digital
+    Bazaar's loaders send `application/ld+json, application/json`."""
+    return best_of(accept, _FORMS, "jws")

@@ -24,8 +24,10 @@ from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.errors import InvalidInput
 from registry.http.content import wants_json
+from registry.http.deps import DbEngine
 from registry.tables.credentials import Credential
 from registry.tables.people import Officer
+from registry.verification.deps import CurrentVerifier
 from registry.verification.service import Verifier
 
 NOT_FOUND = "No CIT certification was found for this POST id and last name."
@@ -123,7 +125,10 @@ async def lookup_form(issuer: CurrentIssuer) -> Template:
 
 @post("/lookup", public=True, tags=["public"], status_code=200, request_max_body_size=4096)
 async def lookup_page(
-    request: Request[Any, Any, Any], issuer: CurrentIssuer
+    request: Request[Any, Any, Any],
+    issuer: CurrentIssuer,
+    verifier: CurrentVerifier,
+    engine: DbEngine,
 ) -> Response[Any] | Template:
     """Form fields `post_id` and `last_name`; a page, or JSON with `Accept: application/json`."""
     data = await request.form()
@@ -142,8 +147,8 @@ async def lookup_page(
         )
 
     def work() -> dict[str, Any]:
-        with unit_of_work(request.app.state.engine, read_only=True) as session:
-            return lookup(session, request.app.state.verifier, issuer, post_id, last_name)
+        with unit_of_work(engine, read_only=True) as session:
+            return lookup(session, verifier, issuer, post_id, last_name)
 
     result = await anyio.to_thread.run_sync(work)
     if wants_json(request):

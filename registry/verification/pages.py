@@ -11,14 +11,17 @@ import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
+from registry.http.deps import DbEngine
 from registry.tables.credentials import Credential
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused
+from registry.verification.deps import CurrentVerifier
 from registry.verification.service import PageFacts, Verifier, page_facts
 from registry.verification.verdict import Verdict
 
@@ -136,7 +139,10 @@ async def _uploaded(value: Any) -> str | None:
     request_max_body_size=4 * MAX_TOKEN_CHARS,
 )
 async def verify_submit(
-    request: Request[Any, Any, Any], issuer: CurrentIssuer
+    request: Request[Any, Any, Any],
+    issuer: CurrentIssuer,
+    verifier: CurrentVerifier,
+    engine: DbEngine,
 ) -> Response[Any] | Template | Redirect:
     """A typed id opens the same page as the QR code; a token is verified and shown with it."""
     data = await request.form()
@@ -145,7 +151,7 @@ async def verify_submit(
         pasted = data.get("token")
         text = pasted if isinstance(pasted, str) and pasted.strip() else None
     if text is not None:
-        return await _verify_text(request, issuer, text.strip())
+        return await _verify_text(issuer, verifier, engine, text.strip())
     typed = data.get("credential_id")
     if isinstance(typed, str) and typed.strip():
         wanted = typed_credential_id(typed)
@@ -166,14 +172,11 @@ async def verify_submit(
     )
 
 
-async def _verify_text(
-    request: Request[Any, Any, Any], issuer: CurrentIssuer, text: str
-) -> Template:
+async def _verify_text(issuer: Issuer, verifier: Verifier, engine: Engine, text: str) -> Template:
     if len(text) > MAX_TOKEN_CHARS:
         return _form(
             issuer, status=400, field="token", error="That is far longer than a credential."
         )
-    verifier: Verifier = request.app.state.verifier
     if text.startswith("{"):
         # A Data Integrity document (.json): milliseconds of canonicalization, off the loop.
         verdict = await anyio.to_thread.run_sync(_verify_document, verifier, text)
@@ -181,7 +184,7 @@ async def _verify_text(
         verdict = await verifier.verify_on_loop(text)
     # The same rule as every public surface: no name for a holder who is protected now.
     shown = (await verifier.honour_protection(verdict)).to_dict()
-    return await anyio.to_thread.run_sync(_token_page, request, issuer, shown)
+    return await anyio.to_thread.run_sync(_token_page, engine, issuer, shown)
 
 
 def _verify_document(verifier: Verifier, text: str) -> Verdict:
@@ -192,12 +195,10 @@ def _verify_document(verifier: Verifier, text: str) -> Verdict:
     return verifier.verify_document(document)
 
 
-def _token_page(
-    request: Request[Any, Any, Any], issuer: Issuer, verdict: dict[str, Any]
-) -> Template:
+def _token_page(engine: Engine, issuer: Issuer, verdict: dict[str, Any]) -> Template:
     # The stored record adds what the token cannot say: the date of a revocation, a renewal.
     summary = verdict.get("credential") or {}
     wanted = typed_credential_id(str(summary.get("credential_id") or ""))
-    with unit_of_work(request.app.state.engine, read_only=True) as session:
+    with unit_of_work(engine, read_only=True) as session:
         credential = session.get(Credential, wanted) if wanted else None
         return verdict_page(session, issuer, verdict, credential)

@@ -3,9 +3,7 @@ verification (facts in certificate_facts.py, drawing in certificate_render.py)."
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.params import FromPath
 from sqlmodel import Session
 
@@ -13,6 +11,8 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer, get_public_credential
 from registry.http.deps import DbSession
 from registry.tables.credentials import Credential
+from registry.verification.deps import CurrentVerifier
+from registry.verification.service import Verifier
 from registry.web.certificate_facts import certificate_facts
 
 
@@ -24,20 +24,20 @@ from registry.web.certificate_facts import certificate_facts
     summary="A printable certificate (PDF) with a QR code to live verification",
 )
 def certificate_pdf(
-    request: Request[Any, Any, Any],
     session: DbSession,
     issuer: CurrentIssuer,
+    verifier: CurrentVerifier,
     credential_id: FromPath[str],
 ) -> Response[bytes]:
     """Not for a holder whose record is protected now: 404, as for an unknown id (the officer
     prints it from the wallet)."""
     return certificate_download(
-        request, session, issuer, get_public_credential(session, credential_id)
+        verifier, session, issuer, get_public_credential(session, credential_id)
     )
 
 
 def certificate_download(
-    request: Request[Any, Any, Any],
+    verifier: Verifier,
     session: Session,
     issuer: Issuer,
     credential: Credential,
@@ -45,7 +45,7 @@ def certificate_download(
 ) -> Response[bytes]:
     facts = certificate_facts(
         session,
-        request.app.state.verifier,
+        verifier,
         issuer.name,
         issuer.credential_url(credential.id),
         credential,

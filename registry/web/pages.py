@@ -19,7 +19,7 @@ from registry.credentials.renewal import outlook
 from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
 from registry.http.content import VC_JWT
-from registry.http.deps import DbSession
+from registry.http.deps import DbEngine, DbSession
 from registry.http.responses import CAPABILITY_HEADERS, download
 from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential
@@ -27,22 +27,24 @@ from registry.tables.people import Officer, Region
 from registry.tables.training import Course
 from registry.training.service import course_public
 from registry.vc import dataintegrity
+from registry.verification.deps import CurrentLive, CurrentVerifier
+from registry.verification.service import Verifier
 from registry.wallets.copies import copies_of
 from registry.wallets.holders import officer_by_key, own_credential
 from registry.web.certificate import certificate_download
 
 
 @get("/health", public=True, tags=["public"], sync_to_thread=True)
-def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+def health(engine: DbEngine, live: CurrentLive) -> Response[dict[str, Any]]:
     """200 when the database answers, 503 when not; then with what the status lists served
     are: the last signed ones (valid for 48 hours), and when they were last confirmed."""
     headers = {"Cache-Control": "no-store"}
     try:
-        with request.app.state.engine.connect() as conn:
+        with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database means "not healthy"
-        live = request.app.state.live.health()
-        return Response({"status": "unavailable", **live}, status_code=503, headers=headers)
+        lists = live.health()
+        return Response({"status": "unavailable", **lists}, status_code=503, headers=headers)
     return Response({"status": "ok"}, headers=headers)  # exactly what API.md promises
 
 
@@ -99,10 +101,8 @@ def _missing(issuer: Issuer) -> Template:
     )
 
 
-def _wallet_item(
-    request: Request[Any, Any, Any], session: Session, c: Credential
-) -> dict[str, Any]:
-    verdict = request.app.state.verifier.verify_stored(session, c)
+def _wallet_item(verifier: Verifier, session: Session, c: Credential) -> dict[str, Any]:
+    verdict = verifier.verify_stored(session, c)
     state = display_state(verdict.verdict, c.superseded_by is not None)
     mark, word, sentence = WALLET_STATES.get(state, WALLET_STATES["invalid"])
     course = session.get(Course, c.course_id)
@@ -142,7 +142,11 @@ def _count(raw: str | None) -> int:
 
 @get("/{key:str}", public=True, include_in_schema=False, sync_to_thread=True)
 def wallet_page(
-    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, key: FromPath[str]
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    verifier: CurrentVerifier,
+    key: FromPath[str],
 ) -> Template:
     """The officer's own page: every credential with its live status and QR code."""
     officer = officer_by_key(session, key)
@@ -159,7 +163,7 @@ def wallet_page(
             "issuer_name": issuer.name,
             "key": key,
             "theme": THEME,
-            "items": [_wallet_item(request, session, c) for c in credentials],
+            "items": [_wallet_item(verifier, session, c) for c in credentials],
             "copies": copies_of(session, officer.id),
             "withdrawn": _count(request.query_params.get("withdrawn")),
             **_holder(session, officer),
@@ -172,9 +176,9 @@ def wallet_page(
     "/{key:str}/show/{credential_id:str}", public=True, include_in_schema=False, sync_to_thread=True
 )
 def wallet_show(
-    request: Request[Any, Any, Any],
     session: DbSession,
     issuer: CurrentIssuer,
+    verifier: CurrentVerifier,
     key: FromPath[str],
     credential_id: FromPath[str],
 ) -> Template:
@@ -189,7 +193,7 @@ def wallet_show(
             "issuer_name": issuer.name,
             "key": key,
             "theme": THEME,
-            "item": _wallet_item(request, session, credential),
+            "item": _wallet_item(verifier, session, credential),
             **_holder(session, officer),
         },
         headers=WALLET_HEADERS,
@@ -221,9 +225,9 @@ def wallet_jwt(
     sync_to_thread=True,
 )
 def wallet_certificate(
-    request: Request[Any, Any, Any],
     session: DbSession,
     issuer: CurrentIssuer,
+    verifier: CurrentVerifier,
     key: FromPath[str],
     credential_id: FromPath[str],
 ) -> Response[bytes]:
@@ -232,7 +236,7 @@ def wallet_certificate(
     found = own_credential(session, key, credential_id)
     if found is None:
         raise NotFound("This wallet link is not valid.")
-    return certificate_download(request, session, issuer, found[1], WALLET_HEADERS)
+    return certificate_download(verifier, session, issuer, found[1], WALLET_HEADERS)
 
 
 @get(
@@ -276,7 +280,7 @@ def wallet_manifest(
     sync_to_thread=True,
 )
 def wallet_credential_json(
-    request: Request[Any, Any, Any],
+    engine: DbEngine,
     session: DbSession,
     issuer: CurrentIssuer,
     key: FromPath[str],
@@ -287,7 +291,7 @@ def wallet_credential_json(
     officer = officer_by_key(session, key)
     if officer is None:
         raise NotFound("This wallet link is not valid.")
-    text = holder_document(request.app.state.engine, issuer, officer, credential_id)
+    text = holder_document(engine, issuer, officer, credential_id)
     name = f"cit-{credential_id.strip().upper()}.json"  # an id that matched: [0-9A-Z] only
     return Response(
         text.encode("utf-8"),

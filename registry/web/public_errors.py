@@ -79,7 +79,6 @@ def public_page_aware(
                 "heading": heading,
                 "sentence": sentence,
                 "warning": warning,
-                "issuer_name": request.app.state.issuer.name,
             },
             status_code=status,
             headers={"Cache-Control": "no-store", **kept},

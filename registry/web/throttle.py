@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from litestar.di import NamedDependency
+
 
 class Counter(Protocol):
     async def hit(self, key: str, window: int) -> int:
@@ -145,3 +147,7 @@ def _account_key(username: str, client: str) -> str:
 def make_counter(redis_url: str | None) -> Counter:
     """Memory for one worker; Redis when several workers (or hosts) must share the counts."""
     return RedisCounter(redis_url) if redis_url else MemoryCounter()
+
+
+# The console's sign-in throttle as a request dependency (made once by the app factory).
+CurrentThrottle = NamedDependency[SignInThrottle]

@@ -49,7 +49,7 @@ HOSTILE = [
 def console(
     client: TestClient[Litestar], app: Litestar, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TestClient[Litestar]]:
-    monkeypatch.setattr(app.state.sign_in_throttle, "per_minute", 0)
+    monkeypatch.setattr(app.state.resources.sign_in_throttle, "per_minute", 0)
     client.cookies.clear()
     assert sign_in(client, make_password_user(engine, "admin")).status_code == 303
     yield client

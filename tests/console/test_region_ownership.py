@@ -77,7 +77,7 @@ def test_the_console_roster_import_answers_another_regions_officer_as_unknown(
     app: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(app.state.sign_in_throttle, "per_minute", 0)
+    monkeypatch.setattr(app.state.resources.sign_in_throttle, "per_minute", 0)
     home, _, certified = two
     officer = certified["officer"]
     klass = home.klass()

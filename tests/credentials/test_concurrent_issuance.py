@@ -48,7 +48,7 @@ def test_classes_certified_at_once_get_distinct_status_indexes(
     region_factory: Any, course: dict[str, Any], engine: sa.Engine, app: Any
 ) -> None:
     classes = [_ready_class(region_factory(), course, 15) for _ in range(4)]
-    issuer = app.state.issuer
+    issuer = app.state.resources.issuer
     barrier = threading.Barrier(len(classes))
     errors: list[BaseException] = []
 

@@ -234,7 +234,7 @@ def test_status_lists_negotiate_the_form_and_show_a_revocation_in_both_at_once(
     after_jws = anonymous.get(path).text
     assert bit(after_di, index) and jws_bit(after_jws, index)
 
-    keys = app.state.issuer.keys.trusted()
+    keys = app.state.resources.issuer.keys.trusted()
     verdict = verify_document(
         after_di, keys, None, datetime.now(UTC), issuer=PUBLIC_URL, check_status=False
     )
@@ -271,7 +271,7 @@ def jws_bit(token: str, index: int) -> bool:
     ],
 )
 def test_the_accept_header_picks_the_status_list_form(accept: str, form: str) -> None:
-    from registry.credentials.api import status_form
+    from registry.verification.api import status_form
 
     assert status_form(accept) == form
 

@@ -220,7 +220,7 @@ def test_a_signing_failure_mid_class_saves_nothing_and_a_retry_succeeds(
     people = [region.officer() for _ in range(4)]
     for person in people:
         graduate(region, course, klass["id"], person["id"])
-    keys: KeyStore = app.state.issuer.keys
+    keys: KeyStore = app.state.resources.issuer.keys
     real_sign = keys.sign
     calls = 0
 

@@ -220,7 +220,7 @@ def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (old,) = listed(own_keys)
-    store: KeyStore = own_client.app.state.issuer.keys
+    store: KeyStore = own_client.app.state.resources.issuer.keys
     pin = store.signer
     rotated: list[str] = []
     armed = [True]
@@ -250,7 +250,7 @@ def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
     # Only requests sign from here on: the watcher thread presigns lists every tenth of a second
     # (and after each commit), and one landing between the reset below and the verification
     # would sign the lists before it, so that the verification would sign nothing.
-    live: LiveStatus = own_client.app.state.live
+    live: LiveStatus = own_client.app.state.resources.live
     monkeypatch.setattr(live, "_presign", lambda: None)
     coordinator = Api(own_client, region.coordinator.token)
     for action in ("suspend", "reinstate"):  # the lists change, so they are signed anew

@@ -27,7 +27,7 @@ def console_client(
     """As tests/console's fixture: the shared client with an empty cookie jar. Every test here
     signs in, and the whole suite shares one client address: the sign-in throttle is not what
     these tests are about, so it is lifted while they run (tests/console checks it)."""
-    monkeypatch.setattr(app.state.sign_in_throttle, "per_minute", 0)
+    monkeypatch.setattr(app.state.resources.sign_in_throttle, "per_minute", 0)
     client.cookies.clear()
     yield client
     client.cookies.clear()

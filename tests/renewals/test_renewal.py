@@ -184,7 +184,7 @@ def test_an_expired_credential_renews_within_a_year_of_expiry_but_not_after(
     region: Region, certified: Certified, course: dict[str, Any], engine: sa.Engine, app: Litestar
 ) -> None:
     add_ce(region, certified.officer["id"], course["ce_hours_per_cycle"])
-    issuer = app.state.issuer
+    issuer = app.state.resources.issuer
     old = stored(engine, certified.credential_id)
     months = course["validity_months"]
 

@@ -31,7 +31,7 @@ FACTOR = 5
 
 def _calls(app: Litestar, document: Any) -> tuple[int, str]:
     """The function calls verifying `document` takes (status not read), and its verdict."""
-    keys = app.state.issuer.keys.trusted()
+    keys = app.state.resources.issuer.keys.trusted()
     count = 0
 
     def tally(frame: FrameType, event: str, arg: Any) -> None:

@@ -170,7 +170,7 @@ def test_a_database_outage_serves_the_last_signed_lists_and_says_so(
     assert page_json(client, item["credential_id"])["verdict"] == "valid"
     assert client.get("/health").json() == {"status": "ok"}
 
-    state = client.app.state
+    state = client.app.state.resources
     working = state.engine
     # The database goes away: nothing listens where the registry connects now.
     gone = make_engine("postgresql+psycopg://registry@127.0.0.1:1/gone?connect_timeout=2")

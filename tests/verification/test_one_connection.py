@@ -58,7 +58,7 @@ class Holdings:
 
 @pytest.fixture
 def holdings(app: Litestar, client: TestClient[Litestar]) -> Iterator[Holdings]:
-    pool = app.state.engine.pool
+    pool = app.state.resources.engine.pool
     # The thread the test client runs the app's event loop in (not a loop some other library
     # may have left running in the test's own thread).
     watch = Holdings(loop_thread=client.blocking_portal.call(threading.get_ident))
@@ -72,9 +72,9 @@ def holdings(app: Litestar, client: TestClient[Litestar]) -> Iterator[Holdings]:
 def stale_status_lists(app: Litestar) -> None:
     """What a worker that just started holds: no status list and no stored credential, so the
     next verification reads them."""
-    app.state.live._bits = {}
-    app.state.live._signed = {}
-    app.state.verifier.stored._items = {}
+    app.state.resources.live._bits = {}
+    app.state.resources.live._signed = {}
+    app.state.resources.verifier.stored._items = {}
 
 
 def test_each_page_that_verifies_holds_one_connection(

@@ -474,7 +474,9 @@ def test_a_jwt_copy_handed_over_days_after_certification_verifies_valid(
     with unit_of_work(engine, read_only=True) as session:
         credential = session.get(Credential, certified["credential_id"])
         assert credential is not None
-        copy = holder_copy(app.state.issuer, credential, wallet_app().did, FORMAT_JWT, later)
+        copy = holder_copy(
+            app.state.resources.issuer, credential, wallet_app().did, FORMAT_JWT, later
+        )
     assert isinstance(copy, str)
     verdict = anonymous.post("/api/v1/verify", {"token": copy}).json()
     assert verdict["verdict"] == "valid", verdict

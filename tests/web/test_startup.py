@@ -28,4 +28,4 @@ def test_production_starts_with_a_real_key(settings: Settings, tmp_path: Path) -
     store.generate("EdDSA", development=True)
     store.rotate()
     app = create_app(replace(settings, production=True, keys_dir=tmp_path))
-    assert app.state.issuer.keys.active().development is False
+    assert app.state.resources.issuer.keys.active().development is False

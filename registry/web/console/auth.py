@@ -11,10 +11,13 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from registry.accounts import sessions
+from registry.credentials.deps import CurrentIssuer
+from registry.credentials.service import Issuer
 from registry.db import unit_of_work
+from registry.http.deps import DbEngine
 from registry.http.gate import same_origin
 from registry.web.console.common import PREFIX, form_data
-from registry.web.throttle import SignInThrottle
+from registry.web.throttle import CurrentThrottle
 
 LOGIN_CSRF = "cit_login_csrf"
 LOCKED_OUT = (
@@ -30,13 +33,13 @@ def _safe_next(target: str | None) -> str:
     return PREFIX
 
 
-def _secure(request: Request[Any, Any, Any]) -> bool:
-    settings_url: str = request.app.state.issuer.public_url
-    return settings_url.startswith("https://") or request.url.scheme == "https"
+def _secure(request: Request[Any, Any, Any], issuer: Issuer) -> bool:
+    return issuer.public_url.startswith("https://") or request.url.scheme == "https"
 
 
 def _login_page(
     request: Request[Any, Any, Any],
+    issuer: Issuer,
     *,
     error: str | None = None,
     status: int = 200,
@@ -46,7 +49,6 @@ def _login_page(
     response = Template(
         template_name="console/login.html",
         context={
-            "issuer_name": request.app.state.issuer.name,
             "error": error,
             "csrf_token": token,
             "next": _safe_next(request.query_params.get("next")),
@@ -62,31 +64,39 @@ def _login_page(
             path="/login",
             httponly=True,
             samesite="strict",
-            secure=_secure(request),
+            secure=_secure(request, issuer),
         )
     )
     return response
 
 
 @get("/login", public=True, include_in_schema=False)
-async def login_form(request: Request[Any, Any, Any]) -> Template:
-    return _login_page(request)
+async def login_form(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Template:
+    return _login_page(request, issuer)
 
 
 @post("/login", public=True, include_in_schema=False, status_code=303)
-async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
+async def login(
+    request: Request[Any, Any, Any],
+    issuer: CurrentIssuer,
+    engine: DbEngine,
+    sign_in_throttle: CurrentThrottle,
+) -> Template | Redirect:
     data = await request.form()
     expected = request.cookies.get(LOGIN_CSRF, "")
     if not same_origin(request) or not sessions.csrf_matches(expected, data.get("csrf_token")):
-        return _login_page(request, error="The sign-in form expired; please try again.", status=403)
+        return _login_page(
+            request, issuer, error="The sign-in form expired; please try again.", status=403
+        )
     username = str(data.get("username", "")).strip()[:64]
     password = str(data.get("password", ""))[:1024]
-    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    throttle = sign_in_throttle
     # The peer, or the client a trusted proxy names (uvicorn's forwarded_allow_ips).
     client = request.client.host if request.client else "?"
     if not await throttle.allow(client):
         return _login_page(
             request,
+            issuer,
             status=429,
             username=username,
             error="Too many sign-in attempts from this address; wait a minute and try again.",
@@ -95,11 +105,11 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
         # Said the same way for a name no account has: the lockout tells nobody who exists.
         return _login_page(
             request,
+            issuer,
             status=429,
             username=username,
             error=LOCKED_OUT.format(minutes=throttle.lockout.seconds // 60),
         )
-    engine = request.app.state.engine
 
     def attempt() -> tuple[str, sessions.SignedIn] | None:
         with unit_of_work(engine) as session:
@@ -108,7 +118,7 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
     result = await anyio.to_thread.run_sync(attempt)
     if result is None:
         return _login_page(
-            request, error="Wrong username or password.", status=401, username=username
+            request, issuer, error="Wrong username or password.", status=401, username=username
         )
     token, _ = result
     await throttle.signed_in(username, client)
@@ -120,7 +130,7 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
             path="/",
             httponly=True,
             samesite="lax",
-            secure=_secure(request),
+            secure=_secure(request, issuer),
             max_age=int(sessions.LIFETIME.total_seconds()),
         )
     )
@@ -129,12 +139,11 @@ async def login(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 @post("/logout", include_in_schema=False, status_code=303)
-async def logout(request: Request[Any, Any, Any]) -> Redirect:
+async def logout(request: Request[Any, Any, Any], engine: DbEngine) -> Redirect:
     # Like every other form: a post without the session's CSRF token is refused (403), and the
     # session lives on.
     await form_data(request)
     token = request.cookies.get(sessions.COOKIE, "")
-    engine = request.app.state.engine
 
     def end() -> None:
         with unit_of_work(engine) as session:

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import select
 
 from registry.accounts.guards import office
+from registry.credentials.deps import CurrentIssuer
 from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify as certify_class
 from registry.errors import InvalidInput
@@ -317,12 +318,14 @@ def confirm_certify(
 
 @post("/classes/{class_id:uuid}/certify", guards=[office])
 async def certify(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    issuer: CurrentIssuer,
+    session: DbSession,
+    class_id: FromPath[uuid.UUID],
 ) -> Redirect | Template:
     """Issues the certifications, then says who got one and who was skipped, and why."""
     await form_data(request)
     actor = actor_of(request)
-    issuer = request.app.state.issuer
     back = _back(class_id, "#roster")
 
     def work() -> Template:
@@ -351,12 +354,14 @@ async def certify(
 
 @post("/classes/{class_id:uuid}/wallet-links", guards=[office])
 async def email_wallet_links(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    issuer: CurrentIssuer,
+    session: DbSession,
+    class_id: FromPath[uuid.UUID],
 ) -> Redirect | Template:
     """Emails each graduate serving in the region their own wallet link (email on file)."""
     await form_data(request)
     actor = actor_of(request)
-    issuer = request.app.state.issuer
     back = _back(class_id, "#roster")
 
     def work() -> Template:
@@ -387,7 +392,10 @@ async def email_wallet_links(
 
 @get("/classes/{class_id:uuid}/handouts", guards=[office], sync_to_thread=True)
 def handouts(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    issuer: CurrentIssuer,
+    session: DbSession,
+    class_id: FromPath[uuid.UUID],
 ) -> Template:
     """A page per graduate to print and hand out: the QR code of their wallet link."""
     actor = actor_of(request)
@@ -396,7 +404,7 @@ def handouts(
         "handouts.html",
         title="Wallet handouts",
         klass=training.class_public(session, training.get_class(session, actor, class_id)),
-        handouts=class_handouts(session, actor, request.app.state.issuer, class_id),
+        handouts=class_handouts(session, actor, issuer, class_id),
     )
 
 

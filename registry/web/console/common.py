@@ -78,7 +78,6 @@ def page(
             "here": request.url.path,
             "title": title,
             "flash": {"kind": kind, "message": message, "at": at} if message else None,
-            "issuer_name": request.app.state.issuer.name,
             **context,
         },
         status_code=status,

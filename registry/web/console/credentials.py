@@ -11,11 +11,13 @@ from litestar.response import Redirect, Template
 
 from registry.accounts.guards import office
 from registry.credentials import service
+from registry.credentials.deps import CurrentIssuer
 from registry.credentials.display import allowed_actions
 from registry.errors import RegistryError
 from registry.http.deps import DbSession
 from registry.http.qr import qr_data_uri
 from registry.training import service as training
+from registry.verification.deps import CurrentVerifier
 from registry.wallets import service as wallets
 from registry.wallets.service import lcw_link
 from registry.web.console.common import actor_of, attempt, form_data, page, redirect, text
@@ -23,12 +25,15 @@ from registry.web.console.common import actor_of, attempt, form_data, page, redi
 
 @get("/credentials/{credential_id:str}", guards=[office], sync_to_thread=True)
 def credential(
-    request: Request[Any, Any, Any], session: DbSession, credential_id: FromPath[str]
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    verifier: CurrentVerifier,
+    credential_id: FromPath[str],
 ) -> Template:
     actor = actor_of(request)
-    issuer = request.app.state.issuer
     record = service.get_credential_for(session, actor, credential_id)
-    verdict = request.app.state.verifier.verify_stored(session, record).to_dict()
+    verdict = verifier.verify_stored(session, record).to_dict()
     return page(
         request,
         "credential.html",
@@ -45,7 +50,10 @@ def credential(
 def _change(action: str) -> Any:
     @post(f"/credentials/{{credential_id:str}}/{action}", guards=[office], name=f"console-{action}")
     async def change(
-        request: Request[Any, Any, Any], session: DbSession, credential_id: FromPath[str]
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        issuer: CurrentIssuer,
+        credential_id: FromPath[str],
     ) -> Redirect | Template:
         data = await form_data(request)
         actor = actor_of(request)
@@ -59,7 +67,7 @@ def _change(action: str) -> Any:
                     request,
                     "revoke_confirm.html",
                     title="Revoke this credential?",
-                    record=service.credential_record(session, request.app.state.issuer, record),
+                    record=service.credential_record(session, issuer, record),
                     reason=reason,
                 )
 
@@ -83,13 +91,15 @@ def _change(action: str) -> Any:
 
 @post("/credentials/{credential_id:str}/handover", guards=[office], name="console-handover")
 async def handover(
-    request: Request[Any, Any, Any], session: DbSession, credential_id: FromPath[str]
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    credential_id: FromPath[str],
 ) -> Template | Redirect:
     """A hand-over to a wallet app, as a handout: its QR code, link and transaction code exist
     only on this page (the registry keeps their hashes), so it is rendered by the POST."""
     data = await form_data(request)
     actor = actor_of(request)
-    issuer = request.app.state.issuer
     with_code = text(data, "tx_code") == "on"
 
     def work() -> wallets.Started:

@@ -241,9 +241,11 @@ async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> 
 
 @get("/classes/{class_id:uuid}/roster.csv", sync_to_thread=True)
 def roster_download(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    class_id: FromPath[uuid.UUID],
 ) -> Response[bytes]:
-    issuer = request.app.state.issuer
     body = exports.roster_csv(session, actor_of(request), class_id, issuer.wallet_url)
     return csv_response(body, f"roster-{class_id}.csv")
 

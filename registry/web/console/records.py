@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from registry.accounts.guards import office
 from registry.common import utcnow
+from registry.credentials.deps import CurrentIssuer
 from registry.http.deps import DbSession
 from registry.people import schemas, service
 from registry.tables.credentials import Credential
@@ -104,7 +105,10 @@ async def add_officer(request: Request[Any, Any, Any], session: DbSession) -> Re
 
 @get("/officers/{officer_id:uuid}", sync_to_thread=True)
 def officer(
-    request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    issuer: CurrentIssuer,
+    session: DbSession,
+    officer_id: FromPath[uuid.UUID],
 ) -> Template:
     actor = actor_of(request)
     record = service.get_officer_for(session, actor, officer_id)
@@ -134,7 +138,7 @@ def officer(
         now=utcnow(),
         ce_records=ce,
         transfer_agencies=[a for a in all_agencies if a.id != public.agency_id],
-        wallet_url=request.app.state.issuer.wallet_url(record),
+        wallet_url=issuer.wallet_url(record),
         copies=copies_of(session, record.id),
         can_edit=actor.is_office,
         **officer_context(session, actor, record),

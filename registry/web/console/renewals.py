@@ -17,6 +17,7 @@ from registry.accounts.guards import office
 from registry.actors import Actor
 from registry.common import utcnow
 from registry.credentials import renewal
+from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import get_credential_for
 from registry.http.deps import DbSession
 from registry.tables.credentials import Credential, CredentialStatus
@@ -96,11 +97,13 @@ async def add_ce(
 
 @post("/credentials/{credential_id:str}/renew", guards=[office], name="console-renew")
 async def renew(
-    request: Request[Any, Any, Any], session: DbSession, credential_id: FromPath[str]
+    request: Request[Any, Any, Any],
+    issuer: CurrentIssuer,
+    session: DbSession,
+    credential_id: FromPath[str],
 ) -> Redirect:
     await form_data(request)
     actor = actor_of(request)
-    issuer = request.app.state.issuer
 
     def holder() -> uuid.UUID:
         return get_credential_for(session, actor, credential_id).officer_id

@@ -29,7 +29,7 @@ from registry.web.console.common import (
     redirect,
     text,
 )
-from registry.web.throttle import SignInThrottle
+from registry.web.throttle import CurrentThrottle
 
 USERS = f"{PREFIX}/users"
 
@@ -133,6 +133,7 @@ LIFTS_LOCKOUTS = frozenset({"password", "enable"})
 @post("/users/{user_id:uuid}/{action:str}", guards=[admin_only])
 async def change_user(
     request: Request[Any, Any, Any],
+    sign_in_throttle: CurrentThrottle,
     session: DbSession,
     user_id: FromPath[uuid.UUID],
     action: FromPath[str],
@@ -155,7 +156,7 @@ async def change_user(
     answer = await attempt(session, work, back=back, done=lambda r: redirect(back, message(r)))
     if action in LIFTS_LOCKOUTS and found:
         # A new password, or an account let back in: its sign-in lockouts end with it.
-        throttle: SignInThrottle = request.app.state.sign_in_throttle
+        throttle = sign_in_throttle
         await throttle.lift(found[0])
     return answer
 
