@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from litestar import Litestar
 
 from registry.actors import SYSTEM
-from registry.common import utcnow
-from registry.credentials.service import add_months, issue_credential
+from registry.common import add_months, utcnow
+from registry.credentials.service import issue_credential
 from registry.credentials.status import allocate
 from registry.db import unit_of_work
 from registry.tables.credentials import Credential

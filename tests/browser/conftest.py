@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright._impl._api_structures import ViewportSize
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from registry.accounts.service import create_user
@@ -29,8 +30,8 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 412, "height": 915}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 412, "height": 915}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")

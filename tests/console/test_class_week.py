@@ -74,11 +74,11 @@ def test_a_coordinator_runs_a_class_from_scheduling_to_certification(
     assert credential_id
     cred_path = f"/console/credentials/{credential_id.group(1)}"
 
-    page = c.get(cred_path)
-    assert page.status_code == 200
-    assert "Valid" in page.text
+    shown = c.get(cred_path)
+    assert shown.status_code == 200
+    assert "Valid" in shown.text
     # Revocation is final: the first press asks, and nothing changes yet.
-    r = _post(c, f"{cred_path}/revoke", page.text, reason="Training record found falsified")
+    r = _post(c, f"{cred_path}/revoke", shown.text, reason="Training record found falsified")
     assert "<h1>Revoke this credential?</h1>" in r.text
     assert 'value="Training record found falsified"' in r.text
     assert "Revocation is final" in r.text

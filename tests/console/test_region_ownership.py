@@ -56,7 +56,7 @@ def test_the_console_enrollment_form_answers_another_regions_officer_as_unknown(
         answer = _post(c, f"{path}/enroll", page, post_id=post_id)
         assert answer.status_code == 200, answer.text
         table = answer.text[answer.text.index('id="h-refused"') :]
-        return table[: table.index("</table>")]
+        return str(table[: table.index("</table>")])
 
     unknown = refusal(never)
     assert "No officer with this POST id." in unknown and never in unknown

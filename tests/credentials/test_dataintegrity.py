@@ -20,6 +20,7 @@ from registry.tables.credentials import CredentialDocument
 from registry.vc import dataintegrity as di
 from registry.vc.did import base58btc_decode, did_web
 from registry.vc.keys import KeySet, PublicKey
+from registry.vc.payload import OB_CONTEXT, VC_CONTEXT
 from registry.verification.dataintegrity import _root_cause, verify_document
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 
@@ -120,7 +121,7 @@ def test_certify_makes_no_document_and_the_first_request_makes_and_keeps_one(
 
     assert first["issuer"]["id"] == DID
     assert first["issuer"]["url"] == PUBLIC_URL
-    assert first["@context"] == [di.VC_CONTEXT, di.OB_CONTEXT]
+    assert first["@context"] == [VC_CONTEXT, OB_CONTEXT]
     for claim in di.JWT_CLAIMS:
         assert claim not in first
     proof = first["proof"]

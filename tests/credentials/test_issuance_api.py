@@ -10,7 +10,7 @@ import warnings
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
@@ -63,7 +63,9 @@ def jose_verify(token: str, jwks: dict[str, Any], alg: str = "EdDSA") -> jws.Com
     # SecurityWarning; the profile requires EdDSA, so the warning is expected here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SecurityWarning)
-        return jws.deserialize_compact(token, JoseKeySet.import_key_set(jwks), algorithms=[alg])
+        return jws.deserialize_compact(
+            token, JoseKeySet.import_key_set(cast(Any, jwks)), algorithms=[alg]
+        )
 
 
 def count(engine: sa.Engine, sql: str, **params: Any) -> int:
@@ -224,7 +226,7 @@ def test_a_signing_failure_mid_class_saves_nothing_and_a_retry_succeeds(
     real_sign = keys.sign
     calls = 0
 
-    def failing_sign(payload: dict[str, Any], **kw: Any) -> str:
+    def failing_sign(payload: dict[str, Any], **kw: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 3:

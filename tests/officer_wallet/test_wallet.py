@@ -18,9 +18,8 @@ from litestar.testing import TestClient
 from PIL import Image
 from sqlmodel import select
 
-from registry.common import utcnow
+from registry.common import add_months, utcnow
 from registry.credentials.renewal import GRACE_MONTHS
-from registry.credentials.service import add_months
 from registry.dates import long_date
 from registry.db import unit_of_work
 from registry.tables.audit import AuditEntry

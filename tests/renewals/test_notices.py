@@ -16,8 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from registry import cli
-from registry.common import utcnow
-from registry.credentials.service import add_months
+from registry.common import add_months, utcnow
 from registry.dates import long_date
 from registry.notices import service as notices
 from registry.settings import Settings
@@ -182,7 +181,7 @@ def test_smtp_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
         def close(self) -> None:
             calls.append(("close",))
 
-    monkeypatch.setattr(notices.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
     smtp = notices.SmtpSender(config)
     for to in ("a@x.test", "b@x.test"):
         message = EmailMessage()

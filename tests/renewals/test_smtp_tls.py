@@ -9,6 +9,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ StubFactory = Callable[..., SmtpStub]
 def stub_factory(cert: tuple[Path, Path]) -> Iterator[StubFactory]:
     made: list[SmtpStub] = []
 
-    def make(**kw: bool) -> SmtpStub:
+    def make(**kw: Any) -> SmtpStub:
         stub = SmtpStub(*cert, **kw)
         made.append(stub)
         return stub

@@ -440,7 +440,7 @@ def routes(app: Litestar) -> list[tuple[str, str, dict[str, Any]]]:
             continue
         for handler in route.route_handlers:
             for method in sorted(handler.http_methods):
-                out.append((method, route.path, dict(handler.opt)))
+                out.append((str(method), route.path, dict(handler.opt)))
     return out
 
 

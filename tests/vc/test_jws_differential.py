@@ -12,7 +12,7 @@ import hmac
 import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -47,7 +47,7 @@ _JWK = {
     "crv": "Ed25519",
     "x": base64.urlsafe_b64encode(_RAW_PUBLIC).decode().rstrip("="),
 }
-_THUMBPRINT = JoseKeySet.import_key_set({"keys": [_JWK]}).keys[0].thumbprint()
+_THUMBPRINT = JoseKeySet.import_key_set(cast(Any, {"keys": [_JWK]})).keys[0].thumbprint()
 KID = f"{DID}#{_THUMBPRINT}"
 OURS = KeySet.from_jwks({"keys": [{**_JWK, "kid": KID, "alg": "EdDSA", "use": "sig"}]})
 # joserfc finds keys by kid alone: it gets the key under both names our verifier resolves (the
@@ -72,7 +72,7 @@ def make(
     elif alg == "none":
         signature = b""
     else:
-        signature = _PRIVATE.sign(signing_input.encode())
+        signature = cast(Any, _PRIVATE).sign(signing_input.encode())
     return f"{signing_input}.{b64(signature)}"
 
 

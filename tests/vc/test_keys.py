@@ -8,7 +8,7 @@ import stat
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from joserfc import jws
@@ -38,7 +38,7 @@ def jose_verify(token: str, keys: Any, alg: str) -> jws.CompactSignature:
         return jws.deserialize_compact(token, keys, algorithms=[alg])
 
 
-def jose_key(jwk: dict[str, str]) -> OKPKey | ECKey:
+def jose_key(jwk: dict[str, Any]) -> OKPKey | ECKey:
     return OKPKey.import_key(jwk) if jwk["kty"] == "OKP" else ECKey.import_key(jwk)
 
 
@@ -77,7 +77,7 @@ def test_signed_token_verifies_with_joserfc_against_the_published_jwks(
 ) -> None:
     info = store.generate(alg)
     token = store.sign(PAYLOAD).token
-    trusted = JoseKeySet.import_key_set(store.jwks())
+    trusted = JoseKeySet.import_key_set(cast(Any, store.jwks()))
     result = jose_verify(token, trusted, alg)
     assert result.headers() == {"alg": alg, "typ": "vc+jwt", "cty": "vc", "kid": info.kid}
     assert json.loads(result.payload) == PAYLOAD
@@ -124,7 +124,7 @@ def test_encrypted_key_is_really_encrypted_and_signs_with_the_passphrase(tmp_pat
 
     reopened = KeyStore(directory, passphrase=b"correct horse")
     token = reopened.sign(PAYLOAD).token
-    trusted = JoseKeySet.import_key_set(reopened.jwks())
+    trusted = JoseKeySet.import_key_set(cast(Any, reopened.jwks()))
     assert json.loads(jose_verify(token, trusted, "EdDSA").payload) == PAYLOAD
 
     without = KeyStore(directory)

@@ -19,10 +19,12 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 from registry.vc import statuslist
 from registry.vc.did import did_web
+from registry.vc.jws import JWSError
 from registry.vc.keys import KeySet
 from registry.vc.keystore import KeyStore
 from registry.vc.payload import build_credential
 from registry.verification import (
+    Check,
     StatusUnavailable,
     Verdict,
     VerifiedList,
@@ -87,7 +89,8 @@ def sign_raw(header: Any, payload: Any, pem: bytes) -> str:
     algorithm: OKPAlgorithm | ECAlgorithm = (
         ECAlgorithm(ECAlgorithm.SHA256) if header.get("alg") == "ES256" else OKPAlgorithm()
     )
-    signature = algorithm.sign(signing_input, algorithm.prepare_key(pem))
+    key: Any = algorithm.prepare_key(pem)  # a private key of the header's family
+    signature = algorithm.sign(signing_input, key)
     return f"{head}.{body}.{b64u(signature)}"
 
 
@@ -159,7 +162,7 @@ def token(store: KeyStore) -> str:
     return store.sign(credential()).token
 
 
-def check(verdict: Verdict, name: str) -> core.Check:
+def check(verdict: Verdict, name: str) -> Check:
     (found,) = [c for c in verdict.checks if c.name == name]
     return found
 
@@ -254,7 +257,7 @@ def test_without_a_status_source_status_is_not_checked(store: KeyStore, token: s
         verify(token, store.trusted(), ListSource(), NOW, check_status=False),
     ):
         assert verdict.verdict == "valid"
-        assert check(verdict, "status") == core.Check("status", True, "not checked")
+        assert check(verdict, "status") == Check("status", True, "not checked")
 
 
 # -- keys over time
@@ -284,7 +287,7 @@ def test_a_credential_signed_by_a_compromised_key_is_invalid(store: KeyStore, to
 
 # -- hostile tokens
 
-Maker = Callable[[KeyStore, str, bytes], str]
+Maker = Callable[[KeyStore, str, bytes], str | bytes]
 
 
 def alg_none(store: KeyStore, token: str, pem: bytes) -> str:
@@ -798,7 +801,7 @@ def test_a_list_handed_over_verified_under_the_same_keys_is_not_verified_again(
         decoded.append(encoded)
         return real_decode(encoded, **kwargs)
 
-    monkeypatch.setattr(status.statuslist, "decode", counting_decode)
+    monkeypatch.setattr(statuslist, "decode", counting_decode)
     handed = [source.fetch(REVOCATION), source.fetch(SUSPENSION)]
     assert len(decoded) == 2
     served = iter(handed)
@@ -820,7 +823,7 @@ def test_a_list_handed_over_verified_under_other_keys_is_verified_again(
     # count. (The credential itself fails first; the list is checked on its own too.)
     verdict = verify(token, other.trusted(), source, NOW, check_status=True)
     assert verdict.verdict == "invalid"
-    with pytest.raises(status.JWSError, match="not one of the trusted keys"):
+    with pytest.raises(JWSError, match="not one of the trusted keys"):
         status.verified_list(source.fetch(REVOCATION), other.trusted(), did_web(ISSUER), REVOCATION)
 
 

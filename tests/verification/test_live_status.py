@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
@@ -53,7 +53,9 @@ def revoke_elsewhere(engine: sa.Engine, credential_id: str, *, notified: bool = 
     `notified` is False, the NOTIFY its commit carries on PostgreSQL)."""
     with engine.begin() as conn:
         list_n = conn.execute(
-            sa.select(Credential.status_list).where(Credential.id == credential_id)
+            sa.select(cast(Any, Credential.status_list)).where(
+                cast(Any, Credential.id) == credential_id
+            )
         ).scalar_one()
         conn.execute(
             update(Credential)

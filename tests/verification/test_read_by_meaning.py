@@ -59,6 +59,11 @@ def _reorder(node: Doc) -> None:
     node.update(dict(reversed(items)))
 
 
+def _reorder_all(doc: Doc) -> None:
+    for node in (doc, doc["issuer"], _subject(doc), _status(doc)):
+        _reorder(node)
+
+
 # Spellings of the same RDF as the registry's own document.
 SAME_RDF: dict[str, Callable[[Doc], Doc]] = {
     "status type as a one-element list": _edit(lambda d: _wrap(_status(d), "type")),
@@ -91,9 +96,7 @@ SAME_RDF: dict[str, Callable[[Doc], Doc]] = {
     ),
     "validFrom as a one-element list": _edit(lambda d: _wrap(d, "validFrom")),
     "issuer's type as a plain value": _edit(lambda d: d["issuer"].update(type="Profile")),
-    "members reordered everywhere": _edit(
-        lambda d: [_reorder(n) for n in (d, d["issuer"], _subject(d), _status(d))]
-    ),
+    "members reordered everywhere": _edit(_reorder_all),
     "proof as a one-element array": _edit(lambda d: _wrap(d, "proof")),
 }
 

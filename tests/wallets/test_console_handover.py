@@ -76,6 +76,6 @@ def test_a_coordinator_of_another_region_gets_no_handout(
     finally:
         client.cookies.clear()
     assert r.status_code == 303, r.text
-    assert "another region" in unquote(r.cookies.get("cit_flash", ""))
+    assert "another region" in unquote(r.cookies.get("cit_flash") or "")
     assert missing.status_code == 403  # no CSRF token
     assert path_of(r.headers["location"]).startswith("/console/credentials/")
