@@ -55,7 +55,7 @@ def _make(engine: Engine, issuer: Issuer, credential_id: str, token: str) -> str
         payload_of(token), issuer.di_profile, issuer.keys, utcnow()
     )
     text = dataintegrity.serialize(document)
-    kid = document["proof"]["verificationMethod"].rsplit("#", 1)[-1]
+    kid = dataintegrity.proof_of(document)["verificationMethod"].rsplit("#", 1)[-1]
     with unit_of_work(engine) as session:
         try:
             with session.begin_nested():

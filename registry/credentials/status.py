@@ -214,5 +214,5 @@ class DataIntegrityListPublisher(StatusListPublisher):
             token=text,
             etag='"di-' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"',
             valid_until=valid_until,
-            kid=str(signed["proof"]["verificationMethod"]).rpartition("#")[2],
+            kid=str(dataintegrity.proof_of(signed)["verificationMethod"]).rpartition("#")[2],
         )

@@ -237,7 +237,16 @@ def secure(
         "proofPurpose": PURPOSE,
     }
     signed = key.sign_bytes(hash_data(document, options))
-    return {**document, "proof": {**options, "proofValue": proof_value(signed.signature)}}
+    # A one-element array: the Open Badges 3.0 JSON Schema asks for one (the same RDF as the
+    # object alone, which documents issued before carry and which keeps verifying).
+    return {**document, "proof": [{**options, "proofValue": proof_value(signed.signature)}]}
+
+
+def proof_of(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A document's one proof, whether written as an object or a one-element array."""
+    proof = document["proof"]
+    found: dict[str, Any] = proof[0] if isinstance(proof, list) else proof
+    return found
 
 
 def serialize(document: Mapping[str, Any]) -> str:

@@ -22,6 +22,7 @@ from registry.vc.did import base58btc_decode, did_web
 from registry.vc.keys import KeySet, PublicKey
 from registry.vc.payload import OB_CONTEXT, VC_CONTEXT
 from registry.verification.dataintegrity import _root_cause, verify_document
+from tests import ob3
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 
 VECTORS = Path(__file__).parent / "vectors" / "eddsa-rdfc-2022"
@@ -124,7 +125,9 @@ def test_certify_makes_no_document_and_the_first_request_makes_and_keeps_one(
     assert first["@context"] == [VC_CONTEXT, OB_CONTEXT]
     for claim in di.JWT_CLAIMS:
         assert claim not in first
-    proof = first["proof"]
+    assert isinstance(first["proof"], list) and len(first["proof"]) == 1  # OB 3.0: an array
+    assert ob3.errors(first) == []  # the whole document, proof included, as OB 3.0 wants it
+    proof = first["proof"][0]
     assert proof["type"] == "DataIntegrityProof"
     assert proof["cryptosuite"] == "eddsa-rdfc-2022"
     assert proof["proofPurpose"] == "assertionMethod"
@@ -224,7 +227,7 @@ def test_status_lists_negotiate_the_form_and_show_a_revocation_in_both_at_once(
     assert r.status_code == 304
     listed = dcc.json()
     assert listed["issuer"] == {"id": DID, "name": listed["issuer"]["name"]}
-    assert listed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert di.proof_of(listed)["cryptosuite"] == "eddsa-rdfc-2022"
 
     assert not bit(listed, index) and not jws_bit(jws.text, index)
     r = region.coordinator.post(
@@ -297,15 +300,15 @@ def test_an_es256_registry_signs_with_ecdsa_rdfc_2019_and_its_proofs_verify(
     jws = jwt_payload(region.certified(course)["token"])
     issuer = {"id": DID, "type": ["Profile"], "name": "CIT Utah", "url": PUBLIC_URL}
     document = di.credential_document(jws, issuer, keys, datetime.now(UTC))
-    assert document["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
-    assert len(di.decode_proof_value(document["proof"]["proofValue"])) == 64  # raw r||s
+    assert di.proof_of(document)["cryptosuite"] == "ecdsa-rdfc-2019"
+    assert len(di.decode_proof_value(di.proof_of(document)["proofValue"])) == 64  # raw r||s
     now = datetime.now(UTC)
     verdict = verify_document(
         document, keys.trusted(), None, now, issuer=PUBLIC_URL, check_status=False
     )
     assert verdict.verdict == "valid", verdict.reasons
     # A P-256 key cannot stand behind an Ed25519 cryptosuite.
-    document["proof"]["cryptosuite"] = "eddsa-rdfc-2022"
+    di.proof_of(document)["cryptosuite"] = "eddsa-rdfc-2022"
     verdict = verify_document(
         document, keys.trusted(), None, now, issuer=PUBLIC_URL, check_status=False
     )

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from registry.vc.dataintegrity import proof_of
 from tests.live import LiveServer
 from tests.node.conftest import Node
 
@@ -50,7 +51,7 @@ def test_an_openid_wallet_receives_a_holder_bound_copy_that_dcc_verifies_then_se
     assert received["format"] == "ldp_vc"
     copy = received["credentials"][0]
     assert copy["credentialSubject"]["id"] == received["holder"]
-    assert copy["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert proof_of(copy)["cryptosuite"] == "eddsa-rdfc-2022"
 
     result = node.ask("dcc", credential=copy)
     assert _dcc_ok(result, "valid_signature"), result

@@ -97,7 +97,7 @@ SAME_RDF: dict[str, Callable[[Doc], Doc]] = {
     "validFrom as a one-element list": _edit(lambda d: _wrap(d, "validFrom")),
     "issuer's type as a plain value": _edit(lambda d: d["issuer"].update(type="Profile")),
     "members reordered everywhere": _edit(_reorder_all),
-    "proof as a one-element array": _edit(lambda d: _wrap(d, "proof")),
+    "proof as the object alone (as issued before)": _edit(lambda d: d.update(proof=d["proof"][0])),
 }
 
 # Spellings the registry refuses outright (never a verdict other than "invalid").

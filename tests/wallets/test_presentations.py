@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from registry.common import utcnow
+from registry.vc.dataintegrity import proof_of
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.wallets.conftest import (
     VC_CONTEXT,
@@ -69,7 +70,7 @@ def test_the_exchange_hands_a_copy_for_a_signed_did_authentication(
     app = wallet_app(kind)
     copy = _copy(flow, client, region, certified, app)
     assert copy["credentialSubject"]["id"] == app.did
-    assert copy["proof"]["proofPurpose"] == "assertionMethod"
+    assert proof_of(copy)["proofPurpose"] == "assertionMethod"
     verdict = anonymous.post("/api/v1/verify", {"credential": copy}).json()
     assert verdict["verdict"] == "valid", verdict
     with engine.connect() as conn:
