@@ -70,6 +70,7 @@ from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
 from registry.web.public_errors import public_page_aware
 from registry.web.throttle import Lockout, SignInThrottle, make_counter
+from registry.windows import EXPIRING_MAX_DAYS
 
 WEB = Path(__file__).parent / "web"
 DOCS_ASSETS = "/schema-assets"
@@ -355,6 +356,7 @@ def _template_globals(engine: JinjaTemplateEngine, settings: Settings) -> None:
     engine.engine.globals["shown_state"] = lambda c: display.shown_state(c, utcnow())
     engine.engine.globals["program_contact"] = settings.program_contact
     engine.engine.globals["issuer_name"] = settings.issuer_name
+    engine.engine.globals["expiring_max_days"] = EXPIRING_MAX_DAYS
 
 
 def console_pages() -> list[Any]:

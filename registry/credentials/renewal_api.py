@@ -12,7 +12,7 @@ from registry.credentials import renewal, schemas
 from registry.credentials.deps import CurrentIssuer
 from registry.http.deps import CurrentActor, DbSession
 from registry.reports import service as reports
-from registry.windows import EXPIRING_MAX_DAYS
+from registry.windows import EXPIRING_DEFAULT_DAYS, EXPIRING_MAX_DAYS
 
 
 class RenewalController(Controller):
@@ -37,7 +37,7 @@ class RenewalController(Controller):
         actor: CurrentActor,
         days: Annotated[
             int, QueryParameter(ge=1, le=EXPIRING_MAX_DAYS, description="window in days from now")
-        ] = reports.EXPIRY_WINDOW_DAYS,
+        ] = EXPIRING_DEFAULT_DAYS,
     ) -> list[reports.Expiring]:
         """Credentials in force that expire within `days`, soonest first (renewed ones left out)."""
         return reports.expiring(session, actor, days)

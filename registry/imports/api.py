@@ -17,6 +17,7 @@ from registry.errors import UnsupportedMediaType
 from registry.http.deps import CurrentActor, DbSession
 from registry.imports import reading, service
 from registry.reports import exports
+from registry.windows import EXPIRING_DEFAULT_DAYS
 
 CSV_TYPES = ("text/csv", "application/csv")
 CSV_MEDIA = "text/csv; charset=utf-8"
@@ -150,7 +151,7 @@ class ImportController(Controller):
         actor: CurrentActor,
         days: Annotated[
             int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS, description="window in days")
-        ] = 90,
+        ] = EXPIRING_DEFAULT_DAYS,
     ) -> Response[bytes]:
         body = exports.expiring_csv(session, actor, days)
         return csv_response(body, f"expiring-{days}d-{date.today().isoformat()}.csv")

@@ -24,7 +24,7 @@ from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Employment, Officer
 from registry.tables.training import Course, TrainingClass
 from registry.training.standing import roster
-from registry.windows import EXPIRING_MAX_DAYS
+from registry.windows import EXPIRING_DEFAULT_DAYS, EXPIRING_MAX_DAYS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -181,7 +181,7 @@ COVERAGE_HEADER = (
 
 
 def coverage_csv(session: Session, actor: Actor) -> bytes:
-    report = reports.coverage(session, actor, window_days=reports.EXPIRY_WINDOW_DAYS)
+    report = reports.coverage(session, actor, window_days=EXPIRING_DEFAULT_DAYS)
     return to_csv(
         COVERAGE_HEADER,
         (

@@ -15,9 +15,8 @@ from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import Course, TrainingClass
 from registry.training.standing import standings
+from registry.windows import EXPIRING_DEFAULT_DAYS as EXPIRY_WINDOW_DAYS
 from registry.windows import RENEWAL_GRACE_MONTHS as GRACE_MONTHS
-
-EXPIRY_WINDOW_DAYS = 90
 
 
 @dataclass

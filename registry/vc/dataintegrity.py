@@ -197,6 +197,16 @@ def hash_data(
     return digest(canon(config)) + digest(canon(document))
 
 
+def signing_input(
+    document: Mapping[str, Any], options: Mapping[str, Any]
+) -> tuple[Canonical, bytes]:
+    """`hash_data` for a verifier: the document's canonical form (strict, its work capped), to
+    read the signed facts from, and the bytes its proof signs."""
+    canonical = canonicalize_strict(document)
+    config = {"@context": document.get("@context"), **options}
+    return canonical, digest(canonize_strict(config)) + digest(canonical.nquads)
+
+
 def digest(nquads: str) -> bytes:
     return hashlib.sha256(nquads.encode("utf-8")).digest()
 

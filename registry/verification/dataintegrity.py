@@ -220,15 +220,13 @@ def _check_signature(
     except ValueError as exc:
         raise _Failed("proof", f"proofValue: {exc}") from None
     try:
-        canonical = di.canonicalize_strict(unsigned)
-        options_nquads = di.canonize_strict({"@context": document["@context"], **options})
+        canonical, data = di.signing_input(unsigned, options)
     except (di.UndefinedTerm, di.TooCostly) as exc:
         detail = f"it uses {exc}" if isinstance(exc, di.UndefinedTerm) else str(exc)
         raise _Failed("shape", detail) from None
     except Exception as exc:  # pyld raises its own errors (and others) for bad JSON-LD
         cause = _root_cause(exc)
         raise _Failed("shape", f"it is not valid JSON-LD ({_show(str(cause), 120)})") from None
-    data = di.digest(options_nquads) + di.digest(canonical.nquads)
     if not key.verify(SUITE_ALGS[proof["cryptosuite"]], data, signature):
         raise _Failed("signature", f"the proof does not verify with key {key.kid}")
     return canonical

@@ -174,15 +174,13 @@ def check_presentation(
     unsigned = {k: v for k, v in presentation.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     try:
-        canonical = di.canonicalize_strict(unsigned)
-        options_nquads = di.canonize_strict({"@context": unsigned.get("@context"), **options})
+        canonical, data = di.signing_input(unsigned, options)
     except di.UndefinedTerm as exc:
         raise PresentationRefused(f"it uses {exc}") from None
     except di.TooCostly as exc:
         raise PresentationRefused(str(exc)) from None
     except Exception as exc:  # pyld raises its own errors (and others) for bad JSON-LD
         raise PresentationRefused(f"it is not valid JSON-LD ({_show(str(exc), 100)})") from None
-    data = di.digest(options_nquads) + di.digest(canonical.nquads)
     if not key.verify(alg, data, signature):
         raise PresentationRefused("the holder's signature does not verify")
     _check_meaning(canonical, holder, len(enclosed))

@@ -248,6 +248,10 @@ class Verifier:
 
     def _own_credential_id(self, verdict: Verdict) -> str | None:
         url = verdict.payload.get("id") if verdict.payload is not None else None
+        return self._own_id(url)
+
+    def _own_id(self, url: Any) -> str | None:
+        """The credential id of one of this registry's credential URLs; None for any other."""
         prefix = self.issuer.credential_url("")
         if not isinstance(url, str) or not url.startswith(prefix):
             return None
@@ -273,9 +277,8 @@ class Verifier:
     def issued_payload(self, url: str) -> dict[str, Any] | None:
         """The credential this registry issued under `url` (its JWS payload), when it is one of
         ours on record; None otherwise, or when the records cannot be read now."""
-        prefix = self.issuer.credential_url("")
-        wanted = url[len(prefix) :] if url.startswith(prefix) else ""
-        if not CREDENTIAL_ID.fullmatch(wanted):
+        wanted = self._own_id(url)
+        if wanted is None:
             return None
         try:
             stored = self.stored.cached(wanted) or self.stored.load(wanted)

@@ -23,6 +23,7 @@ from registry.imports.reading import FileRefused, ImportRefused
 from registry.reports import exports
 from registry.training.service import list_classes
 from registry.web.console.common import PREFIX, actor_of, form_data, page, redirect, text
+from registry.windows import EXPIRING_DEFAULT_DAYS
 
 IMPORT_PAGE = f"{PREFIX}/import"
 
@@ -269,7 +270,9 @@ def coverage_download(request: Request[Any, Any, Any], session: DbSession) -> Re
 def expiring_download(
     request: Request[Any, Any, Any],
     session: DbSession,
-    days: Annotated[int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS)] = 90,
+    days: Annotated[
+        int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS)
+    ] = EXPIRING_DEFAULT_DAYS,
 ) -> Response[bytes]:
     body = exports.expiring_csv(session, actor_of(request), days)
     return csv_response(body, f"expiring-{days}d-{date.today().isoformat()}.csv")
