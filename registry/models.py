@@ -9,6 +9,7 @@ from registry.tables.credentials import (
     StatusAllocation,
     StatusList,
 )
+from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import (
     Attendance,
@@ -37,6 +38,8 @@ __all__ = [
     "Interaction",
     "Module",
     "Officer",
+    "PatrolDistrict",
+    "PatrolShift",
     "Region",
     "Result",
     "StatusAllocation",

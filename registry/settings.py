@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,19 @@ def _proxies(name: str) -> str:
     return ",".join(items)
 
 
+def _time_zone(name: str, default: str) -> str:
+    """An IANA time zone name (America/Denver), refused at start-up when the system has none
+    by that name: every coverage day and shift is read in it."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SystemExit(
+            f"{name} must be an IANA time zone (America/Denver), got {raw!r}"
+        ) from None
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -62,6 +76,8 @@ class Settings:
     program_contact: str = ""
     # One line per request on stdout (registry.web.accesslog); on unless REGISTRY_ACCESS_LOG=0.
     access_log: bool = True
+    # The program's local time (IANA): patrol shifts, coverage days; stored times stay UTC.
+    time_zone: str = "America/Denver"
 
     @property
     def is_sqlite(self) -> bool:
@@ -90,6 +106,7 @@ def load_settings() -> Settings:
         trusted_proxies=_proxies("REGISTRY_TRUSTED_PROXIES"),
         program_contact=(os.environ.get("REGISTRY_PROGRAM_CONTACT") or "").strip(),
         access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1").strip() != "0",
+        time_zone=_time_zone("REGISTRY_TIME_ZONE", "America/Denver"),
     )
 
 

@@ -46,6 +46,10 @@ class Officer(SQLModel, table=True):
     patrol_start_date: date
     # The capability secret behind the officer's wallet link; a coordinator can re-issue it.
     wallet_key: str = Field(max_length=64, unique=True)
+    # Where and when the officer patrols: codes of the current agency's plan (tables/patrol.py),
+    # both set or both empty; a transfer clears them.
+    district: str | None = Field(default=None, max_length=16)
+    shift: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
