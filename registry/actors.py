@@ -14,6 +14,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     INSTRUCTOR = "instructor"
+    # An agency's CIT liaison: its plan, assignments, coverage and on-duty list, nothing else.
+    LIAISON = "liaison"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Actor:
     role: Role
     region_id: uuid.UUID | None = None
     region_code: str | None = None
+    # A liaison's one agency; None for every other role.
+    agency_id: uuid.UUID | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import swagger_ui_bundle
 from litestar import Litestar, Request, Router
@@ -27,6 +28,7 @@ from sqlalchemy import Engine
 from registry import dates
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
 from registry.common import utcnow
+from registry.coverage.api import COVERAGE_HANDLERS
 from registry.credentials import display
 from registry.credentials.api import (
     CertifyController,
@@ -66,6 +68,7 @@ from registry.web import logfilter, pages
 from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
+from registry.web.console.coverage import LIAISON_PAGES
 from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
 from registry.web.public_errors import public_page_aware
@@ -157,6 +160,8 @@ class Resources:
     live: LiveStatus
     verifier: Verifier
     sign_in_throttle: SignInThrottle
+    # The program's local time (REGISTRY_TIME_ZONE): coverage days and patrol shifts.
+    zone: ZoneInfo
 
 
 def build_resources(settings: Settings) -> Resources:
@@ -181,7 +186,8 @@ def build_resources(settings: Settings) -> Resources:
         settings.sign_in_rate_limit,
         Lockout(failures=settings.sign_in_lockout),
     )
-    return Resources(engine, issuer, live, Verifier(engine, issuer, live), throttle)
+    zone = ZoneInfo(settings.time_zone)
+    return Resources(engine, issuer, live, Verifier(engine, issuer, live), throttle, zone)
 
 
 def _given(resources: Resources, name: str) -> Provide:
@@ -261,6 +267,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             console_auth.login,
             console_auth.logout,
             console,
+            LIAISON_PAGES,
             pages.home,
             pages.course,
             pages.wallet,
@@ -295,6 +302,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RenewalController,
             CEController,
             ImportController,
+            *COVERAGE_HANDLERS,
             *WALLET_HANDLERS,
             create_static_files_router(
                 path=DOCS_ASSETS,
@@ -313,6 +321,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "live": _given(resources, "live"),
             "verifier": _given(resources, "verifier"),
             "sign_in_throttle": _given(resources, "sign_in_throttle"),
+            "zone": _given(resources, "zone"),
         },
         # For the tests and a debugger: the code takes these as dependencies and arguments.
         state=State({"resources": resources}),

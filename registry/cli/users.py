@@ -22,11 +22,14 @@ def cmd_user_create(args: argparse.Namespace) -> int:
             role=args.role,
             region_code=args.region,
             password=password,
+            agency_ori=args.agency,
         )
         return str(issue_token(session, SYSTEM, user))
 
     token = as_admin(work)
     region = f" in region {args.region.upper()}" if args.region and args.role != "admin" else ""
+    if args.role == "liaison":
+        region = f" of agency {args.agency.strip().upper()}"
     print(f"created {args.role} {args.name}{region}")
     print("API token (shown once; store it safely):")
     print(token)
@@ -45,7 +48,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     for u in users:
         state = "DISABLED" if u.disabled else "active"
         print(
-            f"{u.username:24}  {u.role:11}  {u.region or '-':8}  {state:8}  "
+            f"{u.username:24}  {u.role:11}  {u.region or u.agency or '-':8}  {state:8}  "
             f"last sign-in {_when(u.last_sign_in)}"
         )
     if not users:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from litestar import Request
@@ -81,3 +82,4 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 DbSession = NamedDependency[Session]
 CurrentActor = NamedDependency[Actor]
 DbEngine = NamedDependency[Engine]  # for a handler that opens its own transactions
+ProgramZone = NamedDependency[ZoneInfo]  # REGISTRY_TIME_ZONE, the program's local time

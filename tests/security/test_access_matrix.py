@@ -24,7 +24,7 @@ from registry.tables.wallets import HolderCopy, Interaction
 from tests.conftest import unique
 from tests.security.conftest import PASSWORD, ROLES, World, fresh_session, make_actor
 
-ANON, WALLET, INSTR, COORD, OTHER, ADMIN = ROLES
+ANON, WALLET, INSTR, COORD, OTHER, ADMIN, LIAISON, OTHER_LIAISON = ROLES
 EVERYONE = frozenset(ROLES)
 # Region-independent role guards (staff: any signed-in role; office: coordinators and admins).
 STAFF = frozenset({INSTR, COORD, OTHER, ADMIN})
@@ -33,6 +33,9 @@ OFFICE = frozenset({COORD, OTHER, ADMIN})
 HOME_STAFF = frozenset({INSTR, COORD, ADMIN})
 HOME_OFFICE = frozenset({COORD, ADMIN})
 ADMIN_ONLY = frozenset({ADMIN})
+# An agency's patrol plan, coverage and on-duty list: its region's coordinators, the
+# administrator and the agency's own liaison (to everyone else an unknown id).
+HOME_PATROL = frozenset({COORD, ADMIN, LIAISON})
 
 # Routes marked `public=True`: anyone may call them, they carry no guard. Exactly this set.
 PUBLIC_ROUTES = {
@@ -93,7 +96,7 @@ OPEN_ROUTES = {
 # Who may call each guarded route; everyone else is refused (401 or a redirect to the sign-in
 # form when anonymous, 403 otherwise).
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
-    ("POST", "/logout"): STAFF,
+    ("POST", "/logout"): STAFF | {LIAISON, OTHER_LIAISON},
     # the console: any staff member may look; changes need the office role, in the home region
     ("GET", "/console"): STAFF,
     ("GET", "/console/agencies"): STAFF,
@@ -191,6 +194,15 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/credentials/{credential_id:str}/renew"): HOME_OFFICE,
     ("POST", "/api/v1/imports/officers"): HOME_OFFICE,
     ("POST", "/api/v1/credentials/{credential_id:str}/interactions"): HOME_OFFICE,
+    # coverage (issue 22)
+    ("GET", "/api/v1/agencies/{agency_id:uuid}/patrol"): HOME_PATROL,
+    ("PUT", "/api/v1/agencies/{agency_id:uuid}/patrol"): HOME_PATROL,
+    ("GET", "/api/v1/agencies/{agency_id:uuid}/coverage"): HOME_PATROL,
+    ("GET", "/api/v1/agencies/{agency_id:uuid}/on-duty"): HOME_PATROL,
+    ("GET", "/api/v1/agencies/{agency_id:uuid}/officers"): HOME_PATROL,
+    ("PUT", "/api/v1/officers/{officer_id:uuid}/assignment"): HOME_PATROL,
+    ("GET", "/api/v1/coverage"): OFFICE,
+    ("GET", "/console/agencies/{agency_id:uuid}/coverage"): HOME_PATROL,
 }
 
 # Console changes refused by a service come back as a redirect with one of these messages.
@@ -202,6 +214,12 @@ REFUSALS = (
     "only the program administrator",
     # an officer of another region reads as an unknown one (a region owns its officers)
     "no officer with",
+)
+
+
+AGENCY_SCOPED = (
+    "/api/v1/agencies/{agency_id:uuid}/",
+    "/console/agencies/{agency_id:uuid}/coverage",
 )
 
 
@@ -292,6 +310,14 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/console/officers/{officer_id:uuid}/copies/withdraw"): lambda w: {
         "copy_id": _copy(w)
+    },
+    ("PUT", "/api/v1/agencies/{agency_id:uuid}/patrol"): lambda w: {
+        "districts": [{"code": "N", "name": "North"}],
+        "shifts": [{"code": "DAY", "name": "Day", "starts": "06:00", "ends": "14:00"}],
+    },
+    ("PUT", "/api/v1/officers/{officer_id:uuid}/assignment"): lambda w: {
+        "district": None,
+        "shift": None,
     },
     ("POST", "/api/v1/credentials/{credential_id:str}/revoke"): lambda w: {"reason": "matrix"},
     ("POST", "/api/v1/credentials/{credential_id:str}/suspend"): lambda w: {"reason": "matrix"},
@@ -492,8 +518,9 @@ def refused(response: Any, path: str) -> str | None:
         return "login"
     if status == 403:
         return "forbidden"
-    if status == 404 and "{officer_id" in path:
-        # A region owns its officers: to anyone else an officer id is unknown, not forbidden.
+    if status == 404 and ("{officer_id" in path or path.startswith(AGENCY_SCOPED)):
+        # A region owns its officers, and an agency its plan: to anyone else an officer or
+        # agency id is unknown, not forbidden.
         return "forbidden"
     if status == 422 and "/import" in path and "another region" in response.text:
         return "forbidden"  # an import refuses the rows of another region, all or nothing
@@ -514,7 +541,7 @@ def expected_refusal(role: str) -> str:
 
 # Roles that may change the world go last, so a refused call is never masked by an earlier
 # allowed change (a revoked credential, a full class).
-ROLE_ORDER = (ANON, WALLET, INSTR, OTHER, COORD, ADMIN)
+ROLE_ORDER = (ANON, WALLET, INSTR, OTHER, OTHER_LIAISON, LIAISON, COORD, ADMIN)
 
 
 def _order(item: tuple[str, str, dict[str, Any]]) -> tuple[int, str, str]:
