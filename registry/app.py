@@ -39,6 +39,7 @@ from registry.credentials.api import (
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
 from registry.db import make_engine
+from registry.directory.api import DIRECTORY_HANDLERS
 from registry.http import gate
 from registry.http.deps import provide_actor, session_provider
 from registry.http.problems import HANDLERS
@@ -303,6 +304,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CEController,
             ImportController,
             *COVERAGE_HANDLERS,
+            *DIRECTORY_HANDLERS,
             *WALLET_HANDLERS,
             create_static_files_router(
                 path=DOCS_ASSETS,

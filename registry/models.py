@@ -9,6 +9,7 @@ from registry.tables.credentials import (
     StatusAllocation,
     StatusList,
 )
+from registry.tables.nominations import Nomination
 from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import (
@@ -37,6 +38,7 @@ __all__ = [
     "HolderCopy",
     "Interaction",
     "Module",
+    "Nomination",
     "Officer",
     "PatrolDistrict",
     "PatrolShift",

@@ -6,12 +6,12 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from litestar import Controller, get, put
+from litestar import Controller, delete, get, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from registry.accounts.guards import office, patrol
-from registry.coverage import reads, schemas, service
+from registry.coverage import nominations, reads, schemas, service
 from registry.http.deps import CurrentActor, DbSession, ProgramZone
 
 
@@ -89,6 +89,45 @@ def assign_officer(
     return service.assign(session, actor, officer_id, data)
 
 
+@put(
+    "/api/v1/officers/{officer_id:uuid}/nomination",
+    guards=[patrol],
+    sync_to_thread=True,
+    tags=["coverage"],
+)
+def nominate_officer(
+    session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+) -> dict[str, str]:
+    nomination = nominations.nominate(session, actor, officer_id)
+    return {
+        "officer_id": str(nomination.officer_id),
+        "nominated_at": nomination.nominated_at.isoformat(),
+    }
+
+
+@delete(
+    "/api/v1/officers/{officer_id:uuid}/nomination",
+    guards=[patrol],
+    sync_to_thread=True,
+    tags=["coverage"],
+)
+def withdraw_nomination(
+    session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+) -> None:
+    nominations.withdraw(session, actor, officer_id)
+
+
+@get("/api/v1/nominations", guards=[office], sync_to_thread=True, tags=["coverage"])
+def list_nominations(
+    session: DbSession,
+    actor: CurrentActor,
+    region: Annotated[
+        str | None, QueryParameter(max_length=16, description="region code; admin: all without")
+    ] = None,
+) -> list[nominations.NominationPublic]:
+    return nominations.open_nominations(session, actor, region)
+
+
 @get("/api/v1/coverage", guards=[office], sync_to_thread=True, tags=["coverage"])
 def region_coverage(
     session: DbSession,
@@ -105,4 +144,7 @@ COVERAGE_HANDLERS: list[ControllerRouterHandler] = [
     PatrolController,
     assign_officer,
     region_coverage,
+    nominate_officer,
+    withdraw_nomination,
+    list_nominations,
 ]

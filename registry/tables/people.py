@@ -17,6 +17,8 @@ class Region(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
     code: str = Field(max_length=16, unique=True, index=True)
     name: str = Field(max_length=200)
+    # How the public reaches the region's coordinator (printed on /agencies).
+    contact: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )

@@ -89,6 +89,15 @@ def test_a_regions_agencies_are_listed_by_first_gap(
         f"/console/agencies/{region.agency_id}/coverage"
     )
     assert "none in 365 days" in section
+    nominated = region.officer(months_on_patrol=2)
+    r = region.coordinator.client.put(
+        f"/api/v1/officers/{nominated['id']}/nomination",
+        headers={"Authorization": f"Bearer {region.coordinator.token}"},
+    )
+    assert r.status_code == 200, r.text
+    html = console_client.get("/console/coverage").text
+    listed = html.split('id="h-nominated"')[1].split("</section>")[0]
+    assert nominated["post_id"] in listed and "not yet" in listed and "months on patrol" in listed
     # An instructor sees the certification counts, not the districts and shifts.
     as_user(console_client, make_password_user(engine, "instructor", region.code))
     r = console_client.get("/console/coverage")

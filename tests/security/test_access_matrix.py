@@ -81,6 +81,8 @@ PUBLIC_ROUTES = {
     ("POST", "/oid4vci/credential"),
     ("POST", "/wallet/{key:str}/handover/{credential_id:str}"),
     ("POST", "/wallet/{key:str}/copies/withdraw"),
+    # the directory of agencies: bands of certified officers, no names, no districts
+    ("GET", "/agencies"),
 }
 # Public routes that take a credential of their own protocol instead of an API token or session:
 # every role is refused alike (no API token works as an OpenID4VCI access token).
@@ -203,6 +205,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/api/v1/officers/{officer_id:uuid}/assignment"): HOME_PATROL,
     ("GET", "/api/v1/coverage"): OFFICE,
     ("GET", "/console/agencies/{agency_id:uuid}/coverage"): HOME_PATROL,
+    ("PUT", "/api/v1/officers/{officer_id:uuid}/nomination"): HOME_PATROL,
+    ("DELETE", "/api/v1/officers/{officer_id:uuid}/nomination"): HOME_PATROL,
+    ("GET", "/api/v1/nominations"): OFFICE,
+    ("PUT", "/api/v1/regions/{region_code:str}/contact"): HOME_OFFICE,
 }
 
 # Console changes refused by a service come back as a redirect with one of these messages.
@@ -220,6 +226,7 @@ REFUSALS = (
 AGENCY_SCOPED = (
     "/api/v1/agencies/{agency_id:uuid}/",
     "/console/agencies/{agency_id:uuid}/coverage",
+    "/api/v1/regions/{region_code:str}/contact",
 )
 
 
@@ -315,6 +322,7 @@ BODIES: dict[tuple[str, str], Body] = {
         "districts": [{"code": "N", "name": "North"}],
         "shifts": [{"code": "DAY", "name": "Day", "starts": "06:00", "ends": "14:00"}],
     },
+    ("PUT", "/api/v1/regions/{region_code:str}/contact"): lambda w: {"contact": "matrix"},
     ("PUT", "/api/v1/officers/{officer_id:uuid}/assignment"): lambda w: {
         "district": None,
         "shift": None,

@@ -8,6 +8,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from registry.audit import service as audit_service
+from registry.coverage import nominations
 from registry.coverage import reads as coverage_reads
 from registry.http.deps import DbSession, ProgramZone
 from registry.reports import service as reports
@@ -73,6 +74,7 @@ def coverage(request: Request[Any, Any, Any], session: DbSession, zone: ProgramZ
         by_first_gap=coverage_reads.region_outlook(session, actor, None, zone)
         if actor.is_office
         else [],
+        nominated=nominations.open_nominations(session, actor, None) if actor.is_office else [],
     )
 
 
