@@ -223,3 +223,16 @@ def check_codes(
             raise RuleViolation(
                 f"The agency's patrol plan has no {field} {code!r}.", field=field, rule="in_plan"
             )
+
+
+def assign_many(
+    session: Session,
+    actor: Actor,
+    officer_ids: list[uuid.UUID],
+    data: schemas.Assignment | None,
+) -> int:
+    """The same district and shift (or none) for several officers at once, all or none; each
+    officer is checked and audited as `assign` does."""
+    for officer_id in officer_ids:
+        assign(session, actor, officer_id, data)
+    return len(officer_ids)

@@ -21,6 +21,7 @@ from tests.console.conftest import PASSWORD, csrf_of, make_password_user, sign_i
 from tests.coverage.conftest import assign, ori_of, other_agency, set_plan
 
 Client = TestClient[Litestar]
+PLATOON = "A | Platoon A | 18:00 | 06:00 | 2027-01-04 | 14 | 0 1 4 5 6 9 10"
 
 
 def as_user(client: Client, name: str) -> Any:
@@ -150,3 +151,66 @@ def test_the_administrator_makes_a_liaison_on_the_users_page(
         made = (user.role, str(user.agency_id), user.region_id)
     assert made == ("liaison", region.agency_id, None)
     assert ori in console_client.get("/console/users").text
+
+
+def test_a_liaison_edits_the_plan_and_assigns_officers_in_bulk(
+    region: Region, console_client: Client, engine: sa.Engine
+) -> None:
+    officers = [region.officer(), region.officer(), region.officer()]
+    as_user(console_client, liaison_user(engine, ori_of(region)))
+    home = f"/console/agencies/{region.agency_id}/coverage"
+    token = csrf_of(console_client.get(home).text)
+    r = console_client.post(
+        f"/console/agencies/{region.agency_id}/patrol",
+        data={
+            "csrf_token": token,
+            "districts": "N | North\nS | South\n",
+            "shifts": f"DAY | Day | 06:00 | 18:00\n{PLATOON}",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "Plan saved" in flash_of(r), flash_of(r)
+    plan = region.coordinator.get(f"/api/v1/agencies/{region.agency_id}/patrol").json()
+    assert plan["shifts"][1]["rotation"]["on_days"] == [0, 1, 4, 5, 6, 9, 10]
+    assert (
+        "A | Platoon A | 18:00 | 06:00 | 2027-01-04 | 14 | 0 1 4 5 6 9 10"
+        in console_client.get(home).text
+    )
+    r = console_client.post(
+        f"/console/agencies/{region.agency_id}/assignments",
+        data={
+            "csrf_token": token,
+            "officer_id": [officers[0]["id"], officers[1]["id"]],
+            "district": "S",
+            "shift": "A",
+        },
+        follow_redirects=False,
+    )
+    assert "2 officers assigned" in flash_of(r)
+    staff = region.coordinator.get(f"/api/v1/agencies/{region.agency_id}/officers").json()
+    where = {o["officer_id"]: (o["district"], o["shift"]) for o in staff}
+    assert where == {
+        officers[0]["id"]: ("S", "A"),
+        officers[1]["id"]: ("S", "A"),
+        officers[2]["id"]: (None, None),
+    }
+    # A line that cannot be read is refused, naming it; nothing changes.
+    r = console_client.post(
+        f"/console/agencies/{region.agency_id}/patrol",
+        data={"csrf_token": token, "districts": "N | North\nS", "shifts": ""},
+        follow_redirects=False,
+    )
+    assert "District line 2" in flash_of(r)
+    r = console_client.post(
+        f"/console/agencies/{region.agency_id}/assignments",
+        data={"csrf_token": token, "district": "S", "shift": "A"},
+        follow_redirects=False,
+    )
+    assert "Tick the officers" in flash_of(r)
+    assert region.coordinator.get(f"/api/v1/agencies/{region.agency_id}/patrol").json() == plan
+
+
+def flash_of(r: Any) -> str:
+    from urllib.parse import unquote
+
+    return unquote(r.cookies.get("cit_flash", "") or "")

@@ -205,6 +205,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/api/v1/officers/{officer_id:uuid}/assignment"): HOME_PATROL,
     ("GET", "/api/v1/coverage"): OFFICE,
     ("GET", "/console/agencies/{agency_id:uuid}/coverage"): HOME_PATROL,
+    ("POST", "/console/agencies/{agency_id:uuid}/patrol"): HOME_PATROL,
+    ("POST", "/console/agencies/{agency_id:uuid}/assignments"): HOME_PATROL,
     ("PUT", "/api/v1/officers/{officer_id:uuid}/nomination"): HOME_PATROL,
     ("DELETE", "/api/v1/officers/{officer_id:uuid}/nomination"): HOME_PATROL,
     ("GET", "/api/v1/nominations"): OFFICE,
@@ -220,6 +222,8 @@ REFUSALS = (
     "only the program administrator",
     # an officer of another region reads as an unknown one (a region owns its officers)
     "no officer with",
+    # and an agency its patrol plan (coverage): another's is an unknown id
+    "no agency with this id",
 )
 
 
@@ -323,6 +327,15 @@ BODIES: dict[tuple[str, str], Body] = {
         "shifts": [{"code": "DAY", "name": "Day", "starts": "06:00", "ends": "14:00"}],
     },
     ("PUT", "/api/v1/regions/{region_code:str}/contact"): lambda w: {"contact": "matrix"},
+    ("POST", "/console/agencies/{agency_id:uuid}/patrol"): lambda w: {
+        "districts": "N | North",
+        "shifts": "DAY | Day | 06:00 | 14:00",
+    },
+    ("POST", "/console/agencies/{agency_id:uuid}/assignments"): lambda w: {
+        "officer_id": w.officer_id,
+        "district": "",
+        "shift": "",
+    },
     ("PUT", "/api/v1/officers/{officer_id:uuid}/assignment"): lambda w: {
         "district": None,
         "shift": None,
