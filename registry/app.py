@@ -42,7 +42,7 @@ from registry.http.deps import provide_actor, session_provider
 from registry.http.problems import HANDLERS
 from registry.imports.api import ImportController
 from registry.people.api import AgencyController, OfficerController, RegionController
-from registry.settings import Settings, get_settings
+from registry.settings import MailSettings, Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
 from registry.vc.keystore import KeyStore
@@ -157,6 +157,7 @@ class Resources:
     live: LiveStatus
     verifier: Verifier
     sign_in_throttle: SignInThrottle
+    mail: MailSettings
 
 
 def build_resources(settings: Settings) -> Resources:
@@ -181,7 +182,8 @@ def build_resources(settings: Settings) -> Resources:
         settings.sign_in_rate_limit,
         Lockout(failures=settings.sign_in_lockout),
     )
-    return Resources(engine, issuer, live, Verifier(engine, issuer, live), throttle)
+    verifier = Verifier(engine, issuer, live)
+    return Resources(engine, issuer, live, verifier, throttle, settings.mail)
 
 
 def _given(resources: Resources, name: str) -> Provide:
@@ -313,6 +315,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "live": _given(resources, "live"),
             "verifier": _given(resources, "verifier"),
             "sign_in_throttle": _given(resources, "sign_in_throttle"),
+            "mail": _given(resources, "mail"),
         },
         # For the tests and a debugger: the code takes these as dependencies and arguments.
         state=State({"resources": resources}),

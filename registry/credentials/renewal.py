@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from registry.actors import Actor, Role
 from registry.audit.service import record
-from registry.common import add_months, utcnow
+from registry.common import add_months, copied, utcnow
 from registry.credentials import schemas
 from registry.credentials.service import (
     Issuer,
@@ -192,10 +192,10 @@ def renew(
     mark_changed(session, "officers", old.officer_id)
     record(
         session,
-        actor=actor.username,
-        action="credential.renew",
-        entity="credential",
-        entity_id=old.id,
+        actor,
+        "credential.renew",
+        "credential",
+        old.id,
         before={"superseded_by": None},
         after={
             "superseded_by": new.id,
@@ -213,13 +213,10 @@ def renewal_result(
 ) -> schemas.RenewalResult:
     officer = session.get(Officer, credential.officer_id)
     assert officer is not None and credential.renewal_of is not None  # noqa: S101
-    return schemas.RenewalResult(
-        id=credential.id,
+    return copied(
+        schemas.RenewalResult,
+        credential,
         credential_id=credential.id,
-        token=credential.token,
         verify_url=issuer.credential_url(credential.id),
         wallet_url=issuer.wallet_url(officer),
-        renewal_of=credential.renewal_of,
-        valid_from=credential.valid_from,
-        valid_until=credential.valid_until,
     )

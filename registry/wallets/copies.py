@@ -72,10 +72,10 @@ def _withdraw(session: Session, copy: HolderCopy, by: str, now: datetime) -> Hol
         session.add(copy)
         record(
             session,
-            actor=by,
-            action="wallet.copy_withdrawn",
-            entity="credential",
-            entity_id=copy.credential_id,
+            by,
+            "wallet.copy_withdrawn",
+            "credential",
+            copy.credential_id,
             after={"copy_id": copy.id, "holder_did": copy.holder_did},
         )
         session.flush()

@@ -36,10 +36,10 @@ def rotate_wallet_key(session: Session, actor: Actor, officer_id: uuid.UUID) -> 
     # The key is a capability: the audit row says that it changed, never what it is.
     record(
         session,
-        actor=actor.username,
-        action="officer.wallet_link_reissued",
-        entity="officer",
-        entity_id=officer.id,
+        actor,
+        "officer.wallet_link_reissued",
+        "officer",
+        officer.id,
         after={
             "wallet_link": "re-issued; the previous link no longer works",
             "handovers_ended": ended,

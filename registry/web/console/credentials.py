@@ -71,20 +71,18 @@ def _change(action: str) -> Any:
                     reason=reason,
                 )
 
-            return await attempt(session, confirm, back=back, done=lambda answer: answer)
-
-        def work() -> list[str]:
-            return service.change_status(session, actor, credential_id, action, reason).reached
+            return await attempt(session, confirm, back=back)
 
         past = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}[action]
 
-        def done(reached: list[str]) -> Redirect:
+        def work() -> str:
+            reached = service.change_status(session, actor, credential_id, action, reason).reached
             if not reached:
-                return redirect(back, f"Credential {past}.")
+                return f"Credential {past}."
             others = "the renewals resting on it" if action == "revoke" else "its renewal chain"
-            return redirect(back, f"Credential {past}, and with it {others}: {', '.join(reached)}.")
+            return f"Credential {past}, and with it {others}: {', '.join(reached)}."
 
-        return await attempt(session, work, back=back, done=done)
+        return await attempt(session, work, back=back)
 
     return change
 

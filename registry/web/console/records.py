@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import col, select
@@ -26,8 +27,7 @@ from registry.web.console.renewals import officer_context
 def _regions_in_scope(session: Any, request: Request[Any, Any, Any]) -> list[Region]:
     actor = actor_of(request)
     query = select(Region).order_by(Region.code)
-    if not actor.is_admin:
-        query = query.where(Region.id == actor.region_id)
+    query = query.where(actor.in_scope(Region.id))
     return list(session.exec(query))
 
 
@@ -48,15 +48,11 @@ async def add_agency(request: Request[Any, Any, Any], session: DbSession) -> Red
     actor = actor_of(request)
     values = {"name": text(data, "name"), "ori": text(data, "ori"), "region": text(data, "region")}
 
-    def work() -> Agency:
-        return service.create_agency(session, actor, build(schemas.AgencyCreate, values))
+    def work() -> str:
+        a = service.create_agency(session, actor, build(schemas.AgencyCreate, values))
+        return f"Agency {a.name} ({a.ori}) added."
 
-    return await attempt(
-        session,
-        work,
-        back="/console/agencies",
-        done=lambda a: redirect("/console/agencies", f"Agency {a.name} ({a.ori}) added."),
-    )
+    return await attempt(session, work, back="/console/agencies")
 
 
 def _agencies_for(session: Any, request: Request[Any, Any, Any]) -> list[schemas.AgencyPublic]:
@@ -84,23 +80,15 @@ async def add_officer(request: Request[Any, Any, Any], session: DbSession) -> Re
     actor = actor_of(request)
     values = {
         "post_id": text(data, "post_id"),
-        "first_name": text(data, "first_name"),
-        "last_name": text(data, "last_name"),
         "agency_id": text(data, "agency_id"),
-        "patrol_start_date": text(data, "patrol_start_date"),
-        "email": text(data, "email") or None,
-        "protected": data.get("protected") == "yes",
+        **_officer_fields(data),
     }
 
-    def work() -> uuid.UUID:
-        return service.create_officer(session, actor, build(schemas.OfficerCreate, values)).id
+    def work() -> Redirect:
+        made = service.create_officer(session, actor, build(schemas.OfficerCreate, values))
+        return redirect(f"/console/officers/{made.id}", "Officer added.")
 
-    return await attempt(
-        session,
-        work,
-        back="/console/officers",
-        done=lambda oid: redirect(f"/console/officers/{oid}", "Officer added."),
-    )
+    return await attempt(session, work, back="/console/officers")
 
 
 @get("/officers/{officer_id:uuid}", sync_to_thread=True)
@@ -151,19 +139,25 @@ async def edit_officer(
 ) -> Redirect:
     data = await form_data(request)
     actor = actor_of(request)
-    values = {
+    values = _officer_fields(data)
+    back = f"/console/officers/{officer_id}"
+
+    def work() -> str:
+        service.update_officer(session, actor, officer_id, build(schemas.OfficerUpdate, values))
+        return "Saved."
+
+    return await attempt(session, work, back=back)
+
+
+def _officer_fields(data: FormMultiDict) -> dict[str, Any]:
+    """What the forms that add and edit an officer both ask."""
+    return {
         "first_name": text(data, "first_name"),
         "last_name": text(data, "last_name"),
         "patrol_start_date": text(data, "patrol_start_date"),
         "email": text(data, "email") or None,
         "protected": data.get("protected") == "yes",
     }
-    back = f"/console/officers/{officer_id}"
-
-    def work() -> None:
-        service.update_officer(session, actor, officer_id, build(schemas.OfficerUpdate, values))
-
-    return await attempt(session, work, back=back, done=lambda _: redirect(back, "Saved."))
 
 
 @post("/officers/{officer_id:uuid}/transfer", guards=[office])
@@ -175,17 +169,11 @@ async def transfer(
     values = {"agency_id": text(data, "agency_id"), "effective_date": text(data, "effective_date")}
     back = f"/console/officers/{officer_id}"
 
-    def work() -> None:
+    def work() -> str:
         service.transfer_officer(session, actor, officer_id, build(schemas.TransferRequest, values))
+        return "Transfer recorded; the certification goes with the officer."
 
-    return await attempt(
-        session,
-        work,
-        back=back,
-        done=lambda _: redirect(
-            back, "Transfer recorded; the certification goes with the officer."
-        ),
-    )
+    return await attempt(session, work, back=back)
 
 
 HANDLERS = [agencies, add_agency, officers, add_officer, officer, edit_officer, transfer]

@@ -24,7 +24,7 @@ from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import Course
 from registry.training import ce
-from registry.web.console.common import actor_of, attempt, build, form_data, redirect, text
+from registry.web.console.common import actor_of, attempt, build, form_data, text
 
 
 @dataclass(frozen=True)
@@ -84,15 +84,11 @@ async def add_ce(
         "completed_on": text(data, "completed_on"),
     }
 
-    def work() -> ce.CEPublic:
-        return ce.record_ce(session, actor, officer_id, build(ce.CECreate, values))
+    def work() -> str:
+        r = ce.record_ce(session, actor, officer_id, build(ce.CECreate, values))
+        return f"Recorded {r.hours:g} hours of continuing education."
 
-    return await attempt(
-        session,
-        work,
-        back=back,
-        done=lambda r: redirect(back, f"Recorded {r.hours:g} hours of continuing education."),
-    )
+    return await attempt(session, work, back=back)
 
 
 @post("/credentials/{credential_id:str}/renew", guards=[office], name="console-renew")
@@ -110,18 +106,11 @@ async def renew(
 
     back = f"/console/officers/{await anyio.to_thread.run_sync(holder)}"
 
-    def work() -> Credential:
-        return renewal.renew(session, actor, issuer, credential_id)
+    def work() -> str:
+        c = renewal.renew(session, actor, issuer, credential_id)
+        return f"Renewed: new credential {c.id}, valid until {c.valid_until.date().isoformat()}."
 
-    return await attempt(
-        session,
-        work,
-        back=back,
-        done=lambda c: redirect(
-            back,
-            f"Renewed: new credential {c.id}, valid until {c.valid_until.date().isoformat()}.",
-        ),
-    )
+    return await attempt(session, work, back=back)
 
 
 HANDLERS = [add_ce, renew]

@@ -52,8 +52,8 @@ async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redir
     actor = actor_of(request)
     role = text(data, "role")
 
-    def work() -> uuid.UUID:
-        return service.create_user(
+    def work() -> Redirect:
+        made = service.create_user(
             session,
             actor,
             username=text(data, "username"),
@@ -61,14 +61,10 @@ async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redir
             region_code=text(data, "region") or None if role != Role.ADMIN else None,
             # Not stripped: spaces are part of a password.
             password=str(data.get("password", "")),
-        ).id
+        )
+        return redirect(f"{USERS}/{made.id}", "Account created; it can sign in now.")
 
-    return await attempt(
-        session,
-        work,
-        back=USERS,
-        done=lambda uid: redirect(f"{USERS}/{uid}", "Account created; it can sign in now."),
-    )
+    return await attempt(session, work, back=USERS)
 
 
 @get("/users/{user_id:uuid}", guards=[admin_only], sync_to_thread=True)
@@ -153,7 +149,7 @@ async def change_user(
         found.append(user.username)
         return change(session, actor, user, data)
 
-    answer = await attempt(session, work, back=back, done=lambda r: redirect(back, message(r)))
+    answer = await attempt(session, work, back=back, done=message)
     if action in LIFTS_LOCKOUTS and found:
         # A new password, or an account let back in: its sign-in lockouts end with it.
         throttle = sign_in_throttle
