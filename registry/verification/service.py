@@ -27,7 +27,13 @@ from registry.tables.training import Course
 from registry.tables.wallets import HolderCopy
 from registry.vc.jws import payload_of
 from registry.vc.keys import KeySet
-from registry.verification.core import check_payload, check_signature, unexpected_failure, verify
+from registry.verification.core import (
+    Policy,
+    check_payload,
+    check_signature,
+    unexpected_failure,
+    verify,
+)
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused, verify_document
 from registry.verification.live import LiveStatus
@@ -444,16 +450,10 @@ class Verifier:
             memo = Signature(trusted.fingerprint, payload, key_id, tuple(checks))
             stored.signature = memo
         try:
-            verdict = check_payload(
-                memo.payload,
-                memo.key_id,
-                trusted,
-                self.live.under(trusted),
-                now,
-                issuer=self.issuer.public_url,
-                courses=self.courses(),
-                checks=list(memo.checks),
-            )
+            policy = Policy(self.issuer.public_url, self.courses())
+            source = self.live.under(trusted)
+            checks = list(memo.checks)
+            verdict = check_payload(memo.payload, memo.key_id, trusted, source, now, policy, checks)
         except Exception:
             return unexpected_failure(list(memo.checks), now, "token")
         return verdict
