@@ -29,6 +29,7 @@ from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
 from registry.common import utcnow
 from registry.credentials import display
 from registry.credentials.api import (
+    STATUS_CHANGES,
     CertifyController,
     CredentialController,
     did_document_route,
@@ -294,6 +295,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClassController,
             CertifyController,
             CredentialController,
+            *STATUS_CHANGES,
             RenewalController,
             CEController,
             ImportController,

@@ -46,16 +46,25 @@ async def csv_body(request: Request[Any, Any, Any]) -> bytes:
     return await request.body()
 
 
+def csv_upload(path: str, summary: str) -> post:
+    """A route that takes a CSV file as its body (coordinators and the administrator): up to
+    the CSV reader's size, answered 200 with what was saved or refused."""
+    return post(
+        path,
+        guards=[office],
+        status_code=200,
+        request_max_body_size=reading.MAX_BYTES,
+        summary=summary,
+    )
+
+
 class ImportController(Controller):
     path = "/api/v1"
     tags = ("imports and exports",)
 
-    @post(
+    @csv_upload(
         "/imports/officers",
-        guards=[office],
-        status_code=200,
-        request_max_body_size=reading.MAX_BYTES,
-        summary="Import officers from CSV (all rows or none); existing ones refused, skipped "
+        "Import officers from CSV (all rows or none); existing ones refused, skipped "
         "or updated; preview=true keeps nothing and says what would change",
     )
     async def officers(
@@ -83,12 +92,9 @@ class ImportController(Controller):
         )
         return {**result.as_dict(), "preview": preview}
 
-    @post(
+    @csv_upload(
         "/imports/agencies",
-        guards=[office],
-        status_code=200,
-        request_max_body_size=reading.MAX_BYTES,
-        summary="Import agencies from CSV (columns name, ori, region; all rows or none)",
+        "Import agencies from CSV (columns name, ori, region; all rows or none)",
     )
     async def agencies(
         self, request: Request[Any, Any, Any], session: DbSession, actor: CurrentActor
@@ -99,12 +105,9 @@ class ImportController(Controller):
         )
         return {"saved": saved}
 
-    @post(
+    @csv_upload(
         "/classes/{class_id:uuid}/imports/roster",
-        guards=[office],
-        status_code=200,
-        request_max_body_size=reading.MAX_BYTES,
-        summary="Enroll officers in a class from CSV: the enrolled skipped, the refused named",
+        "Enroll officers in a class from CSV: the enrolled skipped, the refused named",
     )
     async def roster(
         self,

@@ -18,6 +18,7 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.http.deps import DbEngine
+from registry.http.responses import public_page
 from registry.tables.credentials import Credential
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused
@@ -110,12 +111,8 @@ def typed_credential_id(raw: str) -> str | None:
 
 
 def _form(issuer: Issuer, *, status: int = 200, error: str = "", field: str = "") -> Template:
-    return Template(
-        template_name="verify.html",
-        context={"issuer_name": issuer.name, "error": error, "error_field": field},
-        status_code=status,
-        headers=HEADERS,
-    )
+    said = {"error": error, "error_field": field}
+    return public_page("verify.html", issuer.name, said, status=status, headers=HEADERS)
 
 
 @get("/verify", public=True, include_in_schema=False)

@@ -24,7 +24,15 @@ from registry.tables.training import Course
 from registry.training import attendance as attendance_rules
 from registry.training import enrollment, schemas, standing
 from registry.training import service as training
-from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
+from registry.web.console.common import (
+    actor_of,
+    attempt,
+    build,
+    page,
+    posted,
+    redirect,
+    text,
+)
 
 
 @get("/classes", sync_to_thread=True)
@@ -43,8 +51,7 @@ def classes(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/classes", guards=[office])
 async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {
         name: text(data, name)
         for name in ("course", "region", "start_date", "end_date", "location", "capacity")
@@ -95,8 +102,7 @@ async def enroll(
 ) -> Redirect | Template:
     """Pasted POST ids and ticked officers, each through the enrollment rules; the refused are
     named with the rule and the rest enrolled."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#roster")
     typed = [p for p in _SEPARATORS.split(f"{text(data, 'post_ids')} {text(data, 'post_id')}") if p]
     ticked = [value for value in data.getall("officer_id", []) if isinstance(value, str) and value]
@@ -152,8 +158,7 @@ async def attendance(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
     """The whole grid (officers x modules) in one submit; a blank cell leaves the cell alone."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#attendance")
 
     def work() -> str:
@@ -185,8 +190,7 @@ async def attendance_full(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
     """Full hours in one press: `scope` is "all", "officer:<id>" or "module:<code>"."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#attendance")
     kind, _, value = text(data, "scope").partition(":")
 
@@ -216,8 +220,7 @@ async def makeup(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
     """Hours of a module made up in another class of the course or a make-up session."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#attendance")
     values: dict[str, str | None] = {
         name: text(data, name)
@@ -238,8 +241,7 @@ async def makeup(
 async def results_pass(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#results")
     field = text(data, "field")
     label = {"written_exam": "written exam", "scenario_evaluation": "scenario evaluation"}
@@ -255,8 +257,7 @@ async def results_pass(
 async def results(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#results")
 
     def work() -> str:
@@ -299,8 +300,7 @@ async def certify(
     class_id: FromPath[uuid.UUID],
 ) -> Redirect | Template:
     """Issues the certifications, then says who got one and who was skipped, and why."""
-    await form_data(request)
-    actor = actor_of(request)
+    _, actor = await posted(request)
     back = _back(class_id, "#roster")
 
     def work() -> Template:
@@ -326,8 +326,7 @@ async def email_wallet_links(
     class_id: FromPath[uuid.UUID],
 ) -> Redirect | Template:
     """Emails each graduate serving in the region their own wallet link (email on file)."""
-    await form_data(request)
-    actor = actor_of(request)
+    _, actor = await posted(request)
     back = _back(class_id, "#roster")
 
     def work() -> Template:

@@ -99,6 +99,11 @@ async def form_data(request: Request[Any, Any, Any]) -> FormMultiDict:
     return data
 
 
+async def posted(request: Request[Any, Any, Any]) -> tuple[FormMultiDict, Actor]:
+    """The posted form (its CSRF token checked) and who posted it."""
+    return await form_data(request), actor_of(request)
+
+
 def redirect(path: str, message: str | None = None, *, error: bool = False) -> Redirect:
     """Back to a page; a message goes with it, shown in the section the path's #anchor names
     when the page places its messages there (the class page does), else at the top."""

@@ -13,7 +13,7 @@ from registry.accounts.guards import admin_only, office
 from registry.http.deps import DbSession
 from registry.people import schemas, service
 from registry.training.service import course_by_code, course_public, list_courses
-from registry.web.console.common import actor_of, attempt, build, form_data, page, text
+from registry.web.console.common import actor_of, attempt, build, page, posted, text
 
 REGIONS = "/console/regions"
 
@@ -30,8 +30,7 @@ def regions(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/regions", guards=[admin_only])
 async def add_region(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"code": text(data, "code"), "name": text(data, "name")}
 
     def work() -> str:
@@ -45,8 +44,7 @@ async def add_region(request: Request[Any, Any, Any], session: DbSession) -> Red
 async def rename_region(
     request: Request[Any, Any, Any], session: DbSession, region_code: FromPath[str]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"name": text(data, "name")}
 
     def work() -> str:
@@ -75,8 +73,7 @@ def agency(
 async def edit_agency(
     request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"name": text(data, "name"), "ori": text(data, "ori")}
     if text(data, "region"):
         values["region"] = text(data, "region")

@@ -20,7 +20,15 @@ from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Region
 from registry.tables.training import CERecord, Course
 from registry.wallets.copies import copies_of
-from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
+from registry.web.console.common import (
+    actor_of,
+    attempt,
+    build,
+    page,
+    posted,
+    redirect,
+    text,
+)
 from registry.web.console.renewals import officer_context
 
 
@@ -44,8 +52,7 @@ def agencies(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/agencies", guards=[office])
 async def add_agency(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"name": text(data, "name"), "ori": text(data, "ori"), "region": text(data, "region")}
 
     def work() -> str:
@@ -76,8 +83,7 @@ def officers(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/officers", guards=[office])
 async def add_officer(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {
         "post_id": text(data, "post_id"),
         "agency_id": text(data, "agency_id"),
@@ -137,8 +143,7 @@ def officer(
 async def edit_officer(
     request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = _officer_fields(data)
     back = f"/console/officers/{officer_id}"
 
@@ -164,8 +169,7 @@ def _officer_fields(data: FormMultiDict) -> dict[str, Any]:
 async def transfer(
     request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"agency_id": text(data, "agency_id"), "effective_date": text(data, "effective_date")}
     back = f"/console/officers/{officer_id}"
 

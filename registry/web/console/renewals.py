@@ -24,7 +24,7 @@ from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import Course
 from registry.training import ce
-from registry.web.console.common import actor_of, attempt, build, form_data, text
+from registry.web.console.common import attempt, build, posted, text
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,7 @@ def officer_context(session: Session, actor: Actor, officer: Officer) -> dict[st
 async def add_ce(
     request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = f"/console/officers/{officer_id}"
     values = {
         "title": text(data, "title"),
@@ -98,8 +97,7 @@ async def renew(
     session: DbSession,
     credential_id: FromPath[str],
 ) -> Redirect:
-    await form_data(request)
-    actor = actor_of(request)
+    _, actor = await posted(request)
 
     def holder() -> uuid.UUID:
         return get_credential_for(session, actor, credential_id).officer_id

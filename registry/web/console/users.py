@@ -24,8 +24,8 @@ from registry.web.console.common import (
     PREFIX,
     actor_of,
     attempt,
-    form_data,
     page,
+    posted,
     redirect,
     text,
 )
@@ -48,8 +48,7 @@ def users(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/users", guards=[admin_only])
 async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     role = text(data, "role")
 
     def work() -> Redirect:
@@ -138,8 +137,7 @@ async def change_user(
     if action not in ACTIONS:
         raise NotFound(f"No action {action!r} on accounts.")
     change, message = ACTIONS[action]
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = f"{USERS}/{user_id}"
 
     found: list[str] = []
