@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from registry.actors import Actor, Role
 from registry.audit.service import record
@@ -220,3 +220,50 @@ def renewal_result(
         verify_url=issuer.credential_url(credential.id),
         wallet_url=issuer.wallet_url(officer),
     )
+
+
+@dataclass(frozen=True)
+class RenewalOption:
+    """One credential in force that is not yet renewed, and whether it may be renewed now."""
+
+    credential_id: str
+    valid_until: datetime
+    ce_recorded: float
+    ce_required: float
+    blockers: list[str]
+
+    @property
+    def ready(self) -> bool:
+        return not self.blockers
+
+
+def renewal_options(
+    session: Session, officer: Officer, now: datetime | None = None
+) -> list[RenewalOption]:
+    """The officer's certifications in force and not yet renewed, each with its continuing
+    education and what stands in the way of renewing it now: the officer page's renewal forms."""
+    now = now or utcnow()
+    options = []
+    credentials = session.exec(
+        select(Credential, Course)
+        .join(Course, col(Course.id) == Credential.course_id)
+        .where(
+            Credential.officer_id == officer.id,
+            Credential.status == CredentialStatus.ACTIVE,
+            col(Credential.superseded_by).is_(None),
+        )
+        .order_by(col(Credential.valid_until))
+    ).all()
+    for credential, course in credentials:
+        standing = ce_standing(session, credential, course, now)
+        blockers = renewal_blockers(session, credential, course, now)
+        options.append(
+            RenewalOption(
+                credential_id=credential.id,
+                valid_until=credential.valid_until,
+                ce_recorded=standing.recorded,
+                ce_required=standing.required,
+                blockers=[b.detail for b in blockers],
+            )
+        )
+    return options

@@ -25,6 +25,14 @@ def download(
     )
 
 
+CSV_MEDIA = "text/csv; charset=utf-8"
+
+
+def csv_file(body: bytes, filename: str) -> Response[bytes]:
+    """A CSV report or template to download."""
+    return download(body, CSV_MEDIA, filename)
+
+
 def public_page(
     template: str,
     issuer_name: str,

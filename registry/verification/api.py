@@ -28,9 +28,9 @@ from registry.http.qr import qr_code
 from registry.http.responses import download
 from registry.vc import dataintegrity
 from registry.verification.deps import CurrentLive, CurrentVerifier
-from registry.verification.pages import render_verdict, verdict_page
 from registry.verification.service import Verifier
 from registry.verification.verdict import REVOKED, SUSPENDED, Verdict
+from registry.verification.verdict_page import render_verdict, verdict_page
 
 MAX_VERIFY_BODY = 64 * 1024
 

@@ -31,7 +31,7 @@ from registry.verification.deps import CurrentLive, CurrentVerifier
 from registry.verification.service import Verifier
 from registry.wallets.copies import copies_of
 from registry.wallets.holders import officer_by_key, own_credential
-from registry.web.certificate import certificate_download
+from registry.web.certificate_facts import certificate_download
 
 
 @get("/health", public=True, tags=["public"], sync_to_thread=True)

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from registry.accounts.guards import office
 from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
+from registry.credentials.renewal import renewal_options
 from registry.http.deps import DbSession
 from registry.people import schemas, service
 from registry.tables.credentials import Credential
@@ -29,7 +30,6 @@ from registry.web.console.common import (
     redirect,
     text,
 )
-from registry.web.console.renewals import officer_context
 
 
 def _regions_in_scope(session: Any, request: Request[Any, Any, Any]) -> list[Region]:
@@ -135,7 +135,8 @@ def officer(
         wallet_url=issuer.wallet_url(record),
         copies=copies_of(session, record.id),
         can_edit=actor.is_office,
-        **officer_context(session, actor, record),
+        renewal_options=renewal_options(session, record),
+        ce_max_date=utcnow().date().isoformat(),
     )
 
 

@@ -13,8 +13,7 @@ from litestar.response import Redirect
 
 from registry.accounts.guards import office
 from registry.http.deps import DbSession
-from registry.wallets.copies import copies_of, withdraw_for_actor
-from registry.wallets.link_api import rotate_wallet_key
+from registry.wallets.copies import copies_of, rotate_wallet_key, withdraw_for_actor
 from registry.web.console.common import PREFIX, attempt, posted, redirect
 
 
