@@ -31,6 +31,7 @@ from registry.common import utcnow
 from registry.coverage.api import COVERAGE_HANDLERS
 from registry.credentials import display
 from registry.credentials.api import (
+    STATUS_CHANGES,
     CertifyController,
     CredentialController,
     did_document_route,
@@ -45,7 +46,7 @@ from registry.http.deps import provide_actor, session_provider
 from registry.http.problems import HANDLERS
 from registry.imports.api import ImportController
 from registry.people.api import AgencyController, OfficerController, RegionController
-from registry.settings import Settings, get_settings
+from registry.settings import MailSettings, Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
 from registry.vc.keystore import KeyStore
@@ -163,6 +164,7 @@ class Resources:
     sign_in_throttle: SignInThrottle
     # The program's local time (REGISTRY_TIME_ZONE): coverage days and patrol shifts.
     zone: ZoneInfo
+    mail: MailSettings
 
 
 def build_resources(settings: Settings) -> Resources:
@@ -187,8 +189,9 @@ def build_resources(settings: Settings) -> Resources:
         settings.sign_in_rate_limit,
         Lockout(failures=settings.sign_in_lockout),
     )
+    verifier = Verifier(engine, issuer, live)
     zone = ZoneInfo(settings.time_zone)
-    return Resources(engine, issuer, live, Verifier(engine, issuer, live), throttle, zone)
+    return Resources(engine, issuer, live, verifier, throttle, zone, settings.mail)
 
 
 def _given(resources: Resources, name: str) -> Provide:
@@ -300,6 +303,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClassController,
             CertifyController,
             CredentialController,
+            *STATUS_CHANGES,
             RenewalController,
             CEController,
             ImportController,
@@ -324,6 +328,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "verifier": _given(resources, "verifier"),
             "sign_in_throttle": _given(resources, "sign_in_throttle"),
             "zone": _given(resources, "zone"),
+            "mail": _given(resources, "mail"),
         },
         # For the tests and a debugger: the code takes these as dependencies and arguments.
         state=State({"resources": resources}),

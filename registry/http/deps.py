@@ -17,6 +17,7 @@ from sqlmodel import Session
 from registry.actors import Actor
 from registry.db import new_session
 from registry.errors import NotAuthenticated
+from registry.settings import MailSettings
 
 log = logging.getLogger("registry")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -83,3 +84,4 @@ DbSession = NamedDependency[Session]
 CurrentActor = NamedDependency[Actor]
 DbEngine = NamedDependency[Engine]  # for a handler that opens its own transactions
 ProgramZone = NamedDependency[ZoneInfo]  # REGISTRY_TIME_ZONE, the program's local time
+CurrentMail = NamedDependency[MailSettings]  # where notices and wallet links go

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from registry.common import UTCDateTime, new_uuid, utcnow
+from registry.tables.columns import key, moment
 
 
 class Nomination(SQLModel, table=True):
@@ -17,13 +16,9 @@ class Nomination(SQLModel, table=True):
 
     __tablename__ = "nominations"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
     agency_id: uuid.UUID = Field(foreign_key="agencies.id", index=True)
     nominated_by: str = Field(max_length=100)
-    nominated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
-    withdrawn_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True)
-    )
+    nominated_at: datetime = moment(now=True)
+    withdrawn_at: datetime | None = moment(optional=True)

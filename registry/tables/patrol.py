@@ -8,7 +8,7 @@ from datetime import date, time
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from registry.common import new_uuid
+from registry.tables.columns import key
 
 
 class PatrolDistrict(SQLModel, table=True):
@@ -17,7 +17,7 @@ class PatrolDistrict(SQLModel, table=True):
     __tablename__ = "patrol_districts"
     __table_args__ = (UniqueConstraint("agency_id", "code"),)
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     agency_id: uuid.UUID = Field(foreign_key="agencies.id", index=True)
     code: str = Field(max_length=16)
     name: str = Field(max_length=200)
@@ -33,7 +33,7 @@ class PatrolShift(SQLModel, table=True):
     __tablename__ = "patrol_shifts"
     __table_args__ = (UniqueConstraint("agency_id", "code"),)
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     agency_id: uuid.UUID = Field(foreign_key="agencies.id", index=True)
     code: str = Field(max_length=16)
     name: str = Field(max_length=200)

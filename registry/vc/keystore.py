@@ -214,7 +214,7 @@ class KeyStore:
                 _, key = jwk_key(e.public_jwk)
                 jwk = published_jwk(e.info.kid, e.info.alg, e.public_jwk)
                 keys.append(PublicKey(kid=e.info.kid, alg=e.info.alg, key=key, jwk=jwk))
-            snapshot.trusted = KeySet(keys)
+            snapshot.trusted = KeySet(keys, snapshot.active)
         return snapshot.trusted
 
     # -- signing
@@ -239,16 +239,22 @@ class KeyStore:
             self._signers[kid] = loaded
             return loaded
 
-    def signer(self) -> ActiveKey:
-        """The active key, pinned: whatever it signs is signed by the key it names, even when a
-        rotation lands in between (the credential then stores the kid that really signed)."""
-        info = self.active()
+    def signer(self, kid: str | None = None) -> ActiveKey:
+        """The active key (or the key `kid`, active when a key set was read), pinned: whatever it
+        signs is signed by the key it names, even when a rotation lands in between (the
+        credential then stores the kid that really signed)."""
+        info = self.active() if kid is None else self.get(kid)
+        if info.state is KeyState.COMPROMISED:
+            raise NoActiveKey(f"key {kid} is withdrawn")
         return ActiveKey(info.kid, info.alg, self._signer(info.kid))
 
-    def sign(self, payload: dict[str, Any], *, did: str | None = None) -> jws.Signed:
-        """A vc+jwt of `payload` by the active key; the header's kid is the key's DID URL under
-        `did`, or the bare thumbprint (the shape of credentials issued before the DID)."""
-        key = self.signer()
+    def sign(
+        self, payload: dict[str, Any], *, did: str | None = None, kid: str | None = None
+    ) -> jws.Signed:
+        """A vc+jwt of `payload` by the active key (or `kid`); the header's kid is the key's DID
+        URL under `did`, or the bare thumbprint (the shape of credentials issued before the
+        DID)."""
+        key = self.signer(kid)
         return jws.sign(payload, key, kid=f"{did}#{key.kid}" if did else key.kid)
 
     def sign_bytes(self, data: bytes) -> SignedBytes:

@@ -16,7 +16,6 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.documents import public_document
@@ -29,9 +28,9 @@ from registry.http.qr import qr_code
 from registry.http.responses import download
 from registry.vc import dataintegrity
 from registry.verification.deps import CurrentLive, CurrentVerifier
-from registry.verification.pages import render_verdict, verdict_page
 from registry.verification.service import Verifier
-from registry.verification.verdict import REVOKED, SUSPENDED
+from registry.verification.verdict import REVOKED, SUSPENDED, Verdict
+from registry.verification.verdict_page import render_verdict, verdict_page
 
 MAX_VERIFY_BODY = 64 * 1024
 
@@ -196,14 +195,16 @@ async def credential_page(
             (await verifier.verify_record_on_loop(stored)).to_dict(),
             headers={"Cache-Control": "no-store", "Vary": "Accept"},
         )
+    verdict = None
     if stored is not None:
         # The page a phone opens, from memory too, unless it is to say since when the
-        # credential is revoked or suspended: that date is read from the record.
+        # credential is revoked or suspended: that date is read from the record, and the
+        # verdict already made is shown with it (one verification per request).
         verdict = await verifier.verify_record_on_loop(stored)
         if verdict.verdict not in (REVOKED, SUSPENDED):
             return render_verdict(issuer, verdict.to_dict(), stored.page.in_force())
     return await anyio.to_thread.run_sync(
-        _credential_html, request, engine, issuer, verifier, credential_id
+        _credential_html, request, engine, issuer, verifier, credential_id, verdict
     )
 
 
@@ -213,28 +214,21 @@ def _credential_html(
     issuer: Issuer,
     verifier: Verifier,
     credential_id: str,
+    verdict: Verdict | None,
 ) -> Response[Any] | Template:
+    """The verdict page or JSON from the record (`verdict`: the one made from memory)."""
     with unit_of_work(engine, read_only=True) as session:
-        return _render_credential(request, session, issuer, verifier, credential_id)
-
-
-def _render_credential(
-    request: Request[Any, Any, Any],
-    session: Session,
-    issuer: Issuer,
-    verifier: Verifier,
-    credential_id: str,
-) -> Response[Any] | Template:
-    credential = get_credential(session, credential_id)
-    verdict = verifier.verify_stored(session, credential).to_dict()
-    headers = {"Cache-Control": "no-store", "Vary": "Accept"}
-    if wants_json(request):
-        # The verdict keeps the shape API.md promises; renewal shows on the page only.
-        return Response(verdict, headers=headers)
-    stored = verifier.stored.cached(credential.id)  # read just now, or current in memory
-    return verdict_page(
-        session, issuer, verdict, credential, stored.protected if stored is not None else None
-    )
+        credential = get_credential(session, credential_id)
+        made = verdict or verifier.verify_stored(session, credential)
+        shown = made.to_dict()
+        headers = {"Cache-Control": "no-store", "Vary": "Accept"}
+        if wants_json(request):
+            # The verdict keeps the shape API.md promises; renewal shows on the page only.
+            return Response(shown, headers=headers)
+        stored = verifier.stored.cached(credential.id)  # read just now, or current in memory
+        return verdict_page(
+            session, issuer, shown, credential, stored.protected if stored is not None else None
+        )
 
 
 @get("/c/{credential_id:str}/qr.svg", public=True, tags=["public"], sync_to_thread=True)
