@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from litestar import Litestar
 
 from tests.conftest import Api, Region, assert_problem, assert_same_problem
-from tests.coverage.conftest import liaison, put
+from tests.coverage.conftest import counted, liaison, put
 
 
 def nominate(api: Api, officer_id: str) -> Any:
@@ -63,3 +64,20 @@ def test_nominations_stay_in_their_agency_and_region(
     assert_same_problem(attack, like)
     assert liaison(region, engine).get("/api/v1/nominations").status_code == 403
     assert region.admin.get("/api/v1/nominations").status_code == 200
+
+
+def test_the_list_reads_as_many_statements_for_many_nominations_as_for_one(
+    region: Region, engine: sa.Engine, app: Litestar
+) -> None:
+    mine = liaison(region, engine)
+    nominate(mine, region.officer()["id"])
+
+    def statements() -> int:
+        with counted(app) as seen:
+            assert region.coordinator.get("/api/v1/nominations").status_code == 200
+        return len(seen)
+
+    before = statements()
+    for _ in range(4):
+        nominate(mine, region.officer()["id"])
+    assert statements() == before

@@ -7,10 +7,11 @@ import re
 from typing import Any
 
 import pytest
+from litestar import Litestar
 
 from registry.directory.service import DASH, band
 from tests.conftest import Api, Region, assert_problem
-from tests.coverage.conftest import assign, put, set_plan
+from tests.coverage.conftest import assign, counted, other_agency, put, set_plan
 
 
 @pytest.mark.parametrize(
@@ -65,3 +66,17 @@ def test_a_region_contact_is_set_by_its_own_coordinator_only(
     assert attack.status_code == 404 and attack.json()["detail"] == like.json()["detail"]
     r = put(region.admin, path, {"contact": "  "})
     assert r.json() == {"code": region.code, "contact": None}
+
+
+def test_the_page_reads_as_many_statements_for_many_agencies_as_for_few(
+    region: Region, app: Litestar, anonymous: Api
+) -> None:
+    def statements() -> int:
+        with counted(app) as seen:
+            assert anonymous.get("/agencies").status_code == 200
+        return len(seen)
+
+    before = statements()
+    for _ in range(3):
+        other_agency(region)
+    assert statements() == before
