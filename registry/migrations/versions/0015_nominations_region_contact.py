@@ -1,7 +1,7 @@
 """Nominations of volunteers for the next CIT class, and a region's public contact (printed on
 the /agencies directory).
 
-Revision ID: 0014
+Revision ID: 0015
 Revises: 0013
 Create Date: 2026-12-07
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import registry.common
 
-revision = "0014"
+revision = "0015"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
