@@ -17,6 +17,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     INSTRUCTOR = "instructor"
+    MONITOR = "monitor"  # reads /metrics and nothing else (a Prometheus server's token)
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,9 @@ class Settings:
     mail: MailSettings = MailSettings()
     # The server's own log lines (uvicorn's levels: critical, error, warning, info, debug).
     log_level: str = "info"
+    # Where the workers of `registry serve` keep their metrics, added up by /metrics (emptied at
+    # each start).
+    metrics_dir: Path = ROOT / "var" / "metrics"
 
     @property
     def is_sqlite(self) -> bool:
@@ -189,6 +192,7 @@ def load_settings() -> Settings:
         access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1").strip() != "0",
         mail=_mail(),
         log_level=_choice("REGISTRY_LOG_LEVEL", LOG_LEVELS, "info"),
+        metrics_dir=Path(os.environ.get("REGISTRY_METRICS_DIR") or ROOT / "var" / "metrics"),
     )
 
 

@@ -58,10 +58,10 @@ def create_user(
         role_value = Role(role)
     except ValueError:
         raise InvalidInput(
-            "role must be admin, coordinator or instructor.", field="role", rule="enum"
+            "role must be admin, coordinator, instructor or monitor.", field="role", rule="enum"
         ) from None
     region_id = None
-    if role_value is not Role.ADMIN:
+    if role_value not in (Role.ADMIN, Role.MONITOR):  # the program's, not a region's
         if not region_code:
             raise InvalidInput(
                 "Coordinators and instructors belong to a region.", field="region", rule="required"
