@@ -17,6 +17,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     INSTRUCTOR = "instructor"
+    MONITOR = "monitor"  # reads /metrics and nothing else (a Prometheus server's token)
     # An agency's CIT liaison: its plan, assignments, coverage and on-duty list, nothing else.
     LIAISON = "liaison"
 

@@ -66,13 +66,14 @@ from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
 from registry.wallets.api import HANDLERS as WALLET_HANDLERS
 from registry.wallets.link_api import rotate_wallet_link
-from registry.web import logfilter, pages
+from registry.web import logfilter, operations, pages
 from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.coverage import LIAISON_PAGES
 from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
+from registry.web.operations import RequestMetrics
 from registry.web.public_errors import public_page_aware
 from registry.web.throttle import Lockout, SignInThrottle, make_counter
 from registry.windows import EXPIRING_MAX_DAYS
@@ -200,11 +201,11 @@ def _given(resources: Resources, name: str) -> Provide:
     return Provide(lambda: getattr(resources, name), sync_to_thread=False)
 
 
-UNTHROTTLED = ("/health", "/static/")
+UNTHROTTLED = ("/health", "/static/", "/metrics")
 
 
 def _throttle(request: Request[Any, Any, Any]) -> bool:
-    # Load balancers poll /health; static files are cached by browsers anyway.
+    # Load balancers poll /health, Prometheus /metrics; browsers cache static files anyway.
     if request.url.path.startswith(UNTHROTTLED):
         return False
     return bool(request.route_handler.opt.get(PUBLIC))
@@ -224,7 +225,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logfilter.install(log)
     resources = build_resources(settings)
 
-    before_send: list[Any] = [security_headers(settings.public_url.startswith("https://"))]
+    counted = RequestMetrics(resources.engine)
+    before_send: list[Any] = [
+        security_headers(settings.public_url.startswith("https://")),
+        counted.before_send,
+    ]
     access_log = AccessLog() if settings.access_log else None
     if access_log is not None:
         before_send.append(access_log.before_send)
@@ -242,6 +247,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 access_log.flush()
 
     middleware: list[Any] = [
+        counted.stamp,
         DefineMiddleware(
             BearerTokenAuth,
             engine=resources.engine,
@@ -262,11 +268,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         rate_limit = RateLimitConfig(
             rate_limit=("minute", settings.rate_limit), check_throttle_handler=_throttle
         )
-        middleware.insert(0, rate_limit.middleware)
+        middleware.insert(1, rate_limit.middleware)
 
     return Litestar(
         route_handlers=[
-            pages.health,
+            operations.health,
+            operations.ready,
+            operations.prometheus,
             console_auth.login_form,
             console_auth.login,
             console_auth.logout,

@@ -175,6 +175,9 @@ class Settings:
     mail: MailSettings = MailSettings()
     # The server's own log lines (uvicorn's levels: critical, error, warning, info, debug).
     log_level: str = "info"
+    # Where the workers of `registry serve` keep their metrics, added up by /metrics (emptied at
+    # each start).
+    metrics_dir: Path = ROOT / "var" / "metrics"
 
     @property
     def is_sqlite(self) -> bool:
@@ -206,6 +209,7 @@ def load_settings() -> Settings:
         time_zone=_time_zone("REGISTRY_TIME_ZONE", "America/Denver"),
         mail=_mail(),
         log_level=_choice("REGISTRY_LOG_LEVEL", LOG_LEVELS, "info"),
+        metrics_dir=Path(os.environ.get("REGISTRY_METRICS_DIR") or ROOT / "var" / "metrics"),
     )
 
 

@@ -90,6 +90,7 @@ def requires_role(*roles: Role) -> Guard:
 admin_only = requires_role(Role.ADMIN)
 office = requires_role(Role.ADMIN, Role.COORDINATOR)
 staff = requires_role(Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR)
+monitoring = requires_role(Role.ADMIN, Role.MONITOR)
 # Coverage reads and plan edits: the agency's liaison too (the services then hold each to its own
 # agency or region, answering anyone else as an unknown id).
 patrol = requires_role(Role.ADMIN, Role.COORDINATOR, Role.LIAISON)

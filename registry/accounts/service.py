@@ -59,14 +59,16 @@ def create_user(
         role_value = Role(role)
     except ValueError:
         raise InvalidInput(
-            "role must be admin, coordinator, instructor or liaison.", field="role", rule="enum"
+            "role must be admin, coordinator, instructor, monitor or liaison.",
+            field="role",
+            rule="enum",
         ) from None
     region_id = agency_id = None
     if role_value is Role.LIAISON:
         agency_id = _liaison_agency(session, agency_ori)
     elif agency_ori:
         raise InvalidInput("Only a liaison belongs to an agency.", field="agency", rule="liaison")
-    elif role_value is not Role.ADMIN:
+    elif role_value not in (Role.ADMIN, Role.MONITOR):  # the program's, not a region's
         if not region_code:
             raise InvalidInput(
                 "Coordinators and instructors belong to a region.", field="region", rule="required"

@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     create = user_sub.add_parser("create", help="create a user and print an API token")
     create.add_argument("name")
     create.add_argument(
-        "--role", required=True, choices=["admin", "coordinator", "instructor", "liaison"]
+        "--role",
+        required=True,
+        choices=["admin", "coordinator", "instructor", "monitor", "liaison"],
     )
     create.add_argument("--region", help="region code (coordinators and instructors)")
     create.add_argument("--agency", help="the agency's ORI (a liaison)")

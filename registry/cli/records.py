@@ -216,6 +216,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = current_settings()
     workers = args.workers or settings.workers
+    if workers > 1:
+        # Before a worker starts: each writes its figures there, /metrics adds them up.
+        from registry.metrics import prepare_multiprocess
+
+        prepare_multiprocess(settings.metrics_dir)
     uvicorn.run(
         "registry.asgi:app",
         host=args.host or settings.host,

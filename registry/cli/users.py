@@ -27,7 +27,11 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         return str(issue_token(session, SYSTEM, user))
 
     token = as_admin(work)
-    region = f" in region {args.region.upper()}" if args.region and args.role != "admin" else ""
+    region = (
+        f" in region {args.region.upper()}"
+        if args.region and args.role not in ("admin", "monitor")
+        else ""
+    )
     if args.role == "liaison":
         region = f" of agency {args.agency.strip().upper()}"
     print(f"created {args.role} {args.name}{region}")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from registry import metrics
 from registry.actors import Actor, Role
 from registry.audit.service import record
 from registry.common import add_months, copied, utcnow
@@ -185,6 +186,7 @@ def renew(
         renewal_of=old.id,
     )
     session.flush()  # the new row exists before CE records point at it
+    metrics.issued(session, 1)
     used = use_ce(session, old, new.id, now)
     old.superseded_by = new.id
     session.add(old)

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from registry import metrics
 from registry.actors import Actor
 from registry.audit.service import record, record_many
 from registry.common import add_months, copied, opaque_id, utcnow
@@ -202,6 +203,7 @@ def certify(
         )
     session.execute(sa.insert(Credential), rows)
     record_many(session, entries)
+    metrics.issued(session, len(rows))
     session.flush()
     return schemas.CertifyResult(issued=issued, skipped=skipped)
 

@@ -17,6 +17,7 @@ from litestar.response import Template
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 from sqlalchemy import Engine
 
+from registry import metrics
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.documents import public_document
 from registry.credentials.service import Issuer, get_credential, get_public_credential
@@ -105,7 +106,9 @@ class TokenRequests:
         if token is None:
             await self.app(scope, _replay(body, more, receive), send)
             return
-        answer = msgspec.json.encode((await self.verifier.verify_presented(token)).to_dict())
+        verdict = await self.verifier.verify_presented(token)
+        metrics.verified("token", verdict.verdict)
+        answer = msgspec.json.encode(verdict.to_dict())
         await send(
             {
                 "type": "http.response.start",
@@ -163,16 +166,20 @@ async def verify_token(
         body = await request.body()
         shown = await anyio.to_thread.run_sync(verifier.verify_presentation_request, data, body)
         verdict = await verifier.honour_protection(shown.verdict)
+        metrics.verified("presentation", verdict.verdict)
         return replace(shown, verdict=verdict).to_dict()
     if data.token is not None and data.credential is None:
         # Pure CPU with status lists in memory: run on the event loop, not in a worker thread,
         # where the GIL would only add hand-offs and long latency tails.
-        return (await verifier.verify_presented(data.token)).to_dict()
+        verdict = await verifier.verify_presented(data.token)
+        metrics.verified("token", verdict.verdict)
+        return verdict.to_dict()
     # A Data Integrity document costs milliseconds of canonicalization: off the event loop.
     body = await request.body()
     verdict = await anyio.to_thread.run_sync(
         verifier.verify_request, data.token, data.credential, body
     )
+    metrics.verified("credential" if data.credential is not None else "token", verdict.verdict)
     return (await verifier.honour_protection(verdict)).to_dict()
 
 
@@ -191,10 +198,9 @@ async def credential_page(
         # read before, verified on the event loop.
         if stored is None:
             stored = await anyio.to_thread.run_sync(verifier.stored.load, wanted)
-        return Response(
-            (await verifier.verify_record_on_loop(stored)).to_dict(),
-            headers={"Cache-Control": "no-store", "Vary": "Accept"},
-        )
+        answer = await verifier.verify_record_on_loop(stored)
+        metrics.verified("page", answer.verdict)
+        return Response(answer.to_dict(), headers={"Cache-Control": "no-store", "Vary": "Accept"})
     verdict = None
     if stored is not None:
         # The page a phone opens, from memory too, unless it is to say since when the
@@ -202,6 +208,7 @@ async def credential_page(
         # verdict already made is shown with it (one verification per request).
         verdict = await verifier.verify_record_on_loop(stored)
         if verdict.verdict not in (REVOKED, SUSPENDED):
+            metrics.verified("page", verdict.verdict)
             return render_verdict(issuer, verdict.to_dict(), stored.page.in_force())
     return await anyio.to_thread.run_sync(
         _credential_html, request, engine, issuer, verifier, credential_id, verdict
@@ -220,6 +227,7 @@ def _credential_html(
     with unit_of_work(engine, read_only=True) as session:
         credential = get_credential(session, credential_id)
         made = verdict or verifier.verify_stored(session, credential)
+        metrics.verified("page", made.verdict)
         shown = made.to_dict()
         headers = {"Cache-Control": "no-store", "Vary": "Accept"}
         if wants_json(request):

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
+from registry import metrics
 from registry.credentials.status import (
     PURPOSES,
     ListBits,
@@ -199,6 +200,25 @@ class LiveStatus:
             self._signed = {**self._signed, (purpose, bits.n): made}
         return made
 
+    def age(self, now: datetime | None = None) -> float:
+        """Seconds since the status information served was current for sure: since the oldest
+        list held was signed, or since memory was last confirmed against the database, whichever
+        is longer ago (0 before anything is held or confirmed)."""
+        now = now or datetime.now(UTC)
+        since = [s.stamp[2] for s in self._signed.values()]
+        if self.confirmed_at is not None:
+            since.append(self.confirmed_at)
+        return max(0.0, (now - min(since)).total_seconds()) if since else 0.0
+
+    def servable(self, now: datetime | None = None) -> bool:
+        """Whether the status lists can be served now: a key may sign them, or every list held
+        was signed and is still valid (an outage within its 48 hours)."""
+        now = now or datetime.now(UTC)
+        if self.keys.has_active():
+            return True
+        signed = list(self._signed.values())
+        return bool(signed) and all(s.signed.valid_until > now for s in signed)
+
     def health(self) -> dict[str, Any]:
         """What `/health` says of the status lists: live, or the last signed ones since when."""
         if self.failure is None:
@@ -257,7 +277,9 @@ class LiveStatus:
         self.failure = None
 
     def _presign(self) -> None:
-        """Signs every list whose signature is not current, so that requests find it done."""
+        """Signs every list whose signature is not current, so that requests find it done; and
+        says how old what is served is (metrics)."""
+        metrics.LIST_AGE.set(self.age())
         for n in list(self._bits):
             for purpose in PURPOSES:
                 try:
@@ -296,6 +318,7 @@ class LiveStatus:
                         "live status: cannot follow changes (%s); retrying", type(exc).__name__
                     )
                 self.failure = type(exc).__name__
+                metrics.LIST_AGE.set(self.age())  # growing while nothing can be confirmed
                 self._stop.wait(HEARTBEAT_SECONDS)
 
     def _poll(self) -> None:

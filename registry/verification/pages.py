@@ -13,6 +13,7 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 from sqlalchemy import Engine
 
+from registry import metrics
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
@@ -108,6 +109,7 @@ async def _verify_text(issuer: Issuer, verifier: Verifier, engine: Engine, text:
         verdict = await anyio.to_thread.run_sync(_verify_document, verifier, text)
     else:
         verdict = await verifier.verify_on_loop(text)
+    metrics.verified("page", verdict.verdict)
     # The same rule as every public surface: no name for a holder who is protected now.
     shown = (await verifier.honour_protection(verdict)).to_dict()
     return await anyio.to_thread.run_sync(_token_page, engine, issuer, shown)

@@ -8,7 +8,6 @@ from typing import Any
 from litestar import Request, Response, Router, get
 from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from registry.common import utcnow
@@ -27,25 +26,11 @@ from registry.tables.people import Officer, Region
 from registry.tables.training import Course
 from registry.training.service import course_public
 from registry.vc import dataintegrity
-from registry.verification.deps import CurrentLive, CurrentVerifier
+from registry.verification.deps import CurrentVerifier
 from registry.verification.service import Verifier
 from registry.wallets.copies import copies_of
 from registry.wallets.holders import officer_by_key, own_credential
 from registry.web.certificate_facts import certificate_download
-
-
-@get("/health", public=True, tags=["public"], sync_to_thread=True)
-def health(engine: DbEngine, live: CurrentLive) -> Response[dict[str, Any]]:
-    """200 when the database answers, 503 when not; then with what the status lists served
-    are: the last signed ones (valid for 48 hours), and when they were last confirmed."""
-    headers = {"Cache-Control": "no-store"}
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not healthy"
-        lists = live.health()
-        return Response({"status": "unavailable", **lists}, status_code=503, headers=headers)
-    return Response({"status": "ok"}, headers=headers)  # exactly what API.md promises
 
 
 @get("/", public=True, include_in_schema=False)

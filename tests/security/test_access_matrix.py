@@ -41,6 +41,7 @@ HOME_PATROL = frozenset({COORD, ADMIN, LIAISON})
 PUBLIC_ROUTES = {
     ("GET", "/"),
     ("GET", "/health"),
+    ("GET", "/health/ready"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/courses/{code:str}"),
@@ -99,6 +100,8 @@ OPEN_ROUTES = {
 # form when anonymous, 403 otherwise).
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/logout"): STAFF | {LIAISON, OTHER_LIAISON},
+    # operations: the administrator (and a monitor account, tests/web/test_operations.py)
+    ("GET", "/metrics"): ADMIN_ONLY,
     # the console: any staff member may look; changes need the office role, in the home region
     ("GET", "/console"): STAFF,
     ("GET", "/console/agencies"): STAFF,

@@ -32,7 +32,7 @@ from registry.web.console.common import (
 from registry.web.throttle import CurrentThrottle
 
 USERS = f"{PREFIX}/users"
-ADMIN_OR_LIAISON = (Role.ADMIN, Role.LIAISON)  # the accounts that belong to no region
+NO_REGION = (Role.ADMIN, Role.MONITOR, Role.LIAISON)  # the accounts that belong to no region
 
 
 @get("/users", guards=[admin_only], sync_to_thread=True)
@@ -59,7 +59,7 @@ async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redir
             actor,
             username=text(data, "username"),
             role=role,
-            region_code=text(data, "region") or None if role not in ADMIN_OR_LIAISON else None,
+            region_code=text(data, "region") or None if role not in NO_REGION else None,
             agency_ori=text(data, "agency") or None if role == Role.LIAISON else None,
             # Not stripped: spaces are part of a password.
             password=str(data.get("password", "")),
