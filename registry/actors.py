@@ -18,6 +18,8 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     INSTRUCTOR = "instructor"
     MONITOR = "monitor"  # reads /metrics and nothing else (a Prometheus server's token)
+    # An agency's CIT liaison: its plan, assignments, coverage and on-duty list, nothing else.
+    LIAISON = "liaison"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Actor:
     role: Role
     region_id: uuid.UUID | None = None
     region_code: str | None = None
+    # A liaison's one agency; None for every other role.
+    agency_id: uuid.UUID | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import swagger_ui_bundle
 from litestar import Litestar, Request, Router
@@ -27,6 +28,7 @@ from sqlalchemy import Engine
 from registry import dates
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
 from registry.common import utcnow
+from registry.coverage.api import COVERAGE_HANDLERS
 from registry.credentials import display
 from registry.credentials.api import (
     STATUS_CHANGES,
@@ -38,6 +40,7 @@ from registry.credentials.api import (
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
 from registry.db import make_engine
+from registry.directory.api import DIRECTORY_HANDLERS
 from registry.http import gate
 from registry.http.deps import provide_actor, session_provider
 from registry.http.problems import HANDLERS
@@ -67,6 +70,7 @@ from registry.web import logfilter, operations, pages
 from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
+from registry.web.console.coverage import LIAISON_PAGES
 from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
 from registry.web.operations import RequestMetrics
@@ -159,6 +163,8 @@ class Resources:
     live: LiveStatus
     verifier: Verifier
     sign_in_throttle: SignInThrottle
+    # The program's local time (REGISTRY_TIME_ZONE): coverage days and patrol shifts.
+    zone: ZoneInfo
     mail: MailSettings
 
 
@@ -185,7 +191,8 @@ def build_resources(settings: Settings) -> Resources:
         Lockout(failures=settings.sign_in_lockout),
     )
     verifier = Verifier(engine, issuer, live)
-    return Resources(engine, issuer, live, verifier, throttle, settings.mail)
+    zone = ZoneInfo(settings.time_zone)
+    return Resources(engine, issuer, live, verifier, throttle, zone, settings.mail)
 
 
 def _given(resources: Resources, name: str) -> Provide:
@@ -272,6 +279,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             console_auth.login,
             console_auth.logout,
             console,
+            LIAISON_PAGES,
             pages.home,
             pages.course,
             pages.wallet,
@@ -307,6 +315,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RenewalController,
             CEController,
             ImportController,
+            *COVERAGE_HANDLERS,
+            *DIRECTORY_HANDLERS,
             *WALLET_HANDLERS,
             create_static_files_router(
                 path=DOCS_ASSETS,
@@ -325,6 +335,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "live": _given(resources, "live"),
             "verifier": _given(resources, "verifier"),
             "sign_in_throttle": _given(resources, "sign_in_throttle"),
+            "zone": _given(resources, "zone"),
             "mail": _given(resources, "mail"),
         },
         # For the tests and a debugger: the code takes these as dependencies and arguments.

@@ -9,6 +9,8 @@ from registry.tables.credentials import (
     StatusAllocation,
     StatusList,
 )
+from registry.tables.nominations import Nomination
+from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import (
     Attendance,
@@ -36,7 +38,10 @@ __all__ = [
     "HolderCopy",
     "Interaction",
     "Module",
+    "Nomination",
     "Officer",
+    "PatrolDistrict",
+    "PatrolShift",
     "Region",
     "Result",
     "StatusAllocation",

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,19 @@ def _proxies(name: str) -> str:
                 f"{name} lists IP addresses or networks (10.0.0.5, 10.0.0.0/24), got {item!r}"
             ) from None
     return ",".join(items)
+
+
+def _time_zone(name: str, default: str) -> str:
+    """An IANA time zone name (America/Denver), refused at start-up when the system has none
+    by that name: every coverage day and shift is read in it."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SystemExit(
+            f"{name} must be an IANA time zone (America/Denver), got {raw!r}"
+        ) from None
+    return raw
 
 
 class NoticeConfigError(ValueError):
@@ -156,6 +170,8 @@ class Settings:
     program_contact: str = ""
     # One line per request on stdout (registry.web.accesslog); on unless REGISTRY_ACCESS_LOG=0.
     access_log: bool = True
+    # The program's local time (IANA): patrol shifts, coverage days; stored times stay UTC.
+    time_zone: str = "America/Denver"
     mail: MailSettings = MailSettings()
     # The server's own log lines (uvicorn's levels: critical, error, warning, info, debug).
     log_level: str = "info"
@@ -190,6 +206,7 @@ def load_settings() -> Settings:
         trusted_proxies=_proxies("REGISTRY_TRUSTED_PROXIES"),
         program_contact=(os.environ.get("REGISTRY_PROGRAM_CONTACT") or "").strip(),
         access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1").strip() != "0",
+        time_zone=_time_zone("REGISTRY_TIME_ZONE", "America/Denver"),
         mail=_mail(),
         log_level=_choice("REGISTRY_LOG_LEVEL", LOG_LEVELS, "info"),
         metrics_dir=Path(os.environ.get("REGISTRY_METRICS_DIR") or ROOT / "var" / "metrics"),

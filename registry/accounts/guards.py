@@ -91,3 +91,6 @@ admin_only = requires_role(Role.ADMIN)
 office = requires_role(Role.ADMIN, Role.COORDINATOR)
 staff = requires_role(Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR)
 monitoring = requires_role(Role.ADMIN, Role.MONITOR)
+# Coverage reads and plan edits: the agency's liaison too (the services then hold each to its own
+# agency or region, answering anyone else as an unknown id).
+patrol = requires_role(Role.ADMIN, Role.COORDINATOR, Role.LIAISON)

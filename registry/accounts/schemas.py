@@ -13,6 +13,7 @@ class UserPublic(BaseModel):
     username: str
     role: str
     region: str | None
+    agency: str | None = None  # a liaison's agency, by ORI
     disabled: bool
     has_password: bool
     last_sign_in: datetime | None

@@ -21,7 +21,7 @@ from registry.common import copied, utcnow
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.tables.accounts import ApiToken, User, WebSession
 from registry.tables.audit import AuditEntry
-from registry.tables.people import Region
+from registry.tables.people import Agency, Region
 
 TOKEN_PREFIX = "citr_"  # noqa: S105 - a prefix, not a secret
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
@@ -46,6 +46,7 @@ def create_user(
     role: str,
     region_code: str | None = None,
     password: str | None = None,
+    agency_ori: str | None = None,
 ) -> User:
     _require_admin(actor)
     if not USERNAME.fullmatch(username):
@@ -58,10 +59,16 @@ def create_user(
         role_value = Role(role)
     except ValueError:
         raise InvalidInput(
-            "role must be admin, coordinator, instructor or monitor.", field="role", rule="enum"
+            "role must be admin, coordinator, instructor, monitor or liaison.",
+            field="role",
+            rule="enum",
         ) from None
-    region_id = None
-    if role_value not in (Role.ADMIN, Role.MONITOR):  # the program's, not a region's
+    region_id = agency_id = None
+    if role_value is Role.LIAISON:
+        agency_id = _liaison_agency(session, agency_ori)
+    elif agency_ori:
+        raise InvalidInput("Only a liaison belongs to an agency.", field="agency", rule="liaison")
+    elif role_value not in (Role.ADMIN, Role.MONITOR):  # the program's, not a region's
         if not region_code:
             raise InvalidInput(
                 "Coordinators and instructors belong to a region.", field="region", rule="required"
@@ -78,10 +85,21 @@ def create_user(
         username=username,
         role=role_value.value,
         region_id=region_id,
+        agency_id=agency_id,
         password_hash=hash_password(password) if password else None,
     )
     saved(session, actor, "user.create", "user", user)
     return user
+
+
+def _liaison_agency(session: Session, ori: str | None) -> uuid.UUID:
+    """A liaison's agency, by its ORI."""
+    if not ori or not ori.strip():
+        raise InvalidInput("A liaison belongs to an agency.", field="agency", rule="required")
+    agency = session.exec(select(Agency).where(Agency.ori == ori.strip().upper())).first()
+    if agency is None:
+        raise NotFound(f"No agency with ORI {ori.strip()!r}.", field="agency", rule="exists")
+    return agency.id
 
 
 def _check_password_rules(password: str) -> None:
@@ -117,6 +135,7 @@ def actor_for(session: Session, user: User) -> Actor:
         role=Role(user.role),
         region_id=user.region_id,
         region_code=code,
+        agency_id=user.agency_id,
     )
 
 
@@ -195,8 +214,9 @@ def list_users(session: Session, actor: Actor) -> list[UserPublic]:
         ).all()
     )
     rows = session.exec(
-        select(User, Region.code)
+        select(User, Region.code, Agency.ori)
         .outerjoin(Region, col(Region.id) == User.region_id)
+        .outerjoin(Agency, col(Agency.id) == User.agency_id)
         .order_by(col(User.username))
     ).all()
     return [
@@ -204,11 +224,12 @@ def list_users(session: Session, actor: Actor) -> list[UserPublic]:
             UserPublic,
             user,
             region=code,
+            agency=ori,
             disabled=not user.active,
             has_password=user.password_hash is not None,
             last_sign_in=last_sign_in.get(str(user.id)),
         )
-        for user, code in rows
+        for user, code, ori in rows
     ]
 
 

@@ -61,9 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     create = user_sub.add_parser("create", help="create a user and print an API token")
     create.add_argument("name")
     create.add_argument(
-        "--role", required=True, choices=["admin", "coordinator", "instructor", "monitor"]
+        "--role",
+        required=True,
+        choices=["admin", "coordinator", "instructor", "monitor", "liaison"],
     )
     create.add_argument("--region", help="region code (coordinators and instructors)")
+    create.add_argument("--agency", help="the agency's ORI (a liaison)")
     create.add_argument(
         "--password-stdin", action="store_true", help="read a web console password from stdin"
     )

@@ -22,6 +22,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
             role=args.role,
             region_code=args.region,
             password=password,
+            agency_ori=args.agency,
         )
         return str(issue_token(session, SYSTEM, user))
 
@@ -31,6 +32,8 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         if args.region and args.role not in ("admin", "monitor")
         else ""
     )
+    if args.role == "liaison":
+        region = f" of agency {args.agency.strip().upper()}"
     print(f"created {args.role} {args.name}{region}")
     print("API token (shown once; store it safely):")
     print(token)
@@ -49,7 +52,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     for u in users:
         state = "DISABLED" if u.disabled else "active"
         print(
-            f"{u.username:24}  {u.role:11}  {u.region or '-':8}  {state:8}  "
+            f"{u.username:24}  {u.role:11}  {u.region or u.agency or '-':8}  {state:8}  "
             f"last sign-in {_when(u.last_sign_in)}"
         )
     if not users:

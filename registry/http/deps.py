@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from litestar import Request
@@ -82,4 +83,5 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 DbSession = NamedDependency[Session]
 CurrentActor = NamedDependency[Actor]
 DbEngine = NamedDependency[Engine]  # for a handler that opens its own transactions
+ProgramZone = NamedDependency[ZoneInfo]  # REGISTRY_TIME_ZONE, the program's local time
 CurrentMail = NamedDependency[MailSettings]  # where notices and wallet links go

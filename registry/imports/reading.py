@@ -29,7 +29,7 @@ MAX_CELL = 1_000
 BOM = b"\xef\xbb\xbf"
 
 OFFICER_REQUIRED = ("post_id", "first_name", "last_name", "agency_ori", "patrol_start_date")
-OFFICER_OPTIONAL = ("email", "protected")
+OFFICER_OPTIONAL = ("email", "protected", "district", "shift")
 ROSTER_REQUIRED = ("post_id",)
 AGENCY_REQUIRED = ("name", "ori", "region")
 YES = frozenset({"yes", "true", "1", "y"})

@@ -13,6 +13,8 @@ from sqlmodel import Session, select
 
 from registry.actors import Actor
 from registry.audit.service import record
+from registry.coverage import schemas as coverage_schemas
+from registry.coverage.service import assign
 from registry.errors import InvalidInput, RegistryError
 from registry.imports.reading import (
     AGENCY_REQUIRED,
@@ -156,6 +158,8 @@ def import_officers(
             # A savepoint per row, so a refused row leaves nothing half-made behind.
             with savepoint(session):
                 officer = create_officer(session, actor, data)
+                if _assignment(row) is not None:
+                    assign(session, actor, officer.id, _assignment(row))
             result.created.append(OfficerChange(row.line, officer.post_id, _named(officer), {}))
         except RegistryError as exc:
             problems.append(error_of(row.line, exc, "agency_ori"))
@@ -179,15 +183,25 @@ def import_officers(
                 )
             ]
         changes = _officer_changes(found, data, set(row.cells))
+        moved = _assignment(row)
+        if moved is not None and (moved.district, moved.shift) != (found.district, found.shift):
+            changes["assignment"] = (
+                _shown(f"{found.district or ''} {found.shift or ''}".strip()),
+                f"{moved.district} {moved.shift}",
+            )
+        else:
+            moved = None
         if not changes:
             result.skipped.append(change)
             return []
-        update = people_schemas.OfficerUpdate.model_validate(
-            {name: getattr(data, name) for name in changes}
-        )
+        fields = {name: getattr(data, name) for name in changes if name != "assignment"}
         try:
             with savepoint(session):
-                update_officer(session, actor, found.id, update)
+                if fields:
+                    update = people_schemas.OfficerUpdate.model_validate(fields)
+                    update_officer(session, actor, found.id, update)
+                if moved is not None:
+                    assign(session, actor, found.id, moved)
         except RegistryError as exc:
             return [error_of(row.line, exc, "post_id")]
         result.updated.append(OfficerChange(row.line, found.post_id, _named(found), changes))
@@ -210,6 +224,16 @@ def import_officers(
         if outer is not None:
             outer.rollback()
     return result
+
+
+def _assignment(row: CsvRow) -> coverage_schemas.Assignment | None:
+    """The district and shift a row gives (columns `district`, `shift`); None when both are
+    blank or absent: a file does not clear an assignment."""
+    district = row.cells.get("district", "").strip() or None
+    shift = row.cells.get("shift", "").strip() or None
+    if district is None and shift is None:
+        return None
+    return coverage_schemas.Assignment.model_construct(district=district, shift=shift)
 
 
 def _named(officer: Officer) -> str:

@@ -212,9 +212,7 @@ def current_employment(session: Session, officer_id: uuid.UUID) -> Employment | 
 
 def officer_region_id(session: Session, officer_id: uuid.UUID) -> uuid.UUID | None:
     employment = current_employment(session, officer_id)
-    if employment is None:
-        return None
-    agency = session.get(Agency, employment.agency_id)
+    agency = session.get(Agency, employment.agency_id) if employment else None
     return agency.region_id if agency else None
 
 
@@ -423,6 +421,7 @@ def transfer_officer(
         )
     target = get_agency(session, data.agency_id)
     current = current_employment(session, officer.id)
+    before: dict[str, str | None] | None = None
     if current is not None:
         if current.agency_id == target.id:
             raise RuleViolation(
@@ -440,10 +439,11 @@ def transfer_officer(
         before = {"agency_id": str(current.agency_id), "start_date": current.start_date.isoformat()}
         current.end_date = data.effective_date
         session.add(current)
-    else:
-        before = None
     new = Employment(officer_id=officer.id, agency_id=target.id, start_date=data.effective_date)
     session.add(new)
+    if officer.district is not None:  # the old agency's plan: the new one assigns anew
+        before = {**(before or {}), "district": officer.district, "shift": officer.shift}
+        officer.district = officer.shift = None
     session.flush()
     record(
         session,

@@ -17,6 +17,8 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=64, unique=True, index=True)
     role: str = Field(max_length=16)
     region_id: uuid.UUID | None = Field(default=None, foreign_key="regions.id")
+    # A liaison's one agency (every other role has none).
+    agency_id: uuid.UUID | None = Field(default=None, foreign_key="agencies.id")
     password_hash: str | None = Field(default=None, max_length=200)
     active: bool = True
     created_at: datetime = moment(now=True)

@@ -17,6 +17,8 @@ class Region(SQLModel, table=True):
     id: uuid.UUID = key()
     code: str = Field(max_length=16, unique=True, index=True)
     name: str = Field(max_length=200)
+    # How the public reaches the region's coordinator (printed on /agencies).
+    contact: str | None = Field(default=None, max_length=200)
     created_at: datetime = moment(now=True)
 
 
@@ -42,6 +44,10 @@ class Officer(SQLModel, table=True):
     patrol_start_date: date
     # The capability secret behind the officer's wallet link; a coordinator can re-issue it.
     wallet_key: str = Field(max_length=64, unique=True)
+    # Where and when the officer patrols: codes of the current agency's plan (tables/patrol.py),
+    # both set or both empty; a transfer clears them.
+    district: str | None = Field(default=None, max_length=16)
+    shift: str | None = Field(default=None, max_length=16)
     created_at: datetime = moment(now=True)
 
 

@@ -141,3 +141,21 @@ def test_a_taken_username_is_refused(run: Any) -> None:
     p = run(name, "--role", "admin")
     assert p.returncode == 2
     assert "taken" in p.stderr
+
+
+def test_a_liaison_belongs_to_the_agency_its_ori_names(
+    run: Any, region: Region, client: TestClient[Litestar], engine: sa.Engine
+) -> None:
+    ori = region.coordinator.get(f"/api/v1/agencies/{region.agency_id}").json()["ori"]
+    name = unique("cad")
+    p = run(name, "--role", "liaison", "--agency", ori.lower())
+    assert p.returncode == 0, p.stderr
+    assert f"created liaison {name} of agency {ori}" in p.stdout
+    api = Api(client, p.stdout.strip().splitlines()[-1])
+    assert api.get(f"/api/v1/agencies/{region.agency_id}/on-duty").status_code == 200
+    assert api.get("/api/v1/courses").status_code == 403
+    # Without an agency, or with one nobody registered, there is no liaison.
+    for args in ((), ("--agency", "UT9999999")):
+        refused = run(unique("cad"), "--role", "liaison", *args)
+        assert refused.returncode == 2
+        assert "agency" in refused.stderr.lower()

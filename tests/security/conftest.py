@@ -23,7 +23,16 @@ from registry.tables.people import Officer
 from tests.conftest import Api, Region, graduate, unique
 
 PASSWORD = "security suite passphrase 42"
-ROLES = ("anonymous", "wallet", "instructor", "coordinator", "other_coordinator", "admin")
+ROLES = (
+    "anonymous",
+    "wallet",
+    "instructor",
+    "coordinator",
+    "other_coordinator",
+    "admin",
+    "liaison",  # of the home region's agency
+    "other_liaison",  # of the other region's agency
+)
 
 
 @dataclass
@@ -75,11 +84,17 @@ def fresh_session(engine: sa.Engine, actor: Actor) -> tuple[str, str]:
     return signed[0], signed[1].csrf_token
 
 
-def make_actor(engine: sa.Engine, role: str, region: str | None) -> Actor:
+def make_actor(engine: sa.Engine, role: str, region: str | None, ori: str | None = None) -> Actor:
     name = unique(f"sec{role}")
     with unit_of_work(engine) as session:
         user = create_user(
-            session, SYSTEM, username=name, role=role, region_code=region, password=PASSWORD
+            session,
+            SYSTEM,
+            username=name,
+            role=role,
+            region_code=region,
+            password=PASSWORD,
+            agency_ori=ori,
         )
         token = issue_token(session, SYSTEM, user)
     with unit_of_work(engine) as session:
@@ -146,6 +161,13 @@ def world(
         "coordinator": coordinator,
         "other_coordinator": other_coordinator,
         "admin": make_actor(engine, "admin", None),
+        "liaison": make_actor(engine, "liaison", None, world.agency_ori),
+        "other_liaison": make_actor(
+            engine,
+            "liaison",
+            None,
+            admin.get(f"/api/v1/agencies/{other.agency_id}").json()["ori"],
+        ),
     }
     bystander = make_actor(engine, "coordinator", home.code)
     with unit_of_work(engine, read_only=True) as session:

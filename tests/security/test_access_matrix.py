@@ -24,7 +24,7 @@ from registry.tables.wallets import HolderCopy, Interaction
 from tests.conftest import unique
 from tests.security.conftest import PASSWORD, ROLES, World, fresh_session, make_actor
 
-ANON, WALLET, INSTR, COORD, OTHER, ADMIN = ROLES
+ANON, WALLET, INSTR, COORD, OTHER, ADMIN, LIAISON, OTHER_LIAISON = ROLES
 EVERYONE = frozenset(ROLES)
 # Region-independent role guards (staff: any signed-in role; office: coordinators and admins).
 STAFF = frozenset({INSTR, COORD, OTHER, ADMIN})
@@ -33,6 +33,9 @@ OFFICE = frozenset({COORD, OTHER, ADMIN})
 HOME_STAFF = frozenset({INSTR, COORD, ADMIN})
 HOME_OFFICE = frozenset({COORD, ADMIN})
 ADMIN_ONLY = frozenset({ADMIN})
+# An agency's patrol plan, coverage and on-duty list: its region's coordinators, the
+# administrator and the agency's own liaison (to everyone else an unknown id).
+HOME_PATROL = frozenset({COORD, ADMIN, LIAISON})
 
 # Routes marked `public=True`: anyone may call them, they carry no guard. Exactly this set.
 PUBLIC_ROUTES = {
@@ -79,6 +82,8 @@ PUBLIC_ROUTES = {
     ("POST", "/oid4vci/credential"),
     ("POST", "/wallet/{key:str}/handover/{credential_id:str}"),
     ("POST", "/wallet/{key:str}/copies/withdraw"),
+    # the directory of agencies: bands of certified officers, no names, no districts
+    ("GET", "/agencies"),
 }
 # Public routes that take a credential of their own protocol instead of an API token or session:
 # every role is refused alike (no API token works as an OpenID4VCI access token).
@@ -94,7 +99,7 @@ OPEN_ROUTES = {
 # Who may call each guarded route; everyone else is refused (401 or a redirect to the sign-in
 # form when anonymous, 403 otherwise).
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
-    ("POST", "/logout"): STAFF,
+    ("POST", "/logout"): STAFF | {LIAISON, OTHER_LIAISON},
     # operations: the administrator (and a monitor account, tests/web/test_operations.py)
     ("GET", "/metrics"): ADMIN_ONLY,
     # the console: any staff member may look; changes need the office role, in the home region
@@ -194,6 +199,21 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/credentials/{credential_id:str}/renew"): HOME_OFFICE,
     ("POST", "/api/v1/imports/officers"): HOME_OFFICE,
     ("POST", "/api/v1/credentials/{credential_id:str}/interactions"): HOME_OFFICE,
+    # coverage (issue 22)
+    ("GET", "/api/v1/agencies/{agency_id:uuid}/patrol"): HOME_PATROL,
+    ("PUT", "/api/v1/agencies/{agency_id:uuid}/patrol"): HOME_PATROL,
+    ("GET", "/api/v1/agencies/{agency_id:uuid}/coverage"): HOME_PATROL,
+    ("GET", "/api/v1/agencies/{agency_id:uuid}/on-duty"): HOME_PATROL,
+    ("GET", "/api/v1/agencies/{agency_id:uuid}/officers"): HOME_PATROL,
+    ("PUT", "/api/v1/officers/{officer_id:uuid}/assignment"): HOME_PATROL,
+    ("GET", "/api/v1/coverage"): OFFICE,
+    ("GET", "/console/agencies/{agency_id:uuid}/coverage"): HOME_PATROL,
+    ("POST", "/console/agencies/{agency_id:uuid}/patrol"): HOME_PATROL,
+    ("POST", "/console/agencies/{agency_id:uuid}/assignments"): HOME_PATROL,
+    ("PUT", "/api/v1/officers/{officer_id:uuid}/nomination"): HOME_PATROL,
+    ("DELETE", "/api/v1/officers/{officer_id:uuid}/nomination"): HOME_PATROL,
+    ("GET", "/api/v1/nominations"): OFFICE,
+    ("PUT", "/api/v1/regions/{region_code:str}/contact"): HOME_OFFICE,
 }
 
 # Console changes refused by a service come back as a redirect with one of these messages.
@@ -205,6 +225,15 @@ REFUSALS = (
     "only the program administrator",
     # an officer of another region reads as an unknown one (a region owns its officers)
     "no officer with",
+    # and an agency its patrol plan (coverage): another's is an unknown id
+    "no agency with this id",
+)
+
+
+AGENCY_SCOPED = (
+    "/api/v1/agencies/{agency_id:uuid}/",
+    "/console/agencies/{agency_id:uuid}/coverage",
+    "/api/v1/regions/{region_code:str}/contact",
 )
 
 
@@ -295,6 +324,24 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/console/officers/{officer_id:uuid}/copies/withdraw"): lambda w: {
         "copy_id": _copy(w)
+    },
+    ("PUT", "/api/v1/agencies/{agency_id:uuid}/patrol"): lambda w: {
+        "districts": [{"code": "N", "name": "North"}],
+        "shifts": [{"code": "DAY", "name": "Day", "starts": "06:00", "ends": "14:00"}],
+    },
+    ("PUT", "/api/v1/regions/{region_code:str}/contact"): lambda w: {"contact": "matrix"},
+    ("POST", "/console/agencies/{agency_id:uuid}/patrol"): lambda w: {
+        "districts": "N | North",
+        "shifts": "DAY | Day | 06:00 | 14:00",
+    },
+    ("POST", "/console/agencies/{agency_id:uuid}/assignments"): lambda w: {
+        "officer_id": w.officer_id,
+        "district": "",
+        "shift": "",
+    },
+    ("PUT", "/api/v1/officers/{officer_id:uuid}/assignment"): lambda w: {
+        "district": None,
+        "shift": None,
     },
     ("POST", "/api/v1/credentials/{credential_id:str}/revoke"): lambda w: {"reason": "matrix"},
     ("POST", "/api/v1/credentials/{credential_id:str}/suspend"): lambda w: {"reason": "matrix"},
@@ -495,8 +542,9 @@ def refused(response: Any, path: str) -> str | None:
         return "login"
     if status == 403:
         return "forbidden"
-    if status == 404 and "{officer_id" in path:
-        # A region owns its officers: to anyone else an officer id is unknown, not forbidden.
+    if status == 404 and ("{officer_id" in path or path.startswith(AGENCY_SCOPED)):
+        # A region owns its officers, and an agency its plan: to anyone else an officer or
+        # agency id is unknown, not forbidden.
         return "forbidden"
     if status == 422 and "/import" in path and "another region" in response.text:
         return "forbidden"  # an import refuses the rows of another region, all or nothing
@@ -517,7 +565,7 @@ def expected_refusal(role: str) -> str:
 
 # Roles that may change the world go last, so a refused call is never masked by an earlier
 # allowed change (a revoked credential, a full class).
-ROLE_ORDER = (ANON, WALLET, INSTR, OTHER, COORD, ADMIN)
+ROLE_ORDER = (ANON, WALLET, INSTR, OTHER, OTHER_LIAISON, LIAISON, COORD, ADMIN)
 
 
 def _order(item: tuple[str, str, dict[str, Any]]) -> tuple[int, str, str]:

@@ -11,12 +11,13 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from registry.accounts import sessions
+from registry.actors import Role
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.http.deps import DbEngine
 from registry.http.gate import same_origin
-from registry.web.console.common import PREFIX, form_data
+from registry.web.console.common import PREFIX, form_data, liaison_home
 from registry.web.throttle import CurrentThrottle
 
 LOGIN_CSRF = "cit_login_csrf"
@@ -120,9 +121,12 @@ async def login(
         return _login_page(
             request, issuer, error="Wrong username or password.", status=401, username=username
         )
-    token, _ = result
+    token, who = result
     await throttle.signed_in(username, client)
-    response = Redirect(path=_safe_next(str(data.get("next", ""))), status_code=303)
+    target = _safe_next(str(data.get("next", "")))
+    if who.actor.role is Role.LIAISON and target == PREFIX:
+        target = liaison_home(who.actor)  # the dashboard is the office's; theirs is coverage
+    response = Redirect(path=target, status_code=303)
     response.set_cookie(
         Cookie(
             key=sessions.COOKIE,

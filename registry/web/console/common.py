@@ -16,7 +16,7 @@ from sqlalchemy.exc import DataError
 from sqlmodel import Session
 
 from registry.accounts.sessions import SignedIn, csrf_matches
-from registry.actors import Actor
+from registry.actors import Actor, Role
 from registry.errors import InvalidInput, RegistryError
 from registry.http.gate import same_origin
 from registry.http.problems import UNSTORABLE
@@ -41,6 +41,17 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("Regions", f"{PREFIX}/regions", frozenset({"admin"})),
     ("Users", f"{PREFIX}/users", frozenset({"admin"})),
 ]
+
+
+def nav_for(actor: Actor) -> list[tuple[str, str]]:
+    """The console's menu for the actor; a liaison's is its agency's coverage page alone."""
+    if actor.role is Role.LIAISON:
+        return [("Coverage", liaison_home(actor))]
+    return [(label, href) for label, href, roles in NAV if not roles or actor.role in roles]
+
+
+def liaison_home(actor: Actor) -> str:
+    return f"{PREFIX}/agencies/{actor.agency_id}/coverage"
 
 
 def signed_in(request: Request[Any, Any, Any]) -> SignedIn:
@@ -72,9 +83,7 @@ def page(
         context={
             "actor": who.actor,
             "csrf_token": who.csrf_token,
-            "nav": [
-                (label, href) for label, href, roles in NAV if not roles or who.actor.role in roles
-            ],
+            "nav": nav_for(who.actor),
             "here": request.url.path,
             "title": title,
             "flash": {"kind": kind, "message": message, "at": at} if message else None,

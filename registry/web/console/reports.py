@@ -8,7 +8,9 @@ from litestar import Request, get
 from litestar.response import Template
 
 from registry.audit import service as audit_service
-from registry.http.deps import DbSession
+from registry.coverage import nominations
+from registry.coverage import reads as coverage_reads
+from registry.http.deps import DbSession, ProgramZone
 from registry.reports import service as reports
 from registry.web.console.charts import coverage_chart
 from registry.web.console.common import actor_of, page, whole_number
@@ -59,7 +61,7 @@ def expiring(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @get("/coverage", sync_to_thread=True)
-def coverage(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def coverage(request: Request[Any, Any, Any], session: DbSession, zone: ProgramZone) -> Template:
     actor = actor_of(request)
     data = reports.coverage(session, actor)
     return page(
@@ -68,6 +70,11 @@ def coverage(request: Request[Any, Any, Any], session: DbSession) -> Template:
         title="Coverage",
         coverage=data,
         chart=coverage_chart(data.agencies, by_region=False),
+        # Districts and shifts: the office's (an instructor sees certification counts only).
+        by_first_gap=coverage_reads.region_outlook(session, actor, None, zone)
+        if actor.is_office
+        else [],
+        nominated=nominations.open_nominations(session, actor, None) if actor.is_office else [],
     )
 
 

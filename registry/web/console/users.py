@@ -19,7 +19,7 @@ from registry.actors import Actor, Role
 from registry.errors import InvalidInput, NotFound
 from registry.http.deps import DbSession
 from registry.tables.accounts import User
-from registry.tables.people import Region
+from registry.tables.people import Agency, Region
 from registry.web.console.common import (
     PREFIX,
     actor_of,
@@ -32,6 +32,7 @@ from registry.web.console.common import (
 from registry.web.throttle import CurrentThrottle
 
 USERS = f"{PREFIX}/users"
+NO_REGION = (Role.ADMIN, Role.MONITOR, Role.LIAISON)  # the accounts that belong to no region
 
 
 @get("/users", guards=[admin_only], sync_to_thread=True)
@@ -43,6 +44,7 @@ def users(request: Request[Any, Any, Any], session: DbSession) -> Template:
         users=service.list_users(session, actor_of(request)),
         roles=[r.value for r in Role],
         regions=list(session.exec(select(Region).order_by(Region.code))),
+        agencies=list(session.exec(select(Agency).order_by(Agency.name))),
     )
 
 
@@ -57,7 +59,8 @@ async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redir
             actor,
             username=text(data, "username"),
             role=role,
-            region_code=text(data, "region") or None if role != Role.ADMIN else None,
+            region_code=text(data, "region") or None if role not in NO_REGION else None,
+            agency_ori=text(data, "agency") or None if role == Role.LIAISON else None,
             # Not stripped: spaces are part of a password.
             password=str(data.get("password", "")),
         )

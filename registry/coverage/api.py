@@ -1,0 +1,150 @@
+"""HTTP routes for patrol plans, assignments, coverage and the on-duty list (issue 22)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from litestar import Controller, delete, get, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.types import ControllerRouterHandler
+
+from registry.accounts.guards import office, patrol
+from registry.coverage import nominations, reads, schemas, service
+from registry.http.deps import CurrentActor, DbSession, ProgramZone
+
+
+class PatrolController(Controller):
+    path = "/api/v1/agencies/{agency_id:uuid}"
+    tags = ("coverage",)
+
+    @get("/patrol", guards=[patrol], sync_to_thread=True)
+    def read_plan(
+        self, session: DbSession, actor: CurrentActor, agency_id: FromPath[uuid.UUID]
+    ) -> schemas.PatrolPlan:
+        return service.plan_public(session, service.agency_for(session, actor, agency_id))
+
+    @put("/patrol", guards=[patrol], sync_to_thread=True)
+    def replace_plan(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        agency_id: FromPath[uuid.UUID],
+        data: JSONBody[schemas.PatrolPlan],
+    ) -> schemas.PatrolPlan:
+        return service.replace_plan(session, actor, agency_id, data)
+
+    @get("/coverage", guards=[patrol], sync_to_thread=True)
+    def coverage(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        zone: ProgramZone,
+        agency_id: FromPath[uuid.UUID],
+        start: Annotated[
+            date | None, QueryParameter(name="from", description="first day (local), default today")
+        ] = None,
+        days: Annotated[int, QueryParameter(ge=1, le=366)] = 365,
+    ) -> schemas.AgencyCoverage:
+        return reads.agency_coverage(session, actor, agency_id, zone, start, days)
+
+    @get("/on-duty", guards=[patrol], sync_to_thread=True)
+    def on_duty(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        zone: ProgramZone,
+        agency_id: FromPath[uuid.UUID],
+        at: Annotated[
+            datetime | None,
+            QueryParameter(description="ISO-8601; without an offset: local time; default now"),
+        ] = None,
+    ) -> schemas.OnDuty:
+        return reads.on_duty(session, actor, agency_id, zone, at)
+
+    @get("/officers", guards=[patrol], sync_to_thread=True)
+    def officers(
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        zone: ProgramZone,
+        agency_id: FromPath[uuid.UUID],
+    ) -> list[schemas.AgencyOfficer]:
+        return reads.agency_officers(session, actor, agency_id, zone)
+
+
+@put(
+    "/api/v1/officers/{officer_id:uuid}/assignment",
+    guards=[patrol],
+    sync_to_thread=True,
+    tags=["coverage"],
+)
+def assign_officer(
+    session: DbSession,
+    actor: CurrentActor,
+    officer_id: FromPath[uuid.UUID],
+    data: JSONBody[schemas.Assignment | None] = None,
+) -> schemas.AssignmentPublic:
+    return service.assign(session, actor, officer_id, data)
+
+
+@put(
+    "/api/v1/officers/{officer_id:uuid}/nomination",
+    guards=[patrol],
+    sync_to_thread=True,
+    tags=["coverage"],
+)
+def nominate_officer(
+    session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+) -> dict[str, str]:
+    nomination = nominations.nominate(session, actor, officer_id)
+    return {
+        "officer_id": str(nomination.officer_id),
+        "nominated_at": nomination.nominated_at.isoformat(),
+    }
+
+
+@delete(
+    "/api/v1/officers/{officer_id:uuid}/nomination",
+    guards=[patrol],
+    sync_to_thread=True,
+    tags=["coverage"],
+)
+def withdraw_nomination(
+    session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+) -> None:
+    nominations.withdraw(session, actor, officer_id)
+
+
+@get("/api/v1/nominations", guards=[office], sync_to_thread=True, tags=["coverage"])
+def list_nominations(
+    session: DbSession,
+    actor: CurrentActor,
+    region: Annotated[
+        str | None, QueryParameter(max_length=16, description="region code; admin: all without")
+    ] = None,
+) -> list[nominations.NominationPublic]:
+    return nominations.open_nominations(session, actor, region)
+
+
+@get("/api/v1/coverage", guards=[office], sync_to_thread=True, tags=["coverage"])
+def region_coverage(
+    session: DbSession,
+    actor: CurrentActor,
+    zone: ProgramZone,
+    region: Annotated[
+        str | None, QueryParameter(max_length=16, description="region code; admin: all without")
+    ] = None,
+) -> list[schemas.AgencyOutlook]:
+    return reads.region_outlook(session, actor, region, zone)
+
+
+COVERAGE_HANDLERS: list[ControllerRouterHandler] = [
+    PatrolController,
+    assign_officer,
+    region_coverage,
+    nominate_officer,
+    withdraw_nomination,
+    list_nominations,
+]

@@ -1,0 +1,162 @@
+"""The liaison's nominations of volunteers for the next CIT class, and the coordinator's list of
+them with the course's prerequisite checks beside each (patrol experience, not certified already,
+when a current certification lapses). A nomination enrolls nobody: the coordinator does."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from registry.actors import Actor, Role
+from registry.audit.service import record
+from registry.common import utcnow
+from registry.coverage.service import officer_for
+from registry.errors import NotFound
+from registry.tables.credentials import Credential, CredentialStatus
+from registry.tables.nominations import Nomination
+from registry.tables.people import Agency, Employment, Officer, Region
+from registry.tables.training import Course
+from registry.training.service import months_between
+
+COURSE = "CIT-40"
+
+
+class Check(BaseModel):
+    name: str
+    ok: bool
+    detail: str
+
+
+class NominationPublic(BaseModel):
+    officer_id: uuid.UUID
+    name: str
+    post_id: str
+    agency_id: uuid.UUID
+    agency: str
+    nominated_by: str
+    nominated_at: datetime
+    certified_until: date | None
+    eligible: bool
+    checks: list[Check]
+
+
+def _open(session: Session, officer_id: uuid.UUID) -> Nomination | None:
+    return session.exec(
+        select(Nomination).where(
+            Nomination.officer_id == officer_id, col(Nomination.withdrawn_at).is_(None)
+        )
+    ).first()
+
+
+def nominate(session: Session, actor: Actor, officer_id: uuid.UUID) -> Nomination:
+    """Puts an officer of the agency forward for the next class; once is enough (nominating
+    again answers the open nomination)."""
+    officer, agency = officer_for(session, actor, officer_id)
+    existing = _open(session, officer.id)
+    if existing is not None:
+        return existing
+    nomination = Nomination(officer_id=officer.id, agency_id=agency.id, nominated_by=actor.username)
+    session.add(nomination)
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        action="officer.nominate",
+        entity="officer",
+        entity_id=officer.id,
+        after={"agency_id": str(agency.id), "nomination_id": str(nomination.id)},
+    )
+    return nomination
+
+
+def withdraw(session: Session, actor: Actor, officer_id: uuid.UUID) -> None:
+    """Withdraws the officer's open nomination; none open is already the result asked for."""
+    officer, _ = officer_for(session, actor, officer_id)
+    existing = _open(session, officer.id)
+    if existing is None:
+        return
+    existing.withdrawn_at = utcnow()
+    session.add(existing)
+    record(
+        session,
+        actor=actor.username,
+        action="officer.nomination_withdraw",
+        entity="officer",
+        entity_id=officer.id,
+        before={"nomination_id": str(existing.id)},
+    )
+
+
+def open_nominations(
+    session: Session, actor: Actor, region_code: str | None, now: datetime | None = None
+) -> list[NominationPublic]:
+    """The open nominations of a region (the coordinator's own without a code; the
+    administrator's: every region's), soonest-nominated first, each with its checks; three
+    queries. Another region's code answers as an unknown one."""
+    if actor.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise NotFound("No region with this code.", field="region", rule="exists")
+    now = now or utcnow()
+    query = (
+        select(Nomination, Officer, Agency)
+        .join(Officer, col(Officer.id) == Nomination.officer_id)
+        .join(Employment, col(Employment.officer_id) == Officer.id)
+        .join(Agency, col(Agency.id) == Employment.agency_id)
+        .where(col(Nomination.withdrawn_at).is_(None), col(Employment.end_date).is_(None))
+    )
+    if region_code is not None or not actor.is_admin:
+        code = (region_code or actor.region_code or "").strip().upper()
+        region = session.exec(select(Region).where(Region.code == code)).first()
+        if region is None or not actor.can_act_in(region.id):
+            raise NotFound("No region with this code.", field="region", rule="exists")
+        query = query.where(Agency.region_id == region.id)
+    rows = session.exec(query.order_by(col(Nomination.nominated_at))).all()
+    course = session.exec(select(Course).where(Course.code == COURSE)).one()
+    until: dict[uuid.UUID, datetime] = {}
+    ids = [officer.id for _, officer, _ in rows]
+    for officer_id, valid_until in session.exec(
+        select(Credential.officer_id, Credential.valid_until).where(
+            col(Credential.officer_id).in_(ids),
+            Credential.course_id == course.id,
+            Credential.status == CredentialStatus.ACTIVE,
+            col(Credential.valid_until) > now,
+        )
+    ):
+        until[officer_id] = max(valid_until, until.get(officer_id, valid_until))
+    out = []
+    for nomination, officer, agency in rows:
+        months = months_between(officer.patrol_start_date, now.date())
+        held = until.get(officer.id)
+        checks = [
+            Check(
+                name="patrol_experience",
+                ok=months >= course.min_patrol_months,
+                detail=f"{max(months, 0)} months on patrol; the course needs "
+                f"{course.min_patrol_months}.",
+            ),
+            Check(
+                name="not_certified",
+                ok=held is None,
+                detail="No valid CIT certification."
+                if held is None
+                else f"Certified until {held.date().isoformat()}: the certification lapses "
+                "after that day (a renewal, not the course, keeps it).",
+            ),
+        ]
+        out.append(
+            NominationPublic(
+                officer_id=officer.id,
+                name=f"{officer.first_name} {officer.last_name}",
+                post_id=officer.post_id,
+                agency_id=agency.id,
+                agency=agency.name,
+                nominated_by=nomination.nominated_by,
+                nominated_at=nomination.nominated_at,
+                certified_until=held.date() if held else None,
+                eligible=all(c.ok for c in checks),
+                checks=checks,
+            )
+        )
+    return out
