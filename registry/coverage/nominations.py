@@ -61,14 +61,8 @@ def nominate(session: Session, actor: Actor, officer_id: uuid.UUID) -> Nominatio
     nomination = Nomination(officer_id=officer.id, agency_id=agency.id, nominated_by=actor.username)
     session.add(nomination)
     session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="officer.nominate",
-        entity="officer",
-        entity_id=officer.id,
-        after={"agency_id": str(agency.id), "nomination_id": str(nomination.id)},
-    )
+    made = {"agency_id": str(agency.id), "nomination_id": str(nomination.id)}
+    record(session, actor, "officer.nominate", "officer", officer.id, after=made)
     return nomination
 
 
@@ -80,14 +74,8 @@ def withdraw(session: Session, actor: Actor, officer_id: uuid.UUID) -> None:
         return
     existing.withdrawn_at = utcnow()
     session.add(existing)
-    record(
-        session,
-        actor=actor.username,
-        action="officer.nomination_withdraw",
-        entity="officer",
-        entity_id=officer.id,
-        before={"nomination_id": str(existing.id)},
-    )
+    was = {"nomination_id": str(existing.id)}
+    record(session, actor, "officer.nomination_withdraw", "officer", officer.id, was)
 
 
 def open_nominations(

@@ -162,14 +162,9 @@ def replace_plan(
     )
     session.flush()
     after = plan_public(session, agency)
+    now = {**after.model_dump(mode="json"), "assignments_cleared": cleared.rowcount or 0}
     record(
-        session,
-        actor=actor.username,
-        action="patrol.replace",
-        entity="agency",
-        entity_id=agency.id,
-        before=before.model_dump(mode="json"),
-        after={**after.model_dump(mode="json"), "assignments_cleared": cleared.rowcount or 0},
+        session, actor, "patrol.replace", "agency", agency.id, before.model_dump(mode="json"), now
     )
     return after
 
@@ -198,15 +193,8 @@ def assign(
     officer.district, officer.shift = district, shift
     session.add(officer)
     session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="officer.assign",
-        entity="officer",
-        entity_id=officer.id,
-        before=before,
-        after={"district": district, "shift": shift, "agency_id": str(agency.id)},
-    )
+    now = {"district": district, "shift": shift, "agency_id": str(agency.id)}
+    record(session, actor, "officer.assign", "officer", officer.id, before, now)
     return schemas.AssignmentPublic(officer_id=officer.id, district=district, shift=shift)
 
 

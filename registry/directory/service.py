@@ -94,11 +94,11 @@ def set_contact(session: Session, actor: Actor, code: str, contact: str | None) 
     session.flush()
     record(
         session,
-        actor=actor.username,
-        action="region.contact",
-        entity="region",
-        entity_id=region.id,
-        before={"contact": before},
-        after={"contact": region.contact},
+        actor,
+        "region.contact",
+        "region",
+        region.id,
+        {"contact": before},
+        {"contact": region.contact},
     )
     return region

@@ -10,7 +10,7 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import get_public_credential
 from registry.http.deps import DbSession
 from registry.verification.deps import CurrentVerifier
-from registry.web.certificate_facts import certificate_download
+from registry.web.certificate_file import certificate_download
 
 
 @get(

@@ -30,7 +30,7 @@ from registry.verification.deps import CurrentVerifier
 from registry.verification.service import Verifier
 from registry.wallets.copies import copies_of
 from registry.wallets.holders import officer_by_key, own_credential
-from registry.web.certificate_facts import certificate_download
+from registry.web.certificate_file import certificate_download
 
 
 @get("/", public=True, include_in_schema=False)
