@@ -24,9 +24,8 @@ from registry.web.console.common import (
     actor_of,
     attempt,
     build,
-    form_data,
     page,
-    redirect,
+    posted,
     text,
 )
 
@@ -160,28 +159,27 @@ def _back(agency_id: uuid.UUID, anchor: str) -> str:
 async def edit_plan(
     request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(agency_id, "plan")
 
-    def work() -> None:
+    def work() -> str:
         plan = parse_plan(text(data, "districts"), text(data, "shifts"))
         service.replace_plan(session, actor, agency_id, plan)
+        return "Plan saved."
 
-    return await attempt(session, work, back=back, done=lambda _: redirect(back, "Plan saved."))
+    return await attempt(session, work, back=back)
 
 
 @post("/agencies/{agency_id:uuid}/assignments", guards=[patrol])
 async def assign_officers(
     request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(agency_id, "assign")
     ticked = [str(v) for v in data.getall("officer_id", []) if isinstance(v, str) and v]
     district, shift = text(data, "district") or None, text(data, "shift") or None
 
-    def work() -> int:
+    def work() -> str:
         service.agency_for(session, actor, agency_id)
         try:
             ids = [uuid.UUID(v) for v in ticked]
@@ -190,11 +188,9 @@ async def assign_officers(
         if not ids:
             raise InvalidInput("Tick the officers to assign.", field="officer_id")
         wanted = schemas.Assignment(district=district, shift=shift)
-        return service.assign_many(session, actor, ids, wanted)
+        return f"{service.assign_many(session, actor, ids, wanted)} officers assigned."
 
-    return await attempt(
-        session, work, back=back, done=lambda n: redirect(back, f"{n} officers assigned.")
-    )
+    return await attempt(session, work, back=back)
 
 
 # Beside the console's router, whose guard admits staff only: the liaison reads this page too.
