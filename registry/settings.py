@@ -188,13 +188,19 @@ def load_settings() -> Settings:
     """Settings from the environment as it is now (tests call this; code uses get_settings)."""
     default_db = f"sqlite:///{ROOT / 'var' / 'registry.db'}"
     passphrase = os.environ.get("REGISTRY_KEYS_PASSPHRASE")
+    host = os.environ.get("REGISTRY_HOST") or "127.0.0.1"
+    port = _int("REGISTRY_PORT", 8000)
+    # Unset, the public URL is where `registry serve` listens, so that QR codes and links work
+    # on this machine whatever port it was given (a wildcard address is reached as localhost).
+    reached = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    here = f"http://[{reached}]:{port}" if ":" in reached else f"http://{reached}:{port}"
     return Settings(
         database_url=os.environ.get("REGISTRY_DATABASE_URL") or default_db,
-        public_url=(os.environ.get("REGISTRY_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        public_url=(os.environ.get("REGISTRY_PUBLIC_URL") or here).rstrip("/"),
         keys_dir=Path(os.environ.get("REGISTRY_KEYS_DIR") or ROOT / "keys"),
         keys_passphrase=passphrase.encode() if passphrase else None,
-        host=os.environ.get("REGISTRY_HOST") or "127.0.0.1",
-        port=_int("REGISTRY_PORT", 8000),
+        host=host,
+        port=port,
         workers=_int("REGISTRY_WORKERS", 1),
         rate_limit=_int("REGISTRY_RATE_LIMIT", 120),
         sign_in_rate_limit=_int("REGISTRY_SIGN_IN_RATE_LIMIT", 10),

@@ -42,8 +42,20 @@ def open_database() -> Any:
     return make_engine(url)
 
 
+PASSWORD_RULE = "12 characters or more; spaces count"  # noqa: S105 - a rule, not a password
+
+
 def read_password() -> str:
-    password = sys.stdin.readline().rstrip("\r\n")
+    """The password from standard input: one line from a pipe, or, at a terminal, asked for
+    twice without echo, with the rule said first."""
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"Console password ({PASSWORD_RULE}): ")
+        if password != getpass.getpass("The same password again: "):
+            raise UsageError("the two passwords differ; nothing was changed")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise UsageError("no password on standard input")
     return password

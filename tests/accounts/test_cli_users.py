@@ -222,3 +222,51 @@ def test_a_database_file_that_was_never_migrated_is_one_line_and_exit_2(tmp_path
     p = run_registry("user", "list", env=env)
     assert p.returncode == 2
     assert p.stderr.count("\n") == 1 and "no such table" in p.stderr, p.stderr
+
+
+def at_a_terminal(argv: list[str], env: dict[str, str], answers: list[str]) -> tuple[int, str]:
+    """Runs `argv` on a pseudo-terminal, typing each answer after the next prompt; what the
+    terminal showed, and the exit status."""
+    import os
+    import pty
+    import select as wait
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command, with the pty as its terminal
+        os.execve(argv[0], argv, env)  # noqa: S606 - the command under test, no shell
+    shown = b""
+    pending = list(answers)
+    while True:
+        ready, _, _ = wait.select([fd], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal: it is done
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if pending and shown.rstrip().endswith(b":"):
+            os.write(fd, pending.pop(0).encode() + b"\n")
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_at_a_terminal_the_password_is_asked_twice_without_echo(
+    database_url: str, tmp_path: Path
+) -> None:
+    from tests.live import REGISTRY
+
+    env = cli_env(REGISTRY_DATABASE_URL=database_url, REGISTRY_KEYS_DIR=str(tmp_path / "keys"))
+    name = unique("tty")
+    argv = [str(REGISTRY), "user", "create", name, "--role", "admin", "--password-stdin"]
+    code, shown = at_a_terminal(argv, env, [PASSWORD, PASSWORD])
+    assert code == 0, shown
+    assert "Console password (12 characters or more" in shown
+    assert "The same password again:" in shown
+    assert PASSWORD not in shown  # never echoed
+    code, shown = at_a_terminal(
+        [*argv[:3], unique("tty"), *argv[4:]], env, [PASSWORD, PASSWORD + "x"]
+    )
+    assert code != 0 and "the two passwords differ" in shown

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from registry.app import create_app
-from registry.settings import Settings
+from registry.settings import Settings, load_settings
 from registry.vc.keystore import KeyStore
 
 
@@ -29,3 +29,15 @@ def test_production_starts_with_a_real_key(settings: Settings, tmp_path: Path) -
     store.rotate()
     app = create_app(replace(settings, production=True, keys_dir=tmp_path))
     assert app.state.resources.issuer.keys.active().development is False
+
+
+def test_links_follow_the_port_when_no_public_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`scripts/serve` with only REGISTRY_PORT: QR codes and links point where it listens."""
+    monkeypatch.delenv("REGISTRY_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("REGISTRY_HOST", raising=False)
+    monkeypatch.setenv("REGISTRY_PORT", "8123")
+    assert load_settings().public_url == "http://127.0.0.1:8123"
+    monkeypatch.setenv("REGISTRY_HOST", "0.0.0.0")  # noqa: S104 - what it is read as
+    assert load_settings().public_url == "http://127.0.0.1:8123"
+    monkeypatch.setenv("REGISTRY_PUBLIC_URL", "https://cit.example.gov/")
+    assert load_settings().public_url == "https://cit.example.gov"
