@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from registry.actors import Actor, Role
 from registry.audit.service import record
-from registry.common import utcnow
+from registry.common import copied, utcnow
 from registry.coverage.service import officer_for
 from registry.errors import NotFound
 from registry.tables.credentials import Credential, CredentialStatus
@@ -134,14 +134,14 @@ def open_nominations(
             ),
         ]
         out.append(
-            NominationPublic(
-                officer_id=officer.id,
+            copied(
+                NominationPublic,
+                nomination,
                 name=f"{officer.first_name} {officer.last_name}",
                 post_id=officer.post_id,
+                # The officer's agency now, which a transfer may have changed since.
                 agency_id=agency.id,
                 agency=agency.name,
-                nominated_by=nomination.nominated_by,
-                nominated_at=nomination.nominated_at,
                 certified_until=held.date() if held else None,
                 eligible=all(c.ok for c in checks),
                 checks=checks,

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor, Role
+from registry.common import copied
 from registry.coverage import arithmetic as ar
 from registry.coverage import schemas
 from registry.coverage.service import agency_for
@@ -170,14 +171,12 @@ def region_outlook(
     for agency in agencies:
         look = ar.outlook(data.plan(agency.id), data.assignments(agency.id), data.validities, today)
         rows.append(
-            schemas.AgencyOutlook(
+            copied(
+                schemas.AgencyOutlook,
+                look,
                 agency_id=agency.id,
                 name=agency.name,
-                slots=look.slots,
-                covered_now=look.covered_now,
-                first_gap=look.first_gap,
                 officers_certified=data.certified_on(agency.id, today),
-                officers_to_train=look.officers_to_train,
             )
         )
     rows.sort(key=lambda r: (r.first_gap is None, r.first_gap or date.max, r.name))

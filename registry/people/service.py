@@ -328,14 +328,7 @@ def officer_public(session: Session, officer: Officer) -> schemas.OfficerPublic:
         agency_id=current.agency_id if current else None,
         region=region,
         employments=[
-            schemas.EmploymentPublic(
-                agency_id=a.id,
-                agency_name=a.name,
-                ori=a.ori,
-                start_date=e.start_date,
-                end_date=e.end_date,
-            )
-            for e, a in rows
+            copied(schemas.EmploymentPublic, e, agency_name=a.name, ori=a.ori) for e, a in rows
         ],
     )
 

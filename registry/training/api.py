@@ -8,6 +8,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office, staff
+from registry.common import copied
 from registry.http.deps import CurrentActor, DbSession
 from registry.training import attendance, enrollment, schemas, service, standing
 
@@ -49,8 +50,7 @@ class ClassController(Controller):
         class_id: FromPath[uuid.UUID],
         data: JSONBody[schemas.EnrollmentCreate],
     ) -> schemas.EnrollmentPublic:
-        e = enrollment.enroll(session, actor, class_id, data)
-        return schemas.EnrollmentPublic(id=e.id, class_id=e.class_id, officer_id=e.officer_id)
+        return copied(schemas.EnrollmentPublic, enrollment.enroll(session, actor, class_id, data))
 
     @post("/{class_id:uuid}/attendance", guards=[staff], sync_to_thread=True, status_code=200)
     def attendance(
