@@ -282,7 +282,10 @@ def presentation_request(
                 {
                     "type": "DIDAuthentication",
                     "acceptedMethods": [{"method": "key"}],
-                    "acceptedCryptosuites": [{"cryptosuite": "eddsa-rdfc-2022"}],
+                    "acceptedCryptosuites": [
+                        {"cryptosuite": "eddsa-rdfc-2022"},
+                        {"cryptosuite": "Ed25519Signature2020"},
+                    ],
                 }
             ],
             "challenge": interaction.challenge,

