@@ -5,6 +5,8 @@ the copy to POST /api/v1/verify; DCC verifier-core checks what the wallets recei
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import httpx
@@ -174,3 +176,19 @@ def test_lcws_did_authentication_that_proves_nothing_is_refused(
         "content": "does not verify",
     }[tamper]
     assert reason in done["answer"]["body"]["detail"], done
+
+
+def test_released_lcws_credential_request_link_gets_the_copy_in_the_answer(
+    wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    page = httpx.get(started["interaction_url"], headers={"Accept": "text/html"}, timeout=30)
+    links = [html.unescape(h) for h in re.findall(r'href="(dccrequest://[^"]+)"', page.text)]
+    link = next(h for h in links if "vc_request_url=" in h)
+    done = wallets.ask("lcwRequest", link=link)
+    assert "domain" not in done["presentation"]["proof"]
+    assert done["answer"]["status"] == 200, done
+    copy = done["answer"]["body"]["verifiableCredential"][0]
+    assert copy["credentialSubject"]["id"] == done["holder"]
+    result = node.ask("dcc", credential=copy)
+    assert _dcc_ok(result, "valid_signature") and _dcc_ok(result, "revocation_status"), result

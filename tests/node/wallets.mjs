@@ -208,6 +208,19 @@ const jobs = {
     return {holder, presentation: signed, answer: second};
   },
 
+  // Released LCW (v2.2.9) with its older credential-request link (credentialRequest.ts,
+  // present.ts): a DID Authentication over the link's challenge, no domain, POSTed as the body
+  // to vc_request_url; the answer is the presentation (or credential) it keeps.
+  async lcwRequest({link}) {
+    const params = Object.fromEntries(new URL(link).searchParams);
+    if(params.auth_type !== 'bearer' || !params.issuer || !params.vc_request_url) {
+      return {error: `not a credential request LCW takes: ${link}`};
+    }
+    const {holder, signed} = await lcwDidAuth({challenge: params.challenge});
+    const answer = await post(params.vc_request_url, signed);
+    return {holder, presentation: signed, answer};
+  },
+
   // A holder presents a credential to a verifier, over the verifier's challenge.
   async present({holder, credential, challenge, domain}) {
     const keyPair = holder ? KEYS.get(holder) : await holderKey();

@@ -71,6 +71,7 @@ PUBLIC_ROUTES = {
     # OpenID4VCI access token (never an API token); the metadata is public by design
     ("GET", "/interactions/{secret:str}"),
     ("POST", "/exchanges/{secret:str}"),
+    ("POST", "/exchanges/{secret:str}/credential-request"),
     ("GET", "/.well-known/openid-credential-issuer"),
     ("GET", "/.well-known/oauth-authorization-server"),
     ("POST", "/oid4vci/token"),
