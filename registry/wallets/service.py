@@ -272,7 +272,15 @@ def open_interaction(session: Session, secret: str, now: datetime | None = None)
     interaction = by_secret(session, secret)
     if interaction is None:
         raise NotFound("No hand-over at this address.", field="interaction", rule="exists")
-    if interaction.completed_at is not None:
+    # An OpenID4VCI offer that has issued some of its configurations is in a wallet already.
+    handed = interaction.completed_at is not None or (
+        interaction.code_redeemed_at is not None
+        and session.exec(
+            select(HolderCopy.id).where(HolderCopy.interaction_id == interaction.id)
+        ).first()
+        is not None
+    )
+    if handed:
         raise NotFound(
             "This hand-over is done: a wallet has received the certification. "
             "Start a new one from the wallet page for another wallet.",
@@ -322,12 +330,23 @@ def hand_over(
     origin: Origin | None = None,
 ) -> str | dict[str, Any]:
     """Signs the holder's copy, records which copy went to which key and where (and audits it),
-    and ends the interaction. The copy's unique interaction keeps a racing second request
-    out."""
+    and ends the interaction once it has handed all it offers. The copy's unique (interaction,
+    format) keeps a racing second request for the same configuration out."""
     credential = session.get(Credential, interaction.credential_id)
     if credential is None:  # pragma: no cover - the foreign key guarantees it
         raise NotFound("No credential with this id.", field="credential_id", rule="exists")
     _handable(credential, now)
+    issued = set(
+        session.exec(
+            select(HolderCopy.format).where(HolderCopy.interaction_id == interaction.id)
+        ).all()
+    )
+    if fmt in issued:
+        raise RuleViolation(
+            f"This offer's {fmt} copy has been issued already: each configuration once.",
+            field="credential_configuration_id",
+            rule="configuration_issued",
+        )
     ensure_signing_key(issuer)
     copy = holder_copy(issuer, credential, holder_did, fmt, now)
     row = HolderCopy(
@@ -343,8 +362,12 @@ def hand_over(
         address=origin.address[:64] if origin and origin.address else None,
     )
     session.add(row)
-    interaction.completed_at = now
-    interaction.token_hash = None
+    # An OpenID4VCI offer may issue each configuration it offers once, with the same access
+    # token (LearnCard asks for both formats): it is done when every one is issued. A VC-API
+    # exchange hands its one copy.
+    if protocol != OID4VCI or issued | {fmt} >= set(FORMATS.values()):
+        interaction.completed_at = now
+        interaction.token_hash = None
     session.add(interaction)
     # The wallet app acts for the officer; its DID (up to a kilobyte) is in the entry itself.
     officer = session.get(Officer, credential.officer_id)

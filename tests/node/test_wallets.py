@@ -192,3 +192,16 @@ def test_released_lcws_credential_request_link_gets_the_copy_in_the_answer(
     assert copy["credentialSubject"]["id"] == done["holder"]
     result = node.ask("dcc", credential=copy)
     assert _dcc_ok(result, "valid_signature") and _dcc_ok(result, "revocation_status"), result
+
+
+def test_an_openid_wallet_takes_every_configuration_of_one_offer_with_one_token(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    received = wallets.ask("oid4vci", offer=started["protocols"]["openid4vci"], all=True)
+    assert "error" not in received, received
+    formats = {r["format"]: r["credentials"][0] for r in received["received"]}
+    assert set(formats) == {"ldp_vc", "jwt_vc_json"}
+    for form, copy in (("credential", formats["ldp_vc"]), ("token", formats["jwt_vc_json"])):
+        r = httpx.post(f"{live_server.url}/api/v1/verify", json={form: copy}, timeout=30)
+        assert r.json()["verdict"] == "valid", r.text

@@ -132,7 +132,7 @@ async function lcwDidAuth({challenge, domain, tamper}) {
 
 const jobs = {
   // The pre-authorized code flow from the offer a QR code carries; `replay` sends the code twice.
-  async oid4vci({offer, txCode, replay}) {
+  async oid4vci({offer, txCode, replay, all}) {
     const keyPair = await holderKey();
     const wallet = openidWallet(keyPair);
     const credentialOffer = await wallet.resolveCredentialOffer(offer);
@@ -151,33 +151,43 @@ const jobs = {
         replayed = errorText(e);
       }
     }
-    const {c_nonce: nonce} = await wallet.requestNonce({issuerMetadata});
-    const credentialConfigurationId = credentialOffer.credential_configuration_ids[0];
-    const {jwt} = await wallet.createCredentialRequestJwtProof({
-      issuerMetadata,
-      credentialConfigurationId,
-      nonce,
-      signer: {method: 'did', didUrl: keyPair.id, alg: 'EdDSA'}
-    });
-    try {
-      const response = await wallet.retrieveCredentials({
+    // One configuration (the first), or, with `all`, every one the offer names with the same
+    // access token, as LearnCard asks for both formats.
+    const ids = all ? credentialOffer.credential_configuration_ids :
+      credentialOffer.credential_configuration_ids.slice(0, 1);
+    const received = [];
+    for(const credentialConfigurationId of ids) {
+      const {c_nonce: nonce} = await wallet.requestNonce({issuerMetadata});
+      const {jwt} = await wallet.createCredentialRequestJwtProof({
         issuerMetadata,
         credentialConfigurationId,
-        accessToken: accessTokenResponse.access_token,
-        proofs: {jwt: [jwt]}
+        nonce,
+        signer: {method: 'did', didUrl: keyPair.id, alg: 'EdDSA'}
       });
-      return {
-        holder: keyPair.controller,
-        version: issuerMetadata.originalDraftVersion,
-        configuration: credentialConfigurationId,
-        format: issuerMetadata.credentialIssuer.credential_configurations_supported[
-          credentialConfigurationId].format,
-        credentials: response.credentialResponse.credentials.map(c => c.credential),
-        replayed
-      };
-    } catch(e) {
-      return {holder: keyPair.controller, error: errorText(e), replayed};
+      try {
+        const response = await wallet.retrieveCredentials({
+          issuerMetadata,
+          credentialConfigurationId,
+          accessToken: accessTokenResponse.access_token,
+          proofs: {jwt: [jwt]}
+        });
+        received.push({
+          configuration: credentialConfigurationId,
+          format: issuerMetadata.credentialIssuer.credential_configurations_supported[
+            credentialConfigurationId].format,
+          credentials: response.credentialResponse.credentials.map(c => c.credential)
+        });
+      } catch(e) {
+        return {holder: keyPair.controller, error: errorText(e), replayed, received};
+      }
     }
+    return {
+      holder: keyPair.controller,
+      version: issuerMetadata.originalDraftVersion,
+      ...received[0],
+      received,
+      replayed
+    };
   },
 
   // LCW's handleVcApiExchangeComplete: POST {} to the exchange, answer its DID Authentication

@@ -182,15 +182,23 @@ def test_a_replayed_code_is_refused_and_ends_the_token_it_gave(
     assert 'error="invalid_token"' in r.headers["www-authenticate"], body
 
 
-def test_one_interaction_serves_one_wallet(
+def test_one_offer_issues_each_configuration_it_offers_once(
     flow: Flow, region: Region, certified: dict[str, Any], client: TestClient[Litestar]
 ) -> None:
     started = flow.start(region.coordinator, certified["credential_id"])
     token = flow.access_token(code_of(started))
-    assert flow.credential(token, wallet_app().proof(flow.nonce())).status_code == 200
-    # The same access token cannot fetch a second copy for another key.
+    app = wallet_app()
+    assert flow.credential(token, app.proof(flow.nonce())).status_code == 200
+    # The same configuration again, for any key: refused, and the token still serves the rest.
     again = flow.credential(token, wallet_app("p256-key").proof(flow.nonce()))
-    assert_protocol_error(again, "invalid_token", 401)
+    body = assert_protocol_error(again, "credential_request_denied")
+    assert "issued already" in body["error_description"]
+    # The other configuration the offer names, with the same token (LearnCard asks for both).
+    r = flow.credential(token, app.proof(flow.nonce()), JWT)
+    assert r.status_code == 200, r.text
+    # Every configuration issued: the token and the interaction are done.
+    last = flow.credential(token, app.proof(flow.nonce()), JWT)
+    assert_protocol_error(last, "invalid_token", 401)
     assert_protocol_error(flow.token(code_of(started)), "invalid_grant")
     r = client.get(
         started["interaction_url"].removeprefix(PUBLIC_URL),
