@@ -245,11 +245,15 @@ class KeyStore:
         info = self.active()
         return ActiveKey(info.kid, info.alg, self._signer(info.kid))
 
-    def sign(self, payload: dict[str, Any], *, did: str | None = None) -> jws.Signed:
-        """A vc+jwt of `payload` by the active key; the header's kid is the key's DID URL under
-        `did`, or the bare thumbprint (the shape of credentials issued before the DID)."""
+    def sign(
+        self, payload: dict[str, Any], *, did: str | None = None, typ: str = jws.VC_JWT
+    ) -> jws.Signed:
+        """A vc+jwt (or, `typ=jws.JWT`, a VC 1.1 JWT) of `payload` by the active key; the
+        header's kid is the key's DID URL under `did`, or the bare thumbprint (the shape of
+        credentials issued before the DID)."""
         key = self.signer()
-        return jws.sign(payload, key, kid=f"{did}#{key.kid}" if did else key.kid)
+        kid = f"{did}#{key.kid}" if did else key.kid
+        return jws.sign(payload, key, kid=kid, typ=typ, cty="vc" if typ == jws.VC_JWT else None)
 
     def sign_bytes(self, data: bytes) -> SignedBytes:
         """Signs `data` with the active key (see ActiveKey.sign_bytes)."""

@@ -24,8 +24,8 @@ from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.wallets import HolderCopy, Interaction
-from registry.vc import dataintegrity
-from registry.vc.jws import payload_of
+from registry.vc import dataintegrity, jwtvc
+from registry.vc.jws import JWT, payload_of
 
 INTERACTION_TTL = timedelta(minutes=15)  # unused; the page makes a fresh one
 CHALLENGE_TTL = timedelta(minutes=10)
@@ -314,9 +314,10 @@ def holder_copy(
     if fmt == FORMAT_LDP:
         document = dataintegrity.content(payload, issuer.di_profile)
         return dataintegrity.secure(document, issuer.keys, issuer.did, now)
-    # iat stays the original's: it agrees with validFrom, as every verifier of this profile
-    # checks (a copy stamped with the time of its hand-over failed the registry's own).
-    return issuer.sign(payload).token
+    # jwt_vc_json as OpenID4VCI 1.0 defines it: the VC 1.1 JWT encoding, `sub` the holder. iat
+    # stays the original's: it agrees with validFrom, as every verifier of this profile checks
+    # (a copy stamped with the time of its hand-over failed the registry's own).
+    return issuer.sign(jwtvc.encode(payload), typ=JWT).token
 
 
 def hand_over(

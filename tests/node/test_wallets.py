@@ -195,7 +195,7 @@ def test_released_lcws_credential_request_link_gets_the_copy_in_the_answer(
 
 
 def test_an_openid_wallet_takes_every_configuration_of_one_offer_with_one_token(
-    wallets: Node, live_server: LiveServer, issued: dict[str, Any]
+    wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
     started = _start(live_server, issued["credential_id"])
     received = wallets.ask("oid4vci", offer=started["protocols"]["openid4vci"], all=True)
@@ -205,3 +205,8 @@ def test_an_openid_wallet_takes_every_configuration_of_one_offer_with_one_token(
     for form, copy in (("credential", formats["ldp_vc"]), ("token", formats["jwt_vc_json"])):
         r = httpx.post(f"{live_server.url}/api/v1/verify", json={form: copy}, timeout=30)
         assert r.json()["verdict"] == "valid", r.text
+    # jwt_vc_json is the VC 1.1 JWT encoding: Node jose checks it as a plain JWT with its claims.
+    jwks = httpx.get(f"{live_server.url}/.well-known/jwks.json", timeout=30).json()
+    checked = node.ask("jose", token=formats["jwt_vc_json"], jwks=jwks, typ="JWT")
+    assert checked["ok"] is True, checked
+    assert checked["sub"] == received["holder"]

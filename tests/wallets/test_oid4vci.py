@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import jwt
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
@@ -121,8 +122,37 @@ def test_the_jwt_configuration_hands_a_holder_bound_jws(
     r = flow.credential(token, app.proof(flow.nonce()), configuration=JWT)
     assert r.status_code == 200, r.text
     copy = r.json()["credentials"][0]["credential"]
-    assert _payload(copy)["credentialSubject"]["id"] == app.did
-    assert anonymous.post("/api/v1/verify", {"token": copy}).json()["verdict"] == "valid"
+    # OpenID4VCI 1.0's jwt_vc_json: the VC Data Model 1.1 JWT encoding, checked with PyJWT
+    # against the published JWKS, every JWT claim required.
+    header = jwt.get_unverified_header(copy)
+    assert header["typ"] == "JWT" and "cty" not in header
+    jwks = anonymous.get("/.well-known/jwks.json").json()
+    key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
+    claims = jwt.decode(
+        copy,
+        jwt.PyJWK(key),
+        algorithms=["EdDSA", "ES256"],
+        options={"require": ["iss", "sub", "nbf", "exp", "jti", "iat"]},
+    )
+    original = _payload(certified["token"])
+    assert claims["sub"] == app.did
+    assert claims["iss"] == original["iss"] and claims["jti"] == original["jti"]
+    assert (claims["nbf"], claims["exp"]) == (original["nbf"], original["exp"])
+    vc = claims["vc"]
+    assert vc["@context"][0] == "https://www.w3.org/2018/credentials/v1"
+    assert vc["issuanceDate"] == original["validFrom"]
+    assert vc["expirationDate"] == original["validUntil"]
+    assert "validFrom" not in vc and "jti" not in str(vc["@context"])
+    assert vc["credentialSubject"]["id"] == app.did
+    assert vc["credentialStatus"] == original["credentialStatus"]
+    verdict = anonymous.post("/api/v1/verify", {"token": copy}).json()
+    assert verdict["verdict"] == "valid", verdict
+    assert verdict["credential"]["credential_id"] == certified["credential_id"]
+    r = region.coordinator.post(
+        f"/api/v1/credentials/{certified['credential_id']}/revoke", {"reason": "test"}
+    )
+    assert r.status_code == 200, r.text
+    assert anonymous.post("/api/v1/verify", {"token": copy}).json()["verdict"] == "revoked"
 
 
 def test_a_revocation_reaches_the_copy_in_the_wallet(
