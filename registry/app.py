@@ -38,6 +38,7 @@ from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
 from registry.db import make_engine
 from registry.http import gate
+from registry.http.cors import PublicCors, public_paths
 from registry.http.deps import provide_actor, session_provider
 from registry.http.problems import HANDLERS
 from registry.imports.api import ImportController
@@ -45,6 +46,7 @@ from registry.people.api import AgencyController, OfficerController, RegionContr
 from registry.settings import Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
+from registry.vc.did import did_document_path
 from registry.vc.keystore import KeyStore
 from registry.verification.api import (
     TokenRequests,
@@ -253,6 +255,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             rate_limit=("minute", settings.rate_limit), check_throttle_handler=_throttle
         )
         middleware.insert(0, rate_limit.middleware)
+    # Outermost: a preflight is answered before rate limits and authentication, and every
+    # answer of a public path (a refusal too) is readable by a browser wallet.
+    middleware.insert(
+        0, DefineMiddleware(PublicCors, paths=public_paths(did_document_path(settings.public_url)))
+    )
 
     return Litestar(
         route_handlers=[
