@@ -31,6 +31,7 @@ from registry.credentials import display
 from registry.credentials.api import (
     CertifyController,
     CredentialController,
+    dcc_registry_entry_route,
     did_document_route,
     jwks,
 )
@@ -273,6 +274,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pages.wallet,
             jwks,
             did_document_route(settings.public_url),
+            dcc_registry_entry_route(
+                settings.public_url, settings.issuer_name, settings.issuer_location
+            ),
             status_list,
             # The verify API's token form is answered beneath the handler (TokenRequests).
             Router(

@@ -62,6 +62,9 @@ class Settings:
     program_contact: str = ""
     # One line per request on stdout (registry.web.accesslog); on unless REGISTRY_ACCESS_LOG=0.
     access_log: bool = True
+    # Where the issuing program is, as DCC's issuer registries list it ("Salt Lake City, Utah,
+    # USA"): /.well-known/dcc-registry-entry.json.
+    issuer_location: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -90,6 +93,7 @@ def load_settings() -> Settings:
         trusted_proxies=_proxies("REGISTRY_TRUSTED_PROXIES"),
         program_contact=(os.environ.get("REGISTRY_PROGRAM_CONTACT") or "").strip(),
         access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1").strip() != "0",
+        issuer_location=(os.environ.get("REGISTRY_ISSUER_LOCATION") or "").strip(),
     )
 
 
