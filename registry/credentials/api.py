@@ -150,7 +150,9 @@ def dcc_registry_entry_route(public_url: str, name: str, location: str) -> HTTPR
     the server runs)."""
     entry = dcc_registry_entry(public_url, name, location)
 
-    @get(DCC_REGISTRY_ENTRY, public=True, tags=["public"], sync_to_thread=False)
+    # Out of the OpenAPI document, as a document for DCC rather than an API (its bytes would be
+    # described as a string there).
+    @get(DCC_REGISTRY_ENTRY, public=True, include_in_schema=False, sync_to_thread=False)
     def dcc_entry(request: Request[Any, Any, Any]) -> Response[bytes]:
         """The issuer's entry for DCC's issuer registries (dcc-legacy format)."""
         return _cacheable(request, entry, "application/json")
