@@ -6,6 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
 
 from registry.errors import Forbidden
 
@@ -14,6 +17,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     INSTRUCTOR = "instructor"
+    MONITOR = "monitor"  # reads /metrics and nothing else (a Prometheus server's token)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,11 @@ class Actor:
 
     def can_act_in(self, region_id: uuid.UUID | None) -> bool:
         return self.is_admin or (region_id is not None and region_id == self.region_id)
+
+    def in_scope(self, region_column: Any) -> Any:
+        """The query condition of `can_act_in`: rows whose `region_column` is the actor's region
+        (every row for the administrator)."""
+        return sa.true() if self.is_admin else region_column == self.region_id
 
     def require_region(self, region_id: uuid.UUID | None, what: str = "record") -> None:
         if not self.can_act_in(region_id):

@@ -29,6 +29,7 @@ from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
 from registry.common import utcnow
 from registry.credentials import display
 from registry.credentials.api import (
+    STATUS_CHANGES,
     CertifyController,
     CredentialController,
     dcc_registry_entry_route,
@@ -44,7 +45,7 @@ from registry.http.deps import provide_actor, session_provider
 from registry.http.problems import HANDLERS
 from registry.imports.api import ImportController
 from registry.people.api import AgencyController, OfficerController, RegionController
-from registry.settings import Settings, get_settings
+from registry.settings import MailSettings, Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
 from registry.vc.did import did_document_path
@@ -65,12 +66,13 @@ from registry.verification.pages import verify_form, verify_submit
 from registry.verification.service import Verifier
 from registry.wallets.api import HANDLERS as WALLET_HANDLERS
 from registry.wallets.link_api import rotate_wallet_link
-from registry.web import logfilter, pages
+from registry.web import logfilter, operations, pages
 from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
 from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
+from registry.web.operations import RequestMetrics
 from registry.web.public_errors import public_page_aware
 from registry.web.throttle import Lockout, SignInThrottle, make_counter
 from registry.windows import EXPIRING_MAX_DAYS
@@ -160,6 +162,7 @@ class Resources:
     live: LiveStatus
     verifier: Verifier
     sign_in_throttle: SignInThrottle
+    mail: MailSettings
 
 
 def build_resources(settings: Settings) -> Resources:
@@ -184,7 +187,8 @@ def build_resources(settings: Settings) -> Resources:
         settings.sign_in_rate_limit,
         Lockout(failures=settings.sign_in_lockout),
     )
-    return Resources(engine, issuer, live, Verifier(engine, issuer, live), throttle)
+    verifier = Verifier(engine, issuer, live)
+    return Resources(engine, issuer, live, verifier, throttle, settings.mail)
 
 
 def _given(resources: Resources, name: str) -> Provide:
@@ -193,11 +197,11 @@ def _given(resources: Resources, name: str) -> Provide:
     return Provide(lambda: getattr(resources, name), sync_to_thread=False)
 
 
-UNTHROTTLED = ("/health", "/static/")
+UNTHROTTLED = ("/health", "/static/", "/metrics")
 
 
 def _throttle(request: Request[Any, Any, Any]) -> bool:
-    # Load balancers poll /health; static files are cached by browsers anyway.
+    # Load balancers poll /health, Prometheus /metrics; browsers cache static files anyway.
     if request.url.path.startswith(UNTHROTTLED):
         return False
     return bool(request.route_handler.opt.get(PUBLIC))
@@ -217,7 +221,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logfilter.install(log)
     resources = build_resources(settings)
 
-    before_send: list[Any] = [security_headers(settings.public_url.startswith("https://"))]
+    counted = RequestMetrics(resources.engine)
+    before_send: list[Any] = [
+        security_headers(settings.public_url.startswith("https://")),
+        counted.before_send,
+    ]
     access_log = AccessLog() if settings.access_log else None
     if access_log is not None:
         before_send.append(access_log.before_send)
@@ -235,6 +243,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 access_log.flush()
 
     middleware: list[Any] = [
+        counted.stamp,
         DefineMiddleware(
             BearerTokenAuth,
             engine=resources.engine,
@@ -255,16 +264,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         rate_limit = RateLimitConfig(
             rate_limit=("minute", settings.rate_limit), check_throttle_handler=_throttle
         )
-        middleware.insert(0, rate_limit.middleware)
-    # Outermost: a preflight is answered before rate limits and authentication, and every
-    # answer of a public path (a refusal too) is readable by a browser wallet.
+        middleware.insert(1, rate_limit.middleware)
+    # Next to outermost (after the request stamp): a preflight is answered before rate limits
+    # and authentication, and every answer of a public path (a refusal too) is readable by a
+    # browser wallet.
     middleware.insert(
-        0, DefineMiddleware(PublicCors, paths=public_paths(did_document_path(settings.public_url)))
+        1, DefineMiddleware(PublicCors, paths=public_paths(did_document_path(settings.public_url)))
     )
 
     return Litestar(
         route_handlers=[
-            pages.health,
+            operations.health,
+            operations.ready,
+            operations.prometheus,
             console_auth.login_form,
             console_auth.login,
             console_auth.logout,
@@ -303,6 +315,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClassController,
             CertifyController,
             CredentialController,
+            *STATUS_CHANGES,
             RenewalController,
             CEController,
             ImportController,
@@ -324,6 +337,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "live": _given(resources, "live"),
             "verifier": _given(resources, "verifier"),
             "sign_in_throttle": _given(resources, "sign_in_throttle"),
+            "mail": _given(resources, "mail"),
         },
         # For the tests and a debugger: the code takes these as dependencies and arguments.
         state=State({"resources": resources}),

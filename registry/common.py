@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy.engine import Dialect
 
@@ -59,3 +60,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         moment: datetime = value
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def copied(schema: type[_M], row: object, **extra: Any) -> _M:
+    """`schema` made of `row`'s attributes of the same names, and `extra` for the others."""
+    named = {
+        n: getattr(row, n) for n in schema.model_fields.keys() - extra.keys() if hasattr(row, n)
+    }
+    return schema.model_validate({**named, **extra})

@@ -22,42 +22,42 @@ class RegistryError(Exception):
 
 
 class InvalidInput(RegistryError):
-    status = 400
-    title = "Invalid input"
+    """The request is malformed or a value breaks a field's rule (400)."""
+
+    status, title = 400, "Invalid input"
 
 
 class UnsupportedMediaType(InvalidInput):
     """The body is not of a type the route reads (415)."""
 
-    status = 415
-    title = "Unsupported media type"
+    status, title = 415, "Unsupported media type"
 
 
 class NotAuthenticated(RegistryError):
-    status = 401
-    title = "Not authenticated"
+    status, title = 401, "Not authenticated"
 
 
 class Forbidden(RegistryError):
-    status = 403
-    title = "Forbidden"
+    """Signed in, but the role may not do this at all (403). Something in another region is
+    NotFound instead: the answer must not tell that it exists."""
+
+    status, title = 403, "Forbidden"
 
 
 class NotFound(RegistryError):
-    status = 404
-    title = "Not found"
+    status, title = 404, "Not found"
 
 
 class Conflict(RegistryError):
-    status = 409
-    title = "Conflict"
+    """It would duplicate something unique, or the record changed meanwhile (409)."""
+
+    status, title = 409, "Conflict"
 
 
 class RuleViolation(RegistryError):
     """A well-formed request that a rule of the program refuses (422)."""
 
-    status = 422
-    title = "Rule violated"
+    status, title = 422, "Rule violated"
 
 
 class NotEligible(RuleViolation):
@@ -67,5 +67,4 @@ class NotEligible(RuleViolation):
 class Unavailable(RegistryError):
     """The registry cannot do this right now (no signing key, database down)."""
 
-    status = 503
-    title = "Service unavailable"
+    status, title = 503, "Service unavailable"

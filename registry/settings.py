@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,99 @@ def _proxies(name: str) -> str:
     return ",".join(items)
 
 
+class NoticeConfigError(ValueError):
+    """The REGISTRY_SMTP_* settings do not make sense."""
+
+
+TLS_MODES = ("starttls", "implicit", "none")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int = 25
+    sender: str | None = None
+    user: str | None = None
+    password: str | None = None
+    # starttls: upgrade the connection before anything else is said (the default); implicit:
+    # TLS from the first byte (port 465); none: plain, and then never a login.
+    tls: str = "starttls"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmtpConfig | None:
+        """The SMTP settings, or None when REGISTRY_SMTP_HOST is not set (notices go to files)."""
+        host = env.get("REGISTRY_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        tls = env.get("REGISTRY_SMTP_TLS", "").strip().lower() or "starttls"
+        if tls not in TLS_MODES:
+            raise NoticeConfigError(
+                f"REGISTRY_SMTP_TLS must be starttls, implicit or none, got {tls!r}"
+            )
+        raw_port = env.get("REGISTRY_SMTP_PORT", "").strip() or (
+            "465" if tls == "implicit" else "25"
+        )
+        try:
+            port = int(raw_port)
+        except ValueError:
+            raise NoticeConfigError(
+                f"REGISTRY_SMTP_PORT must be a number, got {raw_port!r}"
+            ) from None
+        user = env.get("REGISTRY_SMTP_USER") or None
+        password = env.get("REGISTRY_SMTP_PASSWORD") or None
+        if user and not password:
+            raise NoticeConfigError("REGISTRY_SMTP_USER is set but REGISTRY_SMTP_PASSWORD is not")
+        if user and tls == "none":
+            raise NoticeConfigError(
+                "REGISTRY_SMTP_TLS=none would send the SMTP login in clear: use starttls or "
+                "implicit, or a relay that needs no login"
+            )
+        return cls(
+            host=host,
+            port=port,
+            sender=env.get("REGISTRY_SMTP_FROM") or None,
+            user=user,
+            password=password,
+            tls=tls,
+        )
+
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = os.environ.get(name, "").strip().lower() or default
+    if raw not in choices:
+        raise SystemExit(f"{name} is one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where notices and wallet links go: SMTP when REGISTRY_SMTP_HOST is set, else .eml files
+    in the outbox folder."""
+
+    smtp: SmtpConfig | None = None
+    from_address: str | None = None  # REGISTRY_SMTP_FROM, also for the outbox's files
+    outbox: Path = ROOT / "var" / "outbox"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MailSettings:
+        """Raises NoticeConfigError for SMTP settings that do not make sense."""
+        return cls(
+            smtp=SmtpConfig.from_env(env),
+            from_address=env.get("REGISTRY_SMTP_FROM") or None,
+            outbox=Path(env.get("REGISTRY_OUTBOX_DIR") or ROOT / "var" / "outbox"),
+        )
+
+
+def _mail() -> MailSettings:
+    try:
+        return MailSettings.from_env(os.environ)
+    except NoticeConfigError as exc:
+        raise SystemExit(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -62,6 +156,12 @@ class Settings:
     program_contact: str = ""
     # One line per request on stdout (registry.web.accesslog); on unless REGISTRY_ACCESS_LOG=0.
     access_log: bool = True
+    mail: MailSettings = MailSettings()
+    # The server's own log lines (uvicorn's levels: critical, error, warning, info, debug).
+    log_level: str = "info"
+    # Where the workers of `registry serve` keep their metrics, added up by /metrics (emptied at
+    # each start).
+    metrics_dir: Path = ROOT / "var" / "metrics"
     # Where the issuing program is, as DCC's issuer registries list it ("Salt Lake City, Utah,
     # USA"): /.well-known/dcc-registry-entry.json.
     issuer_location: str = ""
@@ -93,6 +193,9 @@ def load_settings() -> Settings:
         trusted_proxies=_proxies("REGISTRY_TRUSTED_PROXIES"),
         program_contact=(os.environ.get("REGISTRY_PROGRAM_CONTACT") or "").strip(),
         access_log=os.environ.get("REGISTRY_ACCESS_LOG", "1").strip() != "0",
+        mail=_mail(),
+        log_level=_choice("REGISTRY_LOG_LEVEL", LOG_LEVELS, "info"),
+        metrics_dir=Path(os.environ.get("REGISTRY_METRICS_DIR") or ROOT / "var" / "metrics"),
         issuer_location=(os.environ.get("REGISTRY_ISSUER_LOCATION") or "").strip(),
     )
 

@@ -90,3 +90,4 @@ def requires_role(*roles: Role) -> Guard:
 admin_only = requires_role(Role.ADMIN)
 office = requires_role(Role.ADMIN, Role.COORDINATOR)
 staff = requires_role(Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR)
+monitoring = requires_role(Role.ADMIN, Role.MONITOR)

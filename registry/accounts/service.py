@@ -16,8 +16,8 @@ from sqlmodel import Session, col, delete, select
 
 from registry.accounts.schemas import UserPublic
 from registry.actors import Actor, Role
-from registry.audit.service import record, snapshot
-from registry.common import utcnow
+from registry.audit.service import record, saved, snapshot
+from registry.common import copied, utcnow
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.tables.accounts import ApiToken, User, WebSession
 from registry.tables.audit import AuditEntry
@@ -58,10 +58,10 @@ def create_user(
         role_value = Role(role)
     except ValueError:
         raise InvalidInput(
-            "role must be admin, coordinator or instructor.", field="role", rule="enum"
+            "role must be admin, coordinator, instructor or monitor.", field="role", rule="enum"
         ) from None
     region_id = None
-    if role_value is not Role.ADMIN:
+    if role_value not in (Role.ADMIN, Role.MONITOR):  # the program's, not a region's
         if not region_code:
             raise InvalidInput(
                 "Coordinators and instructors belong to a region.", field="region", rule="required"
@@ -80,16 +80,7 @@ def create_user(
         region_id=region_id,
         password_hash=hash_password(password) if password else None,
     )
-    session.add(user)
-    session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="user.create",
-        entity="user",
-        entity_id=user.id,
-        after=snapshot(user),
-    )
+    saved(session, actor, "user.create", "user", user)
     return user
 
 
@@ -111,14 +102,7 @@ def issue_token(session: Session, actor: Actor, user: User) -> str:
     row = ApiToken(user_id=user.id, token_hash=hash_token(token))
     session.add(row)
     session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="token.issue",
-        entity="user",
-        entity_id=user.id,
-        after={"token_id": str(row.id)},
-    )
+    record(session, actor, "token.issue", "user", user.id, after={"token_id": str(row.id)})
     return token
 
 
@@ -216,15 +200,13 @@ def list_users(session: Session, actor: Actor) -> list[UserPublic]:
         .order_by(col(User.username))
     ).all()
     return [
-        UserPublic(
-            id=user.id,
-            username=user.username,
-            role=user.role,
+        copied(
+            UserPublic,
+            user,
             region=code,
             disabled=not user.active,
             has_password=user.password_hash is not None,
             last_sign_in=last_sign_in.get(str(user.id)),
-            created_at=user.created_at,
         )
         for user, code in rows
     ]
@@ -244,10 +226,10 @@ def set_disabled(session: Session, actor: Actor, user: User, disabled: bool) -> 
     ended = _end_sessions(session, user) if disabled else 0
     record(
         session,
-        actor=actor.username,
-        action="user.disable" if disabled else "user.enable",
-        entity="user",
-        entity_id=user.id,
+        actor,
+        "user.disable" if disabled else "user.enable",
+        "user",
+        user.id,
         before=before,
         after={**(snapshot(user) or {}), **({"sessions_ended": ended} if disabled else {})},
     )
@@ -263,14 +245,7 @@ def reset_password(session: Session, actor: Actor, user: User, password: str) ->
     session.add(user)
     ended = _end_sessions(session, user)
     # That it changed, never what it is.
-    record(
-        session,
-        actor=actor.username,
-        action="user.password_reset",
-        entity="user",
-        entity_id=user.id,
-        after={"sessions_ended": ended},
-    )
+    record(session, actor, "user.password_reset", "user", user.id, after={"sessions_ended": ended})
     session.flush()
     return user
 
@@ -303,10 +278,10 @@ def revoke_tokens(
         session.add(token)
     record(
         session,
-        actor=actor.username,
-        action="token.revoke",
-        entity="user",
-        entity_id=user.id,
+        actor,
+        "token.revoke",
+        "user",
+        user.id,
         after={"token_ids": [str(t.id) for t in revoked]},
     )
     session.flush()
@@ -317,14 +292,7 @@ def end_sessions(session: Session, actor: Actor, user: User) -> int:
     """Signs the user out of every console session; returns how many there were."""
     _require_admin(actor)
     ended = _end_sessions(session, user)
-    record(
-        session,
-        actor=actor.username,
-        action="session.end_all",
-        entity="user",
-        entity_id=user.id,
-        after={"sessions_ended": ended},
-    )
+    record(session, actor, "session.end_all", "user", user.id, after={"sessions_ended": ended})
     return ended
 
 

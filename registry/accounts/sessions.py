@@ -39,10 +39,10 @@ def sign_in(session: Session, username: str, password: str) -> tuple[str, Signed
         known = checked.user
         record(
             session,
-            actor=known.username if known else UNKNOWN_USER,
-            action="session.sign_in_failed",
-            entity="user",
-            entity_id=known.id if known else UNKNOWN_USER,
+            known.username if known else UNKNOWN_USER,
+            "session.sign_in_failed",
+            "user",
+            known.id if known else UNKNOWN_USER,
             after={"disabled": True} if known is not None and not known.active else None,
         )
         return None
@@ -61,13 +61,7 @@ def sign_in(session: Session, username: str, password: str) -> tuple[str, Signed
     )
     # Expired sessions are swept whenever someone signs in: no background job needed.
     session.exec(delete(WebSession).where(col(WebSession.expires_at) < now))
-    record(
-        session,
-        actor=actor.username,
-        action="session.sign_in",
-        entity="user",
-        entity_id=actor.user_id,
-    )
+    record(session, actor, "session.sign_in", "user", actor.user_id)
     return token, SignedIn(actor, csrf)
 
 

@@ -51,28 +51,32 @@ def _jsonable(value: Any) -> Any:
 
 def record(
     session: Session,
-    *,
-    actor: str,
+    actor: Actor | str,
     action: str,
     entity: str,
     entity_id: object,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Appends one entry to the hash chain, inside the caller's transaction."""
-    record_many(
-        session,
-        [
-            {
-                "actor": actor,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "before": before,
-                "after": after,
-            }
-        ],
-    )
+    """Appends one entry to the hash chain, inside the caller's transaction; `actor` is the one
+    who acted or, for a wallet app or an unknown user, the name it is recorded under."""
+    name = actor if isinstance(actor, str) else actor.username
+    entry = {"actor": name, "action": action, "entity": entity, "entity_id": entity_id}
+    record_many(session, [{**entry, "before": before, "after": after}])
+
+
+def saved(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    row: Any,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Writes a new or changed row and records it, with its columns as they are now."""
+    session.add(row)
+    session.flush()
+    record(session, actor, action, entity, row.id, before, snapshot(row))
 
 
 def record_many(session: Session, entries: list[dict[str, Any]]) -> None:

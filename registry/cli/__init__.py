@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_sub = user.add_subparsers(dest="action", required=True)
     create = user_sub.add_parser("create", help="create a user and print an API token")
     create.add_argument("name")
-    create.add_argument("--role", required=True, choices=["admin", "coordinator", "instructor"])
+    create.add_argument(
+        "--role", required=True, choices=["admin", "coordinator", "instructor", "monitor"]
+    )
     create.add_argument("--region", help="region code (coordinators and instructors)")
     create.add_argument(
         "--password-stdin", action="store_true", help="read a web console password from stdin"

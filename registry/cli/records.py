@@ -4,7 +4,6 @@ server."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -191,11 +190,8 @@ def cmd_notify_expiring(args: argparse.Namespace) -> int:
     if not 1 <= args.days <= EXPIRING_MAX_DAYS:
         raise UsageError(f"--days is a number of days from 1 to {EXPIRING_MAX_DAYS}")
     settings = current_settings()
-    outbox = Path(args.outbox) if args.outbox else notices.outbox_dir(os.environ)
-    try:
-        program, sender = notices.mail_setup(os.environ, settings.issuer_name, settings.public_url)
-    except notices.NoticeConfigError as exc:
-        raise UsageError(str(exc)) from exc
+    outbox = Path(args.outbox) if args.outbox else settings.mail.outbox
+    program, sender = notices.mail_setup(settings.mail, settings.issuer_name, settings.public_url)
     engine = open_database()
     try:
         summary = notices.notify_expiring(
@@ -220,6 +216,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = current_settings()
     workers = args.workers or settings.workers
+    if workers > 1:
+        # Before a worker starts: each writes its figures there, /metrics adds them up.
+        from registry.metrics import prepare_multiprocess
+
+        prepare_multiprocess(settings.metrics_dir)
     uvicorn.run(
         "registry.asgi:app",
         host=args.host or settings.host,
@@ -234,7 +235,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server_header=False,
         # Other log lines could otherwise print an officer's wallet key (it is in the path).
         log_config=uvicorn_log_config(),
-        log_level=os.environ.get("REGISTRY_LOG_LEVEL", "info"),
+        log_level=settings.log_level,
         # The app writes its own, cheaper access log (registry.web.accesslog; REGISTRY_ACCESS_LOG).
         access_log=False,
     )

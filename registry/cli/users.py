@@ -26,7 +26,11 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         return str(issue_token(session, SYSTEM, user))
 
     token = as_admin(work)
-    region = f" in region {args.region.upper()}" if args.region and args.role != "admin" else ""
+    region = (
+        f" in region {args.region.upper()}"
+        if args.region and args.role not in ("admin", "monitor")
+        else ""
+    )
     print(f"created {args.role} {args.name}{region}")
     print("API token (shown once; store it safely):")
     print(token)

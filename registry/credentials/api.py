@@ -52,51 +52,35 @@ class CredentialController(Controller):
         credential = service.get_credential_for(session, actor, credential_id)
         return service.credential_record(session, issuer, credential)
 
-    def _change(
-        self,
+
+def _status_change(action: str) -> HTTPRouteHandler:
+    """`POST /api/v1/credentials/{id}/{action}` for one status action (revoke, suspend,
+    reinstate): the change, and the credentials of its renewal chain that changed with it."""
+
+    @post(
+        f"/api/v1/credentials/{{credential_id:str}}/{action}",
+        guards=[office],
+        sync_to_thread=True,
+        status_code=200,
+        tags=["credentials"],
+        name=f"credential-{action}",
+        summary=f"{action.capitalize()} a credential",
+    )
+    def change(
         session: DbSession,
         actor: CurrentActor,
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
-        action: str,
         data: JSONBody[schemas.StatusChange],
     ) -> schemas.StatusChangeRecord:
         changed = service.change_status(session, actor, credential_id, action, data.reason)
         record = service.credential_record(session, issuer, changed.credential)
         return schemas.StatusChangeRecord(**dict(record), also_changed=changed.reached)
 
-    @post("/{credential_id:str}/revoke", guards=[office], sync_to_thread=True, status_code=200)
-    def revoke(
-        self,
-        session: DbSession,
-        actor: CurrentActor,
-        issuer: CurrentIssuer,
-        credential_id: FromPath[str],
-        data: JSONBody[schemas.StatusChange],
-    ) -> schemas.StatusChangeRecord:
-        return self._change(session, actor, issuer, credential_id, "revoke", data)
+    return change
 
-    @post("/{credential_id:str}/suspend", guards=[office], sync_to_thread=True, status_code=200)
-    def suspend(
-        self,
-        session: DbSession,
-        actor: CurrentActor,
-        issuer: CurrentIssuer,
-        credential_id: FromPath[str],
-        data: JSONBody[schemas.StatusChange],
-    ) -> schemas.StatusChangeRecord:
-        return self._change(session, actor, issuer, credential_id, "suspend", data)
 
-    @post("/{credential_id:str}/reinstate", guards=[office], sync_to_thread=True, status_code=200)
-    def reinstate(
-        self,
-        session: DbSession,
-        actor: CurrentActor,
-        issuer: CurrentIssuer,
-        credential_id: FromPath[str],
-        data: JSONBody[schemas.StatusChange],
-    ) -> schemas.StatusChangeRecord:
-        return self._change(session, actor, issuer, credential_id, "reinstate", data)
+STATUS_CHANGES = [_status_change(action) for action in ("revoke", "suspend", "reinstate")]
 
 
 def _cacheable(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from registry import metrics
 from registry.actors import Actor, Role
 from registry.audit.service import record
-from registry.common import add_months, utcnow
+from registry.common import add_months, copied, utcnow
 from registry.credentials import schemas
 from registry.credentials.service import (
     Issuer,
@@ -185,6 +186,7 @@ def renew(
         renewal_of=old.id,
     )
     session.flush()  # the new row exists before CE records point at it
+    metrics.issued(session, 1)
     used = use_ce(session, old, new.id, now)
     old.superseded_by = new.id
     session.add(old)
@@ -192,10 +194,10 @@ def renew(
     mark_changed(session, "officers", old.officer_id)
     record(
         session,
-        actor=actor.username,
-        action="credential.renew",
-        entity="credential",
-        entity_id=old.id,
+        actor,
+        "credential.renew",
+        "credential",
+        old.id,
         before={"superseded_by": None},
         after={
             "superseded_by": new.id,
@@ -213,13 +215,57 @@ def renewal_result(
 ) -> schemas.RenewalResult:
     officer = session.get(Officer, credential.officer_id)
     assert officer is not None and credential.renewal_of is not None  # noqa: S101
-    return schemas.RenewalResult(
-        id=credential.id,
+    return copied(
+        schemas.RenewalResult,
+        credential,
         credential_id=credential.id,
-        token=credential.token,
         verify_url=issuer.credential_url(credential.id),
         wallet_url=issuer.wallet_url(officer),
-        renewal_of=credential.renewal_of,
-        valid_from=credential.valid_from,
-        valid_until=credential.valid_until,
     )
+
+
+@dataclass(frozen=True)
+class RenewalOption:
+    """One credential in force that is not yet renewed, and whether it may be renewed now."""
+
+    credential_id: str
+    valid_until: datetime
+    ce_recorded: float
+    ce_required: float
+    blockers: list[str]
+
+    @property
+    def ready(self) -> bool:
+        return not self.blockers
+
+
+def renewal_options(
+    session: Session, officer: Officer, now: datetime | None = None
+) -> list[RenewalOption]:
+    """The officer's certifications in force and not yet renewed, each with its continuing
+    education and what stands in the way of renewing it now: the officer page's renewal forms."""
+    now = now or utcnow()
+    options = []
+    credentials = session.exec(
+        select(Credential, Course)
+        .join(Course, col(Course.id) == Credential.course_id)
+        .where(
+            Credential.officer_id == officer.id,
+            Credential.status == CredentialStatus.ACTIVE,
+            col(Credential.superseded_by).is_(None),
+        )
+        .order_by(col(Credential.valid_until))
+    ).all()
+    for credential, course in credentials:
+        standing = ce_standing(session, credential, course, now)
+        blockers = renewal_blockers(session, credential, course, now)
+        options.append(
+            RenewalOption(
+                credential_id=credential.id,
+                valid_until=credential.valid_until,
+                ce_recorded=standing.recorded,
+                ce_required=standing.required,
+                blockers=[b.detail for b in blockers],
+            )
+        )
+    return options

@@ -11,9 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from registry import metrics
 from registry.actors import Actor
 from registry.audit.service import record, record_many
-from registry.common import add_months, opaque_id, utcnow
+from registry.common import add_months, copied, opaque_id, utcnow
 from registry.credentials import schemas
 from registry.credentials.display import TRANSITIONS
 from registry.credentials.status import (
@@ -28,8 +29,9 @@ from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import Course, TrainingClass
+from registry.training.schemas import RosterEntry
 from registry.training.service import get_class
-from registry.training.standing import standings
+from registry.training.standing import roster, standings
 from registry.vc.did import did_web
 from registry.vc.jws import VC_JWT, Signed
 from registry.vc.keystore import KeyStore, NoActiveKey
@@ -105,6 +107,32 @@ def _issued(issuer: Issuer, credential: Credential, officer: Officer) -> schemas
     )
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A certification run as the class page tells it: the roster rows of those certified by
+    this run (not before), with their new credential ids, and of those skipped, with why."""
+
+    issued: list[tuple[RosterEntry, str]]
+    skipped: list[tuple[RosterEntry, list[str]]]
+
+
+def certify_class_now(
+    session: Session, actor: Actor, issuer: Issuer, class_id: uuid.UUID
+) -> Outcome:
+    """Certifies every eligible officer of the class (`certify`), and says who is new."""
+    before = {o.credential_id for o in roster(session, actor, class_id).officers}
+    result = certify(session, actor, issuer, class_id, None)
+    rows = {o.officer_id: o for o in roster(session, actor, class_id).officers}
+    return Outcome(
+        issued=[
+            (rows[i.officer_id], i.credential_id)
+            for i in result.issued
+            if i.credential_id not in before and i.officer_id in rows
+        ],
+        skipped=[(rows[s.officer_id], s.reasons) for s in result.skipped if s.officer_id in rows],
+    )
+
+
 def certify(
     session: Session,
     actor: Actor,
@@ -176,6 +204,7 @@ def certify(
         )
     session.execute(sa.insert(Credential), rows)
     record_many(session, entries)
+    metrics.issued(session, len(rows))
     session.flush()
     return schemas.CertifyResult(issued=issued, skipped=skipped)
 
@@ -350,30 +379,19 @@ def credential_record(
     officer = session.get(Officer, credential.officer_id)
     course = session.get(Course, credential.course_id)
     assert officer is not None and course is not None  # noqa: S101
-    return schemas.CredentialRecord(
-        id=credential.id,
+    return copied(
+        schemas.CredentialRecord,
+        credential,
         credential_id=credential.id,
-        status=credential.status,
-        status_reason=credential.status_reason,
-        status_changed_at=credential.status_changed_at,
-        token=credential.token,
-        kid=credential.kid,
         holder=schemas.Holder(
             officer_id=officer.id,
             name=holder_name(officer),
             post_id=officer.post_id,
             protected=officer.protected,
         ),
-        class_id=credential.class_id,
         course=course.code,
-        hours=credential.hours,
-        issued_at=credential.issued_at,
-        valid_from=credential.valid_from,
-        valid_until=credential.valid_until,
         verify_url=issuer.credential_url(credential.id),
         wallet_url=issuer.wallet_url(officer),
-        renewal_of=credential.renewal_of,
-        superseded_by=credential.superseded_by,
     )
 
 
@@ -439,10 +457,10 @@ def _set_status(
         after["with"] = with_credential  # the chain's credential the change was asked for
     record(
         session,
-        actor=actor.username,
-        action=f"credential.{action}",
-        entity="credential",
-        entity_id=credential.id,
+        actor,
+        f"credential.{action}",
+        "credential",
+        credential.id,
         before=before,
         after=after,
     )

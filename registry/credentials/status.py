@@ -162,10 +162,12 @@ class StatusListPublisher:
     def url(self, purpose: str, n: int) -> str:
         return status_list_url(self.public_url, purpose, n)
 
-    def sign(self, purpose: str, n: int, bits: bytes, hour: datetime) -> SignedList:
-        """The list of `bits` valid from `hour` for 48 hours, signed with the active key;
-        Unavailable when no key may sign."""
-        return self._secure(purpose, n, bits, hour)
+    def sign(
+        self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str | None = None
+    ) -> SignedList:
+        """The list of `bits` valid from `hour` for 48 hours, signed with the active key (or
+        `kid`); Unavailable when no key may sign."""
+        return self._secure(purpose, n, bits, hour, kid)
 
     def _payload(
         self, purpose: str, n: int, bits: bytes, hour: datetime
@@ -182,11 +184,13 @@ class StatusListPublisher:
         )
         return payload, valid_until
 
-    def _secure(self, purpose: str, n: int, bits: bytes, hour: datetime) -> SignedList:
+    def _secure(
+        self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str | None = None
+    ) -> SignedList:
         """The list of `bits` in this publisher's form, signed (here: vc+jwt)."""
         payload, valid_until = self._payload(purpose, n, bits, hour)
         try:
-            made = self.keys.sign(payload, did=self.did)
+            made = self.keys.sign(payload, did=self.did, kid=kid)
         except NoActiveKey:
             raise no_signing_key() from None
         return SignedList(
@@ -202,7 +206,10 @@ class DataIntegrityListPublisher(StatusListPublisher):
     from the same bits. `created` is the hour, as the JWS lists' validFrom, so every worker at
     one revision makes the same document and ETag."""
 
-    def _secure(self, purpose: str, n: int, bits: bytes, hour: datetime) -> SignedList:
+    def _secure(
+        self, purpose: str, n: int, bits: bytes, hour: datetime, kid: str | None = None
+    ) -> SignedList:
+        # Signed by the active key: the Data Integrity lists are served, not verified here.
         payload, valid_until = self._payload(purpose, n, bits, hour)
         document = dataintegrity.content(payload, self.issuer)
         try:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from registry.actors import Actor
 from registry.db import new_session
 from registry.errors import NotAuthenticated
+from registry.settings import MailSettings
 
 log = logging.getLogger("registry")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -81,3 +82,4 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 DbSession = NamedDependency[Session]
 CurrentActor = NamedDependency[Actor]
 DbEngine = NamedDependency[Engine]  # for a handler that opens its own transactions
+CurrentMail = NamedDependency[MailSettings]  # where notices and wallet links go

@@ -1,8 +1,11 @@
-"""Responses every feature writes the same way: a file to download."""
+"""Responses every feature writes the same way: a file to download, a public page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Response
+from litestar.response import Template
 
 # A capability in the URL (a wallet key): never cached, never sent on as a Referer.
 CAPABILITY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -19,4 +22,29 @@ def download(
             "Cache-Control": "no-store",
             **(headers or {}),
         },
+    )
+
+
+CSV_MEDIA = "text/csv; charset=utf-8"
+
+
+def csv_file(body: bytes, filename: str) -> Response[bytes]:
+    """A CSV report or template to download."""
+    return download(body, CSV_MEDIA, filename)
+
+
+def public_page(
+    template: str,
+    issuer_name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    """A page for anyone (verdicts, the lookup, the officer's wallet): each names the program."""
+    return Template(
+        template_name=template,
+        context={"issuer_name": issuer_name, **(context or {})},
+        status_code=status,
+        headers=headers,
     )

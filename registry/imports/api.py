@@ -15,23 +15,12 @@ from registry.accounts.guards import office, staff
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import UnsupportedMediaType
 from registry.http.deps import CurrentActor, DbSession
+from registry.http.responses import csv_file
 from registry.imports import reading, service
 from registry.reports import exports
 from registry.windows import EXPIRING_DEFAULT_DAYS
 
 CSV_TYPES = ("text/csv", "application/csv")
-CSV_MEDIA = "text/csv; charset=utf-8"
-
-
-def csv_response(body: bytes, filename: str) -> Response[bytes]:
-    return Response(
-        body,
-        media_type=CSV_MEDIA,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 async def csv_body(request: Request[Any, Any, Any]) -> bytes:
@@ -46,16 +35,25 @@ async def csv_body(request: Request[Any, Any, Any]) -> bytes:
     return await request.body()
 
 
+def csv_upload(path: str, summary: str) -> post:
+    """A route that takes a CSV file as its body (coordinators and the administrator): up to
+    the CSV reader's size, answered 200 with what was saved or refused."""
+    return post(
+        path,
+        guards=[office],
+        status_code=200,
+        request_max_body_size=reading.MAX_BYTES,
+        summary=summary,
+    )
+
+
 class ImportController(Controller):
     path = "/api/v1"
     tags = ("imports and exports",)
 
-    @post(
+    @csv_upload(
         "/imports/officers",
-        guards=[office],
-        status_code=200,
-        request_max_body_size=reading.MAX_BYTES,
-        summary="Import officers from CSV (all rows or none); existing ones refused, skipped "
+        "Import officers from CSV (all rows or none); existing ones refused, skipped "
         "or updated; preview=true keeps nothing and says what would change",
     )
     async def officers(
@@ -83,12 +81,9 @@ class ImportController(Controller):
         )
         return {**result.as_dict(), "preview": preview}
 
-    @post(
+    @csv_upload(
         "/imports/agencies",
-        guards=[office],
-        status_code=200,
-        request_max_body_size=reading.MAX_BYTES,
-        summary="Import agencies from CSV (columns name, ori, region; all rows or none)",
+        "Import agencies from CSV (columns name, ori, region; all rows or none)",
     )
     async def agencies(
         self, request: Request[Any, Any, Any], session: DbSession, actor: CurrentActor
@@ -99,12 +94,9 @@ class ImportController(Controller):
         )
         return {"saved": saved}
 
-    @post(
+    @csv_upload(
         "/classes/{class_id:uuid}/imports/roster",
-        guards=[office],
-        status_code=200,
-        request_max_body_size=reading.MAX_BYTES,
-        summary="Enroll officers in a class from CSV: the enrolled skipped, the refused named",
+        "Enroll officers in a class from CSV: the enrolled skipped, the refused named",
     )
     async def roster(
         self,
@@ -130,19 +122,19 @@ class ImportController(Controller):
         class_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         body = exports.roster_csv(session, actor, class_id, issuer.wallet_url)
-        return csv_response(body, f"roster-{class_id}.csv")
+        return csv_file(body, f"roster-{class_id}.csv")
 
     @get("/credentials.csv", guards=[office], sync_to_thread=True)
     def credentials_csv(
         self, session: DbSession, actor: CurrentActor, issuer: CurrentIssuer
     ) -> Response[bytes]:
         body = exports.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
-        return csv_response(body, f"credentials-{date.today().isoformat()}.csv")
+        return csv_file(body, f"credentials-{date.today().isoformat()}.csv")
 
     @get("/coverage.csv", guards=[staff], sync_to_thread=True)
     def coverage_csv(self, session: DbSession, actor: CurrentActor) -> Response[bytes]:
         body = exports.coverage_csv(session, actor)
-        return csv_response(body, f"coverage-{date.today().isoformat()}.csv")
+        return csv_file(body, f"coverage-{date.today().isoformat()}.csv")
 
     @get("/expiring.csv", guards=[staff], sync_to_thread=True)
     def expiring_csv(
@@ -154,4 +146,4 @@ class ImportController(Controller):
         ] = EXPIRING_DEFAULT_DAYS,
     ) -> Response[bytes]:
         body = exports.expiring_csv(session, actor, days)
-        return csv_response(body, f"expiring-{days}d-{date.today().isoformat()}.csv")
+        return csv_file(body, f"expiring-{days}d-{date.today().isoformat()}.csv")

@@ -378,10 +378,10 @@ def import_each(
             raise ImportRefused(errors, len(rows))
         record(
             session,
-            actor=actor.username,
-            action=action,
-            entity="import",
-            entity_id=uuid.uuid4(),
+            actor,
+            action,
+            "import",
+            uuid.uuid4(),
             after={"saved": len(rows), "source": source[:200]},
         )
     return len(rows)

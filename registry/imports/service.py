@@ -367,10 +367,10 @@ def import_roster(
             progress(1)
     record(
         session,
-        actor=actor.username,
-        action="roster.import",
-        entity="class",
-        entity_id=klass.id,
+        actor,
+        "roster.import",
+        "class",
+        klass.id,
         after={
             "saved": saved,
             "skipped": len(skipped),

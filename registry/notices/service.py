@@ -6,7 +6,6 @@ import email.policy
 import smtplib
 import ssl
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -28,74 +27,19 @@ from registry.credentials.service import Issuer
 from registry.dates import long_date
 from registry.db import private_file, private_folder, unit_of_work
 from registry.reports.service import expiring
-from registry.settings import ROOT
+from registry.settings import MailSettings
+from registry.settings import NoticeConfigError as NoticeConfigError  # re-exported
+from registry.settings import SmtpConfig as SmtpConfig  # re-exported
 from registry.tables.credentials import Credential, ExpiryNotice
 from registry.tables.people import Officer
 from registry.tables.training import Course
 from registry.windows import RENEWAL_GRACE_MONTHS as GRACE_MONTHS
 
 
-class NoticeConfigError(ValueError):
-    """The REGISTRY_SMTP_* settings do not make sense."""
-
-
 class Sender(Protocol):
     """Delivers one message; the SMTP sender in production, a fake one in tests."""
 
     def send(self, message: EmailMessage) -> None: ...
-
-
-TLS_MODES = ("starttls", "implicit", "none")
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int = 25
-    sender: str | None = None
-    user: str | None = None
-    password: str | None = None
-    # starttls: upgrade the connection before anything else is said (the default); implicit:
-    # TLS from the first byte (port 465); none: plain, and then never a login.
-    tls: str = "starttls"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> SmtpConfig | None:
-        """The SMTP settings, or None when REGISTRY_SMTP_HOST is not set (notices go to files)."""
-        host = env.get("REGISTRY_SMTP_HOST", "").strip()
-        if not host:
-            return None
-        tls = env.get("REGISTRY_SMTP_TLS", "").strip().lower() or "starttls"
-        if tls not in TLS_MODES:
-            raise NoticeConfigError(
-                f"REGISTRY_SMTP_TLS must be starttls, implicit or none, got {tls!r}"
-            )
-        raw_port = env.get("REGISTRY_SMTP_PORT", "").strip() or (
-            "465" if tls == "implicit" else "25"
-        )
-        try:
-            port = int(raw_port)
-        except ValueError:
-            raise NoticeConfigError(
-                f"REGISTRY_SMTP_PORT must be a number, got {raw_port!r}"
-            ) from None
-        user = env.get("REGISTRY_SMTP_USER") or None
-        password = env.get("REGISTRY_SMTP_PASSWORD") or None
-        if user and not password:
-            raise NoticeConfigError("REGISTRY_SMTP_USER is set but REGISTRY_SMTP_PASSWORD is not")
-        if user and tls == "none":
-            raise NoticeConfigError(
-                "REGISTRY_SMTP_TLS=none would send the SMTP login in clear: use starttls or "
-                "implicit, or a relay that needs no login"
-            )
-        return cls(
-            host=host,
-            port=port,
-            sender=env.get("REGISTRY_SMTP_FROM") or None,
-            user=user,
-            password=password,
-            tls=tls,
-        )
 
 
 class SmtpSender:
@@ -148,20 +92,13 @@ class SmtpSender:
             self._smtp = None
 
 
-def outbox_dir(env: Mapping[str, str]) -> Path:
-    return Path(env.get("REGISTRY_OUTBOX_DIR") or ROOT / "var" / "outbox")
-
-
-def mail_setup(
-    env: Mapping[str, str], name: str, public_url: str
-) -> tuple[Program, SmtpSender | None]:
-    """Who mail comes from, and the SMTP sender (None: messages go to the outbox instead).
-    Raises NoticeConfigError for SMTP settings that do not make sense."""
-    smtp = SmtpConfig.from_env(env)
+def mail_setup(mail: MailSettings, name: str, public_url: str) -> tuple[Program, SmtpSender | None]:
+    """Who mail comes from, and the SMTP sender (None: messages go to the outbox instead)."""
+    smtp = mail.smtp
     program = Program(
         name=name,
         public_url=public_url,
-        from_address=smtp.sender if smtp else env.get("REGISTRY_SMTP_FROM") or None,
+        from_address=smtp.sender if smtp else mail.from_address,
     )
     return program, SmtpSender(smtp) if smtp else None
 
@@ -454,10 +391,10 @@ def email_wallet_links(
             mailing.failed.append(f"{who}: {exc}")
     record(
         session,
-        actor=actor.username,
-        action="class.wallet_links_emailed",
-        entity="class",
-        entity_id=class_id,
+        actor,
+        "class.wallet_links_emailed",
+        "class",
+        class_id,
         # Who was written to, never the links themselves.
         after={
             "sent": [*mailing.emailed, *mailing.written],

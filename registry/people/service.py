@@ -10,7 +10,8 @@ from datetime import date
 from sqlmodel import Session, col, func, or_, select
 
 from registry.actors import Actor, Role
-from registry.audit.service import record, snapshot
+from registry.audit.service import record, saved, snapshot
+from registry.common import copied
 from registry.db import mark_changed
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.people import schemas
@@ -50,16 +51,7 @@ def create_region(session: Session, actor: Actor, data: schemas.RegionCreate) ->
     if session.exec(select(Region).where(Region.code == code)).first():
         raise Conflict(f"A region with code {code} exists.", field="code", rule="unique")
     region = Region(code=code, name=clean_text(data.name, "name"))
-    session.add(region)
-    session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="region.create",
-        entity="region",
-        entity_id=region.id,
-        after=snapshot(region),
-    )
+    saved(session, actor, "region.create", "region", region)
     return region
 
 
@@ -85,17 +77,7 @@ def update_region(session: Session, actor: Actor, code: str, data: schemas.Regio
     region = region_by_code(session, code, field="code")
     before = snapshot(region)
     region.name = clean_text(data.name, "name")
-    session.add(region)
-    session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="region.update",
-        entity="region",
-        entity_id=region.id,
-        before=before,
-        after=snapshot(region),
-    )
+    saved(session, actor, "region.update", "region", region, before)
     return region
 
 
@@ -156,16 +138,7 @@ def create_agency(session: Session, actor: Actor, data: schemas.AgencyCreate) ->
     actor.require_region(region.id, "region")
     ori = check_ori(session, data.ori)
     agency = Agency(name=clean_text(data.name, "name"), ori=ori, region_id=region.id)
-    session.add(agency)
-    session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="agency.create",
-        entity="agency",
-        entity_id=agency.id,
-        after=snapshot(agency),
-    )
+    saved(session, actor, "agency.create", "agency", agency)
     return agency
 
 
@@ -206,17 +179,7 @@ def update_agency(
                     rule="role",
                 )
             agency.region_id = region.id
-    session.add(agency)
-    session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="agency.update",
-        entity="agency",
-        entity_id=agency.id,
-        before=before,
-        after=snapshot(agency),
-    )
+    saved(session, actor, "agency.update", "agency", agency, before)
     return agency
 
 
@@ -229,8 +192,7 @@ def agency_public(session: Session, agency: Agency) -> schemas.AgencyPublic:
 
 def list_agencies(session: Session, actor: Actor) -> list[schemas.AgencyPublic]:
     query = select(Agency, Region).join(Region, col(Region.id) == Agency.region_id)
-    if not actor.is_admin:
-        query = query.where(Agency.region_id == actor.region_id)
+    query = query.where(actor.in_scope(Agency.region_id))
     return [
         schemas.AgencyPublic(id=a.id, name=a.name, ori=a.ori, region=r.code)
         for a, r in session.exec(query.order_by(Agency.name))
@@ -307,10 +269,10 @@ def create_officer(session: Session, actor: Actor, data: schemas.OfficerCreate) 
     session.flush()
     record(
         session,
-        actor=actor.username,
-        action="officer.create",
-        entity="officer",
-        entity_id=officer.id,
+        actor,
+        "officer.create",
+        "officer",
+        officer.id,
         after={**(snapshot(officer) or {}), "agency_id": str(agency.id)},
     )
     return officer
@@ -362,14 +324,9 @@ def officer_public(session: Session, officer: Officer) -> schemas.OfficerPublic:
         agency = next(a for e, a in rows if e.id == current.id)
         reg = session.get(Region, agency.region_id)
         region = reg.code if reg else None
-    return schemas.OfficerPublic(
-        id=officer.id,
-        post_id=officer.post_id,
-        first_name=officer.first_name,
-        last_name=officer.last_name,
-        email=officer.email,
-        protected=officer.protected,
-        patrol_start_date=officer.patrol_start_date,
+    return copied(
+        schemas.OfficerPublic,
+        officer,
         agency_id=current.agency_id if current else None,
         region=region,
         employments=[
@@ -436,10 +393,10 @@ def update_officer(
     mark_changed(session, "officers", officer.id)
     record(
         session,
-        actor=actor.username,
-        action="officer.update",
-        entity="officer",
-        entity_id=officer.id,
+        actor,
+        "officer.update",
+        "officer",
+        officer.id,
         before=before,
         after=snapshot(officer),
     )
@@ -490,10 +447,10 @@ def transfer_officer(
     session.flush()
     record(
         session,
-        actor=actor.username,
-        action="officer.transfer",
-        entity="officer",
-        entity_id=officer.id,
+        actor,
+        "officer.transfer",
+        "officer",
+        officer.id,
         before=before,
         after={"agency_id": str(target.id), "start_date": data.effective_date.isoformat()},
     )

@@ -79,8 +79,7 @@ def coverage(
         .join(Region, col(Region.id) == Agency.region_id)
         .order_by(Region.code, Agency.name)
     )
-    if not actor.is_admin:
-        query = query.where(Agency.region_id == actor.region_id)
+    query = query.where(actor.in_scope(Agency.region_id))
     agencies = session.exec(query).all()
     staff = session.exec(
         select(Employment.agency_id, Employment.officer_id).where(
@@ -261,8 +260,7 @@ def dashboard(session: Session, actor: Actor, today: date | None = None) -> Dash
     today = today or date.today()
     first, last = _month(today)
     query = select(TrainingClass).order_by(col(TrainingClass.start_date))
-    if not actor.is_admin:
-        query = query.where(TrainingClass.region_id == actor.region_id)
+    query = query.where(actor.in_scope(TrainingClass.region_id))
     classes = session.exec(query).all()
     this_month = [k for k in classes if k.start_date <= last and k.end_date >= first]
     waiting = []

@@ -5,37 +5,32 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from registry.common import UTCDateTime, new_uuid, utcnow
+from registry.tables.columns import key, moment
 
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     username: str = Field(max_length=64, unique=True, index=True)
     role: str = Field(max_length=16)
     region_id: uuid.UUID | None = Field(default=None, foreign_key="regions.id")
     password_hash: str | None = Field(default=None, max_length=200)
     active: bool = True
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    created_at: datetime = moment(now=True)
 
 
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_tokens"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
     # SHA-256 of the token: tokens carry 256 random bits, so a slow hash would add nothing.
     token_hash: str = Field(max_length=64, unique=True, index=True)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
-    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    created_at: datetime = moment(now=True)
+    revoked_at: datetime | None = moment(optional=True)
 
 
 class WebSession(SQLModel, table=True):
@@ -46,7 +41,5 @@ class WebSession(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
     csrf_token: str = Field(max_length=64)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
-    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = moment(now=True)
+    expires_at: datetime = moment()

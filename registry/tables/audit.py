@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from registry.common import UTCDateTime, utcnow
+from registry.tables.columns import moment
 
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    at: datetime = moment(now=True)
     actor: str = Field(max_length=80)
     action: str = Field(max_length=64, index=True)
     entity: str = Field(max_length=32)

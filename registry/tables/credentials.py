@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from registry.common import UTCDateTime, utcnow
+from registry.tables.columns import moment
 
 
 class CredentialStatus(StrEnum):
@@ -34,18 +34,14 @@ class Credential(SQLModel, table=True):
     kid: str = Field(max_length=64)
     status: str = Field(default=CredentialStatus.ACTIVE, max_length=16)
     status_reason: str | None = Field(default=None, max_length=1000)
-    status_changed_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True)
-    )
+    status_changed_at: datetime | None = moment(optional=True)
     status_list: int
     status_index: int
     hours: float
     issued_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
-    issued_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
-    valid_from: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    valid_until: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    issued_at: datetime = moment(now=True)
+    valid_from: datetime = moment()
+    valid_until: datetime = moment(index=True)
     generation: int = 0
     renewal_of: str | None = Field(default=None, foreign_key="credentials.id", max_length=32)
     superseded_by: str | None = Field(default=None, max_length=32)
@@ -60,9 +56,7 @@ class StatusList(SQLModel, table=True):
     size: int
     # Bumped on every status change so every worker's cached signed list knows it is stale.
     revision: int = 0
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    created_at: datetime = moment(now=True)
 
 
 class StatusAllocation(SQLModel, table=True):
@@ -85,7 +79,7 @@ class ExpiryNotice(SQLModel, table=True):
     window_days: int
     channel: str = Field(max_length=16)
     address: str | None = Field(default=None, max_length=254)
-    sent_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime = moment(now=True)
 
 
 class CredentialDocument(SQLModel, table=True):
@@ -96,6 +90,4 @@ class CredentialDocument(SQLModel, table=True):
     credential_id: str = Field(primary_key=True, foreign_key="credentials.id", max_length=32)
     document: str = Field(sa_column=Column(Text, nullable=False))
     kid: str = Field(max_length=64)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    created_at: datetime = moment(now=True)

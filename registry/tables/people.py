@@ -5,39 +5,35 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from registry.common import UTCDateTime, new_uuid, utcnow
+from registry.tables.columns import key, moment
 
 
 class Region(SQLModel, table=True):
     __tablename__ = "regions"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     code: str = Field(max_length=16, unique=True, index=True)
     name: str = Field(max_length=200)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    created_at: datetime = moment(now=True)
 
 
 class Agency(SQLModel, table=True):
     __tablename__ = "agencies"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     name: str = Field(max_length=200)
     ori: str = Field(max_length=9, unique=True, index=True)
     region_id: uuid.UUID = Field(foreign_key="regions.id", index=True)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    created_at: datetime = moment(now=True)
 
 
 class Officer(SQLModel, table=True):
     __tablename__ = "officers"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     post_id: str = Field(max_length=32, unique=True, index=True)
     first_name: str = Field(max_length=100)
     last_name: str = Field(max_length=100, index=True)
@@ -46,16 +42,14 @@ class Officer(SQLModel, table=True):
     patrol_start_date: date
     # The capability secret behind the officer's wallet link; a coordinator can re-issue it.
     wallet_key: str = Field(max_length=64, unique=True)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    created_at: datetime = moment(now=True)
 
 
 class Employment(SQLModel, table=True):
     __tablename__ = "employments"
     __table_args__ = (UniqueConstraint("officer_id", "start_date", "agency_id"),)
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
     agency_id: uuid.UUID = Field(foreign_key="agencies.id", index=True)
     start_date: date

@@ -5,16 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from registry.common import UTCDateTime, new_uuid, utcnow
+from registry.tables.columns import key, moment
 
 
 class Course(SQLModel, table=True):
     __tablename__ = "courses"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     code: str = Field(max_length=32, unique=True, index=True)
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=2000)
@@ -31,7 +31,7 @@ class Module(SQLModel, table=True):
     __tablename__ = "modules"
     __table_args__ = (UniqueConstraint("course_id", "code"),)
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     course_id: uuid.UUID = Field(foreign_key="courses.id", index=True)
     code: str = Field(max_length=32)
     title: str = Field(max_length=200)
@@ -43,7 +43,7 @@ class Module(SQLModel, table=True):
 class TrainingClass(SQLModel, table=True):
     __tablename__ = "classes"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     course_id: uuid.UUID = Field(foreign_key="courses.id", index=True)
     region_id: uuid.UUID = Field(foreign_key="regions.id", index=True)
     start_date: date
@@ -51,52 +51,44 @@ class TrainingClass(SQLModel, table=True):
     location: str = Field(max_length=300)
     capacity: int
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    created_at: datetime = moment(now=True)
 
 
 class Enrollment(SQLModel, table=True):
     __tablename__ = "enrollments"
     __table_args__ = (UniqueConstraint("class_id", "officer_id"),)
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
     officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
     enrolled_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
-    enrolled_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    enrolled_at: datetime = moment(now=True)
 
 
 class Attendance(SQLModel, table=True):
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("class_id", "officer_id", "module_id"),)
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
     officer_id: uuid.UUID = Field(foreign_key="officers.id")
     module_id: uuid.UUID = Field(foreign_key="modules.id")
     hours: float
     recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
-    recorded_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    recorded_at: datetime = moment(now=True)
 
 
 class Result(SQLModel, table=True):
     __tablename__ = "results"
     __table_args__ = (UniqueConstraint("class_id", "officer_id"),)
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
     officer_id: uuid.UUID = Field(foreign_key="officers.id")
     written_exam: str | None = Field(default=None, max_length=4)
     scenario_evaluation: str | None = Field(default=None, max_length=4)
     recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
-    recorded_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    recorded_at: datetime = moment(now=True)
 
 
 class CERecord(SQLModel, table=True):
@@ -104,16 +96,14 @@ class CERecord(SQLModel, table=True):
 
     __tablename__ = "ce_records"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
     course_id: uuid.UUID = Field(foreign_key="courses.id")
     title: str = Field(max_length=200)
     hours: float
     completed_on: date
     recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
-    recorded_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    recorded_at: datetime = moment(now=True)
     # The renewal these hours counted for: CE hours count for one renewal only.
     used_by: str | None = Field(
         default=None, foreign_key="credentials.id", max_length=32, index=True
@@ -127,7 +117,7 @@ class MakeupAttendance(SQLModel, table=True):
 
     __tablename__ = "makeup_attendance"
 
-    id: uuid.UUID = Field(default_factory=new_uuid, primary_key=True)
+    id: uuid.UUID = key()
     class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
     officer_id: uuid.UUID = Field(foreign_key="officers.id")
     module_id: uuid.UUID = Field(foreign_key="modules.id")
@@ -138,6 +128,4 @@ class MakeupAttendance(SQLModel, table=True):
     location: str = Field(max_length=300)
     note: str = Field(default="", max_length=1000)
     recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
-    recorded_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    recorded_at: datetime = moment(now=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from registry.common import UTCDateTime, utcnow
+from registry.tables.columns import moment
 
 
 class Interaction(SQLModel, table=True):
@@ -26,26 +26,16 @@ class Interaction(SQLModel, table=True):
     credential_id: str = Field(foreign_key="credentials.id", max_length=32, index=True)
     officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
     created_by: str = Field(max_length=100)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
-    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = moment(now=True)
+    expires_at: datetime = moment()
     tx_code_hash: str | None = Field(default=None, max_length=64)
     tx_code_failures: int = 0
-    code_redeemed_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True)
-    )
+    code_redeemed_at: datetime | None = moment(optional=True)
     token_hash: str | None = Field(default=None, max_length=64, unique=True)
-    token_expires_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True)
-    )
+    token_expires_at: datetime | None = moment(optional=True)
     challenge: str | None = Field(default=None, max_length=64)
-    challenge_expires_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True)
-    )
-    completed_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True)
-    )
+    challenge_expires_at: datetime | None = moment(optional=True)
+    completed_at: datetime | None = moment(optional=True)
     # The SHA-256 of the wallet key a hand-over the officer started came from (None for one a
     # coordinator started): re-issuing a leaked link ends these, and finds the copies they made.
     via_link: str | None = Field(default=None, max_length=64, index=True)
@@ -57,8 +47,8 @@ class WalletNonce(SQLModel, table=True):
     __tablename__ = "wallet_nonces"
 
     nonce_hash: str = Field(primary_key=True, max_length=64)
-    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
-    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    expires_at: datetime = moment(index=True)
+    used_at: datetime | None = moment(optional=True)
 
 
 class HolderCopy(SQLModel, table=True):
@@ -81,15 +71,11 @@ class HolderCopy(SQLModel, table=True):
     holder_did: str = Field(max_length=1024)
     protocol: str = Field(max_length=16)
     format: str = Field(max_length=32)
-    handed_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
-    )
+    handed_at: datetime = moment(now=True)
     # Where it went, for the officer to recognise it: the wallet app's own name for itself
     # (User-Agent) and the address it asked from.
     user_agent: str | None = Field(default=None, max_length=200)
     address: str | None = Field(default=None, max_length=64)
     # A withdrawn copy no longer makes its presenter the holder (the certification stays valid).
-    withdrawn_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime, nullable=True)
-    )
+    withdrawn_at: datetime | None = moment(optional=True)
     withdrawn_by: str | None = Field(default=None, max_length=100)

@@ -89,16 +89,10 @@ def record_attendance(
             row.recorded_by = actor.user_id
             row.recorded_at = utcnow()
         session.add(row)
+        cell = {"officer_id": str(rec.officer_id), "module": module.code}
+        was = None if before is None else {**cell, "hours": before}
         record(
-            session,
-            actor=actor.username,
-            action="attendance.set",
-            entity="class",
-            entity_id=klass.id,
-            before=None
-            if before is None
-            else {"officer_id": str(rec.officer_id), "module": module.code, "hours": before},
-            after={"officer_id": str(rec.officer_id), "module": module.code, "hours": rec.hours},
+            session, actor, "attendance.set", "class", klass.id, was, {**cell, "hours": rec.hours}
         )
     session.flush()
     return len(data.records)
@@ -178,10 +172,10 @@ def record_makeup(
     session.flush()
     record(
         session,
-        actor=actor.username,
-        action="attendance.makeup",
-        entity="class",
-        entity_id=klass.id,
+        actor,
+        "attendance.makeup",
+        "class",
+        klass.id,
         after={
             "officer_id": str(data.officer_id),
             "module": module.code,
@@ -394,18 +388,15 @@ def record_results(
         row.recorded_by = actor.user_id
         row.recorded_at = utcnow()
         session.add(row)
+        marks = {"written_exam": row.written_exam, "scenario_evaluation": row.scenario_evaluation}
         record(
             session,
-            actor=actor.username,
-            action="results.set",
-            entity="class",
-            entity_id=klass.id,
-            before=before,
-            after={
-                "officer_id": str(rec.officer_id),
-                "written_exam": row.written_exam,
-                "scenario_evaluation": row.scenario_evaluation,
-            },
+            actor,
+            "results.set",
+            "class",
+            klass.id,
+            before,
+            {"officer_id": str(rec.officer_id), **marks},
         )
     session.flush()
     return len(data.records)

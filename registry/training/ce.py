@@ -11,8 +11,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor, Role
-from registry.audit.service import record, snapshot
-from registry.common import utcnow
+from registry.audit.service import saved
+from registry.common import copied, utcnow
 from registry.errors import InvalidInput
 from registry.people.service import clean_text, get_officer_for
 from registry.tables.accounts import User
@@ -49,16 +49,11 @@ class CEPublic(BaseModel):
 
 def _public(session: Session, row: CERecord, course_code: str) -> CEPublic:
     user = session.get(User, row.recorded_by) if row.recorded_by else None
-    return CEPublic(
-        id=row.id,
-        officer_id=row.officer_id,
+    return copied(
+        CEPublic,
+        row,
         course=course_code,
-        title=row.title,
-        hours=row.hours,
-        completed_on=row.completed_on,
         recorded_by=user.username if user else None,
-        recorded_at=row.recorded_at,
-        used_by=row.used_by,
     )
 
 
@@ -92,16 +87,7 @@ def record_ce(
         recorded_by=actor.user_id,
         recorded_at=now,
     )
-    session.add(row)
-    session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="ce.record",
-        entity="ce_record",
-        entity_id=row.id,
-        after=snapshot(row),
-    )
+    saved(session, actor, "ce.record", "ce_record", row)
     return _public(session, row, course.code)
 
 

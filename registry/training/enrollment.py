@@ -98,10 +98,10 @@ def enroll(
     session.flush()
     record(
         session,
-        actor=actor.username,
-        action="enrollment.create",
-        entity="class",
-        entity_id=klass.id,
+        actor,
+        "enrollment.create",
+        "class",
+        klass.id,
         after={"officer_id": str(officer.id)},
     )
     return enrollment

@@ -9,8 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor
-from registry.audit.service import record, snapshot
-from registry.common import add_months
+from registry.audit.service import saved
+from registry.common import add_months, copied
 from registry.errors import (
     NotFound,
     RuleViolation,
@@ -49,15 +49,9 @@ def modules_of(session: Session, course_id: uuid.UUID) -> list[Module]:
 
 
 def course_public(session: Session, course: Course) -> schemas.CoursePublic:
-    return schemas.CoursePublic(
-        id=course.id,
-        code=course.code,
-        title=course.title,
-        description=course.description,
-        total_hours=course.total_hours,
-        validity_months=course.validity_months,
-        min_patrol_months=course.min_patrol_months,
-        ce_hours_per_cycle=course.ce_hours_per_cycle,
+    return copied(
+        schemas.CoursePublic,
+        course,
         modules=[
             schemas.ModulePublic(code=m.code, title=m.title, hours=m.hours, required=m.required)
             for m in modules_of(session, course.id)
@@ -106,16 +100,7 @@ def create_class(session: Session, actor: Actor, data: schemas.ClassCreate) -> T
         capacity=data.capacity,
         created_by=actor.user_id,
     )
-    session.add(klass)
-    session.flush()
-    record(
-        session,
-        actor=actor.username,
-        action="class.create",
-        entity="class",
-        entity_id=klass.id,
-        after=snapshot(klass),
-    )
+    saved(session, actor, "class.create", "class", klass)
     return klass
 
 
@@ -154,8 +139,7 @@ def class_summary(session: Session, class_id: uuid.UUID) -> schemas.ClassPublic 
 
 def list_classes(session: Session, actor: Actor) -> list[schemas.ClassPublic]:
     query = select(TrainingClass).order_by(col(TrainingClass.start_date).desc())
-    if not actor.is_admin:
-        query = query.where(TrainingClass.region_id == actor.region_id)
+    query = query.where(actor.in_scope(TrainingClass.region_id))
     return [class_public(session, k) for k in session.exec(query)]
 
 

@@ -152,7 +152,8 @@ class ActiveKey:
 class KeySet(Mapping[str, PublicKey]):
     """An immutable set of trusted public keys by kid: the trust anchor of verification."""
 
-    def __init__(self, keys: Iterable[PublicKey] = ()) -> None:
+    def __init__(self, keys: Iterable[PublicKey] = (), active: str | None = None) -> None:
+        self.active = active  # the kid of the key that signs under this set, if one does
         by_kid: dict[str, PublicKey] = {}
         for key in keys:
             by_kid.setdefault(key.kid, key)  # first wins: a repeated kid must not replace a key

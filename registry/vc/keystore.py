@@ -214,7 +214,7 @@ class KeyStore:
                 _, key = jwk_key(e.public_jwk)
                 jwk = published_jwk(e.info.kid, e.info.alg, e.public_jwk)
                 keys.append(PublicKey(kid=e.info.kid, alg=e.info.alg, key=key, jwk=jwk))
-            snapshot.trusted = KeySet(keys)
+            snapshot.trusted = KeySet(keys, snapshot.active)
         return snapshot.trusted
 
     # -- signing
@@ -239,21 +239,30 @@ class KeyStore:
             self._signers[kid] = loaded
             return loaded
 
-    def signer(self) -> ActiveKey:
-        """The active key, pinned: whatever it signs is signed by the key it names, even when a
-        rotation lands in between (the credential then stores the kid that really signed)."""
-        info = self.active()
+    def signer(self, kid: str | None = None) -> ActiveKey:
+        """The active key (or the key `kid`, active when a key set was read), pinned: whatever it
+        signs is signed by the key it names, even when a rotation lands in between (the
+        credential then stores the kid that really signed)."""
+        info = self.active() if kid is None else self.get(kid)
+        if info.state is KeyState.COMPROMISED:
+            raise NoActiveKey(f"key {kid} is withdrawn")
         return ActiveKey(info.kid, info.alg, self._signer(info.kid))
 
     def sign(
-        self, payload: dict[str, Any], *, did: str | None = None, typ: str = jws.VC_JWT
+        self,
+        payload: dict[str, Any],
+        *,
+        did: str | None = None,
+        kid: str | None = None,
+        typ: str = jws.VC_JWT,
     ) -> jws.Signed:
-        """A vc+jwt (or, `typ=jws.JWT`, a VC 1.1 JWT) of `payload` by the active key; the
-        header's kid is the key's DID URL under `did`, or the bare thumbprint (the shape of
-        credentials issued before the DID)."""
-        key = self.signer()
-        kid = f"{did}#{key.kid}" if did else key.kid
-        return jws.sign(payload, key, kid=kid, typ=typ, cty="vc" if typ == jws.VC_JWT else None)
+        """A vc+jwt (or, `typ=jws.JWT`, a VC 1.1 JWT) of `payload` by the active key (or
+        `kid`); the header's kid is the key's DID URL under `did`, or the bare thumbprint (the
+        shape of credentials issued before the DID)."""
+        key = self.signer(kid)
+        header_kid = f"{did}#{key.kid}" if did else key.kid
+        cty = "vc" if typ == jws.VC_JWT else None
+        return jws.sign(payload, key, kid=header_kid, typ=typ, cty=cty)
 
     def sign_bytes(self, data: bytes) -> SignedBytes:
         """Signs `data` with the active key (see ActiveKey.sign_bytes)."""

@@ -16,8 +16,8 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 from sqlalchemy import Engine
-from sqlmodel import Session
 
+from registry import metrics
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.documents import public_document
 from registry.credentials.service import Issuer, get_credential, get_public_credential
@@ -29,9 +29,9 @@ from registry.http.qr import qr_code
 from registry.http.responses import download
 from registry.vc import dataintegrity
 from registry.verification.deps import CurrentLive, CurrentVerifier
-from registry.verification.pages import render_verdict, verdict_page
 from registry.verification.service import Verifier
-from registry.verification.verdict import REVOKED, SUSPENDED
+from registry.verification.verdict import REVOKED, SUSPENDED, Verdict
+from registry.verification.verdict_page import render_verdict, verdict_page
 
 MAX_VERIFY_BODY = 64 * 1024
 
@@ -106,7 +106,9 @@ class TokenRequests:
         if token is None:
             await self.app(scope, _replay(body, more, receive), send)
             return
-        answer = msgspec.json.encode((await self.verifier.verify_presented(token)).to_dict())
+        verdict = await self.verifier.verify_presented(token)
+        metrics.verified("token", verdict.verdict)
+        answer = msgspec.json.encode(verdict.to_dict())
         await send(
             {
                 "type": "http.response.start",
@@ -164,16 +166,20 @@ async def verify_token(
         body = await request.body()
         shown = await anyio.to_thread.run_sync(verifier.verify_presentation_request, data, body)
         verdict = await verifier.honour_protection(shown.verdict)
+        metrics.verified("presentation", verdict.verdict)
         return replace(shown, verdict=verdict).to_dict()
     if data.token is not None and data.credential is None:
         # Pure CPU with status lists in memory: run on the event loop, not in a worker thread,
         # where the GIL would only add hand-offs and long latency tails.
-        return (await verifier.verify_presented(data.token)).to_dict()
+        verdict = await verifier.verify_presented(data.token)
+        metrics.verified("token", verdict.verdict)
+        return verdict.to_dict()
     # A Data Integrity document costs milliseconds of canonicalization: off the event loop.
     body = await request.body()
     verdict = await anyio.to_thread.run_sync(
         verifier.verify_request, data.token, data.credential, body
     )
+    metrics.verified("credential" if data.credential is not None else "token", verdict.verdict)
     return (await verifier.honour_protection(verdict)).to_dict()
 
 
@@ -192,18 +198,20 @@ async def credential_page(
         # read before, verified on the event loop.
         if stored is None:
             stored = await anyio.to_thread.run_sync(verifier.stored.load, wanted)
-        return Response(
-            (await verifier.verify_record_on_loop(stored)).to_dict(),
-            headers={"Cache-Control": "no-store", "Vary": "Accept"},
-        )
+        answer = await verifier.verify_record_on_loop(stored)
+        metrics.verified("page", answer.verdict)
+        return Response(answer.to_dict(), headers={"Cache-Control": "no-store", "Vary": "Accept"})
+    verdict = None
     if stored is not None:
         # The page a phone opens, from memory too, unless it is to say since when the
-        # credential is revoked or suspended: that date is read from the record.
+        # credential is revoked or suspended: that date is read from the record, and the
+        # verdict already made is shown with it (one verification per request).
         verdict = await verifier.verify_record_on_loop(stored)
         if verdict.verdict not in (REVOKED, SUSPENDED):
+            metrics.verified("page", verdict.verdict)
             return render_verdict(issuer, verdict.to_dict(), stored.page.in_force())
     return await anyio.to_thread.run_sync(
-        _credential_html, request, engine, issuer, verifier, credential_id
+        _credential_html, request, engine, issuer, verifier, credential_id, verdict
     )
 
 
@@ -213,28 +221,22 @@ def _credential_html(
     issuer: Issuer,
     verifier: Verifier,
     credential_id: str,
+    verdict: Verdict | None,
 ) -> Response[Any] | Template:
+    """The verdict page or JSON from the record (`verdict`: the one made from memory)."""
     with unit_of_work(engine, read_only=True) as session:
-        return _render_credential(request, session, issuer, verifier, credential_id)
-
-
-def _render_credential(
-    request: Request[Any, Any, Any],
-    session: Session,
-    issuer: Issuer,
-    verifier: Verifier,
-    credential_id: str,
-) -> Response[Any] | Template:
-    credential = get_credential(session, credential_id)
-    verdict = verifier.verify_stored(session, credential).to_dict()
-    headers = {"Cache-Control": "no-store", "Vary": "Accept"}
-    if wants_json(request):
-        # The verdict keeps the shape API.md promises; renewal shows on the page only.
-        return Response(verdict, headers=headers)
-    stored = verifier.stored.cached(credential.id)  # read just now, or current in memory
-    return verdict_page(
-        session, issuer, verdict, credential, stored.protected if stored is not None else None
-    )
+        credential = get_credential(session, credential_id)
+        made = verdict or verifier.verify_stored(session, credential)
+        metrics.verified("page", made.verdict)
+        shown = made.to_dict()
+        headers = {"Cache-Control": "no-store", "Vary": "Accept"}
+        if wants_json(request):
+            # The verdict keeps the shape API.md promises; renewal shows on the page only.
+            return Response(shown, headers=headers)
+        stored = verifier.stored.cached(credential.id)  # read just now, or current in memory
+        return verdict_page(
+            session, issuer, shown, credential, stored.protected if stored is not None else None
+        )
 
 
 @get("/c/{credential_id:str}/qr.svg", public=True, tags=["public"], sync_to_thread=True)

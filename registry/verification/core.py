@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -210,18 +211,8 @@ def verify(
             payload, key_id = check_signature(token, keys, issuer, checks)
         except _Failed as failed:
             return _invalid(checks, failed, now)
-        return check_payload(
-            payload,
-            key_id,
-            keys,
-            status_source,
-            now,
-            issuer=issuer,
-            courses=courses,
-            check_status=check_status,
-            clock_skew=clock_skew,
-            checks=checks,
-        )
+        policy = Policy(issuer, courses, check_status, clock_skew)
+        return check_payload(payload, key_id, keys, status_source, now, policy, checks)
     except Exception:
         return unexpected_failure(checks, now, "token")
 
@@ -269,17 +260,23 @@ def _invalid(
     return Verdict(INVALID, [reason], checks, now, None, payload)
 
 
+@dataclass(frozen=True)
+class Policy:
+    """What a verification trusts and checks beyond its keys (see `verify`)."""
+
+    issuer: str | None = None
+    courses: Container[str] | None = None
+    check_status: bool = True
+    clock_skew: timedelta = timedelta(seconds=60)
+
+
 def check_payload(
     payload: dict[str, Any],
     header_kid: str,
     keys: KeySet,
     status_source: StatusSource | None,
     now: datetime,
-    *,
-    issuer: str | None = None,
-    courses: Container[str] | None = None,
-    check_status: bool = True,
-    clock_skew: timedelta = timedelta(seconds=60),
+    policy: Policy,
     checks: list[Check] | None = None,
 ) -> Verdict:
     """The stages after the signature, shared by every securing form: claims, issuer, that it is
@@ -287,7 +284,12 @@ def check_payload(
     verified with the key `header_kid` names (a JWS kid or a Data Integrity verificationMethod);
     `checks` holds the checks passed so far. See `verify` for the other arguments."""
     checks = checks if checks is not None else []
-    skew = clock_skew
+    issuer, courses, check_status, skew = (
+        policy.issuer,
+        policy.courses,
+        policy.check_status,
+        policy.clock_skew,
+    )
     try:
         claims = check_claims(payload)
         checks.append(Check("claims", True, "a VC 2.0 credential with consistent claims"))

@@ -21,7 +21,12 @@ from registry.vc import graph
 from registry.vc.did import did_web
 from registry.vc.jws import strict_json
 from registry.vc.keys import KeySet, PublicKey
-from registry.verification.core import check_payload, differs_from_issued, unexpected_failure
+from registry.verification.core import (
+    Policy,
+    check_payload,
+    differs_from_issued,
+    unexpected_failure,
+)
 from registry.verification.status import StatusSource
 from registry.verification.verdict import INVALID, Check, Verdict
 
@@ -304,17 +309,7 @@ def verify_document(
             checks.append(Check(failed.check, False, failed.detail))
             reason = _REASONS[failed.check].format(detail=failed.detail)
             return Verdict(INVALID, [reason], checks, now)
-        return check_payload(
-            content,
-            method,
-            keys,
-            status_source,
-            now,
-            issuer=issuer,
-            courses=courses,
-            check_status=check_status,
-            clock_skew=clock_skew,
-            checks=checks,
-        )
+        policy = Policy(issuer, courses, check_status, clock_skew)
+        return check_payload(content, method, keys, status_source, now, policy, checks)
     except Exception:
         return unexpected_failure(checks, now, "document")

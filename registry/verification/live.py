@@ -12,9 +12,10 @@ One mechanism, three ways in:
 
 Request paths only read memory. Signing is CPU alone (the bits are held), so a key rotation or a
 new hour re-signs on the next read without touching the database. A list that is not in memory
-yet (opened by another worker a moment ago) is read by `refresh`, which callers run off the
-event loop. During a database outage the last signed lists keep being served (they are valid for
-48 hours) and `health` says since when nothing could be confirmed.
+yet (opened by another worker a moment ago) is read by `refresh` before the verification that
+needs it starts (`not_loaded` names it), off the event loop: each verification runs once.
+During a database outage the last signed lists keep being served (they are valid for 48 hours)
+and `health` says since when nothing could be confirmed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
+from registry import metrics
 from registry.credentials.status import (
     PURPOSES,
     ListBits,
@@ -44,8 +46,13 @@ from registry.credentials.status import (
 from registry.db import CHANGES_CHANNEL, on_commit, unit_of_work
 from registry.errors import NotFound
 from registry.tables.audit import AuditEntry
-from registry.vc.keystore import NoActiveKey
-from registry.verification.status import StatusUnavailable, VerifiedList, verify_list
+from registry.vc.keys import KeySet
+from registry.verification.status import (
+    StatusSource,
+    StatusUnavailable,
+    VerifiedList,
+    verify_list,
+)
 
 log = logging.getLogger("registry.live")
 
@@ -101,22 +108,32 @@ class LiveStatus:
 
     # ---- reading (request paths) ------------------------------------------------------------
 
-    def fetch(self, url: str) -> VerifiedList:
-        """The StatusSource of the verifier: the list at `url`, signed and verified."""
+    def fetch(self, url: str, pinned: KeySet | None = None) -> VerifiedList:
+        """The StatusSource of the verifier: the list at `url`, signed and verified (under the
+        key set `pinned`, when given: see `under`)."""
         match = self.pattern.fullmatch(url)
         if match is None:
             raise StatusUnavailable(f"{url} is not a status list of this registry")
-        return self._current(match[1], int(match[2])).verified
+        return self._current(match[1], int(match[2]), pinned).verified
 
-    def missing(self, payload: dict[str, Any] | None) -> bool:
-        """Whether a credential names one of our lists that is not in memory."""
-        raw = payload.get("credentialStatus") if isinstance(payload, dict) else None
-        for item in raw if isinstance(raw, list) else [raw]:
+    def under(self, trusted: KeySet) -> StatusSource:
+        """The lists as the verification that read `trusted` must see them: signed by that
+        set's active key and verified under it, so that a key rotation landing while it runs
+        changes nothing for it (the next verification reads the new set)."""
+        return _Pinned(self, trusted)
+
+    def not_loaded(self, named: Any) -> set[int]:
+        """The numbers of this registry's lists that `named` (a payload or a document, not
+        verified yet) names and memory does not hold; its first four status entries only, so a
+        hostile document cannot make a worker read more than four lists."""
+        raw = named.get("credentialStatus") if isinstance(named, dict) else None
+        wanted: set[int] = set()
+        for item in (raw if isinstance(raw, list) else [raw])[:4]:
             url = item.get("statusListCredential") if isinstance(item, dict) else None
             match = self.pattern.fullmatch(url) if isinstance(url, str) else None
             if match is not None and int(match[2]) not in self._bits:
-                return True
-        return False
+                wanted.add(int(match[2]))
+        return wanted
 
     def signed(self, session: Session, purpose: str, n: int, form: str = "jws") -> SignedList:
         """The list for the status endpoint, in its JWS or Data Integrity form; NotFound when
@@ -141,17 +158,16 @@ class LiveStatus:
         self._di = {**self._di, (purpose, n): (stamp, made)}
         return made
 
-    def _current(self, purpose: str, n: int) -> _Signed:
+    def _current(self, purpose: str, n: int, pinned: KeySet | None = None) -> _Signed:
         bits = self._bits.get(n)
         if bits is None:
             raise NotLoaded(f"status list {n} is not loaded yet")
         held = self._signed.get((purpose, n))
         now = datetime.now(UTC)
-        try:
-            kid = self.keys.active().kid
-        except NoActiveKey:
-            return self._unsigned(held, bits, now)
-        trusted = self.keys.trusted()
+        trusted = pinned if pinned is not None else self.keys.trusted()
+        kid = trusted.active
+        if kid is None:
+            return self._unsigned(held, bits, now, trusted)
         hour = self._this_hour
         if not hour[0] <= now < hour[1]:  # once an hour: cheaper than rounding each time
             start = _hour(now)
@@ -159,32 +175,49 @@ class LiveStatus:
         stamp = (bits.revision, kid, hour[0], trusted.fingerprint)
         if held is not None and held.stamp == stamp:
             return held
-        return self._sign(purpose, bits, stamp)
+        return self._sign(purpose, bits, stamp, trusted)
 
-    def _unsigned(self, held: _Signed | None, bits: ListBits, now: datetime) -> _Signed:
+    def _unsigned(
+        self, held: _Signed | None, bits: ListBits, now: datetime, trusted: KeySet
+    ) -> _Signed:
         # No key may sign (all retired or withdrawn): a list signed earlier still tells the
         # truth while nothing changed, it is unexpired and its key is still trusted.
         if (
             held is not None
             and held.stamp[0] == bits.revision
             and held.signed.valid_until > now
-            and held.signed.kid in self.keys.trusted()
+            and held.signed.kid in trusted
         ):
             return held
         raise no_signing_key()
 
-    def _sign(self, purpose: str, bits: ListBits, stamp: tuple[int, str, datetime, str]) -> _Signed:
-        signed = self.jws.sign(purpose, bits.n, bits.bits[purpose], stamp[2])
-        trusted = self.keys.trusted()
-        made = _Signed(
-            # the key that signed, even if a rotation landed since the stamp was taken
-            (stamp[0], signed.kid, stamp[2], trusted.fingerprint),
-            signed,
-            verify_list(signed.token, trusted, self.jws.did),
-        )
+    def _sign(
+        self, purpose: str, bits: ListBits, stamp: tuple[int, str, datetime, str], trusted: KeySet
+    ) -> _Signed:
+        signed = self.jws.sign(purpose, bits.n, bits.bits[purpose], stamp[2], kid=stamp[1])
+        made = _Signed(stamp, signed, verify_list(signed.token, trusted, self.jws.did))
         with self._lock:
             self._signed = {**self._signed, (purpose, bits.n): made}
         return made
+
+    def age(self, now: datetime | None = None) -> float:
+        """Seconds since the status information served was current for sure: since the oldest
+        list held was signed, or since memory was last confirmed against the database, whichever
+        is longer ago (0 before anything is held or confirmed)."""
+        now = now or datetime.now(UTC)
+        since = [s.stamp[2] for s in self._signed.values()]
+        if self.confirmed_at is not None:
+            since.append(self.confirmed_at)
+        return max(0.0, (now - min(since)).total_seconds()) if since else 0.0
+
+    def servable(self, now: datetime | None = None) -> bool:
+        """Whether the status lists can be served now: a key may sign them, or every list held
+        was signed and is still valid (an outage within its 48 hours)."""
+        now = now or datetime.now(UTC)
+        if self.keys.has_active():
+            return True
+        signed = list(self._signed.values())
+        return bool(signed) and all(s.signed.valid_until > now for s in signed)
 
     def health(self) -> dict[str, Any]:
         """What `/health` says of the status lists: live, or the last signed ones since when."""
@@ -244,7 +277,9 @@ class LiveStatus:
         self.failure = None
 
     def _presign(self) -> None:
-        """Signs every list whose signature is not current, so that requests find it done."""
+        """Signs every list whose signature is not current, so that requests find it done; and
+        says how old what is served is (metrics)."""
+        metrics.LIST_AGE.set(self.age())
         for n in list(self._bits):
             for purpose in PURPOSES:
                 try:
@@ -283,6 +318,7 @@ class LiveStatus:
                         "live status: cannot follow changes (%s); retrying", type(exc).__name__
                     )
                 self.failure = type(exc).__name__
+                metrics.LIST_AGE.set(self.age())  # growing while nothing can be confirmed
                 self._stop.wait(HEARTBEAT_SECONDS)
 
     def _poll(self) -> None:
@@ -326,3 +362,14 @@ class LiveStatus:
                     conn.execute("SELECT 1")
                     self._confirmed()
                     self._presign()
+
+
+@dataclass(frozen=True)
+class _Pinned:
+    """Live status under one verification's key set (`LiveStatus.under`)."""
+
+    live: LiveStatus
+    trusted: KeySet
+
+    def fetch(self, url: str) -> VerifiedList:
+        return self.live.fetch(url, self.trusted)

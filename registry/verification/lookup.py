@@ -25,6 +25,7 @@ from registry.db import unit_of_work
 from registry.errors import InvalidInput
 from registry.http.content import wants_json
 from registry.http.deps import DbEngine
+from registry.http.responses import public_page
 from registry.tables.credentials import Credential
 from registry.tables.people import Officer
 from registry.verification.deps import CurrentVerifier
@@ -103,18 +104,8 @@ def _form(
     error: str = "",
     status: int = 200,
 ) -> Template:
-    return Template(
-        template_name="lookup.html",
-        context={
-            "issuer_name": issuer.name,
-            "post_id": post_id,
-            "last_name": last_name,
-            "result": result,
-            "error": error,
-        },
-        status_code=status,
-        headers=HEADERS,
-    )
+    asked = {"post_id": post_id, "last_name": last_name, "result": result, "error": error}
+    return public_page("lookup.html", issuer.name, asked, status=status, headers=HEADERS)
 
 
 @get("/lookup", public=True, include_in_schema=False)

@@ -1,5 +1,5 @@
-"""The verdict page for people (what a QR scan, a typed id and a pasted token all open) and the
-hiring department's way in at /verify."""
+"""The hiring department's way in at /verify: a typed id, a pasted or uploaded token or document,
+shown on the verdict page (`verification.verdict_page`)."""
 
 from __future__ import annotations
 
@@ -12,92 +12,23 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 from sqlalchemy import Engine
-from sqlmodel import Session
 
+from registry import metrics
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.http.deps import DbEngine
+from registry.http.responses import public_page
 from registry.tables.credentials import Credential
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused
 from registry.verification.deps import CurrentVerifier
-from registry.verification.service import PageFacts, Verifier, page_facts
+from registry.verification.service import Verifier
 from registry.verification.verdict import Verdict
+from registry.verification.verdict_page import HEADERS, verdict_page
 
 # A .jwt of ours is about 2 KB; a pasted or uploaded one over the verify API's limit is no token.
 MAX_TOKEN_CHARS = 64 * 1024
-HEADERS = {"Cache-Control": "no-store", "Vary": "Accept"}
-
-# What each check means, said plainly, when it passed; a failed check says its own detail.
-PLAIN = {
-    "signature": "Signed by the state CIT program, and not altered since.",
-    "issuer": "Issued by this registry's program.",
-    "time": "Within its dates of validity.",
-    "status": "Not revoked and not suspended, per the live status list.",
-}
-FAILED = {
-    "signature": "The signature does not check out: this is not the program's credential.",
-    "issuer": "Not issued by this registry's program.",
-    "time": "Outside its dates of validity.",
-    "status": "Revoked or suspended by the state program.",
-}
-
-
-def plain_checks(verdict: dict[str, Any]) -> list[tuple[bool, str]]:
-    """The checks that matter to a person, in words, in the order they were made."""
-    out = []
-    for check in verdict.get("checks", []):
-        name = check.get("name", "")
-        if name in PLAIN:
-            ok = bool(check.get("ok"))
-            out.append((ok, PLAIN[name] if ok else FAILED[name]))
-    if not out and verdict.get("verdict") == "invalid":
-        out.append((False, "The credential could not be read or its signature did not check out."))
-    return out
-
-
-def verdict_page(
-    session: Session,
-    issuer: Issuer,
-    verdict: dict[str, Any],
-    credential: Credential | None,
-    protected: bool | None = None,
-) -> Template:
-    """The one template for a verdict, whichever way the credential arrived; `protected` is
-    whether its holder is, when the caller already knows."""
-    facts = page_facts(session, credential, protected) if credential is not None else None
-    return render_verdict(issuer, verdict, facts)
-
-
-def render_verdict(issuer: Issuer, verdict: dict[str, Any], facts: PageFacts | None) -> Template:
-    """The verdict page from the verdict and what is on record (nothing: a token of ours that
-    is not, or not ours at all). Reads nothing."""
-    summary = verdict.get("credential") or {}
-    successor = facts.successor if facts is not None else None
-    return Template(
-        template_name="credential.html",
-        context={
-            "v": verdict,
-            "credential_id": facts.credential_id if facts else summary.get("credential_id"),
-            "issuer_name": issuer.name,
-            "verify_url": issuer.credential_url(facts.credential_id) if facts else None,
-            # The date the status changed, for a revoked or suspended credential (not its
-            # reason: that is the program's record, not the public's).
-            "status_date": facts.status_date if facts else None,
-            # From the record alone: never inferred from a certification that names no one.
-            "protected": facts is not None and facts.protected,
-            # The signed token and PDF are not handed out for a protected holder (404 there).
-            "downloadable": facts is not None and facts.downloadable,
-            "plain": plain_checks(verdict),
-            "successor": {"valid_until": successor[1]} if successor else None,
-            "successor_url": issuer.credential_url(successor[0]) if successor else None,
-        },
-        headers=HEADERS,
-    )
-
-
-# Crockford base32 as people type it from paper: O for 0, I and L for 1, spaces and dashes.
 _TYPED = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.]+")
 _ID = re.compile(r"[0-9A-Z]{1,32}")
@@ -110,12 +41,8 @@ def typed_credential_id(raw: str) -> str | None:
 
 
 def _form(issuer: Issuer, *, status: int = 200, error: str = "", field: str = "") -> Template:
-    return Template(
-        template_name="verify.html",
-        context={"issuer_name": issuer.name, "error": error, "error_field": field},
-        status_code=status,
-        headers=HEADERS,
-    )
+    said = {"error": error, "error_field": field}
+    return public_page("verify.html", issuer.name, said, status=status, headers=HEADERS)
 
 
 @get("/verify", public=True, include_in_schema=False)
@@ -182,6 +109,7 @@ async def _verify_text(issuer: Issuer, verifier: Verifier, engine: Engine, text:
         verdict = await anyio.to_thread.run_sync(_verify_document, verifier, text)
     else:
         verdict = await verifier.verify_on_loop(text)
+    metrics.verified("page", verdict.verdict)
     # The same rule as every public surface: no name for a holder who is protected now.
     shown = (await verifier.honour_protection(verdict)).to_dict()
     return await anyio.to_thread.run_sync(_token_page, engine, issuer, shown)

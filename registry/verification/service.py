@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -27,7 +26,14 @@ from registry.tables.people import Officer
 from registry.tables.training import Course
 from registry.tables.wallets import HolderCopy
 from registry.vc.jws import payload_of
-from registry.verification.core import check_payload, check_signature, unexpected_failure, verify
+from registry.vc.keys import KeySet
+from registry.verification.core import (
+    Policy,
+    check_payload,
+    check_signature,
+    unexpected_failure,
+    verify,
+)
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused, verify_document
 from registry.verification.live import LiveStatus
@@ -188,39 +194,36 @@ class Verifier:
         return self._courses
 
     def verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
-        return self._with_lists(lambda: self._verify(token, now))
+        self._load_lists(_named_by(token))
+        return self._verify(token, now)
 
-    def _verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
-        keys = self.issuer.keys
-        keys.refresh()
-        for _ in range(2):
-            trusted = keys.trusted()
-            verdict = verify(
-                token,
-                trusted,
-                self.live,
-                now or datetime.now(UTC),
-                issuer=self.issuer.public_url,
-                courses=self.courses(),
-            )
-            # When the keys changed while it ran, a status list may have been signed by a key
-            # newer than the set read at the start: once more, with the keys as they are now.
-            if verdict.verdict != INVALID or keys.trusted().fingerprint == trusted.fingerprint:
-                break
-        return verdict
+    def _trusted(self) -> KeySet:
+        """The key set a verification reads once and keeps to its end; the status lists it reads
+        are signed and verified under the same set (`LiveStatus.under`), so a key rotation
+        landing meanwhile needs no second pass."""
+        self.issuer.keys.refresh()
+        return self.issuer.keys.trusted()
 
-    def _missed(self, verdict: Verdict) -> bool:
-        """Whether the status could not be read only because a list is not in memory yet."""
-        return verdict.verdict == INVALID and self.live.missing(verdict.payload)
+    def _verify(
+        self, token: str | bytes, now: datetime | None = None, trusted: KeySet | None = None
+    ) -> Verdict:
+        trusted = trusted or self._trusted()
+        return verify(
+            token,
+            trusted,
+            self.live.under(trusted),
+            now or datetime.now(UTC),
+            issuer=self.issuer.public_url,
+            courses=self.courses(),
+        )
 
-    def _with_lists(self, check: Callable[[], Verdict], session: Session | None = None) -> Verdict:
-        """`check()`, and once more after reading a status list it named that is not in memory
-        yet (blocking: off the event loop; through `session` when the caller holds one)."""
-        verdict = check()
-        if self._missed(verdict):
-            self.live.refresh(session)
-            verdict = check()
-        return verdict
+    def _load_lists(self, named: Any, session: Session | None = None) -> None:
+        """Reads the status lists that `named` (a payload or document, not verified yet) names
+        and memory does not hold yet (blocking: off the event loop; through `session` when the
+        caller holds one), so that its one verification finds them."""
+        wanted = self.live.not_loaded(named)
+        if wanted:
+            self.live.refresh(session, only=wanted)
 
     async def verify_presented(self, token: str | bytes) -> Verdict:
         """The verdict on a token someone sends in, naming no holder who is protected now."""
@@ -260,14 +263,12 @@ class Verifier:
 
     def verify_document(self, document: Any, now: datetime | None = None) -> Verdict:
         """The verdict on a credential in its Data Integrity form (issued by our DID)."""
-        return self._with_lists(lambda: self._verify_document(document, now))
-
-    def _verify_document(self, document: Any, now: datetime | None) -> Verdict:
-        self.issuer.keys.refresh()
+        self._load_lists(document)
+        trusted = self._trusted()
         return verify_document(
             document,
-            self.issuer.keys.trusted(),
-            self.live,
+            trusted,
+            self.live.under(trusted),
             now or datetime.now(UTC),
             issuer=self.issuer.public_url,
             courses=self.courses(),
@@ -405,24 +406,27 @@ class Verifier:
         """Verifies a credential read through `session`, reading anything else it needs through
         it too: one pooled connection per request, never two."""
         stored = self.stored.cached(credential.id) or self.stored.load(credential.id, session)
-        return self._with_lists(lambda: self.verify_record(stored), session)
+        self._load_lists(_named_by(stored), session)
+        return self.verify_record(stored)
 
     async def verify_on_loop(self, token: str | bytes) -> Verdict:
-        """For async handlers: verifies on the event loop (pure CPU, no thread hand-off); a list
-        not in memory yet is read in a worker thread, then it verifies again."""
-        return await self._on_loop(self._verify, token)
+        """For async handlers: verifies on the event loop (pure CPU, no thread hand-off); what
+        it needs from the database first (the courses, once per process; a status list not in
+        memory yet) is read in a worker thread."""
+        await self._ready(_named_by(token))
+        return self._verify(token)
 
     async def verify_record_on_loop(self, stored: Stored) -> Verdict:
-        return await self._on_loop(self.verify_record, stored)
+        await self._ready(_named_by(stored))
+        return self.verify_record(stored)
 
-    async def _on_loop(self, check: Callable[[_T], Verdict], item: _T) -> Verdict:
-        if self._courses is None:  # the first verification of the process reads them
-            return await anyio.to_thread.run_sync(lambda: self._with_lists(lambda: check(item)))
-        verdict = check(item)
-        if self._missed(verdict):
-            await anyio.to_thread.run_sync(self.live.refresh)
-            verdict = check(item)
-        return verdict
+    async def _ready(self, named: Any) -> None:
+        if self._courses is None or self.live.not_loaded(named):
+            await anyio.to_thread.run_sync(self._prepare, named)
+
+    def _prepare(self, named: Any) -> None:
+        self.courses()
+        self._load_lists(named)
 
     def verify_record(self, stored: Stored, now: datetime | None = None) -> Verdict:
         """The verdict on a stored credential, its signature checked once per key set."""
@@ -433,9 +437,7 @@ class Verifier:
         return verdict
 
     def _verify_stored_token(self, stored: Stored, now: datetime) -> Verdict:
-        keys = self.issuer.keys
-        keys.refresh()
-        trusted = keys.trusted()
+        trusted = self._trusted()
         memo = stored.signature
         if memo is None or memo.fingerprint != trusted.fingerprint:
             checks: list[Check] = []
@@ -443,23 +445,29 @@ class Verifier:
                 payload, key_id = check_signature(
                     stored.token, trusted, self.issuer.public_url, checks
                 )
-            except Exception:  # the full verification says why
-                return self._verify(stored.token, now)
+            except Exception:  # not ours, or no longer trusted: the verifier says why, once
+                return self._verify(stored.token, now, trusted)
             memo = Signature(trusted.fingerprint, payload, key_id, tuple(checks))
             stored.signature = memo
         try:
-            verdict = check_payload(
-                memo.payload,
-                memo.key_id,
-                trusted,
-                self.live,
-                now,
-                issuer=self.issuer.public_url,
-                courses=self.courses(),
-                checks=list(memo.checks),
-            )
+            policy = Policy(self.issuer.public_url, self.courses())
+            source = self.live.under(trusted)
+            checks = list(memo.checks)
+            verdict = check_payload(memo.payload, memo.key_id, trusted, source, now, policy, checks)
         except Exception:
             return unexpected_failure(list(memo.checks), now, "token")
-        if verdict.verdict == INVALID and keys.trusted().fingerprint != trusted.fingerprint:
-            return self._verify(stored.token, now)  # the keys changed meanwhile
         return verdict
+
+
+def _named_by(item: str | bytes | Stored) -> dict[str, Any] | None:
+    """What a token (or a stored credential) says of itself, not verified: which status lists
+    to have in memory before verifying it. None when it cannot be read (the verifier says why)."""
+    if isinstance(item, Stored):
+        memo = item.signature
+        if memo is not None:
+            return memo.payload
+        item = item.token
+    try:
+        return payload_of(item.decode("ascii") if isinstance(item, bytes) else item)
+    except (ValueError, UnicodeDecodeError):
+        return None

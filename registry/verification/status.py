@@ -34,7 +34,9 @@ class StatusUnavailable(Exception):
 class VerifiedList:
     """A status list credential whose signature verified with the key set of `fingerprint`,
     resolved under `did`. A source may hand one over instead of the token: the verifier takes it
-    as verified when its own key set and DID are the same, and verifies `token` again if not."""
+    as verified when its own key set and DID are the same, and verifies `token` again if not.
+    (The registry's live status hands over lists verified under the verification's own key set:
+    `LiveStatus.under`.)"""
 
     token: str
     payload: dict[str, Any]

@@ -1,8 +1,10 @@
 """The copies handed to wallet apps: listed for the officer and their coordinator, withdrawn (a
-phone lost, a link leaked)."""
+phone lost, a link leaked); and the wallet link itself, re-issued when it leaked."""
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +18,7 @@ from registry.errors import NotFound
 from registry.people.service import get_officer_for
 from registry.tables.people import Officer
 from registry.tables.wallets import HolderCopy, Interaction
-from registry.wallets.service import digest
+from registry.wallets.service import digest, end_link_handovers
 
 
 class CopyRow(BaseModel):
@@ -72,10 +74,10 @@ def _withdraw(session: Session, copy: HolderCopy, by: str, now: datetime) -> Hol
         session.add(copy)
         record(
             session,
-            actor=by,
-            action="wallet.copy_withdrawn",
-            entity="credential",
-            entity_id=copy.credential_id,
+            by,
+            "wallet.copy_withdrawn",
+            "credential",
+            copy.credential_id,
             after={"copy_id": copy.id, "holder_did": copy.holder_did},
         )
         session.flush()
@@ -120,3 +122,27 @@ def _withdraw_all(
     for copy in fresh:
         _withdraw(session, copy, by, now)
     return len(fresh)
+
+
+def rotate_wallet_key(session: Session, actor: Actor, officer_id: uuid.UUID) -> Officer:
+    """Gives the officer a new wallet key (coordinator of the officer's region, or admin), and
+    ends every hand-over started from the old link: a leaked link must not go on minting copies
+    (those it minted already are listed as made through an old link, to withdraw)."""
+    officer = get_officer_for(session, actor, officer_id)
+    ended = end_link_handovers(session, officer.wallet_key)
+    officer.wallet_key = secrets.token_urlsafe(32)
+    session.add(officer)
+    # The key is a capability: the audit row says that it changed, never what it is.
+    record(
+        session,
+        actor,
+        "officer.wallet_link_reissued",
+        "officer",
+        officer.id,
+        after={
+            "wallet_link": "re-issued; the previous link no longer works",
+            "handovers_ended": ended,
+        },
+    )
+    session.flush()
+    return officer

@@ -1,52 +1,22 @@
-"""Re-issuing an officer's wallet link: a new secret, and the old link dead at once."""
+"""Re-issuing an officer's wallet link by API (`wallets.copies.rotate_wallet_key`)."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 from litestar import post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from registry.accounts.guards import office
-from registry.actors import Actor
-from registry.audit.service import record
 from registry.credentials.deps import CurrentIssuer
 from registry.http.deps import CurrentActor, DbSession
-from registry.people.service import get_officer_for
-from registry.tables.people import Officer
-from registry.wallets.service import end_link_handovers
+from registry.wallets.copies import rotate_wallet_key
 
 
 class WalletLink(BaseModel):
     wallet_url: str
-
-
-def rotate_wallet_key(session: Session, actor: Actor, officer_id: uuid.UUID) -> Officer:
-    """Gives the officer a new wallet key (coordinator of the officer's region, or admin), and
-    ends every hand-over started from the old link: a leaked link must not go on minting copies
-    (those it minted already are listed as made through an old link, to withdraw)."""
-    officer = get_officer_for(session, actor, officer_id)
-    ended = end_link_handovers(session, officer.wallet_key)
-    officer.wallet_key = secrets.token_urlsafe(32)
-    session.add(officer)
-    # The key is a capability: the audit row says that it changed, never what it is.
-    record(
-        session,
-        actor=actor.username,
-        action="officer.wallet_link_reissued",
-        entity="officer",
-        entity_id=officer.id,
-        after={
-            "wallet_link": "re-issued; the previous link no longer works",
-            "handovers_ended": ended,
-        },
-    )
-    session.flush()
-    return officer
 
 
 @post(

@@ -119,10 +119,10 @@ def _start(
     # The secret is a capability: the audit row says that a hand-over started, never its secret.
     record(
         session,
-        actor=by,
-        action="wallet.interaction_start",
-        entity="credential",
-        entity_id=credential.id,
+        by,
+        "wallet.interaction_start",
+        "credential",
+        credential.id,
         after={
             "interaction_id": interaction.id,
             "expires_at": interaction.expires_at.isoformat(),
@@ -374,10 +374,10 @@ def hand_over(
     officer = session.get(Officer, credential.officer_id)
     record(
         session,
-        actor=f"wallet:{officer.post_id if officer else credential.officer_id}",
-        action="wallet.copy_handed",
-        entity="credential",
-        entity_id=credential.id,
+        f"wallet:{officer.post_id if officer else credential.officer_id}",
+        "wallet.copy_handed",
+        "credential",
+        credential.id,
         after={
             "copy_id": row.id,
             "interaction_id": interaction.id,

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from litestar import Response, get
 from litestar.params import FromPath
-from sqlmodel import Session
 
 from registry.credentials.deps import CurrentIssuer
-from registry.credentials.service import Issuer, get_public_credential
+from registry.credentials.service import get_public_credential
 from registry.http.deps import DbSession
-from registry.tables.credentials import Credential
 from registry.verification.deps import CurrentVerifier
-from registry.verification.service import Verifier
-from registry.web.certificate_facts import certificate_facts
+from registry.web.certificate_facts import certificate_download
 
 
 @get(
@@ -33,31 +30,4 @@ def certificate_pdf(
     prints it from the wallet)."""
     return certificate_download(
         verifier, session, issuer, get_public_credential(session, credential_id)
-    )
-
-
-def certificate_download(
-    verifier: Verifier,
-    session: Session,
-    issuer: Issuer,
-    credential: Credential,
-    headers: dict[str, str] | None = None,
-) -> Response[bytes]:
-    facts = certificate_facts(
-        session,
-        verifier,
-        issuer.name,
-        issuer.credential_url(credential.id),
-        credential,
-    )
-    from registry.web.certificate_render import render_certificate
-
-    return Response(
-        render_certificate(facts),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="cit-certificate-{credential.id}.pdf"',
-            "Cache-Control": "no-store",
-            **(headers or {}),
-        },
     )

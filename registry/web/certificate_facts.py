@@ -1,5 +1,5 @@
 """What the printable certificate says: the facts of one credential, read once, as the verdict
-backs them."""
+backs them; and the certificate as a download (drawn by certificate_render.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from litestar import Response
 from sqlmodel import Session
 
 from registry.credentials.display import display_state
-from registry.credentials.service import whole
+from registry.credentials.service import Issuer, whole
 from registry.errors import NotFound
 from registry.tables.credentials import Credential
 from registry.tables.training import Course, TrainingClass
@@ -127,4 +128,31 @@ def certificate_facts(
         verify_url=verify_url,
         state=state,
         checked_at=verdict.checked_at,
+    )
+
+
+def certificate_download(
+    verifier: Verifier,
+    session: Session,
+    issuer: Issuer,
+    credential: Credential,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    facts = certificate_facts(
+        session,
+        verifier,
+        issuer.name,
+        issuer.credential_url(credential.id),
+        credential,
+    )
+    from registry.web.certificate_render import render_certificate
+
+    return Response(
+        render_certificate(facts),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="cit-certificate-{credential.id}.pdf"',
+            "Cache-Control": "no-store",
+            **(headers or {}),
+        },
     )

@@ -8,7 +8,6 @@ from typing import Any
 from litestar import Request, Response, Router, get
 from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from registry.common import utcnow
@@ -18,34 +17,20 @@ from registry.credentials.documents import holder_document
 from registry.credentials.renewal import outlook
 from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
-from registry.http.content import VC_JWT
+from registry.http.content import VC_JWT, best_of
 from registry.http.deps import DbEngine, DbSession
-from registry.http.responses import CAPABILITY_HEADERS, download
+from registry.http.responses import CAPABILITY_HEADERS, download, public_page
 from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential
 from registry.tables.people import Officer, Region
 from registry.tables.training import Course
 from registry.training.service import course_public
 from registry.vc import dataintegrity
-from registry.verification.deps import CurrentLive, CurrentVerifier
+from registry.verification.deps import CurrentVerifier
 from registry.verification.service import Verifier
 from registry.wallets.copies import copies_of
 from registry.wallets.holders import officer_by_key, own_credential
-from registry.web.certificate import certificate_download
-
-
-@get("/health", public=True, tags=["public"], sync_to_thread=True)
-def health(engine: DbEngine, live: CurrentLive) -> Response[dict[str, Any]]:
-    """200 when the database answers, 503 when not; then with what the status lists served
-    are: the last signed ones (valid for 48 hours), and when they were last confirmed."""
-    headers = {"Cache-Control": "no-store"}
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not healthy"
-        lists = live.health()
-        return Response({"status": "unavailable", **lists}, status_code=503, headers=headers)
-    return Response({"status": "ok"}, headers=headers)  # exactly what API.md promises
+from registry.web.certificate_facts import certificate_download
 
 
 @get("/", public=True, include_in_schema=False)
@@ -64,14 +49,14 @@ def course(
         raise NotFound("No course with this code.", field="code")
     public = course_public(session, row).model_dump(mode="json")
     public["criteria"] = row.criteria
-    accept = request.headers.get("accept", "")
-    if "text/html" in accept and "application/json" not in accept.split("text/html")[0]:
-        return Template(
-            template_name="course.html",
-            context={"issuer_name": issuer.name, "course": public},
-            headers={"Vary": "Accept"},
-        )
-    return Response(public, headers={"Vary": "Accept"})
+    vary = {"Vary": "Accept"}
+    if best_of(request.headers.get("accept", ""), AS_PAGE, "json") == "page":
+        return public_page("course.html", issuer.name, {"course": public}, headers=vary)
+    return Response(public, headers=vary)
+
+
+# The course URL is the achievement's id: JSON unless a browser ranks a page first.
+AS_PAGE = {"text/html": "page", "application/json": "json"}
 
 
 # How each state reads on the wallet: icon, word and sentence, so it reads without colour too.
@@ -93,12 +78,7 @@ THEME = "#14213d"
 
 
 def _missing(issuer: Issuer) -> Template:
-    return Template(
-        template_name="wallet_missing.html",
-        context={"issuer_name": issuer.name},
-        status_code=404,
-        headers=WALLET_HEADERS,
-    )
+    return public_page("wallet_missing.html", issuer.name, status=404, headers=WALLET_HEADERS)
 
 
 def _wallet_item(verifier: Verifier, session: Session, c: Credential) -> dict[str, Any]:
@@ -157,19 +137,15 @@ def wallet_page(
         .where(Credential.officer_id == officer.id)
         .order_by(col(Credential.issued_at).desc())
     ).all()
-    return Template(
-        template_name="wallet.html",
-        context={
-            "issuer_name": issuer.name,
-            "key": key,
-            "theme": THEME,
-            "items": [_wallet_item(verifier, session, c) for c in credentials],
-            "copies": copies_of(session, officer.id),
-            "withdrawn": _count(request.query_params.get("withdrawn")),
-            **_holder(session, officer),
-        },
-        headers=WALLET_HEADERS,
-    )
+    mine = {
+        "key": key,
+        "theme": THEME,
+        "items": [_wallet_item(verifier, session, c) for c in credentials],
+        "copies": copies_of(session, officer.id),
+        "withdrawn": _count(request.query_params.get("withdrawn")),
+        **_holder(session, officer),
+    }
+    return public_page("wallet.html", issuer.name, mine, headers=WALLET_HEADERS)
 
 
 @get(
@@ -187,17 +163,13 @@ def wallet_show(
     if found is None:
         return _missing(issuer)
     officer, credential = found
-    return Template(
-        template_name="wallet_show.html",
-        context={
-            "issuer_name": issuer.name,
-            "key": key,
-            "theme": THEME,
-            "item": _wallet_item(verifier, session, credential),
-            **_holder(session, officer),
-        },
-        headers=WALLET_HEADERS,
-    )
+    shown = {
+        "key": key,
+        "theme": THEME,
+        "item": _wallet_item(verifier, session, credential),
+        **_holder(session, officer),
+    }
+    return public_page("wallet_show.html", issuer.name, shown, headers=WALLET_HEADERS)
 
 
 @get(

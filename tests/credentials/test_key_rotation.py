@@ -26,6 +26,7 @@ from registry.vc.dataintegrity import proof_of
 from registry.vc.jws import payload_of
 from registry.vc.keys import ActiveKey
 from registry.vc.keystore import KeyStore
+from registry.verification import core
 from registry.verification.live import LiveStatus
 from tests.conftest import DID, PUBLIC_URL, Api, Region, graduate
 from tests.credentials.test_cli_keys import kid_of, listed, run_cli
@@ -226,8 +227,8 @@ def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
     rotated: list[str] = []
     armed = [True]
 
-    def pinned_then_rotated() -> ActiveKey:
-        key = pin()
+    def pinned_then_rotated(kid: str | None = None) -> ActiveKey:
+        key = pin(kid)
         if armed.pop() if armed else False:
             # Another process rotates right after the active key was read, before it signs.
             rotated.append(KeyStore(own_keys).rotate().kid)
@@ -260,9 +261,12 @@ def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
     # As when a new hour begins: the lists are signed again by the next read, this verification.
     live._signed = {}
     armed.append(True)
+    passes = count_passes(monkeypatch)
     answer = verdict(own_client, item["token"])
     assert answer["verdict"] == "valid", answer
     assert len(rotated) == 2
+    # One pass: the lists it read were signed under the key set it started with.
+    assert passes == [item["token"]]
 
     # A status list alike: the list remembers the key that signed it, not the one read before.
     live._signed = {}
@@ -271,6 +275,42 @@ def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
         signed = live.signed(session, "suspension", 1)
     assert signed.kid == kid_in(signed.token) == rotated[1]
     assert store.active().kid == rotated[2]
+
+
+def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The tokens the pure verifier is run on from here on, one entry a pass."""
+    passes: list[Any] = []
+    real = core.verify
+
+    def counted(token: Any, *args: Any, **kwargs: Any) -> Any:
+        passes.append(token)
+        return real(token, *args, **kwargs)
+
+    monkeypatch.setattr("registry.verification.service.verify", counted)
+    return passes
+
+
+def test_a_list_not_in_memory_yet_is_read_before_the_one_verification(
+    region: Region,
+    course: dict[str, Any],
+    own_keys: Path,
+    own_client: TestClient[Litestar],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = issue(region, course, own_client)
+    live: LiveStatus = own_client.app.state.resources.live
+    monkeypatch.setattr(live, "_presign", lambda: None)
+    for route, form in (("/api/v1/verify", "token"), ("/verify", "page")):
+        # As in a worker that has not read the list yet (another opened it a moment ago).
+        live._bits, live._signed = {}, {}
+        passes = count_passes(monkeypatch)
+        if form == "token":
+            assert verdict(own_client, token)["verdict"] == "valid"
+        else:
+            page = own_client.post(route, data={"token": token})
+            assert page.status_code == 200 and "Valid" in page.text, page.text[:500]
+        assert passes == [token], form
+        assert 1 in live._bits
 
 
 def test_a_kept_data_integrity_form_follows_its_key_through_rotation_and_compromise(

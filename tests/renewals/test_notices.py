@@ -19,7 +19,7 @@ from registry import cli
 from registry.common import add_months, utcnow
 from registry.dates import long_date
 from registry.notices import service as notices
-from registry.settings import Settings
+from registry.settings import Settings, load_settings
 from tests.conftest import PUBLIC_URL, Region
 from tests.renewals.conftest import add_ce, certify, stored
 
@@ -159,6 +159,18 @@ def test_smtp_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert config is not None and config.port == 587 and config.tls == "starttls"
     with pytest.raises(notices.NoticeConfigError):
         notices.SmtpConfig.from_env({"REGISTRY_SMTP_HOST": "x", "REGISTRY_SMTP_PORT": "many"})
+    # Read with the other settings, once: a service started with SMTP settings that make no
+    # sense stops at once, naming the variable (not at the first email, as a 500).
+    monkeypatch.setenv("REGISTRY_SMTP_HOST", "x")
+    monkeypatch.setenv("REGISTRY_SMTP_PORT", "many")
+    with pytest.raises(SystemExit, match="REGISTRY_SMTP_PORT must be a number"):
+        load_settings()
+    monkeypatch.setenv("REGISTRY_SMTP_PORT", "2525")
+    monkeypatch.setenv("REGISTRY_OUTBOX_DIR", "/srv/outbox")
+    mail = load_settings().mail
+    assert mail.smtp is not None and mail.smtp.port == 2525 and mail.outbox == Path("/srv/outbox")
+    monkeypatch.delenv("REGISTRY_SMTP_HOST")
+    assert load_settings().mail.smtp is None
 
     calls: list[Any] = []
 

@@ -15,15 +15,19 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from registry.db import unit_of_work
+from registry.settings import MailSettings
 from registry.tables.audit import AuditEntry
 from tests.conftest import Region, graduate
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 
 
 @pytest.fixture
-def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("REGISTRY_SMTP_HOST", raising=False)
-    monkeypatch.setenv("REGISTRY_OUTBOX_DIR", str(tmp_path / "outbox"))
+def outbox(
+    console_client: TestClient[Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The app's mail settings for this test: no SMTP, an outbox of its own."""
+    resources = console_client.app.state.resources
+    monkeypatch.setattr(resources, "mail", MailSettings(outbox=tmp_path / "outbox"))
     return tmp_path / "outbox"
 
 

@@ -38,6 +38,7 @@ ADMIN_ONLY = frozenset({ADMIN})
 PUBLIC_ROUTES = {
     ("GET", "/"),
     ("GET", "/health"),
+    ("GET", "/health/ready"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/courses/{code:str}"),
@@ -96,6 +97,8 @@ OPEN_ROUTES = {
 # form when anonymous, 403 otherwise).
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/logout"): STAFF,
+    # operations: the administrator (and a monitor account, tests/web/test_operations.py)
+    ("GET", "/metrics"): ADMIN_ONLY,
     # the console: any staff member may look; changes need the office role, in the home region
     ("GET", "/console"): STAFF,
     ("GET", "/console/agencies"): STAFF,

@@ -190,6 +190,9 @@ def test_a_database_outage_serves_the_last_signed_lists_and_says_so(
         body = health.json()
         assert body["status"] == "unavailable"
         assert body["status_confirmed_at"].endswith("Z")
+        # A load balancer takes this worker out: it cannot reach its records.
+        ready = client.get("/health/ready")
+        assert (ready.status_code, ready.json()["missing"]) == (503, ["database"])
         # Still answered, from the lists signed before the outage.
         answer = verdict_of(client, item["token"])
         assert answer["verdict"] == "valid", answer
@@ -209,6 +212,7 @@ def test_a_database_outage_serves_the_last_signed_lists_and_says_so(
         lambda: client.get("/health").json() == {"status": "ok"},
         "/health did not recover with the database",
     )
+    assert client.get("/health/ready").json() == {"status": "ready"}
 
 
 def check_named(answer: dict[str, Any], name: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from typing import Any
@@ -16,16 +15,24 @@ from sqlmodel import select
 from registry.accounts.guards import office
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.handouts import class_handouts
-from registry.credentials.service import certify as certify_class
+from registry.credentials.service import certify_class_now
 from registry.errors import InvalidInput
-from registry.http.deps import DbSession
+from registry.http.deps import CurrentMail, DbSession
 from registry.notices import service as notices
 from registry.tables.people import Region
 from registry.tables.training import Course
 from registry.training import attendance as attendance_rules
 from registry.training import enrollment, schemas, standing
 from registry.training import service as training
-from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
+from registry.web.console.common import (
+    actor_of,
+    attempt,
+    build,
+    page,
+    posted,
+    redirect,
+    text,
+)
 
 
 @get("/classes", sync_to_thread=True)
@@ -44,22 +51,17 @@ def classes(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/classes", guards=[office])
 async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {
         name: text(data, name)
         for name in ("course", "region", "start_date", "end_date", "location", "capacity")
     }
 
-    def work() -> uuid.UUID:
-        return training.create_class(session, actor, build(schemas.ClassCreate, values)).id
+    def work() -> Redirect:
+        made = training.create_class(session, actor, build(schemas.ClassCreate, values))
+        return redirect(f"/console/classes/{made.id}", "Class scheduled.")
 
-    return await attempt(
-        session,
-        work,
-        back="/console/classes",
-        done=lambda cid: redirect(f"/console/classes/{cid}", "Class scheduled."),
-    )
+    return await attempt(session, work, back="/console/classes")
 
 
 @get("/classes/{class_id:uuid}", sync_to_thread=True)
@@ -100,8 +102,7 @@ async def enroll(
 ) -> Redirect | Template:
     """Pasted POST ids and ticked officers, each through the enrollment rules; the refused are
     named with the rule and the rest enrolled."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#roster")
     typed = [p for p in _SEPARATORS.split(f"{text(data, 'post_ids')} {text(data, 'post_id')}") if p]
     ticked = [value for value in data.getall("officer_id", []) if isinstance(value, str) and value]
@@ -136,7 +137,7 @@ async def enroll(
             refused=refused,
         )
 
-    return await attempt(session, work, back=back, done=lambda answer: answer)
+    return await attempt(session, work, back=back)
 
 
 def _hours(data: FormMultiDict, key: str) -> float | None:
@@ -157,11 +158,10 @@ async def attendance(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
     """The whole grid (officers x modules) in one submit; a blank cell leaves the cell alone."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#attendance")
 
-    def work() -> int:
+    def work() -> str:
         records = []
         for key in data:
             if not key.startswith("h:"):
@@ -179,16 +179,10 @@ async def attendance(
         if not records:
             raise InvalidInput("Nothing to save: every cell was blank.")
         batch = build(schemas.AttendanceBatch, {"records": records})
-        return attendance_rules.record_attendance_changes(session, actor, class_id, batch)
+        n = attendance_rules.record_attendance_changes(session, actor, class_id, batch)
+        return f"Attendance saved ({n} cells)." if n else "Nothing changed in the grid."
 
-    return await attempt(
-        session,
-        work,
-        back=back,
-        done=lambda n: redirect(
-            back, f"Attendance saved ({n} cells)." if n else "Nothing changed in the grid."
-        ),
-    )
+    return await attempt(session, work, back=back)
 
 
 @post("/classes/{class_id:uuid}/attendance/full")
@@ -196,32 +190,29 @@ async def attendance_full(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
     """Full hours in one press: `scope` is "all", "officer:<id>" or "module:<code>"."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#attendance")
     kind, _, value = text(data, "scope").partition(":")
 
-    def work() -> int:
-        if kind == "all":
-            return attendance_rules.full_attendance(session, actor, class_id)
-        if kind == "module" and value:
-            return attendance_rules.full_attendance(session, actor, class_id, module=value)
-        if kind == "officer":
-            try:
-                officer_id = uuid.UUID(value)
-            except ValueError:
-                raise InvalidInput("No such officer in this class.", field="scope") from None
-            return attendance_rules.full_attendance(session, actor, class_id, officer_id=officer_id)
-        raise InvalidInput("Choose whose attendance to fill.", field="scope", rule="choice")
+    def work() -> str:
+        n = attendance_rules.full_attendance(session, actor, class_id, **_whose(kind, value))
+        return f"Full attendance recorded ({n} cells). Edit any exceptions below."
 
-    return await attempt(
-        session,
-        work,
-        back=back,
-        done=lambda n: redirect(
-            back, f"Full attendance recorded ({n} cells). Edit any exceptions below."
-        ),
-    )
+    return await attempt(session, work, back=back)
+
+
+def _whose(kind: str, value: str) -> dict[str, Any]:
+    """Whose attendance "Full hours" fills: everyone's, a module's or an officer's."""
+    if kind == "all":
+        return {}
+    if kind == "module" and value:
+        return {"module": value}
+    if kind == "officer":
+        try:
+            return {"officer_id": uuid.UUID(value)}
+        except ValueError:
+            raise InvalidInput("No such officer in this class.", field="scope") from None
+    raise InvalidInput("Choose whose attendance to fill.", field="scope", rule="choice")
 
 
 @post("/classes/{class_id:uuid}/makeup")
@@ -229,8 +220,7 @@ async def makeup(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
     """Hours of a module made up in another class of the course or a make-up session."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#attendance")
     values: dict[str, str | None] = {
         name: text(data, name)
@@ -244,41 +234,33 @@ async def makeup(
         )
         return f"{row.hours:g} make-up hours recorded."
 
-    return await attempt(session, work, back=back, done=lambda msg: redirect(back, msg))
+    return await attempt(session, work, back=back)
 
 
 @post("/classes/{class_id:uuid}/results/pass")
 async def results_pass(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#results")
     field = text(data, "field")
     label = {"written_exam": "written exam", "scenario_evaluation": "scenario evaluation"}
 
-    def work() -> int:
-        return attendance_rules.pass_everyone(session, actor, class_id, field)
+    def work() -> str:
+        n = attendance_rules.pass_everyone(session, actor, class_id, field)
+        return f"A pass in the {label.get(field, field)} recorded for {n} officers."
 
-    return await attempt(
-        session,
-        work,
-        back=back,
-        done=lambda n: redirect(
-            back, f"A pass in the {label.get(field, field)} recorded for {n} officers."
-        ),
-    )
+    return await attempt(session, work, back=back)
 
 
 @post("/classes/{class_id:uuid}/results")
 async def results(
     request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = _back(class_id, "#results")
 
-    def work() -> int:
+    def work() -> str:
         rows: dict[str, dict[str, Any]] = {}
         for key in data:
             kind, _, officer_id = key.partition(":")
@@ -287,16 +269,10 @@ async def results(
         if not rows:
             raise InvalidInput("Nothing to save: no result was chosen.")
         batch = build(schemas.ResultsBatch, {"records": list(rows.values())})
-        return attendance_rules.record_results_changes(session, actor, class_id, batch)
+        n = attendance_rules.record_results_changes(session, actor, class_id, batch)
+        return f"Results saved for {n} officers." if n else "No result changed."
 
-    return await attempt(
-        session,
-        work,
-        back=back,
-        done=lambda n: redirect(
-            back, f"Results saved for {n} officers." if n else "No result changed."
-        ),
-    )
+    return await attempt(session, work, back=back)
 
 
 @get("/classes/{class_id:uuid}/certify", guards=[office], sync_to_thread=True)
@@ -324,48 +300,37 @@ async def certify(
     class_id: FromPath[uuid.UUID],
 ) -> Redirect | Template:
     """Issues the certifications, then says who got one and who was skipped, and why."""
-    await form_data(request)
-    actor = actor_of(request)
+    _, actor = await posted(request)
     back = _back(class_id, "#roster")
 
     def work() -> Template:
-        before = {o.credential_id for o in standing.roster(session, actor, class_id).officers}
-        result = certify_class(session, actor, issuer, class_id, None)
-        roster = {o.officer_id: o for o in standing.roster(session, actor, class_id).officers}
-        issued = [
-            (roster[i.officer_id], i.credential_id)
-            for i in result.issued
-            if i.credential_id not in before and i.officer_id in roster
-        ]
-        skipped = [
-            (roster[s.officer_id], s.reasons) for s in result.skipped if s.officer_id in roster
-        ]
+        outcome = certify_class_now(session, actor, issuer, class_id)
         return page(
             request,
             "certify_result.html",
             title="Certification result",
             klass=training.class_public(session, training.get_class(session, actor, class_id)),
-            issued=issued,
-            skipped=skipped,
+            issued=outcome.issued,
+            skipped=outcome.skipped,
         )
 
-    return await attempt(session, work, back=back, done=lambda answer: answer)
+    return await attempt(session, work, back=back)
 
 
 @post("/classes/{class_id:uuid}/wallet-links", guards=[office])
 async def email_wallet_links(
     request: Request[Any, Any, Any],
     issuer: CurrentIssuer,
+    mail: CurrentMail,
     session: DbSession,
     class_id: FromPath[uuid.UUID],
 ) -> Redirect | Template:
     """Emails each graduate serving in the region their own wallet link (email on file)."""
-    await form_data(request)
-    actor = actor_of(request)
+    _, actor = await posted(request)
     back = _back(class_id, "#roster")
 
     def work() -> Template:
-        program, sender = notices.mail_setup(os.environ, issuer.name, issuer.public_url)
+        program, sender = notices.mail_setup(mail, issuer.name, issuer.public_url)
         try:
             mailing = notices.email_wallet_links(
                 session,
@@ -374,7 +339,7 @@ async def email_wallet_links(
                 class_id,
                 program,
                 sender=sender,
-                outbox=notices.outbox_dir(os.environ),
+                outbox=mail.outbox,
             )
         finally:
             if sender is not None:
@@ -387,7 +352,7 @@ async def email_wallet_links(
             mailing=mailing,
         )
 
-    return await attempt(session, work, back=back, done=lambda answer: answer)
+    return await attempt(session, work, back=back)
 
 
 @get("/classes/{class_id:uuid}/handouts", guards=[office], sync_to_thread=True)

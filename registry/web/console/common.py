@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import quote, unquote
 
 import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import Cookie, FormMultiDict
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError
 from sqlmodel import Session
@@ -23,7 +23,7 @@ from registry.http.problems import UNSTORABLE
 
 PREFIX = "/console"
 T = TypeVar("T")
-R = TypeVar("R")
+R = TypeVar("R", bound=Response[Any])
 ModelT = TypeVar("ModelT", bound=BaseModel)
 FLASH = "cit_flash"
 
@@ -99,6 +99,11 @@ async def form_data(request: Request[Any, Any, Any]) -> FormMultiDict:
     return data
 
 
+async def posted(request: Request[Any, Any, Any]) -> tuple[FormMultiDict, Actor]:
+    """The posted form (its CSRF token checked) and who posted it."""
+    return await form_data(request), actor_of(request)
+
+
 def redirect(path: str, message: str | None = None, *, error: bool = False) -> Redirect:
     """Back to a page; a message goes with it, shown in the section the path's #anchor names
     when the page places its messages there (the class page does), else at the top."""
@@ -139,15 +144,28 @@ def build(model: type[ModelT], values: dict[str, Any]) -> ModelT:
         ) from None
 
 
+@overload
+async def attempt(
+    session: Session, work: Callable[[], R | str], *, back: str, done: None = None
+) -> R | Redirect: ...
+
+
+@overload
+async def attempt(
+    session: Session, work: Callable[[], T], *, back: str, done: Callable[[T], R | str]
+) -> R | Redirect: ...
+
+
 async def attempt(
     session: Session,
-    work: Callable[[], T],
+    work: Callable[[], Any],
     *,
-    done: Callable[[T], R],
     back: str,
-) -> R | Redirect:
-    """Runs a change in a worker thread; a refused change is rolled back and explained.
-    `done` makes the answer from what `work` returned (a redirect, or a page `work` built)."""
+    done: Callable[[Any], Any] | None = None,
+) -> Any:
+    """Runs a change in a worker thread; a refused change is rolled back and explained on
+    `back`. `done` makes the answer from what `work` returned; a message (a `str`, from `done`
+    or from `work` itself) is shown on `back`, anything else (a redirect, a page) is the answer."""
     try:
         result = await anyio.to_thread.run_sync(work)
     except RegistryError as exc:
@@ -157,4 +175,5 @@ async def attempt(
         # PostgreSQL refuses some text outright (a NUL character): the form is at fault.
         await anyio.to_thread.run_sync(session.rollback)
         return redirect(back, UNSTORABLE, error=True)
-    return done(result)
+    answer = result if done is None else done(result)
+    return redirect(back, answer) if isinstance(answer, str) else answer

@@ -20,7 +20,7 @@ from registry.training import service as training
 from registry.verification.deps import CurrentVerifier
 from registry.wallets import service as wallets
 from registry.wallets.service import lcw_links
-from registry.web.console.common import actor_of, attempt, form_data, page, redirect, text
+from registry.web.console.common import actor_of, attempt, page, posted, redirect, text
 
 
 @get("/credentials/{credential_id:str}", guards=[office], sync_to_thread=True)
@@ -55,8 +55,7 @@ def _change(action: str) -> Any:
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
     ) -> Redirect | Template:
-        data = await form_data(request)
-        actor = actor_of(request)
+        data, actor = await posted(request)
         back = f"/console/credentials/{credential_id}"
         reason = text(data, "reason")
         if action == "revoke" and text(data, "confirm") != "yes":
@@ -71,20 +70,18 @@ def _change(action: str) -> Any:
                     reason=reason,
                 )
 
-            return await attempt(session, confirm, back=back, done=lambda answer: answer)
-
-        def work() -> list[str]:
-            return service.change_status(session, actor, credential_id, action, reason).reached
+            return await attempt(session, confirm, back=back)
 
         past = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}[action]
 
-        def done(reached: list[str]) -> Redirect:
+        def work() -> str:
+            reached = service.change_status(session, actor, credential_id, action, reason).reached
             if not reached:
-                return redirect(back, f"Credential {past}.")
+                return f"Credential {past}."
             others = "the renewals resting on it" if action == "revoke" else "its renewal chain"
-            return redirect(back, f"Credential {past}, and with it {others}: {', '.join(reached)}.")
+            return f"Credential {past}, and with it {others}: {', '.join(reached)}."
 
-        return await attempt(session, work, back=back, done=done)
+        return await attempt(session, work, back=back)
 
     return change
 
@@ -98,8 +95,7 @@ async def handover(
 ) -> Template | Redirect:
     """A hand-over to a wallet app, as a handout: its QR code, link and transaction code exist
     only on this page (the registry keeps their hashes), so it is rendered by the POST."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     with_code = text(data, "tx_code") == "on"
 
     def work() -> wallets.Started:

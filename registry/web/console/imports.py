@@ -17,8 +17,8 @@ from registry.accounts.guards import office
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import RegistryError
 from registry.http.deps import DbSession
+from registry.http.responses import csv_file
 from registry.imports import reading, service
-from registry.imports.api import csv_response
 from registry.imports.reading import FileRefused, ImportRefused
 from registry.reports import exports
 from registry.training.service import list_classes
@@ -248,7 +248,7 @@ def roster_download(
     class_id: FromPath[uuid.UUID],
 ) -> Response[bytes]:
     body = exports.roster_csv(session, actor_of(request), class_id, issuer.wallet_url)
-    return csv_response(body, f"roster-{class_id}.csv")
+    return csv_file(body, f"roster-{class_id}.csv")
 
 
 @get("/credentials.csv", guards=[office], sync_to_thread=True)
@@ -257,13 +257,13 @@ def credentials_download(
 ) -> Response[bytes]:
     actor = actor_of(request)
     body = exports.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
-    return csv_response(body, f"credentials-{date.today().isoformat()}.csv")
+    return csv_file(body, f"credentials-{date.today().isoformat()}.csv")
 
 
 @get("/coverage.csv", sync_to_thread=True)
 def coverage_download(request: Request[Any, Any, Any], session: DbSession) -> Response[bytes]:
     body = exports.coverage_csv(session, actor_of(request))
-    return csv_response(body, f"coverage-{date.today().isoformat()}.csv")
+    return csv_file(body, f"coverage-{date.today().isoformat()}.csv")
 
 
 @get("/expiring.csv", sync_to_thread=True)
@@ -275,7 +275,7 @@ def expiring_download(
     ] = EXPIRING_DEFAULT_DAYS,
 ) -> Response[bytes]:
     body = exports.expiring_csv(session, actor_of(request), days)
-    return csv_response(body, f"expiring-{days}d-{date.today().isoformat()}.csv")
+    return csv_file(body, f"expiring-{days}d-{date.today().isoformat()}.csv")
 
 
 HANDLERS = [

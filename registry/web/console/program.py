@@ -12,9 +12,8 @@ from litestar.response import Redirect, Template
 from registry.accounts.guards import admin_only, office
 from registry.http.deps import DbSession
 from registry.people import schemas, service
-from registry.tables.people import Region
 from registry.training.service import course_by_code, course_public, list_courses
-from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
+from registry.web.console.common import actor_of, attempt, build, page, posted, text
 
 REGIONS = "/console/regions"
 
@@ -31,40 +30,28 @@ def regions(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/regions", guards=[admin_only])
 async def add_region(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"code": text(data, "code"), "name": text(data, "name")}
 
-    def work() -> Region:
-        return service.create_region(session, actor, build(schemas.RegionCreate, values))
+    def work() -> str:
+        r = service.create_region(session, actor, build(schemas.RegionCreate, values))
+        return f"Region {r.code} ({r.name}) added."
 
-    return await attempt(
-        session,
-        work,
-        back=REGIONS,
-        done=lambda r: redirect(REGIONS, f"Region {r.code} ({r.name}) added."),
-    )
+    return await attempt(session, work, back=REGIONS)
 
 
 @post("/regions/{region_code:str}", guards=[admin_only])
 async def rename_region(
     request: Request[Any, Any, Any], session: DbSession, region_code: FromPath[str]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"name": text(data, "name")}
 
-    def work() -> Region:
-        return service.update_region(
-            session, actor, region_code, build(schemas.RegionUpdate, values)
-        )
+    def work() -> str:
+        r = service.update_region(session, actor, region_code, build(schemas.RegionUpdate, values))
+        return f"Region {r.code} is now named {r.name}."
 
-    return await attempt(
-        session,
-        work,
-        back=REGIONS,
-        done=lambda r: redirect(REGIONS, f"Region {r.code} is now named {r.name}."),
-    )
+    return await attempt(session, work, back=REGIONS)
 
 
 @get("/agencies/{agency_id:uuid}", guards=[office], sync_to_thread=True)
@@ -86,17 +73,17 @@ def agency(
 async def edit_agency(
     request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"name": text(data, "name"), "ori": text(data, "ori")}
     if text(data, "region"):
         values["region"] = text(data, "region")
     back = f"/console/agencies/{agency_id}"
 
-    def work() -> None:
+    def work() -> str:
         service.update_agency(session, actor, agency_id, build(schemas.AgencyUpdate, values))
+        return "Saved."
 
-    return await attempt(session, work, back=back, done=lambda _: redirect(back, "Saved."))
+    return await attempt(session, work, back=back)
 
 
 @get("/courses", sync_to_thread=True)

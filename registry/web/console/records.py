@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import col, select
@@ -13,21 +14,28 @@ from sqlmodel import col, select
 from registry.accounts.guards import office
 from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
+from registry.credentials.renewal import renewal_options
 from registry.http.deps import DbSession
 from registry.people import schemas, service
 from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Region
 from registry.tables.training import CERecord, Course
 from registry.wallets.copies import copies_of
-from registry.web.console.common import actor_of, attempt, build, form_data, page, redirect, text
-from registry.web.console.renewals import officer_context
+from registry.web.console.common import (
+    actor_of,
+    attempt,
+    build,
+    page,
+    posted,
+    redirect,
+    text,
+)
 
 
 def _regions_in_scope(session: Any, request: Request[Any, Any, Any]) -> list[Region]:
     actor = actor_of(request)
     query = select(Region).order_by(Region.code)
-    if not actor.is_admin:
-        query = query.where(Region.id == actor.region_id)
+    query = query.where(actor.in_scope(Region.id))
     return list(session.exec(query))
 
 
@@ -44,19 +52,14 @@ def agencies(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/agencies", guards=[office])
 async def add_agency(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"name": text(data, "name"), "ori": text(data, "ori"), "region": text(data, "region")}
 
-    def work() -> Agency:
-        return service.create_agency(session, actor, build(schemas.AgencyCreate, values))
+    def work() -> str:
+        a = service.create_agency(session, actor, build(schemas.AgencyCreate, values))
+        return f"Agency {a.name} ({a.ori}) added."
 
-    return await attempt(
-        session,
-        work,
-        back="/console/agencies",
-        done=lambda a: redirect("/console/agencies", f"Agency {a.name} ({a.ori}) added."),
-    )
+    return await attempt(session, work, back="/console/agencies")
 
 
 def _agencies_for(session: Any, request: Request[Any, Any, Any]) -> list[schemas.AgencyPublic]:
@@ -80,27 +83,18 @@ def officers(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/officers", guards=[office])
 async def add_officer(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {
         "post_id": text(data, "post_id"),
-        "first_name": text(data, "first_name"),
-        "last_name": text(data, "last_name"),
         "agency_id": text(data, "agency_id"),
-        "patrol_start_date": text(data, "patrol_start_date"),
-        "email": text(data, "email") or None,
-        "protected": data.get("protected") == "yes",
+        **_officer_fields(data),
     }
 
-    def work() -> uuid.UUID:
-        return service.create_officer(session, actor, build(schemas.OfficerCreate, values)).id
+    def work() -> Redirect:
+        made = service.create_officer(session, actor, build(schemas.OfficerCreate, values))
+        return redirect(f"/console/officers/{made.id}", "Officer added.")
 
-    return await attempt(
-        session,
-        work,
-        back="/console/officers",
-        done=lambda oid: redirect(f"/console/officers/{oid}", "Officer added."),
-    )
+    return await attempt(session, work, back="/console/officers")
 
 
 @get("/officers/{officer_id:uuid}", sync_to_thread=True)
@@ -141,7 +135,8 @@ def officer(
         wallet_url=issuer.wallet_url(record),
         copies=copies_of(session, record.id),
         can_edit=actor.is_office,
-        **officer_context(session, actor, record),
+        renewal_options=renewal_options(session, record),
+        ce_max_date=utcnow().date().isoformat(),
     )
 
 
@@ -149,43 +144,41 @@ def officer(
 async def edit_officer(
     request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
-    values = {
+    data, actor = await posted(request)
+    values = _officer_fields(data)
+    back = f"/console/officers/{officer_id}"
+
+    def work() -> str:
+        service.update_officer(session, actor, officer_id, build(schemas.OfficerUpdate, values))
+        return "Saved."
+
+    return await attempt(session, work, back=back)
+
+
+def _officer_fields(data: FormMultiDict) -> dict[str, Any]:
+    """What the forms that add and edit an officer both ask."""
+    return {
         "first_name": text(data, "first_name"),
         "last_name": text(data, "last_name"),
         "patrol_start_date": text(data, "patrol_start_date"),
         "email": text(data, "email") or None,
         "protected": data.get("protected") == "yes",
     }
-    back = f"/console/officers/{officer_id}"
-
-    def work() -> None:
-        service.update_officer(session, actor, officer_id, build(schemas.OfficerUpdate, values))
-
-    return await attempt(session, work, back=back, done=lambda _: redirect(back, "Saved."))
 
 
 @post("/officers/{officer_id:uuid}/transfer", guards=[office])
 async def transfer(
     request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
 ) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     values = {"agency_id": text(data, "agency_id"), "effective_date": text(data, "effective_date")}
     back = f"/console/officers/{officer_id}"
 
-    def work() -> None:
+    def work() -> str:
         service.transfer_officer(session, actor, officer_id, build(schemas.TransferRequest, values))
+        return "Transfer recorded; the certification goes with the officer."
 
-    return await attempt(
-        session,
-        work,
-        back=back,
-        done=lambda _: redirect(
-            back, "Transfer recorded; the certification goes with the officer."
-        ),
-    )
+    return await attempt(session, work, back=back)
 
 
 HANDLERS = [agencies, add_agency, officers, add_officer, officer, edit_officer, transfer]

@@ -24,8 +24,8 @@ from registry.web.console.common import (
     PREFIX,
     actor_of,
     attempt,
-    form_data,
     page,
+    posted,
     redirect,
     text,
 )
@@ -48,12 +48,11 @@ def users(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 @post("/users", guards=[admin_only])
 async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     role = text(data, "role")
 
-    def work() -> uuid.UUID:
-        return service.create_user(
+    def work() -> Redirect:
+        made = service.create_user(
             session,
             actor,
             username=text(data, "username"),
@@ -61,14 +60,10 @@ async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redir
             region_code=text(data, "region") or None if role != Role.ADMIN else None,
             # Not stripped: spaces are part of a password.
             password=str(data.get("password", "")),
-        ).id
+        )
+        return redirect(f"{USERS}/{made.id}", "Account created; it can sign in now.")
 
-    return await attempt(
-        session,
-        work,
-        back=USERS,
-        done=lambda uid: redirect(f"{USERS}/{uid}", "Account created; it can sign in now."),
-    )
+    return await attempt(session, work, back=USERS)
 
 
 @get("/users/{user_id:uuid}", guards=[admin_only], sync_to_thread=True)
@@ -142,8 +137,7 @@ async def change_user(
     if action not in ACTIONS:
         raise NotFound(f"No action {action!r} on accounts.")
     change, message = ACTIONS[action]
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     back = f"{USERS}/{user_id}"
 
     found: list[str] = []
@@ -153,7 +147,7 @@ async def change_user(
         found.append(user.username)
         return change(session, actor, user, data)
 
-    answer = await attempt(session, work, back=back, done=lambda r: redirect(back, message(r)))
+    answer = await attempt(session, work, back=back, done=message)
     if action in LIFTS_LOCKOUTS and found:
         # A new password, or an account let back in: its sign-in lockouts end with it.
         throttle = sign_in_throttle

@@ -13,9 +13,8 @@ from litestar.response import Redirect
 
 from registry.accounts.guards import office
 from registry.http.deps import DbSession
-from registry.wallets.copies import copies_of, withdraw_for_actor
-from registry.wallets.link_api import rotate_wallet_key
-from registry.web.console.common import PREFIX, actor_of, attempt, form_data, redirect
+from registry.wallets.copies import copies_of, rotate_wallet_key, withdraw_for_actor
+from registry.web.console.common import PREFIX, attempt, posted, redirect
 
 
 @post("/officers/{officer_id:uuid}/wallet-link", guards=[office], status_code=303)
@@ -24,8 +23,7 @@ async def reissue_wallet_link(
     session: DbSession,
     officer_id: FromPath[uuid.UUID],
 ) -> Redirect:
-    await form_data(request)  # checks the CSRF token
-    actor = actor_of(request)
+    _, actor = await posted(request)  # checks the CSRF token
 
     def work() -> int:
         officer = rotate_wallet_key(session, actor, officer_id)
@@ -51,8 +49,7 @@ async def withdraw_copies(
     officer_id: FromPath[uuid.UUID],
 ) -> Redirect:
     """Withdraws the chosen copies in wallet apps: their keys no longer prove the holder."""
-    data = await form_data(request)
-    actor = actor_of(request)
+    data, actor = await posted(request)
     copy_ids = [str(v) for v in data.getall("copy_id", [])]
     back = f"{PREFIX}/officers/{officer_id}#h-copies"
 
