@@ -34,6 +34,7 @@ from registry.credentials.api import (
     STATUS_CHANGES,
     CertifyController,
     CredentialController,
+    dcc_registry_entry_route,
     did_document_route,
     jwks,
 )
@@ -42,6 +43,7 @@ from registry.credentials.service import Issuer
 from registry.db import make_engine
 from registry.directory.api import DIRECTORY_HANDLERS
 from registry.http import gate
+from registry.http.cors import PublicCors, public_paths
 from registry.http.deps import provide_actor, session_provider
 from registry.http.problems import HANDLERS
 from registry.imports.api import ImportController
@@ -49,6 +51,7 @@ from registry.people.api import AgencyController, OfficerController, RegionContr
 from registry.settings import MailSettings, Settings, get_settings
 from registry.training.api import ClassController, CourseController
 from registry.training.ce_api import CEController
+from registry.vc.did import did_document_path
 from registry.vc.keystore import KeyStore
 from registry.verification.api import (
     TokenRequests,
@@ -269,6 +272,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             rate_limit=("minute", settings.rate_limit), check_throttle_handler=_throttle
         )
         middleware.insert(1, rate_limit.middleware)
+    # Next to outermost (after the request stamp): a preflight is answered before rate limits
+    # and authentication, and every answer of a public path (a refusal too) is readable by a
+    # browser wallet.
+    middleware.insert(
+        1, DefineMiddleware(PublicCors, paths=public_paths(did_document_path(settings.public_url)))
+    )
 
     return Litestar(
         route_handlers=[
@@ -285,6 +294,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pages.wallet,
             jwks,
             did_document_route(settings.public_url),
+            dcc_registry_entry_route(
+                settings.public_url, settings.issuer_name, settings.issuer_location
+            ),
             status_list,
             # The verify API's token form is answered beneath the handler (TokenRequests).
             Router(

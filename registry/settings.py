@@ -178,6 +178,9 @@ class Settings:
     # Where the workers of `registry serve` keep their metrics, added up by /metrics (emptied at
     # each start).
     metrics_dir: Path = ROOT / "var" / "metrics"
+    # Where the issuing program is, as DCC's issuer registries list it ("Salt Lake City, Utah,
+    # USA"): /.well-known/dcc-registry-entry.json.
+    issuer_location: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -216,6 +219,7 @@ def load_settings() -> Settings:
         mail=_mail(),
         log_level=_choice("REGISTRY_LOG_LEVEL", LOG_LEVELS, "info"),
         metrics_dir=Path(os.environ.get("REGISTRY_METRICS_DIR") or ROOT / "var" / "metrics"),
+        issuer_location=(os.environ.get("REGISTRY_ISSUER_LOCATION") or "").strip(),
     )
 
 

@@ -15,7 +15,7 @@ from registry.accounts.guards import office
 from registry.credentials import schemas, service
 from registry.credentials.deps import CurrentIssuer
 from registry.http.deps import CurrentActor, DbSession
-from registry.vc.did import did_document, did_document_path
+from registry.vc.did import did_document, did_document_path, did_web
 
 DID_JSON = "application/did+json"
 
@@ -116,3 +116,29 @@ def did_document_route(public_url: str) -> HTTPRouteHandler:
         return _cacheable(request, document, DID_JSON)
 
     return did_json
+
+
+DCC_REGISTRY_ENTRY = "/.well-known/dcc-registry-entry.json"
+
+
+def dcc_registry_entry(public_url: str, name: str, location: str) -> dict[str, Any]:
+    """The registry's entry for the Digital Credentials Consortium's issuer registries, in
+    their "dcc-legacy" format: the Learner Credential Wallet and VerifierPlus show an issuer as
+    known only when its DID is listed there. The program sends this to DCC to be listed."""
+    listed = {"name": name, "url": public_url, "location": location}
+    return {"registry": {did_web(public_url): listed}}
+
+
+def dcc_registry_entry_route(public_url: str, name: str, location: str) -> HTTPRouteHandler:
+    """The route of the registry's DCC entry, made from the settings (they do not change while
+    the server runs)."""
+    entry = dcc_registry_entry(public_url, name, location)
+
+    # Out of the OpenAPI document, as a document for DCC rather than an API (its bytes would be
+    # described as a string there).
+    @get(DCC_REGISTRY_ENTRY, public=True, include_in_schema=False, sync_to_thread=False)
+    def dcc_entry(request: Request[Any, Any, Any]) -> Response[bytes]:
+        """The issuer's entry for DCC's issuer registries (dcc-legacy format)."""
+        return _cacheable(request, entry, "application/json")
+
+    return dcc_entry

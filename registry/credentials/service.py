@@ -33,7 +33,7 @@ from registry.training.schemas import RosterEntry
 from registry.training.service import get_class
 from registry.training.standing import roster, standings
 from registry.vc.did import did_web
-from registry.vc.jws import Signed
+from registry.vc.jws import VC_JWT, Signed
 from registry.vc.keystore import KeyStore, NoActiveKey
 from registry.vc.payload import build_credential
 
@@ -65,9 +65,10 @@ class Issuer:
         """The achievement id of a course: what only this registry's certifications carry."""
         return f"{self.public_url}/courses/{code}"
 
-    def sign(self, payload: dict[str, Any]) -> Signed:
-        """A vc+jwt by the active key, its kid the key's DID URL; with the kid that signed."""
-        return self.keys.sign(payload, did=self.did)
+    def sign(self, payload: dict[str, Any], typ: str = VC_JWT) -> Signed:
+        """A vc+jwt (or a VC 1.1 JWT, `typ=JWT`) by the active key, its kid the key's DID URL;
+        with the kid that signed."""
+        return self.keys.sign(payload, did=self.did, typ=typ)
 
     def credential_url(self, credential_id: str) -> str:
         return f"{self.public_url}/c/{credential_id}"

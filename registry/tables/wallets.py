@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from registry.tables.columns import moment
@@ -53,15 +54,18 @@ class WalletNonce(SQLModel, table=True):
 class HolderCopy(SQLModel, table=True):
     """A copy of a certification handed to a wallet, bound to the holder's DID.
 
-    One per interaction (the unique key is what makes an interaction single-use, even when two
-    requests race), all sharing the certification's status entry. The officer or their
-    coordinator can withdraw one (a phone lost, a link leaked).
+    One per interaction and format (the unique key is what makes each offered configuration
+    single-use, even when two requests race), all sharing the certification's status entry.
+    The officer or their coordinator can withdraw one (a phone lost, a link leaked).
     """
 
     __tablename__ = "wallet_copies"
+    __table_args__ = (
+        UniqueConstraint("interaction_id", "format", name="uq_wallet_copies_interaction_format"),
+    )
 
     id: str = Field(primary_key=True, max_length=32)
-    interaction_id: str = Field(foreign_key="wallet_interactions.id", max_length=32, unique=True)
+    interaction_id: str = Field(foreign_key="wallet_interactions.id", max_length=32)
     credential_id: str = Field(foreign_key="credentials.id", max_length=32, index=True)
     officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)
     holder_did: str = Field(max_length=1024)

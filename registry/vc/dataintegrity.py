@@ -42,10 +42,18 @@ JWT_CLAIMS = ("iss", "jti", "iat", "nbf", "exp")
 UNDEFINED_TERM_VOCAB = "urn:cit-registry:undefined-term#"
 MEDIA_TYPE = "application/vc"
 
+# The suite context of Ed25519Signature2020, which the Learner Credential Wallet and LearnCard
+# sign their DID Authentication presentations with (beside the VC 2.0 context).
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 _CONTEXT_FILES = {
     VC_CONTEXT: "credentials-v2.jsonld",
     OB_CONTEXT: "ob-context-3.0.3.json",
+    ED25519_2020_CONTEXT: "ed25519-signature-2020-v1.jsonld",
 }
+# What a credential may name (the registry signs with these two), and what a holder's
+# presentation may name besides.
+CREDENTIAL_CONTEXTS = frozenset({VC_CONTEXT, OB_CONTEXT})
+PRESENTATION_CONTEXTS = frozenset(_CONTEXT_FILES)
 
 
 class ContextRefused(ValueError):
@@ -271,12 +279,13 @@ def credential_document(
     return secure(content(payload, issuer), keys, str(issuer["id"]), created)
 
 
-def known_context_list(context: Any) -> bool:
-    """Whether `@context` is a list of the contexts this registry signs with, VC 2.0 first."""
+def known_context_list(context: Any, known: frozenset[str] = CREDENTIAL_CONTEXTS) -> bool:
+    """Whether `@context` is a list of `known` contexts (by default those this registry signs
+    credentials with), VC 2.0 first."""
     return (
         isinstance(context, list)
-        and 0 < len(context) <= len(_CONTEXT_FILES)
+        and 0 < len(context) <= len(known)
         and context[0] == VC_CONTEXT
-        and all(isinstance(c, str) and c in _CONTEXT_FILES for c in context)
+        and all(isinstance(c, str) and c in known for c in context)
         and len(set(context)) == len(context)
     )

@@ -116,13 +116,14 @@ def sign(
     *,
     kid: str,
     typ: str = "vc+jwt",
-    cty: str = "vc",
+    cty: str | None = "vc",
 ) -> Signed:
-    """A compact JWS of `payload` by `key`, header exactly {alg, typ, cty, kid}.
+    """A compact JWS of `payload` by `key`, header exactly {alg, typ, cty, kid} (no cty when it
+    is None).
 
     `kid` is what the header names (the DID URL of `key`); `key.kid` is what the registry stores.
     """
-    header = {"alg": key.alg, "typ": typ, "cty": cty, "kid": kid}
+    header = {"alg": key.alg, "typ": typ, **({"cty": cty} if cty else {}), "kid": kid}
     signing_input = (
         f"{b64url_encode(_compact_json(header))}.{b64url_encode(_compact_json(payload))}"
     )
@@ -282,8 +283,14 @@ def _media_type_is(value: Any, expected: str) -> bool:
     return value in (expected, f"application/{expected}")
 
 
-def check_header(header: Mapping[str, Any]) -> tuple[str, str]:
-    """(alg, kid) of an acceptable vc+jwt header; JWSError("header", …) otherwise."""
+VC_JWT = "vc+jwt"
+# The VC 1.1 JWT encoding (OpenID4VCI's jwt_vc_json) is typed plainly "JWT", with no cty.
+JWT = "JWT"
+
+
+def check_header(header: Mapping[str, Any], typs: tuple[str, ...] = (VC_JWT,)) -> tuple[str, str]:
+    """(alg, kid) of an acceptable header of one of `typs` (vc+jwt unless told);
+    JWSError("header", …) otherwise."""
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in ALLOWED_ALGS:
         raise JWSError(
@@ -291,8 +298,11 @@ def check_header(header: Mapping[str, Any]) -> tuple[str, str]:
         )
     if "typ" not in header:
         raise JWSError("header", 'typ is missing; a credential has typ "vc+jwt"')
-    if not _media_type_is(header["typ"], "vc+jwt"):
-        raise JWSError("header", f'typ {show(header["typ"])} is not "vc+jwt"')
+    typ = next((t for t in typs if _media_type_is(header["typ"], t.lower())), None)
+    if typ is None:
+        raise JWSError("header", f'typ {show(header["typ"])} is not "{VC_JWT}"')
+    if typ == JWT and "cty" in header:
+        raise JWSError("header", f"a {JWT} credential names no cty")
     if "cty" in header and not _media_type_is(header["cty"], "vc"):
         raise JWSError("header", f'cty {show(header["cty"])} is not "vc"')
     if "crit" in header:
@@ -331,6 +341,7 @@ def verify(
     token: Any,
     find_key: Callable[[str], VerificationKey | None],
     on_check: Callable[[str, str], None] = lambda name, detail: None,
+    typs: tuple[str, ...] = (VC_JWT,),
 ) -> tuple[Verified, VerificationKey]:
     """Size, shape, header and signature, in that order; `on_check(name, detail)` for each that
     passed. Raises JWSError naming the first that failed. Nothing of the payload may be trusted
@@ -339,7 +350,7 @@ def verify(
     on_check("size", f"{len(data)} bytes, within {MAX_TOKEN_BYTES}")
     parsed = parse(data)
     on_check("shape", "compact JWS with a JSON header and payload")
-    alg, kid = check_header(parsed.header)
+    alg, kid = check_header(parsed.header, typs)
     key = find_key(kid)
     if key is None:
         raise JWSError("header", f"key {show(kid)} is not one of the trusted keys")
@@ -347,7 +358,7 @@ def verify(
         raise JWSError("header", f"algorithm {alg} does not fit key {show(kid)} ({key.alg})")
     ignored = tuple(p for p in IGNORED_KEY_PARAMS if p in parsed.header)
     note = f"; ignored {', '.join(ignored)}" if ignored else ""
-    on_check("header", f"typ vc+jwt, alg {alg}, trusted kid {kid}{note}")
+    on_check("header", f"typ {parsed.header['typ']}, alg {alg}, trusted kid {kid}{note}")
     if not key.verify(alg, parsed.signing_input, parsed.signature):
         raise JWSError("signature", f"the signature does not verify with key {kid}")
     on_check("signature", f"signed by key {kid} ({alg})")

@@ -249,13 +249,20 @@ class KeyStore:
         return ActiveKey(info.kid, info.alg, self._signer(info.kid))
 
     def sign(
-        self, payload: dict[str, Any], *, did: str | None = None, kid: str | None = None
+        self,
+        payload: dict[str, Any],
+        *,
+        did: str | None = None,
+        kid: str | None = None,
+        typ: str = jws.VC_JWT,
     ) -> jws.Signed:
-        """A vc+jwt of `payload` by the active key (or `kid`); the header's kid is the key's DID
-        URL under `did`, or the bare thumbprint (the shape of credentials issued before the
-        DID)."""
+        """A vc+jwt (or, `typ=jws.JWT`, a VC 1.1 JWT) of `payload` by the active key (or
+        `kid`); the header's kid is the key's DID URL under `did`, or the bare thumbprint (the
+        shape of credentials issued before the DID)."""
         key = self.signer(kid)
-        return jws.sign(payload, key, kid=f"{did}#{key.kid}" if did else key.kid)
+        header_kid = f"{did}#{key.kid}" if did else key.kid
+        cty = "vc" if typ == jws.VC_JWT else None
+        return jws.sign(payload, key, kid=header_kid, typ=typ, cty=cty)
 
     def sign_bytes(self, data: bytes) -> SignedBytes:
         """Signs `data` with the active key (see ActiveKey.sign_bytes)."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from registry.vc import jws
+from registry.vc import jws, jwtvc
 from registry.vc.jws import JWSError
 from registry.vc.keys import KeySet, PublicKey
 from registry.verification.claims import (
@@ -231,8 +231,18 @@ def check_signature(
         did = trusted_did if trusted_did is not None else kid.partition("#")[0]
         return keys.resolve(kid, did)
 
-    verified, _ = jws.verify(token, find_key, lambda n, d: checks.append(Check(n, True, d)))
-    return verified.parsed.payload, verified.key_id
+    verified, _ = jws.verify(
+        token, find_key, lambda n, d: checks.append(Check(n, True, d)), (jws.VC_JWT, jws.JWT)
+    )
+    payload = verified.parsed.payload
+    if verified.parsed.header["typ"].lower() == jws.JWT.lower():
+        # A holder's copy in the VC 1.1 encoding (jwt_vc_json): the VC 2.0 credential it
+        # carries goes through the same stages.
+        try:
+            payload = jwtvc.lift(payload)
+        except jwtvc.NotJwtVc as exc:
+            raise _Failed("claims", str(exc)) from None
+    return payload, verified.key_id
 
 
 def unexpected_failure(checks: list[Check], now: datetime, what: str) -> Verdict:

@@ -1,9 +1,10 @@
 """Checks a holder's Data Integrity presentation (DID Authentication): pure, no HTTP, no database.
 
 The holder signs the presentation with the key of its `did:key` (eddsa-rdfc-2022, or
-ecdsa-rdfc-2019 for a P-256 key), for the `authentication` purpose, over the verifier's
-challenge and domain. Contexts come only from the vendored copies; a presentation is bounded
-before it is canonicalized, as a credential is.
+ecdsa-rdfc-2019 for a P-256 key; or Ed25519Signature2020, which the Learner Credential Wallet
+and LearnCard sign with), for the `authentication` purpose, over the verifier's challenge and
+domain. Contexts come only from the vendored copies; a presentation is bounded before it is
+canonicalized, as a credential is.
 """
 
 from __future__ import annotations
@@ -25,16 +26,13 @@ PURPOSE = "authentication"
 MAX_AGE = timedelta(minutes=10)
 SKEW = timedelta(seconds=60)
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z")
-PROOF_REQUIRED = frozenset(
-    {"type", "cryptosuite", "verificationMethod", "proofPurpose", "created", "challenge"}
-)
-PROOF_ALLOWED = PROOF_REQUIRED | {
-    "expires",
-    "challenge",
-    "domain",
-    "proofValue",
-    "nonce",
-}
+# Ed25519Signature2020 (W3C CCG, 2020) signs exactly as eddsa-rdfc-2022 does: SHA-256 of the
+# RDFC-1.0 proof options (with the document's context) and of the document, one Ed25519
+# signature over both, multibase base58btc. It names no cryptosuite: its type is the suite, and
+# its terms come from its own context, which the presentation must then name.
+SUITE_2020 = "Ed25519Signature2020"
+PROOF_REQUIRED = frozenset({"type", "verificationMethod", "proofPurpose", "created", "challenge"})
+PROOF_ALLOWED = PROOF_REQUIRED | {"cryptosuite", "expires", "domain", "proofValue", "nonce"}
 # What a presentation here holds besides its proof: a DID Authentication needs nothing more, and
 # anything else is work to canonicalize that proves nothing.
 MEMBERS = frozenset({"@context", "id", "type", "holder", "verifiableCredential", "proof"})
@@ -90,13 +88,26 @@ def _proof(presentation: dict[str, Any]) -> dict[str, Any]:
     return proof
 
 
+def _suite(proof: dict[str, Any], context: Any) -> tuple[str, str]:
+    """The proof's suite (its cryptosuite, or its type when that is the suite) and the key
+    algorithm it signs with."""
+    if proof["type"] == SUITE_2020 and "cryptosuite" not in proof:
+        if not isinstance(context, list) or di.ED25519_2020_CONTEXT not in context:
+            raise PresentationRefused(
+                f"an {SUITE_2020} proof needs its context, {di.ED25519_2020_CONTEXT}"
+            )
+        return SUITE_2020, "EdDSA"
+    if proof["type"] == di.PROOF_TYPE and proof.get("cryptosuite") in SUITE_ALGS:
+        return proof["cryptosuite"], SUITE_ALGS[proof["cryptosuite"]]
+    raise PresentationRefused(
+        f"the proof is not a {di.PROOF_TYPE} with {' or '.join(sorted(SUITE_ALGS))}, "
+        f"nor an {SUITE_2020}"
+    )
+
+
 def _check_options(
     proof: dict[str, Any], *, challenge: str, domain: str | None, now: datetime
 ) -> None:
-    if proof["type"] != di.PROOF_TYPE or proof["cryptosuite"] not in SUITE_ALGS:
-        raise PresentationRefused(
-            f"the proof is not a {di.PROOF_TYPE} with {' or '.join(sorted(SUITE_ALGS))}"
-        )
     if proof["proofPurpose"] != PURPOSE:
         raise PresentationRefused(f"the proof's purpose is not {PURPOSE}")
     if not hmac.compare_digest(proof["challenge"].encode("utf-8"), challenge.encode("utf-8")):
@@ -133,10 +144,12 @@ def _check_bounds(presentation: dict[str, Any], enclosed: list[Any]) -> None:
             check_bounds(credential)
     except ValueError as exc:
         raise PresentationRefused(f"it is too large to check: {exc}") from None
-    contexts = [presentation.get("@context")] + [
-        c.get("@context") if isinstance(c, dict) else None for c in enclosed
-    ]
-    if not all(di.known_context_list(c) for c in contexts):
+    # The presentation may name the Ed25519Signature2020 suite's context; the credential it
+    # carries only those the registry signs credentials with.
+    contexts = [c.get("@context") if isinstance(c, dict) else None for c in enclosed]
+    if not di.known_context_list(presentation.get("@context"), di.PRESENTATION_CONTEXTS) or not all(
+        di.known_context_list(c) for c in contexts
+    ):
         raise PresentationRefused(
             'its "@context" is not a list of contexts this registry knows, the VC 2.0 one first'
         )
@@ -156,6 +169,7 @@ def check_presentation(
     if not isinstance(holder, str):
         raise PresentationRefused("it names no holder DID")
     proof = _proof(presentation)
+    suite, alg = _suite(proof, presentation.get("@context"))
     _check_options(proof, challenge=challenge, domain=domain, now=now)
     method = proof["verificationMethod"]
     if method.partition("#")[0] != holder:
@@ -164,9 +178,8 @@ def check_presentation(
         key = didkey.resolve(method).key
     except didkey.UnresolvableDid as exc:
         raise PresentationRefused(f"the holder's key cannot be resolved: {exc}") from None
-    alg = SUITE_ALGS[proof["cryptosuite"]]
     if not key.accepts(alg):
-        raise PresentationRefused(f"{proof['cryptosuite']} does not fit the holder's key")
+        raise PresentationRefused(f"{suite} does not fit the holder's key")
     try:
         signature = di.decode_proof_value(str(proof.get("proofValue", "")))
     except ValueError as exc:

@@ -28,7 +28,7 @@ from registry.http.qr import qr_data_uri
 from registry.http.responses import CAPABILITY_HEADERS as WALLET_HEADERS
 from registry.people.service import get_officer_for
 from registry.verification.dataintegrity import parse as parse_document
-from registry.wallets import copies, oid4vci, service
+from registry.wallets import copies, exchange, oid4vci, service
 from registry.wallets.holders import officer_by_key, own_credential
 from registry.wallets.oid4vci import ProtocolError
 
@@ -115,7 +115,8 @@ def interaction(
             status_code=404,
             headers=WALLET_HEADERS,
         )
-    protocols = service.protocols(issuer, secret, tx_code=found.tx_code_hash is not None)
+    tx_code = found.tx_code_hash is not None
+    protocols = service.protocols(issuer, secret, tx_code=tx_code)
     if wants_json(request):
         return Response({"protocols": protocols}, headers=WALLET_HEADERS)
     return Template(
@@ -123,7 +124,7 @@ def interaction(
         context={
             "issuer_name": issuer.name,
             "protocols": protocols,
-            "lcw_link": service.lcw_link(issuer, protocols) if service.VCAPI in protocols else None,
+            **service.lcw_links(issuer, secret, tx_code=tx_code),
             "expires_at": found.expires_at.strftime("%H:%M UTC"),
         },
         headers=WALLET_HEADERS,
@@ -137,7 +138,7 @@ def interaction(
     status_code=200,
     request_max_body_size=MAX_JSON_BODY,
 )
-async def exchange(
+async def vcapi_exchange(
     request: Request[Any, Any, Any],
     session: DbSession,
     issuer: CurrentIssuer,
@@ -150,21 +151,56 @@ async def exchange(
     return await anyio.to_thread.run_sync(_exchange, session, issuer, secret, body, origin)
 
 
-def _exchange(
-    session: DbSession, issuer: Issuer, secret: str, body: bytes, origin: service.Origin
-) -> Response[dict[str, Any]]:
+def _json_object(body: bytes) -> dict[str, Any]:
     try:
         data = parse_document(body) if body.strip() else {}
     except (UnicodeDecodeError, ValueError):
         raise InvalidInput("The body is not JSON.", field="body", rule="json") from None
     if not isinstance(data, dict):
         raise InvalidInput("The body is not a JSON object.", field="body", rule="json")
+    return data
+
+
+def _exchange(
+    session: DbSession, issuer: Issuer, secret: str, body: bytes, origin: service.Origin
+) -> Response[dict[str, Any]]:
+    data = _json_object(body)
     if "verifiablePresentation" in data:
-        answer = service.accept_presentation(
+        answer = exchange.accept_presentation(
             session, issuer, secret, data["verifiablePresentation"], origin=origin
         )
         return Response(answer, headers=NO_STORE)
-    return Response(service.presentation_request(session, issuer, secret), headers=NO_STORE)
+    return Response(exchange.presentation_request(session, issuer, secret), headers=NO_STORE)
+
+
+@post(
+    "/exchanges/{secret:str}/credential-request",
+    public=True,
+    tags=["wallets"],
+    status_code=200,
+    request_max_body_size=MAX_JSON_BODY,
+)
+async def credential_request(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    issuer: CurrentIssuer,
+    secret: FromPath[str],
+) -> Response[dict[str, Any]]:
+    """The Learner Credential Wallet's older credential request (`vc_request_url` of its deep
+    link): the body is its signed DID Authentication presentation itself, the answer a
+    presentation carrying the holder's copy."""
+    body = await request.body()
+    origin = origin_of(request)
+    authorization = request.headers.get("authorization", "")
+    bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+
+    def work() -> dict[str, Any]:
+        presentation = _json_object(body)
+        return exchange.accept_credential_request(
+            session, issuer, secret, presentation, bearer, origin=origin
+        )
+
+    return Response(await anyio.to_thread.run_sync(work), headers=NO_STORE)
 
 
 # ---- OpenID4VCI --------------------------------------------------------------------------------
@@ -304,6 +340,7 @@ def wallet_handover(
     started = service.start_for_holder(session, *found)
     url = service.interaction_url(issuer, started.secret)
     protocols = service.protocols(issuer, started.secret, tx_code=False)
+    links = service.lcw_links(issuer, started.secret, tx_code=False)
     return Template(
         template_name="wallet_handover.html",
         context={
@@ -313,7 +350,7 @@ def wallet_handover(
             "interaction_url": url,
             "qr": qr_data_uri(url),
             "offer": protocols[service.OID4VCI],
-            "lcw_link": service.lcw_link(issuer, protocols),
+            **links,
             "expires_at": started.expires_at.strftime("%H:%M UTC"),
             "minutes": int(service.INTERACTION_TTL.total_seconds() // 60),
             "now": utcnow().strftime("%H:%M UTC"),
@@ -400,7 +437,8 @@ HANDLERS = [
     wallet_withdraw,
     start_interaction,
     interaction,
-    exchange,
+    vcapi_exchange,
+    credential_request,
     credential_issuer_metadata,
     authorization_server_metadata,
     token,

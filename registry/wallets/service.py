@@ -1,6 +1,7 @@
 """The rules of handing a certification to a wallet app: interactions (who may start one, how long
-it lives, what it offers), the VC-API exchange, and signing the holder's copies. The OpenID4VCI
-endpoints' rules are in oid4vci.py; the copies handed out are in copies.py."""
+it lives, what it offers, the links that open it) and signing the holder's copies. The VC-API
+exchange is in exchange.py, the OpenID4VCI endpoints' rules in oid4vci.py; the copies handed out
+are listed and withdrawn in copies.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from sqlmodel import Session, col, select
 
@@ -18,15 +19,13 @@ from registry.actors import Actor
 from registry.audit.service import record
 from registry.common import opaque_id, utcnow
 from registry.credentials.service import Issuer, ensure_signing_key, get_credential_for
-from registry.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from registry.errors import Forbidden, NotFound, RuleViolation
 from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.wallets import HolderCopy, Interaction
-from registry.vc import dataintegrity
-from registry.vc.jws import payload_of
-from registry.vc.payload import VC_CONTEXT
-from registry.verification.presentations import PresentationRefused, check_presentation
+from registry.vc import dataintegrity, jwtvc
+from registry.vc.jws import JWT, payload_of
 
 INTERACTION_TTL = timedelta(minutes=15)  # unused; the page makes a fresh one
 CHALLENGE_TTL = timedelta(minutes=10)
@@ -42,7 +41,9 @@ FORMAT_LDP = "ldp_vc"
 CONFIGURATION_JWT = "CITCertification_jwt_vc_json"
 FORMAT_JWT = "jwt_vc_json"
 FORMATS = {CONFIGURATION_LDP: FORMAT_LDP, CONFIGURATION_JWT: FORMAT_JWT}
-OID4VCI, VCAPI = "OID4VCI", "vcapi"
+# The offer under both names wallets look for: LCW and the CHAPI playground read `OID4VCI`,
+# LearnCard only `openid4vci` (and otherwise falls back to VC-API).
+OID4VCI, OPENID4VCI, VCAPI = "OID4VCI", "openid4vci", "vcapi"
 
 
 def digest(secret: str) -> str:
@@ -210,16 +211,49 @@ def protocols(issuer: Issuer, secret: str, *, tx_code: bool) -> dict[str, str]:
     """The interaction's protocols. With a transaction code only OpenID4VCI is offered: the
     VC-API exchange has no place for the code, so it would go around it."""
     offer = json.dumps(credential_offer(issuer, secret, tx_code=tx_code), separators=(",", ":"))
-    answer = {OID4VCI: "openid-credential-offer://?credential_offer=" + quote(offer, safe="")}
+    uri = "openid-credential-offer://?credential_offer=" + quote(offer, safe="")
+    answer = {OID4VCI: uri, OPENID4VCI: uri}
     if not tx_code:
         answer = {VCAPI: exchange_url(issuer, secret), **answer}
     return answer
 
 
-def lcw_link(issuer: Issuer, protocols: dict[str, str]) -> str:
-    """The Learner Credential Wallet's deep link for the same protocols (CHAPI request form)."""
-    request = {"credentialRequestOrigin": issuer.public_url, "protocols": protocols}
-    return "dccrequest://request?request=" + quote(json.dumps(request, separators=(",", ":")))
+def lcw_links(issuer: Issuer, secret: str, *, tx_code: bool) -> dict[str, str | None]:
+    """The Learner Credential Wallet's deep links for an interaction (none with a transaction
+    code: both are VC-API). `lcw_link`, its CHAPI request form, names only `vcapi`: LCW decodes
+    the link's request a second time, which breaks the percent-encoded OpenID4VCI offer, while an
+    exchange URL survives it. `lcw_request_link`, its older credential-request form, is what
+    released LCW (v2.2.9) completes: after a VC-API DID Authentication it throws the exchange's
+    answer away, but here it posts the signed DID Authentication to `vc_request_url` and keeps
+    the credential in the answer."""
+    if tx_code:
+        return {"lcw_link": None, "lcw_request_link": None}
+    request = {
+        "credentialRequestOrigin": issuer.public_url,
+        "protocols": {VCAPI: exchange_url(issuer, secret)},
+    }
+    query = {
+        "issuer": issuer.public_url,
+        "vc_request_url": credential_request_url(issuer, secret),
+        "challenge": request_challenge(secret),
+        "auth_type": "bearer",
+    }
+    return {
+        "lcw_link": "dccrequest://request?request="
+        + quote(json.dumps(request, separators=(",", ":"))),
+        "lcw_request_link": "dccrequest://request?" + urlencode(query),
+    }
+
+
+def credential_request_url(issuer: Issuer, secret: str) -> str:
+    return f"{exchange_url(issuer, secret)}/credential-request"
+
+
+def request_challenge(secret: str) -> str:
+    """The challenge of the credential-request form: it travels in the link beside the secret
+    (a link is one capability either way), so it is derived from the secret, not stored; what
+    is stored (the secret's SHA-256) does not give it away."""
+    return hashlib.sha256(f"credential-request:{secret}".encode()).hexdigest()[:32]
 
 
 def by_secret(session: Session, secret: str, *, lock: bool = False) -> Interaction | None:
@@ -238,7 +272,15 @@ def open_interaction(session: Session, secret: str, now: datetime | None = None)
     interaction = by_secret(session, secret)
     if interaction is None:
         raise NotFound("No hand-over at this address.", field="interaction", rule="exists")
-    if interaction.completed_at is not None:
+    # An OpenID4VCI offer that has issued some of its configurations is in a wallet already.
+    handed = interaction.completed_at is not None or (
+        interaction.code_redeemed_at is not None
+        and session.exec(
+            select(HolderCopy.id).where(HolderCopy.interaction_id == interaction.id)
+        ).first()
+        is not None
+    )
+    if handed:
         raise NotFound(
             "This hand-over is done: a wallet has received the certification. "
             "Start a new one from the wallet page for another wallet.",
@@ -252,99 +294,6 @@ def open_interaction(session: Session, secret: str, now: datetime | None = None)
             rule="interaction_expired",
         )
     return interaction
-
-
-# ---- VC-API exchange -------------------------------------------------------------------------
-
-
-def _exchange_interaction(session: Session, secret: str, now: datetime) -> Interaction:
-    interaction = open_interaction(session, secret, now)
-    if interaction.tx_code_hash is not None:
-        raise NotFound(
-            "This hand-over is offered over OpenID4VCI only.", field="interaction", rule="exists"
-        )
-    return interaction
-
-
-def presentation_request(
-    session: Session, issuer: Issuer, secret: str, now: datetime | None = None
-) -> dict[str, Any]:
-    """The exchange's first answer: a DID Authentication request with a fresh challenge and the
-    registry's domain, which the wallet's signed presentation must carry."""
-    now = now or utcnow()
-    interaction = _exchange_interaction(session, secret, now)
-    interaction.challenge = secrets.token_urlsafe(24)
-    interaction.challenge_expires_at = now + CHALLENGE_TTL
-    session.add(interaction)
-    return {
-        "verifiablePresentationRequest": {
-            "query": [
-                {
-                    "type": "DIDAuthentication",
-                    "acceptedMethods": [{"method": "key"}],
-                    "acceptedCryptosuites": [{"cryptosuite": "eddsa-rdfc-2022"}],
-                }
-            ],
-            "challenge": interaction.challenge,
-            "domain": issuer.public_url,
-            "interact": {
-                "service": [
-                    {
-                        "type": "UnmediatedPresentationService2021",
-                        "serviceEndpoint": exchange_url(issuer, secret),
-                    }
-                ]
-            },
-        }
-    }
-
-
-def accept_presentation(
-    session: Session,
-    issuer: Issuer,
-    secret: str,
-    presentation: Any,
-    now: datetime | None = None,
-    origin: Origin | None = None,
-) -> dict[str, Any]:
-    """The exchange's second step: the wallet's DID Authentication presentation, checked
-    (signature by its did:key, this interaction's challenge, the registry's domain, freshness),
-    answered with a presentation carrying the holder's copy in its Data Integrity form."""
-    now = now or utcnow()
-    interaction = _exchange_interaction(session, secret, now)
-    expires = interaction.challenge_expires_at
-    if interaction.challenge is None or expires is None or expires <= now:
-        raise RuleViolation(
-            "Ask this exchange for a presentation request first: its challenge has expired "
-            "or was never given.",
-            field="verifiablePresentation",
-            rule="challenge",
-        )
-    try:
-        presented = check_presentation(
-            presentation, challenge=interaction.challenge, domain=issuer.public_url, now=now
-        )
-    except PresentationRefused as exc:
-        raise InvalidInput(
-            f"The presentation does not authenticate its holder: {exc}.",
-            field="verifiablePresentation",
-            rule="did_authentication",
-        ) from None
-    if not presented.holder.startswith("did:key:"):
-        raise InvalidInput(
-            "The exchange asked for a did:key holder.",
-            field="verifiablePresentation",
-            rule="did_authentication",
-        )
-    interaction.challenge = None  # good once
-    copy = hand_over(session, issuer, interaction, presented.holder, VCAPI, FORMAT_LDP, now, origin)
-    return {
-        "verifiablePresentation": {
-            "@context": [VC_CONTEXT],
-            "type": ["VerifiablePresentation"],
-            "verifiableCredential": [copy],
-        }
-    }
 
 
 # ---- the copies --------------------------------------------------------------------------------
@@ -365,9 +314,10 @@ def holder_copy(
     if fmt == FORMAT_LDP:
         document = dataintegrity.content(payload, issuer.di_profile)
         return dataintegrity.secure(document, issuer.keys, issuer.did, now)
-    # iat stays the original's: it agrees with validFrom, as every verifier of this profile
-    # checks (a copy stamped with the time of its hand-over failed the registry's own).
-    return issuer.sign(payload).token
+    # jwt_vc_json as OpenID4VCI 1.0 defines it: the VC 1.1 JWT encoding, `sub` the holder. iat
+    # stays the original's: it agrees with validFrom, as every verifier of this profile checks
+    # (a copy stamped with the time of its hand-over failed the registry's own).
+    return issuer.sign(jwtvc.encode(payload), typ=JWT).token
 
 
 def hand_over(
@@ -381,12 +331,23 @@ def hand_over(
     origin: Origin | None = None,
 ) -> str | dict[str, Any]:
     """Signs the holder's copy, records which copy went to which key and where (and audits it),
-    and ends the interaction. The copy's unique interaction keeps a racing second request
-    out."""
+    and ends the interaction once it has handed all it offers. The copy's unique (interaction,
+    format) keeps a racing second request for the same configuration out."""
     credential = session.get(Credential, interaction.credential_id)
     if credential is None:  # pragma: no cover - the foreign key guarantees it
         raise NotFound("No credential with this id.", field="credential_id", rule="exists")
     _handable(credential, now)
+    issued = set(
+        session.exec(
+            select(HolderCopy.format).where(HolderCopy.interaction_id == interaction.id)
+        ).all()
+    )
+    if fmt in issued:
+        raise RuleViolation(
+            f"This offer's {fmt} copy has been issued already: each configuration once.",
+            field="credential_configuration_id",
+            rule="configuration_issued",
+        )
     ensure_signing_key(issuer)
     copy = holder_copy(issuer, credential, holder_did, fmt, now)
     row = HolderCopy(
@@ -402,8 +363,12 @@ def hand_over(
         address=origin.address[:64] if origin and origin.address else None,
     )
     session.add(row)
-    interaction.completed_at = now
-    interaction.token_hash = None
+    # An OpenID4VCI offer may issue each configuration it offers once, with the same access
+    # token (LearnCard asks for both formats): it is done when every one is issued. A VC-API
+    # exchange hands its one copy.
+    if protocol != OID4VCI or issued | {fmt} >= set(FORMATS.values()):
+        interaction.completed_at = now
+        interaction.token_hash = None
     session.add(interaction)
     # The wallet app acts for the officer; its DID (up to a kilobyte) is in the entry itself.
     officer = session.get(Officer, credential.officer_id)

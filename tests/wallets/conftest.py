@@ -26,6 +26,8 @@ PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 LDP = "CITCertification_ldp_vc"
 JWT = "CITCertification_jwt_vc_json"
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+SUITE_2020 = "Ed25519Signature2020"
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -97,21 +99,23 @@ def sign_presentation(
     domain: str | None,
     credentials: list[Any] | None = None,
     signer: WalletApp | None = None,
+    suite: str | None = None,
     **proof: Any,
 ) -> dict[str, Any]:
     """A DID Authentication presentation signed by the wallet app's key (eddsa-rdfc-2022, or
-    ecdsa-rdfc-2019 for P-256); `proof` overrides or (as None) drops proof options."""
+    ecdsa-rdfc-2019 for P-256; `suite=SUITE_2020`: Ed25519Signature2020 with its context, as the
+    Learner Credential Wallet signs); `proof` overrides or (as None) drops proof options."""
     vp: dict[str, Any] = {
-        "@context": [VC_CONTEXT],
+        "@context": [VC_CONTEXT, ED25519_2020_CONTEXT] if suite == SUITE_2020 else [VC_CONTEXT],
         "type": ["VerifiablePresentation"],
         "holder": proof.pop("holder", app.did),
     }
     if credentials:
         vp["verifiableCredential"] = credentials
-    suite = "eddsa-rdfc-2022" if app.alg == "EdDSA" else "ecdsa-rdfc-2019"
+    cryptosuite = "eddsa-rdfc-2022" if app.alg == "EdDSA" else "ecdsa-rdfc-2019"
     options = {
-        "type": "DataIntegrityProof",
-        "cryptosuite": suite,
+        "type": suite or "DataIntegrityProof",
+        "cryptosuite": None if suite == SUITE_2020 else cryptosuite,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "verificationMethod": app.kid,
         "proofPurpose": "authentication",

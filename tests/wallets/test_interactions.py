@@ -32,7 +32,8 @@ def test_the_interaction_url_answers_protocols_to_a_wallet_and_words_to_a_browse
     assert r.headers["cache-control"] == "no-store"
     protocols = r.json()["protocols"]
     assert protocols == started["protocols"]
-    assert set(protocols) == {"vcapi", "OID4VCI"}
+    assert set(protocols) == {"vcapi", "OID4VCI", "openid4vci"}
+    assert protocols["openid4vci"] == protocols["OID4VCI"]  # LearnCard reads the lower case
     assert protocols["vcapi"].startswith(f"{PUBLIC_URL}/exchanges/")
     assert offer_of(protocols["OID4VCI"])["credential_issuer"] == PUBLIC_URL
     page = client.get(path_of(url), headers={"Accept": "text/html"})

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import jwt
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
@@ -121,8 +122,37 @@ def test_the_jwt_configuration_hands_a_holder_bound_jws(
     r = flow.credential(token, app.proof(flow.nonce()), configuration=JWT)
     assert r.status_code == 200, r.text
     copy = r.json()["credentials"][0]["credential"]
-    assert _payload(copy)["credentialSubject"]["id"] == app.did
-    assert anonymous.post("/api/v1/verify", {"token": copy}).json()["verdict"] == "valid"
+    # OpenID4VCI 1.0's jwt_vc_json: the VC Data Model 1.1 JWT encoding, checked with PyJWT
+    # against the published JWKS, every JWT claim required.
+    header = jwt.get_unverified_header(copy)
+    assert header["typ"] == "JWT" and "cty" not in header
+    jwks = anonymous.get("/.well-known/jwks.json").json()
+    key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
+    claims = jwt.decode(
+        copy,
+        jwt.PyJWK(key),
+        algorithms=["EdDSA", "ES256"],
+        options={"require": ["iss", "sub", "nbf", "exp", "jti", "iat"]},
+    )
+    original = _payload(certified["token"])
+    assert claims["sub"] == app.did
+    assert claims["iss"] == original["iss"] and claims["jti"] == original["jti"]
+    assert (claims["nbf"], claims["exp"]) == (original["nbf"], original["exp"])
+    vc = claims["vc"]
+    assert vc["@context"][0] == "https://www.w3.org/2018/credentials/v1"
+    assert vc["issuanceDate"] == original["validFrom"]
+    assert vc["expirationDate"] == original["validUntil"]
+    assert "validFrom" not in vc and "jti" not in str(vc["@context"])
+    assert vc["credentialSubject"]["id"] == app.did
+    assert vc["credentialStatus"] == original["credentialStatus"]
+    verdict = anonymous.post("/api/v1/verify", {"token": copy}).json()
+    assert verdict["verdict"] == "valid", verdict
+    assert verdict["credential"]["credential_id"] == certified["credential_id"]
+    r = region.coordinator.post(
+        f"/api/v1/credentials/{certified['credential_id']}/revoke", {"reason": "test"}
+    )
+    assert r.status_code == 200, r.text
+    assert anonymous.post("/api/v1/verify", {"token": copy}).json()["verdict"] == "revoked"
 
 
 def test_a_revocation_reaches_the_copy_in_the_wallet(
@@ -182,15 +212,23 @@ def test_a_replayed_code_is_refused_and_ends_the_token_it_gave(
     assert 'error="invalid_token"' in r.headers["www-authenticate"], body
 
 
-def test_one_interaction_serves_one_wallet(
+def test_one_offer_issues_each_configuration_it_offers_once(
     flow: Flow, region: Region, certified: dict[str, Any], client: TestClient[Litestar]
 ) -> None:
     started = flow.start(region.coordinator, certified["credential_id"])
     token = flow.access_token(code_of(started))
-    assert flow.credential(token, wallet_app().proof(flow.nonce())).status_code == 200
-    # The same access token cannot fetch a second copy for another key.
+    app = wallet_app()
+    assert flow.credential(token, app.proof(flow.nonce())).status_code == 200
+    # The same configuration again, for any key: refused, and the token still serves the rest.
     again = flow.credential(token, wallet_app("p256-key").proof(flow.nonce()))
-    assert_protocol_error(again, "invalid_token", 401)
+    body = assert_protocol_error(again, "credential_request_denied")
+    assert "issued already" in body["error_description"]
+    # The other configuration the offer names, with the same token (LearnCard asks for both).
+    r = flow.credential(token, app.proof(flow.nonce()), JWT)
+    assert r.status_code == 200, r.text
+    # Every configuration issued: the token and the interaction are done.
+    last = flow.credential(token, app.proof(flow.nonce()), JWT)
+    assert_protocol_error(last, "invalid_token", 401)
     assert_protocol_error(flow.token(code_of(started)), "invalid_grant")
     r = client.get(
         started["interaction_url"].removeprefix(PUBLIC_URL),
@@ -205,7 +243,8 @@ def test_a_transaction_code_is_required_checked_and_guessed_five_times_at_most(
     started = flow.start(region.coordinator, certified["credential_id"], tx_code=True)
     tx_code = started["tx_code"]
     assert tx_code and tx_code.isdigit() and len(tx_code) == 6
-    assert set(started["protocols"]) == {"OID4VCI"}  # VC-API has no place for the code
+    # VC-API has no place for the code.
+    assert set(started["protocols"]) == {"OID4VCI", "openid4vci"}
     grant = offer_of(started["protocols"]["OID4VCI"])["grants"][PRE_AUTH]
     assert grant["tx_code"] == {
         "input_mode": "numeric",

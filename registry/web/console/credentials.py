@@ -19,7 +19,7 @@ from registry.http.qr import qr_data_uri
 from registry.training import service as training
 from registry.verification.deps import CurrentVerifier
 from registry.wallets import service as wallets
-from registry.wallets.service import lcw_link
+from registry.wallets.service import lcw_links
 from registry.web.console.common import actor_of, attempt, page, posted, redirect, text
 
 
@@ -108,6 +108,7 @@ async def handover(
         return redirect(f"/console/credentials/{credential_id}", exc.detail, error=True)
     url = wallets.interaction_url(issuer, started.secret)
     protocols = wallets.protocols(issuer, started.secret, tx_code=started.tx_code is not None)
+    links: dict[str, Any] = lcw_links(issuer, started.secret, tx_code=started.tx_code is not None)
     return page(
         request,
         "handover.html",
@@ -117,7 +118,7 @@ async def handover(
         qr=qr_data_uri(url),
         tx_code=started.tx_code,
         offer=protocols[wallets.OID4VCI],
-        lcw_link=lcw_link(issuer, protocols) if wallets.VCAPI in protocols else None,
+        **links,
         expires_at=started.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
     )
 
