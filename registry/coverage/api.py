@@ -94,6 +94,8 @@ def assign_officer(
     guards=[patrol],
     sync_to_thread=True,
     tags=["coverage"],
+    operation_id="NominateOfficer",
+    summary="Put an officer who volunteers forward for the next class",
 )
 def nominate_officer(
     session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
@@ -110,6 +112,8 @@ def nominate_officer(
     guards=[patrol],
     sync_to_thread=True,
     tags=["coverage"],
+    operation_id="WithdrawNomination",
+    summary="Withdraw the officer's open nomination",
 )
 def withdraw_nomination(
     session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
