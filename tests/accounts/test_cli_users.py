@@ -224,21 +224,26 @@ def test_a_database_file_that_was_never_migrated_is_one_line_and_exit_2(tmp_path
     assert p.stderr.count("\n") == 1 and "no such table" in p.stderr, p.stderr
 
 
-def at_a_terminal(argv: list[str], env: dict[str, str], answers: list[str]) -> tuple[int, str]:
-    """Runs `argv` on a pseudo-terminal, typing each answer after the next prompt; what the
-    terminal showed, and the exit status."""
+def at_a_terminal(
+    argv: list[str], env: dict[str, str], dialogue: list[tuple[str, str]]
+) -> tuple[int, str]:
+    """Runs `argv` on a pseudo-terminal, typing each answer once its prompt is the last thing
+    shown (never earlier: the program turns echo off only as it asks); what the terminal
+    showed, and the exit status. A program still waiting after 30 quiet seconds is killed."""
     import os
     import pty
     import select as wait
+    import signal
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: the command, with the pty as its terminal
         os.execve(argv[0], argv, env)  # noqa: S606 - the command under test, no shell
     shown = b""
-    pending = list(answers)
+    pending = [(prompt.encode(), answer.encode()) for prompt, answer in dialogue]
     while True:
         ready, _, _ = wait.select([fd], [], [], 30)
         if not ready:
+            os.kill(pid, signal.SIGKILL)
             break
         try:
             chunk = os.read(fd, 1024)
@@ -247,8 +252,8 @@ def at_a_terminal(argv: list[str], env: dict[str, str], answers: list[str]) -> t
         if not chunk:
             break
         shown += chunk
-        if pending and shown.rstrip().endswith(b":"):
-            os.write(fd, pending.pop(0).encode() + b"\n")
+        if pending and shown.endswith(pending[0][0]):
+            os.write(fd, pending.pop(0)[1] + b"\n")
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
 
@@ -261,12 +266,13 @@ def test_at_a_terminal_the_password_is_asked_twice_without_echo(
     env = cli_env(REGISTRY_DATABASE_URL=database_url, REGISTRY_KEYS_DIR=str(tmp_path / "keys"))
     name = unique("tty")
     argv = [str(REGISTRY), "user", "create", name, "--role", "admin", "--password-stdin"]
-    code, shown = at_a_terminal(argv, env, [PASSWORD, PASSWORD])
+    first, again = "spaces count): ", "The same password again: "
+    code, shown = at_a_terminal(argv, env, [(first, PASSWORD), (again, PASSWORD)])
     assert code == 0, shown
     assert "Console password (12 characters or more" in shown
     assert "The same password again:" in shown
     assert PASSWORD not in shown  # never echoed
     code, shown = at_a_terminal(
-        [*argv[:3], unique("tty"), *argv[4:]], env, [PASSWORD, PASSWORD + "x"]
+        [*argv[:3], unique("tty"), *argv[4:]], env, [(first, PASSWORD), (again, PASSWORD + "x")]
     )
     assert code != 0 and "the two passwords differ" in shown
