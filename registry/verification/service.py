@@ -6,7 +6,7 @@ import threading
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import Engine
@@ -39,8 +39,6 @@ from registry.verification.dataintegrity import refused, verify_document
 from registry.verification.live import LiveStatus
 from registry.verification.presentations import PresentationRefused, check_presentation
 from registry.verification.verdict import INVALID, Check, Verdict
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
