@@ -56,6 +56,7 @@ class LiveServer:
     url: str
     env: dict[str, str]
     admin_token: str
+    pid: int = 0  # the `registry serve` process
 
     def api(self) -> httpx.Client:
         return httpx.Client(
@@ -146,7 +147,7 @@ def serve(database_url: str, keys_dir: Path, log_path: Path, **extra: str) -> It
         server = start_server(env, port, log)
     try:
         wait_until_healthy(server, url, lambda: log_path.read_text(errors="replace"), 30)
-        yield LiveServer(url=url, env=env, admin_token=token)
+        yield LiveServer(url=url, env=env, admin_token=token, pid=server.pid)
     finally:
         stop_server(server)
 
