@@ -135,13 +135,17 @@ def create_admin(env: dict[str, str], prefix: str) -> str:
 
 
 @contextmanager
-def serve(database_url: str, keys_dir: Path, log_path: Path, **extra: str) -> Iterator[LiveServer]:
-    """Starts `registry serve` on a free port with its own keys; stops it afterwards."""
+def serve(
+    database_url: str, keys_dir: Path, log_path: Path, public_url: str = "", **extra: str
+) -> Iterator[LiveServer]:
+    """Starts `registry serve` on a free port with its own keys; stops it afterwards. The
+    public URL is where it listens unless named (a restarted server must keep it: credentials
+    name their issuer by it)."""
     if not any(keys_dir.glob("*.json")):
         KeyStore(keys_dir).generate("EdDSA")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = server_env(database_url, keys_dir, url, **extra)
+    env = server_env(database_url, keys_dir, public_url or url, **extra)
     token = create_admin(env, "liveadmin")
     with log_path.open("wb") as log:
         server = start_server(env, port, log)
