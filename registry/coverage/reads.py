@@ -205,6 +205,48 @@ def region_outlook(
     return rows
 
 
+@dataclass(frozen=True)
+class Total:
+    """A total row under a region's (or the state's) agencies by first gap."""
+
+    label: str
+    agencies: int
+    with_gap: int
+    slots: int
+    covered_now: int
+    officers_certified: int
+    officers_to_train: int
+
+
+def totals(session: Session, rows: list[schemas.AgencyOutlook], state: bool) -> list[Total]:
+    """A total for each region the rows come from, then with `state` the state's: one query
+    (each agency's region), whatever the number of agencies."""
+    region_of = dict(
+        session.exec(
+            select(Agency.id, Region.code)
+            .join(Region, col(Region.id) == Agency.region_id)
+            .where(col(Agency.id).in_([r.agency_id for r in rows]))
+        ).all()
+    )
+    groups: dict[str, list[schemas.AgencyOutlook]] = defaultdict(list)
+    for row in rows:
+        groups[f"Region {region_of[row.agency_id]}"].append(row)
+    if state:
+        groups = {**dict(sorted(groups.items())), "State": rows}
+    return [
+        Total(
+            label=label,
+            agencies=len(members),
+            with_gap=sum(1 for r in members if r.first_gap is not None),
+            slots=sum(r.slots for r in members),
+            covered_now=sum(r.covered_now for r in members),
+            officers_certified=sum(r.officers_certified for r in members),
+            officers_to_train=sum(r.officers_to_train for r in members),
+        )
+        for label, members in groups.items()
+    ]
+
+
 def on_duty(
     session: Session, actor: Actor, agency_id: uuid.UUID, zone: ZoneInfo, at: datetime | None
 ) -> schemas.OnDuty:

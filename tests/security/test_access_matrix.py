@@ -217,6 +217,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/api/v1/officers/{officer_id:uuid}/nomination"): HOME_PATROL,
     ("GET", "/api/v1/nominations"): OFFICE,
     ("PUT", "/api/v1/regions/{region_code:str}/contact"): HOME_OFFICE,
+    ("POST", "/console/regions/{region_code:str}/contact"): HOME_OFFICE,
+    ("POST", "/console/agencies/{agency_id:uuid}/nominations"): HOME_PATROL,
 }
 
 # Console changes refused by a service come back as a redirect with one of these messages.
@@ -230,6 +232,8 @@ REFUSALS = (
     "no officer with",
     # and an agency its patrol plan (coverage): another's is an unknown id
     "no agency with this id",
+    # and a region its public contact
+    "no region with this code",
 )
 
 
@@ -333,6 +337,11 @@ BODIES: dict[tuple[str, str], Body] = {
         "shifts": [{"code": "DAY", "name": "Day", "starts": "06:00", "ends": "14:00"}],
     },
     ("PUT", "/api/v1/regions/{region_code:str}/contact"): lambda w: {"contact": "matrix"},
+    ("POST", "/console/regions/{region_code:str}/contact"): lambda w: {"contact": "matrix"},
+    ("POST", "/console/agencies/{agency_id:uuid}/nominations"): lambda w: {
+        "officer_id": w.officer_id,
+        "action": "nominate",
+    },
     ("POST", "/console/agencies/{agency_id:uuid}/patrol"): lambda w: {
         "districts": "N | North",
         "shifts": "DAY | Day | 06:00 | 14:00",
