@@ -266,7 +266,8 @@ end
 
 def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str = "get",
         accept: str = "application/json", during: Any = None,
-        seconds: int = DURATION, warm: bool = True, token: str | None = None) -> dict[str, float]:
+        seconds: int = DURATION, warm: bool = True, token: str | None = None,
+        connections: int = CONNECTIONS) -> dict[str, float]:
     """Throughput, p50 and p99 (ms), errors, and the server's CPU time per request (µs): the one
     figure that other load on the machine barely moves. `during(seconds)` runs alongside the
     measured run (the profiler)."""
@@ -289,7 +290,7 @@ def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str 
             script.write_text(f'wrk.headers["Accept"] = "{accept}"\n'
                               + (f'wrk.headers["Authorization"] = "Bearer {token}"\n'
                                  if token else ""))
-        cmd = pinned(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s",
+        cmd = pinned(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
                       str(script), server.base + (path if not items else "")], LOAD_CPU)
         # Every item once, then a short run: the steady state of a server that has seen these
         # credentials (its memory holds each one's record), not its first minutes. Not measured.
@@ -817,7 +818,7 @@ def main() -> int:
     if args.coverage_only:
         row("floor: one-route Litestar app, 1 worker, 32 connections", describe(floor, False),
             "floor")
-        coverage_rows(engine, lambda path, token: wrk(server, path, token=token, seconds=5),
+        coverage_rows(engine, lambda path, token, c=CONNECTIONS: wrk(server, path, token=token, seconds=5, connections=c),
                       describe, row, floor)
         for running in (server, floor_server):
             running.stop()
@@ -906,7 +907,7 @@ def main() -> int:
         f"median {lags[len(lags) // 2]:.0f} ms, max {lags[-1]:.0f} ms (20 revocations)",
         "propagation")
 
-    coverage_rows(engine, lambda path, token: wrk(server, path, token=token, seconds=5),
+    coverage_rows(engine, lambda path, token, c=CONNECTIONS: wrk(server, path, token=token, seconds=5, connections=c),
                   describe, row, floor)
 
     if args.instructions:

@@ -14,7 +14,7 @@ from registry.actors import SYSTEM
 from registry.db import unit_of_work
 from tests.coverage.state import build_state
 
-Measure = Callable[[str, str], dict[str, float]]
+Measure = Callable[..., dict[str, float]]
 Row = Callable[[str, str, str], None]
 
 BOUND = (
