@@ -9,6 +9,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from registry.accounts.service import create_user
@@ -131,3 +132,33 @@ def test_a_volunteer_goes_from_the_liaisons_phone_to_the_coordinators_next_class
 
     desktop.goto(f"{server.url}/agencies")
     expect(desktop.get_by_text("cit@region.example")).to_be_visible()
+
+
+def test_the_administrator_makes_a_dispatch_account_for_a_cad_system(
+    server: LiveServer, desktop: Page
+) -> None:
+    world = _world(server)
+    engine = make_engine(server.env["REGISTRY_DATABASE_URL"])
+    admin = unique("admin")
+    with unit_of_work(engine) as session:
+        create_user(session, SYSTEM, username=admin, role="admin", password=PASSWORD)
+    engine.dispose()
+    _sign_in(desktop, server, admin)
+    desktop.get_by_role("link", name="Users", exact=True).click()
+    name = unique("cad")
+    desktop.get_by_label("Username").fill(name)
+    desktop.get_by_label("Role").select_option("dispatch")
+    desktop.get_by_label("Agency (a liaison or dispatch)").select_option(world["agency"]["ori"])
+    desktop.get_by_role("button", name="Create account").click()
+    expect(desktop.get_by_role("heading", name=f"{name}: dispatch account created")).to_be_visible()
+    audit_with_zoom(desktop)
+    screenshot(desktop, "dispatch-token")
+    token = desktop.get_by_label("API token").input_value()
+    agency = world["agency"]["id"]
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as cad:
+        assert cad.get(f"/api/v1/agencies/{agency}/on-duty").status_code == 200
+        assert cad.get(f"/api/v1/agencies/{agency}/coverage").status_code == 403
+    # Its account page offers no console password.
+    desktop.get_by_role("link", name="The account's page").click()
+    expect(desktop.get_by_text("none (API token only)")).to_be_visible()
+    expect(desktop.get_by_label("New password (12 characters or more)")).to_have_count(0)
