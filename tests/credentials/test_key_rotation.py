@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from registry.app import create_app
 from registry.settings import Settings
+from registry.vc import jws as registry_jws
 from registry.vc.dataintegrity import proof_of
 from registry.vc.jws import payload_of
 from registry.vc.keys import ActiveKey
@@ -310,6 +311,35 @@ def test_a_list_not_in_memory_yet_is_read_before_the_one_verification(
             page = own_client.post(route, data={"token": token})
             assert page.status_code == 200 and "Valid" in page.text, page.text[:500]
         assert passes == [token], form
+        assert 1 in live._bits
+
+
+def test_a_token_is_read_once_to_learn_its_lists_and_verify_it(
+    region: Region,
+    course: dict[str, Any],
+    own_client: TestClient[Litestar],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = issue(region, course, own_client)
+    live: LiveStatus = own_client.app.state.resources.live
+    monkeypatch.setattr(live, "_presign", lambda: None)
+    real = registry_jws.parse
+    read: list[bytes] = []
+
+    def counted(data: bytes) -> registry_jws.Parsed:
+        read.append(data)
+        return real(data)
+
+    monkeypatch.setattr(registry_jws, "parse", counted)
+    for route in ("/api/v1/verify", "/verify"):
+        live._bits, live._signed = {}, {}  # its list must be read first: the token names it
+        read.clear()
+        if route == "/verify":
+            page = own_client.post(route, data={"token": token})
+            assert page.status_code == 200 and "Valid" in page.text, page.text[:500]
+        else:
+            assert verdict(own_client, token)["verdict"] == "valid"
+        assert read.count(token.encode()) == 1, route
         assert 1 in live._bits
 
 
