@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, delete, get, put
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -13,6 +13,10 @@ from litestar.types import ControllerRouterHandler
 from registry.accounts.guards import office, patrol
 from registry.coverage import nominations, reads, schemas, service
 from registry.http.deps import CurrentActor, DbSession, ProgramZone
+
+# The officer-level coverage routes: whoever keeps the agency's patrol (`accounts.guards.patrol`).
+_BY_PATROL: dict[str, Any] = {"guards": [patrol], "sync_to_thread": True, "tags": ["coverage"]}
+_NOMINATION = "/api/v1/officers/{officer_id:uuid}/nomination"
 
 
 class PatrolController(Controller):
@@ -74,12 +78,7 @@ class PatrolController(Controller):
         return reads.agency_officers(session, actor, agency_id, zone)
 
 
-@put(
-    "/api/v1/officers/{officer_id:uuid}/assignment",
-    guards=[patrol],
-    sync_to_thread=True,
-    tags=["coverage"],
-)
+@put("/api/v1/officers/{officer_id:uuid}/assignment", **_BY_PATROL)
 def assign_officer(
     session: DbSession,
     actor: CurrentActor,
@@ -90,10 +89,8 @@ def assign_officer(
 
 
 @put(
-    "/api/v1/officers/{officer_id:uuid}/nomination",
-    guards=[patrol],
-    sync_to_thread=True,
-    tags=["coverage"],
+    _NOMINATION,
+    **_BY_PATROL,
     operation_id="NominateOfficer",
     summary="Put an officer who volunteers forward for the next class",
 )
@@ -108,10 +105,8 @@ def nominate_officer(
 
 
 @delete(
-    "/api/v1/officers/{officer_id:uuid}/nomination",
-    guards=[patrol],
-    sync_to_thread=True,
-    tags=["coverage"],
+    _NOMINATION,
+    **_BY_PATROL,
     operation_id="WithdrawNomination",
     summary="Withdraw the officer's open nomination",
 )

@@ -34,6 +34,16 @@ from registry.wallets.oid4vci import ProtocolError
 
 MAX_FORM_BODY = 8 * 1024
 MAX_JSON_BODY = 64 * 1024
+# What the wallet protocol's routes share: open to anyone (the secret in the path, or the
+# wallet's own proof, is the credential), answered 200, a JSON body of at most MAX_JSON_BODY.
+_WALLET_JSON_POST: dict[str, Any] = {
+    "public": True,
+    "tags": ["wallets"],
+    "status_code": 200,
+    "request_max_body_size": MAX_JSON_BODY,
+}
+# The metadata documents a wallet reads first: public, served from memory.
+_WALLET_METADATA: dict[str, Any] = {"public": True, "tags": ["wallets"], "sync_to_thread": False}
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -131,13 +141,7 @@ def interaction(
     )
 
 
-@post(
-    "/exchanges/{secret:str}",
-    public=True,
-    tags=["wallets"],
-    status_code=200,
-    request_max_body_size=MAX_JSON_BODY,
-)
+@post("/exchanges/{secret:str}", **_WALLET_JSON_POST)
 async def vcapi_exchange(
     request: Request[Any, Any, Any],
     session: DbSession,
@@ -173,13 +177,7 @@ def _exchange(
     return Response(exchange.presentation_request(session, issuer, secret), headers=NO_STORE)
 
 
-@post(
-    "/exchanges/{secret:str}/credential-request",
-    public=True,
-    tags=["wallets"],
-    status_code=200,
-    request_max_body_size=MAX_JSON_BODY,
-)
+@post("/exchanges/{secret:str}/credential-request", **_WALLET_JSON_POST)
 async def credential_request(
     request: Request[Any, Any, Any],
     session: DbSession,
@@ -217,24 +215,14 @@ def _protocol_error(exc: ProtocolError) -> Response[dict[str, Any]]:
     )
 
 
-@get(
-    "/.well-known/openid-credential-issuer",
-    public=True,
-    tags=["wallets"],
-    sync_to_thread=False,
-)
+@get("/.well-known/openid-credential-issuer", **_WALLET_METADATA)
 def credential_issuer_metadata(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
     return Response(
         oid4vci.issuer_metadata(issuer), headers={"Cache-Control": "public, max-age=300"}
     )
 
 
-@get(
-    "/.well-known/oauth-authorization-server",
-    public=True,
-    tags=["wallets"],
-    sync_to_thread=False,
-)
+@get("/.well-known/oauth-authorization-server", **_WALLET_METADATA)
 def authorization_server_metadata(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
     return Response(
         oid4vci.authorization_server_metadata(issuer),
@@ -278,13 +266,7 @@ def nonce(session: DbSession) -> Response[dict[str, Any]]:
     return Response(oid4vci.new_nonce(session), headers=NO_STORE)
 
 
-@post(
-    "/oid4vci/credential",
-    public=True,
-    tags=["wallets"],
-    status_code=200,
-    request_max_body_size=MAX_JSON_BODY,
-)
+@post("/oid4vci/credential", **_WALLET_JSON_POST)
 async def credential(
     request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer
 ) -> Response[dict[str, Any]]:
