@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
-from litestar import Request, get
+from litestar import get
 from litestar.response import Template
 from sqlmodel import Session, select
 
@@ -13,7 +12,7 @@ from registry.actors import Actor
 from registry.audit import service as audit_service
 from registry.coverage import nominations
 from registry.coverage import reads as coverage_reads
-from registry.http.deps import DbSession, ProgramZone
+from registry.http.deps import AnyRequest, DbSession, ProgramZone
 from registry.reports import service as reports
 from registry.tables.people import Region
 from registry.web.console.charts import coverage_chart
@@ -23,7 +22,7 @@ from registry.windows import expiring_days
 
 
 @get("/audit", sync_to_thread=True)
-def audit(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def audit(request: AnyRequest, session: DbSession) -> Template:
     """Admins see everything; others see what touches their region (audit.visible_entries)."""
     params = request.query_params
     officer_q = (params.get("officer") or "").strip()[:64]
@@ -50,7 +49,7 @@ def audit(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @get("/expiring", sync_to_thread=True)
-def expiring(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def expiring(request: AnyRequest, session: DbSession) -> Template:
     asked = whole_number(request.query_params.get("days"))
     days = expiring_days(asked)
     return page(
@@ -65,7 +64,7 @@ def expiring(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @get("/coverage", sync_to_thread=True)
-def coverage(request: Request[Any, Any, Any], session: DbSession, zone: ProgramZone) -> Template:
+def coverage(request: AnyRequest, session: DbSession, zone: ProgramZone) -> Template:
     actor = actor_of(request)
     data = reports.coverage(session, actor)
     # Districts and shifts: the office's (an instructor sees certification counts only).
