@@ -1,7 +1,8 @@
-"""Wallet apps of the field against a live test server (tests/node/wallets.mjs): an OpenID
-wallet (@openid4vc/openid4vci) through the pre-authorized code flow, the Learner Credential
-Wallet's VC-API exchange (@digitalbazaar/vc, did:key, eddsa-rdfc-2022), and a holder presenting
-the copy to POST /api/v1/verify; DCC verifier-core checks what the wallets received."""
+"""Wallet apps of the field against a live test server on https behind a throw-away CA
+(tests/tls.py; tests/node/wallets.mjs): an OpenID wallet (@openid4vc/openid4vci) through the
+pre-authorized code flow, the Learner Credential Wallet's VC-API exchange (@digitalbazaar/vc,
+did:key, eddsa-rdfc-2022), and a holder presenting the copy to POST /api/v1/verify; DCC
+verifier-core checks what the wallets received, resolving the issuer's did:web over https."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ def _dcc_ok(result: dict[str, Any], check: str) -> bool:
         if entry.get("id") == check:
             return bool(entry.get("valid"))
     raise AssertionError(f"DCC verifier-core reported no {check!r} check: {result}")
+
+
+@pytest.fixture(scope="module")
+def live_server(tls_server: LiveServer) -> LiveServer:
+    """This module's server is the https one: no wallet here is told to accept http."""
+    return tls_server
 
 
 @pytest.fixture
@@ -90,7 +97,10 @@ def test_lcws_exchange_gets_a_copy_for_a_did_authentication_made_with_digital_ba
 ) -> None:
     started = _start(live_server, issued["credential_id"])
     interaction = httpx.get(
-        started["interaction_url"], headers={"Accept": "application/json"}, timeout=30
+        started["interaction_url"],
+        headers={"Accept": "application/json"},
+        timeout=30,
+        verify=live_server.verify,
     )
     assert interaction.status_code == 200, interaction.text
     exchange = interaction.json()["protocols"]["vcapi"]
@@ -128,6 +138,7 @@ def test_a_holder_presents_the_copy_and_the_verify_api_says_it_is_theirs(
         f"{live_server.url}/api/v1/verify",
         json={"presentation": vp, "challenge": "hr-42", "domain": "hr.example"},
         timeout=30,
+        verify=live_server.verify,
     )
     assert r.status_code == 200, r.text
     verdict = r.json()
@@ -138,6 +149,7 @@ def test_a_holder_presents_the_copy_and_the_verify_api_says_it_is_theirs(
         f"{live_server.url}/api/v1/verify",
         json={"presentation": stranger, "challenge": "hr-43"},
         timeout=30,
+        verify=live_server.verify,
     )
     assert r.json()["presenter"]["is_holder"] is False, r.text
 
@@ -182,7 +194,12 @@ def test_released_lcws_credential_request_link_gets_the_copy_in_the_answer(
     wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
     started = _start(live_server, issued["credential_id"])
-    page = httpx.get(started["interaction_url"], headers={"Accept": "text/html"}, timeout=30)
+    page = httpx.get(
+        started["interaction_url"],
+        headers={"Accept": "text/html"},
+        timeout=30,
+        verify=live_server.verify,
+    )
     links = [html.unescape(h) for h in re.findall(r'href="(dccrequest://[^"]+)"', page.text)]
     link = next(h for h in links if "vc_request_url=" in h)
     done = wallets.ask("lcwRequest", link=link)
@@ -203,10 +220,77 @@ def test_an_openid_wallet_takes_every_configuration_of_one_offer_with_one_token(
     formats = {r["format"]: r["credentials"][0] for r in received["received"]}
     assert set(formats) == {"ldp_vc", "jwt_vc_json"}
     for form, copy in (("credential", formats["ldp_vc"]), ("token", formats["jwt_vc_json"])):
-        r = httpx.post(f"{live_server.url}/api/v1/verify", json={form: copy}, timeout=30)
+        r = httpx.post(
+            f"{live_server.url}/api/v1/verify",
+            json={form: copy},
+            timeout=30,
+            verify=live_server.verify,
+        )
         assert r.json()["verdict"] == "valid", r.text
     # jwt_vc_json is the VC 1.1 JWT encoding: Node jose checks it as a plain JWT with its claims.
-    jwks = httpx.get(f"{live_server.url}/.well-known/jwks.json", timeout=30).json()
+    jwks = httpx.get(
+        f"{live_server.url}/.well-known/jwks.json", timeout=30, verify=live_server.verify
+    ).json()
     checked = node.ask("jose", token=formats["jwt_vc_json"], jwks=jwks, typ="JWT")
     assert checked["ok"] is True, checked
     assert checked["sub"] == received["holder"]
+
+
+def _verify_api(live_server: LiveServer, copy: dict[str, Any] | str) -> dict[str, Any]:
+    """POST /api/v1/verify with a received copy: a JWT as `token`, a document as `credential`."""
+    form = "token" if isinstance(copy, str) else "credential"
+    with live_server.client() as client:
+        r = client.post("/api/v1/verify", json={form: copy})
+        assert r.status_code == 200, r.text
+        answer: dict[str, Any] = r.json()
+        return answer
+
+
+def _copies_verify_then_show_revoked(
+    live_server: LiveServer, credential_id: str, copies: list[dict[str, Any] | str]
+) -> None:
+    assert copies
+    for copy in copies:
+        assert _verify_api(live_server, copy)["verdict"] == "valid"
+    _revoke(live_server, credential_id)
+    for copy in copies:
+        assert _verify_api(live_server, copy)["verdict"] == "revoked"
+
+
+def test_sphereons_client_takes_both_formats_of_one_offer_over_https(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"])
+    received = wallets.ask("sphereon", offer=started["protocols"]["openid4vci"], freshNonce=True)
+    assert "error" not in received, received
+    copies = {r["format"]: r["credentials"][0] for r in received["received"]}
+    assert set(copies) == {"ldp_vc", "jwt_vc_json"}, received
+    assert copies["ldp_vc"]["credentialSubject"]["id"] == received["holder"]
+    _copies_verify_then_show_revoked(live_server, issued["credential_id"], list(copies.values()))
+
+
+def test_sphereons_client_reuses_a_spent_nonce_for_the_second_format(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    """Left to itself, the client signs the second key proof over the nonce the first spent (a
+    draft-13 habit; 1.0 has no nonce in the credential response): the first copy arrives, the
+    second request is refused. Sphereon's to mend; the test above shows a fresh nonce suffices."""
+    started = _start(live_server, issued["credential_id"])
+    received = wallets.ask("sphereon", offer=started["protocols"]["openid4vci"])
+    assert [r["format"] for r in received["received"]] == ["ldp_vc"], received
+    assert "failed with status: 400" in received["error"], received
+
+
+def test_sphereons_client_sends_the_transaction_code(
+    wallets: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    started = _start(live_server, issued["credential_id"], tx_code=True)
+    offer = started["protocols"]["openid4vci"]
+    wrong = wallets.ask("sphereon", offer=offer, txCode="000000")
+    # Refused at the token endpoint (the client reports the status only); the right code then
+    # works with the same offer.
+    assert "access token" in wrong["error"] and "status: 400" in wrong["error"], wrong
+    assert not wrong["received"], wrong
+    received = wallets.ask("sphereon", offer=offer, txCode=started["tx_code"], freshNonce=True)
+    assert "error" not in received, received
+    assert {r["format"] for r in received["received"]} == {"ldp_vc", "jwt_vc_json"}
