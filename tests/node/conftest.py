@@ -95,3 +95,17 @@ def wallets(live_server: LiveServer) -> Iterator[Node]:
     process = Node(live_server.url, "wallets.mjs", live_server.ca)
     yield process
     process.close()
+
+
+@pytest.fixture(scope="module")
+def learncard(live_server: LiveServer) -> Iterator[Node]:
+    """LearnCard's SDK as a holder (tests/node/learncard.mjs), against the module's live server."""
+    process = Node(live_server.url, "learncard.mjs", live_server.ca)
+    yield process
+    process.close()
+
+
+@pytest.fixture
+def issued(live_server: LiveServer) -> dict[str, Any]:
+    """A certification in force, on the module's live server."""
+    return live_server.issue()

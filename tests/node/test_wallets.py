@@ -16,20 +16,7 @@ import pytest
 from registry.vc.dataintegrity import proof_of
 from tests.live import LiveServer
 from tests.node.conftest import Node
-
-
-def _start(live_server: LiveServer, credential_id: str, **body: Any) -> dict[str, Any]:
-    with live_server.api() as api:
-        r = api.post(f"/api/v1/credentials/{credential_id}/interactions", json=body)
-        assert r.status_code == 201, r.text
-        answer: dict[str, Any] = r.json()
-        return answer
-
-
-def _revoke(live_server: LiveServer, credential_id: str) -> None:
-    with live_server.api() as api:
-        r = api.post(f"/api/v1/credentials/{credential_id}/revoke", json={"reason": "Interop"})
-        assert r.status_code == 200, r.text
+from tests.node.handover import copies_verify_then_show_revoked, revoke, start
 
 
 def _dcc_ok(result: dict[str, Any], check: str) -> bool:
@@ -45,15 +32,10 @@ def live_server(tls_server: LiveServer) -> LiveServer:
     return tls_server
 
 
-@pytest.fixture
-def issued(live_server: LiveServer) -> dict[str, Any]:
-    return live_server.issue()
-
-
 def test_an_openid_wallet_receives_a_holder_bound_copy_that_dcc_verifies_then_sees_revoked(
     wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
+    started = start(live_server, issued["credential_id"])
     received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"])
     assert "error" not in received, received
     assert received["version"] == "V1"
@@ -65,7 +47,7 @@ def test_an_openid_wallet_receives_a_holder_bound_copy_that_dcc_verifies_then_se
     result = node.ask("dcc", credential=copy)
     assert _dcc_ok(result, "valid_signature"), result
     assert _dcc_ok(result, "revocation_status"), result
-    _revoke(live_server, issued["credential_id"])
+    revoke(live_server, issued["credential_id"])
     result = node.ask("dcc", credential=copy)
     assert _dcc_ok(result, "valid_signature"), result
     assert not _dcc_ok(result, "revocation_status"), result
@@ -74,7 +56,7 @@ def test_an_openid_wallet_receives_a_holder_bound_copy_that_dcc_verifies_then_se
 def test_an_openid_wallet_cannot_replay_the_code(
     wallets: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
+    started = start(live_server, issued["credential_id"])
     received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"], replay=True)
     assert "invalid_grant" in received["replayed"], received
     # The replay also ended the token the code gave: no copy for either request.
@@ -84,7 +66,7 @@ def test_an_openid_wallet_cannot_replay_the_code(
 def test_an_openid_wallet_sends_the_transaction_code(
     wallets: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"], tx_code=True)
+    started = start(live_server, issued["credential_id"], tx_code=True)
     received = wallets.ask(
         "oid4vci", offer=started["protocols"]["OID4VCI"], txCode=started["tx_code"]
     )
@@ -95,7 +77,7 @@ def test_an_openid_wallet_sends_the_transaction_code(
 def test_lcws_exchange_gets_a_copy_for_a_did_authentication_made_with_digital_bazaars_vc(
     wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
+    started = start(live_server, issued["credential_id"])
     interaction = httpx.get(
         started["interaction_url"],
         headers={"Accept": "application/json"},
@@ -118,7 +100,7 @@ def test_lcws_exchange_gets_a_copy_for_a_did_authentication_made_with_digital_ba
 def test_lcws_exchange_with_the_wrong_challenge_is_refused(
     wallets: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
+    started = start(live_server, issued["credential_id"])
     done = wallets.ask("vcapi", exchange=started["protocols"]["vcapi"], tamper="challenge")
     assert done["answer"]["status"] == 400, done
     assert done["answer"]["body"]["rule"] == "did_authentication"
@@ -127,7 +109,7 @@ def test_lcws_exchange_with_the_wrong_challenge_is_refused(
 def test_a_holder_presents_the_copy_and_the_verify_api_says_it_is_theirs(
     wallets: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
+    started = start(live_server, issued["credential_id"])
     received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"])
     copy = received["credentials"][0]
     holder = received["holder"]
@@ -157,7 +139,7 @@ def test_a_holder_presents_the_copy_and_the_verify_api_says_it_is_theirs(
 def test_lcws_own_ed25519_signature_2020_did_authentication_gets_the_copy(
     wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
+    started = start(live_server, issued["credential_id"])
     done = wallets.ask("lcw", exchange=started["protocols"]["vcapi"])
     proof = done["presentation"]["proof"]
     assert proof["type"] == "Ed25519Signature2020" and "cryptosuite" not in proof
@@ -176,7 +158,7 @@ def test_lcws_own_ed25519_signature_2020_did_authentication_gets_the_copy(
 def test_lcws_did_authentication_that_proves_nothing_is_refused(
     wallets: Node, live_server: LiveServer, issued: dict[str, Any], tamper: str
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
+    started = start(live_server, issued["credential_id"])
     done = wallets.ask("lcw", exchange=started["protocols"]["vcapi"], tamper=tamper)
     assert done["answer"]["status"] == 400, done
     assert done["answer"]["body"]["rule"] == "did_authentication"
@@ -193,7 +175,7 @@ def test_lcws_did_authentication_that_proves_nothing_is_refused(
 def test_released_lcws_credential_request_link_gets_the_copy_in_the_answer(
     wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
+    started = start(live_server, issued["credential_id"])
     page = httpx.get(
         started["interaction_url"],
         headers={"Accept": "text/html"},
@@ -214,7 +196,7 @@ def test_released_lcws_credential_request_link_gets_the_copy_in_the_answer(
 def test_an_openid_wallet_takes_every_configuration_of_one_offer_with_one_token(
     wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
+    started = start(live_server, issued["credential_id"])
     received = wallets.ask("oid4vci", offer=started["protocols"]["openid4vci"], all=True)
     assert "error" not in received, received
     formats = {r["format"]: r["credentials"][0] for r in received["received"]}
@@ -236,46 +218,27 @@ def test_an_openid_wallet_takes_every_configuration_of_one_offer_with_one_token(
     assert checked["sub"] == received["holder"]
 
 
-def _verify_api(live_server: LiveServer, copy: dict[str, Any] | str) -> dict[str, Any]:
-    """POST /api/v1/verify with a received copy: a JWT as `token`, a document as `credential`."""
-    form = "token" if isinstance(copy, str) else "credential"
-    with live_server.client() as client:
-        r = client.post("/api/v1/verify", json={form: copy})
-        assert r.status_code == 200, r.text
-        answer: dict[str, Any] = r.json()
-        return answer
-
-
-def _copies_verify_then_show_revoked(
-    live_server: LiveServer, credential_id: str, copies: list[dict[str, Any] | str]
-) -> None:
-    assert copies
-    for copy in copies:
-        assert _verify_api(live_server, copy)["verdict"] == "valid"
-    _revoke(live_server, credential_id)
-    for copy in copies:
-        assert _verify_api(live_server, copy)["verdict"] == "revoked"
-
-
 def test_sphereons_client_takes_both_formats_of_one_offer_over_https(
     wallets: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"])
-    received = wallets.ask("sphereon", offer=started["protocols"]["openid4vci"], freshNonce=True)
+    started = start(live_server, issued["credential_id"])
+    offer = started["protocols"]["openid4vci"]
+    received = wallets.ask("sphereon", offer=offer, freshNonce=True)
     assert "error" not in received, received
     copies = {r["format"]: r["credentials"][0] for r in received["received"]}
     assert set(copies) == {"ldp_vc", "jwt_vc_json"}, received
     assert copies["ldp_vc"]["credentialSubject"]["id"] == received["holder"]
-    _copies_verify_then_show_revoked(live_server, issued["credential_id"], list(copies.values()))
+    copies_verify_then_show_revoked(live_server, issued["credential_id"], list(copies.values()))
 
 
 def test_sphereons_client_reuses_a_spent_nonce_for_the_second_format(
     wallets: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    """Left to itself, the client signs the second key proof over the nonce the first spent (a
-    draft-13 habit; 1.0 has no nonce in the credential response): the first copy arrives, the
-    second request is refused. Sphereon's to mend; the test above shows a fresh nonce suffices."""
-    started = _start(live_server, issued["credential_id"])
+    """Left to itself, the client signs the second key proof over the nonce the first spent: it
+    reads no c_nonce from the credential response (which the registry sends for LearnCard) and
+    does not ask the nonce endpoint again. The first copy arrives, the second request is refused:
+    Sphereon's to mend; the test above shows that its own acquireNonce() suffices."""
+    started = start(live_server, issued["credential_id"])
     received = wallets.ask("sphereon", offer=started["protocols"]["openid4vci"])
     assert [r["format"] for r in received["received"]] == ["ldp_vc"], received
     assert "failed with status: 400" in received["error"], received
@@ -284,7 +247,7 @@ def test_sphereons_client_reuses_a_spent_nonce_for_the_second_format(
 def test_sphereons_client_sends_the_transaction_code(
     wallets: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
-    started = _start(live_server, issued["credential_id"], tx_code=True)
+    started = start(live_server, issued["credential_id"], tx_code=True)
     offer = started["protocols"]["openid4vci"]
     wrong = wallets.ask("sphereon", offer=offer, txCode="000000")
     # Refused at the token endpoint (the client reports the status only); the right code then

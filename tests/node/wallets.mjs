@@ -10,19 +10,12 @@
 // - the Learner Credential Wallet's own DID Authentication (composeVp.ts): its libraries,
 //   @digitalcredentials/vc and Ed25519Signature2020 with an Ed25519VerificationKey2020 did:key.
 import {createHash, randomBytes} from 'node:crypto';
-import {errorText, serve} from './jobs.mjs';
+import {errorText, offlineBut, serve} from './jobs.mjs';
 
 // stdout carries the answers: the libraries' own logging goes to stderr.
 console.log = console.info = console.warn = console.error;
 const ORIGIN = process.env.REGISTRY_ORIGIN; // https://localhost:PORT of the live test server
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (input, init) => {
-  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-  if(!ORIGIN || url.host !== new URL(ORIGIN).host) {
-    throw new Error(`offline: refused to fetch ${url.href}`);
-  }
-  return realFetch(input, init);
-};
+offlineBut(ORIGIN);
 
 const {setGlobalConfig} = await import('@openid4vc/utils');
 const {Openid4vciClient} = await import('@openid4vc/openid4vci');
@@ -198,9 +191,9 @@ const jobs = {
 
   // Sphereon's OpenID4VCI client (@sphereon/oid4vci-client) as a wallet drives it: the offer
   // URI, the issuer's metadata, one access token, then every configuration the offer names
-  // (each with a `jwt` key proof by the wallet's did:key). The client keeps the first nonce for
-  // every request, as drafts before 14 allowed (a new one came with each copy); `freshNonce`
-  // asks its nonce endpoint before each further request, which OpenID4VCI 1.0 expects.
+  // (each with a `jwt` key proof by the wallet's did:key). Its acquireCredentials signs every
+  // proof over the first nonce it got, reading none from the answers nor asking the nonce
+  // endpoint again; `freshNonce` calls its own acquireNonce() before each further request.
   async sphereon({offer, txCode, freshNonce}) {
     const keyPair = await holderKey();
     const received = [];
