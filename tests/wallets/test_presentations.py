@@ -350,3 +350,63 @@ def test_a_presented_copy_respelled_is_still_revoked(
     verdict = _verify(anonymous, vp, "c")
     assert verdict["verdict"] == "revoked", verdict
     assert verdict["presenter"] == {"id": app.did, "is_holder": True}
+
+
+# ---- every other refusal, each for what it is ------------------------------------------------
+
+
+def _signed(**proof: Any) -> dict[str, Any]:
+    return sign_presentation(wallet_app(), challenge="c", domain=None, **proof)
+
+
+def _after_signing(**members: Any) -> dict[str, Any]:
+    """A signed presentation with `members` put in after it was signed: refused before its
+    signature is looked at, or for it."""
+    return {**_signed(), **members}
+
+
+def _proof_changed(**changes: Any) -> dict[str, Any]:
+    vp = _signed()
+    return {**vp, "proof": {**vp["proof"], **changes}}
+
+
+@pytest.mark.parametrize(
+    ("vp", "said"),
+    [
+        (_signed(created="yesterday"), "created is not a UTC date-time"),
+        (_signed(created="2026-02-30T10:00:00Z"), "created is not a valid date-time"),
+        (_signed(expires="2020-01-01T00:00:00Z"), "the proof has expired"),
+        (_proof_changed(note="hi"), "the proof member 'note' is not understood"),
+        (_proof_changed(proofValue="not multibase"), "the proofValue"),
+        ({**_signed(), "proof": [_signed()["proof"]] * 2}, "not exactly one proof object"),
+        (_after_signing(holder=None), "it names no holder DID"),
+        (_after_signing(id="urn:x:" + "a" * 50_000), "is over 49152 bytes"),
+        (
+            _after_signing(verifiableCredential=[{"@context": [VC_CONTEXT], "type": 5}]),
+            "it is not valid JSON-LD",
+        ),
+    ],
+    ids=[
+        "created-not-a-date-time",
+        "created-not-a-date",
+        "expired",
+        "unknown-proof-member",
+        "bad-proof-value",
+        "two-proofs",
+        "no-holder",
+        "too-large",
+        "not-json-ld",
+    ],
+)
+def test_a_presentation_is_refused_for_what_is_wrong_with_it(
+    anonymous: Api, vp: dict[str, Any], said: str
+) -> None:
+    assert said in _refused_because(anonymous, vp, "c")
+
+
+def test_a_proof_given_as_a_one_element_list_is_read_as_the_proof(anonymous: Api) -> None:
+    # The Data Integrity documents' own form ("proof": [{…}]) is accepted for presentations too.
+    vp = _signed()
+    listed = {**vp, "proof": [vp["proof"]]}
+    check = _check(_verify(anonymous, listed, "c"), "presentation")
+    assert check["ok"] is True, check
