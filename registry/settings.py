@@ -198,6 +198,9 @@ class Settings:
     # a request waits for one when all are busy before it is answered 503 (seconds).
     db_pool_overflow: int = 10
     db_pool_timeout: float = 30.0
+    # Issuer registry files (DCC's dcc-legacy format) whose listing of this issuer's DID the
+    # verdict page shows; none: the registry's own entry (/.well-known/dcc-registry-entry.json).
+    issuer_registries: tuple[Path, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -240,6 +243,11 @@ def load_settings() -> Settings:
         log_level=_choice("REGISTRY_LOG_LEVEL", LOG_LEVELS, "info"),
         metrics_dir=Path(os.environ.get("REGISTRY_METRICS_DIR") or ROOT / "var" / "metrics"),
         issuer_location=(os.environ.get("REGISTRY_ISSUER_LOCATION") or "").strip(),
+        issuer_registries=tuple(
+            Path(p.strip())
+            for p in (os.environ.get("REGISTRY_ISSUER_REGISTRIES") or "").split(",")
+            if p.strip()
+        ),
     )
 
 

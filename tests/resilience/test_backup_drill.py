@@ -41,7 +41,7 @@ def test_backup_wipe_restore_and_a_credential_still_verifies(
     url = scratch_database_url
     keys = tmp_path / "keys"
     backups = tmp_path / "backups"
-    with serve(url, keys, tmp_path / "before.log", PUBLIC_URL) as live:
+    with serve(url, keys, tmp_path / "before.log", public_url=PUBLIC_URL) as live:
         issued = live.issue()
         # Taken while the server serves, as the timer does.
         env = cli_env(REGISTRY_DATABASE_URL=url, CIT_BACKUP_DIR=str(backups))
@@ -63,7 +63,7 @@ def test_backup_wipe_restore_and_a_credential_still_verifies(
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert last_hash(audit.stdout) == recorded
 
-    with serve(url, keys, tmp_path / "after.log", PUBLIC_URL) as live, live.api() as api:
+    with serve(url, keys, tmp_path / "after.log", public_url=PUBLIC_URL) as live, live.api() as api:
         assert verdict(api, issued["token"]) == "valid"
         page = ok(api.get(f"/c/{issued['credential_id']}", headers={"Accept": "application/json"}))
         assert page["verdict"] == "valid"

@@ -6,20 +6,21 @@ import re
 import uuid
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import FormMultiDict
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from registry.accounts.guards import office
+from registry.actors import Actor
+from registry.coverage import nominations
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify_class_now
 from registry.errors import InvalidInput
-from registry.http.deps import CurrentMail, DbSession
+from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID
 from registry.notices import service as notices
-from registry.tables.people import Region
+from registry.tables.people import Agency, Region
 from registry.tables.training import Course
 from registry.training import attendance as attendance_rules
 from registry.training import enrollment, schemas, standing
@@ -35,10 +36,26 @@ from registry.web.console.common import (
 )
 
 
+def _uuids(values: list[Any], field: str) -> list[uuid.UUID]:
+    """Ids a page sent back (query or form), at most MAX_BULK; a mangled one is refused."""
+    try:
+        return [uuid.UUID(v) for v in values[:MAX_BULK] if isinstance(v, str) and v]
+    except ValueError:
+        raise InvalidInput(
+            "The list was not sent as the page holds it; reload the page.", field=field
+        ) from None
+
+
 @get("/classes", sync_to_thread=True)
-def classes(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def classes(request: AnyRequest, session: DbSession) -> Template:
+    """The classes, and the form to schedule one; `?agency=ID` (from the coverage page's agencies
+    with a gap) ticks those agencies' nominated volunteers who are not certified, for the
+    coordinator to confirm with the new class."""
     actor = actor_of(request)
     regions = session.exec(select(Region).order_by(Region.code)).all()
+    agencies = _uuids(request.query_params.getall("agency", []), "agency")
+    volunteers = nominations.volunteers(session, actor, agencies) if actor.is_office else []
+    homes = {a.region_id for a in session.exec(select(Agency).where(col(Agency.id).in_(agencies)))}
     return page(
         request,
         "classes.html",
@@ -46,28 +63,78 @@ def classes(request: Request[Any, Any, Any], session: DbSession) -> Template:
         classes=training.list_classes(session, actor),
         courses=session.exec(select(Course).order_by(Course.code)).all(),
         regions=[r for r in regions if actor.can_act_in(r.id)],
+        volunteers=volunteers,
+        chosen_region=next((r.code for r in regions if r.id in homes), None),
     )
 
 
 @post("/classes", guards=[office])
-async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def add_class(request: AnyRequest, session: DbSession) -> Redirect | Template:
+    """Schedules a class; the volunteers the form ticked are enrolled in it at once, each
+    through the enrollment rules (the refused are named, the class stays)."""
     data, actor = await posted(request)
     values = {
         name: text(data, name)
         for name in ("course", "region", "start_date", "end_date", "location", "capacity")
     }
 
-    def work() -> Redirect:
+    def work() -> Redirect | Template:
+        ticked = _uuids(data.getall("officer_id", []), "officer_id")
         made = training.create_class(session, actor, build(schemas.ClassCreate, values))
-        return redirect(f"/console/classes/{made.id}", "Class scheduled.")
+        back = _back(made.id, "#roster")
+        if not ticked:
+            return redirect(f"/console/classes/{made.id}", "Class scheduled.")
+        outcomes = enrollment.enroll_many(session, actor, made.id, [], ticked)
+        return _enrolled(request, session, actor, made.id, outcomes, back, "Class scheduled; ")
 
     return await attempt(session, work, back="/console/classes")
 
 
-@get("/classes/{class_id:uuid}", sync_to_thread=True)
-def klass(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+def _enrolled(
+    request: AnyRequest,
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    outcomes: list[enrollment.EnrollOutcome],
+    back: str,
+    said: str = "",
+) -> Redirect | Template:
+    """After an enrollment: a message when everyone was enrolled, else the report naming the
+    refused with their rule."""
+    enrolled = [o for o in outcomes if o.enrolled]
+    refused = [o for o in outcomes if not o.enrolled]
+    if not refused:
+        n = len(enrolled)
+        who = f"{enrolled[0].name} ({enrolled[0].post_id})" if n == 1 else f"{n} officers"
+        return redirect(back, f"{said}{who} enrolled.")
+    return _class_report(
+        request,
+        session,
+        actor,
+        class_id,
+        "enroll_report.html",
+        "Enrollment",
+        enrolled=enrolled,
+        refused=refused,
+    )
+
+
+def _class_report(
+    request: AnyRequest,
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    template: str,
+    title: str,
+    **context: Any,
 ) -> Template:
+    """A page that reports on what was just done to a class, with the class's heading facts."""
+    klass = training.class_public(session, training.get_class(session, actor, class_id))
+    return page(request, template, title=title, klass=klass, **context)
+
+
+@get("/classes/{class_id:uuid}", sync_to_thread=True)
+def klass(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Template:
     view = standing.class_page(session, actor_of(request), class_id)
     return page(
         request,
@@ -98,7 +165,7 @@ MAX_BULK = 500
 
 @post("/classes/{class_id:uuid}/enroll", guards=[office])
 async def enroll(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+    request: AnyRequest, session: DbSession, class_id: PathUUID
 ) -> Redirect | Template:
     """Pasted POST ids and ticked officers, each through the enrollment rules; the refused are
     named with the rule and the rest enrolled."""
@@ -112,30 +179,9 @@ async def enroll(
         return redirect(back, f"At most {MAX_BULK} officers at a time.", error=True)
 
     def work() -> Redirect | Template:
-        ids = []
-        for value in ticked:
-            try:
-                ids.append(uuid.UUID(value))
-            except ValueError:
-                raise InvalidInput(
-                    "The list of officers was not sent as the page holds it; reload the page.",
-                    field="officer_id",
-                ) from None
+        ids = _uuids(ticked, "officer_id")
         outcomes = enrollment.enroll_many(session, actor, class_id, typed, ids)
-        enrolled = [o for o in outcomes if o.enrolled]
-        refused = [o for o in outcomes if not o.enrolled]
-        if not refused:
-            n = len(enrolled)
-            who = f"{enrolled[0].name} ({enrolled[0].post_id})" if n == 1 else f"{n} officers"
-            return redirect(back, f"{who} enrolled.")
-        return page(
-            request,
-            "enroll_report.html",
-            title="Enrollment",
-            klass=training.class_public(session, training.get_class(session, actor, class_id)),
-            enrolled=enrolled,
-            refused=refused,
-        )
+        return _enrolled(request, session, actor, class_id, outcomes, back)
 
     return await attempt(session, work, back=back)
 
@@ -154,9 +200,7 @@ def _hours(data: FormMultiDict, key: str) -> float | None:
 
 
 @post("/classes/{class_id:uuid}/attendance")
-async def attendance(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def attendance(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     """The whole grid (officers x modules) in one submit; a blank cell leaves the cell alone."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -186,9 +230,7 @@ async def attendance(
 
 
 @post("/classes/{class_id:uuid}/attendance/full")
-async def attendance_full(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def attendance_full(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     """Full hours in one press: `scope` is "all", "officer:<id>" or "module:<code>"."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -216,9 +258,7 @@ def _whose(kind: str, value: str) -> dict[str, Any]:
 
 
 @post("/classes/{class_id:uuid}/makeup")
-async def makeup(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def makeup(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     """Hours of a module made up in another class of the course or a make-up session."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -238,9 +278,7 @@ async def makeup(
 
 
 @post("/classes/{class_id:uuid}/results/pass")
-async def results_pass(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def results_pass(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = _back(class_id, "#results")
     field = text(data, "field")
@@ -254,9 +292,7 @@ async def results_pass(
 
 
 @post("/classes/{class_id:uuid}/results")
-async def results(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def results(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = _back(class_id, "#results")
 
@@ -276,9 +312,7 @@ async def results(
 
 
 @get("/classes/{class_id:uuid}/certify", guards=[office], sync_to_thread=True)
-def confirm_certify(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Template:
+def confirm_certify(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Template:
     actor = actor_of(request)
     roster = standing.roster(session, actor, class_id)
     return page(
@@ -294,10 +328,10 @@ def confirm_certify(
 
 @post("/classes/{class_id:uuid}/certify", guards=[office])
 async def certify(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     session: DbSession,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Redirect | Template:
     """Issues the certifications, then says who got one and who was skipped, and why."""
     _, actor = await posted(request)
@@ -319,11 +353,11 @@ async def certify(
 
 @post("/classes/{class_id:uuid}/wallet-links", guards=[office])
 async def email_wallet_links(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     mail: CurrentMail,
     session: DbSession,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Redirect | Template:
     """Emails each graduate serving in the region their own wallet link (email on file)."""
     _, actor = await posted(request)
@@ -344,11 +378,13 @@ async def email_wallet_links(
         finally:
             if sender is not None:
                 sender.close()
-        return page(
+        return _class_report(
             request,
+            session,
+            actor,
+            class_id,
             "wallet_mailing.html",
-            title="Wallet links",
-            klass=training.class_public(session, training.get_class(session, actor, class_id)),
+            "Wallet links",
             mailing=mailing,
         )
 
@@ -357,10 +393,10 @@ async def email_wallet_links(
 
 @get("/classes/{class_id:uuid}/handouts", guards=[office], sync_to_thread=True)
 def handouts(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     session: DbSession,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Template:
     """A page per graduate to print and hand out: the QR code of their wallet link."""
     actor = actor_of(request)
