@@ -25,14 +25,12 @@ from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused
 from registry.verification.deps import CurrentVerifier
 from registry.verification.service import Verifier
+from registry.verification.typed import not_found, typed_credential_id
 from registry.verification.verdict import Verdict
 from registry.verification.verdict_page import HEADERS, verdict_page
 
 # A .jwt of ours is about 2 KB; a pasted or uploaded one over the verify API's limit is no token.
 MAX_TOKEN_CHARS = 64 * 1024
-_TYPED = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.]+")
-_ID = re.compile(r"[0-9A-Z]{1,32}")
 # What a credential looks like as text: a compact JWS, or a JSON document.
 _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 FILE_SECONDS = 10  # a certificate or a photo is read in well under a second
@@ -41,12 +39,6 @@ READS = (
     "It reads our PDF certificate, a photo or screenshot of a certificate's or a wallet's QR "
     "code (PNG or JPEG), and the signed credential (.jwt or .json)."
 )
-
-
-def typed_credential_id(raw: str) -> str | None:
-    """The credential id a person typed, as stored; None when it cannot be one."""
-    wanted = _SEPARATORS.sub("", raw).upper().translate(_TYPED)
-    return wanted if _ID.fullmatch(wanted) else None
 
 
 def _form(issuer: Issuer, *, status: int = 200, error: str = "", field: str = "") -> Template:
@@ -107,6 +99,9 @@ async def verify_submit(
                 error="A credential id is up to 32 letters and digits, as printed on the "
                 "certificate beside \u201cCredential id\u201d.",
             )
+        if not await anyio.to_thread.run_sync(_issued, engine, wanted):
+            # A typo, most likely: said plainly, on the form, with what its shape shows.
+            return _form(issuer, status=404, field="credential_id", error=not_found(typed))
         return Redirect(path=f"/c/{wanted}", status_code=303)
     return _form(
         issuer,
@@ -114,6 +109,11 @@ async def verify_submit(
         field="credential_id",
         error="Type the credential id, paste the token, or choose the .jwt file.",
     )
+
+
+def _issued(engine: Engine, credential_id: str) -> bool:
+    with unit_of_work(engine, read_only=True) as session:
+        return session.get(Credential, credential_id) is not None
 
 
 def _credential_like(text: str) -> bool:
