@@ -151,7 +151,7 @@ async def _verify_file(
         return _no_certificate(issuer, "Many files are being read just now: try again.", 503)
     except files.Unreadable as exc:
         return _no_certificate(issuer, str(exc))
-    if found.attached is not None:
+    if found.attached is not None and _credential_like(found.attached):
         return await _verify_text(issuer, verifier, engine, found.attached)
     ours = f"{issuer.public_url}/c/"
     for code in found.codes:

@@ -146,11 +146,13 @@ def test_a_pdf_without_the_attachment_a_png_a_jpeg_and_a_photo_are_read_by_the_q
     valid_page_for(upload(client, files["photo.jpg"][0], "p.jpg", "image/jpeg", True), item)
 
 
-def _unrelated_pdf() -> bytes:
+def _unrelated_pdf(attached: bytes | None = None) -> bytes:
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", size=14)
     pdf.cell(text="Minutes of the budget committee, March.")
+    if attached is not None:
+        pdf.embed_file(bytes=attached, basename="budget.json")
     return bytes(pdf.output())
 
 
@@ -176,6 +178,7 @@ def test_files_holding_no_certificate_are_said_so_never_called_forgeries(
     png = encoded(noise, "PNG")
     cases = {
         "minutes.pdf": (pdf, "", 422),
+        "with-data.pdf": (_unrelated_pdf(b"total: 1200"), "no QR code could be read", 422),
         "noise.png": (png, "no QR code could be read", 422),
         "noise.jpg": (encoded(noise, "JPEG", quality=60), "no QR code could be read", 422),
         "elsewhere.png": (encoded(elsewhere, "PNG"), "does not lead to this registry", 422),
