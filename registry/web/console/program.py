@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from registry.accounts.guards import admin_only, office
 from registry.http.deps import DbSession
 from registry.people import schemas, service
+from registry.people.listing import agency_officers
 from registry.training.service import course_by_code, course_public, list_courses
 from registry.web.console.common import actor_of, attempt, build, page, posted, text
 
@@ -59,14 +60,28 @@ def agency(
     request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
 ) -> Template:
     actor = actor_of(request)
-    record = service.get_agency_for(session, actor, agency_id)
+    listed = agency_officers(
+        session, actor, agency_id, after=_uuid(request.query_params.get("after"))
+    )
     return page(
         request,
         "agency.html",
-        title=record.name,
-        agency=service.agency_public(session, record),
+        title=listed.agency.name,
+        agency=service.agency_public(session, listed.agency),
         regions=service.list_regions(session) if actor.is_admin else [],
+        officers=listed.officers,
+        total=listed.total,
+        next_after=listed.next_after,
+        first_page=request.query_params.get("after") is None,
     )
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    """An officer id from the query, or None (a mangled one starts the list from the top)."""
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
 
 
 @post("/agencies/{agency_id:uuid}", guards=[office])
