@@ -126,6 +126,8 @@ PAGES = [
     ("api", "/api/v1/coverage.csv"),
     ("api", "/api/v1/expiring.csv?days=365"),
     ("console", "/console/expiring.csv?days=365"),
+    ("api", "/api/v1/credentials.csv"),
+    ("console", "/console/credentials.csv"),
 ]
 
 
