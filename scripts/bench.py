@@ -703,6 +703,9 @@ def worst_shapes(document: dict[str, Any], keys: KeyStore, issuer: Issuer,
 
 # What bounds each figure, said once beside it in the table.
 BOUNDS = {
+    "seed": "signing every credential (one core) and the bulk inserts",
+    "state": "median of sequential requests, one worker; the 50,000 page's rows and the scans "
+    "that a substring search or a state-wide count cannot avoid",
     "propagation": "the commit's NOTIFY (PostgreSQL) or the 100 ms poll of the data version "
     "(SQLite), then one read of the lists' revisions and bits and two signatures",
     "certify": "one transaction: building, signing and inserting each credential (Python, one core)",
@@ -775,6 +778,9 @@ def main() -> int:
                         "before/after comparisons on a busy machine)")
     parser.add_argument("--profile", action="store_true",
                         help="sample the verify API's CPU with py-spy and split it by component")
+    parser.add_argument("--state", action="store_true",
+                        help="only the console and API at 1,000 and 50,000 officers "
+                        "(scripts/bench_state.py; seeds both, several minutes)")
     args = parser.parse_args()
     if args.profile and not pyspy():
         raise SystemExit("--profile needs py-spy on the PATH (pip install py-spy)")
@@ -789,6 +795,14 @@ def main() -> int:
         print(f"{name:60} {value}", flush=True)
 
     kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    if args.state:
+        import bench_state
+
+        bench_state.run(kinds, args.postgres, work, keys_dir, sys.modules[__name__], row)
+        if args.write:
+            write(Path(args.write), rows, [], 0.0, ", ".join(kinds),
+                  "--state" + (" --postgres URL" if args.postgres else ""), marker="state")
+        return 0
     for kind in [] if args.http_only else kinds:
         url = fresh_database(kind, args.postgres, work)
         engine = make_engine(url)
@@ -929,12 +943,11 @@ def main() -> int:
     return 0
 
 
-START, END = "<!-- scripts/bench: table -->", "<!-- scripts/bench: end of table -->"
-
-
 def write(path: Path, rows: list[tuple[str, str, str]], profile: list[tuple[str, float]],
-          per_request: float, kind: str, flags: str) -> None:
+          per_request: float, kind: str, flags: str, marker: str = "") -> None:
     """Replaces the table between the markers, keeping the prose around it."""
+    name = f"scripts/bench {marker}".strip()
+    START, END = f"<!-- {name}: table -->", f"<!-- {name}: end of table -->"  # noqa: N806
     lines = ["| measure | result | what bounds it |", "| --- | --- | --- |",
              *[f"| {a} | {b} | {c} |" for a, b, c in rows]]
     if profile:

@@ -89,7 +89,7 @@ def pages(agency: str) -> list[tuple[str, str]]:
         ("coverage CSV", "/api/v1/coverage.csv"),
         ("expiring report (90 days)", "/console/expiring"),
         ("expiring CSV (365 days)", "/api/v1/expiring.csv?days=365"),
-        ("credentials CSV", "/api/v1/credentials.csv"),
+        ("credentials CSV (streamed)", "/api/v1/credentials.csv"),
     ]
 
 
@@ -115,3 +115,31 @@ def measure(base: str, url: str, token: str, rss: Callable[[], float]) -> dict[s
     console.close()
     api.close()
     return out
+
+
+def run(kinds: list[str], pg_base: str | None, work: Path, keys_dir: Path, tools: Any,
+        row: Callable[[str, str, str], None]) -> None:
+    """Every page at both sizes on each database kind: `tools` is scripts/bench (its
+    fresh_database, drop_database and Server), `row(name, value, bound)` reports a figure."""
+    keys = KeyStore(keys_dir)
+    for kind in kinds:
+        results: dict[int, dict[str, Any]] = {}
+        for officers in SIZES:
+            url = tools.fresh_database(kind, pg_base, work)
+            took = seeded(url, keys, officers)
+            row(f"seed-state, {officers:,} officers ({kind})", f"{took:.0f} s", "seed")
+            token = bench_admin(url)
+            server = tools.Server(url, keys_dir, work / f"state-{kind}-{officers}.log")
+            try:
+                results[officers] = measure(server.base, url, token, server.rss_mb)
+            finally:
+                server.stop()
+                tools.drop_database(url, pg_base)
+        small, large = (results[n] for n in SIZES)
+        for name, _ in pages(""):
+            (a, _), (b, size) = small[name], large[name]
+            row(f"{name} ({kind})",
+                f"{a:,.0f} ms → {b:,.0f} ms ({b / a:.1f}×; {size / 1024:,.0f} KiB at 50,000)",
+                "state")
+        row(f"worker RSS after these pages ({kind})",
+            f"{small['rss']:.0f} MB → {large['rss']:.0f} MB", "memory")

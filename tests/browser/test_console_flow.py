@@ -165,3 +165,24 @@ def test_the_accessibility_audit_has_teeth(desktop: Page) -> None:
     problems = serious_violations(desktop)
     assert any(p.startswith("image-alt") for p in problems)
     assert any(p.startswith("html-has-lang") or p.startswith("label") for p in problems)
+
+
+def test_an_agency_page_lists_its_officers_accessibly(server: LiveServer, desktop: Page) -> None:
+    world = _world(server)
+    ada, ben = world["officers"]
+    page = desktop
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Username").fill(world["username"])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.goto(f"{server.url}/console/agencies/{ada['agency_id']}")
+    officers = page.get_by_role("table").filter(has_text="POST id")
+    expect(officers.get_by_role("link", name=ada["post_id"])).to_be_visible()
+    expect(officers.get_by_role("link", name=ben["post_id"])).to_be_visible()
+    expect(page.get_by_text("2 officers")).to_be_visible()
+    # One page holds both: no link onwards.
+    expect(page.get_by_role("link", name=re.compile("^Next"))).to_have_count(0)
+    _audit(page)
+    officers.get_by_role("link", name=ben["post_id"]).click()
+    expect(page.get_by_role("heading", name=re.compile("Ben"))).to_be_visible()
