@@ -562,13 +562,48 @@ def raw_verify_rate(keys: KeyStore, token: str) -> float:
         os.sched_setaffinity(0, allowed)
 
 
+class NodePeer:
+    """The minimal Node verifier of scripts/bench_peer_jose.mjs (node:http and jose, the key in
+    memory), pinned to SERVER_CPU like the registry; None when Node or jose is missing."""
+
+    def __init__(self, keys: KeyStore, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"{PUBLIC}:{self.port}"
+        jwk = json.dumps(keys.jwks()["keys"][0])
+        self.log = log.open("ab")
+        self.proc = subprocess.Popen(
+            pinned(["node", str(ROOT / "scripts/bench_peer_jose.mjs"), str(self.port), jwk],
+                   SERVER_CPU), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        RUNNING.append(self)  # type: ignore[arg-type]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base, timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+            if self.proc.poll() is not None:
+                break
+        raise SystemExit(f"the Node peer did not start (see {log})")
+
+    @staticmethod
+    def available() -> bool:
+        return bool(shutil.which("node")) and (ROOT / "tests/node/node_modules/jose").is_dir()
+
+    cpu_seconds = Server.cpu_seconds
+    stop = Server.stop
+
+
 def interleaved(floor_server: Server, server: Server, keys: KeyStore, tokens: list[str],
-                ids: list[str]) -> dict[str, list[float]]:
+                ids: list[str], peer: NodePeer | None = None) -> dict[str, list[float]]:
     """The ratios the targets name, from ROUNDS rounds of short runs one after another (floor,
     raw signature, verify API, JSON page, HTML page): on a machine whose speed drifts from one
     minute to the next, each round compares figures measured within seconds of each other."""
-    ratios: dict[str, list[float]] = {"efficiency": [], "json": [], "html": []}
+    ratios: dict[str, list[float]] = {"efficiency": [], "json": [], "html": [], "peer": []}
     for _ in range(ROUNDS):
+        if peer is not None:
+            node = wrk(peer, "/", items=tokens, kind="verify",  # type: ignore[arg-type]
+                       seconds=ROUND_SECONDS, warm=False)
         floor = wrk(floor_server, "/", seconds=ROUND_SECONDS, warm=False)
         raw = raw_verify_rate(keys, tokens[0])
         verify_api = wrk(server, "/api/v1/verify", items=tokens, kind="verify",
@@ -580,6 +615,8 @@ def interleaved(floor_server: Server, server: Server, keys: KeyStore, tokens: li
         ratios["efficiency"].append(verify_api["rps"] * (1 / floor["rps"] + 1 / raw))
         ratios["json"].append(page_json["rps"] / verify_api["rps"])
         ratios["html"].append(page_html["rps"] / page_json["rps"])
+        if peer is not None:
+            ratios["peer"].append(verify_api["rps"] / node["rps"])
     return ratios
 
 
@@ -703,6 +740,8 @@ def worst_shapes(document: dict[str, Any], keys: KeyStore, issuer: Issuer,
 
 # What bounds each figure, said once beside it in the table.
 BOUNDS = {
+    "peer": "ours: routing, the rate limit, headers, the access log and every check of the "
+    "registry (status, issuer, course, protection); the peer: the signature and the claims only",
     "seed": "signing every credential (one core) and the bulk inserts",
     "state": "median of sequential requests, one worker; the 50,000 page's rows and the scans "
     "that a substring search or a state-wide count cannot avoid",
@@ -891,8 +930,17 @@ def main() -> int:
     row("GET /c/{id} HTML as a share of the JSON page, single runs",
         f"{page_html['rps'] / page_json['rps']:.0%}",
         "share")
-    rounds = interleaved(floor_server, server, keys, tokens, ids)
+    peer = NodePeer(keys, work / "peer.log") if NodePeer.available() else None
+    if peer is not None:
+        with httpx.Client(base_url=peer.base) as c:  # the peer must accept what we issue
+            if c.post("/", json={"token": tokens[0]}).json()["verdict"] != "valid":
+                raise SystemExit("the Node peer refused a token the registry issued")
+    rounds = interleaved(floor_server, server, keys, tokens, ids, peer)
     floor_server.stop()
+    if peer is not None:
+        peer.stop()
+        row("verify API (JWS) against a minimal Node verifier (node:http + jose), interleaved",
+            spread(rounds["peer"], percent=True), "peer")
     row("efficiency from interleaved rounds of 3 s (the figure for the target)",
         spread(rounds["efficiency"]), "rounds")
     row("GET /c/{id} JSON as a share of the verify API, interleaved",
