@@ -93,24 +93,30 @@ def pages(agency: str) -> list[tuple[str, str]]:
     ]
 
 
-def timed(client: httpx.Client, path: str) -> tuple[float, int]:
+def timed(client: httpx.Client, path: str, cpu: Callable[[], float]) -> tuple[float, int, float]:
+    """Median wall time (ms), the answer's size, and the server's mean CPU time (ms) per
+    request (/proc counts in 10 ms ticks: the mean of several): the figure the machine's other
+    load moves least."""
+    client.get(path).raise_for_status()  # warm
     times, size = [], 0
+    used = cpu()
     for _ in range(REPEAT):
         start = time.perf_counter()
         answer = client.get(path)
         times.append(time.perf_counter() - start)
         answer.raise_for_status()
         size = len(answer.content)
-    return statistics.median(times) * 1000, size
+    return statistics.median(times) * 1000, size, (cpu() - used) / REPEAT * 1000
 
 
-def measure(base: str, url: str, token: str, rss: Callable[[], float]) -> dict[str, Any]:
+def measure(base: str, url: str, token: str, rss: Callable[[], float],
+            cpu: Callable[[], float]) -> dict[str, Any]:
     agency, _ = largest_agency(url)
     console = signed_in(base)
     api = httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {token}"})
     out: dict[str, Any] = {}
     for name, path in pages(agency):
-        out[name] = timed(api if path.startswith("/api/") else console, path)
+        out[name] = timed(api if path.startswith("/api/") else console, path, cpu)
     out["rss"] = rss()
     console.close()
     api.close()
@@ -131,15 +137,16 @@ def run(kinds: list[str], pg_base: str | None, work: Path, keys_dir: Path, tools
             token = bench_admin(url)
             server = tools.Server(url, keys_dir, work / f"state-{kind}-{officers}.log")
             try:
-                results[officers] = measure(server.base, url, token, server.rss_mb)
+                results[officers] = measure(server.base, url, token, server.rss_mb,
+                                            server.cpu_seconds)
             finally:
                 server.stop()
                 tools.drop_database(url, pg_base)
         small, large = (results[n] for n in SIZES)
         for name, _ in pages(""):
-            (a, _), (b, size) = small[name], large[name]
+            (a, _, ca), (b, size, cb) = small[name], large[name]
             row(f"{name} ({kind})",
-                f"{a:,.0f} ms → {b:,.0f} ms ({b / a:.1f}×; {size / 1024:,.0f} KiB at 50,000)",
-                "state")
+                f"CPU {ca:,.0f} → {cb:,.0f} ms ({cb / max(ca, 1):.1f}×); wall {a:,.0f} → "
+                f"{b:,.0f} ms; {size / 1024:,.0f} KiB at 50,000", "state")
         row(f"worker RSS after these pages ({kind})",
             f"{small['rss']:.0f} MB → {large['rss']:.0f} MB", "memory")
