@@ -26,10 +26,13 @@ from sqlmodel import col
 from registry.accounts.service import create_user, issue_token
 from registry.actors import SYSTEM
 from registry.app import create_app
+from registry.audit.chain import verify_chain
+from registry.common import utcnow
 from registry.credentials.service import Issuer
 from registry.db import make_engine, unit_of_work
 from registry.seed.state import Size, seed_state
 from registry.settings import Settings
+from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.vc.keystore import KeyStore
 from tests.conftest import PUBLIC_URL, fresh_database
@@ -217,3 +220,24 @@ def test_another_regions_coordinator_sees_none_of_an_agencys_officers(
     assert page.status_code == 403
     assert "/console/officers/" not in page.text
     state.client.cookies.clear()
+
+
+def test_the_seeded_state_is_one_the_registry_stands_behind(states: dict[int, State]) -> None:
+    """The generator's credentials verify through the API and its audit trail is chained."""
+    state = states[LARGE]
+    with state.engine.connect() as c:
+        assert verify_chain(c).intact
+        tokens = dict(
+            c.execute(
+                sa.select(col(Credential.status), col(Credential.token))
+                .where(
+                    col(Credential.valid_until) > utcnow(), col(Credential.superseded_by).is_(None)
+                )
+                .order_by(col(Credential.status))
+            ).all()
+        )
+    answer = state.client.post("/api/v1/verify", json={"token": tokens["active"]})
+    assert answer.status_code == 200 and answer.json()["verdict"] == "valid", answer.text
+    if "revoked" in tokens:
+        answer = state.client.post("/api/v1/verify", json={"token": tokens["revoked"]})
+        assert answer.json()["verdict"] == "revoked", answer.text
