@@ -840,7 +840,7 @@ def main() -> int:
         bench_state.run(kinds, args.postgres, work, keys_dir, sys.modules[__name__], row)
         if args.write:
             write(Path(args.write), rows, [], 0.0, ", ".join(kinds),
-                  "--state" + (" --postgres URL" if args.postgres else ""), marker="state")
+                  "--state" + (" --postgres URL" if args.postgres else ""), marker="--state")
         return 0
     for kind in [] if args.http_only else kinds:
         url = fresh_database(kind, args.postgres, work)

@@ -149,4 +149,4 @@ def run(kinds: list[str], pg_base: str | None, work: Path, keys_dir: Path, tools
                 f"CPU {ca:,.0f} → {cb:,.0f} ms ({cb / max(ca, 1):.1f}×); wall {a:,.0f} → "
                 f"{b:,.0f} ms; {size / 1024:,.0f} KiB at 50,000", "state")
         row(f"worker RSS after these pages ({kind})",
-            f"{small['rss']:.0f} MB → {large['rss']:.0f} MB", "memory")
+            f"{small['rss']:.0f} MB → {large['rss']:.0f} MB", "rss")

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import coordinator, screenshot, serious_violations
+from tests.browser.conftest import coordinator, screenshot, serious_violations, sign_in
 from tests.conftest import unique
 from tests.live import LiveServer
 
@@ -171,11 +171,7 @@ def test_an_agency_page_lists_its_officers_accessibly(server: LiveServer, deskto
     world = _world(server)
     ada, ben = world["officers"]
     page = desktop
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Username").fill(world["username"])
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    sign_in(page, server.url, world["username"], PASSWORD)
     page.goto(f"{server.url}/console/agencies/{ada['agency_id']}")
     officers = page.get_by_role("table").filter(has_text="POST id")
     expect(officers.get_by_role("link", name=ada["post_id"])).to_be_visible()
