@@ -566,13 +566,48 @@ def raw_verify_rate(keys: KeyStore, token: str) -> float:
         os.sched_setaffinity(0, allowed)
 
 
+class NodePeer:
+    """The minimal Node verifier of scripts/bench_peer_jose.mjs (node:http and jose, the key in
+    memory), pinned to SERVER_CPU like the registry; None when Node or jose is missing."""
+
+    def __init__(self, keys: KeyStore, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"{PUBLIC}:{self.port}"
+        jwk = json.dumps(keys.jwks()["keys"][0])
+        self.log = log.open("ab")
+        self.proc = subprocess.Popen(
+            pinned(["node", str(ROOT / "scripts/bench_peer_jose.mjs"), str(self.port), jwk],
+                   SERVER_CPU), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        RUNNING.append(self)  # type: ignore[arg-type]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base, timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+            if self.proc.poll() is not None:
+                break
+        raise SystemExit(f"the Node peer did not start (see {log})")
+
+    @staticmethod
+    def available() -> bool:
+        return bool(shutil.which("node")) and (ROOT / "tests/node/node_modules/jose").is_dir()
+
+    cpu_seconds = Server.cpu_seconds
+    stop = Server.stop
+
+
 def interleaved(floor_server: Server, server: Server, keys: KeyStore, tokens: list[str],
-                ids: list[str]) -> dict[str, list[float]]:
+                ids: list[str], peer: NodePeer | None = None) -> dict[str, list[float]]:
     """The ratios the targets name, from ROUNDS rounds of short runs one after another (floor,
     raw signature, verify API, JSON page, HTML page): on a machine whose speed drifts from one
     minute to the next, each round compares figures measured within seconds of each other."""
-    ratios: dict[str, list[float]] = {"efficiency": [], "json": [], "html": []}
+    ratios: dict[str, list[float]] = {"efficiency": [], "json": [], "html": [], "peer": []}
     for _ in range(ROUNDS):
+        if peer is not None:
+            node = wrk(peer, "/", items=tokens, kind="verify",  # type: ignore[arg-type]
+                       seconds=ROUND_SECONDS, warm=False)
         floor = wrk(floor_server, "/", seconds=ROUND_SECONDS, warm=False)
         raw = raw_verify_rate(keys, tokens[0])
         verify_api = wrk(server, "/api/v1/verify", items=tokens, kind="verify",
@@ -584,6 +619,8 @@ def interleaved(floor_server: Server, server: Server, keys: KeyStore, tokens: li
         ratios["efficiency"].append(verify_api["rps"] * (1 / floor["rps"] + 1 / raw))
         ratios["json"].append(page_json["rps"] / verify_api["rps"])
         ratios["html"].append(page_html["rps"] / page_json["rps"])
+        if peer is not None:
+            ratios["peer"].append(verify_api["rps"] / node["rps"])
     return ratios
 
 
@@ -707,6 +744,11 @@ def worst_shapes(document: dict[str, Any], keys: KeyStore, issuer: Issuer,
 
 # What bounds each figure, said once beside it in the table.
 BOUNDS = {
+    "peer": "ours: routing, the rate limit, headers, the access log and every check of the "
+    "registry (status, issuer, course, protection); the peer: the signature and the claims only",
+    "seed": "signing every credential (one core) and the bulk inserts",
+    "state": "median of sequential requests, one worker; the 50,000 page's rows and the scans "
+    "that a substring search or a state-wide count cannot avoid",
     "propagation": "the commit's NOTIFY (PostgreSQL) or the 100 ms poll of the data version "
     "(SQLite), then one read of the lists' revisions and bits and two signatures",
     "certify": "one transaction: building, signing and inserting each credential (Python, one core)",
@@ -781,6 +823,9 @@ def main() -> int:
                         help="the floor and the coverage rows alone (issue 22)")
     parser.add_argument("--profile", action="store_true",
                         help="sample the verify API's CPU with py-spy and split it by component")
+    parser.add_argument("--state", action="store_true",
+                        help="only the console and API at 1,000 and 50,000 officers "
+                        "(scripts/bench_state.py; seeds both, several minutes)")
     args = parser.parse_args()
     if args.profile and not pyspy():
         raise SystemExit("--profile needs py-spy on the PATH (pip install py-spy)")
@@ -795,6 +840,14 @@ def main() -> int:
         print(f"{name:60} {value}", flush=True)
 
     kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    if args.state:
+        import bench_state
+
+        bench_state.run(kinds, args.postgres, work, keys_dir, sys.modules[__name__], row)
+        if args.write:
+            write(Path(args.write), rows, [], 0.0, ", ".join(kinds),
+                  "--state" + (" --postgres URL" if args.postgres else ""), marker="--state")
+        return 0
     for kind in [] if args.http_only or args.coverage_only else kinds:
         url = fresh_database(kind, args.postgres, work)
         engine = make_engine(url)
@@ -893,8 +946,17 @@ def main() -> int:
     row("GET /c/{id} HTML as a share of the JSON page, single runs",
         f"{page_html['rps'] / page_json['rps']:.0%}",
         "share")
-    rounds = interleaved(floor_server, server, keys, tokens, ids)
+    peer = NodePeer(keys, work / "peer.log") if NodePeer.available() else None
+    if peer is not None:
+        with httpx.Client(base_url=peer.base) as c:  # the peer must accept what we issue
+            if c.post("/", json={"token": tokens[0]}).json()["verdict"] != "valid":
+                raise SystemExit("the Node peer refused a token the registry issued")
+    rounds = interleaved(floor_server, server, keys, tokens, ids, peer)
     floor_server.stop()
+    if peer is not None:
+        peer.stop()
+        row("verify API (JWS) against a minimal Node verifier (node:http + jose), interleaved",
+            spread(rounds["peer"], percent=True), "peer")
     row("efficiency from interleaved rounds of 3 s (the figure for the target)",
         spread(rounds["efficiency"]), "rounds")
     row("GET /c/{id} JSON as a share of the verify API, interleaved",
@@ -948,12 +1010,11 @@ def main() -> int:
     return 0
 
 
-START, END = "<!-- scripts/bench: table -->", "<!-- scripts/bench: end of table -->"
-
-
 def write(path: Path, rows: list[tuple[str, str, str]], profile: list[tuple[str, float]],
-          per_request: float, kind: str, flags: str) -> None:
+          per_request: float, kind: str, flags: str, marker: str = "") -> None:
     """Replaces the table between the markers, keeping the prose around it."""
+    name = f"scripts/bench {marker}".strip()
+    START, END = f"<!-- {name}: table -->", f"<!-- {name}: end of table -->"  # noqa: N806
     lines = ["| measure | result | what bounds it |", "| --- | --- | --- |",
              *[f"| {a} | {b} | {c} |" for a, b, c in rows]]
     if profile:

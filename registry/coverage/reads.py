@@ -6,15 +6,15 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor, Role
-from registry.common import copied
+from registry.common import copied, utcnow
 from registry.coverage import arithmetic as ar
 from registry.coverage import schemas
 from registry.coverage.service import agency_for
@@ -62,13 +62,6 @@ class Agencies:
             if o.district is not None and o.shift is not None
         ]
 
-    def certified_on(self, agency_id: uuid.UUID, day: date) -> int:
-        return sum(
-            1
-            for o in self.staff.get(agency_id, [])
-            if any(v.covers(day) for v in self.validities.get(o.id, ()))
-        )
-
 
 def _shift(row: PatrolShift) -> ar.Shift:
     rotation = None
@@ -78,9 +71,15 @@ def _shift(row: PatrolShift) -> ar.Shift:
     return ar.Shift(row.code, row.starts, row.ends, rotation)
 
 
-def read(session: Session, which: ColumnElement[bool], zone: ZoneInfo) -> Agencies:
+def read(
+    session: Session,
+    which: ColumnElement[bool],
+    zone: ZoneInfo,
+    since: datetime | None = None,
+) -> Agencies:
     """Plans, current staff and CIT certifications in force (active) of the agencies `which`
-    selects: four queries."""
+    selects: four queries. With `since`, certifications that ended before it are left out (ten
+    years of a state hold five expired ones for each in force)."""
     ids = select(Agency.id).where(which)
     out = Agencies()
     districts: dict[uuid.UUID, list[str]] = defaultdict(list)
@@ -117,16 +116,47 @@ def read(session: Session, which: ColumnElement[bool], zone: ZoneInfo) -> Agenci
         .order_by(col(Officer.last_name), col(Officer.first_name))
     ):
         out.staff[agency_id].append(Person(*person))
+    ended = () if since is None else (col(Credential.valid_until) > since,)
     for officer_id, valid_from, valid_until in session.exec(
         select(Credential.officer_id, Credential.valid_from, Credential.valid_until)
         .join(Course, col(Course.id) == Credential.course_id)
         .join(Employment, col(Employment.officer_id) == Credential.officer_id)
-        .where(Course.code == COURSE, Credential.status == CredentialStatus.ACTIVE, *current)
+        .where(
+            Course.code == COURSE,
+            Credential.status == CredentialStatus.ACTIVE,
+            *current,
+            *ended,
+        )
     ):
         validity = ar.local_validity(valid_from, valid_until, zone)
         out.validities[officer_id].append(validity)
         out.until[(officer_id, validity)] = valid_until
     return out
+
+
+def certified_counts(
+    session: Session, which: ColumnElement[bool], zone: ZoneInfo, day: date
+) -> dict[uuid.UUID, int]:
+    """By agency of `which`, its officers holding a CIT certification in force (active) on the
+    local `day` (its validity covers the day), counted in one query."""
+    start = datetime.combine(day, time.min, zone)
+    following = datetime.combine(day + timedelta(days=1), time.min, zone)
+    officers = func.count(col(Credential.officer_id).distinct())
+    rows = session.exec(
+        select(Employment.agency_id, officers)
+        .join(Credential, col(Credential.officer_id) == Employment.officer_id)
+        .join(Course, col(Course.id) == Credential.course_id)
+        .where(
+            col(Employment.end_date).is_(None),
+            col(Employment.agency_id).in_(select(Agency.id).where(which)),
+            Course.code == COURSE,
+            Credential.status == CredentialStatus.ACTIVE,
+            col(Credential.valid_from) < following,
+            col(Credential.valid_until) >= start,
+        )
+        .group_by(col(Employment.agency_id))
+    ).all()
+    return {agency_id: count for agency_id, count in rows}
 
 
 def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
@@ -187,8 +217,13 @@ def region_outlook(
             raise NotFound("No region with this code.", field="region", rule="exists")
         which = col(Agency.region_id) == region.id
     agencies = session.exec(select(Agency).where(which)).all()
-    data = read(session, which, zone)
     today = local_today(zone, now)
+    # Slots, and so staff, only where there is a plan; the count of certified officers in SQL:
+    # the page costs what the plans hold, not what a state's 50,000 officers do. The outlook
+    # looks from today on: a certification that ended days ago changes nothing.
+    planned = and_(which, col(Agency.id).in_(select(PatrolShift.agency_id)))
+    data = read(session, planned, zone, since=(now or utcnow()) - timedelta(days=2))
+    certified = certified_counts(session, which, zone, today)
     rows = []
     for agency in agencies:
         look = ar.outlook(data.plan(agency.id), data.assignments(agency.id), data.validities, today)
@@ -198,7 +233,7 @@ def region_outlook(
                 look,
                 agency_id=agency.id,
                 name=agency.name,
-                officers_certified=data.certified_on(agency.id, today),
+                officers_certified=certified.get(agency.id, 0),
             )
         )
     rows.sort(key=lambda r: (r.first_gap is None, r.first_gap or date.max, r.name))

@@ -9,12 +9,13 @@ from typing import Annotated, Any, Literal
 import anyio.to_thread
 from litestar import Controller, Response, get, post
 from litestar.params import QueryParameter
+from litestar.response import Stream
 
 from registry.accounts.guards import office, staff
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import UnsupportedMediaType
-from registry.http.deps import AnyRequest, CurrentActor, DbSession, PathUUID
-from registry.http.responses import csv_file
+from registry.http.deps import AnyRequest, CurrentActor, DbEngine, DbSession, PathUUID
+from registry.http.responses import csv_file, csv_stream
 from registry.imports import reading, service
 from registry.reports import exports
 from registry.windows import EXPIRING_DEFAULT_DAYS
@@ -123,12 +124,14 @@ class ImportController(Controller):
         body = exports.roster_csv(session, actor, class_id, issuer.wallet_url)
         return csv_file(body, f"roster-{class_id}.csv")
 
-    @get("/credentials.csv", guards=[office], sync_to_thread=True)
-    def credentials_csv(
-        self, session: DbSession, actor: CurrentActor, issuer: CurrentIssuer
-    ) -> Response[bytes]:
-        body = exports.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
-        return csv_file(body, f"credentials-{date.today().isoformat()}.csv")
+    @get("/credentials.csv", guards=[office])
+    async def credentials_csv(
+        self, engine: DbEngine, actor: CurrentActor, issuer: CurrentIssuer
+    ) -> Stream:
+        rows = exports.streamed_credentials_csv(
+            engine, actor, issuer.credential_url, issuer.wallet_url
+        )
+        return csv_stream(rows, f"credentials-{date.today().isoformat()}.csv")
 
     @get("/coverage.csv", guards=[staff], sync_to_thread=True)
     def coverage_csv(self, session: DbSession, actor: CurrentActor) -> Response[bytes]:

@@ -90,10 +90,9 @@ class OfficerController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[schemas.OfficerPublic]:
-        return [
-            service.officer_public(session, o)
-            for o in service.search_officers(session, actor, q, limit, offset)
-        ]
+        return service.officers_public(
+            session, service.search_officers(session, actor, q, limit, offset)
+        )
 
     @get("/{officer_id:uuid}", guards=[staff], sync_to_thread=True)
     def read(

@@ -6,14 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
 from registry.actors import Actor
 from registry.common import utcnow
 from registry.credentials.display import SUPERSEDED, VALID, shown_state
+from registry.db import unit_of_work
 from registry.errors import InvalidInput
 from registry.imports.reading import BOM, as_number, is_yes
 from registry.people.service import (
@@ -36,12 +38,7 @@ def neutralise(value: object) -> str:
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """UTF-8 with a byte-order mark (without it Excel misreads accented names), CRLF lines."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return BOM + out.getvalue().encode("utf-8")
+    return b"".join(csv_chunks(header, rows))
 
 
 ROSTER_HEADER = (
@@ -120,6 +117,39 @@ def _status(credential: Credential, now: datetime) -> str:
     return CSV_STATES.get(state, state)
 
 
+def csv_chunks(
+    header: Sequence[str], rows: Iterable[Sequence[object]], per_chunk: int = 500
+) -> Iterator[bytes]:
+    """The CSV a few hundred rows at a time: UTF-8 with a byte-order mark (without it Excel
+    misreads accented names), CRLF lines, formulas neutralised."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    first = True
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([neutralise(v) for v in row])
+        if count % per_chunk == 0:
+            yield (BOM if first else b"") + out.getvalue().encode("utf-8")
+            first = False
+            out.seek(0)
+            out.truncate()
+    yield (BOM if first else b"") + out.getvalue().encode("utf-8")
+
+
+def streamed_credentials_csv(
+    engine: sa.Engine,
+    actor: Actor,
+    verify_url: Callable[[str], str],
+    wallet_url: Callable[[Officer], str],
+) -> Iterator[bytes]:
+    """`credentials_csv`, read in its own read-only transaction a thousand rows at a time as
+    the response is sent (the request's own session has ended by then)."""
+    with unit_of_work(engine, read_only=True) as session:
+        yield from csv_chunks(
+            CREDENTIALS_HEADER, credential_rows(session, actor, verify_url, wallet_url)
+        )
+
+
 def credentials_csv(
     session: Session,
     actor: Actor,
@@ -128,6 +158,16 @@ def credentials_csv(
     now: datetime | None = None,
 ) -> bytes:
     """The credentials issued in the actor's region or held by officers serving there."""
+    return to_csv(CREDENTIALS_HEADER, credential_rows(session, actor, verify_url, wallet_url, now))
+
+
+def credential_rows(
+    session: Session,
+    actor: Actor,
+    verify_url: Callable[[str], str],
+    wallet_url: Callable[[Officer], str],
+    now: datetime | None = None,
+) -> Iterator[Sequence[object]]:
     now = now or utcnow()
     query = (
         select(Credential, Officer, Course, TrainingClass)
@@ -149,23 +189,20 @@ def credentials_csv(
             )
         )
     mine = None if actor.is_admin else set(session.exec(serving_here))
-    return to_csv(
-        CREDENTIALS_HEADER,
+    return (
         (
-            (
-                c.id,
-                o.post_id,
-                PROTECTED_NAME if o.protected else f"{o.first_name} {o.last_name}",
-                course.code,
-                f"{k.location} ({k.start_date.isoformat()})",
-                c.issued_at.date().isoformat(),
-                c.valid_until.date().isoformat(),
-                _status(c, now),
-                verify_url(c.id),
-                wallet_url(o) if mine is None or o.id in mine else "",
-            )
-            for c, o, course, k in session.exec(query)
-        ),
+            c.id,
+            o.post_id,
+            PROTECTED_NAME if o.protected else f"{o.first_name} {o.last_name}",
+            course.code,
+            f"{k.location} ({k.start_date.isoformat()})",
+            c.issued_at.date().isoformat(),
+            c.valid_until.date().isoformat(),
+            _status(c, now),
+            verify_url(c.id),
+            wallet_url(o) if mine is None or o.id in mine else "",
+        )
+        for c, o, course, k in session.exec(query.execution_options(yield_per=1000))
     )
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, select
 
 from registry.actors import Actor
 from registry.common import add_months, utcnow
@@ -42,15 +44,19 @@ class Coverage:
     regions: list[CoverageRow] = field(default_factory=list)
 
 
-def _valid_until_by_officer(
-    session: Session, officer_ids: set[uuid.UUID], course_code: str, now: datetime
-) -> dict[uuid.UUID, datetime]:
-    """Each officer's latest validity among credentials in force (active, not expired)."""
-    out: dict[uuid.UUID, datetime] = {}
-    if not officer_ids:
-        return out
-    rows = session.exec(
-        select(Credential.officer_id, Credential.valid_until)
+def _counts_by_agency(
+    session: Session, course_code: str, now: datetime, soon: datetime
+) -> dict[uuid.UUID, tuple[int, int, int]]:
+    """By agency: its officers now, those holding a certification in force (active, not
+    expired), and those whose latest validity ends by `soon`; counted in the database (two
+    grouped queries, whatever the number of officers)."""
+    staff = session.exec(
+        select(Employment.agency_id, func.count(col(Employment.officer_id).distinct()))
+        .where(col(Employment.end_date).is_(None))
+        .group_by(col(Employment.agency_id))
+    ).all()
+    best = (
+        select(Credential.officer_id, func.max(Credential.valid_until).label("until"))
         .join(Course, col(Course.id) == Credential.course_id)
         .where(
             Course.code == course_code,
@@ -58,11 +64,21 @@ def _valid_until_by_officer(
             col(Credential.valid_until) > now,
             col(Credential.valid_from) <= now,
         )
+        .group_by(col(Credential.officer_id))
+        .subquery()
+    )
+    held = session.exec(
+        select(
+            Employment.agency_id,
+            func.count(col(Employment.officer_id).distinct()),
+            func.count(sa.case((best.c.until <= soon, Employment.officer_id)).distinct()),
+        )
+        .join(best, best.c.officer_id == Employment.officer_id)
+        .where(col(Employment.end_date).is_(None))
+        .group_by(col(Employment.agency_id))
     ).all()
-    for officer_id, valid_until in rows:
-        if officer_id in officer_ids and (officer_id not in out or valid_until > out[officer_id]):
-            out[officer_id] = valid_until
-    return out
+    certified = {agency_id: (c, e) for agency_id, c, e in held}
+    return {a: (n, *certified.get(a, (0, 0))) for a, n in staff}
 
 
 def coverage(
@@ -81,29 +97,19 @@ def coverage(
     )
     query = query.where(actor.in_scope(Agency.region_id))
     agencies = session.exec(query).all()
-    staff = session.exec(
-        select(Employment.agency_id, Employment.officer_id).where(
-            col(Employment.end_date).is_(None)
-        )
-    ).all()
-    by_agency: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for agency_id, officer_id in staff:
-        by_agency.setdefault(agency_id, set()).add(officer_id)
-    everyone = set().union(*by_agency.values()) if by_agency else set()
-    valid = _valid_until_by_officer(session, everyone, course_code, now)
-    soon = now + timedelta(days=window_days)
+    counts = _counts_by_agency(session, course_code, now, now + timedelta(days=window_days))
     result = Coverage()
     regions: dict[str, CoverageRow] = {}
     for agency, region in agencies:
-        officers = by_agency.get(agency.id, set())
+        officers, certified, expiring = counts.get(agency.id, (0, 0, 0))
         row = CoverageRow(
             name=agency.name,
             code=agency.ori,
             region=region.code,
             agency_id=agency.id,
-            officers=len(officers),
-            certified=sum(1 for o in officers if o in valid),
-            expiring=sum(1 for o in officers if o in valid and valid[o] <= soon),
+            officers=officers,
+            certified=certified,
+            expiring=expiring,
         )
         result.agencies.append(row)
         total = regions.setdefault(
@@ -159,31 +165,28 @@ def expired_renewable(
     """Credentials past their expiry but still within the renewal grace, most recent first,
     unless the officer already holds a newer certification of the course in force."""
     now = now or utcnow()
+    newer = aliased(Credential)
+    holds_newer = (
+        select(newer.id)
+        .where(
+            newer.officer_id == Credential.officer_id,
+            newer.course_id == Credential.course_id,
+            newer.status != CredentialStatus.REVOKED,
+            newer.valid_until > now,
+        )
+        .exists()
+    )
     rows = _unrenewed(
         session,
         actor,
         now,
         col(Credential.valid_until) <= now,
         col(Credential.valid_until) > add_months(now, -GRACE_MONTHS),
-    )
-    held = set(
-        session.exec(
-            select(Credential.officer_id, Credential.course_id).where(
-                Credential.status != CredentialStatus.REVOKED, col(Credential.valid_until) > now
-            )
-        ).all()
-    )
-    courses = dict(
-        session.exec(
-            select(Credential.id, Credential.course_id).where(
-                col(Credential.id).in_([r.credential_id for r in rows])
-            )
-        ).all()
+        ~holds_newer,
     )
     return [
         Lapsed(**vars(r), renew_by=add_months(r.valid_until, GRACE_MONTHS))
         for r in sorted(rows, key=lambda r: r.valid_until, reverse=True)
-        if (r.officer_id, courses.get(r.credential_id)) not in held
     ]
 
 
@@ -191,48 +194,52 @@ def _unrenewed(
     session: Session, actor: Actor | None, now: datetime, *window: Any
 ) -> list[Expiring]:
     """Active, not superseded credentials whose expiry falls in `window`, soonest first, that
-    `actor` may see (issued in, or held by an officer serving in, their region)."""
+    `actor` may see (issued in, or held by an officer serving in, their region); one query,
+    filtered in the database."""
     query = (
-        select(Credential, Officer)
+        sa.select(
+            col(Credential.id),
+            col(Credential.valid_until),
+            col(Officer.id),
+            col(Officer.post_id),
+            col(Officer.first_name),
+            col(Officer.last_name),
+            col(Officer.email),
+            col(Agency.name),
+        )
         .join(Officer, col(Officer.id) == Credential.officer_id)
+        .join(TrainingClass, col(TrainingClass.id) == Credential.class_id)
+        .outerjoin(
+            Employment,
+            sa.and_(col(Employment.officer_id) == Officer.id, col(Employment.end_date).is_(None)),
+        )
+        .outerjoin(Agency, col(Agency.id) == Employment.agency_id)
         .where(
-            Credential.status == CredentialStatus.ACTIVE,
+            col(Credential.status) == CredentialStatus.ACTIVE,
             col(Credential.superseded_by).is_(None),
             *window,
         )
-        .order_by(col(Credential.valid_until))
+        .order_by(col(Credential.valid_until), col(Credential.id))
     )
-    rows = session.exec(query).all()
-    current = {
-        e.officer_id: a
-        for e, a in session.exec(
-            select(Employment, Agency)
-            .join(Agency, col(Agency.id) == Employment.agency_id)
-            .where(col(Employment.end_date).is_(None))
-        ).all()
-    }
-    classes = {k.id: k.region_id for k in session.exec(select(TrainingClass)).all()}
-    out = []
-    for credential, officer in rows:
-        agency = current.get(officer.id)
-        if actor is not None and not (
-            actor.can_act_in(classes.get(credential.class_id))
-            or actor.can_act_in(agency.region_id if agency else None)
-        ):
-            continue
-        out.append(
-            Expiring(
-                credential_id=credential.id,
-                officer_id=officer.id,
-                post_id=officer.post_id,
-                name=f"{officer.first_name} {officer.last_name}",
-                email=officer.email,
-                agency=agency.name if agency else None,
-                valid_until=credential.valid_until,
-                days_left=(credential.valid_until - now).days,
-            )
+    if actor is not None:
+        query = query.where(
+            sa.or_(actor.in_scope(TrainingClass.region_id), actor.in_scope(Agency.region_id))
         )
-    return out
+    return [
+        Expiring(
+            credential_id=credential_id,
+            officer_id=officer_id,
+            post_id=post_id,
+            name=f"{first} {last}",
+            email=email,
+            agency=agency,
+            valid_until=valid_until,
+            days_left=(valid_until - now).days,
+        )
+        for credential_id, valid_until, officer_id, post_id, first, last, email, agency in (
+            session.execute(query)
+        )
+    ]
 
 
 @dataclass

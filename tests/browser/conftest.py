@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright._impl._api_structures import ViewportSize
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from registry.accounts.service import create_user
 from registry.actors import SYSTEM
@@ -125,3 +125,12 @@ def coordinator(server: LiveServer, region_code: str, password: str) -> str:
         )
     engine.dispose()
     return username
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
+    """Signs in through the form and waits for the dashboard."""
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()

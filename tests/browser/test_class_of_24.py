@@ -18,6 +18,7 @@ from tests.browser.conftest import (
     audit_with_zoom,
     coordinator,
     screenshot,
+    sign_in,
 )
 from tests.conftest import unique
 from tests.live import LiveServer
@@ -100,11 +101,7 @@ def test_a_class_of_24_in_a_handful_of_actions(server: LiveServer, desktop: Page
     officers = sorted(world["officers"], key=lambda o: o["last_name"])
     short, failed = officers[3], officers[7]
     page = desktop
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Username").fill(world["username"])
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    sign_in(page, server.url, world["username"], PASSWORD)
     page.goto(f"{server.url}/console/classes/{world['class']['id']}")
 
     act = Actions(page)

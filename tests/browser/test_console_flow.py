@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import coordinator, screenshot, serious_violations
+from tests.browser.conftest import coordinator, screenshot, serious_violations, sign_in
 from tests.conftest import unique
 from tests.live import LiveServer
 
@@ -165,3 +165,20 @@ def test_the_accessibility_audit_has_teeth(desktop: Page) -> None:
     problems = serious_violations(desktop)
     assert any(p.startswith("image-alt") for p in problems)
     assert any(p.startswith("html-has-lang") or p.startswith("label") for p in problems)
+
+
+def test_an_agency_page_lists_its_officers_accessibly(server: LiveServer, desktop: Page) -> None:
+    world = _world(server)
+    ada, ben = world["officers"]
+    page = desktop
+    sign_in(page, server.url, world["username"], PASSWORD)
+    page.goto(f"{server.url}/console/agencies/{ada['agency_id']}")
+    officers = page.get_by_role("table").filter(has_text="POST id")
+    expect(officers.get_by_role("link", name=ada["post_id"])).to_be_visible()
+    expect(officers.get_by_role("link", name=ben["post_id"])).to_be_visible()
+    expect(page.get_by_text("2 officers")).to_be_visible()
+    # One page holds both: no link onwards.
+    expect(page.get_by_role("link", name=re.compile("^Next"))).to_have_count(0)
+    _audit(page)
+    officers.get_by_role("link", name=ben["post_id"]).click()
+    expect(page.get_by_role("heading", name=re.compile("Ben"))).to_be_visible()

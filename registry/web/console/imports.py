@@ -11,13 +11,13 @@ import anyio.to_thread
 from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.params import QueryParameter
-from litestar.response import Template
+from litestar.response import Stream, Template
 
 from registry.accounts.guards import office
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import RegistryError
-from registry.http.deps import AnyRequest, DbSession, PathUUID
-from registry.http.responses import csv_file
+from registry.http.deps import AnyRequest, DbEngine, DbSession, PathUUID
+from registry.http.responses import csv_file, csv_stream
 from registry.imports import reading, service
 from registry.imports.reading import FileRefused, ImportRefused
 from registry.reports import exports
@@ -251,13 +251,14 @@ def roster_download(
     return csv_file(body, f"roster-{class_id}.csv")
 
 
-@get("/credentials.csv", guards=[office], sync_to_thread=True)
-def credentials_download(
-    request: AnyRequest, session: DbSession, issuer: CurrentIssuer
-) -> Response[bytes]:
-    actor = actor_of(request)
-    body = exports.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
-    return csv_file(body, f"credentials-{date.today().isoformat()}.csv")
+@get("/credentials.csv", guards=[office])
+async def credentials_download(
+    request: AnyRequest, engine: DbEngine, issuer: CurrentIssuer
+) -> Stream:
+    rows = exports.streamed_credentials_csv(
+        engine, actor_of(request), issuer.credential_url, issuer.wallet_url
+    )
+    return csv_stream(rows, f"credentials-{date.today().isoformat()}.csv")
 
 
 @get("/coverage.csv", sync_to_thread=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from litestar import get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -10,6 +12,7 @@ from registry.accounts.guards import admin_only, office
 from registry.directory.service import set_contact
 from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.people import schemas, service
+from registry.people.listing import agency_officers
 from registry.training.service import course_by_code, course_public, list_courses
 from registry.web.console.common import actor_of, attempt, build, page, posted, text
 
@@ -70,14 +73,28 @@ async def region_contact(
 @get("/agencies/{agency_id:uuid}", guards=[office], sync_to_thread=True)
 def agency(request: AnyRequest, session: DbSession, agency_id: PathUUID) -> Template:
     actor = actor_of(request)
-    record = service.get_agency_for(session, actor, agency_id)
+    listed = agency_officers(
+        session, actor, agency_id, after=_uuid(request.query_params.get("after"))
+    )
     return page(
         request,
         "agency.html",
-        title=record.name,
-        agency=service.agency_public(session, record),
+        title=listed.agency.name,
+        agency=service.agency_public(session, listed.agency),
         regions=service.list_regions(session) if actor.is_admin else [],
+        officers=listed.officers,
+        total=listed.total,
+        next_after=listed.next_after,
+        first_page=request.query_params.get("after") is None,
     )
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    """An officer id from the query, or None (a mangled one starts the list from the top)."""
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
 
 
 @post("/agencies/{agency_id:uuid}", guards=[office])

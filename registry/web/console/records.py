@@ -74,7 +74,7 @@ def officers(request: AnyRequest, session: DbSession) -> Template:
         "officers.html",
         title="Officers",
         q=q,
-        officers=[service.officer_public(session, o) for o in found],
+        officers=service.officers_public(session, found),
         agencies=_agencies_for(session, request),
     )
 
