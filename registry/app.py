@@ -73,6 +73,8 @@ from registry.web import logfilter, operations, pages
 from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
+from registry.web.console import password as account_links
+from registry.web.console.account import ACCOUNT_PAGES
 from registry.web.console.coverage import LIAISON_PAGES
 from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
@@ -287,8 +289,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             console_auth.login_form,
             console_auth.login,
             console_auth.logout,
+            *account_links.HANDLERS,
             console,
             LIAISON_PAGES,
+            ACCOUNT_PAGES,
             pages.home,
             pages.course,
             pages.wallet,
