@@ -171,6 +171,8 @@ class Resources:
     # The program's local time (REGISTRY_TIME_ZONE): coverage days and patrol shifts.
     zone: ZoneInfo
     mail: MailSettings
+    # How the public reaches the program (REGISTRY_PROGRAM_CONTACT); empty when not set.
+    program_contact: str = ""
 
 
 def build_resources(settings: Settings) -> Resources:
@@ -197,7 +199,9 @@ def build_resources(settings: Settings) -> Resources:
     )
     verifier = Verifier(engine, issuer, live)
     zone = ZoneInfo(settings.time_zone)
-    return Resources(engine, issuer, live, verifier, throttle, zone, settings.mail)
+    return Resources(
+        engine, issuer, live, verifier, throttle, zone, settings.mail, settings.program_contact
+    )
 
 
 def _given(resources: Resources, name: str) -> Provide:
@@ -353,6 +357,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "sign_in_throttle": _given(resources, "sign_in_throttle"),
             "zone": _given(resources, "zone"),
             "mail": _given(resources, "mail"),
+            "program_contact": _given(resources, "program_contact"),
         },
         # For the tests and a debugger: the code takes these as dependencies and arguments.
         state=State({"resources": resources}),

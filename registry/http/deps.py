@@ -85,3 +85,4 @@ CurrentActor = NamedDependency[Actor]
 DbEngine = NamedDependency[Engine]  # for a handler that opens its own transactions
 ProgramZone = NamedDependency[ZoneInfo]  # REGISTRY_TIME_ZONE, the program's local time
 CurrentMail = NamedDependency[MailSettings]  # where notices and wallet links go
+ProgramContact = NamedDependency[str]  # REGISTRY_PROGRAM_CONTACT, empty when not set
