@@ -3,10 +3,8 @@ certifications."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
@@ -15,7 +13,7 @@ from registry.actors import Actor
 from registry.common import utcnow
 from registry.credentials.display import SUPERSEDED, VALID, shown_state
 from registry.errors import InvalidInput
-from registry.imports.reading import BOM, as_number, is_yes
+from registry.imports.reading import as_number, is_yes, to_csv
 from registry.people.service import (
     officer_region_id,
 )
@@ -25,24 +23,6 @@ from registry.tables.people import Agency, Employment, Officer
 from registry.tables.training import Course, TrainingClass
 from registry.training.standing import roster
 from registry.windows import EXPIRING_DEFAULT_DAYS, EXPIRING_MAX_DAYS
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with a byte-order mark (without it Excel misreads accented names), CRLF lines."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return BOM + out.getvalue().encode("utf-8")
-
 
 ROSTER_HEADER = (
     "post_id",
