@@ -295,3 +295,28 @@ def test_a_tampered_form_or_another_regions_agency_is_refused(
         follow_redirects=False,
     )
     assert r.status_code == 403
+
+
+def test_instructors_and_strangers_cannot_import_spreadsheets(
+    console_client: TestClient[Litestar], engine: sa.Engine, region: Region
+) -> None:
+    body = csv_bytes([["P1", "A", "B", "2019-01-01", "", ""]])
+    r = console_client.post(
+        "/console/import/sheet", files={"file": ("x.csv", body, "text/csv")}, follow_redirects=False
+    )
+    assert r.status_code in (302, 303, 401) and "Match the columns" not in r.text
+    assert (
+        sign_in(console_client, make_password_user(engine, "instructor", region.code)).status_code
+        == 303
+    )
+    csrf = csrf_of(console_client.get("/console/import").text)
+    for path in (
+        "/console/import/sheet",
+        "/console/import/sheet/preview",
+        "/console/import/sheet/save",
+    ):
+        r = console_client.post(
+            path, data={"csrf_token": csrf}, files={"file": ("x.csv", body, "text/csv")},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert r.status_code == 403, path
