@@ -3,28 +3,26 @@ changed with the current one; every other session of yours ends."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, Router, get, post
+from litestar import Router, get, post
 from litestar.response import Redirect, Template
 
 from registry.accounts import links
 from registry.accounts.service import PASSWORD_RULE
 from registry.accounts.sessions import COOKIE, key_of
 from registry.errors import InvalidInput
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession
 from registry.web.console.common import PREFIX, attempt, page, posted
 
 ACCOUNT = f"{PREFIX}/account"
 
 
 @get("/account")
-async def account_page(request: Request[Any, Any, Any]) -> Template:
+async def account_page(request: AnyRequest) -> Template:
     return page(request, "account.html", title="Your account", rule=PASSWORD_RULE)
 
 
 @post("/account/password")
-async def change_password(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def change_password(request: AnyRequest, session: DbSession) -> Redirect:
     data, actor = await posted(request)
     # Not stripped: spaces are part of a password.
     current = str(data.get("current_password", ""))

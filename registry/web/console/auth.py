@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio.to_thread
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
@@ -14,7 +12,7 @@ from registry.actors import Role
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
-from registry.http.deps import DbEngine
+from registry.http.deps import AnyRequest, DbEngine
 from registry.web.console.common import (
     PREFIX,
     cookie_form,
@@ -40,7 +38,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: Issuer,
     *,
     error: str | None = None,
@@ -63,13 +61,13 @@ def _login_page(
 
 
 @get("/login", public=True, include_in_schema=False)
-async def login_form(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Template:
+async def login_form(request: AnyRequest, issuer: CurrentIssuer) -> Template:
     return _login_page(request, issuer)
 
 
 @post("/login", public=True, include_in_schema=False, status_code=303)
 async def login(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     engine: DbEngine,
     sign_in_throttle: CurrentThrottle,
@@ -133,7 +131,7 @@ async def login(
 
 
 @post("/logout", include_in_schema=False, status_code=303)
-async def logout(request: Request[Any, Any, Any], engine: DbEngine) -> Redirect:
+async def logout(request: AnyRequest, engine: DbEngine) -> Redirect:
     # Like every other form: a post without the session's CSRF token is refused (403), and the
     # session lives on.
     await form_data(request)

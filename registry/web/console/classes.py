@@ -6,9 +6,8 @@ import re
 import uuid
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import FormMultiDict
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import select
 
@@ -17,7 +16,7 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify_class_now
 from registry.errors import InvalidInput
-from registry.http.deps import CurrentMail, DbSession
+from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID
 from registry.notices import service as notices
 from registry.tables.people import Region
 from registry.tables.training import Course
@@ -36,7 +35,7 @@ from registry.web.console.common import (
 
 
 @get("/classes", sync_to_thread=True)
-def classes(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def classes(request: AnyRequest, session: DbSession) -> Template:
     actor = actor_of(request)
     regions = session.exec(select(Region).order_by(Region.code)).all()
     return page(
@@ -50,7 +49,7 @@ def classes(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @post("/classes", guards=[office])
-async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def add_class(request: AnyRequest, session: DbSession) -> Redirect:
     data, actor = await posted(request)
     values = {
         name: text(data, name)
@@ -65,9 +64,7 @@ async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redi
 
 
 @get("/classes/{class_id:uuid}", sync_to_thread=True)
-def klass(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Template:
+def klass(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Template:
     view = standing.class_page(session, actor_of(request), class_id)
     return page(
         request,
@@ -98,7 +95,7 @@ MAX_BULK = 500
 
 @post("/classes/{class_id:uuid}/enroll", guards=[office])
 async def enroll(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+    request: AnyRequest, session: DbSession, class_id: PathUUID
 ) -> Redirect | Template:
     """Pasted POST ids and ticked officers, each through the enrollment rules; the refused are
     named with the rule and the rest enrolled."""
@@ -154,9 +151,7 @@ def _hours(data: FormMultiDict, key: str) -> float | None:
 
 
 @post("/classes/{class_id:uuid}/attendance")
-async def attendance(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def attendance(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     """The whole grid (officers x modules) in one submit; a blank cell leaves the cell alone."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -186,9 +181,7 @@ async def attendance(
 
 
 @post("/classes/{class_id:uuid}/attendance/full")
-async def attendance_full(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def attendance_full(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     """Full hours in one press: `scope` is "all", "officer:<id>" or "module:<code>"."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -216,9 +209,7 @@ def _whose(kind: str, value: str) -> dict[str, Any]:
 
 
 @post("/classes/{class_id:uuid}/makeup")
-async def makeup(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def makeup(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     """Hours of a module made up in another class of the course or a make-up session."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -238,9 +229,7 @@ async def makeup(
 
 
 @post("/classes/{class_id:uuid}/results/pass")
-async def results_pass(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def results_pass(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = _back(class_id, "#results")
     field = text(data, "field")
@@ -254,9 +243,7 @@ async def results_pass(
 
 
 @post("/classes/{class_id:uuid}/results")
-async def results(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def results(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = _back(class_id, "#results")
 
@@ -276,9 +263,7 @@ async def results(
 
 
 @get("/classes/{class_id:uuid}/certify", guards=[office], sync_to_thread=True)
-def confirm_certify(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Template:
+def confirm_certify(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Template:
     actor = actor_of(request)
     roster = standing.roster(session, actor, class_id)
     return page(
@@ -294,10 +279,10 @@ def confirm_certify(
 
 @post("/classes/{class_id:uuid}/certify", guards=[office])
 async def certify(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     session: DbSession,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Redirect | Template:
     """Issues the certifications, then says who got one and who was skipped, and why."""
     _, actor = await posted(request)
@@ -319,11 +304,11 @@ async def certify(
 
 @post("/classes/{class_id:uuid}/wallet-links", guards=[office])
 async def email_wallet_links(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     mail: CurrentMail,
     session: DbSession,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Redirect | Template:
     """Emails each graduate serving in the region their own wallet link (email on file)."""
     _, actor = await posted(request)
@@ -357,10 +342,10 @@ async def email_wallet_links(
 
 @get("/classes/{class_id:uuid}/handouts", guards=[office], sync_to_thread=True)
 def handouts(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     session: DbSession,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Template:
     """A page per graduate to print and hand out: the QR code of their wallet link."""
     actor = actor_of(request)

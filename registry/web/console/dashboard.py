@@ -3,13 +3,11 @@ for the administrator also the first-run checklist."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get
+from litestar import get
 from litestar.response import Template
 
 from registry.credentials.deps import CurrentIssuer
-from registry.http.deps import DbSession, ProgramContact
+from registry.http.deps import AnyRequest, DbSession, ProgramContact
 from registry.reports import firstrun
 from registry.reports import service as reports
 from registry.web.console.charts import coverage_chart
@@ -18,7 +16,7 @@ from registry.web.console.common import actor_of, page
 
 @get("/", sync_to_thread=True)
 def dashboard(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     issuer: CurrentIssuer,
     program_contact: ProgramContact,

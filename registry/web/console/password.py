@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath
 from litestar.response import Template
@@ -23,7 +23,7 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.errors import RegistryError
-from registry.http.deps import CurrentMail, DbEngine
+from registry.http.deps import AnyRequest, CurrentMail, DbEngine
 from registry.notices import accounts as mails
 from registry.notices.service import mail_setup
 from registry.settings import MailSettings
@@ -40,7 +40,7 @@ SENT = (
 
 
 def _page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: Issuer,
     template: str,
     *,
@@ -66,7 +66,7 @@ EXPIRED_FORM = "The form expired; please try again."
 
 
 @get("/account/forgot", public=True, include_in_schema=False)
-async def forgot_form(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Template:
+async def forgot_form(request: AnyRequest, issuer: CurrentIssuer) -> Template:
     return _page(request, issuer, "forgot.html")
 
 
@@ -89,7 +89,7 @@ def _send_later(message: Any, mail: MailSettings, issuer: Issuer) -> BackgroundT
 
 @post("/account/forgot", public=True, include_in_schema=False, status_code=200)
 async def forgot(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     engine: DbEngine,
     mail: CurrentMail,
@@ -142,7 +142,7 @@ def _open(engine: Any, token: str) -> tuple[str | None, RegistryError | None]:
 
 
 def _choose(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: Issuer,
     token: str,
     username: str | None,
@@ -178,7 +178,7 @@ def _set(engine: Any, token: str, password: str) -> RegistryError | None:
 
 @get("/account/password/{token:str}", public=True, include_in_schema=False)
 async def link_form(
-    request: Request[Any, Any, Any], issuer: CurrentIssuer, engine: DbEngine, token: FromPath[str]
+    request: AnyRequest, issuer: CurrentIssuer, engine: DbEngine, token: FromPath[str]
 ) -> Template:
     username, refused = await anyio.to_thread.run_sync(_open, engine, token)
     return _choose(request, issuer, token, username, refused)
@@ -186,7 +186,7 @@ async def link_form(
 
 @post("/account/password/{token:str}", public=True, include_in_schema=False, status_code=200)
 async def set_password(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     engine: DbEngine,
     sign_in_throttle: CurrentThrottle,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.response import Template
 from sqlmodel import Session
@@ -16,7 +16,7 @@ from sqlmodel import Session
 from registry.accounts.guards import office
 from registry.actors import Actor
 from registry.errors import RegistryError
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession
 from registry.http.responses import csv_file
 from registry.imports import mapping as columns
 from registry.imports import reading, spreadsheet
@@ -31,7 +31,7 @@ CARRIED = 3 * reading.MAX_BYTES + 64 * 1024
 
 
 @get("/import/officers-template.csv", sync_to_thread=False)
-def template(request: Request[Any, Any, Any]) -> Response[bytes]:
+def template(request: AnyRequest) -> Response[bytes]:
     return csv_file(spreadsheet.template_csv(), "officers-template.csv")
 
 
@@ -41,7 +41,7 @@ def _context(session: Session, actor: Actor, form: FormMultiDict) -> tuple[Sheet
 
 
 async def _step(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: Session,
     work: Callable[[], Response[Any]],
 ) -> Response[Any]:
@@ -54,7 +54,7 @@ async def _step(
 
 
 @post("/import/sheet", guards=[office], request_max_body_size=reading.MAX_BYTES + 64 * 1024)
-async def upload_sheet(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+async def upload_sheet(request: AnyRequest, session: DbSession) -> Response[Any]:
     """The file read, and its columns offered for mapping (the agency's last mapping first)."""
     actor = actor_of(request)
     form = await form_data(request)
@@ -76,7 +76,7 @@ async def upload_sheet(request: Request[Any, Any, Any], session: DbSession) -> R
 
 
 def _mapping_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     sheet: Sheet,
     agency: Agency | None,
     filename: str,
@@ -103,7 +103,7 @@ def _mapping_page(
     )
 
 
-async def _run(request: Request[Any, Any, Any], session: Session, preview: bool) -> Response[Any]:
+async def _run(request: AnyRequest, session: Session, preview: bool) -> Response[Any]:
     """The mapped sheet imported: previewed (every row's outcome, nothing kept), or its good
     rows saved, all of them or none (this request's one transaction)."""
     actor = actor_of(request)
@@ -158,17 +158,17 @@ async def _run(request: Request[Any, Any, Any], session: Session, preview: bool)
 
 
 @post("/import/sheet/preview", guards=[office], request_max_body_size=CARRIED)
-async def preview_sheet(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+async def preview_sheet(request: AnyRequest, session: DbSession) -> Response[Any]:
     return await _run(request, session, preview=True)
 
 
 @post("/import/sheet/save", guards=[office], request_max_body_size=CARRIED)
-async def save_sheet(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+async def save_sheet(request: AnyRequest, session: DbSession) -> Response[Any]:
     return await _run(request, session, preview=False)
 
 
 @post("/import/sheet/refused.csv", guards=[office], request_max_body_size=CARRIED, status_code=200)
-async def refused_download(request: Request[Any, Any, Any]) -> Response[Any]:
+async def refused_download(request: AnyRequest) -> Response[Any]:
     """The refused rows, each with its reason, as a CSV to correct and import again."""
     form = await form_data(request)
     try:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypedDict
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -21,7 +21,7 @@ from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.errors import InvalidInput, NotFound
-from registry.http.deps import CurrentMail, DbSession
+from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID
 from registry.notices import accounts as mails
 from registry.notices.service import mail_setup
 from registry.settings import MailSettings
@@ -43,7 +43,7 @@ NO_REGION = (Role.ADMIN, Role.MONITOR, Role.LIAISON)  # the accounts that belong
 
 
 @get("/users", guards=[admin_only], sync_to_thread=True)
-def users(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def users(request: AnyRequest, session: DbSession) -> Template:
     return page(
         request,
         "users.html",
@@ -56,7 +56,7 @@ def users(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @post("/users", guards=[admin_only])
-async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def add_user(request: AnyRequest, session: DbSession) -> Redirect:
     data, actor = await posted(request)
 
     def work() -> Redirect:
@@ -115,7 +115,7 @@ def _send_link(link: links.Link, issuer: Issuer, mail: MailSettings) -> str:
 
 @post("/users/invite", guards=[admin_only])
 async def invite_user(
-    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, mail: CurrentMail
+    request: AnyRequest, session: DbSession, issuer: CurrentIssuer, mail: CurrentMail
 ) -> Redirect:
     data, actor = await posted(request)
 
@@ -134,11 +134,11 @@ async def invite_user(
 
 @post("/users/{user_id:uuid}/invitation", guards=[admin_only])
 async def reinvite_user(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     issuer: CurrentIssuer,
     mail: CurrentMail,
-    user_id: FromPath[uuid.UUID],
+    user_id: PathUUID,
 ) -> Redirect:
     """A new invitation link for the account (the earlier one stops working)."""
     _, actor = await posted(request)
@@ -151,9 +151,7 @@ async def reinvite_user(
 
 
 @get("/users/{user_id:uuid}", guards=[admin_only], sync_to_thread=True)
-def user_page(
-    request: Request[Any, Any, Any], session: DbSession, user_id: FromPath[uuid.UUID]
-) -> Template:
+def user_page(request: AnyRequest, session: DbSession, user_id: PathUUID) -> Template:
     actor = actor_of(request)
     user = service.find_user(session, actor, user_id=user_id)
     listed = next(u for u in service.list_users(session, actor) if u.id == user.id)
@@ -224,10 +222,10 @@ LIFTS_LOCKOUTS = frozenset({"password", "enable"})
 
 @post("/users/{user_id:uuid}/{action:str}", guards=[admin_only])
 async def change_user(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     sign_in_throttle: CurrentThrottle,
     session: DbSession,
-    user_id: FromPath[uuid.UUID],
+    user_id: PathUUID,
     action: FromPath[str],
 ) -> Redirect:
     """One change to one account from a form on its page, explained on that page."""
