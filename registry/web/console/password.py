@@ -2,8 +2,10 @@
 password?" and the page a single-use link (an invitation or a reset) opens to choose one.
 
 Their forms carry a CSRF token that a SameSite=Strict cookie (path /account) doubles, as the
-sign-in form does. The forgotten-password answer is the same words, status and work whether or
-not an account answers to what was typed; the email goes out after the answer."""
+sign-in form does. The forgotten-password answer is the same words and status whether or not an
+account answers to what was typed, with nearly the same work (a token made and hashed and an
+audit entry either way; a real account also gets its link's row); the email goes out after the
+answer."""
 
 from __future__ import annotations
 
