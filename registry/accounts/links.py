@@ -20,12 +20,13 @@ from registry.accounts.service import (
     _check_password_rules,
     _end_sessions,
     _hasher,
+    _no_console,
     check_email,
     create_user,
     hash_password,
     hash_token,
 )
-from registry.actors import Actor
+from registry.actors import Actor, Role
 from registry.audit.service import record
 from registry.common import utcnow
 from registry.errors import InvalidInput, NotFound, RuleViolation
@@ -93,6 +94,8 @@ def invite(
         region_code=region_code,
         agency_ori=agency_ori,
     )
+    # A dispatch account is a CAD system's API token: nobody is invited to sign in with it.
+    _no_console(Role(user.role))
     user.email = address
     session.add(user)
     link = _new_link(session, user, INVITE)

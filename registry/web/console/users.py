@@ -39,7 +39,8 @@ from registry.web.console.common import (
 from registry.web.throttle import CurrentThrottle
 
 USERS = f"{PREFIX}/users"
-NO_REGION = (Role.ADMIN, Role.MONITOR, Role.LIAISON)  # the accounts that belong to no region
+# The accounts that belong to no region.
+NO_REGION = (Role.ADMIN, Role.MONITOR, *service.AGENCY_ROLES)
 
 
 @get("/users", guards=[admin_only], sync_to_thread=True)
@@ -56,18 +57,23 @@ def users(request: AnyRequest, session: DbSession) -> Template:
 
 
 @post("/users", guards=[admin_only])
-async def add_user(request: AnyRequest, session: DbSession) -> Redirect:
+async def add_user(request: AnyRequest, session: DbSession) -> Redirect | Template:
     data, actor = await posted(request)
+    dispatch = text(data, "role") == Role.DISPATCH
 
-    def work() -> Redirect:
+    def work() -> Redirect | Template:
         made = service.create_user(
             session,
             actor,
             username=text(data, "username"),
-            # Not stripped: spaces are part of a password.
-            password=str(data.get("password", "")),
+            # Not stripped: spaces are part of a password. A dispatch account has none.
+            password=None if dispatch else str(data.get("password", "")),
             **_placed(data),
         )
+        if dispatch:
+            # A CAD system's account signs in nowhere: its API token, shown this once, is all.
+            token = service.issue_token(session, actor, made)
+            return page(request, "user_token.html", title=made.username, user=made, token=token)
         return redirect(f"{USERS}/{made.id}", "Account created; it can sign in now.")
 
     return await attempt(session, work, back=USERS)
@@ -85,7 +91,7 @@ def _placed(data: FormMultiDict) -> Placed:
     return Placed(
         role=role,
         region_code=text(data, "region") or None if role not in NO_REGION else None,
-        agency_ori=text(data, "agency") or None if role == Role.LIAISON else None,
+        agency_ori=text(data, "agency") or None if role in service.AGENCY_ROLES else None,
     )
 
 
