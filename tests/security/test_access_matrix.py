@@ -33,8 +33,8 @@ OFFICE = frozenset({COORD, OTHER, ADMIN})
 HOME_STAFF = frozenset({INSTR, COORD, ADMIN})
 HOME_OFFICE = frozenset({COORD, ADMIN})
 ADMIN_ONLY = frozenset({ADMIN})
-# Everyone with a console session (a liaison too): their own account.
-SIGNED_IN = EVERYONE - {ANON, WALLET}
+# Everyone with a console session (a liaison too; a dispatch account has none): their account.
+SIGNED_IN = EVERYONE - {ANON, WALLET, DISPATCH, OTHER_DISPATCH}
 # An agency's patrol plan, coverage and on-duty list: its region's coordinators, the
 # administrator and the agency's own liaison (to everyone else an unknown id).
 HOME_PATROL = frozenset({COORD, ADMIN, LIAISON})
