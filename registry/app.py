@@ -81,6 +81,8 @@ from registry.web import logfilter, operations, pages
 from registry.web.accesslog import AccessLog
 from registry.web.certificate import certificate_pdf
 from registry.web.console import auth as console_auth
+from registry.web.console import password as account_links
+from registry.web.console.account import ACCOUNT_PAGES
 from registry.web.console.coverage import LIAISON_PAGES
 from registry.web.console.dashboard import dashboard
 from registry.web.console.errors import console_aware
@@ -177,6 +179,8 @@ class Resources:
     # The program's local time (REGISTRY_TIME_ZONE): coverage days and patrol shifts.
     zone: ZoneInfo
     mail: MailSettings
+    # How the public reaches the program (REGISTRY_PROGRAM_CONTACT); empty when not set.
+    program_contact: str = ""
 
 
 def _vouching(settings: Settings) -> Vouching:
@@ -228,7 +232,9 @@ def build_resources(settings: Settings) -> Resources:
     )
     verifier = Verifier(engine, issuer, live)
     zone = ZoneInfo(settings.time_zone)
-    return Resources(engine, issuer, live, verifier, throttle, zone, settings.mail)
+    return Resources(
+        engine, issuer, live, verifier, throttle, zone, settings.mail, settings.program_contact
+    )
 
 
 def _given(resources: Resources, name: str) -> Provide:
@@ -320,8 +326,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             console_auth.login_form,
             console_auth.login,
             console_auth.logout,
+            *account_links.HANDLERS,
             console,
             LIAISON_PAGES,
+            ACCOUNT_PAGES,
             pages.home,
             pages.course,
             pages.wallet,
@@ -382,6 +390,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "sign_in_throttle": _given(resources, "sign_in_throttle"),
             "zone": _given(resources, "zone"),
             "mail": _given(resources, "mail"),
+            "program_contact": _given(resources, "program_contact"),
         },
         # For the tests and a debugger: the code takes these as dependencies and arguments.
         state=State({"resources": resources}),

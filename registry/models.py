@@ -1,6 +1,6 @@
 """Imports every table module so that SQLModel.metadata knows the whole schema."""
 
-from registry.tables.accounts import ApiToken, User, WebSession
+from registry.tables.accounts import AccountLink, ApiToken, ImportMapping, User, WebSession
 from registry.tables.audit import AuditEntry
 from registry.tables.credentials import (
     Credential,
@@ -24,6 +24,7 @@ from registry.tables.training import (
 from registry.tables.wallets import HolderCopy, Interaction, WalletNonce
 
 __all__ = [
+    "AccountLink",
     "Agency",
     "ApiToken",
     "Attendance",
@@ -36,6 +37,7 @@ __all__ = [
     "Enrollment",
     "ExpiryNotice",
     "HolderCopy",
+    "ImportMapping",
     "Interaction",
     "Module",
     "Nomination",

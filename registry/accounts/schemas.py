@@ -14,6 +14,7 @@ class UserPublic(BaseModel):
     role: str
     region: str | None
     agency: str | None = None  # a liaison's agency, by ORI
+    email: str | None = None  # where invitations and resets go
     disabled: bool
     has_password: bool
     last_sign_in: datetime | None

@@ -25,6 +25,8 @@ from registry.tables.people import Agency, Region
 
 TOKEN_PREFIX = "citr_"  # noqa: S105 - a prefix, not a secret
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+PASSWORD_RULE = "At least 12 characters; a few words you will remember make a good one."  # noqa: S105
 _hasher = PasswordHasher()
 # Verifying against this keeps an unknown username as slow as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -55,6 +57,37 @@ def create_user(
             field="username",
             rule="format",
         )
+    role_value, region_id, agency_id = _placement(session, role, region_code, agency_ori)
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Conflict(f"The username {username!r} is taken.", field="username", rule="unique")
+    if password is not None:
+        _no_console(role_value)
+        _check_password_rules(password)
+    user = User(
+        username=username,
+        role=role_value.value,
+        region_id=region_id,
+        agency_id=agency_id,
+        password_hash=hash_password(password) if password else None,
+    )
+    saved(session, actor, "user.create", "user", user)
+    return user
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not EMAIL.fullmatch(email):
+        raise InvalidInput(
+            "An email address looks like name@example.gov.", field="email", rule="format"
+        )
+    return email
+
+
+def _placement(
+    session: Session, role: str, region_code: str | None, agency_ori: str | None
+) -> tuple[Role, uuid.UUID | None, uuid.UUID | None]:
+    """The role, and the region or agency it belongs to, checked: a coordinator or instructor
+    belongs to a region, a liaison to an agency, the others to neither."""
     try:
         role_value = Role(role)
     except ValueError:
@@ -81,20 +114,7 @@ def create_user(
         if region is None:
             raise NotFound(f"No region with code {region_code!r}.", field="region")
         region_id = region.id
-    if session.exec(select(User).where(User.username == username)).first():
-        raise Conflict(f"The username {username!r} is taken.", field="username", rule="unique")
-    if password is not None:
-        _no_console(role_value)
-        _check_password_rules(password)
-    user = User(
-        username=username,
-        role=role_value.value,
-        region_id=region_id,
-        agency_id=agency_id,
-        password_hash=hash_password(password) if password else None,
-    )
-    saved(session, actor, "user.create", "user", user)
-    return user
+    return role_value, region_id, agency_id
 
 
 # The roles that belong to one agency rather than to a region.
@@ -339,6 +359,52 @@ def end_sessions(session: Session, actor: Actor, user: User) -> int:
     return ended
 
 
-def _end_sessions(session: Session, user: User) -> int:
-    result = session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))
-    return int(result.rowcount or 0)
+def _end_sessions(session: Session, user: User, keep: str | None = None) -> int:
+    """Ends the user's console sessions, all of them or all but the session `keep` names."""
+    query = delete(WebSession).where(col(WebSession.user_id) == user.id)
+    if keep is not None:
+        query = query.where(col(WebSession.id) != keep)
+    return int(session.exec(query).rowcount or 0)
+
+
+def change_placement(
+    session: Session,
+    actor: Actor,
+    user: User,
+    *,
+    role: str,
+    region_code: str | None,
+    agency_ori: str | None,
+    email: str | None,
+) -> int | None:
+    """A new role, region or agency (and the email invitations go to); the account's sessions
+    end when its role, region or agency changed. Returns how many ended, None when nothing
+    changed."""
+    _require_admin(actor)
+    role_value, region_id, agency_id = _placement(session, role, region_code, agency_ori)
+    if user.id == actor.user_id and role_value is not Role(user.role):
+        raise RuleViolation(
+            "You cannot change your own role: another administrator does that.",
+            field="role",
+            rule="not_self",
+        )
+    before = snapshot(user)
+    placed = (role_value.value, region_id, agency_id) != (user.role, user.region_id, user.agency_id)
+    user.role, user.region_id, user.agency_id = role_value.value, region_id, agency_id
+    if email is not None:
+        user.email = check_email(email) if email.strip() else None
+    if snapshot(user) == before:
+        return None
+    session.add(user)
+    ended = _end_sessions(session, user) if placed else 0
+    record(
+        session,
+        actor,
+        "user.change",
+        "user",
+        user.id,
+        before=before,
+        after={**(snapshot(user) or {}), "sessions_ended": ended},
+    )
+    session.flush()
+    return ended

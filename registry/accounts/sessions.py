@@ -21,7 +21,8 @@ LIFETIME = timedelta(hours=10)
 UNKNOWN_USER = "unknown user"
 
 
-def _key(token: str) -> str:
+def key_of(token: str) -> str:
+    """The session's key (its row's id) for the cookie's token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -52,7 +53,7 @@ def sign_in(session: Session, username: str, password: str) -> tuple[str, Signed
     now = utcnow()
     session.add(
         WebSession(
-            id=_key(token),
+            id=key_of(token),
             user_id=actor.user_id,
             csrf_token=csrf,
             created_at=now,
@@ -68,7 +69,7 @@ def sign_in(session: Session, username: str, password: str) -> tuple[str, Signed
 def lookup(session: Session, token: str) -> SignedIn | None:
     if not token or len(token) > 100:
         return None
-    row = session.get(WebSession, _key(token))
+    row = session.get(WebSession, key_of(token))
     if row is None or row.expires_at <= utcnow():
         return None
     user = session.get(User, row.user_id)
@@ -78,7 +79,7 @@ def lookup(session: Session, token: str) -> SignedIn | None:
 
 
 def sign_out(session: Session, token: str) -> None:
-    session.exec(delete(WebSession).where(col(WebSession.id) == _key(token)))
+    session.exec(delete(WebSession).where(col(WebSession.id) == key_of(token)))
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:

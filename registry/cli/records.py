@@ -159,9 +159,29 @@ def cmd_backup(args: argparse.Namespace) -> int:
         path = backup.backup(current_settings().database_url, Path(args.path))
     except backup.BackupError as exc:
         raise UsageError(str(exc)) from exc
+    _record_backup(path)
     print(f"backed up the database to {path} ({path.stat().st_size:,} bytes)")
     print("the signing keys are not in it: back up the keys folder as well")
     return 0
+
+
+def _record_backup(path: Path) -> None:
+    """The backup in the audit trail (after it was taken, so not in it): the administrator's
+    first-run checklist ticks "Backups" from it."""
+    from registry.actors import SYSTEM
+    from registry.audit.service import record
+    from registry.db import unit_of_work
+    from registry.reports.firstrun import BACKUP_ACTION
+
+    with unit_of_work(open_database()) as session:
+        record(
+            session,
+            SYSTEM,
+            BACKUP_ACTION,
+            "database",
+            "backup",
+            after={"file": path.name, "bytes": path.stat().st_size},
+        )
 
 
 def cmd_restore(args: argparse.Namespace) -> int:

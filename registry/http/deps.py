@@ -110,6 +110,7 @@ CurrentActor = NamedDependency[Actor]
 DbEngine = NamedDependency[Engine]  # for a handler that opens its own transactions
 ProgramZone = NamedDependency[ZoneInfo]  # REGISTRY_TIME_ZONE, the program's local time
 CurrentMail = NamedDependency[MailSettings]  # where notices and wallet links go
+ProgramContact = NamedDependency[str]  # REGISTRY_PROGRAM_CONTACT, empty when not set
 # The two parameter declarations nearly every handler spells the same way: the request (no typed
 # user, auth or state: the actor comes through `CurrentActor`), and a record's id in the path.
 AnyRequest: TypeAlias = Request[Any, Any, Any]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -107,6 +107,28 @@ def decode(data: bytes, source: str) -> str:
         ) from None
 
 
+def check_size(data: bytes, source: str) -> None:
+    if len(data) > MAX_BYTES:
+        raise FileRefused(
+            f"{source} is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it into parts.",
+            field="file",
+            rule="max_size",
+        )
+
+
+def csv_text(data: bytes, source: str) -> str:
+    """A CSV file's text: not too large, UTF-8, no NUL characters."""
+    check_size(data, source)
+    text = decode(data, source)
+    if "\x00" in text:
+        raise FileRefused(
+            f"{source} holds NUL characters: it is not a text CSV file.",
+            field="file",
+            rule="format",
+        )
+    return text
+
+
 def read_csv(
     data: bytes,
     *,
@@ -116,19 +138,7 @@ def read_csv(
     allow_extra: bool = False,
 ) -> list[CsvRow]:
     """The file's data rows keyed by (lower-case) column name, with the line each starts on."""
-    if len(data) > MAX_BYTES:
-        raise FileRefused(
-            f"{source} is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it into parts.",
-            field="file",
-            rule="max_size",
-        )
-    text = decode(data, source)
-    if "\x00" in text:
-        raise FileRefused(
-            f"{source} holds NUL characters: it is not a text CSV file.",
-            field="file",
-            rule="format",
-        )
+    text = csv_text(data, source)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -347,11 +357,15 @@ def import_each(
     action: str,
     source: str,
     progress: Progress | None,
+    refused: list[RowError] | None = None,
 ) -> int:
     """Saves each row through `save` (which answers the row's refusals), all rows or none.
 
     Every row is tried even after a refusal, so that the report lists all of them at once; a
-    value of the `key` column seen twice in the file is refused on its second line.
+    value of the `key` column seen twice in the file is refused on its second line. Given a
+    `refused` list, a refused row no longer refuses the file: its refusals go to the list, its
+    own savepoint is rolled back, and the good rows are saved (still together or not at all:
+    the caller's transaction).
     """
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
@@ -370,21 +384,57 @@ def import_each(
             elif value:
                 first_line[value] = row.line
             if not problems:
-                problems = save(row)
+                if refused is None:
+                    problems = save(row)
+                else:
+                    with savepoint(session) as one_row:
+                        problems = save(row)
+                        if problems:
+                            one_row.rollback()
             errors.extend(problems)
             if progress is not None:
                 progress(1)
-        if errors:
+        if errors and refused is None:
             raise ImportRefused(errors, len(rows))
-        record(
-            session,
-            actor,
-            action,
-            "import",
-            uuid.uuid4(),
-            after={"saved": len(rows), "source": source[:200]},
-        )
-    return len(rows)
+        saved = len(rows) - len({e.line for e in errors})
+        after: dict[str, Any] = {"saved": saved, "source": source[:200]}
+        if refused is not None:
+            refused.extend(errors)
+            after["refused"] = len(rows) - saved
+        record(session, actor, action, "import", uuid.uuid4(), after=after)
+    return saved
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """UTF-8 with a byte-order mark (without it Excel misreads accented names), CRLF lines."""
+    return b"".join(csv_chunks(header, rows))
+
+
+def csv_chunks(
+    header: Sequence[str], rows: Iterable[Sequence[object]], per_chunk: int = 500
+) -> Iterator[bytes]:
+    """The CSV a few hundred rows at a time: UTF-8 with a byte-order mark (without it Excel
+    misreads accented names), CRLF lines, formulas neutralised."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    first = True
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([neutralise(v) for v in row])
+        if count % per_chunk == 0:
+            yield (BOM if first else b"") + out.getvalue().encode("utf-8")
+            first = False
+            out.seek(0)
+            out.truncate()
+    yield (BOM if first else b"") + out.getvalue().encode("utf-8")
 
 
 def is_yes(value: bool) -> str:

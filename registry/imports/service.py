@@ -76,6 +76,8 @@ class OfficerImport:
     created: list[OfficerChange] = field(default_factory=list)
     updated: list[OfficerChange] = field(default_factory=list)
     skipped: list[OfficerChange] = field(default_factory=list)
+    # With keep_good: the rows refused, each with its reasons (the others were saved).
+    refused: list[RowError] = field(default_factory=list)
 
     @property
     def saved(self) -> int:
@@ -127,8 +129,10 @@ def import_officers(
     progress: Progress | None = None,
     existing: str = "refuse",
     preview: bool = False,
+    keep_good: bool = False,
 ) -> OfficerImport:
-    """Creates one officer per row through create_officer, all rows or none.
+    """Creates one officer per row through create_officer, all rows or none (with `keep_good`,
+    every row that passes, together or not at all, and the refused rows listed).
 
     An officer already registered (by POST id) is refused (`existing="refuse"`), skipped or
     updated through update_officer; an officer of another region is refused whatever the
@@ -219,10 +223,16 @@ def import_officers(
             action="officers.import",
             source=source,
             progress=progress,
+            refused=result.refused if keep_good else None,
         )
     finally:
         if outer is not None:
             outer.rollback()
+    if keep_good:
+        # A row refused after its save began may have been counted; it was rolled back.
+        lines = {e.line for e in result.refused}
+        result.created = [c for c in result.created if c.line not in lines]
+        result.updated = [c for c in result.updated if c.line not in lines]
     return result
 
 

@@ -256,13 +256,18 @@ def _claim(session: Session, draft: Draft, days: int, channel: str, now: datetim
 
 
 def write_eml(outbox: Path, draft: Draft, days: int, *, name: str | None = None) -> Path:
+    return save_eml(outbox, draft.message, name or f"{draft.credential_id}-{days}d")
+
+
+def save_eml(outbox: Path, message: EmailMessage, name: str) -> Path:
+    """The message as an .eml file in the outbox (development, or no email address)."""
     private_folder(outbox)
-    path = outbox / f"{name or f'{draft.credential_id}-{days}d'}.eml"
+    path = outbox / f"{name}.eml"
     partial = path.with_suffix(".eml.part")
     # Owner only: a notice names the officer, who may be protected.
     private_file(partial)
     # CRLF line ends (the SMTP policy): an RFC 5322 file that mail programs open as sent.
-    partial.write_bytes(draft.message.as_bytes(policy=email.policy.SMTP))
+    partial.write_bytes(message.as_bytes(policy=email.policy.SMTP))
     partial.replace(path)
     return path
 

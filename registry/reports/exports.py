@@ -3,10 +3,8 @@ certifications."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,7 +15,7 @@ from registry.common import utcnow
 from registry.credentials.display import SUPERSEDED, VALID, shown_state
 from registry.db import unit_of_work
 from registry.errors import InvalidInput
-from registry.imports.reading import BOM, as_number, is_yes
+from registry.imports.reading import as_number, csv_chunks, is_yes, to_csv
 from registry.people.service import (
     officer_region_id,
 )
@@ -27,19 +25,6 @@ from registry.tables.people import Agency, Employment, Officer
 from registry.tables.training import Course, TrainingClass
 from registry.training.standing import roster
 from registry.windows import EXPIRING_DEFAULT_DAYS, EXPIRING_MAX_DAYS
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with a byte-order mark (without it Excel misreads accented names), CRLF lines."""
-    return b"".join(csv_chunks(header, rows))
-
 
 ROSTER_HEADER = (
     "post_id",
@@ -115,25 +100,6 @@ CSV_STATES = {VALID: "active", SUPERSEDED: "renewed"}
 def _status(credential: Credential, now: datetime) -> str:
     state = shown_state(credential, now)
     return CSV_STATES.get(state, state)
-
-
-def csv_chunks(
-    header: Sequence[str], rows: Iterable[Sequence[object]], per_chunk: int = 500
-) -> Iterator[bytes]:
-    """The CSV a few hundred rows at a time: UTF-8 with a byte-order mark (without it Excel
-    misreads accented names), CRLF lines, formulas neutralised."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(header)
-    first = True
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([neutralise(v) for v in row])
-        if count % per_chunk == 0:
-            yield (BOM if first else b"") + out.getvalue().encode("utf-8")
-            first = False
-            out.seek(0)
-            out.truncate()
-    yield (BOM if first else b"") + out.getvalue().encode("utf-8")
 
 
 def streamed_credentials_csv(

@@ -20,6 +20,8 @@ class User(SQLModel, table=True):
     # A liaison's one agency (every other role has none).
     agency_id: uuid.UUID | None = Field(default=None, foreign_key="agencies.id")
     password_hash: str | None = Field(default=None, max_length=200)
+    # Where invitations and password resets are sent (staff only; officers' emails are theirs).
+    email: str | None = Field(default=None, max_length=254)
     active: bool = True
     created_at: datetime = moment(now=True)
 
@@ -45,3 +47,31 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: datetime = moment(now=True)
     expires_at: datetime = moment()
+
+
+class AccountLink(SQLModel, table=True):
+    """A single-use link that lets a person set their own password: an invitation from the
+    administrator or a reset they asked for. The link holds a random token; only its SHA-256 is
+    stored (256 random bits: a slow hash would add nothing)."""
+
+    __tablename__ = "account_links"
+
+    id: uuid.UUID = key()
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    purpose: str = Field(max_length=16)  # "invite" or "reset"
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = moment(now=True)
+    expires_at: datetime = moment()
+    used_at: datetime | None = moment(optional=True)
+
+
+class ImportMapping(SQLModel, table=True):
+    """The columns of an agency's own spreadsheet, as last mapped to the registry's fields: the
+    next file from that agency is offered the same mapping."""
+
+    __tablename__ = "import_mappings"
+
+    agency_id: uuid.UUID = Field(foreign_key="agencies.id", primary_key=True)
+    # JSON: {registry field: the file's column name}
+    columns: str = Field(max_length=4000)
+    updated_at: datetime = moment(now=True)

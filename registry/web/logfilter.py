@@ -11,8 +11,9 @@ from typing import Any
 
 # Capability paths: the wallet key, and a hand-over's secret (also its OpenID4VCI pre-authorized
 # code) in the interaction and the VC-API exchange URLs. Whoever reads the log must not be able
-# to take the officer's certification into a wallet of their own.
-_WALLET = re.compile(r"(/(?:wallet|interactions|exchanges)/)[^/?#\s\"]+")
+# to take the officer's certification into a wallet of their own, nor set a staff member's
+# password from an invitation or reset link (`/account/password/<token>`).
+_WALLET = re.compile(r"(/(?:wallet|interactions|exchanges|account/password)/)[^/?#\s\"]+")
 REDACTED = r"\1[redacted]"
 # Line breaks (\n \r, and the ones Unicode adds) and every other control character.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -134,6 +134,13 @@ class SignInThrottle:
         """A right password: the attempts counted against the account from there start over."""
         await self.counter.forget(_account_key(username, client))
 
+    async def reset_allows(self, name: str, per_hour: int = 5) -> bool:
+        """Counts a password-reset request for this username or email (from anywhere); False
+        past `per_hour`: nobody's mailbox is flooded. Counted the same for names no account
+        has, and the caller answers the same words either way."""
+        account = hashlib.sha256(name.strip().lower().encode()).hexdigest()
+        return await self.counter.hit(f"reset:{account}", 3600) <= per_hour
+
     async def lift(self, username: str) -> None:
         """Ends every lockout of the account (a new password set, or the admin's say)."""
         await self.counter.forget_prefix(_account_key(username, ""))

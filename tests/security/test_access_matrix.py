@@ -33,6 +33,8 @@ OFFICE = frozenset({COORD, OTHER, ADMIN})
 HOME_STAFF = frozenset({INSTR, COORD, ADMIN})
 HOME_OFFICE = frozenset({COORD, ADMIN})
 ADMIN_ONLY = frozenset({ADMIN})
+# Everyone with a console session (a liaison too; a dispatch account has none): their account.
+SIGNED_IN = EVERYONE - {ANON, WALLET, DISPATCH, OTHER_DISPATCH}
 # An agency's patrol plan, coverage and on-duty list: its region's coordinators, the
 # administrator and the agency's own liaison (to everyone else an unknown id).
 HOME_PATROL = frozenset({COORD, ADMIN, LIAISON})
@@ -44,6 +46,12 @@ PUBLIC_ROUTES = {
     ("GET", "/health/ready"),
     ("GET", "/login"),
     ("POST", "/login"),
+    # a forgotten password, and the page an invitation or reset link opens (the token is the
+    # capability; an unknown one is answered 404)
+    ("GET", "/account/forgot"),
+    ("POST", "/account/forgot"),
+    ("GET", "/account/password/{token:str}"),
+    ("POST", "/account/password/{token:str}"),
     ("GET", "/courses/{code:str}"),
     ("GET", "/lookup"),
     ("POST", "/lookup"),
@@ -148,6 +156,15 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/import/officers/confirm"): HOME_OFFICE,
     ("POST", "/console/classes/{class_id:uuid}/wallet-links"): HOME_OFFICE,
     ("POST", "/console/import/agencies"): HOME_OFFICE,
+    # an agency's own spreadsheet: the office's (the agency is checked in the service)
+    ("GET", "/console/import/officers-template.csv"): STAFF,
+    ("POST", "/console/import/sheet"): OFFICE,
+    ("POST", "/console/import/sheet/preview"): OFFICE,
+    ("POST", "/console/import/sheet/save"): OFFICE,
+    ("POST", "/console/import/sheet/refused.csv"): OFFICE,
+    # your own account: its password
+    ("GET", "/console/account"): SIGNED_IN,
+    ("POST", "/console/account/password"): SIGNED_IN,
     ("GET", "/console/regions"): ADMIN_ONLY,
     ("POST", "/console/regions"): ADMIN_ONLY,
     ("POST", "/console/regions/{region_code:str}"): ADMIN_ONLY,
@@ -161,6 +178,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/users/{user_id:uuid}"): ADMIN_ONLY,
     # disable, enable, password, revoke-tokens, end-sessions: one handler
     ("POST", "/console/users/{user_id:uuid}/{action:str}"): ADMIN_ONLY,
+    ("POST", "/console/users/invite"): ADMIN_ONLY,
+    ("POST", "/console/users/{user_id:uuid}/invitation"): ADMIN_ONLY,
     # the API
     ("GET", "/api/v1/regions"): STAFF,
     ("POST", "/api/v1/regions"): ADMIN_ONLY,
@@ -478,6 +497,7 @@ def _params(world: World, role: str) -> dict[str, str]:
         "key": world.wallet_key() if role == WALLET else "not-a-wallet-key-" + "x" * 26,
         "path": "openapi.yaml",
         "secret": "not-an-interaction-secret",
+        "token": "not-an-account-link",
     }
 
 
@@ -492,7 +512,12 @@ def _fill(path: str, params: dict[str, str]) -> str:
 
 
 def _is_console(path: str) -> bool:
-    return path == "/console" or path.startswith(("/console/", "/logout", "/login"))
+    return path == "/console" or path.startswith(("/console/", "/logout", "/login", "/account/"))
+
+
+# Forms for someone not signed in: their CSRF token comes with the page (and a cookie).
+def _unsigned_form(path: str) -> bool:
+    return path in ("/login", "/account/forgot") or path.startswith("/account/password/")
 
 
 def routes(app: Litestar) -> list[tuple[str, str, dict[str, Any]]]:
@@ -530,8 +555,8 @@ def call(world: World, role: str, method: str, path: str) -> Any:
         kwargs["content"] = CSV_BODIES[(method, path)](world).encode()
     elif console and method == "POST":
         form = dict(body(world)) if body else {}
-        if path == "/login":
-            page = client.get("/login")
+        if _unsigned_form(path):
+            page = client.get(url)
             match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             form["csrf_token"] = match.group(1) if match else ""
         elif csrf:

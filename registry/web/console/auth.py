@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 import anyio.to_thread
 from litestar import get, post
 from litestar.datastructures import Cookie
@@ -15,8 +13,14 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.http.deps import AnyRequest, DbEngine
-from registry.http.gate import same_origin
-from registry.web.console.common import PREFIX, form_data, liaison_home
+from registry.web.console.common import (
+    PREFIX,
+    cookie_form,
+    form_data,
+    liaison_home,
+    secure_cookies,
+    unsigned_page,
+)
 from registry.web.throttle import CurrentThrottle
 
 LOGIN_CSRF = "cit_login_csrf"
@@ -33,10 +37,6 @@ def _safe_next(target: str | None) -> str:
     return PREFIX
 
 
-def _secure(request: AnyRequest, issuer: Issuer) -> bool:
-    return issuer.public_url.startswith("https://") or request.url.scheme == "https"
-
-
 def _login_page(
     request: AnyRequest,
     issuer: Issuer,
@@ -45,29 +45,19 @@ def _login_page(
     status: int = 200,
     username: str = "",
 ) -> Template:
-    token = secrets.token_urlsafe(24)
-    response = Template(
-        template_name="console/login.html",
-        context={
+    return unsigned_page(
+        request,
+        issuer,
+        "login.html",
+        {
             "error": error,
-            "csrf_token": token,
             "next": _safe_next(request.query_params.get("next")),
             "username": username,
         },
-        status_code=status,
-        headers={"Cache-Control": "no-store"},
+        cookie=LOGIN_CSRF,
+        path="/login",
+        status=status,
     )
-    response.set_cookie(
-        Cookie(
-            key=LOGIN_CSRF,
-            value=token,
-            path="/login",
-            httponly=True,
-            samesite="strict",
-            secure=_secure(request, issuer),
-        )
-    )
-    return response
 
 
 @get("/login", public=True, include_in_schema=False)
@@ -82,9 +72,8 @@ async def login(
     engine: DbEngine,
     sign_in_throttle: CurrentThrottle,
 ) -> Template | Redirect:
-    data = await request.form()
-    expected = request.cookies.get(LOGIN_CSRF, "")
-    if not same_origin(request) or not sessions.csrf_matches(expected, data.get("csrf_token")):
+    data = await cookie_form(request, LOGIN_CSRF)
+    if data is None:
         return _login_page(
             request, issuer, error="The sign-in form expired; please try again.", status=403
         )
@@ -133,7 +122,7 @@ async def login(
             path="/",
             httponly=True,
             samesite="lax",
-            secure=_secure(request, issuer),
+            secure=secure_cookies(request, issuer),
             max_age=int(sessions.LIFETIME.total_seconds()),
         )
     )

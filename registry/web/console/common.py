@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 from urllib.parse import quote, unquote
@@ -52,6 +53,56 @@ def nav_for(actor: Actor) -> list[tuple[str, str]]:
 
 def liaison_home(actor: Actor) -> str:
     return f"{PREFIX}/agencies/{actor.agency_id}/coverage"
+
+
+def secure_cookies(request: Request[Any, Any, Any], issuer: Any) -> bool:
+    """Whether cookies go out Secure: the public URL or this request is https."""
+    return str(issuer.public_url).startswith("https://") or request.url.scheme == "https"
+
+
+def unsigned_page(
+    request: Request[Any, Any, Any],
+    issuer: Any,
+    template: str,
+    context: dict[str, Any],
+    *,
+    cookie: str,
+    path: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    background: Any = None,
+) -> Template:
+    """A page with a form for someone not signed in (sign-in, passwords): its CSRF token is
+    doubled in a SameSite=Strict cookie on `path`, checked by `cookie_form`."""
+    token = secrets.token_urlsafe(24)
+    response = Template(
+        template_name=f"console/{template}",
+        context={"csrf_token": token, **context},
+        status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+        background=background,
+    )
+    response.set_cookie(
+        Cookie(
+            key=cookie,
+            value=token,
+            path=path,
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookies(request, issuer),
+        )
+    )
+    return response
+
+
+async def cookie_form(request: Request[Any, Any, Any], cookie: str) -> FormMultiDict | None:
+    """The posted form of an `unsigned_page`, or None when its CSRF token is not the cookie's
+    (or it came from another site)."""
+    data = await request.form()
+    expected = request.cookies.get(cookie, "")
+    if not same_origin(request) or not csrf_matches(expected, data.get("csrf_token")):
+        return None
+    return data
 
 
 def signed_in(request: Request[Any, Any, Any]) -> SignedIn:

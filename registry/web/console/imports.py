@@ -20,6 +20,7 @@ from registry.http.deps import AnyRequest, DbEngine, DbSession, PathUUID
 from registry.http.responses import csv_file, csv_stream
 from registry.imports import reading, service
 from registry.imports.reading import FileRefused, ImportRefused
+from registry.people.service import list_agencies
 from registry.reports import exports
 from registry.training.service import list_classes
 from registry.web.console.common import PREFIX, actor_of, form_data, page, redirect, text
@@ -72,6 +73,7 @@ def import_page(request: AnyRequest, session: DbSession) -> Template:
         max_rows=reading.MAX_ROWS,
         officer_columns=",".join((*reading.OFFICER_REQUIRED, *reading.OFFICER_OPTIONAL)),
         agency_columns=",".join(reading.AGENCY_REQUIRED),
+        agencies=list_agencies(session, actor) if actor.is_office else [],
     )
 
 

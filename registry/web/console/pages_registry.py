@@ -11,6 +11,7 @@ from registry.web.console import (
     records,
     renewals,
     reports,
+    sheets,
     users,
     wallet_link,
 )
@@ -24,6 +25,7 @@ HANDLERS: list[Any] = [
     *reports.HANDLERS,
     *wallet_link.HANDLERS,
     *imports_pages.HANDLERS,
+    *sheets.HANDLERS,
     *renewals.HANDLERS,
     *users.HANDLERS,
 ]

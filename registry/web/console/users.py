@@ -1,11 +1,12 @@
-"""Console pages for accounts (admins only): list, create, disable and enable, reset a password,
-revoke API tokens, end sessions. Each change is one call to the accounts service."""
+"""Console pages for accounts (admins only): list, create or invite by email, change a role,
+region, agency or email, disable and enable, reset a password, revoke API tokens, end sessions.
+Each change is one call to the accounts service."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 from litestar import get, post
 from litestar.datastructures import FormMultiDict
@@ -13,11 +14,17 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
-from registry.accounts import service
+from registry.accounts import links, service
 from registry.accounts.guards import admin_only
 from registry.actors import Actor, Role
+from registry.common import utcnow
+from registry.credentials.deps import CurrentIssuer
+from registry.credentials.service import Issuer
 from registry.errors import InvalidInput, NotFound
-from registry.http.deps import AnyRequest, DbSession, PathUUID
+from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID
+from registry.notices import accounts as mails
+from registry.notices.service import mail_setup
+from registry.settings import MailSettings
 from registry.tables.accounts import User
 from registry.tables.people import Agency, Region
 from registry.web.console.common import (
@@ -52,20 +59,16 @@ def users(request: AnyRequest, session: DbSession) -> Template:
 @post("/users", guards=[admin_only])
 async def add_user(request: AnyRequest, session: DbSession) -> Redirect | Template:
     data, actor = await posted(request)
-    role = text(data, "role")
-
-    dispatch = role == Role.DISPATCH
+    dispatch = text(data, "role") == Role.DISPATCH
 
     def work() -> Redirect | Template:
         made = service.create_user(
             session,
             actor,
             username=text(data, "username"),
-            role=role,
-            region_code=text(data, "region") or None if role not in NO_REGION else None,
-            agency_ori=text(data, "agency") or None if role in service.AGENCY_ROLES else None,
             # Not stripped: spaces are part of a password. A dispatch account has none.
             password=None if dispatch else str(data.get("password", "")),
+            **_placed(data),
         )
         if dispatch:
             # A CAD system's account signs in nowhere: its API token, shown this once, is all.
@@ -74,6 +77,83 @@ async def add_user(request: AnyRequest, session: DbSession) -> Redirect | Templa
         return redirect(f"{USERS}/{made.id}", "Account created; it can sign in now.")
 
     return await attempt(session, work, back=USERS)
+
+
+class Placed(TypedDict):
+    role: str
+    region_code: str | None
+    agency_ori: str | None
+
+
+def _placed(data: FormMultiDict) -> Placed:
+    """The role and the region or agency a form gives, each only where the role has one."""
+    role = text(data, "role")
+    return Placed(
+        role=role,
+        region_code=text(data, "region") or None if role not in NO_REGION else None,
+        agency_ori=text(data, "agency") or None if role in service.AGENCY_ROLES else None,
+    )
+
+
+def _send_link(link: links.Link, issuer: Issuer, mail: MailSettings) -> str:
+    """Emails an invitation (SMTP, or the outbox in development); a failure refuses the change."""
+    program, sender = mail_setup(mail, issuer.name, issuer.public_url)
+    address = link.user.email or ""
+    message = mails.compose_account_link(
+        program,
+        username=link.user.username,
+        address=address,
+        url=mails.link_url(issuer.public_url, link.token),
+        invitation=True,
+        expires=link.expires_at,
+        now=utcnow(),
+    )
+    try:
+        mails.deliver(message, sender, mail)
+    finally:
+        if sender is not None:
+            sender.close()
+    return (
+        f"Invitation sent to {address}: the link lets {link.user.username} choose a password "
+        "once, within 3 days."
+    )
+
+
+@post("/users/invite", guards=[admin_only])
+async def invite_user(
+    request: AnyRequest, session: DbSession, issuer: CurrentIssuer, mail: CurrentMail
+) -> Redirect:
+    data, actor = await posted(request)
+
+    def work() -> Redirect:
+        link = links.invite(
+            session,
+            actor,
+            username=text(data, "username"),
+            email=text(data, "email"),
+            **_placed(data),
+        )
+        return redirect(f"{USERS}/{link.user.id}", _send_link(link, issuer, mail))
+
+    return await attempt(session, work, back=USERS)
+
+
+@post("/users/{user_id:uuid}/invitation", guards=[admin_only])
+async def reinvite_user(
+    request: AnyRequest,
+    session: DbSession,
+    issuer: CurrentIssuer,
+    mail: CurrentMail,
+    user_id: PathUUID,
+) -> Redirect:
+    """A new invitation link for the account (the earlier one stops working)."""
+    _, actor = await posted(request)
+
+    def work() -> str:
+        user = service.find_user(session, actor, user_id=user_id)
+        return _send_link(links.reinvite(session, actor, user), issuer, mail)
+
+    return await attempt(session, work, back=f"{USERS}/{user_id}")
 
 
 @get("/users/{user_id:uuid}", guards=[admin_only], sync_to_thread=True)
@@ -88,6 +168,9 @@ def user_page(request: AnyRequest, session: DbSession, user_id: PathUUID) -> Tem
         user=listed,
         tokens=service.list_tokens(session, actor, user),
         is_me=user.id == actor.user_id,
+        roles=[r.value for r in Role],
+        regions=list(session.exec(select(Region).order_by(Region.code))),
+        agencies=list(session.exec(select(Agency).order_by(Agency.name))),
     )
 
 
@@ -112,6 +195,16 @@ ACTIONS: dict[str, tuple[Change, Callable[[Any], str]]] = {
     "disable": (
         lambda s, a, u, _: service.set_disabled(s, a, u, True),
         lambda _: "Account disabled: its API tokens and sessions no longer work.",
+    ),
+    "placement": (
+        lambda s, a, u, data: service.change_placement(
+            s, a, u, email=text(data, "email"), **_placed(data)
+        ),
+        lambda ended: (
+            "Nothing changed."
+            if ended is None
+            else "Saved." + (f" {_plural(ended, 'console session')} ended." if ended else "")
+        ),
     ),
     "enable": (
         lambda s, a, u, _: service.set_disabled(s, a, u, False),
@@ -163,4 +256,4 @@ async def change_user(
     return answer
 
 
-HANDLERS = [users, add_user, user_page, change_user]
+HANDLERS = [users, add_user, invite_user, reinvite_user, user_page, change_user]
