@@ -387,7 +387,7 @@ def _template_globals(engine: JinjaTemplateEngine, settings: Settings) -> None:
     templates ship with the code: compiled once, never checked against the disk again (Jinja
     otherwise stats the file on every page it renders)."""
     engine.engine.auto_reload = False
-    engine.engine.filters.update(dates.FILTERS)
+    engine.engine.filters.update(dates.filters(ZoneInfo(settings.time_zone)))
     # One rule for a credential's state on every console page (credentials.display).
     engine.engine.globals["shown_state"] = lambda c: display.shown_state(c, utcnow())
     engine.engine.globals["program_contact"] = settings.program_contact

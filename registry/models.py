@@ -19,6 +19,7 @@ from registry.tables.training import (
     Enrollment,
     Module,
     Result,
+    ResultAttempt,
     TrainingClass,
 )
 from registry.tables.wallets import HolderCopy, Interaction, WalletNonce
@@ -44,6 +45,7 @@ __all__ = [
     "PatrolShift",
     "Region",
     "Result",
+    "ResultAttempt",
     "StatusAllocation",
     "StatusList",
     "TrainingClass",

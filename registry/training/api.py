@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 
 from litestar import Controller, get, post
@@ -10,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from registry.accounts.guards import office, staff
 from registry.common import copied
 from registry.http.deps import CurrentActor, DbSession
-from registry.training import attendance, enrollment, schemas, service, standing
+from registry.training import attendance, enrollment, results, schemas, service, standing
 
 
 class CourseController(Controller):
@@ -72,7 +73,14 @@ class ClassController(Controller):
         class_id: FromPath[uuid.UUID],
         data: JSONBody[schemas.ResultsBatch],
     ) -> schemas.BatchSaved:
-        return schemas.BatchSaved(saved=attendance.record_results(session, actor, class_id, data))
+        return schemas.BatchSaved(saved=results.record_results(session, actor, class_id, data))
+
+    @get("/{class_id:uuid}/results", guards=[staff], sync_to_thread=True)
+    def result_history(
+        self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
+    ) -> builtins.list[schemas.ResultAttemptPublic]:
+        """Every exam and scenario result recorded in the class, retakes after the first."""
+        return results.result_history(session, actor, class_id)
 
     @get("/{class_id:uuid}/roster", guards=[staff], sync_to_thread=True)
     def roster(

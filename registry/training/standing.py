@@ -25,6 +25,7 @@ from registry.tables.training import (
 from registry.training import schemas
 from registry.training.attendance import attended_hours, makeups
 from registry.training.enrollment import enrollable_officers, officer_name
+from registry.training.results import history
 from registry.training.service import class_public, get_class, list_classes, modules_of
 
 
@@ -145,6 +146,7 @@ def roster(session: Session, actor: Actor, class_id: uuid.UUID) -> schemas.Roste
     klass = get_class(session, actor, class_id)
     course = session.get(Course, klass.course_id)
     assert course is not None  # noqa: S101
+    attempts = history(session, klass.id)
     return schemas.Roster(
         class_id=klass.id,
         course=course.code,
@@ -162,6 +164,7 @@ def roster(session: Session, actor: Actor, class_id: uuid.UUID) -> schemas.Roste
                 eligible=s.eligible,
                 reasons=s.reasons,
                 credential_id=s.credential_id,
+                result_history=attempts.get(s.officer.id, []),
             )
             for s in standings(session, klass)
         ],

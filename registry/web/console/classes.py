@@ -23,6 +23,7 @@ from registry.tables.people import Region
 from registry.tables.training import Course
 from registry.training import attendance as attendance_rules
 from registry.training import enrollment, schemas, standing
+from registry.training import results as result_rules
 from registry.training import service as training
 from registry.web.console.common import (
     actor_of,
@@ -247,7 +248,7 @@ async def results_pass(
     label = {"written_exam": "written exam", "scenario_evaluation": "scenario evaluation"}
 
     def work() -> str:
-        n = attendance_rules.pass_everyone(session, actor, class_id, field)
+        n = result_rules.pass_everyone(session, actor, class_id, field)
         return f"A pass in the {label.get(field, field)} recorded for {n} officers."
 
     return await attempt(session, work, back=back)
@@ -269,7 +270,7 @@ async def results(
         if not rows:
             raise InvalidInput("Nothing to save: no result was chosen.")
         batch = build(schemas.ResultsBatch, {"records": list(rows.values())})
-        n = attendance_rules.record_results_changes(session, actor, class_id, batch)
+        n = result_rules.record_results_changes(session, actor, class_id, batch)
         return f"Results saved for {n} officers." if n else "No result changed."
 
     return await attempt(session, work, back=back)

@@ -1,0 +1,74 @@
+"""Every exam and scenario result as recorded, so that a retake keeps the first result in the
+history; the results already recorded become each officer's first attempt.
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from alembic import op
+
+import registry.common
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    attempts = op.create_table(
+        "result_attempts",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("class_id", sa.Uuid(), nullable=False),
+        sa.Column("officer_id", sa.Uuid(), nullable=False),
+        sa.Column("evaluation", sa.String(length=24), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=4), nullable=False),
+        sa.Column("recorded_by", sa.Uuid(), nullable=True),
+        sa.Column("recorded_at", registry.common.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["class_id"], ["classes.id"]),
+        sa.ForeignKeyConstraint(["officer_id"], ["officers.id"]),
+        sa.ForeignKeyConstraint(["recorded_by"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("result_attempts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_result_attempts_class_id"), ["class_id"], unique=False)
+    results = sa.table(
+        "results",
+        sa.column("class_id", sa.Uuid()),
+        sa.column("officer_id", sa.Uuid()),
+        sa.column("written_exam", sa.String()),
+        sa.column("scenario_evaluation", sa.String()),
+        sa.column("recorded_by", sa.Uuid()),
+        sa.column("recorded_at", registry.common.UTCDateTime()),
+    )
+    rows = op.get_bind().execute(sa.select(results)).mappings().all()
+    first = [
+        {
+            "id": uuid.uuid4(),
+            "class_id": row["class_id"],
+            "officer_id": row["officer_id"],
+            "evaluation": evaluation,
+            "attempt": 1,
+            "outcome": row[evaluation],
+            "recorded_by": row["recorded_by"],
+            "recorded_at": row["recorded_at"],
+        }
+        for row in rows
+        for evaluation in ("written_exam", "scenario_evaluation")
+        if row[evaluation] is not None
+    ]
+    if first:
+        op.bulk_insert(attempts, first)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("result_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_result_attempts_class_id"))
+    op.drop_table("result_attempts")
