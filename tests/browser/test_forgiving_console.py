@@ -1,7 +1,8 @@
-"""Every console edit form, opened and saved unchanged in a real browser, saves without an error
-and keeps every value: the officer's details (their patrol-start date once showed blank, as a
-date input shows a value that is not ISO), the agency, the region's name, the patrol plan, the
-attendance grid and the results table."""
+"""The console forgives. Every console edit form, opened and saved unchanged in a real
+browser, saves without an error and keeps every value: the officer's details (their
+patrol-start date once showed blank, as a date input shows a value that is not ISO), the agency,
+the region's name, the patrol plan, the attendance grid and the results table. A retake is
+recorded from the class page, and the earlier results stay in view."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 from registry.accounts.service import create_user
 from registry.actors import SYSTEM
 from registry.db import make_engine, unit_of_work
+from tests.browser.conftest import serious_violations
 from tests.conftest import unique
 from tests.live import LiveServer, eligible_class, ok
 
@@ -29,6 +31,14 @@ def _admin(server: LiveServer) -> str:
         create_user(session, SYSTEM, username=name, role="admin", password=PASSWORD)
     engine.dispose()
     return name
+
+
+def _sign_in(page: Page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Username").fill(_admin(server))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def _state(server: LiveServer, class_id: str, officer_id: str) -> dict[str, Any]:
@@ -66,11 +76,7 @@ def test_every_console_edit_form_saves_unchanged(server: LiveServer, desktop: Pa
     assert before["officer"]["patrol_start_date"] and before["plan"]["districts"]
 
     page = desktop
-    page.goto(f"{server.url}/login")
-    page.get_by_label("Username").fill(_admin(server))
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    _sign_in(page, server)
 
     page.goto(f"{server.url}/console/officers/{officer_id}")
     expect(page.get_by_label("Patrol since")).to_have_value(before["officer"]["patrol_start_date"])
@@ -98,3 +104,33 @@ def test_every_console_edit_form_saves_unchanged(server: LiveServer, desktop: Pa
     _saved(page, "Save results")
 
     assert _state(server, class_id, officer_id) == before
+
+
+def test_a_retake_is_recorded_and_the_first_result_stays(server: LiveServer, desktop: Page) -> None:
+    with server.api() as api:
+        class_id, officers = eligible_class(api, 1)
+        officer = ok(api.get(f"/api/v1/officers/{officers[0]}"))
+        ok(
+            api.post(
+                f"/api/v1/classes/{class_id}/results",
+                json={"records": [{"officer_id": officer["id"], "scenario_evaluation": "fail"}]},
+            )
+        )
+    name = f"{officer['first_name']} {officer['last_name']}"
+    page = desktop
+    _sign_in(page, server)
+    page.goto(f"{server.url}/console/classes/{class_id}")
+    attempts = page.get_by_label(f"{name}, scenario evaluation, attempts")
+    # The class passed both; a scenario evaluation was then found failed, and is retaken.
+    expect(attempts.get_by_role("listitem").nth(1)).to_contain_text("attempt 2: fail")
+
+    page.get_by_label(f"{name}, scenario evaluation", exact=True).select_option("pass")
+    _saved(page, "Save results")
+    attempts = page.get_by_label(f"{name}, scenario evaluation, attempts")
+    expect(attempts.get_by_role("listitem")).to_have_count(3)
+    expect(attempts.get_by_role("listitem").nth(1)).to_contain_text("attempt 2: fail")
+    expect(attempts.get_by_role("listitem").nth(2)).to_contain_text("attempt 3: pass")
+    assert serious_violations(page) == []
+    with server.api() as api:
+        roster = ok(api.get(f"/api/v1/classes/{class_id}/roster"))["officers"][0]
+    assert roster["eligible"] is True, roster["reasons"]
