@@ -11,7 +11,7 @@ from registry.tables.credentials import (
 )
 from registry.tables.nominations import Nomination
 from registry.tables.patrol import PatrolDistrict, PatrolShift
-from registry.tables.people import Agency, Employment, Officer, Region
+from registry.tables.people import Agency, Employment, Officer, ProgramContact, Region
 from registry.tables.training import (
     Attendance,
     CERecord,
@@ -43,6 +43,7 @@ __all__ = [
     "Officer",
     "PatrolDistrict",
     "PatrolShift",
+    "ProgramContact",
     "Region",
     "Result",
     "ResultAttempt",

@@ -134,3 +134,33 @@ def test_a_retake_is_recorded_and_the_first_result_stays(server: LiveServer, des
     with server.api() as api:
         roster = ok(api.get(f"/api/v1/classes/{class_id}/roster"))["officers"][0]
     assert roster["eligible"] is True, roster["reasons"]
+
+
+def test_the_admin_sets_the_programs_contact_and_a_revoked_page_shows_it(
+    server: LiveServer, desktop: Page
+) -> None:
+    issued = server.issue()
+    with server.api() as api:
+        ok(api.post(f"/api/v1/credentials/{issued['credential_id']}/revoke", json={"reason": "x"}))
+    page = desktop
+    _sign_in(page, server)
+    page.get_by_role("link", name="Program contact").click()
+    assert serious_violations(page) == []
+    page.get_by_label("Phone").fill("801-555-0100")
+    page.get_by_label("Email").fill("cit@program.example")
+    page.get_by_label("Address").fill("450 North State Street, Salt Lake City")
+    try:
+        page.get_by_role("button", name="Save the contact").click()
+        expect(page.get_by_role("status")).to_contain_text("The program's contact is saved")
+        expect(page.get_by_label("Phone")).to_have_value("801-555-0100")
+        page.goto(f"{server.url}/c/{issued['credential_id']}")
+        expect(page.locator("#contact")).to_contain_text(
+            "phone 801-555-0100, email cit@program.example, address: 450 North State Street"
+        )
+    finally:
+        # The program's contact is shared by the whole database: leave none behind.
+        page.goto(f"{server.url}/console/program")
+        for label in ("Phone", "Email", "Address"):
+            page.get_by_label(label).fill("")
+        page.get_by_role("button", name="Save the contact").click()
+    expect(page.get_by_text("Shown now as: through the operator of this registry")).to_be_visible()

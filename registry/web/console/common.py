@@ -40,6 +40,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("Courses", f"{PREFIX}/courses", None),
     ("Regions", f"{PREFIX}/regions", frozenset({"admin"})),
     ("Users", f"{PREFIX}/users", frozenset({"admin"})),
+    ("Program contact", f"{PREFIX}/program", frozenset({"admin"})),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Console pages for the program's structure: regions, agency details and courses."""
+"""Console pages for the program's structure: regions, agency details, courses and the
+program's contact."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry.accounts.guards import admin_only, office
+from registry.directory import contact
 from registry.http.deps import DbSession
 from registry.people import schemas, service
 from registry.training.service import course_by_code, course_public, list_courses
 from registry.web.console.common import actor_of, attempt, build, page, posted, text
 
 REGIONS = "/console/regions"
+CONTACT = "/console/program"
 
 
 @get("/regions", guards=[admin_only], sync_to_thread=True)
@@ -97,4 +100,32 @@ def course(request: Request[Any, Any, Any], session: DbSession, code: FromPath[s
     return page(request, "course.html", title=found.title, course=found)
 
 
-HANDLERS = [regions, add_region, rename_region, agency, edit_agency, courses, course]
+@get("/program", guards=[admin_only], sync_to_thread=True)
+def program_contact(request: Request[Any, Any, Any], session: DbSession) -> Template:
+    found = contact.program_contact(session)
+    return page(request, "program.html", title="Program contact", contact=found)
+
+
+@post("/program", guards=[admin_only])
+async def set_program_contact(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+    data, actor = await posted(request)
+    values = {name: text(data, name) or None for name in ("phone", "email", "address")}
+
+    def work() -> str:
+        contact.set_program_contact(session, actor, build(contact.ContactUpdate, values))
+        return "The program's contact is saved; the public pages show it now."
+
+    return await attempt(session, work, back=CONTACT)
+
+
+HANDLERS = [
+    regions,
+    add_region,
+    rename_region,
+    agency,
+    edit_agency,
+    courses,
+    course,
+    program_contact,
+    set_program_contact,
+]

@@ -1,5 +1,6 @@
 """Every exam and scenario result as recorded, so that a retake keeps the first result in the
-history; the results already recorded become each officer's first attempt.
+history (the results already recorded become each officer's first attempt); and the program's
+contact, set by the administrator in the console.
 
 Revision ID: 0016
 Revises: 0015
@@ -39,6 +40,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("result_attempts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_result_attempts_class_id"), ["class_id"], unique=False)
+    op.create_table(
+        "program_contact",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("phone", sa.String(length=40), nullable=True),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("updated_at", registry.common.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     results = sa.table(
         "results",
         sa.column("class_id", sa.Uuid()),
@@ -69,6 +79,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("program_contact")
     with op.batch_alter_table("result_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_result_attempts_class_id"))
     op.drop_table("result_attempts")
