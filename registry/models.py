@@ -1,6 +1,6 @@
 """Imports every table module so that SQLModel.metadata knows the whole schema."""
 
-from registry.tables.accounts import ApiToken, User, WebSession
+from registry.tables.accounts import ApiToken, FormSubmission, User, WebSession
 from registry.tables.audit import AuditEntry
 from registry.tables.credentials import (
     Credential,
@@ -36,6 +36,7 @@ __all__ = [
     "Employment",
     "Enrollment",
     "ExpiryNotice",
+    "FormSubmission",
     "HolderCopy",
     "Interaction",
     "Module",

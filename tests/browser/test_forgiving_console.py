@@ -6,6 +6,8 @@ recorded from the class page, and the earlier results stay in view."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -164,3 +166,60 @@ def test_the_admin_sets_the_programs_contact_and_a_revoked_page_shows_it(
             page.get_by_label(label).fill("")
         page.get_by_role("button", name="Save the contact").click()
     expect(page.get_by_text("Shown now as: through the operator of this registry")).to_be_visible()
+
+
+def test_back_then_submit_again_schedules_one_class(server: LiveServer, desktop: Page) -> None:
+    with server.api() as api:
+        code = unique("BK")
+        ok(api.post("/api/v1/regions", json={"code": code, "name": f"Back {code}"}), 201)
+    page = desktop
+    _sign_in(page, server)
+    page.get_by_role("link", name="Classes", exact=True).click()
+    start = date.today() + timedelta(days=40)
+    location = unique("Back Academy ")
+    page.get_by_label("Region").select_option(code)
+    page.get_by_label("First day").fill(start.isoformat())
+    page.get_by_label("Last day").fill((start + timedelta(days=4)).isoformat())
+    page.get_by_label("Location").fill(location)
+    page.get_by_role("button", name="Schedule class").click()
+    expect(page.get_by_role("status")).to_contain_text("Class scheduled.")
+    made = page.url
+
+    page.go_back()
+    expect(page.get_by_label("Location")).to_have_value(location)
+    print(
+        page.locator("input[name=form_token]").input_value(),
+        page.content().count("form_token"),
+        page.url,
+    )
+    page.get_by_role("button", name="Schedule class").click()
+    expect(page.get_by_role("status")).to_contain_text("already sent and saved")
+    assert page.url == made
+    with server.api() as api:
+        classes = ok(api.get("/api/v1/classes"))
+    assert [k["location"] for k in classes].count(location) == 1
+
+
+def test_emailing_the_wallet_links_again_is_confirmed_first(
+    server: LiveServer, desktop: Page
+) -> None:
+    with server.api() as api:
+        class_id, officers = eligible_class(api, 1)
+        ok(api.patch(f"/api/v1/officers/{officers[0]}", json={"email": "grad@example.org"}))
+        ok(api.post(f"/api/v1/classes/{class_id}/certify", json={}))
+        officer = ok(api.get(f"/api/v1/officers/{officers[0]}"))
+    page = desktop
+    _sign_in(page, server)
+    send = "Email the wallet links to the graduates"
+    page.goto(f"{server.url}/console/classes/{class_id}")
+    page.get_by_role("button", name=send).click()
+    expect(page.get_by_role("heading", name="Wallet links sent")).to_be_visible()
+
+    page.goto(f"{server.url}/console/classes/{class_id}")
+    page.get_by_role("button", name=send).click()
+    expect(page.get_by_role("heading", name="Send the wallet links again?")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile(officer["post_id"]))
+    expect(row).to_contain_text(re.compile(r"\d{4} at \d\d:\d\d M[SD]T"))
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Yes, email the wallet links again").click()
+    expect(page.get_by_role("heading", name="Wallet links sent")).to_be_visible()

@@ -1,6 +1,6 @@
 """Every exam and scenario result as recorded, so that a retake keeps the first result in the
 history (the results already recorded become each officer's first attempt); and the program's
-contact, set by the administrator in the console.
+contact, set by the administrator in the console; and the creating forms' one-time tokens.
 
 Revision ID: 0016
 Revises: 0015
@@ -49,6 +49,15 @@ def upgrade() -> None:
         sa.Column("updated_at", registry.common.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "form_submissions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("landed_on", sa.String(length=300), nullable=False),
+        sa.Column("created_at", registry.common.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
     results = sa.table(
         "results",
         sa.column("class_id", sa.Uuid()),
@@ -79,6 +88,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("form_submissions")
     op.drop_table("program_contact")
     with op.batch_alter_table("result_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_result_attempts_class_id"))

@@ -6,6 +6,7 @@ import re
 import uuid
 from typing import Any
 
+import anyio.to_thread
 from litestar import Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
@@ -34,6 +35,7 @@ from registry.web.console.common import (
     redirect,
     text,
 )
+from registry.web.console.once import once
 
 
 @get("/classes", sync_to_thread=True)
@@ -62,7 +64,8 @@ async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redi
         made = training.create_class(session, actor, build(schemas.ClassCreate, values))
         return redirect(f"/console/classes/{made.id}", "Class scheduled.")
 
-    return await attempt(session, work, back="/console/classes")
+    back = "/console/classes"
+    return await attempt(session, once(session, actor, data, work, back), back=back)
 
 
 @get("/classes/{class_id:uuid}", sync_to_thread=True)
@@ -326,9 +329,29 @@ async def email_wallet_links(
     session: DbSession,
     class_id: FromPath[uuid.UUID],
 ) -> Redirect | Template:
-    """Emails each graduate serving in the region their own wallet link (email on file)."""
-    _, actor = await posted(request)
+    """Emails each graduate serving in the region their own wallet link (email on file); when
+    some already got one, asks first, naming them and when."""
+    data, actor = await posted(request)
     back = _back(class_id, "#roster")
+    if text(data, "confirm") != "yes":
+
+        def asked() -> Template | None:
+            # The class first: another region's class answers as the class page does.
+            klass = training.class_public(session, training.get_class(session, actor, class_id))
+            sent_before = notices.wallet_links_sent(session, class_id)
+            if not sent_before:
+                return None
+            return page(
+                request,
+                "wallet_resend.html",
+                title="Send the wallet links again?",
+                klass=klass,
+                sent_before=sent_before,
+            )
+
+        question = await anyio.to_thread.run_sync(asked)
+        if question is not None:
+            return question
 
     def work() -> Template:
         program, sender = notices.mail_setup(mail, issuer.name, issuer.public_url)

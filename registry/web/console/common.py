@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 from urllib.parse import quote, unquote
@@ -84,6 +85,8 @@ def page(
         context={
             "actor": who.actor,
             "csrf_token": who.csrf_token,
+            # A creating form sends it back once: see web/console/once.py.
+            "form_token": secrets.token_urlsafe(18),
             "nav": nav_for(who.actor),
             "here": request.url.path,
             "title": title,

@@ -16,6 +16,7 @@ from registry.http.deps import DbSession
 from registry.people import schemas, service
 from registry.training.service import course_by_code, course_public, list_courses
 from registry.web.console.common import actor_of, attempt, build, page, posted, text
+from registry.web.console.once import once
 
 REGIONS = "/console/regions"
 CONTACT = "/console/program"
@@ -40,7 +41,7 @@ async def add_region(request: Request[Any, Any, Any], session: DbSession) -> Red
         r = service.create_region(session, actor, build(schemas.RegionCreate, values))
         return f"Region {r.code} ({r.name}) added."
 
-    return await attempt(session, work, back=REGIONS)
+    return await attempt(session, once(session, actor, data, work, REGIONS), back=REGIONS)
 
 
 @post("/regions/{region_code:str}", guards=[admin_only])

@@ -30,6 +30,7 @@ from registry.web.console.common import (
     redirect,
     text,
 )
+from registry.web.console.once import once
 
 
 def _regions_in_scope(session: Any, request: Request[Any, Any, Any]) -> list[Region]:
@@ -59,7 +60,8 @@ async def add_agency(request: Request[Any, Any, Any], session: DbSession) -> Red
         a = service.create_agency(session, actor, build(schemas.AgencyCreate, values))
         return f"Agency {a.name} ({a.ori}) added."
 
-    return await attempt(session, work, back="/console/agencies")
+    back = "/console/agencies"
+    return await attempt(session, once(session, actor, data, work, back), back=back)
 
 
 def _agencies_for(session: Any, request: Request[Any, Any, Any]) -> list[schemas.AgencyPublic]:
@@ -94,7 +96,8 @@ async def add_officer(request: Request[Any, Any, Any], session: DbSession) -> Re
         made = service.create_officer(session, actor, build(schemas.OfficerCreate, values))
         return redirect(f"/console/officers/{made.id}", "Officer added.")
 
-    return await attempt(session, work, back="/console/officers")
+    back = "/console/officers"
+    return await attempt(session, once(session, actor, data, work, back), back=back)
 
 
 @get("/officers/{officer_id:uuid}", sync_to_thread=True)

@@ -29,6 +29,7 @@ from registry.web.console.common import (
     redirect,
     text,
 )
+from registry.web.console.once import once
 from registry.web.throttle import CurrentThrottle
 
 USERS = f"{PREFIX}/users"
@@ -66,7 +67,7 @@ async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redir
         )
         return redirect(f"{USERS}/{made.id}", "Account created; it can sign in now.")
 
-    return await attempt(session, work, back=USERS)
+    return await attempt(session, once(session, actor, data, work, USERS), back=USERS)
 
 
 @get("/users/{user_id:uuid}", guards=[admin_only], sync_to_thread=True)
