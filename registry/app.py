@@ -290,6 +290,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             console_auth.login_form,
             console_auth.login,
             console_auth.logout,
+            console_auth.keep_signed_in,
             console,
             LIAISON_PAGES,
             pages.home,

@@ -85,6 +85,7 @@ def page(
         context={
             "actor": who.actor,
             "csrf_token": who.csrf_token,
+            "session_ends": who.expires_at,
             # A creating form sends it back once: see web/console/once.py.
             "form_token": secrets.token_urlsafe(18),
             "nav": nav_for(who.actor),
