@@ -11,6 +11,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor
+from registry.dates import long_date
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import (
@@ -136,7 +137,7 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
         if s.credential_id is None and officer.id in held_elsewhere:
             s.reasons.append(
                 f"Already holds a valid {course.code} certification until "
-                f"{held_elsewhere[officer.id].isoformat()}."
+                f"{long_date(held_elsewhere[officer.id])}."
             )
         out.append(s)
     return out
