@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import swagger_ui_bundle
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
@@ -47,7 +47,7 @@ from registry.directory import contact
 from registry.directory.api import DIRECTORY_HANDLERS
 from registry.http import gate
 from registry.http.cors import PublicCors, public_paths
-from registry.http.deps import provide_actor, session_provider
+from registry.http.deps import AnyRequest, provide_actor, session_provider
 from registry.http.problems import HANDLERS
 from registry.imports.api import ImportController
 from registry.people.api import AgencyController, OfficerController, RegionController
@@ -210,7 +210,7 @@ def _given(resources: Resources, name: str) -> Provide:
 UNTHROTTLED = ("/health", "/static/", "/metrics")
 
 
-def _throttle(request: Request[Any, Any, Any]) -> bool:
+def _throttle(request: AnyRequest) -> bool:
     # Load balancers poll /health, Prometheus /metrics; browsers cache static files anyway.
     if request.url.path.startswith(UNTHROTTLED):
         return False

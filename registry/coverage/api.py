@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, delete, get, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from registry.accounts.guards import office, patrol
 from registry.coverage import nominations, reads, schemas, service
-from registry.http.deps import CurrentActor, DbSession, ProgramZone
+from registry.http.deps import CurrentActor, DbSession, PathUUID, ProgramZone
+
+# The officer-level coverage routes: whoever keeps the agency's patrol (`accounts.guards.patrol`).
+_BY_PATROL: dict[str, Any] = {"guards": [patrol], "sync_to_thread": True, "tags": ["coverage"]}
+_NOMINATION = "/api/v1/officers/{officer_id:uuid}/nomination"
 
 
 class PatrolController(Controller):
@@ -21,7 +24,7 @@ class PatrolController(Controller):
 
     @get("/patrol", guards=[patrol], sync_to_thread=True)
     def read_plan(
-        self, session: DbSession, actor: CurrentActor, agency_id: FromPath[uuid.UUID]
+        self, session: DbSession, actor: CurrentActor, agency_id: PathUUID
     ) -> schemas.PatrolPlan:
         return service.plan_public(session, service.agency_for(session, actor, agency_id))
 
@@ -30,7 +33,7 @@ class PatrolController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
-        agency_id: FromPath[uuid.UUID],
+        agency_id: PathUUID,
         data: JSONBody[schemas.PatrolPlan],
     ) -> schemas.PatrolPlan:
         return service.replace_plan(session, actor, agency_id, data)
@@ -41,7 +44,7 @@ class PatrolController(Controller):
         session: DbSession,
         actor: CurrentActor,
         zone: ProgramZone,
-        agency_id: FromPath[uuid.UUID],
+        agency_id: PathUUID,
         start: Annotated[
             date | None, QueryParameter(name="from", description="first day (local), default today")
         ] = None,
@@ -55,7 +58,7 @@ class PatrolController(Controller):
         session: DbSession,
         actor: CurrentActor,
         zone: ProgramZone,
-        agency_id: FromPath[uuid.UUID],
+        agency_id: PathUUID,
         at: Annotated[
             datetime | None,
             QueryParameter(description="ISO-8601; without an offset: local time; default now"),
@@ -69,36 +72,29 @@ class PatrolController(Controller):
         session: DbSession,
         actor: CurrentActor,
         zone: ProgramZone,
-        agency_id: FromPath[uuid.UUID],
+        agency_id: PathUUID,
     ) -> list[schemas.AgencyOfficer]:
         return reads.agency_officers(session, actor, agency_id, zone)
 
 
-@put(
-    "/api/v1/officers/{officer_id:uuid}/assignment",
-    guards=[patrol],
-    sync_to_thread=True,
-    tags=["coverage"],
-)
+@put("/api/v1/officers/{officer_id:uuid}/assignment", **_BY_PATROL)
 def assign_officer(
     session: DbSession,
     actor: CurrentActor,
-    officer_id: FromPath[uuid.UUID],
+    officer_id: PathUUID,
     data: JSONBody[schemas.Assignment | None] = None,
 ) -> schemas.AssignmentPublic:
     return service.assign(session, actor, officer_id, data)
 
 
 @put(
-    "/api/v1/officers/{officer_id:uuid}/nomination",
-    guards=[patrol],
-    sync_to_thread=True,
-    tags=["coverage"],
+    _NOMINATION,
+    **_BY_PATROL,
     operation_id="NominateOfficer",
     summary="Put an officer who volunteers forward for the next class",
 )
 def nominate_officer(
-    session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+    session: DbSession, actor: CurrentActor, officer_id: PathUUID
 ) -> dict[str, str]:
     nomination = nominations.nominate(session, actor, officer_id)
     return {
@@ -108,16 +104,12 @@ def nominate_officer(
 
 
 @delete(
-    "/api/v1/officers/{officer_id:uuid}/nomination",
-    guards=[patrol],
-    sync_to_thread=True,
-    tags=["coverage"],
+    _NOMINATION,
+    **_BY_PATROL,
     operation_id="WithdrawNomination",
     summary="Withdraw the officer's open nomination",
 )
-def withdraw_nomination(
-    session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
-) -> None:
+def withdraw_nomination(session: DbSession, actor: CurrentActor, officer_id: PathUUID) -> None:
     nominations.withdraw(session, actor, officer_id)
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office
 from registry.credentials import schemas, service
 from registry.credentials.deps import CurrentIssuer
-from registry.http.deps import CurrentActor, DbSession
+from registry.http.deps import AnyRequest, CurrentActor, DbSession, PathUUID
 from registry.vc.did import did_document, did_document_path, did_web
 
 DID_JSON = "application/did+json"
@@ -30,7 +29,7 @@ class CertifyController(Controller):
         session: DbSession,
         actor: CurrentActor,
         issuer: CurrentIssuer,
-        class_id: FromPath[uuid.UUID],
+        class_id: PathUUID,
         data: JSONBody[schemas.CertifyRequest | None] = None,
     ) -> schemas.CertifyResult:
         officer_ids = data.officer_ids if data is not None else None
@@ -83,9 +82,7 @@ def _status_change(action: str) -> HTTPRouteHandler:
 STATUS_CHANGES = [_status_change(action) for action in ("revoke", "suspend", "reinstate")]
 
 
-def _cacheable(
-    request: Request[Any, Any, Any], document: dict[str, Any], media_type: str
-) -> Response[bytes]:
+def _cacheable(request: AnyRequest, document: dict[str, Any], media_type: str) -> Response[bytes]:
     """A public document with an ETag of its content, so caches and CDNs can revalidate it."""
     body = json.dumps(document, separators=(",", ":")).encode()
     headers = {
@@ -98,7 +95,7 @@ def _cacheable(
 
 
 @get("/.well-known/jwks.json", public=True, tags=["public"], sync_to_thread=False)
-def jwks(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Response[bytes]:
+def jwks(request: AnyRequest, issuer: CurrentIssuer) -> Response[bytes]:
     """The issuer's public keys (active and retired), each kid the key's DID URL."""
     issuer.keys.refresh()
     return _cacheable(request, issuer.keys.jwks(issuer.did), "application/jwk-set+json")
@@ -109,7 +106,7 @@ def did_document_route(public_url: str) -> HTTPRouteHandler:
     (`/.well-known/did.json`, or `{path}/did.json` for a public URL with a path)."""
 
     @get(did_document_path(public_url), public=True, tags=["public"], sync_to_thread=False)
-    def did_json(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Response[bytes]:
+    def did_json(request: AnyRequest, issuer: CurrentIssuer) -> Response[bytes]:
         """The issuer's did:web DID document: every key that still verifies, active first."""
         issuer.keys.refresh()
         document = did_document(issuer.did, issuer.keys.published())
@@ -137,7 +134,7 @@ def dcc_registry_entry_route(public_url: str, name: str, location: str) -> HTTPR
     # Out of the OpenAPI document, as a document for DCC rather than an API (its bytes would be
     # described as a string there).
     @get(DCC_REGISTRY_ENTRY, public=True, include_in_schema=False, sync_to_thread=False)
-    def dcc_entry(request: Request[Any, Any, Any]) -> Response[bytes]:
+    def dcc_entry(request: AnyRequest) -> Response[bytes]:
         """The issuer's entry for DCC's issuer registries (dcc-legacy format)."""
         return _cacheable(request, entry, "application/json")
 

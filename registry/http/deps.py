@@ -4,13 +4,15 @@ issuer, `credentials.service.provide_issuer`)."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncGenerator, Callable
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from litestar import Request
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -85,3 +87,7 @@ CurrentActor = NamedDependency[Actor]
 DbEngine = NamedDependency[Engine]  # for a handler that opens its own transactions
 ProgramZone = NamedDependency[ZoneInfo]  # REGISTRY_TIME_ZONE, the program's local time
 CurrentMail = NamedDependency[MailSettings]  # where notices and wallet links go
+# The two parameter declarations nearly every handler spells the same way: the request (no typed
+# user, auth or state: the actor comes through `CurrentActor`), and a record's id in the path.
+AnyRequest: TypeAlias = Request[Any, Any, Any]
+PathUUID: TypeAlias = FromPath[uuid.UUID]

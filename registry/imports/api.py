@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from functools import partial
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar import Controller, Response, get, post
+from litestar.params import QueryParameter
 
 from registry.accounts.guards import office, staff
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import UnsupportedMediaType
-from registry.http.deps import CurrentActor, DbSession
+from registry.http.deps import AnyRequest, CurrentActor, DbSession, PathUUID
 from registry.http.responses import csv_file
 from registry.imports import reading, service
 from registry.reports import exports
@@ -23,7 +22,7 @@ from registry.windows import EXPIRING_DEFAULT_DAYS
 CSV_TYPES = ("text/csv", "application/csv")
 
 
-async def csv_body(request: Request[Any, Any, Any]) -> bytes:
+async def csv_body(request: AnyRequest) -> bytes:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in CSV_TYPES:
         raise UnsupportedMediaType(
@@ -58,7 +57,7 @@ class ImportController(Controller):
     )
     async def officers(
         self,
-        request: Request[Any, Any, Any],
+        request: AnyRequest,
         session: DbSession,
         actor: CurrentActor,
         existing: Annotated[
@@ -86,7 +85,7 @@ class ImportController(Controller):
         "Import agencies from CSV (columns name, ori, region; all rows or none)",
     )
     async def agencies(
-        self, request: Request[Any, Any, Any], session: DbSession, actor: CurrentActor
+        self, request: AnyRequest, session: DbSession, actor: CurrentActor
     ) -> dict[str, int]:
         data = await csv_body(request)
         saved = await anyio.to_thread.run_sync(
@@ -100,10 +99,10 @@ class ImportController(Controller):
     )
     async def roster(
         self,
-        request: Request[Any, Any, Any],
+        request: AnyRequest,
         session: DbSession,
         actor: CurrentActor,
-        class_id: FromPath[uuid.UUID],
+        class_id: PathUUID,
     ) -> dict[str, Any]:
         data = await csv_body(request)
         result = await anyio.to_thread.run_sync(
@@ -119,7 +118,7 @@ class ImportController(Controller):
         session: DbSession,
         actor: CurrentActor,
         issuer: CurrentIssuer,
-        class_id: FromPath[uuid.UUID],
+        class_id: PathUUID,
     ) -> Response[bytes]:
         body = exports.roster_csv(session, actor, class_id, issuer.wallet_url)
         return csv_file(body, f"roster-{class_id}.csv")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry.accounts.guards import admin_only, office, staff
-from registry.http.deps import CurrentActor, DbSession
+from registry.http.deps import CurrentActor, DbSession, PathUUID
 from registry.people import schemas, service
 
 
@@ -54,7 +53,7 @@ class AgencyController(Controller):
 
     @get("/{agency_id:uuid}", guards=[staff], sync_to_thread=True)
     def read(
-        self, session: DbSession, actor: CurrentActor, agency_id: FromPath[uuid.UUID]
+        self, session: DbSession, actor: CurrentActor, agency_id: PathUUID
     ) -> schemas.AgencyPublic:
         return service.agency_public(session, service.get_agency_for(session, actor, agency_id))
 
@@ -63,7 +62,7 @@ class AgencyController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
-        agency_id: FromPath[uuid.UUID],
+        agency_id: PathUUID,
         data: JSONBody[schemas.AgencyUpdate],
     ) -> schemas.AgencyPublic:
         agency = service.update_agency(session, actor, agency_id, data)
@@ -98,7 +97,7 @@ class OfficerController(Controller):
 
     @get("/{officer_id:uuid}", guards=[staff], sync_to_thread=True)
     def read(
-        self, session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+        self, session: DbSession, actor: CurrentActor, officer_id: PathUUID
     ) -> schemas.OfficerPublic:
         return service.officer_public(session, service.get_officer_for(session, actor, officer_id))
 
@@ -107,7 +106,7 @@ class OfficerController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
-        officer_id: FromPath[uuid.UUID],
+        officer_id: PathUUID,
         data: JSONBody[schemas.OfficerUpdate],
     ) -> schemas.OfficerPublic:
         return service.officer_public(
@@ -119,7 +118,7 @@ class OfficerController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
-        officer_id: FromPath[uuid.UUID],
+        officer_id: PathUUID,
         data: JSONBody[schemas.TransferRequest],
     ) -> schemas.OfficerPublic:
         return service.officer_public(

@@ -11,21 +11,27 @@ from sqlmodel import Field, SQLModel
 from registry.tables.columns import key
 
 
-class PatrolDistrict(SQLModel, table=True):
-    """A district (beat, sector, zone) of an agency; officers are assigned to it by code."""
-
-    __tablename__ = "patrol_districts"
-    __table_args__ = (UniqueConstraint("agency_id", "code"),)
+class _PlanEntry(SQLModel):
+    """What a district and a shift both are: an entry of one agency's plan, named by a code
+    unique within the agency."""
 
     id: uuid.UUID = key()
     agency_id: uuid.UUID = Field(foreign_key="agencies.id", index=True)
     code: str = Field(max_length=16)
     name: str = Field(max_length=200)
+
+
+class PatrolDistrict(_PlanEntry, table=True):
+    """A district (beat, sector, zone) of an agency; officers are assigned to it by code."""
+
+    __tablename__ = "patrol_districts"
+    __table_args__ = (UniqueConstraint("agency_id", "code"),)
+
     # The plan's own order, as the agency gave it (districts are not always alphabetical).
     position: int = 0
 
 
-class PatrolShift(SQLModel, table=True):
+class PatrolShift(_PlanEntry, table=True):
     """A shift in the program's local time; it may end after midnight (it belongs to the day it
     starts). Without a rotation it works every day; with one, on `on_days` offsets of a cycle of
     `cycle_days` days counted from `anchor`."""
@@ -33,10 +39,6 @@ class PatrolShift(SQLModel, table=True):
     __tablename__ = "patrol_shifts"
     __table_args__ = (UniqueConstraint("agency_id", "code"),)
 
-    id: uuid.UUID = key()
-    agency_id: uuid.UUID = Field(foreign_key="agencies.id", index=True)
-    code: str = Field(max_length=16)
-    name: str = Field(max_length=200)
     starts: time
     ends: time
     anchor: date | None = None

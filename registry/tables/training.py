@@ -65,29 +65,31 @@ class Enrollment(SQLModel, table=True):
     enrolled_at: datetime = moment(now=True)
 
 
-class Attendance(SQLModel, table=True):
+class _ClassRecord(SQLModel):
+    """What attendance (a class's own or made up) and results are: something recorded of an
+    officer in a class, by whom (and when: `recorded_at`, a column of each table's own)."""
+
+    id: uuid.UUID = key()
+    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id")
+    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+
+
+class Attendance(_ClassRecord, table=True):
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("class_id", "officer_id", "module_id"),)
 
-    id: uuid.UUID = key()
-    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
-    officer_id: uuid.UUID = Field(foreign_key="officers.id")
     module_id: uuid.UUID = Field(foreign_key="modules.id")
     hours: float
-    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     recorded_at: datetime = moment(now=True)
 
 
-class Result(SQLModel, table=True):
+class Result(_ClassRecord, table=True):
     __tablename__ = "results"
     __table_args__ = (UniqueConstraint("class_id", "officer_id"),)
 
-    id: uuid.UUID = key()
-    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
-    officer_id: uuid.UUID = Field(foreign_key="officers.id")
     written_exam: str | None = Field(default=None, max_length=4)
     scenario_evaluation: str | None = Field(default=None, max_length=4)
-    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     recorded_at: datetime = moment(now=True)
 
 
@@ -126,16 +128,13 @@ class CERecord(SQLModel, table=True):
     )
 
 
-class MakeupAttendance(SQLModel, table=True):
+class MakeupAttendance(_ClassRecord, table=True):
     """Hours of a module an officer made up outside their class (in another class of the same
     course, or a make-up session): who recorded them, when and where they were held, and why.
     Eligibility counts them with the class's own attendance, up to the module's hours."""
 
     __tablename__ = "makeup_attendance"
 
-    id: uuid.UUID = key()
-    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
-    officer_id: uuid.UUID = Field(foreign_key="officers.id")
     module_id: uuid.UUID = Field(foreign_key="modules.id")
     hours: float
     # The other class of the same course where the hours were attended; None for a session.
@@ -143,5 +142,4 @@ class MakeupAttendance(SQLModel, table=True):
     held_on: date
     location: str = Field(max_length=300)
     note: str = Field(default="", max_length=1000)
-    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     recorded_at: datetime = moment(now=True)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import builtins
-import uuid
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from registry.accounts.guards import office, staff
 from registry.common import copied
-from registry.http.deps import CurrentActor, DbSession
+from registry.http.deps import CurrentActor, DbSession, PathUUID
 from registry.training import attendance, enrollment, results, schemas, service, standing
 
 
@@ -39,7 +38,7 @@ class ClassController(Controller):
 
     @get("/{class_id:uuid}", guards=[staff], sync_to_thread=True)
     def read(
-        self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
+        self, session: DbSession, actor: CurrentActor, class_id: PathUUID
     ) -> schemas.ClassPublic:
         return service.class_public(session, service.get_class(session, actor, class_id))
 
@@ -48,7 +47,7 @@ class ClassController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
-        class_id: FromPath[uuid.UUID],
+        class_id: PathUUID,
         data: JSONBody[schemas.EnrollmentCreate],
     ) -> schemas.EnrollmentPublic:
         return copied(schemas.EnrollmentPublic, enrollment.enroll(session, actor, class_id, data))
@@ -58,7 +57,7 @@ class ClassController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
-        class_id: FromPath[uuid.UUID],
+        class_id: PathUUID,
         data: JSONBody[schemas.AttendanceBatch],
     ) -> schemas.BatchSaved:
         return schemas.BatchSaved(
@@ -70,20 +69,18 @@ class ClassController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
-        class_id: FromPath[uuid.UUID],
+        class_id: PathUUID,
         data: JSONBody[schemas.ResultsBatch],
     ) -> schemas.BatchSaved:
         return schemas.BatchSaved(saved=results.record_results(session, actor, class_id, data))
 
     @get("/{class_id:uuid}/results", guards=[staff], sync_to_thread=True)
     def result_history(
-        self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
+        self, session: DbSession, actor: CurrentActor, class_id: PathUUID
     ) -> builtins.list[schemas.ResultAttemptPublic]:
         """Every exam and scenario result recorded in the class, retakes after the first."""
         return results.result_history(session, actor, class_id)
 
     @get("/{class_id:uuid}/roster", guards=[staff], sync_to_thread=True)
-    def roster(
-        self, session: DbSession, actor: CurrentActor, class_id: FromPath[uuid.UUID]
-    ) -> schemas.Roster:
+    def roster(self, session: DbSession, actor: CurrentActor, class_id: PathUUID) -> schemas.Roster:
         return standing.roster(session, actor, class_id)

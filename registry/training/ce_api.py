@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from registry.accounts.guards import office, staff
-from registry.http.deps import CurrentActor, DbSession
+from registry.http.deps import CurrentActor, DbSession, PathUUID
 from registry.training import ce
 
 
@@ -21,13 +19,13 @@ class CEController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
-        officer_id: FromPath[uuid.UUID],
+        officer_id: PathUUID,
         data: JSONBody[ce.CECreate],
     ) -> ce.CEPublic:
         return ce.record_ce(session, actor, officer_id, data)
 
     @get("/", guards=[staff], sync_to_thread=True)
     def list(
-        self, session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+        self, session: DbSession, actor: CurrentActor, officer_id: PathUUID
     ) -> list[ce.CEPublic]:
         return ce.list_ce(session, actor, officer_id)

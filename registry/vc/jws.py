@@ -342,13 +342,19 @@ def verify(
     find_key: Callable[[str], VerificationKey | None],
     on_check: Callable[[str, str], None] = lambda name, detail: None,
     typs: tuple[str, ...] = (VC_JWT,),
+    parsed: Parsed | None = None,
 ) -> tuple[Verified, VerificationKey]:
     """Size, shape, header and signature, in that order; `on_check(name, detail)` for each that
     passed. Raises JWSError naming the first that failed. Nothing of the payload may be trusted
-    unless this returns. `find_key` maps the header's kid to a trusted key (or None)."""
-    data = token_bytes(token)
-    on_check("size", f"{len(data)} bytes, within {MAX_TOKEN_BYTES}")
-    parsed = parse(data)
+    unless this returns. `find_key` maps the header's kid to a trusted key (or None). `parsed`
+    is `parse(token_bytes(token))` when the caller has already read the token (to learn what to
+    load before verifying): it is not read twice, and its signature is checked all the same."""
+    if parsed is None:
+        data = token_bytes(token)
+        on_check("size", f"{len(data)} bytes, within {MAX_TOKEN_BYTES}")
+        parsed = parse(data)
+    else:
+        on_check("size", f"{parsed.size} bytes, within {MAX_TOKEN_BYTES}")
     on_check("shape", "compact JWS with a JSON header and payload")
     alg, kid = check_header(parsed.header, typs)
     key = find_key(kid)
@@ -363,6 +369,15 @@ def verify(
         raise JWSError("signature", f"the signature does not verify with key {kid}")
     on_check("signature", f"signed by key {kid} ({alg})")
     return Verified(parsed, kid, alg, ignored), key
+
+
+def read(token: Any) -> Parsed | None:
+    """The token parsed, nothing trusted yet (for `verify`'s `parsed`); None when it cannot be
+    read: `verify` then says why."""
+    try:
+        return parse(token_bytes(token))
+    except JWSError:
+        return None
 
 
 def payload_of(token: str) -> dict[str, Any]:

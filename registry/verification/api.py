@@ -11,7 +11,7 @@ import anyio.to_thread
 import msgspec
 import qrcode
 import qrcode.image.svg
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.response import Template
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
@@ -23,7 +23,7 @@ from registry.credentials.documents import public_document
 from registry.credentials.service import Issuer, get_credential, get_public_credential
 from registry.db import unit_of_work
 from registry.http.content import VC_JWT, best_of, wants_json
-from registry.http.deps import DbEngine, DbSession
+from registry.http.deps import AnyRequest, DbEngine, DbSession
 from registry.http.gate import is_json
 from registry.http.qr import qr_code
 from registry.http.responses import download
@@ -159,7 +159,7 @@ def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
     request_max_body_size=MAX_VERIFY_BODY,
 )
 async def verify_token(
-    request: Request[Any, Any, Any], verifier: CurrentVerifier, data: JSONBody[VerifyRequest]
+    request: AnyRequest, verifier: CurrentVerifier, data: JSONBody[VerifyRequest]
 ) -> dict[str, Any]:
     """The app factory puts TokenRequests in front: a token alone is answered there."""
     if data.presentation is not None or data.challenge is not None:
@@ -185,7 +185,7 @@ async def verify_token(
 
 @get("/c/{credential_id:str}", public=True, tags=["public"])
 async def credential_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     verifier: CurrentVerifier,
     engine: DbEngine,
@@ -216,7 +216,7 @@ async def credential_page(
 
 
 def _credential_html(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     engine: Engine,
     issuer: Issuer,
     verifier: Verifier,
@@ -298,7 +298,7 @@ def credential_jwt(session: DbSession, credential_id: FromPath[str]) -> Response
 
 @get("/status/{purpose:str}/{n:int}", public=True, tags=["public"], sync_to_thread=True)
 def status_list(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     live: CurrentLive,
     purpose: FromPath[str],

@@ -195,6 +195,7 @@ def verify(
     courses: Container[str] | None = None,
     check_status: bool = True,
     clock_skew: timedelta = timedelta(seconds=60),
+    parsed: jws.Parsed | None = None,
 ) -> Verdict:
     """The verdict on a compact JWS credential; never raises.
 
@@ -202,13 +203,14 @@ def verify(
     `issuer` names the trusted registry by its public URL (its DID is derived from it; credentials
     issued before the DID name the URL itself). `courses` holds the achievement ids of the
     registry's courses; without it, a course URL of the credential's own registry is accepted.
+    `parsed` is the token as `jws.read` read it, when the caller already has (see `jws.verify`).
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     checks: list[Check] = []
     try:
         try:
-            payload, key_id = check_signature(token, keys, issuer, checks)
+            payload, key_id = check_signature(token, keys, issuer, checks, parsed)
         except _Failed as failed:
             return _invalid(checks, failed, now)
         policy = Policy(issuer, courses, check_status, clock_skew)
@@ -218,11 +220,15 @@ def verify(
 
 
 def check_signature(
-    token: str | bytes, keys: KeySet, issuer: str | None, checks: list[Check]
+    token: str | bytes,
+    keys: KeySet,
+    issuer: str | None,
+    checks: list[Check],
+    parsed: jws.Parsed | None = None,
 ) -> tuple[dict[str, Any], str]:
     """The payload of a compact JWS credential whose signature verifies with `keys`, and the key
     id its header names; appends the checks passed to `checks`; raises JWSError. See `verify`
-    for `issuer`."""
+    for `issuer` and `parsed`."""
     trusted_did = did_of(issuer) if issuer is not None else None
 
     def find_key(kid: str) -> PublicKey | None:
@@ -232,7 +238,11 @@ def check_signature(
         return keys.resolve(kid, did)
 
     verified, _ = jws.verify(
-        token, find_key, lambda n, d: checks.append(Check(n, True, d)), (jws.VC_JWT, jws.JWT)
+        token,
+        find_key,
+        lambda n, d: checks.append(Check(n, True, d)),
+        (jws.VC_JWT, jws.JWT),
+        parsed,
     )
     payload = verified.parsed.payload
     if verified.parsed.header["typ"].lower() == jws.JWT.lower():

@@ -13,7 +13,7 @@ import unicodedata
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.response import Template
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -24,7 +24,7 @@ from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.errors import InvalidInput
 from registry.http.content import wants_json
-from registry.http.deps import DbEngine
+from registry.http.deps import AnyRequest, DbEngine
 from registry.http.responses import public_page
 from registry.tables.credentials import Credential
 from registry.tables.people import Officer
@@ -116,7 +116,7 @@ async def lookup_form(issuer: CurrentIssuer) -> Template:
 
 @post("/lookup", public=True, tags=["public"], status_code=200, request_max_body_size=4096)
 async def lookup_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     verifier: CurrentVerifier,
     engine: DbEngine,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 from sqlalchemy import Engine
@@ -17,7 +17,7 @@ from registry import metrics
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
-from registry.http.deps import DbEngine
+from registry.http.deps import AnyRequest, DbEngine
 from registry.http.responses import public_page
 from registry.tables.credentials import Credential
 from registry.verification.dataintegrity import parse as parse_document
@@ -66,7 +66,7 @@ async def _uploaded(value: Any) -> str | None:
     request_max_body_size=4 * MAX_TOKEN_CHARS,
 )
 async def verify_submit(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     verifier: CurrentVerifier,
     engine: DbEngine,

@@ -25,6 +25,7 @@ from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import Course
 from registry.tables.wallets import HolderCopy
+from registry.vc import jws
 from registry.vc.jws import payload_of
 from registry.vc.keys import KeySet
 from registry.verification.core import (
@@ -192,8 +193,9 @@ class Verifier:
         return self._courses
 
     def verify(self, token: str | bytes, now: datetime | None = None) -> Verdict:
-        self._load_lists(_named_by(token))
-        return self._verify(token, now)
+        parsed = jws.read(token)  # read once: what it names is loaded, then it is verified
+        self._load_lists(None if parsed is None else parsed.payload)
+        return self._verify(token, now, parsed=parsed)
 
     def _trusted(self) -> KeySet:
         """The key set a verification reads once and keeps to its end; the status lists it reads
@@ -203,7 +205,11 @@ class Verifier:
         return self.issuer.keys.trusted()
 
     def _verify(
-        self, token: str | bytes, now: datetime | None = None, trusted: KeySet | None = None
+        self,
+        token: str | bytes,
+        now: datetime | None = None,
+        trusted: KeySet | None = None,
+        parsed: jws.Parsed | None = None,
     ) -> Verdict:
         trusted = trusted or self._trusted()
         return verify(
@@ -213,6 +219,7 @@ class Verifier:
             now or datetime.now(UTC),
             issuer=self.issuer.public_url,
             courses=self.courses(),
+            parsed=parsed,
         )
 
     def _load_lists(self, named: Any, session: Session | None = None) -> None:
@@ -411,8 +418,9 @@ class Verifier:
         """For async handlers: verifies on the event loop (pure CPU, no thread hand-off); what
         it needs from the database first (the courses, once per process; a status list not in
         memory yet) is read in a worker thread."""
-        await self._ready(_named_by(token))
-        return self._verify(token)
+        parsed = jws.read(token)
+        await self._ready(None if parsed is None else parsed.payload)
+        return self._verify(token, parsed=parsed)
 
     async def verify_record_on_loop(self, stored: Stored) -> Verdict:
         await self._ready(_named_by(stored))
@@ -457,15 +465,11 @@ class Verifier:
         return verdict
 
 
-def _named_by(item: str | bytes | Stored) -> dict[str, Any] | None:
-    """What a token (or a stored credential) says of itself, not verified: which status lists
-    to have in memory before verifying it. None when it cannot be read (the verifier says why)."""
-    if isinstance(item, Stored):
-        memo = item.signature
-        if memo is not None:
-            return memo.payload
-        item = item.token
-    try:
-        return payload_of(item.decode("ascii") if isinstance(item, bytes) else item)
-    except (ValueError, UnicodeDecodeError):
-        return None
+def _named_by(stored: Stored) -> dict[str, Any] | None:
+    """What a stored credential says of itself, not verified: which status lists to have in
+    memory before verifying it. None when it cannot be read (the verifier says why)."""
+    memo = stored.signature
+    if memo is not None:
+        return memo.payload
+    parsed = jws.read(stored.token)
+    return None if parsed is None else parsed.payload

@@ -4,13 +4,12 @@ interaction URL, OpenID4VCI (metadata, token, nonce, credential) and the VC-API 
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 import anyio.to_thread
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
@@ -22,7 +21,7 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.errors import InvalidInput, NotFound
 from registry.http.content import wants_json
-from registry.http.deps import CurrentActor, DbSession
+from registry.http.deps import AnyRequest, CurrentActor, DbSession, PathUUID
 from registry.http.gate import same_origin
 from registry.http.qr import qr_data_uri
 from registry.http.responses import CAPABILITY_HEADERS as WALLET_HEADERS
@@ -34,6 +33,16 @@ from registry.wallets.oid4vci import ProtocolError
 
 MAX_FORM_BODY = 8 * 1024
 MAX_JSON_BODY = 64 * 1024
+# What the wallet protocol's routes share: open to anyone (the secret in the path, or the
+# wallet's own proof, is the credential), answered 200, a JSON body of at most MAX_JSON_BODY.
+_WALLET_JSON_POST: dict[str, Any] = {
+    "public": True,
+    "tags": ["wallets"],
+    "status_code": 200,
+    "request_max_body_size": MAX_JSON_BODY,
+}
+# The metadata documents a wallet reads first: public, served from memory.
+_WALLET_METADATA: dict[str, Any] = {"public": True, "tags": ["wallets"], "sync_to_thread": False}
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -53,7 +62,7 @@ class InteractionStarted(BaseModel):
     expires_at: datetime
 
 
-def origin_of(request: Request[Any, Any, Any]) -> service.Origin:
+def origin_of(request: AnyRequest) -> service.Origin:
     """Where a wallet's request came from, kept with the copy it receives."""
     return service.Origin(
         user_agent=request.headers.get("user-agent"),
@@ -97,7 +106,7 @@ def start_interaction(
 
 @get("/interactions/{secret:str}", public=True, tags=["wallets"], sync_to_thread=True)
 def interaction(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     issuer: CurrentIssuer,
     secret: FromPath[str],
@@ -131,15 +140,9 @@ def interaction(
     )
 
 
-@post(
-    "/exchanges/{secret:str}",
-    public=True,
-    tags=["wallets"],
-    status_code=200,
-    request_max_body_size=MAX_JSON_BODY,
-)
+@post("/exchanges/{secret:str}", **_WALLET_JSON_POST)
 async def vcapi_exchange(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     issuer: CurrentIssuer,
     secret: FromPath[str],
@@ -173,15 +176,9 @@ def _exchange(
     return Response(exchange.presentation_request(session, issuer, secret), headers=NO_STORE)
 
 
-@post(
-    "/exchanges/{secret:str}/credential-request",
-    public=True,
-    tags=["wallets"],
-    status_code=200,
-    request_max_body_size=MAX_JSON_BODY,
-)
+@post("/exchanges/{secret:str}/credential-request", **_WALLET_JSON_POST)
 async def credential_request(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     issuer: CurrentIssuer,
     secret: FromPath[str],
@@ -217,24 +214,14 @@ def _protocol_error(exc: ProtocolError) -> Response[dict[str, Any]]:
     )
 
 
-@get(
-    "/.well-known/openid-credential-issuer",
-    public=True,
-    tags=["wallets"],
-    sync_to_thread=False,
-)
+@get("/.well-known/openid-credential-issuer", **_WALLET_METADATA)
 def credential_issuer_metadata(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
     return Response(
         oid4vci.issuer_metadata(issuer), headers={"Cache-Control": "public, max-age=300"}
     )
 
 
-@get(
-    "/.well-known/oauth-authorization-server",
-    public=True,
-    tags=["wallets"],
-    sync_to_thread=False,
-)
+@get("/.well-known/oauth-authorization-server", **_WALLET_METADATA)
 def authorization_server_metadata(issuer: CurrentIssuer) -> Response[dict[str, Any]]:
     return Response(
         oid4vci.authorization_server_metadata(issuer),
@@ -249,7 +236,7 @@ def authorization_server_metadata(issuer: CurrentIssuer) -> Response[dict[str, A
     status_code=200,
     request_max_body_size=MAX_FORM_BODY,
 )
-async def token(request: Request[Any, Any, Any], session: DbSession) -> Response[dict[str, Any]]:
+async def token(request: AnyRequest, session: DbSession) -> Response[dict[str, Any]]:
     """The token endpoint of the pre-authorized code grant (form-encoded, RFC 6749 §3.2)."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
@@ -278,15 +265,9 @@ def nonce(session: DbSession) -> Response[dict[str, Any]]:
     return Response(oid4vci.new_nonce(session), headers=NO_STORE)
 
 
-@post(
-    "/oid4vci/credential",
-    public=True,
-    tags=["wallets"],
-    status_code=200,
-    request_max_body_size=MAX_JSON_BODY,
-)
+@post("/oid4vci/credential", **_WALLET_JSON_POST)
 async def credential(
-    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer
+    request: AnyRequest, session: DbSession, issuer: CurrentIssuer
 ) -> Response[dict[str, Any]]:
     """The credential endpoint: the holder's copy, for the access token and a key proof."""
     authorization = request.headers.get("authorization")
@@ -378,7 +359,7 @@ class Withdrawn(BaseModel):
     summary="The officer's certifications handed to wallet apps",
 )
 def list_copies(
-    session: DbSession, actor: CurrentActor, officer_id: FromPath[uuid.UUID]
+    session: DbSession, actor: CurrentActor, officer_id: PathUUID
 ) -> list[copies.CopyRow]:
     officer = get_officer_for(session, actor, officer_id)
     return copies.copies_of(session, officer.id)
@@ -395,7 +376,7 @@ def list_copies(
 def withdraw_copies(
     session: DbSession,
     actor: CurrentActor,
-    officer_id: FromPath[uuid.UUID],
+    officer_id: PathUUID,
     data: JSONBody[Withdrawal],
 ) -> Withdrawn:
     return Withdrawn(withdrawn=copies.withdraw_for_actor(session, actor, officer_id, data.copy_ids))
@@ -408,9 +389,7 @@ def withdraw_copies(
     status_code=303,
     request_max_body_size=MAX_FORM_BODY,
 )
-async def wallet_withdraw(
-    request: Request[Any, Any, Any], session: DbSession, key: FromPath[str]
-) -> Redirect:
+async def wallet_withdraw(request: AnyRequest, session: DbSession, key: FromPath[str]) -> Redirect:
     """The officer withdraws a copy from their own wallet page (a phone lost, an app removed).
     The page's address is the capability; a post from another site is refused as well."""
     if not same_origin(request):

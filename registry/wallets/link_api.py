@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from litestar import post
 from litestar.datastructures import CacheControlHeader
-from litestar.params import FromPath
 from pydantic import BaseModel
 
 from registry.accounts.guards import office
 from registry.credentials.deps import CurrentIssuer
-from registry.http.deps import CurrentActor, DbSession
+from registry.http.deps import CurrentActor, DbSession, PathUUID
 from registry.wallets.copies import rotate_wallet_key
 
 
@@ -32,7 +29,7 @@ def rotate_wallet_link(
     session: DbSession,
     actor: CurrentActor,
     issuer: CurrentIssuer,
-    officer_id: FromPath[uuid.UUID],
+    officer_id: PathUUID,
 ) -> WalletLink:
     officer = rotate_wallet_key(session, actor, officer_id)
     return WalletLink(wallet_url=issuer.wallet_url(officer))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, Router, get
+from litestar import Response, Router, get
 from litestar.params import FromPath
 from litestar.response import Template
 from sqlmodel import Session, col, select
@@ -18,7 +18,7 @@ from registry.credentials.renewal import outlook
 from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
 from registry.http.content import VC_JWT, best_of
-from registry.http.deps import DbEngine, DbSession, ProgramZone
+from registry.http.deps import AnyRequest, DbEngine, DbSession, ProgramZone
 from registry.http.responses import CAPABILITY_HEADERS, download, public_page
 from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential
@@ -40,7 +40,7 @@ async def home(issuer: CurrentIssuer) -> Template:
 
 @get("/courses/{code:str}", public=True, tags=["public"], sync_to_thread=True)
 def course(
-    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer, code: FromPath[str]
+    request: AnyRequest, session: DbSession, issuer: CurrentIssuer, code: FromPath[str]
 ) -> Response[dict[str, Any]] | Template:
     """The achievement a credential names: what the course is and what it takes to pass. A page
     for a browser, JSON (the same shape as always) for anything else."""
@@ -122,7 +122,7 @@ def _count(raw: str | None) -> int:
 
 @get("/{key:str}", public=True, include_in_schema=False, sync_to_thread=True)
 def wallet_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     issuer: CurrentIssuer,
     verifier: CurrentVerifier,

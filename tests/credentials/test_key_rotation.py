@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from registry.app import create_app
 from registry.settings import Settings
+from registry.vc import jws as registry_jws
 from registry.vc.dataintegrity import proof_of
 from registry.vc.jws import payload_of
 from registry.vc.keys import ActiveKey
@@ -290,6 +291,19 @@ def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return passes
 
 
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The tokens parsed (base64url and JSON) from here on, one entry a reading."""
+    read: list[bytes] = []
+    real = registry_jws.parse
+
+    def counted(data: bytes) -> registry_jws.Parsed:
+        read.append(data)
+        return real(data)
+
+    monkeypatch.setattr(registry_jws, "parse", counted)
+    return read
+
+
 def test_a_list_not_in_memory_yet_is_read_before_the_one_verification(
     region: Region,
     course: dict[str, Any],
@@ -300,16 +314,20 @@ def test_a_list_not_in_memory_yet_is_read_before_the_one_verification(
     token = issue(region, course, own_client)
     live: LiveStatus = own_client.app.state.resources.live
     monkeypatch.setattr(live, "_presign", lambda: None)
+    read = count_reads(monkeypatch)
     for route, form in (("/api/v1/verify", "token"), ("/verify", "page")):
         # As in a worker that has not read the list yet (another opened it a moment ago).
         live._bits, live._signed = {}, {}
         passes = count_passes(monkeypatch)
+        read.clear()
         if form == "token":
             assert verdict(own_client, token)["verdict"] == "valid"
         else:
             page = own_client.post(route, data={"token": token})
             assert page.status_code == 200 and "Valid" in page.text, page.text[:500]
         assert passes == [token], form
+        # Read once: to learn which list to load first, and then verified in that form.
+        assert read.count(token.encode()) == 1, form
         assert 1 in live._bits
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from datetime import datetime
 
 import anyio.to_thread
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
@@ -16,7 +16,7 @@ from registry.actors import Role
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
-from registry.http.deps import DbEngine, ProgramZone
+from registry.http.deps import AnyRequest, DbEngine, ProgramZone
 from registry.http.gate import same_origin
 from registry.web.console.common import PREFIX, form_data, liaison_home
 from registry.web.throttle import CurrentThrottle
@@ -35,12 +35,12 @@ def _safe_next(target: str | None) -> str:
     return PREFIX
 
 
-def _secure(request: Request[Any, Any, Any], issuer: Issuer) -> bool:
+def _secure(request: AnyRequest, issuer: Issuer) -> bool:
     return issuer.public_url.startswith("https://") or request.url.scheme == "https"
 
 
 def _login_page(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: Issuer,
     *,
     error: str | None = None,
@@ -73,13 +73,13 @@ def _login_page(
 
 
 @get("/login", public=True, include_in_schema=False)
-async def login_form(request: Request[Any, Any, Any], issuer: CurrentIssuer) -> Template:
+async def login_form(request: AnyRequest, issuer: CurrentIssuer) -> Template:
     return _login_page(request, issuer)
 
 
 @post("/login", public=True, include_in_schema=False, status_code=303)
 async def login(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     engine: DbEngine,
     sign_in_throttle: CurrentThrottle,
@@ -145,14 +145,14 @@ async def login(
 
 @post("/console/session", include_in_schema=False, status_code=200)
 async def keep_signed_in(
-    request: Request[Any, Any, Any], engine: DbEngine, zone: ProgramZone
+    request: AnyRequest, engine: DbEngine, zone: ProgramZone
 ) -> Response[dict[str, str]]:
     """The keep-alive the console's warning calls ("Stay signed in"): the session runs another
     full lifetime from now. A form like any other: its CSRF token is checked."""
     await form_data(request)
     token = request.cookies.get(sessions.COOKIE, "")
 
-    def extend() -> Any:
+    def extend() -> datetime | None:
         with unit_of_work(engine) as session:
             return sessions.extend(session, token)
 
@@ -166,7 +166,7 @@ async def keep_signed_in(
 
 
 @post("/logout", include_in_schema=False, status_code=303)
-async def logout(request: Request[Any, Any, Any], engine: DbEngine) -> Redirect:
+async def logout(request: AnyRequest, engine: DbEngine) -> Redirect:
     # Like every other form: a post without the session's CSRF token is refused (403), and the
     # session lives on.
     await form_data(request)

@@ -7,9 +7,8 @@ import uuid
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import FormMultiDict
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import select
 
@@ -18,7 +17,7 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify_class_now
 from registry.errors import InvalidInput
-from registry.http.deps import CurrentMail, DbSession
+from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID
 from registry.notices import service as notices
 from registry.tables.people import Region
 from registry.tables.training import Course
@@ -39,7 +38,7 @@ from registry.web.console.once import once
 
 
 @get("/classes", sync_to_thread=True)
-def classes(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def classes(request: AnyRequest, session: DbSession) -> Template:
     actor = actor_of(request)
     regions = session.exec(select(Region).order_by(Region.code)).all()
     return page(
@@ -53,7 +52,7 @@ def classes(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @post("/classes", guards=[office])
-async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def add_class(request: AnyRequest, session: DbSession) -> Redirect:
     data, actor = await posted(request)
     values = {
         name: text(data, name)
@@ -69,9 +68,7 @@ async def add_class(request: Request[Any, Any, Any], session: DbSession) -> Redi
 
 
 @get("/classes/{class_id:uuid}", sync_to_thread=True)
-def klass(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Template:
+def klass(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Template:
     view = standing.class_page(session, actor_of(request), class_id)
     return page(
         request,
@@ -102,7 +99,7 @@ MAX_BULK = 500
 
 @post("/classes/{class_id:uuid}/enroll", guards=[office])
 async def enroll(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
+    request: AnyRequest, session: DbSession, class_id: PathUUID
 ) -> Redirect | Template:
     """Pasted POST ids and ticked officers, each through the enrollment rules; the refused are
     named with the rule and the rest enrolled."""
@@ -158,9 +155,7 @@ def _hours(data: FormMultiDict, key: str) -> float | None:
 
 
 @post("/classes/{class_id:uuid}/attendance")
-async def attendance(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def attendance(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     """The whole grid (officers x modules) in one submit; a blank cell leaves the cell alone."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -190,9 +185,7 @@ async def attendance(
 
 
 @post("/classes/{class_id:uuid}/attendance/full")
-async def attendance_full(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def attendance_full(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     """Full hours in one press: `scope` is "all", "officer:<id>" or "module:<code>"."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -220,9 +213,7 @@ def _whose(kind: str, value: str) -> dict[str, Any]:
 
 
 @post("/classes/{class_id:uuid}/makeup")
-async def makeup(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def makeup(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     """Hours of a module made up in another class of the course or a make-up session."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -242,9 +233,7 @@ async def makeup(
 
 
 @post("/classes/{class_id:uuid}/results/pass")
-async def results_pass(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def results_pass(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = _back(class_id, "#results")
     field = text(data, "field")
@@ -258,9 +247,7 @@ async def results_pass(
 
 
 @post("/classes/{class_id:uuid}/results")
-async def results(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def results(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = _back(class_id, "#results")
 
@@ -280,9 +267,7 @@ async def results(
 
 
 @get("/classes/{class_id:uuid}/certify", guards=[office], sync_to_thread=True)
-def confirm_certify(
-    request: Request[Any, Any, Any], session: DbSession, class_id: FromPath[uuid.UUID]
-) -> Template:
+def confirm_certify(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Template:
     actor = actor_of(request)
     roster = standing.roster(session, actor, class_id)
     return page(
@@ -298,10 +283,10 @@ def confirm_certify(
 
 @post("/classes/{class_id:uuid}/certify", guards=[office])
 async def certify(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     session: DbSession,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Redirect | Template:
     """Issues the certifications, then says who got one and who was skipped, and why."""
     _, actor = await posted(request)
@@ -323,11 +308,11 @@ async def certify(
 
 @post("/classes/{class_id:uuid}/wallet-links", guards=[office])
 async def email_wallet_links(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     mail: CurrentMail,
     session: DbSession,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Redirect | Template:
     """Emails each graduate serving in the region their own wallet link (email on file); when
     some already got one, asks first, naming them and when."""
@@ -381,10 +366,10 @@ async def email_wallet_links(
 
 @get("/classes/{class_id:uuid}/handouts", guards=[office], sync_to_thread=True)
 def handouts(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     session: DbSession,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Template:
     """A page per graduate to print and hand out: the QR code of their wallet link."""
     actor = actor_of(request)

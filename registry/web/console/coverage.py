@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from litestar import Request, Router, get, post
-from litestar.params import FromPath
+from litestar import Router, get, post
 from litestar.response import Redirect, Template
 
 from registry.accounts.guards import patrol
 from registry.coverage import reads, schemas, service
 from registry.coverage.arithmetic import DaySummary
 from registry.errors import InvalidInput
-from registry.http.deps import DbSession, ProgramZone
+from registry.http.deps import AnyRequest, DbSession, PathUUID, ProgramZone
 from registry.web.console.common import (
     PREFIX,
     actor_of,
@@ -81,10 +80,10 @@ def strip(days: list[DaySummary]) -> Strip:
 
 @get("/agencies/{agency_id:uuid}/coverage", guards=[patrol], sync_to_thread=True)
 def agency_coverage(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     zone: ProgramZone,
-    agency_id: FromPath[uuid.UUID],
+    agency_id: PathUUID,
 ) -> Template:
     actor = actor_of(request)
     view = reads.overview(session, actor, agency_id, zone)
@@ -156,9 +155,7 @@ def _back(agency_id: uuid.UUID, anchor: str) -> str:
 
 
 @post("/agencies/{agency_id:uuid}/patrol", guards=[patrol])
-async def edit_plan(
-    request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def edit_plan(request: AnyRequest, session: DbSession, agency_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = _back(agency_id, "plan")
 
@@ -171,9 +168,7 @@ async def edit_plan(
 
 
 @post("/agencies/{agency_id:uuid}/assignments", guards=[patrol])
-async def assign_officers(
-    request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def assign_officers(request: AnyRequest, session: DbSession, agency_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = _back(agency_id, "assign")
     ticked = [str(v) for v in data.getall("officer_id", []) if isinstance(v, str) and v]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -14,7 +14,7 @@ from registry.credentials import service
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.display import allowed_actions
 from registry.errors import RegistryError
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession
 from registry.http.qr import qr_data_uri
 from registry.training import service as training
 from registry.verification.deps import CurrentVerifier
@@ -25,7 +25,7 @@ from registry.web.console.common import actor_of, attempt, page, posted, redirec
 
 @get("/credentials/{credential_id:str}", guards=[office], sync_to_thread=True)
 def credential(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     issuer: CurrentIssuer,
     verifier: CurrentVerifier,
@@ -50,7 +50,7 @@ def credential(
 def _change(action: str) -> Any:
     @post(f"/credentials/{{credential_id:str}}/{action}", guards=[office], name=f"console-{action}")
     async def change(
-        request: Request[Any, Any, Any],
+        request: AnyRequest,
         session: DbSession,
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
@@ -88,7 +88,7 @@ def _change(action: str) -> Any:
 
 @post("/credentials/{credential_id:str}/handover", guards=[office], name="console-handover")
 async def handover(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     issuer: CurrentIssuer,
     credential_id: FromPath[str],

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get
+from litestar import get
 from litestar.response import Template
 
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession
 from registry.reports import service as reports
 from registry.web.console.charts import coverage_chart
 from registry.web.console.common import actor_of, page
 
 
 @get("/", sync_to_thread=True)
-def dashboard(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def dashboard(request: AnyRequest, session: DbSession) -> Template:
     actor = actor_of(request)
     board = reports.dashboard(session, actor)
     rows = board.coverage.regions if actor.is_admin else board.coverage.agencies

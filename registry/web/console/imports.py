@@ -8,15 +8,15 @@ from datetime import date
 from typing import Annotated, Any
 
 import anyio.to_thread
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Template
 
 from registry.accounts.guards import office
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import RegistryError
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.http.responses import csv_file
 from registry.imports import reading, service
 from registry.imports.reading import FileRefused, ImportRefused
@@ -28,7 +28,7 @@ from registry.windows import EXPIRING_DEFAULT_DAYS
 IMPORT_PAGE = f"{PREFIX}/import"
 
 
-async def _upload(request: Request[Any, Any, Any]) -> tuple[FormMultiDict, bytes, str]:
+async def _upload(request: AnyRequest) -> tuple[FormMultiDict, bytes, str]:
     form = await form_data(request)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -40,7 +40,7 @@ async def _upload(request: Request[Any, Any, Any]) -> tuple[FormMultiDict, bytes
 
 
 def _report(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     *,
     what: str,
     filename: str,
@@ -60,7 +60,7 @@ def _report(
 
 
 @get("/import", sync_to_thread=True)
-def import_page(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def import_page(request: AnyRequest, session: DbSession) -> Template:
     actor = actor_of(request)
     return page(
         request,
@@ -76,7 +76,7 @@ def import_page(request: Request[Any, Any, Any], session: DbSession) -> Template
 
 
 async def _run_import(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     run: Callable[[], int],
     *,
@@ -98,7 +98,7 @@ async def _run_import(
 
 
 async def _import_upload(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     what: str,
     importer: Callable[..., int],
@@ -126,7 +126,7 @@ def _import_officers(
 
 
 @post("/import/officers", guards=[office], request_max_body_size=reading.MAX_BYTES + 64 * 1024)
-async def import_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+async def import_officers(request: AnyRequest, session: DbSession) -> Response[Any]:
     """A file of officers. Refusing the officers already registered (the default) saves it at
     once; skipping or updating them shows first what would change, to confirm."""
     actor = actor_of(request)
@@ -172,7 +172,7 @@ async def import_officers(request: Request[Any, Any, Any], session: DbSession) -
     guards=[office],
     request_max_body_size=2 * reading.MAX_BYTES + 64 * 1024,
 )
-async def confirm_officers(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+async def confirm_officers(request: AnyRequest, session: DbSession) -> Response[Any]:
     """The previewed file, imported: checked again row by row, all rows or none."""
     actor = actor_of(request)
     form = await form_data(request)
@@ -199,12 +199,12 @@ async def confirm_officers(request: Request[Any, Any, Any], session: DbSession) 
 
 
 @post("/import/agencies", guards=[office], request_max_body_size=reading.MAX_BYTES + 64 * 1024)
-async def import_agencies(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+async def import_agencies(request: AnyRequest, session: DbSession) -> Response[Any]:
     return await _import_upload(request, session, "agencies", service.import_agencies_csv)
 
 
 @post("/import/roster", guards=[office], request_max_body_size=reading.MAX_BYTES + 64 * 1024)
-async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> Response[Any]:
+async def import_roster(request: AnyRequest, session: DbSession) -> Response[Any]:
     actor = actor_of(request)
     form, data, filename = await _upload(request)
     what = "roster"
@@ -242,10 +242,10 @@ async def import_roster(request: Request[Any, Any, Any], session: DbSession) -> 
 
 @get("/classes/{class_id:uuid}/roster.csv", sync_to_thread=True)
 def roster_download(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     issuer: CurrentIssuer,
-    class_id: FromPath[uuid.UUID],
+    class_id: PathUUID,
 ) -> Response[bytes]:
     body = exports.roster_csv(session, actor_of(request), class_id, issuer.wallet_url)
     return csv_file(body, f"roster-{class_id}.csv")
@@ -253,7 +253,7 @@ def roster_download(
 
 @get("/credentials.csv", guards=[office], sync_to_thread=True)
 def credentials_download(
-    request: Request[Any, Any, Any], session: DbSession, issuer: CurrentIssuer
+    request: AnyRequest, session: DbSession, issuer: CurrentIssuer
 ) -> Response[bytes]:
     actor = actor_of(request)
     body = exports.credentials_csv(session, actor, issuer.credential_url, issuer.wallet_url)
@@ -261,14 +261,14 @@ def credentials_download(
 
 
 @get("/coverage.csv", sync_to_thread=True)
-def coverage_download(request: Request[Any, Any, Any], session: DbSession) -> Response[bytes]:
+def coverage_download(request: AnyRequest, session: DbSession) -> Response[bytes]:
     body = exports.coverage_csv(session, actor_of(request))
     return csv_file(body, f"coverage-{date.today().isoformat()}.csv")
 
 
 @get("/expiring.csv", sync_to_thread=True)
 def expiring_download(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
     days: Annotated[
         int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS)

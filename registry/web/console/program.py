@@ -3,16 +3,13 @@ program's contact."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry.accounts.guards import admin_only, office
 from registry.directory import contact
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.people import schemas, service
 from registry.training.service import course_by_code, course_public, list_courses
 from registry.web.console.common import actor_of, attempt, build, page, posted, text
@@ -23,7 +20,7 @@ CONTACT = "/console/program"
 
 
 @get("/regions", guards=[admin_only], sync_to_thread=True)
-def regions(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def regions(request: AnyRequest, session: DbSession) -> Template:
     return page(
         request,
         "regions.html",
@@ -33,7 +30,7 @@ def regions(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @post("/regions", guards=[admin_only])
-async def add_region(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def add_region(request: AnyRequest, session: DbSession) -> Redirect:
     data, actor = await posted(request)
     values = {"code": text(data, "code"), "name": text(data, "name")}
 
@@ -46,7 +43,7 @@ async def add_region(request: Request[Any, Any, Any], session: DbSession) -> Red
 
 @post("/regions/{region_code:str}", guards=[admin_only])
 async def rename_region(
-    request: Request[Any, Any, Any], session: DbSession, region_code: FromPath[str]
+    request: AnyRequest, session: DbSession, region_code: FromPath[str]
 ) -> Redirect:
     data, actor = await posted(request)
     values = {"name": text(data, "name")}
@@ -59,9 +56,7 @@ async def rename_region(
 
 
 @get("/agencies/{agency_id:uuid}", guards=[office], sync_to_thread=True)
-def agency(
-    request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
-) -> Template:
+def agency(request: AnyRequest, session: DbSession, agency_id: PathUUID) -> Template:
     actor = actor_of(request)
     record = service.get_agency_for(session, actor, agency_id)
     return page(
@@ -74,9 +69,7 @@ def agency(
 
 
 @post("/agencies/{agency_id:uuid}", guards=[office])
-async def edit_agency(
-    request: Request[Any, Any, Any], session: DbSession, agency_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def edit_agency(request: AnyRequest, session: DbSession, agency_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     values = {"name": text(data, "name"), "ori": text(data, "ori")}
     if text(data, "region"):
@@ -91,24 +84,24 @@ async def edit_agency(
 
 
 @get("/courses", sync_to_thread=True)
-def courses(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def courses(request: AnyRequest, session: DbSession) -> Template:
     return page(request, "courses.html", title="Courses", courses=list_courses(session))
 
 
 @get("/courses/{code:str}", sync_to_thread=True)
-def course(request: Request[Any, Any, Any], session: DbSession, code: FromPath[str]) -> Template:
+def course(request: AnyRequest, session: DbSession, code: FromPath[str]) -> Template:
     found = course_public(session, course_by_code(session, code))
     return page(request, "course.html", title=found.title, course=found)
 
 
 @get("/program", guards=[admin_only], sync_to_thread=True)
-def program_contact(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def program_contact(request: AnyRequest, session: DbSession) -> Template:
     found = contact.program_contact(session)
     return page(request, "program.html", title="Program contact", contact=found)
 
 
 @post("/program", guards=[admin_only])
-async def set_program_contact(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def set_program_contact(request: AnyRequest, session: DbSession) -> Redirect:
     data, actor = await posted(request)
     values = {name: text(data, name) or None for name in ("phone", "email", "address")}
 

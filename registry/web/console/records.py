@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import FormMultiDict
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import col, select
 
@@ -15,7 +13,7 @@ from registry.accounts.guards import office
 from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.renewal import renewal_options
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.people import schemas, service
 from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Region
@@ -33,7 +31,7 @@ from registry.web.console.common import (
 from registry.web.console.once import once
 
 
-def _regions_in_scope(session: Any, request: Request[Any, Any, Any]) -> list[Region]:
+def _regions_in_scope(session: Any, request: AnyRequest) -> list[Region]:
     actor = actor_of(request)
     query = select(Region).order_by(Region.code)
     query = query.where(actor.in_scope(Region.id))
@@ -41,7 +39,7 @@ def _regions_in_scope(session: Any, request: Request[Any, Any, Any]) -> list[Reg
 
 
 @get("/agencies", sync_to_thread=True)
-def agencies(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def agencies(request: AnyRequest, session: DbSession) -> Template:
     return page(
         request,
         "agencies.html",
@@ -52,7 +50,7 @@ def agencies(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @post("/agencies", guards=[office])
-async def add_agency(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def add_agency(request: AnyRequest, session: DbSession) -> Redirect:
     data, actor = await posted(request)
     values = {"name": text(data, "name"), "ori": text(data, "ori"), "region": text(data, "region")}
 
@@ -64,12 +62,12 @@ async def add_agency(request: Request[Any, Any, Any], session: DbSession) -> Red
     return await attempt(session, once(session, actor, data, work, back), back=back)
 
 
-def _agencies_for(session: Any, request: Request[Any, Any, Any]) -> list[schemas.AgencyPublic]:
+def _agencies_for(session: Any, request: AnyRequest) -> list[schemas.AgencyPublic]:
     return service.list_agencies(session, actor_of(request))
 
 
 @get("/officers", sync_to_thread=True)
-def officers(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def officers(request: AnyRequest, session: DbSession) -> Template:
     actor = actor_of(request)
     q = (request.query_params.get("q") or "").strip()[:100]
     found = service.search_officers(session, actor, q or None, limit=200)
@@ -84,7 +82,7 @@ def officers(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @post("/officers", guards=[office])
-async def add_officer(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def add_officer(request: AnyRequest, session: DbSession) -> Redirect:
     data, actor = await posted(request)
     values = {
         "post_id": text(data, "post_id"),
@@ -102,10 +100,10 @@ async def add_officer(request: Request[Any, Any, Any], session: DbSession) -> Re
 
 @get("/officers/{officer_id:uuid}", sync_to_thread=True)
 def officer(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     session: DbSession,
-    officer_id: FromPath[uuid.UUID],
+    officer_id: PathUUID,
 ) -> Template:
     actor = actor_of(request)
     record = service.get_officer_for(session, actor, officer_id)
@@ -144,9 +142,7 @@ def officer(
 
 
 @post("/officers/{officer_id:uuid}", guards=[office])
-async def edit_officer(
-    request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def edit_officer(request: AnyRequest, session: DbSession, officer_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     values = _officer_fields(data)
     back = f"/console/officers/{officer_id}"
@@ -170,9 +166,7 @@ def _officer_fields(data: FormMultiDict) -> dict[str, Any]:
 
 
 @post("/officers/{officer_id:uuid}/transfer", guards=[office])
-async def transfer(
-    request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def transfer(request: AnyRequest, session: DbSession, officer_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     values = {"agency_id": text(data, "agency_id"), "effective_date": text(data, "effective_date")}
     back = f"/console/officers/{officer_id}"

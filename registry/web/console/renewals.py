@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import anyio.to_thread
-from litestar import Request, post
+from litestar import post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -15,15 +14,13 @@ from registry.credentials import renewal
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import get_credential_for
 from registry.dates import long_date
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.training import ce
 from registry.web.console.common import attempt, build, posted, text
 
 
 @post("/officers/{officer_id:uuid}/ce", guards=[office], name="console-add-ce")
-async def add_ce(
-    request: Request[Any, Any, Any], session: DbSession, officer_id: FromPath[uuid.UUID]
-) -> Redirect:
+async def add_ce(request: AnyRequest, session: DbSession, officer_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = f"/console/officers/{officer_id}"
     values = {
@@ -41,7 +38,7 @@ async def add_ce(
 
 @post("/credentials/{credential_id:str}/renew", guards=[office], name="console-renew")
 async def renew(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     issuer: CurrentIssuer,
     session: DbSession,
     credential_id: FromPath[str],

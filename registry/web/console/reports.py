@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get
+from litestar import get
 from litestar.response import Template
 
 from registry.audit import service as audit_service
 from registry.coverage import nominations
 from registry.coverage import reads as coverage_reads
-from registry.http.deps import DbSession, ProgramZone
+from registry.http.deps import AnyRequest, DbSession, ProgramZone
 from registry.reports import service as reports
 from registry.web.console.charts import coverage_chart
 from registry.web.console.common import actor_of, page, whole_number
@@ -19,7 +17,7 @@ from registry.windows import expiring_days
 
 
 @get("/audit", sync_to_thread=True)
-def audit(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def audit(request: AnyRequest, session: DbSession) -> Template:
     """Admins see everything; others see what touches their region (audit.visible_entries)."""
     params = request.query_params
     officer_q = (params.get("officer") or "").strip()[:64]
@@ -46,7 +44,7 @@ def audit(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @get("/expiring", sync_to_thread=True)
-def expiring(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def expiring(request: AnyRequest, session: DbSession) -> Template:
     asked = whole_number(request.query_params.get("days"))
     days = expiring_days(asked)
     return page(
@@ -61,7 +59,7 @@ def expiring(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @get("/coverage", sync_to_thread=True)
-def coverage(request: Request[Any, Any, Any], session: DbSession, zone: ProgramZone) -> Template:
+def coverage(request: AnyRequest, session: DbSession, zone: ProgramZone) -> Template:
     actor = actor_of(request)
     data = reports.coverage(session, actor)
     return page(

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -17,7 +17,7 @@ from registry.accounts import service
 from registry.accounts.guards import admin_only
 from registry.actors import Actor, Role
 from registry.errors import InvalidInput, NotFound
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.tables.accounts import User
 from registry.tables.people import Agency, Region
 from registry.web.console.common import (
@@ -37,7 +37,7 @@ NO_REGION = (Role.ADMIN, Role.MONITOR, Role.LIAISON)  # the accounts that belong
 
 
 @get("/users", guards=[admin_only], sync_to_thread=True)
-def users(request: Request[Any, Any, Any], session: DbSession) -> Template:
+def users(request: AnyRequest, session: DbSession) -> Template:
     return page(
         request,
         "users.html",
@@ -50,7 +50,7 @@ def users(request: Request[Any, Any, Any], session: DbSession) -> Template:
 
 
 @post("/users", guards=[admin_only])
-async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redirect:
+async def add_user(request: AnyRequest, session: DbSession) -> Redirect:
     data, actor = await posted(request)
     role = text(data, "role")
 
@@ -71,9 +71,7 @@ async def add_user(request: Request[Any, Any, Any], session: DbSession) -> Redir
 
 
 @get("/users/{user_id:uuid}", guards=[admin_only], sync_to_thread=True)
-def user_page(
-    request: Request[Any, Any, Any], session: DbSession, user_id: FromPath[uuid.UUID]
-) -> Template:
+def user_page(request: AnyRequest, session: DbSession, user_id: PathUUID) -> Template:
     actor = actor_of(request)
     user = service.find_user(session, actor, user_id=user_id)
     listed = next(u for u in service.list_users(session, actor) if u.id == user.id)
@@ -131,10 +129,10 @@ LIFTS_LOCKOUTS = frozenset({"password", "enable"})
 
 @post("/users/{user_id:uuid}/{action:str}", guards=[admin_only])
 async def change_user(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     sign_in_throttle: CurrentThrottle,
     session: DbSession,
-    user_id: FromPath[uuid.UUID],
+    user_id: PathUUID,
     action: FromPath[str],
 ) -> Redirect:
     """One change to one account from a form on its page, explained on that page."""

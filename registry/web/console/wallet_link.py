@@ -3,25 +3,21 @@ wallet apps."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import anyio.to_thread
-from litestar import Request, post
-from litestar.params import FromPath
+from litestar import post
 from litestar.response import Redirect
 
 from registry.accounts.guards import office
-from registry.http.deps import DbSession
+from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.wallets.copies import copies_of, rotate_wallet_key, withdraw_for_actor
 from registry.web.console.common import PREFIX, attempt, posted, redirect
 
 
 @post("/officers/{officer_id:uuid}/wallet-link", guards=[office], status_code=303)
 async def reissue_wallet_link(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
-    officer_id: FromPath[uuid.UUID],
+    officer_id: PathUUID,
 ) -> Redirect:
     _, actor = await posted(request)  # checks the CSRF token
 
@@ -44,9 +40,9 @@ async def reissue_wallet_link(
 
 @post("/officers/{officer_id:uuid}/copies/withdraw", guards=[office], status_code=303)
 async def withdraw_copies(
-    request: Request[Any, Any, Any],
+    request: AnyRequest,
     session: DbSession,
-    officer_id: FromPath[uuid.UUID],
+    officer_id: PathUUID,
 ) -> Redirect:
     """Withdraws the chosen copies in wallet apps: their keys no longer prove the holder."""
     data, actor = await posted(request)
