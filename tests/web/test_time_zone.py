@@ -1,5 +1,6 @@
 """Times read in the program's time zone (REGISTRY_TIME_ZONE), named, on every page: the same
-verdict page shows Mountain time by default and Hawaii time when the program is set there."""
+verdict page and certificate PDF show Mountain time by default and Hawaii time when the program
+is set there."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pypdfium2 as pdfium
 from litestar.testing import TestClient
 
 from registry.app import create_app
@@ -31,6 +33,16 @@ def test_one_format_for_dates_and_moments_named_in_the_zone() -> None:
     assert long_date("not a date") == iso_date("not a date") == "not a date"
 
 
+def _printed_zone(response: Any) -> str:
+    """The zone the certificate PDF names in "Printed with the status of ..."."""
+    assert response.status_code == 200, response.text
+    document = pdfium.PdfDocument(response.content)
+    text = document[0].get_textpage().get_text_bounded()
+    found = re.search(r"status of \w+ \d{1,2}, \d{4} at \d\d:\d\d ([A-Z]{3})", text)
+    assert found is not None, text
+    return found.group(1)
+
+
 def test_changing_the_zone_changes_the_pages(
     settings: Settings, region: Region, course: dict[str, Any], anonymous: Api
 ) -> None:
@@ -41,9 +53,16 @@ def test_changing_the_zone_changes_the_pages(
     assert here is not None, page.text
     assert here.group(2) in ("MST", "MDT")
 
+    assert _printed_zone(anonymous.get(f"/c/{issued['credential_id']}/certificate.pdf")) in (
+        "MST",
+        "MDT",
+    )
+
     hawaii = create_app(replace(settings, time_zone="Pacific/Honolulu"))
     with TestClient(hawaii, base_url=PUBLIC_URL) as client:
         there = client.get(f"/c/{issued['credential_id']}")
+        pdf = client.get(f"/c/{issued['credential_id']}/certificate.pdf")
+    assert _printed_zone(pdf) == "HST"
     assert there.status_code == 200, there.text
     moved = CHECKED.search(there.text)
     assert moved is not None, there.text
