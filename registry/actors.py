@@ -20,6 +20,9 @@ class Role(StrEnum):
     MONITOR = "monitor"  # reads /metrics and nothing else (a Prometheus server's token)
     # An agency's CIT liaison: its plan, assignments, coverage and on-duty list, nothing else.
     LIAISON = "liaison"
+    # A CAD system's account at one agency: reads that agency's on-duty list and nothing else;
+    # it holds an API token only (no console password).
+    DISPATCH = "dispatch"
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Actor:
     role: Role
     region_id: uuid.UUID | None = None
     region_code: str | None = None
-    # A liaison's one agency; None for every other role.
+    # A liaison's or a dispatch account's one agency; None for every other role.
     agency_id: uuid.UUID | None = None
 
     @property

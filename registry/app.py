@@ -33,15 +33,23 @@ from registry.common import utcnow
 from registry.coverage.api import COVERAGE_HANDLERS
 from registry.credentials import display
 from registry.credentials.api import (
+    DCC_REGISTRY_ENTRY,
     STATUS_CHANGES,
     CertifyController,
     CredentialController,
+    dcc_registry_entry,
     dcc_registry_entry_route,
     did_document_route,
     jwks,
 )
 from registry.credentials.renewal_api import RenewalController
 from registry.credentials.service import Issuer
+from registry.credentials.vouching import (
+    RegistryFileError,
+    RegistrySource,
+    Vouching,
+    dcc_registry_file,
+)
 from registry.db import make_engine
 from registry.directory import contact
 from registry.directory.api import DIRECTORY_HANDLERS
@@ -174,6 +182,21 @@ class Resources:
     mail: MailSettings
 
 
+def _vouching(settings: Settings) -> Vouching:
+    """The issuer registries the verdict page reads (REGISTRY_ISSUER_REGISTRIES), or else the
+    registry's own DCC entry; a configured file that is not one stops the start, in words."""
+    if not settings.issuer_registries:
+        own = dcc_registry_entry(
+            settings.public_url, settings.issuer_name, settings.issuer_location
+        )
+        url = settings.public_url + DCC_REGISTRY_ENTRY
+        return Vouching((RegistrySource("this registry's own entry", url, own["registry"]),))
+    try:
+        return Vouching(tuple(dcc_registry_file(path) for path in settings.issuer_registries))
+    except RegistryFileError as exc:
+        raise SystemExit(f"REGISTRY_ISSUER_REGISTRIES: {exc}") from None
+
+
 def build_resources(settings: Settings) -> Resources:
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     keys = KeyStore(settings.keys_dir, settings.keys_passphrase)
@@ -185,7 +208,12 @@ def build_resources(settings: Settings) -> Resources:
                 "REGISTRY_ENV=production refuses to sign with a development key: "
                 "run `registry keys rotate` to make a real one."
             )
-    issuer = Issuer(public_url=settings.public_url, name=settings.issuer_name, keys=keys)
+    issuer = Issuer(
+        public_url=settings.public_url,
+        name=settings.issuer_name,
+        keys=keys,
+        vouching=_vouching(settings),
+    )
     # Live status reads apart from the requests' pool: a commit hook that reads the lists it
     # changed runs while the committing request still holds its connection, and must never wait
     # for a second one. Its reads are rare (one per change, one at a time): no pool at all.

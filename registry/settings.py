@@ -181,6 +181,9 @@ class Settings:
     # Where the issuing program is, as DCC's issuer registries list it ("Salt Lake City, Utah,
     # USA"): /.well-known/dcc-registry-entry.json.
     issuer_location: str = ""
+    # Issuer registry files (DCC's dcc-legacy format) whose listing of this issuer's DID the
+    # verdict page shows; none: the registry's own entry (/.well-known/dcc-registry-entry.json).
+    issuer_registries: tuple[Path, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -220,6 +223,11 @@ def load_settings() -> Settings:
         log_level=_choice("REGISTRY_LOG_LEVEL", LOG_LEVELS, "info"),
         metrics_dir=Path(os.environ.get("REGISTRY_METRICS_DIR") or ROOT / "var" / "metrics"),
         issuer_location=(os.environ.get("REGISTRY_ISSUER_LOCATION") or "").strip(),
+        issuer_registries=tuple(
+            Path(p.strip())
+            for p in (os.environ.get("REGISTRY_ISSUER_REGISTRIES") or "").split(",")
+            if p.strip()
+        ),
     )
 
 

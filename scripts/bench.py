@@ -55,6 +55,7 @@ from registry.vc.jws import (
 from registry.vc.keystore import KeyStore  # noqa: E402
 from registry.verification.core import verify  # noqa: E402
 from registry.verification.dataintegrity import verify_document  # noqa: E402
+from bench_coverage import coverage_rows  # noqa: E402
 
 PUBLIC = "http://127.0.0.1"
 CONNECTIONS = 32
@@ -265,7 +266,8 @@ end
 
 def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str = "get",
         accept: str = "application/json", during: Any = None,
-        seconds: int = DURATION, warm: bool = True) -> dict[str, float]:
+        seconds: int = DURATION, warm: bool = True, token: str | None = None,
+        connections: int = CONNECTIONS) -> dict[str, float]:
     """Throughput, p50 and p99 (ms), errors, and the server's CPU time per request (µs): the one
     figure that other load on the machine barely moves. `during(seconds)` runs alongside the
     measured run (the profiler)."""
@@ -285,8 +287,10 @@ def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str 
                         f'{{["Accept"]="{accept}"}})')
             script.write_text(LUA % {"file": data, "body": body})
         else:
-            script.write_text(f'wrk.headers["Accept"] = "{accept}"\n')
-        cmd = pinned(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s",
+            script.write_text(f'wrk.headers["Accept"] = "{accept}"\n'
+                              + (f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+                                 if token else ""))
+        cmd = pinned(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
                       str(script), server.base + (path if not items else "")], LOAD_CPU)
         # Every item once, then a short run: the steady state of a server that has seen these
         # credentials (its memory holds each one's record), not its first minutes. Not measured.
@@ -773,6 +777,8 @@ def main() -> int:
     parser.add_argument("--instructions", action="store_true",
                         help="also count instructions per request with valgrind (slow; for "
                         "before/after comparisons on a busy machine)")
+    parser.add_argument("--coverage-only", action="store_true",
+                        help="the floor and the coverage rows alone (issue 22)")
     parser.add_argument("--profile", action="store_true",
                         help="sample the verify API's CPU with py-spy and split it by component")
     args = parser.parse_args()
@@ -789,7 +795,7 @@ def main() -> int:
         print(f"{name:60} {value}", flush=True)
 
     kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
-    for kind in [] if args.http_only else kinds:
+    for kind in [] if args.http_only or args.coverage_only else kinds:
         url = fresh_database(kind, args.postgres, work)
         engine = make_engine(url)
         issuer = Issuer(public_url="http://bench.invalid", name="CIT Bench", keys=keys)
@@ -809,6 +815,16 @@ def main() -> int:
     floor_server = Server(url, keys_dir, work / "floor.log", floor=True)
     floor = wrk(floor_server, "/")
     server = Server(url, keys_dir, work / "server.log")
+    if args.coverage_only:
+        row("floor: one-route Litestar app, 1 worker, 32 connections", describe(floor, False),
+            "floor")
+        coverage_rows(engine, lambda path, token, c=CONNECTIONS: wrk(server, path, token=token, seconds=5, connections=c),
+                      describe, row, floor)
+        for running in (server, floor_server):
+            running.stop()
+        engine.dispose()
+        drop_database(url, args.postgres)
+        return 0
     issuer = Issuer(public_url=server.base, name="CIT Bench", keys=keys)
     class_id = graduating_class(engine, 1000)
     timed_certify(engine, issuer, class_id)
@@ -890,6 +906,9 @@ def main() -> int:
     row(f"a revocation committed by another process, seen by this worker ({kind})",
         f"median {lags[len(lags) // 2]:.0f} ms, max {lags[-1]:.0f} ms (20 revocations)",
         "propagation")
+
+    coverage_rows(engine, lambda path, token, c=CONNECTIONS: wrk(server, path, token=token, seconds=5, connections=c),
+                  describe, row, floor)
 
     if args.instructions:
         server.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import time
 import uuid
@@ -21,8 +22,10 @@ import pytest
 
 from registry.vc.keystore import KeyStore
 from tests.conftest import unique
+from tests.tls import TlsFiles
 
-REGISTRY = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "registry"
+BIN = Path(__file__).resolve().parents[1] / ".venv" / "bin"
+REGISTRY = BIN / "registry"
 
 
 def cli_env(**settings: str) -> dict[str, str]:
@@ -56,13 +59,25 @@ class LiveServer:
     url: str
     env: dict[str, str]
     admin_token: str
+    # The CA file an https server's certificate chains to (tests/tls.py), None for http.
+    ca: str | None = None
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What httpx checks the server's certificate with: the throw-away CA, if any."""
+        return ssl.create_default_context(cafile=self.ca) if self.ca else True
 
     def api(self) -> httpx.Client:
         return httpx.Client(
             base_url=self.url,
             headers={"Authorization": f"Bearer {self.admin_token}"},
             timeout=30,
+            verify=self.verify,
         )
+
+    def client(self) -> httpx.Client:
+        """An anonymous client, as a wallet or a verifier calls the server."""
+        return httpx.Client(base_url=self.url, timeout=30, verify=self.verify)
 
     def issue(self) -> dict[str, Any]:
         """One officer through a whole class, certified; the certify answer's item."""
@@ -87,9 +102,31 @@ def server_env(database_url: str, keys_dir: Path, public_url: str, **extra: str)
     )
 
 
-def start_server(env: dict[str, str], port: int, log: IO[Any]) -> subprocess.Popen[bytes]:
+def start_server(
+    env: dict[str, str], port: int, log: IO[Any], tls: TlsFiles | None = None
+) -> subprocess.Popen[bytes]:
+    """`registry serve`; with `tls`, uvicorn itself on the same app over https (the command
+    serves plain http, for a proxy in front: this is that front, in one process)."""
+    command = [str(REGISTRY), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if tls is not None:
+        command = [
+            str(BIN / "uvicorn"),
+            "registry.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ssl-certfile",
+            str(tls.cert),
+            "--ssl-keyfile",
+            str(tls.key),
+            "--no-server-header",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
     return subprocess.Popen(
-        [str(REGISTRY), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        command,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -97,7 +134,11 @@ def start_server(env: dict[str, str], port: int, log: IO[Any]) -> subprocess.Pop
 
 
 def wait_until_healthy(
-    server: subprocess.Popen[bytes], url: str, log: Callable[[], str], seconds: float
+    server: subprocess.Popen[bytes],
+    url: str,
+    log: Callable[[], str],
+    seconds: float,
+    verify: ssl.SSLContext | bool = True,
 ) -> None:
     """Until /health answers 200; fails the test with the server's log if it exits or never does."""
     deadline = time.monotonic() + seconds
@@ -105,7 +146,7 @@ def wait_until_healthy(
         if server.poll() is not None:
             pytest.fail(f"the server exited with {server.returncode}:\n{log()}")
         try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/health", timeout=1, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -134,19 +175,24 @@ def create_admin(env: dict[str, str], prefix: str) -> str:
 
 
 @contextmanager
-def serve(database_url: str, keys_dir: Path, log_path: Path, **extra: str) -> Iterator[LiveServer]:
-    """Starts `registry serve` on a free port with its own keys; stops it afterwards."""
+def serve(
+    database_url: str, keys_dir: Path, log_path: Path, tls: TlsFiles | None = None, **extra: str
+) -> Iterator[LiveServer]:
+    """Starts `registry serve` on a free port with its own keys; stops it afterwards. With `tls`
+    it answers on https://localhost:PORT, its public URL (so its DID is did:web:localhost%3APORT,
+    resolved over https as a wallet resolves it)."""
     if not any(keys_dir.glob("*.json")):
         KeyStore(keys_dir).generate("EdDSA")
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}"
+    verify: ssl.SSLContext | bool = tls.context() if tls else True
     env = server_env(database_url, keys_dir, url, **extra)
     token = create_admin(env, "liveadmin")
     with log_path.open("wb") as log:
-        server = start_server(env, port, log)
+        server = start_server(env, port, log, tls)
     try:
-        wait_until_healthy(server, url, lambda: log_path.read_text(errors="replace"), 30)
-        yield LiveServer(url=url, env=env, admin_token=token)
+        wait_until_healthy(server, url, lambda: log_path.read_text(errors="replace"), 30, verify)
+        yield LiveServer(url=url, env=env, admin_token=token, ca=str(tls.ca) if tls else None)
     finally:
         stop_server(server)
 

@@ -94,3 +94,5 @@ monitoring = requires_role(Role.ADMIN, Role.MONITOR)
 # Coverage reads and plan edits: the agency's liaison too (the services then hold each to its own
 # agency or region, answering anyone else as an unknown id).
 patrol = requires_role(Role.ADMIN, Role.COORDINATOR, Role.LIAISON)
+# The on-duty list: a dispatch account (a CAD system) too, and nothing else opens to it.
+on_duty_readers = requires_role(Role.ADMIN, Role.COORDINATOR, Role.LIAISON, Role.DISPATCH)

@@ -59,15 +59,19 @@ def create_user(
         role_value = Role(role)
     except ValueError:
         raise InvalidInput(
-            "role must be admin, coordinator, instructor, monitor or liaison.",
+            "role must be admin, coordinator, instructor, monitor, liaison or dispatch.",
             field="role",
             rule="enum",
         ) from None
     region_id = agency_id = None
-    if role_value is Role.LIAISON:
+    if role_value in AGENCY_ROLES:
         agency_id = _liaison_agency(session, agency_ori)
     elif agency_ori:
-        raise InvalidInput("Only a liaison belongs to an agency.", field="agency", rule="liaison")
+        raise InvalidInput(
+            "Only a liaison or a dispatch account belongs to an agency.",
+            field="agency",
+            rule="liaison",
+        )
     elif role_value not in (Role.ADMIN, Role.MONITOR):  # the program's, not a region's
         if not region_code:
             raise InvalidInput(
@@ -80,6 +84,7 @@ def create_user(
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"The username {username!r} is taken.", field="username", rule="unique")
     if password is not None:
+        _no_console(role_value)
         _check_password_rules(password)
     user = User(
         username=username,
@@ -92,10 +97,26 @@ def create_user(
     return user
 
 
+# The roles that belong to one agency rather than to a region.
+AGENCY_ROLES = (Role.LIAISON, Role.DISPATCH)
+
+
+def _no_console(role: Role) -> None:
+    """A dispatch account is a CAD system's API token: it never signs in to the console."""
+    if role is Role.DISPATCH:
+        raise InvalidInput(
+            "A dispatch account has an API token only, no console password.",
+            field="password",
+            rule="token_only",
+        )
+
+
 def _liaison_agency(session: Session, ori: str | None) -> uuid.UUID:
-    """A liaison's agency, by its ORI."""
+    """A liaison's or dispatch account's agency, by its ORI."""
     if not ori or not ori.strip():
-        raise InvalidInput("A liaison belongs to an agency.", field="agency", rule="required")
+        raise InvalidInput(
+            "A liaison or a dispatch account belongs to an agency.", field="agency", rule="required"
+        )
     agency = session.exec(select(Agency).where(Agency.ori == ori.strip().upper())).first()
     if agency is None:
         raise NotFound(f"No agency with ORI {ori.strip()!r}.", field="agency", rule="exists")
@@ -261,6 +282,7 @@ def set_disabled(session: Session, actor: Actor, user: User, disabled: bool) -> 
 def reset_password(session: Session, actor: Actor, user: User, password: str) -> User:
     """A new console password; the account's open sessions end (whoever knew the old one)."""
     _require_admin(actor)
+    _no_console(Role(user.role))
     _check_password_rules(password)
     user.password_hash = hash_password(password)
     session.add(user)

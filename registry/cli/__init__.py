@@ -63,10 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--role",
         required=True,
-        choices=["admin", "coordinator", "instructor", "monitor", "liaison"],
+        choices=["admin", "coordinator", "instructor", "monitor", "liaison", "dispatch"],
     )
     create.add_argument("--region", help="region code (coordinators and instructors)")
-    create.add_argument("--agency", help="the agency's ORI (a liaison)")
+    create.add_argument("--agency", help="the agency's ORI (a liaison or dispatch account)")
     create.add_argument(
         "--password-stdin", action="store_true", help="read a web console password from stdin"
     )

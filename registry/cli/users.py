@@ -32,7 +32,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         if args.region and args.role not in ("admin", "monitor")
         else ""
     )
-    if args.role == "liaison":
+    if args.role in ("liaison", "dispatch"):
         region = f" of agency {args.agency.strip().upper()}"
     print(f"created {args.role} {args.name}{region}")
     print("API token (shown once; store it safely):")

@@ -9,7 +9,7 @@ from litestar import Controller, delete, get, put
 from litestar.params import JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
-from registry.accounts.guards import office, patrol
+from registry.accounts.guards import office, on_duty_readers, patrol
 from registry.coverage import nominations, reads, schemas, service
 from registry.http.deps import CurrentActor, DbSession, PathUUID, ProgramZone
 
@@ -52,7 +52,7 @@ class PatrolController(Controller):
     ) -> schemas.AgencyCoverage:
         return reads.agency_coverage(session, actor, agency_id, zone, start, days)
 
-    @get("/on-duty", guards=[patrol], sync_to_thread=True)
+    @get("/on-duty", guards=[on_duty_readers], sync_to_thread=True)
     def on_duty(
         self,
         session: DbSession,

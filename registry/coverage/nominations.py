@@ -148,3 +148,43 @@ def open_nominations(
             )
         )
     return out
+
+
+def volunteers(
+    session: Session, actor: Actor, agency_ids: list[uuid.UUID]
+) -> list[NominationPublic]:
+    """The open nominations of officers not certified now, at these agencies (those the actor
+    sees): whom "schedule a class" proposes to enroll. The coordinator still confirms."""
+    wanted = set(agency_ids)
+    return [
+        n
+        for n in open_nominations(session, actor, None)
+        if n.agency_id in wanted and n.certified_until is None
+    ]
+
+
+def nominated_at(session: Session, agency_id: uuid.UUID) -> set[uuid.UUID]:
+    """The officers with an open nomination made at this agency: one query."""
+    return set(
+        session.exec(
+            select(Nomination.officer_id).where(
+                Nomination.agency_id == agency_id, col(Nomination.withdrawn_at).is_(None)
+            )
+        )
+    )
+
+
+def change_many(
+    session: Session, actor: Actor, agency_id: uuid.UUID, officer_ids: list[uuid.UUID], put: bool
+) -> int:
+    """Nominates (`put`) or withdraws several officers of one agency, each as `nominate` or
+    `withdraw` does; an officer serving elsewhere answers as an unknown one."""
+    for officer_id in officer_ids:
+        _, agency = officer_for(session, actor, officer_id)
+        if agency.id != agency_id:
+            raise NotFound("No officer with this id.", field="officer_id", rule="exists")
+        if put:
+            nominate(session, actor, officer_id)
+        else:
+            withdraw(session, actor, officer_id)
+    return len(officer_ids)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -26,12 +27,25 @@ from registry.tables.training import Course
 COURSE = "CIT-40"
 
 
+@dataclass(frozen=True)
+class Person:
+    """The columns of an officer coverage reads (a whole state's officers load as plain rows,
+    not ORM objects: at 8,000 officers that was most of a rollup's time)."""
+
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    post_id: str
+    district: str | None
+    shift: str | None
+
+
 @dataclass
 class Agencies:
     """Everything coverage needs of some agencies, read at once."""
 
     plans: dict[uuid.UUID, ar.Plan] = field(default_factory=dict)
-    staff: dict[uuid.UUID, list[Officer]] = field(default_factory=lambda: defaultdict(list))
+    staff: dict[uuid.UUID, list[Person]] = field(default_factory=lambda: defaultdict(list))
     validities: dict[uuid.UUID, list[ar.Validity]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -88,13 +102,21 @@ def read(session: Session, which: ColumnElement[bool], zone: ZoneInfo) -> Agenci
             tuple(districts.get(agency_id, ())), tuple(shifts.get(agency_id, ()))
         )
     current = (col(Employment.end_date).is_(None), col(Employment.agency_id).in_(ids))
-    for officer, agency_id in session.exec(
-        select(Officer, Employment.agency_id)
+    for agency_id, *person in session.execute(
+        sa.select(
+            col(Employment.agency_id),
+            col(Officer.id),
+            col(Officer.first_name),
+            col(Officer.last_name),
+            col(Officer.post_id),
+            col(Officer.district),
+            col(Officer.shift),
+        )
         .join(Employment, col(Employment.officer_id) == Officer.id)
         .where(*current)
         .order_by(col(Officer.last_name), col(Officer.first_name))
     ):
-        out.staff[agency_id].append(officer)
+        out.staff[agency_id].append(Person(*person))
     for officer_id, valid_from, valid_until in session.exec(
         select(Credential.officer_id, Credential.valid_from, Credential.valid_until)
         .join(Course, col(Course.id) == Credential.course_id)
@@ -183,12 +205,55 @@ def region_outlook(
     return rows
 
 
+@dataclass(frozen=True)
+class Total:
+    """A total row under a region's (or the state's) agencies by first gap."""
+
+    label: str
+    agencies: int
+    with_gap: int
+    slots: int
+    covered_now: int
+    officers_certified: int
+    officers_to_train: int
+
+
+def totals(session: Session, rows: list[schemas.AgencyOutlook], state: bool) -> list[Total]:
+    """A total for each region the rows come from, then with `state` the state's: one query
+    (each agency's region), whatever the number of agencies."""
+    region_of = dict(
+        session.exec(
+            select(Agency.id, Region.code)
+            .join(Region, col(Region.id) == Agency.region_id)
+            .where(col(Agency.id).in_([r.agency_id for r in rows]))
+        ).all()
+    )
+    groups: dict[str, list[schemas.AgencyOutlook]] = defaultdict(list)
+    for row in rows:
+        groups[f"Region {region_of[row.agency_id]}"].append(row)
+    if state:
+        groups = {**dict(sorted(groups.items())), "State": rows}
+    return [
+        Total(
+            label=label,
+            agencies=len(members),
+            with_gap=sum(1 for r in members if r.first_gap is not None),
+            slots=sum(r.slots for r in members),
+            covered_now=sum(r.covered_now for r in members),
+            officers_certified=sum(r.officers_certified for r in members),
+            officers_to_train=sum(r.officers_to_train for r in members),
+        )
+        for label, members in groups.items()
+    ]
+
+
 def on_duty(
     session: Session, actor: Actor, agency_id: uuid.UUID, zone: ZoneInfo, at: datetime | None
 ) -> schemas.OnDuty:
     """The certified officers on duty at `at` (now when not given; a time without an offset is
-    the program's local time), every district of the plan listed, staffed or not."""
-    agency = agency_for(session, actor, agency_id)
+    the program's local time), every district of the plan listed, staffed or not. The agency's
+    dispatch account reads it too."""
+    agency = agency_for(session, actor, agency_id, on_duty=True)
     moment = (at or datetime.now(zone)).replace(microsecond=0)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)

@@ -18,18 +18,21 @@ from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer
 
 
-def may_see(actor: Actor, agency: Agency) -> bool:
-    """The administrator, a coordinator of the agency's region, the agency's own liaison."""
-    if actor.role is Role.LIAISON:
+def may_see(actor: Actor, agency: Agency, *, on_duty: bool = False) -> bool:
+    """The administrator, a coordinator of the agency's region, the agency's own liaison; and
+    for the on-duty list alone (`on_duty`), the agency's own dispatch account."""
+    if actor.role is Role.LIAISON or (on_duty and actor.role is Role.DISPATCH):
         return actor.agency_id is not None and actor.agency_id == agency.id
     return actor.role in (Role.ADMIN, Role.COORDINATOR) and actor.can_act_in(agency.region_id)
 
 
-def agency_for(session: Session, actor: Actor, agency_id: uuid.UUID) -> Agency:
+def agency_for(
+    session: Session, actor: Actor, agency_id: uuid.UUID, *, on_duty: bool = False
+) -> Agency:
     """The agency, when the actor may see its coverage; to anyone else it answers exactly as an
     unknown id does (a plan tells where and when an agency patrols)."""
     agency = session.get(Agency, agency_id)
-    if agency is None or not may_see(actor, agency):
+    if agency is None or not may_see(actor, agency, on_duty=on_duty):
         raise NotFound("No agency with this id.", field="id", rule="exists")
     return agency
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from registry.credentials.status import (
     bump_revision,
     status_list_url,
 )
+from registry.credentials.vouching import Vouching
 from registry.errors import Forbidden, NotFound, RuleViolation, Unavailable
 from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential, CredentialStatus
@@ -45,6 +46,8 @@ class Issuer:
     public_url: str
     name: str
     keys: KeyStore
+    # The issuer registries that list (vouch for) this issuer, as the verdict page shows them.
+    vouching: Vouching = field(default_factory=Vouching)
 
     @property
     def did(self) -> str:

@@ -9,6 +9,7 @@ from litestar.response import Template
 from sqlmodel import Session
 
 from registry.credentials.service import Issuer
+from registry.credentials.vouching import Listing
 from registry.tables.credentials import Credential
 from registry.verification.service import PageFacts, page_facts
 
@@ -77,9 +78,20 @@ def render_verdict(issuer: Issuer, verdict: dict[str, Any], facts: PageFacts | N
             "plain": plain_checks(verdict),
             "successor": {"valid_until": successor[1]} if successor else None,
             "successor_url": issuer.credential_url(successor[0]) if successor else None,
+            # Who vouches for the issuer: the issuer registries that list its DID (on the page
+            # only: API.md's verdict has no field for it).
+            "vouched_by": _vouched_by(issuer, summary),
         },
         headers=HEADERS,
     )
+
+
+def _vouched_by(issuer: Issuer, summary: dict[str, Any]) -> list[Listing]:
+    """The listings of the credential's issuer; ours by its DID, whichever id it signed under."""
+    if not summary:
+        return []
+    named = str((summary.get("issuer") or {}).get("id") or "")
+    return issuer.vouching.listings(issuer.did if named in issuer.ids else named)
 
 
 # Crockford base32 as people type it from paper: O for 0, I and L for 1, spaces and dashes.

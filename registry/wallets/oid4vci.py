@@ -341,4 +341,11 @@ def issue_oid4vci(
         )
     except RuleViolation as exc:
         raise ProtocolError("credential_request_denied", exc.detail) from None
-    return {"credentials": [{"credential": credential}]}
+    answer: dict[str, Any] = {"credentials": [{"credential": credential}]}
+    if interaction.completed_at is None:
+        # Another configuration of the offer is still to come. OpenID4VCI 1.0 sends a wallet to
+        # the nonce endpoint for it, but LearnCard's and Sphereon's clients sign the next key
+        # proof over the last nonce they were given (the habit of drafts up to 13, whose
+        # credential response carried a fresh one): give them one. Other wallets ignore it.
+        answer.update(new_nonce(session, now), c_nonce_expires_in=int(NONCE_TTL.total_seconds()))
+    return answer

@@ -159,3 +159,29 @@ def test_a_liaison_belongs_to_the_agency_its_ori_names(
         refused = run(unique("cad"), "--role", "liaison", *args)
         assert refused.returncode == 2
         assert "agency" in refused.stderr.lower()
+
+
+def test_a_dispatch_account_reads_its_agencys_on_duty_list_and_nothing_else(
+    run: Any, region: Region, client: TestClient[Litestar]
+) -> None:
+    ori = region.coordinator.get(f"/api/v1/agencies/{region.agency_id}").json()["ori"]
+    name = unique("cad")
+    p = run(name, "--role", "dispatch", "--agency", ori)
+    assert p.returncode == 0, p.stderr
+    assert f"created dispatch {name} of agency {ori}" in p.stdout
+    api = Api(client, p.stdout.strip().splitlines()[-1])
+    assert api.get(f"/api/v1/agencies/{region.agency_id}/on-duty").status_code == 200
+    for path in ("patrol", "coverage", "officers"):
+        assert api.get(f"/api/v1/agencies/{region.agency_id}/{path}").status_code == 403, path
+    # It holds a token only: no console password.
+    refused = run(
+        unique("cad"),
+        "--role",
+        "dispatch",
+        "--agency",
+        ori,
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
+    assert refused.returncode == 2
+    assert "token only" in refused.stderr.lower() or "password" in refused.stderr.lower()

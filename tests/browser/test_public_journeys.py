@@ -41,6 +41,10 @@ def test_a_hiring_department_checks_by_qr_by_typed_id_and_by_file(
     phone.goto(item["verify_url"])
     _valid(phone, credential_id)
     expect(phone.get_by_role("heading", name="What was checked")).to_be_visible()
+    # Who vouches for the issuer: by default the registry's own DCC entry, linked.
+    expect(phone.get_by_role("link", name="this registry's own entry")).to_have_attribute(
+        "href", server.url + "/.well-known/dcc-registry-entry.json"
+    )
     _audit(phone)
     screenshot(phone, "verify-valid-phone")
 

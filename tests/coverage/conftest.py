@@ -17,7 +17,10 @@ from registry.actors import SYSTEM
 from registry.db import unit_of_work
 from registry.tables.credentials import Credential
 from tests.conftest import Api, Region, unique
-from tests.console.conftest import console_client  # noqa: F401 - the console pages' tests use it
+from tests.console.conftest import (  # noqa: F401 - the console pages' tests use console_client
+    console_client,
+    csrf_of,
+)
 
 DAY_SWING_NIGHT = {
     "districts": [{"code": "N", "name": "North"}, {"code": "S", "name": "South"}],
@@ -34,15 +37,23 @@ def ori_of(region: Region) -> str:
     return str(r.json()["ori"])
 
 
-def liaison(region: Region, engine: sa.Engine, ori: str | None = None) -> Api:
-    """A liaison of the region's agency (or of the agency with this ORI)."""
+def liaison(
+    region: Region,
+    engine: sa.Engine,
+    ori: str | None = None,
+    role: str = "liaison",
+    password: str | None = None,
+) -> Api:
+    """A liaison (or with `role`, a dispatch account) of the region's agency (or of the agency
+    with this ORI)."""
     with unit_of_work(engine) as session:
         user = create_user(
             session,
             SYSTEM,
-            username=unique("liaison"),
-            role="liaison",
+            username=unique(role),
+            role=role,
             agency_ori=ori or ori_of(region),
+            password=password,
         )
         token = issue_token(session, SYSTEM, user)
     return Api(region.coordinator.client, token)
@@ -101,3 +112,23 @@ def counted(app: Litestar) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def new_account(client: Any, role: str, agency_ori: str, password: str = "") -> tuple[str, Any]:
+    """Fills in the console's Users form (the client signed in as the administrator): the new
+    account's name and the answer."""
+    page = client.get("/console/users")
+    name = unique(role)
+    answer = client.post(
+        "/console/users",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "username": name,
+            "role": role,
+            "region": "",
+            "agency": agency_ori,
+            "password": password,
+        },
+        follow_redirects=False,
+    )
+    return name, answer

@@ -18,7 +18,7 @@ from registry.db import unit_of_work
 from registry.tables.accounts import User
 from tests.conftest import Region, unique
 from tests.console.conftest import PASSWORD, csrf_of, make_password_user, sign_in
-from tests.coverage.conftest import assign, ori_of, other_agency, set_plan
+from tests.coverage.conftest import assign, new_account, ori_of, other_agency, set_plan
 
 Client = TestClient[Litestar]
 PLATOON = "A | Platoon A | 18:00 | 06:00 | 2027-01-04 | 14 | 0 1 4 5 6 9 10"
@@ -132,19 +132,7 @@ def test_the_administrator_makes_a_liaison_on_the_users_page(
     ori = ori_of(region)
     page = console_client.get("/console/users")
     assert f'<option value="{ori}">' in page.text
-    name = unique("liaison")
-    r = console_client.post(
-        "/console/users",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "username": name,
-            "role": "liaison",
-            "region": "",
-            "agency": ori,
-            "password": PASSWORD,
-        },
-        follow_redirects=False,
-    )
+    name, r = new_account(console_client, "liaison", ori, PASSWORD)
     assert r.status_code == 303, r.text
     with unit_of_work(engine, read_only=True) as session:
         user = session.exec(select(User).where(User.username == name)).one()

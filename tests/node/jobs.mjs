@@ -2,6 +2,27 @@
 // stdout line, and errors in words (with what the libraries attach to them).
 import {createInterface} from 'node:readline';
 
+// No network but the test server: every other fetch is refused, so a library that reaches out
+// (a context, a DID, a CDN) fails the test instead of passing by luck. `sameScheme` sends a
+// request for the server's host over the server's own scheme (didkit resolves a did:web on
+// `localhost` over http, a convenience for developers that no production host meets).
+export function offlineBut(origin, {sameScheme = false} = {}) {
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (input, init) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    const server = origin && new URL(origin);
+    if(!server || url.host !== server.host) {
+      throw new Error(`offline: refused to fetch ${url.href}`);
+    }
+    if(sameScheme && url.protocol !== server.protocol) {
+      url.protocol = server.protocol;
+      return realFetch(typeof input === 'string' || input instanceof URL ?
+        url.href : new Request(url.href, input), init);
+    }
+    return realFetch(input, init);
+  };
+}
+
 export function errorText(error) {
   if(!error) {
     return null;

@@ -2,26 +2,14 @@
 // answer per stdout line. No network: every fetch goes to the test server (did:web's https is
 // mapped to its http origin), and JSON-LD contexts come from these packages only.
 import {readFileSync} from 'node:fs';
-import {errorText, serve} from './jobs.mjs';
+import {errorText, offlineBut, serve} from './jobs.mjs';
 
 // stdout carries the answers: the libraries' own logging goes to stderr.
 console.log = console.info = console.warn = console.error;
 const ORIGIN = process.env.REGISTRY_ORIGIN; // http://127.0.0.1:PORT of the live test server
-const realFetch = globalThis.fetch;
-
 // DCC's verifier-core builds its document loader when imported (remote fetching on, did:web over
 // https): route its requests to the test server and refuse everything else.
-globalThis.fetch = async (input, init) => {
-  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-  const origin = ORIGIN && new URL(ORIGIN);
-  if(!origin || url.host !== origin.host) {
-    throw new Error(`offline: refused to fetch ${url.href}`);
-  }
-  url.protocol = origin.protocol;
-  const request = typeof input === 'string' || input instanceof URL ?
-    url.href : new Request(url.href, input);
-  return realFetch(request, init);
-};
+offlineBut(ORIGIN, {sameScheme: true});
 
 const {default: jsonld} = await import('jsonld');
 const {contexts: vcContexts} = await import('@digitalbazaar/credentials-context').then(

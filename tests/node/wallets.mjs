@@ -1,8 +1,8 @@
 // Wallet apps of the field, driven by tests/node/test_wallets.py: one JSON job per stdin line, one
 // JSON answer per stdout line. Each wallet makes its own Ed25519 key, named by did:key:
 // - an OpenID wallet: @openid4vc/openid4vci (the library Credo-based wallets use) runs the
-//   pre-authorized code flow from the offer in the QR code, over http to the test server
-//   (allowInsecureUrls, the library's local option);
+//   pre-authorized code flow from the offer in the QR code, over https to the test server (its
+//   throw-away CA trusted through NODE_EXTRA_CA_CERTS);
 // - the Learner Credential Wallet's VC-API exchange, as LCW drives it: POST {} to the exchange,
 //   a DID Authentication presentation signed with @digitalbazaar/vc (eddsa-rdfc-2022), POST it;
 // - a holder presenting a credential to a verifier: a presentation over the verifier's
@@ -10,19 +10,12 @@
 // - the Learner Credential Wallet's own DID Authentication (composeVp.ts): its libraries,
 //   @digitalcredentials/vc and Ed25519Signature2020 with an Ed25519VerificationKey2020 did:key.
 import {createHash, randomBytes} from 'node:crypto';
-import {errorText, serve} from './jobs.mjs';
+import {errorText, offlineBut, serve} from './jobs.mjs';
 
 // stdout carries the answers: the libraries' own logging goes to stderr.
 console.log = console.info = console.warn = console.error;
-const ORIGIN = process.env.REGISTRY_ORIGIN; // http://127.0.0.1:PORT of the live test server
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (input, init) => {
-  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-  if(!ORIGIN || url.host !== new URL(ORIGIN).host) {
-    throw new Error(`offline: refused to fetch ${url.href}`);
-  }
-  return realFetch(input, init);
-};
+const ORIGIN = process.env.REGISTRY_ORIGIN; // https://localhost:PORT of the live test server
+offlineBut(ORIGIN);
 
 const {setGlobalConfig} = await import('@openid4vc/utils');
 const {Openid4vciClient} = await import('@openid4vc/openid4vci');
@@ -39,8 +32,11 @@ const {Ed25519Signature2020} = await import('@digitalcredentials/ed25519-signatu
 const {Ed25519VerificationKey2020} = await import(
   '@digitalcredentials/ed25519-verification-key-2020');
 const {default: suiteContext} = await import('ed25519-signature-2020-context');
+// Its client for OpenID4VCI draft 15, the one closest to 1.0 final that it has.
+const {OpenID4VCIClientV1_0_15: SphereonClient} = await import('@sphereon/oid4vci-client');
 
-setGlobalConfig({allowInsecureUrls: true});
+// Only a plain-http server needs the library's local option; the tests serve https.
+setGlobalConfig({allowInsecureUrls: new URL(ORIGIN).protocol === 'http:'});
 
 const STATIC = new Map([
   ...vcContexts, ...obContextPackage.contexts, ...suiteContext.contexts]);
@@ -67,8 +63,14 @@ function b64u(data) {
   return Buffer.from(data).toString('base64url');
 }
 
+// A compact JWS over `header` and `payload`, signed with the wallet's did:key (EdDSA).
+async function signJws(keyPair, header, payload) {
+  const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
+  const signature = await keyPair.signer().sign({data: new TextEncoder().encode(input)});
+  return `${input}.${b64u(signature)}`;
+}
+
 function openidWallet(keyPair) {
-  const signer = keyPair.signer();
   return new Openid4vciClient({
     callbacks: {
       fetch: globalThis.fetch,
@@ -76,11 +78,8 @@ function openidWallet(keyPair) {
       hash: (data, alg) => createHash(alg.replace('-', '').toLowerCase()).update(data).digest(),
       clientAuthentication: clientAuthenticationAnonymous(),
       // The JWS of the key proof, signed with the wallet's did:key (EdDSA).
-      signJwt: async (jwtSigner, {header, payload}) => {
-        const input = `${b64u(JSON.stringify(header))}.${b64u(JSON.stringify(payload))}`;
-        const signature = await signer.sign({data: new TextEncoder().encode(input)});
-        return {jwt: `${input}.${b64u(signature)}`, signerJwk: null};
-      }
+      signJwt: async (jwtSigner, {header, payload}) => (
+        {jwt: await signJws(keyPair, header, payload), signerJwk: null})
     }
   });
 }
@@ -188,6 +187,43 @@ const jobs = {
       received,
       replayed
     };
+  },
+
+  // Sphereon's OpenID4VCI client (@sphereon/oid4vci-client) as a wallet drives it: the offer
+  // URI, the issuer's metadata, one access token, then every configuration the offer names
+  // (each with a `jwt` key proof by the wallet's did:key). Its acquireCredentials signs every
+  // proof over the first nonce it got, reading none from the answers nor asking the nonce
+  // endpoint again; `freshNonce` calls its own acquireNonce() before each further request.
+  async sphereon({offer, txCode, freshNonce}) {
+    const keyPair = await holderKey();
+    const received = [];
+    try {
+      const client = await SphereonClient.fromURI({
+        uri: offer, kid: keyPair.id, alg: 'EdDSA', retrieveServerMetadata: true
+      });
+      await client.acquireAccessToken(txCode ? {pin: txCode} : {});
+      const supported = client.getCredentialsSupported();
+      for(const id of client.getCredentialOfferConfigurationIds()) {
+        if(freshNonce && received.length) {
+          await client.acquireNonce();
+        }
+        const response = await client.acquireCredentials({
+          credentialConfigurationId: id,
+          format: supported[id].format,
+          kid: keyPair.id,
+          alg: 'EdDSA',
+          proofCallbacks: {signCallback: ({header, payload}) => signJws(keyPair, header, payload)}
+        });
+        received.push({
+          configuration: id,
+          format: supported[id].format,
+          credentials: (response.credentials ?? []).map(c => c.credential ?? c)
+        });
+      }
+    } catch(e) {
+      return {holder: keyPair.controller, error: errorText(e), received};
+    }
+    return {holder: keyPair.controller, received};
   },
 
   // LCW's handleVcApiExchangeComplete: POST {} to the exchange, answer its DID Authentication

@@ -32,6 +32,8 @@ ROLES = (
     "admin",
     "liaison",  # of the home region's agency
     "other_liaison",  # of the other region's agency
+    "dispatch",  # a CAD system's token at the home region's agency
+    "other_dispatch",  # and at the other region's agency
 )
 
 
@@ -86,6 +88,7 @@ def fresh_session(engine: sa.Engine, actor: Actor) -> tuple[str, str]:
 
 def make_actor(engine: sa.Engine, role: str, region: str | None, ori: str | None = None) -> Actor:
     name = unique(f"sec{role}")
+    token_only = role == "dispatch"  # a CAD system's account has no console password
     with unit_of_work(engine) as session:
         user = create_user(
             session,
@@ -93,10 +96,12 @@ def make_actor(engine: sa.Engine, role: str, region: str | None, ori: str | None
             username=name,
             role=role,
             region_code=region,
-            password=PASSWORD,
+            password=None if token_only else PASSWORD,
             agency_ori=ori,
         )
         token = issue_token(session, SYSTEM, user)
+    if token_only:
+        return Actor(role=role, username=name, token=token)
     with unit_of_work(engine) as session:
         signed = sessions.sign_in(session, name, PASSWORD)
     assert signed is not None
@@ -154,6 +159,7 @@ def world(
         module=course["modules"][0]["code"],
         agency_ori=admin.get(f"/api/v1/agencies/{home.agency_id}").json()["ori"],
     )
+    other_ori = admin.get(f"/api/v1/agencies/{other.agency_id}").json()["ori"]
     world.actors = {
         "anonymous": Actor("anonymous"),
         "wallet": Actor("wallet"),
@@ -162,12 +168,9 @@ def world(
         "other_coordinator": other_coordinator,
         "admin": make_actor(engine, "admin", None),
         "liaison": make_actor(engine, "liaison", None, world.agency_ori),
-        "other_liaison": make_actor(
-            engine,
-            "liaison",
-            None,
-            admin.get(f"/api/v1/agencies/{other.agency_id}").json()["ori"],
-        ),
+        "other_liaison": make_actor(engine, "liaison", None, other_ori),
+        "dispatch": make_actor(engine, "dispatch", None, world.agency_ori),
+        "other_dispatch": make_actor(engine, "dispatch", None, other_ori),
     }
     bystander = make_actor(engine, "coordinator", home.code)
     with unit_of_work(engine, read_only=True) as session:

@@ -24,7 +24,7 @@ from registry.tables.wallets import HolderCopy, Interaction
 from tests.conftest import unique
 from tests.security.conftest import PASSWORD, ROLES, World, fresh_session, make_actor
 
-ANON, WALLET, INSTR, COORD, OTHER, ADMIN, LIAISON, OTHER_LIAISON = ROLES
+ANON, WALLET, INSTR, COORD, OTHER, ADMIN, LIAISON, OTHER_LIAISON, DISPATCH, OTHER_DISPATCH = ROLES
 EVERYONE = frozenset(ROLES)
 # Region-independent role guards (staff: any signed-in role; office: coordinators and admins).
 STAFF = frozenset({INSTR, COORD, OTHER, ADMIN})
@@ -210,7 +210,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/agencies/{agency_id:uuid}/patrol"): HOME_PATROL,
     ("PUT", "/api/v1/agencies/{agency_id:uuid}/patrol"): HOME_PATROL,
     ("GET", "/api/v1/agencies/{agency_id:uuid}/coverage"): HOME_PATROL,
-    ("GET", "/api/v1/agencies/{agency_id:uuid}/on-duty"): HOME_PATROL,
+    # ... and the one route a dispatch account (a CAD system) reads, at its own agency only
+    ("GET", "/api/v1/agencies/{agency_id:uuid}/on-duty"): HOME_PATROL | {DISPATCH},
     ("GET", "/api/v1/agencies/{agency_id:uuid}/officers"): HOME_PATROL,
     ("PUT", "/api/v1/officers/{officer_id:uuid}/assignment"): HOME_PATROL,
     ("GET", "/api/v1/coverage"): OFFICE,
@@ -221,6 +222,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/api/v1/officers/{officer_id:uuid}/nomination"): HOME_PATROL,
     ("GET", "/api/v1/nominations"): OFFICE,
     ("PUT", "/api/v1/regions/{region_code:str}/contact"): HOME_OFFICE,
+    ("POST", "/console/regions/{region_code:str}/contact"): HOME_OFFICE,
+    ("POST", "/console/agencies/{agency_id:uuid}/nominations"): HOME_PATROL,
 }
 
 # Console changes refused by a service come back as a redirect with one of these messages.
@@ -234,6 +237,8 @@ REFUSALS = (
     "no officer with",
     # and an agency its patrol plan (coverage): another's is an unknown id
     "no agency with this id",
+    # and a region its public contact
+    "no region with this code",
 )
 
 
@@ -337,6 +342,11 @@ BODIES: dict[tuple[str, str], Body] = {
         "shifts": [{"code": "DAY", "name": "Day", "starts": "06:00", "ends": "14:00"}],
     },
     ("PUT", "/api/v1/regions/{region_code:str}/contact"): lambda w: {"contact": "matrix"},
+    ("POST", "/console/regions/{region_code:str}/contact"): lambda w: {"contact": "matrix"},
+    ("POST", "/console/agencies/{agency_id:uuid}/nominations"): lambda w: {
+        "officer_id": w.officer_id,
+        "action": "nominate",
+    },
     ("POST", "/console/agencies/{agency_id:uuid}/patrol"): lambda w: {
         "districts": "N | North",
         "shifts": "DAY | Day | 06:00 | 14:00",
@@ -568,13 +578,30 @@ def refused(response: Any, path: str) -> str | None:
     return None
 
 
-def expected_refusal(role: str) -> str:
-    return "login" if role in (ANON, WALLET) else "forbidden"
+# Accounts with an API token only: the console, which takes no token, sends them to sign in.
+TOKEN_ONLY = (DISPATCH, OTHER_DISPATCH)
+
+
+def expected_refusal(role: str, path: str = "") -> str:
+    if role in (ANON, WALLET) or (role in TOKEN_ONLY and _is_console(path)):
+        return "login"
+    return "forbidden"
 
 
 # Roles that may change the world go last, so a refused call is never masked by an earlier
 # allowed change (a revoked credential, a full class).
-ROLE_ORDER = (ANON, WALLET, INSTR, OTHER, OTHER_LIAISON, LIAISON, COORD, ADMIN)
+ROLE_ORDER = (
+    ANON,
+    WALLET,
+    DISPATCH,
+    OTHER_DISPATCH,
+    INSTR,
+    OTHER,
+    OTHER_LIAISON,
+    LIAISON,
+    COORD,
+    ADMIN,
+)
 
 
 def _order(item: tuple[str, str, dict[str, Any]]) -> tuple[int, str, str]:
@@ -624,8 +651,8 @@ def test_every_route_answers_each_role_as_declared(app: Litestar, world: World) 
                     failures.append(f"{where} OPTIONS answered with a body")
             elif role in allowed and got is not None:
                 failures.append(f"{where} refused ({got}) but the role is allowed")
-            elif role not in allowed and got != expected_refusal(role):
-                failures.append(f"{where} should be refused ({expected_refusal(role)})")
+            elif role not in allowed and got != expected_refusal(role, path):
+                failures.append(f"{where} should be refused ({expected_refusal(role, path)})")
     print(
         f"access matrix: {len({(m, p) for m, p, _ in table})} routes x {len(ROLE_ORDER)} roles"
         f" = {checked} calls"

@@ -218,14 +218,19 @@ def test_one_offer_issues_each_configuration_it_offers_once(
     started = flow.start(region.coordinator, certified["credential_id"])
     token = flow.access_token(code_of(started))
     app = wallet_app()
-    assert flow.credential(token, app.proof(flow.nonce())).status_code == 200
+    first = flow.credential(token, app.proof(flow.nonce()))
+    assert first.status_code == 200, first.text
     # The same configuration again, for any key: refused, and the token still serves the rest.
     again = flow.credential(token, wallet_app("p256-key").proof(flow.nonce()))
     body = assert_protocol_error(again, "credential_request_denied")
     assert "issued already" in body["error_description"]
-    # The other configuration the offer names, with the same token (LearnCard asks for both).
-    r = flow.credential(token, app.proof(flow.nonce()), JWT)
+    # The other configuration the offer names, with the same token (LearnCard asks for both),
+    # and with the nonce the first answer carried, as LearnCard and Sphereon sign it.
+    assert first.json()["c_nonce_expires_in"] == 300
+    r = flow.credential(token, app.proof(first.json()["c_nonce"]), JWT)
     assert r.status_code == 200, r.text
+    # Nothing left to ask for: no nonce in the last answer.
+    assert "c_nonce" not in r.json()
     # Every configuration issued: the token and the interaction are done.
     last = flow.credential(token, app.proof(flow.nonce()), JWT)
     assert_protocol_error(last, "invalid_token", 401)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -350,3 +351,64 @@ def test_a_presented_copy_respelled_is_still_revoked(
     verdict = _verify(anonymous, vp, "c")
     assert verdict["verdict"] == "revoked", verdict
     assert verdict["presenter"] == {"id": app.did, "is_holder": True}
+
+
+# ---- every other refusal, each for what it is ------------------------------------------------
+
+
+def _signed(**proof: Any) -> dict[str, Any]:
+    return sign_presentation(wallet_app(), challenge="c", domain=None, **proof)
+
+
+def _after_signing(**members: Any) -> dict[str, Any]:
+    """A signed presentation with `members` put in after it was signed: refused before its
+    signature is looked at, or for it."""
+    return {**_signed(), **members}
+
+
+def _proof_changed(**changes: Any) -> dict[str, Any]:
+    vp = _signed()
+    return {**vp, "proof": {**vp["proof"], **changes}}
+
+
+# Made when the test runs, not when it is collected: a proof is fresh for ten minutes only.
+REFUSED: dict[str, tuple[Callable[[], dict[str, Any]], str]] = {
+    "created-not-a-date-time": (
+        lambda: _signed(created="yesterday"),
+        "created is not a UTC date-time",
+    ),
+    "created-not-a-date": (
+        lambda: _signed(created="2026-02-30T10:00:00Z"),
+        "created is not a valid date-time",
+    ),
+    "expired": (lambda: _signed(expires="2020-01-01T00:00:00Z"), "the proof has expired"),
+    "unknown-proof-member": (
+        lambda: _proof_changed(note="hi"),
+        "the proof member 'note' is not understood",
+    ),
+    "bad-proof-value": (lambda: _proof_changed(proofValue="not multibase"), "the proofValue"),
+    "two-proofs": (
+        lambda: {**_signed(), "proof": [_signed()["proof"]] * 2},
+        "not exactly one proof object",
+    ),
+    "no-holder": (lambda: _after_signing(holder=None), "it names no holder DID"),
+    "too-large": (lambda: _after_signing(id="urn:x:" + "a" * 50_000), "is over 49152 bytes"),
+    "not-json-ld": (
+        lambda: _after_signing(verifiableCredential=[{"@context": [VC_CONTEXT], "type": 5}]),
+        "it is not valid JSON-LD",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_a_presentation_is_refused_for_what_is_wrong_with_it(anonymous: Api, case: str) -> None:
+    make, said = REFUSED[case]
+    assert said in _refused_because(anonymous, make(), "c")
+
+
+def test_a_proof_given_as_a_one_element_list_is_read_as_the_proof(anonymous: Api) -> None:
+    # The Data Integrity documents' own form ("proof": [{…}]) is accepted for presentations too.
+    vp = _signed()
+    listed = {**vp, "proof": [vp["proof"]]}
+    check = _check(_verify(anonymous, listed, "c"), "presentation")
+    assert check["ok"] is True, check

@@ -10,16 +10,18 @@ import anyio.to_thread
 from litestar import get, post
 from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect, Template
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from registry.accounts.guards import office
+from registry.actors import Actor
+from registry.coverage import nominations
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify_class_now
 from registry.errors import InvalidInput
 from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID
 from registry.notices import service as notices
-from registry.tables.people import Region
+from registry.tables.people import Agency, Region
 from registry.tables.training import Course
 from registry.training import attendance as attendance_rules
 from registry.training import enrollment, schemas, standing
@@ -37,10 +39,26 @@ from registry.web.console.common import (
 from registry.web.console.once import once
 
 
+def _uuids(values: list[Any], field: str) -> list[uuid.UUID]:
+    """Ids a page sent back (query or form), at most MAX_BULK; a mangled one is refused."""
+    try:
+        return [uuid.UUID(v) for v in values[:MAX_BULK] if isinstance(v, str) and v]
+    except ValueError:
+        raise InvalidInput(
+            "The list was not sent as the page holds it; reload the page.", field=field
+        ) from None
+
+
 @get("/classes", sync_to_thread=True)
 def classes(request: AnyRequest, session: DbSession) -> Template:
+    """The classes, and the form to schedule one; `?agency=ID` (from the coverage page's agencies
+    with a gap) ticks those agencies' nominated volunteers who are not certified, for the
+    coordinator to confirm with the new class."""
     actor = actor_of(request)
     regions = session.exec(select(Region).order_by(Region.code)).all()
+    agencies = _uuids(request.query_params.getall("agency", []), "agency")
+    volunteers = nominations.volunteers(session, actor, agencies) if actor.is_office else []
+    homes = {a.region_id for a in session.exec(select(Agency).where(col(Agency.id).in_(agencies)))}
     return page(
         request,
         "classes.html",
@@ -48,23 +66,75 @@ def classes(request: AnyRequest, session: DbSession) -> Template:
         classes=training.list_classes(session, actor),
         courses=session.exec(select(Course).order_by(Course.code)).all(),
         regions=[r for r in regions if actor.can_act_in(r.id)],
+        volunteers=volunteers,
+        chosen_region=next((r.code for r in regions if r.id in homes), None),
     )
 
 
 @post("/classes", guards=[office])
-async def add_class(request: AnyRequest, session: DbSession) -> Redirect:
+async def add_class(request: AnyRequest, session: DbSession) -> Redirect | Template:
+    """Schedules a class; the volunteers the form ticked are enrolled in it at once, each
+    through the enrollment rules (the refused are named, the class stays)."""
     data, actor = await posted(request)
     values = {
         name: text(data, name)
         for name in ("course", "region", "start_date", "end_date", "location", "capacity")
     }
 
-    def work() -> Redirect:
+    def work() -> Redirect | Template:
+        ticked = _uuids(data.getall("officer_id", []), "officer_id")
         made = training.create_class(session, actor, build(schemas.ClassCreate, values))
-        return redirect(f"/console/classes/{made.id}", "Class scheduled.")
+        back = _back(made.id, "#roster")
+        if not ticked:
+            return redirect(f"/console/classes/{made.id}", "Class scheduled.")
+        outcomes = enrollment.enroll_many(session, actor, made.id, [], ticked)
+        return _enrolled(request, session, actor, made.id, outcomes, back, "Class scheduled; ")
 
     back = "/console/classes"
     return await attempt(session, once(session, actor, data, work, back), back=back)
+
+
+def _enrolled(
+    request: AnyRequest,
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    outcomes: list[enrollment.EnrollOutcome],
+    back: str,
+    said: str = "",
+) -> Redirect | Template:
+    """After an enrollment: a message when everyone was enrolled, else the report naming the
+    refused with their rule."""
+    enrolled = [o for o in outcomes if o.enrolled]
+    refused = [o for o in outcomes if not o.enrolled]
+    if not refused:
+        n = len(enrolled)
+        who = f"{enrolled[0].name} ({enrolled[0].post_id})" if n == 1 else f"{n} officers"
+        return redirect(back, f"{said}{who} enrolled.")
+    return _class_report(
+        request,
+        session,
+        actor,
+        class_id,
+        "enroll_report.html",
+        "Enrollment",
+        enrolled=enrolled,
+        refused=refused,
+    )
+
+
+def _class_report(
+    request: AnyRequest,
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    template: str,
+    title: str,
+    **context: Any,
+) -> Template:
+    """A page that reports on what was just done to a class, with the class's heading facts."""
+    klass = training.class_public(session, training.get_class(session, actor, class_id))
+    return page(request, template, title=title, klass=klass, **context)
 
 
 @get("/classes/{class_id:uuid}", sync_to_thread=True)
@@ -113,30 +183,9 @@ async def enroll(
         return redirect(back, f"At most {MAX_BULK} officers at a time.", error=True)
 
     def work() -> Redirect | Template:
-        ids = []
-        for value in ticked:
-            try:
-                ids.append(uuid.UUID(value))
-            except ValueError:
-                raise InvalidInput(
-                    "The list of officers was not sent as the page holds it; reload the page.",
-                    field="officer_id",
-                ) from None
+        ids = _uuids(ticked, "officer_id")
         outcomes = enrollment.enroll_many(session, actor, class_id, typed, ids)
-        enrolled = [o for o in outcomes if o.enrolled]
-        refused = [o for o in outcomes if not o.enrolled]
-        if not refused:
-            n = len(enrolled)
-            who = f"{enrolled[0].name} ({enrolled[0].post_id})" if n == 1 else f"{n} officers"
-            return redirect(back, f"{who} enrolled.")
-        return page(
-            request,
-            "enroll_report.html",
-            title="Enrollment",
-            klass=training.class_public(session, training.get_class(session, actor, class_id)),
-            enrolled=enrolled,
-            refused=refused,
-        )
+        return _enrolled(request, session, actor, class_id, outcomes, back)
 
     return await attempt(session, work, back=back)
 
@@ -353,11 +402,13 @@ async def email_wallet_links(
         finally:
             if sender is not None:
                 sender.close()
-        return page(
+        return _class_report(
             request,
+            session,
+            actor,
+            class_id,
             "wallet_mailing.html",
-            title="Wallet links",
-            klass=training.class_public(session, training.get_class(session, actor, class_id)),
+            "Wallet links",
             mailing=mailing,
         )
 

@@ -14,7 +14,7 @@ from litestar import Router, get, post
 from litestar.response import Redirect, Template
 
 from registry.accounts.guards import patrol
-from registry.coverage import reads, schemas, service
+from registry.coverage import nominations, reads, schemas, service
 from registry.coverage.arithmetic import DaySummary
 from registry.errors import InvalidInput
 from registry.http.deps import AnyRequest, DbSession, PathUUID, ProgramZone
@@ -99,6 +99,7 @@ def agency_coverage(
             service.plan_public(session, service.agency_for(session, actor, agency_id))
         ),
         staff=reads.agency_officers(session, actor, agency_id, zone),
+        nominated=nominations.nominated_at(session, agency_id),
     )
 
 
@@ -171,26 +172,48 @@ async def edit_plan(request: AnyRequest, session: DbSession, agency_id: PathUUID
 async def assign_officers(request: AnyRequest, session: DbSession, agency_id: PathUUID) -> Redirect:
     data, actor = await posted(request)
     back = _back(agency_id, "assign")
-    ticked = [str(v) for v in data.getall("officer_id", []) if isinstance(v, str) and v]
     district, shift = text(data, "district") or None, text(data, "shift") or None
 
     def work() -> str:
         service.agency_for(session, actor, agency_id)
-        try:
-            ids = [uuid.UUID(v) for v in ticked]
-        except ValueError:
-            raise InvalidInput("Tick officers from the list.", field="officer_id") from None
-        if not ids:
-            raise InvalidInput("Tick the officers to assign.", field="officer_id")
+        ids = _ticked(data)
         wanted = schemas.Assignment(district=district, shift=shift)
         return f"{service.assign_many(session, actor, ids, wanted)} officers assigned."
 
     return await attempt(session, work, back=back)
 
 
+@post("/agencies/{agency_id:uuid}/nominations", guards=[patrol])
+async def nominate_officers(
+    request: AnyRequest, session: DbSession, agency_id: PathUUID
+) -> Redirect:
+    """The liaison's "nominate for the next class" (or withdraw) for the ticked officers."""
+    data, actor = await posted(request)
+    put = text(data, "action") != "withdraw"
+
+    def work() -> str:
+        service.agency_for(session, actor, agency_id)
+        ids = _ticked(data)
+        n = nominations.change_many(session, actor, agency_id, ids, put)
+        return f"{n} officer{'' if n == 1 else 's'} " + ("nominated." if put else "withdrawn.")
+
+    return await attempt(session, work, back=_back(agency_id, "nominate"))
+
+
+def _ticked(data: Any) -> list[uuid.UUID]:
+    """The officers ticked on the page; none ticked, or a mangled id, is refused."""
+    try:
+        ids = [uuid.UUID(v) for v in data.getall("officer_id", []) if isinstance(v, str) and v]
+    except ValueError:
+        raise InvalidInput("Tick officers from the list.", field="officer_id") from None
+    if not ids:
+        raise InvalidInput("Tick the officers first.", field="officer_id")
+    return ids
+
+
 # Beside the console's router, whose guard admits staff only: the liaison reads this page too.
 LIAISON_PAGES = Router(
     path=PREFIX,
-    route_handlers=[agency_coverage, edit_plan, assign_officers],
+    route_handlers=[agency_coverage, edit_plan, assign_officers, nominate_officers],
     include_in_schema=False,
 )

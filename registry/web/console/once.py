@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from litestar.datastructures import FormMultiDict
-from litestar.response import Redirect, Response
+from litestar.response import Redirect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete
 
@@ -25,7 +25,7 @@ from registry.errors import Conflict
 from registry.tables.accounts import FormSubmission
 from registry.web.console.common import redirect
 
-R = TypeVar("R", bound=Response[Any])
+T = TypeVar("T")
 ALREADY_SAVED = "This form was already sent and saved: here is what it made."
 SAME_CONTENT = timedelta(hours=1)
 NOT_CONTENT = ("csrf_token", "form_token", "password")
@@ -50,9 +50,9 @@ def once(
     session: Session,
     actor: Actor,
     data: FormMultiDict,
-    work: Callable[[], R | str],
+    work: Callable[[], T],
     back: str,
-) -> Callable[[], R | Redirect | str]:
+) -> Callable[[], T | Redirect]:
     """`work`, done once per sending of the form (posted to `back`, the page it is on). The
     keys are stored first, so a second sending at the same moment waits for the first and is
     refused by the key; a refused change rolls its keys back with it."""
@@ -61,7 +61,7 @@ def once(
         return work
     keys = _keys(data, str(user_id), back)
 
-    def run() -> R | Redirect | str:
+    def run() -> T | Redirect:
         fresh_after = utcnow() - SAME_CONTENT
         for key in keys:
             seen = session.get(FormSubmission, key)

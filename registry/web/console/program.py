@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 
 from registry.accounts.guards import admin_only, office
 from registry.directory import contact
+from registry.directory.service import set_contact
 from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.people import schemas, service
 from registry.training.service import course_by_code, course_public, list_courses
@@ -53,6 +54,21 @@ async def rename_region(
         return f"Region {r.code} is now named {r.name}."
 
     return await attempt(session, work, back=REGIONS)
+
+
+@post("/regions/{region_code:str}/contact", guards=[office])
+async def region_contact(
+    request: AnyRequest, session: DbSession, region_code: FromPath[str]
+) -> Redirect:
+    """The region's public contact on `/agencies`, from the Coverage page's form: the region's
+    coordinator or the administrator (audited by the directory's service)."""
+    data, actor = await posted(request)
+
+    def work() -> str:
+        r = set_contact(session, actor, region_code, text(data, "contact"))
+        return f"Region {r.code}'s public contact " + ("saved." if r.contact else "removed.")
+
+    return await attempt(session, work, back="/console/coverage#contact")
 
 
 @get("/agencies/{agency_id:uuid}", guards=[office], sync_to_thread=True)
@@ -116,6 +132,7 @@ HANDLERS = [
     regions,
     add_region,
     rename_region,
+    region_contact,
     agency,
     edit_agency,
     courses,

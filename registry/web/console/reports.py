@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from litestar import get
 from litestar.response import Template
+from sqlmodel import Session, select
 
+from registry.actors import Actor
 from registry.audit import service as audit_service
 from registry.coverage import nominations
 from registry.coverage import reads as coverage_reads
 from registry.http.deps import AnyRequest, DbSession, ProgramZone
 from registry.reports import service as reports
+from registry.tables.people import Region
 from registry.web.console.charts import coverage_chart
 from registry.web.console.common import actor_of, page, whole_number
 from registry.windows import RENEWAL_GRACE_MONTHS as GRACE_MONTHS
@@ -62,18 +67,29 @@ def expiring(request: AnyRequest, session: DbSession) -> Template:
 def coverage(request: AnyRequest, session: DbSession, zone: ProgramZone) -> Template:
     actor = actor_of(request)
     data = reports.coverage(session, actor)
+    # Districts and shifts: the office's (an instructor sees certification counts only).
+    office = actor.is_office
+    by_first_gap = coverage_reads.region_outlook(session, actor, None, zone) if office else []
+    nominated = nominations.open_nominations(session, actor, None) if office else []
+    volunteers = Counter(n.agency_id for n in nominated if n.certified_until is None)
     return page(
         request,
         "coverage.html",
         title="Coverage",
         coverage=data,
         chart=coverage_chart(data.agencies, by_region=False),
-        # Districts and shifts: the office's (an instructor sees certification counts only).
-        by_first_gap=coverage_reads.region_outlook(session, actor, None, zone)
-        if actor.is_office
-        else [],
-        nominated=nominations.open_nominations(session, actor, None) if actor.is_office else [],
+        by_first_gap=by_first_gap,
+        totals=coverage_reads.totals(session, by_first_gap, actor.is_admin) if by_first_gap else [],
+        volunteers=volunteers,
+        with_gap=[r.agency_id for r in by_first_gap if r.first_gap is not None],
+        nominated=nominated,
+        contact_regions=contact_regions(session, actor) if office else [],
     )
+
+
+def contact_regions(session: Session, actor: Actor) -> list[Region]:
+    """The regions whose public contact the actor may set: a coordinator's own, or all."""
+    return list(session.exec(select(Region).where(actor.in_scope(Region.id)).order_by(Region.code)))
 
 
 HANDLERS = [audit, expiring, coverage]

@@ -33,7 +33,8 @@ from registry.web.console.once import once
 from registry.web.throttle import CurrentThrottle
 
 USERS = f"{PREFIX}/users"
-NO_REGION = (Role.ADMIN, Role.MONITOR, Role.LIAISON)  # the accounts that belong to no region
+# The accounts that belong to no region.
+NO_REGION = (Role.ADMIN, Role.MONITOR, *service.AGENCY_ROLES)
 
 
 @get("/users", guards=[admin_only], sync_to_thread=True)
@@ -50,21 +51,27 @@ def users(request: AnyRequest, session: DbSession) -> Template:
 
 
 @post("/users", guards=[admin_only])
-async def add_user(request: AnyRequest, session: DbSession) -> Redirect:
+async def add_user(request: AnyRequest, session: DbSession) -> Redirect | Template:
     data, actor = await posted(request)
     role = text(data, "role")
 
-    def work() -> Redirect:
+    dispatch = role == Role.DISPATCH
+
+    def work() -> Redirect | Template:
         made = service.create_user(
             session,
             actor,
             username=text(data, "username"),
             role=role,
             region_code=text(data, "region") or None if role not in NO_REGION else None,
-            agency_ori=text(data, "agency") or None if role == Role.LIAISON else None,
-            # Not stripped: spaces are part of a password.
-            password=str(data.get("password", "")),
+            agency_ori=text(data, "agency") or None if role in service.AGENCY_ROLES else None,
+            # Not stripped: spaces are part of a password. A dispatch account has none.
+            password=None if dispatch else str(data.get("password", "")),
         )
+        if dispatch:
+            # A CAD system's account signs in nowhere: its API token, shown this once, is all.
+            token = service.issue_token(session, actor, made)
+            return page(request, "user_token.html", title=made.username, user=made, token=token)
         return redirect(f"{USERS}/{made.id}", "Account created; it can sign in now.")
 
     return await attempt(session, once(session, actor, data, work, USERS), back=USERS)

@@ -1,0 +1,43 @@
+"""What the wallet tests share: a live https server with a throw-away CA, a hand-over started
+for a credential, a revocation, and a received copy checked at POST /api/v1/verify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.live import LiveServer
+
+
+def start(live_server: LiveServer, credential_id: str, **body: Any) -> dict[str, Any]:
+    with live_server.api() as api:
+        r = api.post(f"/api/v1/credentials/{credential_id}/interactions", json=body)
+        assert r.status_code == 201, r.text
+        answer: dict[str, Any] = r.json()
+        return answer
+
+
+def revoke(live_server: LiveServer, credential_id: str) -> None:
+    with live_server.api() as api:
+        r = api.post(f"/api/v1/credentials/{credential_id}/revoke", json={"reason": "Interop"})
+        assert r.status_code == 200, r.text
+
+
+def verify_api(live_server: LiveServer, copy: dict[str, Any] | str) -> dict[str, Any]:
+    """POST /api/v1/verify with a received copy: a JWT as `token`, a document as `credential`."""
+    form = "token" if isinstance(copy, str) else "credential"
+    with live_server.client() as client:
+        r = client.post("/api/v1/verify", json={form: copy})
+        assert r.status_code == 200, r.text
+        answer: dict[str, Any] = r.json()
+        return answer
+
+
+def copies_verify_then_show_revoked(
+    live_server: LiveServer, credential_id: str, copies: list[dict[str, Any] | str]
+) -> None:
+    assert copies
+    for copy in copies:
+        assert verify_api(live_server, copy)["verdict"] == "valid"
+    revoke(live_server, credential_id)
+    for copy in copies:
+        assert verify_api(live_server, copy)["verdict"] == "revoked"
