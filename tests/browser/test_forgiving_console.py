@@ -1,8 +1,8 @@
 """The console forgives. Every console edit form, opened and saved unchanged in a real
 browser, saves without an error and keeps every value: the officer's details (their
 patrol-start date once showed blank, as a date input shows a value that is not ISO), the agency,
-the region's name, the patrol plan, the attendance grid and the results table. A retake is
-recorded from the class page, and the earlier results stay in view."""
+the region's name and public contact, the patrol plan, the attendance grid and the results
+table. A retake is recorded from the class page, and the earlier results stay in view."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.conftest import unique
 from tests.live import LiveServer, eligible_class, ok
 
 PASSWORD = "an unchanged edit password"
+CONTACT = "Coordinator desk, 801-555-0142"
 PLAN = {
     "districts": [{"code": "NORTH", "name": "North district"}],
     "shifts": [{"code": "NIGHT", "name": "Night", "starts": "22:00", "ends": "06:00"}],
@@ -53,6 +54,7 @@ def _state(server: LiveServer, class_id: str, officer_id: str) -> dict[str, Any]
             "officer": {k: v for k, v in officer.items() if k not in ("updated_at",)},
             "agency": agency,
             "region": next(r for r in regions if r["code"] == agency["region"]),
+            "contact_shown": CONTACT in api.get("/agencies").text,
             "plan": ok(api.get(f"/api/v1/agencies/{agency['id']}/patrol")),
             "roster": ok(api.get(f"/api/v1/classes/{class_id}/roster")),
         }
@@ -71,11 +73,19 @@ def test_every_console_edit_form_saves_unchanged(server: LiveServer, desktop: Pa
         officer_id = officers[0]
         agency_id = ok(api.get(f"/api/v1/officers/{officer_id}"))["agency_id"]
         ok(api.put(f"/api/v1/agencies/{agency_id}/patrol", json=PLAN))
+        region_code = ok(api.get(f"/api/v1/agencies/{agency_id}"))["region"]
+        ok(
+            api.put(
+                f"/api/v1/regions/{region_code}/contact",
+                json={"contact": CONTACT},
+            )
+        )
         email = f"{unique('o')}@example.org"
         patched = api.patch(f"/api/v1/officers/{officer_id}", json={"email": email})
         assert patched.is_success, patched.text
     before = _state(server, class_id, officer_id)
     assert before["officer"]["patrol_start_date"] and before["plan"]["districts"]
+    assert before["contact_shown"]
 
     page = desktop
     _sign_in(page, server)
@@ -99,6 +109,9 @@ def test_every_console_edit_form_saves_unchanged(server: LiveServer, desktop: Pa
 
     page.goto(f"{server.url}/console/agencies/{agency_id}/coverage")
     _saved(page, "Save the plan")
+
+    page.goto(f"{server.url}/console/coverage")
+    _saved(page, f"Save the contact of {code}")
 
     page.goto(f"{server.url}/console/classes/{class_id}")
     _saved(page, "Save attendance")
