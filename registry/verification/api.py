@@ -30,6 +30,7 @@ from registry.http.responses import download
 from registry.vc import dataintegrity
 from registry.verification.deps import CurrentLive, CurrentVerifier
 from registry.verification.service import Verifier
+from registry.verification.typed import typed_credential_id
 from registry.verification.verdict import REVOKED, SUSPENDED, Verdict
 from registry.verification.verdict_page import render_verdict, verdict_page
 
@@ -193,6 +194,9 @@ async def credential_page(
 ) -> Response[Any] | Template:
     wanted = credential_id.strip().upper()
     stored = verifier.stored.cached(wanted)
+    if stored is None:
+        # Typed by hand: O for 0, I or L for 1, spaces and dashes are the same id.
+        wanted = typed_credential_id(credential_id) or wanted
     if wants_json(request):
         # The hot path (scanners, hiring systems): the stored token from memory when it was
         # read before, verified on the event loop.
@@ -211,7 +215,7 @@ async def credential_page(
             metrics.verified("page", verdict.verdict)
             return render_verdict(issuer, verdict.to_dict(), stored.page.in_force())
     return await anyio.to_thread.run_sync(
-        _credential_html, request, engine, issuer, verifier, credential_id, verdict
+        _credential_html, request, engine, issuer, verifier, wanted, verdict
     )
 
 

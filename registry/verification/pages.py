@@ -20,24 +20,25 @@ from registry.db import unit_of_work
 from registry.http.deps import AnyRequest, DbEngine
 from registry.http.responses import public_page
 from registry.tables.credentials import Credential
+from registry.verification import files
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused
 from registry.verification.deps import CurrentVerifier
 from registry.verification.service import Verifier
+from registry.verification.typed import not_found, typed_credential_id
 from registry.verification.verdict import Verdict
 from registry.verification.verdict_page import HEADERS, verdict_page
 
 # A .jwt of ours is about 2 KB; a pasted or uploaded one over the verify API's limit is no token.
 MAX_TOKEN_CHARS = 64 * 1024
-_TYPED = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.]+")
-_ID = re.compile(r"[0-9A-Z]{1,32}")
-
-
-def typed_credential_id(raw: str) -> str | None:
-    """The credential id a person typed, as stored; None when it cannot be one."""
-    wanted = _SEPARATORS.sub("", raw).upper().translate(_TYPED)
-    return wanted if _ID.fullmatch(wanted) else None
+# What a credential looks like as text: a compact JWS, or a JSON document.
+_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+FILE_SECONDS = 10  # a certificate or a photo is read in well under a second
+NOT_FOUND = "We could not find a certificate in this file."
+READS = (
+    "It reads our PDF certificate, a photo or screenshot of a certificate's or a wallet's QR "
+    "code (PNG or JPEG), and the signed credential (.jwt or .json)."
+)
 
 
 def _form(issuer: Issuer, *, status: int = 200, error: str = "", field: str = "") -> Template:
@@ -51,11 +52,10 @@ async def verify_form(issuer: CurrentIssuer) -> Template:
     return _form(issuer)
 
 
-async def _uploaded(value: Any) -> str | None:
+async def _uploaded(value: Any) -> bytes | None:
     if not isinstance(value, UploadFile):
         return None
-    raw = await value.read(MAX_TOKEN_CHARS + 1)
-    return raw.decode("utf-8", errors="replace") if raw else None
+    return await value.read(files.MAX_FILE_BYTES + 1) or None
 
 
 @post(
@@ -63,7 +63,7 @@ async def _uploaded(value: Any) -> str | None:
     public=True,
     include_in_schema=False,
     status_code=200,
-    request_max_body_size=4 * MAX_TOKEN_CHARS,
+    request_max_body_size=files.MAX_FILE_BYTES + 4 * MAX_TOKEN_CHARS,
 )
 async def verify_submit(
     request: AnyRequest,
@@ -73,12 +73,21 @@ async def verify_submit(
 ) -> Response[Any] | Template | Redirect:
     """A typed id opens the same page as the QR code; a token is verified and shown with it."""
     data = await request.form()
-    text = await _uploaded(data.get("file"))
-    if text is None:
-        pasted = data.get("token")
-        text = pasted if isinstance(pasted, str) and pasted.strip() else None
-    if text is not None:
-        return await _verify_text(issuer, verifier, engine, text.strip())
+    uploaded = await _uploaded(data.get("file"))
+    if uploaded is not None:
+        return await _verify_file(issuer, verifier, engine, uploaded)
+    pasted = data.get("token")
+    if isinstance(pasted, str) and pasted.strip():
+        text = pasted.strip()
+        if len(text) <= MAX_TOKEN_CHARS and not _credential_like(text):
+            return _form(
+                issuer,
+                status=422,
+                field="token",
+                error="What was pasted is not a credential: a .jwt starts with \u201ceyJ\u201d "
+                "and a .json credential with \u201c{\u201d.",
+            )
+        return await _verify_text(issuer, verifier, engine, text)
     typed = data.get("credential_id")
     if isinstance(typed, str) and typed.strip():
         wanted = typed_credential_id(typed)
@@ -90,12 +99,77 @@ async def verify_submit(
                 error="A credential id is up to 32 letters and digits, as printed on the "
                 "certificate beside \u201cCredential id\u201d.",
             )
+        if not await anyio.to_thread.run_sync(_issued, engine, wanted):
+            # A typo, most likely: said plainly, on the form, with what its shape shows.
+            return _form(issuer, status=404, field="credential_id", error=not_found(typed))
         return Redirect(path=f"/c/{wanted}", status_code=303)
     return _form(
         issuer,
         status=400,
         field="credential_id",
         error="Type the credential id, paste the token, or choose the .jwt file.",
+    )
+
+
+def _issued(engine: Engine, credential_id: str) -> bool:
+    with unit_of_work(engine, read_only=True) as session:
+        return session.get(Credential, credential_id) is not None
+
+
+def _credential_like(text: str) -> bool:
+    return text.startswith("{") or bool(_JWS.fullmatch(text))
+
+
+def _no_certificate(issuer: Issuer, why: str = "", status: int = 422) -> Template:
+    said = f"{NOT_FOUND} {why}".strip()
+    return _form(issuer, status=status, field="file", error=said)
+
+
+async def _verify_file(
+    issuer: Issuer, verifier: Verifier, engine: Engine, data: bytes
+) -> Template | Redirect:
+    """A file: a credential as text, or a PDF or an image holding one (attached) or its QR code.
+    A file with none of these is said to hold no certificate, never to be a forgery."""
+    if len(data) > files.MAX_FILE_BYTES:
+        limit = files.MAX_FILE_BYTES // (1024 * 1024)
+        return _no_certificate(issuer, f"The file is larger than {limit} MB.", status=413)
+    kind = files.kind_of(data)
+    if kind == files.TEXT:
+        text = data.decode("utf-8").strip()
+        if len(text) <= MAX_TOKEN_CHARS and _credential_like(text):
+            return await _verify_text(issuer, verifier, engine, text)
+    if kind not in (files.PDF, files.IMAGE):
+        return _no_certificate(issuer, READS)
+    try:
+        with anyio.fail_after(FILE_SECONDS):
+            # PDFium and zxing-cpp cannot be interrupted: the thread runs on to its end, in one
+            # of files.SLOTS, while the person is told.
+            found = await anyio.to_thread.run_sync(files.read, data, abandon_on_cancel=True)
+    except TimeoutError:
+        return _no_certificate(issuer, "The file took too long to read; upload a smaller one.")
+    except files.Busy:
+        return _no_certificate(issuer, "Many files are being read just now: try again.", 503)
+    except files.Unreadable as exc:
+        return _no_certificate(issuer, str(exc))
+    if found.attached is not None and _credential_like(found.attached):
+        return await _verify_text(issuer, verifier, engine, found.attached)
+    ours = f"{issuer.public_url}/c/"
+    for code in found.codes:
+        wanted = typed_credential_id(code[len(ours) :]) if code.startswith(ours) else None
+        if wanted is not None:
+            return Redirect(path=f"/c/{wanted}", status_code=303)
+        if _credential_like(code) and len(code) <= MAX_TOKEN_CHARS:
+            return await _verify_text(issuer, verifier, engine, code)
+    if found.codes:
+        shown = found.codes[0][:120]
+        return _no_certificate(
+            issuer, f"Its QR code does not lead to this registry (it reads \u201c{shown}\u201d)."
+        )
+    return _no_certificate(
+        issuer,
+        "No credential is attached to it and no QR code could be read in it. For a photo, take "
+        "it again with the whole QR code sharp and in the frame, or type the credential id "
+        "printed beside \u201cCredential id\u201d.",
     )
 
 

@@ -90,6 +90,9 @@ class CertificateFacts:
     verify_url: str
     state: str  # a verdict ("valid", "revoked", ...) or "superseded"
     checked_at: datetime
+    # The signed credential, attached to the PDF for /verify to read back: only where the
+    # certificate names the holder (a protected holder's paper carries no name, nor a token).
+    token: str | None = None
 
 
 def certificate_facts(
@@ -107,10 +110,11 @@ def certificate_facts(
     summary = verdict.credential
     holder = summary.holder if summary is not None else None
     state = display_state(verdict.verdict, credential.superseded_by is not None)
+    name = holder.name if holder else None
     return CertificateFacts(
         credential_id=credential.id,
         issuer_name=issuer_name,
-        name=holder.name if holder else None,
+        name=name,
         post_id=holder.post_id if holder and holder.name else None,
         achievement=course.achievement_name,
         course_title=course.title,
@@ -123,4 +127,5 @@ def certificate_facts(
         verify_url=verify_url,
         state=state,
         checked_at=verdict.checked_at,
+        token=credential.token if name is not None else None,
     )

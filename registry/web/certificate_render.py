@@ -186,4 +186,14 @@ def render_certificate(facts: CertificateFacts, zone: ZoneInfo) -> bytes:
         align=Align.C,
         link=verify_page,
     )
+    if facts.token is not None:
+        # The credential itself, for /verify to read back from the file (and any PDF reader
+        # to show as an attachment); the QR code stays the way for paper and photos.
+        pdf.embed_file(
+            bytes=facts.token.encode("ascii"),
+            basename=f"cit-{facts.credential_id}.jwt",
+            desc="The signed CIT certification (W3C Verifiable Credential, vc+jwt)",
+            mime_type="application/vc+jwt",
+            modification_date=facts.issued,
+        )
     return bytes(pdf.output())

@@ -3,6 +3,8 @@ wallet (its page, the full-screen QR view and the web app manifest)."""
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from litestar import Response, Router, get
@@ -246,6 +248,24 @@ def wallet_manifest(
     return Response(manifest, media_type="application/manifest+json", headers=WALLET_HEADERS)
 
 
+@cache
+def _service_worker() -> bytes:
+    return (Path(__file__).parent / "static" / "wallet-sw.js").read_bytes()
+
+
+@get("/{key:str}/sw.js", public=True, include_in_schema=False, sync_to_thread=True)
+def wallet_service_worker(session: DbSession, key: FromPath[str]) -> Response[bytes]:
+    """The service worker that keeps this officer's page for offline use; served under the
+    wallet's own address and allowed that address as its scope, and nothing wider."""
+    if officer_by_key(session, key) is None:
+        raise NotFound("This wallet link is not valid.")
+    return Response(
+        _service_worker(),
+        media_type="text/javascript",
+        headers={**WALLET_HEADERS, "Service-Worker-Allowed": f"/wallet/{key}"},
+    )
+
+
 @get(
     "/{key:str}/c/{credential_id:str}/credential.json",
     public=True,
@@ -284,6 +304,7 @@ wallet = Router(
         wallet_jwt,
         wallet_certificate,
         wallet_manifest,
+        wallet_service_worker,
         wallet_credential_json,
     ],
 )

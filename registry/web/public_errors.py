@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from litestar import Request, Response
 from litestar.response import Template
 
 from registry.http.problems import TITLES
+from registry.verification.typed import CHECK, advice, as_issued
 
 PAGES = re.compile(r"/(c/[^/]+|lookup|verify)/?")
 
@@ -19,8 +21,10 @@ PAGES = re.compile(r"/(c/[^/]+|lookup|verify)/?")
 WORDS: dict[int, tuple[str, str, bool]] = {
     404: (
         "Not in the registry",
-        "No certification with this id was issued by this registry. Check the address or the id "
-        "printed on the certificate. Do not rely on a certificate whose code leads here.",
+        "No certification with this id was issued by this registry. If you typed the address, "
+        "check the id in it against the certificate, character by character. If a certificate's "
+        "QR code led here, that certificate was not issued by this registry. Do not rely on a "
+        "certificate whose code leads here.",
         True,
     ),
     429: (
@@ -55,6 +59,17 @@ def _wants_page(request: Request[Any, Any, Any], status: int = 0) -> bool:
     return bool(PAGES.fullmatch(path)) or (status == 404 and not path.startswith(NOT_PEOPLES))
 
 
+def _typed_id(path: str) -> tuple[str, str, bool] | None:
+    """For /c/{id} with an id no QR code of ours holds: a typo, said plainly, no warning."""
+    if not path.startswith("/c/") or "/" in path[3:].rstrip("/"):
+        return None
+    raw = unquote(path[3:].rstrip("/"))
+    if as_issued(raw):
+        return None
+    sentence = " ".join(["The registry has no certification with this id.", CHECK, *advice(raw)])
+    return ("Not in the registry", sentence, False)
+
+
 def public_page_aware(
     handler: Callable[[Request[Any, Any, Any], Any], Response[Any]],
 ) -> Callable[[Request[Any, Any, Any], Any], Response[Any]]:
@@ -72,6 +87,9 @@ def public_page_aware(
                 (TITLES.get(status, "Something went wrong"), str(body.get("detail", "")), False),
             )
         )
+        typed = _typed_id(request.url.path) if status == 404 else None
+        if typed is not None:
+            heading, sentence, warning = typed
         kept = {k: v for k, v in problem.headers.items() if k.lower() == "retry-after"}
         return Template(
             template_name="public_error.html",

@@ -74,7 +74,7 @@ def test_a_hiring_department_checks_by_qr_by_typed_id_and_by_file(
     page.goto(server.url + "/verify")
     jwt = tmp_path / f"cit-{credential_id}.jwt"
     jwt.write_text(item["token"])
-    page.get_by_label("The officer's signed credential").set_input_files(str(jwt))
+    page.get_by_label("The certificate (PDF)").set_input_files(str(jwt))
     page.get_by_role("button", name="Check this file").click()
     _valid(page, credential_id)
     page.goto(server.url + "/verify")

@@ -41,7 +41,8 @@ def assert_private_page(r: Any) -> None:
 
 
 def assert_no_inline_code(html: str) -> None:
-    assert "<script" not in html.lower()
+    # Scripts only from a file of our own (the wallet's registers its service worker).
+    assert re.search(r"<script(?![^>]*\ssrc=\"/static/[a-z-]+\.js\")", html, re.I) is None
     assert re.search(r"\sstyle\s*=", html, re.IGNORECASE) is None
     assert "<style" not in html.lower()
     assert re.search(r"\son[a-z]+\s*=", html, re.IGNORECASE) is None  # no onclick= etc.
@@ -193,6 +194,23 @@ def test_the_manifest_makes_the_wallet_installable(
         assert f"{image.width}x{image.height}" == icon["sizes"]
         sizes[icon["sizes"]] = icon["src"]
     assert {"192x192", "512x512"} <= set(sizes)
+
+
+def test_the_service_worker_is_served_only_under_its_own_wallet_and_scoped_to_it(
+    region: Region, course: dict[str, Any], anonymous: Api
+) -> None:
+    wallet = path_of(issue(region, course)["wallet_url"])
+    page = anonymous.get(wallet).text
+    assert '<script src="/static/wallet.js" defer></script>' in page
+    r = anonymous.get(f"{wallet}/sw.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["service-worker-allowed"] == wallet  # this wallet, nothing wider
+    assert_private_page(r)
+    assert "self.registration.scope" in r.text
+    key = wallet.rsplit("/", 1)[1]
+    for other in (key[:-1], key + "A", "not-a-key"):
+        assert anonymous.get(f"/wallet/{other}/sw.js").status_code == 404
 
 
 def test_a_coordinator_reissues_the_wallet_link_and_the_old_one_dies(

@@ -52,6 +52,7 @@ PUBLIC_ROUTES = {
     ("GET", "/wallet/{key:str}"),
     ("GET", "/wallet/{key:str}/show/{credential_id:str}"),
     ("GET", "/wallet/{key:str}/manifest.webmanifest"),
+    ("GET", "/wallet/{key:str}/sw.js"),
     ("GET", "/wallet/{key:str}/c/{credential_id:str}/credential.jwt"),
     ("GET", "/wallet/{key:str}/c/{credential_id:str}/certificate.pdf"),
     ("GET", "/wallet/{key:str}/c/{credential_id:str}/credential.json"),
