@@ -198,7 +198,12 @@ def _vouching(settings: Settings) -> Vouching:
 
 
 def build_resources(settings: Settings) -> Resources:
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )
     keys = KeyStore(settings.keys_dir, settings.keys_passphrase)
     if settings.production:
         if not keys.has_active():

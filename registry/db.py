@@ -17,28 +17,31 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 READ_ONLY = {"sqlite_begin": "DEFERRED"}
+SQLITE_CONNECT = {"check_same_thread": False, "timeout": 30}
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 30.0
+) -> Engine:
     """An engine for SQLite (embedded default) or PostgreSQL (production); `pool_size` 0 for
-    one that keeps no connection open between uses."""
+    one that keeps no connection open between uses. When `pool_size + max_overflow`
+    connections are busy, a request waits up to `pool_timeout` seconds for one (then
+    sqlalchemy's TimeoutError: a 503)."""
+    pooled = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             private_database_file(Path(parsed.database))
         memory = parsed.database in (None, "", ":memory:")
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=NullPool if memory or pool_size == 0 else None,
-        )
+        if memory or pool_size == 0:
+            engine = create_engine(url, connect_args=SQLITE_CONNECT, poolclass=NullPool)
+        else:
+            engine = create_engine(url, connect_args=SQLITE_CONNECT, **pooled)
         _tune_sqlite(engine)
         return engine
     if pool_size == 0:
         return create_engine(url, poolclass=NullPool)
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
-    )
+    return create_engine(url, pool_pre_ping=True, pool_recycle=1800, **pooled)
 
 
 def private_folder(path: Path) -> None:

@@ -11,7 +11,6 @@ process's own figures are served.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +77,20 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def prepare_multiprocess(folder: Path) -> None:
-    """For `registry serve`, before any worker starts: an empty folder for the workers'
-    figures (a restart begins at zero, as Prometheus expects of a restarted target)."""
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, mode=0o700)
-    os.environ[MULTIPROC_ENV] = str(folder)
+def forget_process(pid: int) -> None:
+    """The parent of `registry serve`'s workers built the metrics when it loaded the app but
+    never counts: its (empty) files go, so that the folder holds the workers' alone."""
+    folder = os.environ.get(MULTIPROC_ENV)
+    if folder:
+        for path in Path(folder).glob(f"*_{pid}.db"):
+            path.unlink(missing_ok=True)
+
+
+def worker_gone(pid: int) -> None:
+    """A worker ended: its live gauges (connections in use, list age) stop counting; what it
+    counted stays in the sums."""
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
 _ISSUED = "registry.metrics.issued"

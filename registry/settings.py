@@ -23,6 +23,19 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 3600:
+        raise SystemExit(f"{name} is a number of seconds (0 < s < 3600), got {raw!r}")
+    return value
+
+
 def _proxies(name: str) -> str:
     """Comma-separated IP addresses or networks (or `*`, any peer), as uvicorn reads them."""
     raw = os.environ.get(name, "").strip()
@@ -181,6 +194,10 @@ class Settings:
     # Where the issuing program is, as DCC's issuer registries list it ("Salt Lake City, Utah,
     # USA"): /.well-known/dcc-registry-entry.json.
     issuer_location: str = ""
+    # Connections a worker's request pool may open beyond db_pool_size under load, and how long
+    # a request waits for one when all are busy before it is answered 503 (seconds).
+    db_pool_overflow: int = 10
+    db_pool_timeout: float = 30.0
     # Issuer registry files (DCC's dcc-legacy format) whose listing of this issuer's DID the
     # verdict page shows; none: the registry's own entry (/.well-known/dcc-registry-entry.json).
     issuer_registries: tuple[Path, ...] = ()
@@ -199,6 +216,7 @@ def load_settings() -> Settings:
     # Unset, the public URL is where `registry serve` listens, so that QR codes and links work
     # on this machine whatever port it was given (a wildcard address is reached as localhost).
     reached = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    pool_size = _int("REGISTRY_DB_POOL_SIZE", 10)
     here = f"http://[{reached}]:{port}" if ":" in reached else f"http://{reached}:{port}"
     return Settings(
         database_url=os.environ.get("REGISTRY_DATABASE_URL") or default_db,
@@ -212,7 +230,9 @@ def load_settings() -> Settings:
         sign_in_rate_limit=_int("REGISTRY_SIGN_IN_RATE_LIMIT", 10),
         production=os.environ.get("REGISTRY_ENV", "development").lower() == "production",
         issuer_name=os.environ.get("REGISTRY_ISSUER_NAME") or "CIT Utah",
-        db_pool_size=_int("REGISTRY_DB_POOL_SIZE", 10),
+        db_pool_size=pool_size,
+        db_pool_overflow=_int("REGISTRY_DB_POOL_OVERFLOW", pool_size),
+        db_pool_timeout=_seconds("REGISTRY_DB_POOL_TIMEOUT", 30.0),
         redis_url=os.environ.get("REGISTRY_REDIS_URL") or None,
         sign_in_lockout=_int("REGISTRY_SIGN_IN_LOCKOUT", 10),
         trusted_proxies=_proxies("REGISTRY_TRUSTED_PROXIES"),

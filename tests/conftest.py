@@ -339,7 +339,9 @@ SLOW_FIXTURES = frozenset(
     {"live_server", "local_env", "server", "browser", "desktop", "phone", "node", "wallets",
      "cluster"}
 )  # fmt: skip
-SLOW_CALLS = ("run_registry(", "subprocess.", "serve(", "kill_while_certifying(", "cluster(")
+SLOW_CALLS = (
+    "run_registry(", "subprocess.", "serve(", "kill_while_certifying(", "cluster(", "own_postgres("
+)  # fmt: skip
 
 
 @functools.cache

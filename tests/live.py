@@ -59,6 +59,7 @@ class LiveServer:
     url: str
     env: dict[str, str]
     admin_token: str
+    pid: int = 0  # the `registry serve` process
     # The CA file an https server's certificate chains to (tests/tls.py), None for http.
     ca: str | None = None
 
@@ -176,23 +177,32 @@ def create_admin(env: dict[str, str], prefix: str) -> str:
 
 @contextmanager
 def serve(
-    database_url: str, keys_dir: Path, log_path: Path, tls: TlsFiles | None = None, **extra: str
+    database_url: str,
+    keys_dir: Path,
+    log_path: Path,
+    tls: TlsFiles | None = None,
+    *,
+    public_url: str = "",
+    **extra: str,
 ) -> Iterator[LiveServer]:
     """Starts `registry serve` on a free port with its own keys; stops it afterwards. With `tls`
     it answers on https://localhost:PORT, its public URL (so its DID is did:web:localhost%3APORT,
-    resolved over https as a wallet resolves it)."""
+    resolved over https as a wallet resolves it). Another public URL may be named (a server
+    started again must keep it: credentials name their issuer by it)."""
     if not any(keys_dir.glob("*.json")):
         KeyStore(keys_dir).generate("EdDSA")
     port = free_port()
     url = f"https://localhost:{port}" if tls else f"http://127.0.0.1:{port}"
     verify: ssl.SSLContext | bool = tls.context() if tls else True
-    env = server_env(database_url, keys_dir, url, **extra)
+    env = server_env(database_url, keys_dir, public_url or url, **extra)
     token = create_admin(env, "liveadmin")
     with log_path.open("wb") as log:
         server = start_server(env, port, log, tls)
     try:
         wait_until_healthy(server, url, lambda: log_path.read_text(errors="replace"), 30, verify)
-        yield LiveServer(url=url, env=env, admin_token=token, ca=str(tls.ca) if tls else None)
+        yield LiveServer(
+            url=url, env=env, admin_token=token, pid=server.pid, ca=str(tls.ca) if tls else None
+        )
     finally:
         stop_server(server)
 

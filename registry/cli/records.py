@@ -218,14 +218,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     workers = args.workers or settings.workers
     if workers > 1:
         # Before a worker starts: each writes its figures there, /metrics adds them up.
-        from registry.metrics import prepare_multiprocess
+        from registry.server import prepare_multiprocess
 
         prepare_multiprocess(settings.metrics_dir)
-    uvicorn.run(
+    config = uvicorn.Config(
         "registry.asgi:app",
         host=args.host or settings.host,
         port=args.port or settings.port,
-        workers=workers if workers > 1 else None,
         # X-Forwarded-For / -Proto are believed only from the proxies named in
         # REGISTRY_TRUSTED_PROXIES; then every limit counts the real client, and a request the
         # proxy took over https is https (HSTS). From anyone else they are ignored: a client
@@ -239,4 +238,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # The app writes its own, cheaper access log (registry.web.accesslog; REGISTRY_ACCESS_LOG).
         access_log=False,
     )
-    return 0
+    if workers <= 1:
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else 3  # uvicorn's own status for a failed start
+    # Several: the app is loaded once here and the workers forked from it (registry.server).
+    from registry.metrics import forget_process, worker_gone
+    from registry.server import Supervisor
+
+    return Supervisor(config, workers, on_loaded=forget_process, on_exit=worker_gone).run()

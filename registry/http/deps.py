@@ -9,7 +9,9 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
+import anyio
 import anyio.to_thread
+from anyio.lowlevel import RunVar
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -23,6 +25,27 @@ from registry.settings import MailSettings
 
 log = logging.getLogger("registry")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Ending a request's transaction (commit, rollback, close) runs on threads of its own. It holds
+# the very connection that the worker threads (anyio's, 40) may all be waiting for: queued
+# behind them, it would never run, and every request would wait out the pool's timeout and
+# answer 503 (100 requests at once on a pool of 2 did, on PostgreSQL). On threads of its own
+# it always runs, so a request waits for a connection only as long as others need theirs.
+_ENDING_THREADS = 16
+_ending: RunVar[anyio.CapacityLimiter] = RunVar("registry_ending_transactions")
+
+
+def _ending_limiter() -> anyio.CapacityLimiter:
+    """The limiter of the transaction-ending threads, one per event loop."""
+    try:
+        return _ending.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(_ENDING_THREADS)
+        _ending.set(limiter)
+        return limiter
+
+
+async def _end(method: Callable[[], None]) -> None:
+    await anyio.to_thread.run_sync(method, limiter=_ending_limiter())
 
 
 def session_provider(
@@ -48,9 +71,9 @@ def session_provider(
             try:
                 if read_only:
                     if session.in_transaction():
-                        await anyio.to_thread.run_sync(session.rollback)
+                        await _end(session.rollback)
                 else:
-                    await anyio.to_thread.run_sync(session.commit)
+                    await _end(session.commit)
             except BaseException:
                 await _rollback_quietly(session)
                 raise
@@ -58,7 +81,7 @@ def session_provider(
             # A session that never touched the database holds no connection: closing it is free,
             # and a handler served from memory pays no thread hand-off for it.
             if session.in_transaction():
-                await anyio.to_thread.run_sync(session.close)
+                await _end(session.close)
             else:
                 session.close()
 
@@ -69,7 +92,7 @@ async def _rollback_quietly(session: Session) -> None:
     """Rolls back after a failure; a rollback that fails too (the connection is gone) adds
     nothing to the error already being answered, and the pool discards that connection."""
     try:
-        await anyio.to_thread.run_sync(session.rollback)
+        await _end(session.rollback)
     except Exception:
         log.debug("rollback after a failed request also failed", exc_info=True)
 
