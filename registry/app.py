@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from registry import dates
 from registry.accounts.guards import PUBLIC, BearerTokenAuth, staff
@@ -49,6 +51,7 @@ from registry.credentials.vouching import (
     dcc_registry_file,
 )
 from registry.db import make_engine
+from registry.directory import contact
 from registry.directory.api import DIRECTORY_HANDLERS
 from registry.http import gate
 from registry.http.cors import PublicCors, public_paths
@@ -327,6 +330,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             console_auth.login,
             console_auth.logout,
             *account_links.HANDLERS,
+            console_auth.keep_signed_in,
             console,
             LIAISON_PAGES,
             ACCOUNT_PAGES,
@@ -399,7 +403,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=WEB / "templates",
             engine=JinjaTemplateEngine,
-            engine_callback=lambda engine: _template_globals(engine, settings),
+            engine_callback=lambda engine: _template_globals(engine, settings, resources.engine),
         ),
         openapi_config=OpenAPIConfig(
             title="CIT Credential Registry",
@@ -424,17 +428,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
 
 
-def _template_globals(engine: JinjaTemplateEngine, settings: Settings) -> None:
+def _template_globals(engine: JinjaTemplateEngine, settings: Settings, database: Engine) -> None:
     """What every template may use: the date filters and how to reach the program. The
     templates ship with the code: compiled once, never checked against the disk again (Jinja
     otherwise stats the file on every page it renders)."""
     engine.engine.auto_reload = False
-    engine.engine.filters.update(dates.FILTERS)
+    engine.engine.filters.update(dates.filters(ZoneInfo(settings.time_zone)))
     # One rule for a credential's state on every console page (credentials.display).
     engine.engine.globals["shown_state"] = lambda c: display.shown_state(c, utcnow())
-    engine.engine.globals["program_contact"] = settings.program_contact
+    engine.engine.globals["program_contact"] = partial(
+        _program_contact, database, settings.program_contact, settings.public_url
+    )
     engine.engine.globals["issuer_name"] = settings.issuer_name
     engine.engine.globals["expiring_max_days"] = EXPIRING_MAX_DAYS
+
+
+def _program_contact(database: Engine, configured: str, operator_url: str) -> str:
+    """Read when a page names it (the pages that send a reader to the program: never a valid
+    verdict's), so that the contact the administrator saves shows on every worker at once."""
+    with Session(database) as session:
+        row = contact.program_contact(session)
+        return contact.contact_line(row, configured, operator_url)
 
 
 def console_pages() -> list[Any]:

@@ -1,9 +1,14 @@
-"""How dates and times read on every page ("November 29, 2028"): one filter for all templates."""
+"""How dates and times read everywhere: pages, PDFs, emails and the printed verdict ("November
+29, 2028"; a moment as "November 29, 2028 at 16:45 MST", in the program's time zone,
+`REGISTRY_TIME_ZONE`, named). CSV files and the API keep ISO 8601. One module, one set of
+template filters, bound to the zone by the app."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 def _as_date(value: Any) -> date | datetime | None:
@@ -25,14 +30,49 @@ def long_date(value: Any) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def long_datetime(value: Any) -> str:
-    """A moment in words and UTC: "November 29, 2026 at 23:45 UTC"."""
+def iso_date(value: Any) -> str:
+    """A date as a form's date input holds it (2028-11-29): an input given anything else shows
+    blank, and the form would then not save unchanged."""
+    day = _as_date(value)
+    if day is None:
+        return "" if value is None else str(value)
+    return (day.date() if isinstance(day, datetime) else day).isoformat()
+
+
+def local(moment: datetime, zone: ZoneInfo | None) -> datetime:
+    """A moment in the zone (a naive one is taken as UTC, as the database keeps them)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone or UTC)
+
+
+def clock(value: Any, zone: ZoneInfo | None = None, *, seconds: bool = False) -> str:
+    """The time of day in the zone, named: "16:45 MST"."""
+    moment = _as_date(value)
+    if not isinstance(moment, datetime):
+        return "" if value is None else str(value)
+    here = local(moment, zone)
+    shown = f"{here:%H:%M:%S}" if seconds else f"{here:%H:%M}"
+    return f"{shown} {here.tzname()}"
+
+
+def long_datetime(value: Any, zone: ZoneInfo | None = None, *, seconds: bool = False) -> str:
+    """A moment in words in the zone, named: "November 29, 2026 at 16:45 MST"."""
     moment = _as_date(value)
     if not isinstance(moment, datetime):
         return long_date(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return f"{long_date(moment)} at {moment:%H:%M} UTC"
+    here = local(moment, zone)
+    return f"{long_date(here)} at {clock(here, zone, seconds=seconds)}"
 
 
-FILTERS = {"long_date": long_date, "long_datetime": long_datetime}
+def filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
+    """The template filters, moments shown in `zone`."""
+
+    def in_zone(show: Callable[..., str]) -> Callable[..., str]:
+        return lambda value, seconds=False: show(value, zone, seconds=seconds)
+
+    return {
+        "long_date": long_date,
+        "iso_date": iso_date,
+        "long_datetime": in_zone(long_datetime),
+        "clock": in_zone(clock),
+    }

@@ -1,6 +1,13 @@
 """Imports every table module so that SQLModel.metadata knows the whole schema."""
 
-from registry.tables.accounts import AccountLink, ApiToken, ImportMapping, User, WebSession
+from registry.tables.accounts import (
+    AccountLink,
+    ApiToken,
+    FormSubmission,
+    ImportMapping,
+    User,
+    WebSession,
+)
 from registry.tables.audit import AuditEntry
 from registry.tables.credentials import (
     Credential,
@@ -11,7 +18,7 @@ from registry.tables.credentials import (
 )
 from registry.tables.nominations import Nomination
 from registry.tables.patrol import PatrolDistrict, PatrolShift
-from registry.tables.people import Agency, Employment, Officer, Region
+from registry.tables.people import Agency, Employment, Officer, ProgramContact, Region
 from registry.tables.training import (
     Attendance,
     CERecord,
@@ -19,6 +26,7 @@ from registry.tables.training import (
     Enrollment,
     Module,
     Result,
+    ResultAttempt,
     TrainingClass,
 )
 from registry.tables.wallets import HolderCopy, Interaction, WalletNonce
@@ -36,6 +44,7 @@ __all__ = [
     "Employment",
     "Enrollment",
     "ExpiryNotice",
+    "FormSubmission",
     "HolderCopy",
     "ImportMapping",
     "Interaction",
@@ -44,8 +53,10 @@ __all__ = [
     "Officer",
     "PatrolDistrict",
     "PatrolShift",
+    "ProgramContact",
     "Region",
     "Result",
+    "ResultAttempt",
     "StatusAllocation",
     "StatusList",
     "TrainingClass",

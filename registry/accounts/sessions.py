@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete
 
@@ -30,6 +30,8 @@ def key_of(token: str) -> str:
 class SignedIn:
     actor: Actor
     csrf_token: str
+    # When the session ends (the console warns a few minutes before and offers to extend it).
+    expires_at: datetime | None = None
 
 
 def sign_in(session: Session, username: str, password: str) -> tuple[str, SignedIn] | None:
@@ -63,7 +65,7 @@ def sign_in(session: Session, username: str, password: str) -> tuple[str, Signed
     # Expired sessions are swept whenever someone signs in: no background job needed.
     session.exec(delete(WebSession).where(col(WebSession.expires_at) < now))
     record(session, actor, "session.sign_in", "user", actor.user_id)
-    return token, SignedIn(actor, csrf)
+    return token, SignedIn(actor, csrf, now + LIFETIME)
 
 
 def lookup(session: Session, token: str) -> SignedIn | None:
@@ -75,7 +77,32 @@ def lookup(session: Session, token: str) -> SignedIn | None:
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    return SignedIn(actor_for(session, user), row.csrf_token)
+    return SignedIn(actor_for(session, user), row.csrf_token, row.expires_at)
+
+
+def extend(session: Session, token: str) -> datetime | None:
+    """Keeps a live session signed in for another LIFETIME from now (audited); None when the
+    session has already ended: then only signing in again helps."""
+    row = session.get(WebSession, key_of(token)) if token and len(token) <= 100 else None
+    now = utcnow()
+    if row is None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    before = row.expires_at
+    row.expires_at = now + LIFETIME
+    session.add(row)
+    record(
+        session,
+        user.username,
+        "session.extend",
+        "user",
+        user.id,
+        {"expires_at": before.isoformat()},
+        {"expires_at": row.expires_at.isoformat()},
+    )
+    return row.expires_at
 
 
 def sign_out(session: Session, token: str) -> None:

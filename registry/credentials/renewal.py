@@ -19,6 +19,7 @@ from registry.credentials.service import (
     issue_credential,
 )
 from registry.credentials.status import allocate
+from registry.dates import long_date
 from registry.db import mark_changed
 from registry.errors import RuleViolation
 from registry.tables.credentials import Credential, CredentialStatus
@@ -107,8 +108,8 @@ def renewal_blockers(
         out.append(
             RuleViolation(
                 f"Renewal opens {OPENS_MONTHS} months before expiry, on "
-                f"{opens.date().isoformat()} (the certification is valid until "
-                f"{credential.valid_until.date().isoformat()}).",
+                f"{long_date(opens)} (the certification is valid until "
+                f"{long_date(credential.valid_until)}).",
                 field="valid_until",
                 rule="renewal_window",
                 opens=opens.date().isoformat(),
@@ -128,7 +129,7 @@ def renewal_blockers(
         out.append(
             RuleViolation(
                 f"Continuing education: {ce.required:g} CE hours are needed in this cycle "
-                f"(since {credential.valid_from.date().isoformat()}); {ce.recorded:g} recorded, "
+                f"(since {long_date(credential.valid_from)}); {ce.recorded:g} recorded, "
                 f"{ce.missing:g} missing.",
                 field="ce_hours",
                 rule="ce_hours",

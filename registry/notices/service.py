@@ -30,6 +30,7 @@ from registry.reports.service import expiring
 from registry.settings import MailSettings
 from registry.settings import NoticeConfigError as NoticeConfigError  # re-exported
 from registry.settings import SmtpConfig as SmtpConfig  # re-exported
+from registry.tables.audit import AuditEntry
 from registry.tables.credentials import Credential, ExpiryNotice
 from registry.tables.people import Officer
 from registry.tables.training import Course
@@ -409,3 +410,20 @@ def email_wallet_links(
         },
     )
     return mailing
+
+
+def wallet_links_sent(session: Session, class_id: uuid.UUID) -> list[tuple[str, datetime]]:
+    """Who of the class already got their wallet link by email, and when last (from the audit
+    trail, which records every mailing): asked before sending again."""
+    last: dict[str, datetime] = {}
+    for entry in session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.entity_id == str(class_id),
+            AuditEntry.action == "class.wallet_links_emailed",
+        )
+        .order_by(col(AuditEntry.id))
+    ):
+        for who in (entry.after or {}).get("sent", []):
+            last[str(who)] = entry.at
+    return sorted(last.items())

@@ -84,8 +84,9 @@ def checklist(
             "Program contact",
             bool(program_contact),
             program_contact
-            or "None yet: set REGISTRY_PROGRAM_CONTACT (phone, email) so verdict pages say whom "
+            or "None yet: set the program's phone, email and address so verdict pages say whom "
             "to ask",
+            "/console/program",
         ),
         Step(
             "A production signing key",

@@ -75,3 +75,15 @@ class ImportMapping(SQLModel, table=True):
     # JSON: {registry field: the file's column name}
     columns: str = Field(max_length=4000)
     updated_at: datetime = moment(now=True)
+
+
+class FormSubmission(SQLModel, table=True):
+    """A creating form's one-time token (its hash), stored with the page of what it created:
+    the same form sent again (Back, then submit) lands there instead of creating it twice."""
+
+    __tablename__ = "form_submissions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID = Field(foreign_key="users.id")
+    landed_on: str = Field(default="", max_length=300)
+    created_at: datetime = moment(now=True)

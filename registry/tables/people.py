@@ -22,6 +22,19 @@ class Region(SQLModel, table=True):
     created_at: datetime = moment(now=True)
 
 
+class ProgramContact(SQLModel, table=True):
+    """How the public and officers reach the state program, set by the administrator: one row
+    (id 1), printed on the verdict pages, the lookup and the wallet."""
+
+    __tablename__ = "program_contact"
+
+    id: int = Field(default=1, primary_key=True)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=300)
+    updated_at: datetime = moment(now=True)
+
+
 class Agency(SQLModel, table=True):
     __tablename__ = "agencies"
 

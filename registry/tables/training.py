@@ -93,6 +93,22 @@ class Result(_ClassRecord, table=True):
     recorded_at: datetime = moment(now=True)
 
 
+class ResultAttempt(SQLModel, table=True):
+    """Every exam or scenario result as recorded, in order: a retake adds an attempt and leaves
+    the earlier ones (the latest is the one in `results`, which decides eligibility)."""
+
+    __tablename__ = "result_attempts"
+
+    id: uuid.UUID = key()
+    class_id: uuid.UUID = Field(foreign_key="classes.id", index=True)
+    officer_id: uuid.UUID = Field(foreign_key="officers.id")
+    evaluation: str = Field(max_length=24)  # written_exam or scenario_evaluation
+    attempt: int  # 1 for the first result, 2 for the first retake, ...
+    outcome: str = Field(max_length=4)
+    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    recorded_at: datetime = moment(now=True)
+
+
 class CERecord(SQLModel, table=True):
     """Continuing education that keeps a certification alive (4 hours per 2-year cycle)."""
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import builtins
+
 from litestar import Controller, get, post
 from litestar.params import JSONBody
 
 from registry.accounts.guards import office, staff
 from registry.common import copied
 from registry.http.deps import CurrentActor, DbSession, PathUUID
-from registry.training import attendance, enrollment, schemas, service, standing
+from registry.training import attendance, enrollment, results, schemas, service, standing
 
 
 class CourseController(Controller):
@@ -70,7 +72,14 @@ class ClassController(Controller):
         class_id: PathUUID,
         data: JSONBody[schemas.ResultsBatch],
     ) -> schemas.BatchSaved:
-        return schemas.BatchSaved(saved=attendance.record_results(session, actor, class_id, data))
+        return schemas.BatchSaved(saved=results.record_results(session, actor, class_id, data))
+
+    @get("/{class_id:uuid}/results", guards=[staff], sync_to_thread=True)
+    def result_history(
+        self, session: DbSession, actor: CurrentActor, class_id: PathUUID
+    ) -> builtins.list[schemas.ResultAttemptPublic]:
+        """Every exam and scenario result recorded in the class, retakes after the first."""
+        return results.result_history(session, actor, class_id)
 
     @get("/{class_id:uuid}/roster", guards=[staff], sync_to_thread=True)
     def roster(self, session: DbSession, actor: CurrentActor, class_id: PathUUID) -> schemas.Roster:

@@ -23,7 +23,6 @@ from registry.tables.training import (
     Attendance,
     MakeupAttendance,
     Module,
-    Result,
     TrainingClass,
 )
 from registry.training import schemas
@@ -291,115 +290,6 @@ def full_attendance(
         for m in modules
     ]
     return record_attendance(session, actor, class_id, schemas.AttendanceBatch(records=records))
-
-
-def record_results_changes(
-    session: Session, actor: Actor, class_id: uuid.UUID, data: schemas.ResultsBatch
-) -> int:
-    """The results table as the console sends it: only officers whose results differ from
-    those on record are set (and audited); the number of officers changed."""
-    klass = get_class(session, actor, class_id)
-    stored = {
-        officer_id: (written, scenario)
-        for officer_id, written, scenario in session.exec(
-            select(Result.officer_id, Result.written_exam, Result.scenario_evaluation).where(
-                Result.class_id == klass.id
-            )
-        )
-    }
-    changed = []
-    for r in data.records:
-        written, scenario = stored.get(r.officer_id, (None, None))
-        if (r.written_exam or written, r.scenario_evaluation or scenario) != (written, scenario):
-            changed.append(r)
-    if not changed:
-        return 0
-    return record_results(session, actor, class_id, schemas.ResultsBatch(records=changed))
-
-
-def pass_everyone(session: Session, actor: Actor, class_id: uuid.UUID, field: str) -> int:
-    """Records a pass in the written exam or the scenario evaluation for every open officer who
-    has no result in it yet; a fail is then recorded for the few who did not pass."""
-    if field not in ("written_exam", "scenario_evaluation"):
-        raise InvalidInput(
-            "Choose written_exam or scenario_evaluation.", field="field", rule="choice"
-        )
-    klass = get_class(session, actor, class_id)
-    open_ids = enrolled_ids(session, klass.id) - certified_ids(session, klass.id)
-    recorded = {
-        officer_id
-        for officer_id, value in session.exec(
-            select(Result.officer_id, getattr(Result, field)).where(Result.class_id == klass.id)
-        )
-        if value is not None
-    }
-    waiting = sorted(open_ids - recorded)
-    if not waiting:
-        raise RuleViolation(
-            "Every officer still open in this class already has this result.",
-            field=field,
-            rule="nothing_to_record",
-        )
-    records = [
-        schemas.ResultRecord.model_validate({"officer_id": o, field: "pass"}) for o in waiting
-    ]
-    return record_results(session, actor, class_id, schemas.ResultsBatch(records=records))
-
-
-def record_results(
-    session: Session, actor: Actor, class_id: uuid.UUID, data: schemas.ResultsBatch
-) -> int:
-    klass = get_class(session, actor, class_id)
-    enrolled = enrolled_ids(session, klass.id)
-    certified = certified_ids(session, klass.id)
-    seen: set[uuid.UUID] = set()
-    for i, rec in enumerate(data.records):
-        check_batch_officer(rec.officer_id, i, enrolled, certified)
-        if rec.written_exam is None and rec.scenario_evaluation is None:
-            raise InvalidInput(
-                "Give written_exam, scenario_evaluation or both.",
-                field=f"records[{i}]",
-                rule="required",
-            )
-        if rec.officer_id in seen:
-            raise InvalidInput(
-                "The same officer appears twice in one submission.",
-                field=f"records[{i}].officer_id",
-                rule="duplicate",
-            )
-        seen.add(rec.officer_id)
-    existing = {
-        r.officer_id: r for r in session.exec(select(Result).where(Result.class_id == klass.id))
-    }
-    for rec in data.records:
-        row = existing.get(rec.officer_id)
-        before = None
-        if row is None:
-            row = Result(class_id=klass.id, officer_id=rec.officer_id)
-        else:
-            before = {
-                "written_exam": row.written_exam,
-                "scenario_evaluation": row.scenario_evaluation,
-            }
-        if rec.written_exam is not None:
-            row.written_exam = rec.written_exam
-        if rec.scenario_evaluation is not None:
-            row.scenario_evaluation = rec.scenario_evaluation
-        row.recorded_by = actor.user_id
-        row.recorded_at = utcnow()
-        session.add(row)
-        marks = {"written_exam": row.written_exam, "scenario_evaluation": row.scenario_evaluation}
-        record(
-            session,
-            actor,
-            "results.set",
-            "class",
-            klass.id,
-            before,
-            {"officer_id": str(rec.officer_id), **marks},
-        )
-    session.flush()
-    return len(data.records)
 
 
 # ---- eligibility and roster ---------------------------------------------------------------

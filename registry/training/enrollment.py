@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from registry.actors import Actor
 from registry.audit.service import record
+from registry.dates import long_date
 from registry.errors import (
     Forbidden,
     NotEligible,
@@ -82,7 +83,7 @@ def enroll(
     if held is not None:
         raise NotEligible(
             f"The officer already holds a valid {course.code} certification until "
-            f"{held.valid_until.date().isoformat()}.",
+            f"{long_date(held.valid_until)}.",
             field="officer_id",
             rule="already_certified",
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -84,6 +84,16 @@ class BatchSaved(BaseModel):
     saved: int
 
 
+class ResultAttemptPublic(BaseModel):
+    """One recorded result; a retake is a later attempt, and the latest decides eligibility."""
+
+    officer_id: uuid.UUID
+    evaluation: Literal["written_exam", "scenario_evaluation"]
+    attempt: int = Field(description="1 for the first result, 2 for the first retake, ...")
+    outcome: Outcome
+    recorded_at: datetime
+
+
 class RosterEntry(BaseModel):
     officer_id: uuid.UUID
     post_id: str
@@ -96,6 +106,9 @@ class RosterEntry(BaseModel):
     eligible: bool
     reasons: list[str]
     credential_id: str | None
+    result_history: list[ResultAttemptPublic] = Field(
+        default_factory=list, description="every result recorded, retakes after the first"
+    )
 
 
 class Roster(BaseModel):

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from registry.actors import Actor
 from registry.audit.service import saved
 from registry.common import add_months, copied
+from registry.dates import long_date
 from registry.errors import (
     NotFound,
     RuleViolation,
@@ -87,7 +88,7 @@ def create_class(session: Session, actor: Actor, data: schemas.ClassCreate) -> T
     if data.start_date > horizon:
         raise RuleViolation(
             f"A class is scheduled at most {SCHEDULE_AHEAD_MONTHS} months ahead "
-            f"(start_date on or before {horizon.isoformat()}).",
+            f"(start_date on or before {long_date(horizon)}).",
             field="start_date",
             rule="schedule_horizon",
         )

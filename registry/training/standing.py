@@ -11,6 +11,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor
+from registry.dates import long_date
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import (
@@ -25,6 +26,7 @@ from registry.tables.training import (
 from registry.training import schemas
 from registry.training.attendance import attended_hours, makeups
 from registry.training.enrollment import enrollable_officers, officer_name
+from registry.training.results import history
 from registry.training.service import class_public, get_class, list_classes, modules_of
 
 
@@ -135,7 +137,7 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
         if s.credential_id is None and officer.id in held_elsewhere:
             s.reasons.append(
                 f"Already holds a valid {course.code} certification until "
-                f"{held_elsewhere[officer.id].isoformat()}."
+                f"{long_date(held_elsewhere[officer.id])}."
             )
         out.append(s)
     return out
@@ -145,6 +147,7 @@ def roster(session: Session, actor: Actor, class_id: uuid.UUID) -> schemas.Roste
     klass = get_class(session, actor, class_id)
     course = session.get(Course, klass.course_id)
     assert course is not None  # noqa: S101
+    attempts = history(session, klass.id)
     return schemas.Roster(
         class_id=klass.id,
         course=course.code,
@@ -162,6 +165,7 @@ def roster(session: Session, actor: Actor, class_id: uuid.UUID) -> schemas.Roste
                 eligible=s.eligible,
                 reasons=s.reasons,
                 credential_id=s.credential_id,
+                result_history=attempts.get(s.officer.id, []),
             )
             for s in standings(session, klass)
         ],

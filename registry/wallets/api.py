@@ -134,7 +134,7 @@ def interaction(
             "issuer_name": issuer.name,
             "protocols": protocols,
             **service.lcw_links(issuer, secret, tx_code=tx_code),
-            "expires_at": found.expires_at.strftime("%H:%M UTC"),
+            "expires_at": found.expires_at,
         },
         headers=WALLET_HEADERS,
     )
@@ -332,9 +332,9 @@ def wallet_handover(
             "qr": qr_data_uri(url),
             "offer": protocols[service.OID4VCI],
             **links,
-            "expires_at": started.expires_at.strftime("%H:%M UTC"),
+            "expires_at": started.expires_at,
             "minutes": int(service.INTERACTION_TTL.total_seconds() // 60),
-            "now": utcnow().strftime("%H:%M UTC"),
+            "now": utcnow(),
         },
         headers=WALLET_HEADERS,
     )

@@ -8,7 +8,7 @@ from litestar.params import FromPath
 
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import get_public_credential
-from registry.http.deps import DbSession
+from registry.http.deps import DbSession, ProgramZone
 from registry.verification.deps import CurrentVerifier
 from registry.web.certificate_file import certificate_download
 
@@ -24,10 +24,11 @@ def certificate_pdf(
     session: DbSession,
     issuer: CurrentIssuer,
     verifier: CurrentVerifier,
+    zone: ProgramZone,
     credential_id: FromPath[str],
 ) -> Response[bytes]:
     """Not for a holder whose record is protected now: 404, as for an unknown id (the officer
     prints it from the wallet)."""
     return certificate_download(
-        verifier, session, issuer, get_public_credential(session, credential_id)
+        verifier, session, issuer, get_public_credential(session, credential_id), zone
     )

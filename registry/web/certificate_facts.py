@@ -71,10 +71,6 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
-def long_date(day: date | datetime) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
-
-
 @dataclass(frozen=True)
 class CertificateFacts:
     """Everything printed on the certificate; `name`/`post_id` are None for a protected holder."""

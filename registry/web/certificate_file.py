@@ -3,6 +3,8 @@ Letter page (certificate_render.py, imported when the first certificate is asked
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from litestar import Response
 from sqlmodel import Session
 
@@ -17,6 +19,7 @@ def certificate_download(
     session: Session,
     issuer: Issuer,
     credential: Credential,
+    zone: ZoneInfo,
     headers: dict[str, str] | None = None,
 ) -> Response[bytes]:
     facts = certificate_facts(
@@ -29,7 +32,7 @@ def certificate_download(
     from registry.web.certificate_render import render_certificate
 
     return Response(
-        render_certificate(facts),
+        render_certificate(facts, zone),
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="cit-certificate-{credential.id}.pdf"',

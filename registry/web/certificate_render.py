@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
+from registry.dates import long_date, long_datetime
 from registry.http.qr import qr_code
 from registry.web.certificate_facts import (
     BANDS,
@@ -18,7 +20,6 @@ from registry.web.certificate_facts import (
     WITHHELD,
     CertificateFacts,
     latin1,
-    long_date,
 )
 
 NAVY = (20, 33, 61)
@@ -45,7 +46,7 @@ class _Certificate(FPDF):
         self.cell(self.epw, size * 1.2, text, align=Align.C)
 
 
-def render_certificate(facts: CertificateFacts) -> bytes:
+def render_certificate(facts: CertificateFacts, zone: ZoneInfo) -> bytes:
     pdf = _Certificate(orientation="landscape", unit="pt", format="letter")
     pdf.set_auto_page_break(False)
     pdf.set_margins(48, 40, 48)
@@ -165,7 +166,7 @@ def render_certificate(facts: CertificateFacts) -> bytes:
     )
     pdf.set_font("Helvetica", "", 9)
     pdf.set_text_color(*MUTED)
-    checked = f"{facts.checked_at:%Y-%m-%d %H:%M} UTC"
+    checked = long_datetime(facts.checked_at, zone)
     pdf.cell(
         pdf.epw,
         13,

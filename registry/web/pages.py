@@ -20,7 +20,7 @@ from registry.credentials.renewal import outlook
 from registry.credentials.service import Issuer, holder_name, whole
 from registry.errors import NotFound
 from registry.http.content import VC_JWT, best_of
-from registry.http.deps import AnyRequest, DbEngine, DbSession
+from registry.http.deps import AnyRequest, DbEngine, DbSession, ProgramZone
 from registry.http.responses import CAPABILITY_HEADERS, download, public_page
 from registry.people.service import officer_region_id
 from registry.tables.credentials import Credential
@@ -202,6 +202,7 @@ def wallet_certificate(
     session: DbSession,
     issuer: CurrentIssuer,
     verifier: CurrentVerifier,
+    zone: ProgramZone,
     key: FromPath[str],
     credential_id: FromPath[str],
 ) -> Response[bytes]:
@@ -210,7 +211,7 @@ def wallet_certificate(
     found = own_credential(session, key, credential_id)
     if found is None:
         raise NotFound("This wallet link is not valid.")
-    return certificate_download(verifier, session, issuer, found[1], WALLET_HEADERS)
+    return certificate_download(verifier, session, issuer, found[1], zone, WALLET_HEADERS)
 
 
 @get(

@@ -132,6 +132,9 @@ def test_training_changes_and_certification_are_audited(
         "officer_id": officer["id"],
         "written_exam": "pass",
         "scenario_evaluation": "pass",
+        # each the first attempt (a retake would be 2: tests/training/test_retakes.py)
+        "written_exam_attempt": 1,
+        "scenario_evaluation_attempt": 1,
     }
 
     # Correcting a record keeps the old value in `before`.

@@ -17,6 +17,8 @@ from registry.db import unit_of_work
 from tests.conftest import unique
 
 PASSWORD = "correct horse battery staple"
+# The one script a console page loads (static/console.js): never an inline one.
+CONSOLE_SCRIPT = '<script src="/static/console.js" defer></script>'
 
 
 def make_password_user(engine: sa.Engine, role: str, region: str | None = None) -> str:

@@ -215,7 +215,8 @@ def test_make_up_hours_count_toward_the_module_and_the_audit_shows_them(
     c = console_client
     sign_in(c, make_password_user(engine, "coordinator", region.code))
     path, page = _class(c, region)
-    other_path, _ = _class(c, region)
+    # Another class (not the same form sent again, which would land on the first).
+    other_path, _ = _class(c, region, capacity=29)
     other_class_id = other_path.rsplit("/", 1)[1]
     officer = region.officer(last_name="Makeup")
     page = _post(c, f"{path}/enroll", c.get(path).text, post_ids=officer["post_id"]).text

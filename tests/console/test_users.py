@@ -90,7 +90,8 @@ def test_only_the_administrator_sees_and_uses_the_user_pages(
     assert row, page.text
     assert region.code in row.group(1)
     assert "active" in row.group(1)
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", row.group(1))  # its last sign-in
+    # its last sign-in, in the program's time zone (America/Denver), named
+    assert re.search(r"[A-Z][a-z]+ \d{1,2}, \d{4} at \d\d:\d\d M[SD]T", row.group(1))
     assert victim in page.text
 
 

@@ -1,15 +1,23 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
 import runpy
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from registry.actors import SYSTEM
 from registry.audit.chain import GENESIS, entry_hash
+from registry.db import make_engine, unit_of_work
 from registry.migrate import alembic_config
+from registry.people import schemas as people
+from registry.people import service as records
+from registry.tables.training import Result
+from registry.training import schemas as training
+from registry.training.enrollment import enroll
+from registry.training.service import create_class
 
 VERSIONS = Path(__file__).resolve().parents[2] / "registry" / "migrations" / "versions"
 
@@ -67,3 +75,62 @@ def test_the_chain_migration_keeps_its_own_copy_of_the_hash() -> None:
     }
     # The same hash as the live code today: the entries it chained verify.
     assert migration["entry_hash"](entry, GENESIS) == entry_hash(entry, GENESIS)
+
+
+def test_results_on_record_become_first_attempts(scratch_database_url: str) -> None:
+    """Migration 0016 keeps the history from the start: each result already recorded becomes
+    its officer's first attempt, with who recorded it and when."""
+    engine = make_engine(scratch_database_url)
+    start = date.today() + timedelta(days=7)
+    with unit_of_work(engine) as session:
+        records.create_region(session, SYSTEM, people.RegionCreate(code="MIG", name="Mig"))
+        agency = records.create_agency(
+            session, SYSTEM, people.AgencyCreate(name="Mig PD", ori="UTMIG0001", region="MIG")
+        )
+        officer = records.create_officer(
+            session,
+            SYSTEM,
+            people.OfficerCreate(
+                post_id="MIG-1",
+                first_name="Mia",
+                last_name="Grant",
+                agency_id=agency.id,
+                patrol_start_date=date(2020, 1, 6),
+            ),
+        )
+        klass = create_class(
+            session,
+            SYSTEM,
+            training.ClassCreate(
+                course="CIT-40",
+                region="MIG",
+                start_date=start,
+                end_date=start + timedelta(days=4),
+                location="Mig",
+                capacity=10,
+            ),
+        )
+        enroll(session, SYSTEM, klass.id, training.EnrollmentCreate(officer_id=officer.id))
+        session.add(
+            Result(
+                class_id=klass.id,
+                officer_id=officer.id,
+                written_exam="pass",
+                scenario_evaluation=None,
+            )
+        )
+        class_id = klass.id
+    config = alembic_config(scratch_database_url)
+    command.downgrade(config, "0015")
+    command.upgrade(config, "0016")
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT class_id, evaluation, attempt, outcome FROM result_attempts")
+            ).all()
+        assert [(str(r[0]).replace("-", ""), r[1], r[2], r[3]) for r in rows] == [
+            (class_id.hex, "written_exam", 1, "pass")
+        ]
+    finally:
+        command.upgrade(config, "head")
+        engine.dispose()

@@ -14,7 +14,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from tests.conftest import Region, unique
-from tests.console.conftest import csrf_of, make_password_user, sign_in
+from tests.console.conftest import CONSOLE_SCRIPT, csrf_of, make_password_user, sign_in
 from tests.imports import HEADER, agency_ori, find_officer, parse_csv
 
 PATROL = (date.today() - timedelta(days=800)).isoformat()
@@ -65,7 +65,7 @@ def test_the_import_page_labels_every_input_and_has_no_inline_script_or_style(
     klass = region.klass(location=unique("Hall "))
     signed_in_coordinator(console_client, engine, region)
     html = console_client.get("/console/import").text
-    assert "<script" not in html and "style=" not in html
+    assert "<script" not in html.replace(CONSOLE_SCRIPT, "") and "style=" not in html
     assert klass["location"] in html  # the class selector lists the region's classes
     for input_id in re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', html):
         assert f'for="{input_id}"' in html

@@ -81,6 +81,15 @@ def test_graduates_get_their_own_wallet_link_and_protected_ones_none(
     assert not re.search(r"/wallet/", str(after))
 
 
+def one_graduate(region: Region, course: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A certified class of one graduate with an email on file."""
+    klass = region.klass()
+    officer = region.officer(email="ana@example.org")
+    graduate(region, course, klass["id"], officer["id"])
+    assert region.coordinator.post(f"/api/v1/classes/{klass['id']}/certify", {}).status_code == 200
+    return klass, officer
+
+
 def test_another_region_cannot_send_a_class_its_links(
     console_client: TestClient[Any],
     engine: sa.Engine,
@@ -89,10 +98,7 @@ def test_another_region_cannot_send_a_class_its_links(
     course: dict[str, Any],
     outbox: Path,
 ) -> None:
-    klass = region.klass()
-    officer = region.officer(email="ana@example.org")
-    graduate(region, course, klass["id"], officer["id"])
-    assert region.coordinator.post(f"/api/v1/classes/{klass['id']}/certify", {}).status_code == 200
+    klass, _ = one_graduate(region, course)
     other = region_factory()
     c = console_client
     sign_in(c, make_password_user(engine, "coordinator", other.code))
@@ -104,3 +110,52 @@ def test_another_region_cannot_send_a_class_its_links(
     )
     assert r.status_code in (303, 403, 404)
     assert not list(outbox.glob("*.eml"))
+
+
+def mailings(engine: sa.Engine, class_id: str) -> int:
+    with unit_of_work(engine, read_only=True) as session:
+        return len(
+            session.exec(
+                select(AuditEntry).where(
+                    AuditEntry.action == "class.wallet_links_emailed",
+                    AuditEntry.entity_id == class_id,
+                )
+            ).all()
+        )
+
+
+def test_sending_again_asks_first_naming_who_got_one_and_when(
+    console_client: TestClient[Any],
+    engine: sa.Engine,
+    region: Region,
+    region_factory: Any,
+    course: dict[str, Any],
+    outbox: Path,
+) -> None:
+    klass, officer = one_graduate(region, course)
+    who = f"{officer['first_name']} {officer['last_name']} ({officer['post_id']})"
+    c = console_client
+    sign_in(c, make_password_user(engine, "coordinator", region.code))
+    path = f"/console/classes/{klass['id']}/wallet-links"
+    csrf = csrf_of(c.get(f"/console/classes/{klass['id']}").text)
+    assert "got their wallet link" in c.post(path, data={"csrf_token": csrf}).text
+    assert len(list(outbox.glob("*.eml"))) == 1
+
+    asked = c.post(path, data={"csrf_token": csrf})
+    assert asked.status_code == 200, asked.text
+    assert "Send the wallet links again?" in asked.text
+    assert re.search(
+        rf"<td>{re.escape(who)}</td><td>\w+ \d+, \d{{4}} at \d\d:\d\d M[SD]T</td>", asked.text
+    )
+    assert len(list(outbox.glob("*.eml"))) == 1  # asking sends nothing
+
+    again = c.post(path, data={"csrf_token": csrf, "confirm": "yes"})
+    assert "1 graduate got their wallet link by email" in again.text
+    assert mailings(engine, klass["id"]) == 2
+
+    # Another region's coordinator is never told who got one.
+    c.cookies.clear()
+    sign_in(c, make_password_user(engine, "coordinator", region_factory().code))
+    stranger = c.post(path, data={"csrf_token": csrf_of(c.get("/console").text)})
+    assert officer["post_id"] not in stranger.text
+    assert mailings(engine, klass["id"]) == 2

@@ -111,6 +111,11 @@ OPEN_ROUTES = {
 # form when anonymous, 403 otherwise).
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/logout"): STAFF | {LIAISON, OTHER_LIAISON},
+    # the console's "Stay signed in": whoever is signed in, for their own session
+    ("POST", "/console/session"): STAFF | {LIAISON, OTHER_LIAISON},
+    ("GET", "/console/program"): ADMIN_ONLY,
+    ("POST", "/console/program"): ADMIN_ONLY,
+    ("GET", "/api/v1/classes/{class_id:uuid}/results"): HOME_STAFF,
     # operations: the administrator (and a monitor account, tests/web/test_operations.py)
     ("GET", "/metrics"): ADMIN_ONLY,
     # the console: any staff member may look; changes need the office role, in the home region
@@ -437,6 +442,8 @@ BODIES: dict[tuple[str, str], Body] = {
         "filename": "matrix.csv",
     },
     ("POST", "/console/regions"): lambda w: {"code": unique("Q"), "name": "Region"},
+    # The program's contact is the whole database's: the matrix leaves none set.
+    ("POST", "/console/program"): lambda w: {"phone": "", "email": "", "address": ""},
     ("POST", "/console/regions/{region_code:str}"): lambda w: {"name": unique("Region ")},
     ("POST", "/console/agencies/{agency_id:uuid}"): lambda w: {
         "name": unique("PD "),

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import anyio.to_thread
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
+from registry import dates
 from registry.accounts import sessions
 from registry.actors import Role
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
-from registry.http.deps import AnyRequest, DbEngine
+from registry.http.deps import AnyRequest, DbEngine, ProgramZone
 from registry.web.console.common import (
     PREFIX,
     cookie_form,
@@ -128,6 +131,28 @@ async def login(
     )
     response.delete_cookie(LOGIN_CSRF, path="/login")
     return response
+
+
+@post("/console/session", include_in_schema=False, status_code=200)
+async def keep_signed_in(
+    request: AnyRequest, engine: DbEngine, zone: ProgramZone
+) -> Response[dict[str, str]]:
+    """The keep-alive the console's warning calls ("Stay signed in"): the session runs another
+    full lifetime from now. A form like any other: its CSRF token is checked."""
+    await form_data(request)
+    token = request.cookies.get(sessions.COOKIE, "")
+
+    def extend() -> datetime | None:
+        with unit_of_work(engine) as session:
+            return sessions.extend(session, token)
+
+    ends = await anyio.to_thread.run_sync(extend)
+    if ends is None:
+        return Response({"ended": "sign in again"}, status_code=401)
+    return Response(
+        {"expires_at": ends.isoformat(), "ends": dates.clock(ends, zone)},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @post("/logout", include_in_schema=False, status_code=303)

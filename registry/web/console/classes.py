@@ -6,6 +6,7 @@ import re
 import uuid
 from typing import Any
 
+import anyio.to_thread
 from litestar import get, post
 from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect, Template
@@ -24,6 +25,7 @@ from registry.tables.people import Agency, Region
 from registry.tables.training import Course
 from registry.training import attendance as attendance_rules
 from registry.training import enrollment, schemas, standing
+from registry.training import results as result_rules
 from registry.training import service as training
 from registry.web.console.common import (
     actor_of,
@@ -34,6 +36,7 @@ from registry.web.console.common import (
     redirect,
     text,
 )
+from registry.web.console.once import once
 
 
 def _uuids(values: list[Any], field: str) -> list[uuid.UUID]:
@@ -87,7 +90,8 @@ async def add_class(request: AnyRequest, session: DbSession) -> Redirect | Templ
         outcomes = enrollment.enroll_many(session, actor, made.id, [], ticked)
         return _enrolled(request, session, actor, made.id, outcomes, back, "Class scheduled; ")
 
-    return await attempt(session, work, back="/console/classes")
+    back = "/console/classes"
+    return await attempt(session, once(session, actor, data, work, back), back=back)
 
 
 def _enrolled(
@@ -285,7 +289,7 @@ async def results_pass(request: AnyRequest, session: DbSession, class_id: PathUU
     label = {"written_exam": "written exam", "scenario_evaluation": "scenario evaluation"}
 
     def work() -> str:
-        n = attendance_rules.pass_everyone(session, actor, class_id, field)
+        n = result_rules.pass_everyone(session, actor, class_id, field)
         return f"A pass in the {label.get(field, field)} recorded for {n} officers."
 
     return await attempt(session, work, back=back)
@@ -305,7 +309,7 @@ async def results(request: AnyRequest, session: DbSession, class_id: PathUUID) -
         if not rows:
             raise InvalidInput("Nothing to save: no result was chosen.")
         batch = build(schemas.ResultsBatch, {"records": list(rows.values())})
-        n = attendance_rules.record_results_changes(session, actor, class_id, batch)
+        n = result_rules.record_results_changes(session, actor, class_id, batch)
         return f"Results saved for {n} officers." if n else "No result changed."
 
     return await attempt(session, work, back=back)
@@ -359,9 +363,29 @@ async def email_wallet_links(
     session: DbSession,
     class_id: PathUUID,
 ) -> Redirect | Template:
-    """Emails each graduate serving in the region their own wallet link (email on file)."""
-    _, actor = await posted(request)
+    """Emails each graduate serving in the region their own wallet link (email on file); when
+    some already got one, asks first, naming them and when."""
+    data, actor = await posted(request)
     back = _back(class_id, "#roster")
+    if text(data, "confirm") != "yes":
+
+        def asked() -> Template | None:
+            # The class first: another region's class answers as the class page does.
+            klass = training.class_public(session, training.get_class(session, actor, class_id))
+            sent_before = notices.wallet_links_sent(session, class_id)
+            if not sent_before:
+                return None
+            return page(
+                request,
+                "wallet_resend.html",
+                title="Send the wallet links again?",
+                klass=klass,
+                sent_before=sent_before,
+            )
+
+        question = await anyio.to_thread.run_sync(asked)
+        if question is not None:
+            return question
 
     def work() -> Template:
         program, sender = notices.mail_setup(mail, issuer.name, issuer.public_url)

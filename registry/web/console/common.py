@@ -41,6 +41,7 @@ NAV: list[tuple[str, str, frozenset[str] | None]] = [
     ("Courses", f"{PREFIX}/courses", None),
     ("Regions", f"{PREFIX}/regions", frozenset({"admin"})),
     ("Users", f"{PREFIX}/users", frozenset({"admin"})),
+    ("Program contact", f"{PREFIX}/program", frozenset({"admin"})),
 ]
 
 
@@ -134,6 +135,9 @@ def page(
         context={
             "actor": who.actor,
             "csrf_token": who.csrf_token,
+            "session_ends": who.expires_at,
+            # A creating form sends it back once: see web/console/once.py.
+            "form_token": secrets.token_urlsafe(18),
             "nav": nav_for(who.actor),
             "here": request.url.path,
             "title": title,

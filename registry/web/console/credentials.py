@@ -119,7 +119,7 @@ async def handover(
         tx_code=started.tx_code,
         offer=protocols[wallets.OID4VCI],
         **links,
-        expires_at=started.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        expires_at=started.expires_at,
     )
 
 

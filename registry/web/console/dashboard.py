@@ -7,6 +7,7 @@ from litestar import get
 from litestar.response import Template
 
 from registry.credentials.deps import CurrentIssuer
+from registry.directory import contact
 from registry.http.deps import AnyRequest, DbSession, ProgramContact
 from registry.reports import firstrun
 from registry.reports import service as reports
@@ -32,7 +33,7 @@ def dashboard(
             session,
             public_url=issuer.public_url,
             key=firstrun.KeyState(active, active and keys.active().development),
-            program_contact=program_contact,
+            program_contact=contact.contact_text(contact.program_contact(session), program_contact),
         )
     return page(
         request,

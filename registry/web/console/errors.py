@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
 from litestar.response import Redirect
@@ -27,6 +27,21 @@ TOO_LARGE = (
 )
 
 
+def _back_to(request: Request[Any, Any, Any]) -> str:
+    """Where to land after signing in again: the page asked for, or, for a form sent when the
+    session had ended, the page the form was on (its action may have no page of its own: a
+    redirect there after sign-in led back to the sign-in page). Only this site's console pages
+    (the sign-in handler checks `next` again)."""
+    path = request.url.path
+    if request.method == "GET":
+        return path
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc in ("", request.url.netloc)
+    if same_site and (referer.path == PREFIX or referer.path.startswith(PREFIX + "/")):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return PREFIX
+
+
 def console_aware(
     handler: Callable[[Request[Any, Any, Any], Any], Response[Any]],
 ) -> Callable[[Request[Any, Any, Any], Any], Response[Any]]:
@@ -40,7 +55,7 @@ def console_aware(
             return problem
         status = problem.status_code or 500
         if status == 401 or not isinstance(request.scope.get("auth"), SignedIn):
-            return Redirect(path=f"/login?next={quote(path)}", status_code=303)
+            return Redirect(path=f"/login?next={quote(_back_to(request))}", status_code=303)
         body = problem.content if isinstance(problem.content, dict) else {}
         return page(
             request,

@@ -1,4 +1,5 @@
-"""Console pages for the program's structure: regions, agency details and courses."""
+"""Console pages for the program's structure: regions, agency details, courses and the
+program's contact."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry.accounts.guards import admin_only, office
+from registry.directory import contact
 from registry.directory.service import set_contact
 from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.people import schemas, service
 from registry.people.listing import agency_officers
 from registry.training.service import course_by_code, course_public, list_courses
 from registry.web.console.common import actor_of, attempt, build, page, posted, text
+from registry.web.console.once import once
 
 REGIONS = "/console/regions"
+CONTACT = "/console/program"
 
 
 @get("/regions", guards=[admin_only], sync_to_thread=True)
@@ -38,7 +42,7 @@ async def add_region(request: AnyRequest, session: DbSession) -> Redirect:
         r = service.create_region(session, actor, build(schemas.RegionCreate, values))
         return f"Region {r.code} ({r.name}) added."
 
-    return await attempt(session, work, back=REGIONS)
+    return await attempt(session, once(session, actor, data, work, REGIONS), back=REGIONS)
 
 
 @post("/regions/{region_code:str}", guards=[admin_only])
@@ -123,6 +127,24 @@ def course(request: AnyRequest, session: DbSession, code: FromPath[str]) -> Temp
     return page(request, "course.html", title=found.title, course=found)
 
 
+@get("/program", guards=[admin_only], sync_to_thread=True)
+def program_contact(request: AnyRequest, session: DbSession) -> Template:
+    found = contact.program_contact(session)
+    return page(request, "program.html", title="Program contact", contact=found)
+
+
+@post("/program", guards=[admin_only])
+async def set_program_contact(request: AnyRequest, session: DbSession) -> Redirect:
+    data, actor = await posted(request)
+    values = {name: text(data, name) or None for name in ("phone", "email", "address")}
+
+    def work() -> str:
+        contact.set_program_contact(session, actor, build(contact.ContactUpdate, values))
+        return "The program's contact is saved; the public pages show it now."
+
+    return await attempt(session, work, back=CONTACT)
+
+
 HANDLERS = [
     regions,
     add_region,
@@ -132,4 +154,6 @@ HANDLERS = [
     edit_agency,
     courses,
     course,
+    program_contact,
+    set_program_contact,
 ]

@@ -28,6 +28,7 @@ from registry.web.console.common import (
     redirect,
     text,
 )
+from registry.web.console.once import once
 
 
 def _regions_in_scope(session: Any, request: AnyRequest) -> list[Region]:
@@ -57,7 +58,8 @@ async def add_agency(request: AnyRequest, session: DbSession) -> Redirect:
         a = service.create_agency(session, actor, build(schemas.AgencyCreate, values))
         return f"Agency {a.name} ({a.ori}) added."
 
-    return await attempt(session, work, back="/console/agencies")
+    back = "/console/agencies"
+    return await attempt(session, once(session, actor, data, work, back), back=back)
 
 
 def _agencies_for(session: Any, request: AnyRequest) -> list[schemas.AgencyPublic]:
@@ -92,7 +94,8 @@ async def add_officer(request: AnyRequest, session: DbSession) -> Redirect:
         made = service.create_officer(session, actor, build(schemas.OfficerCreate, values))
         return redirect(f"/console/officers/{made.id}", "Officer added.")
 
-    return await attempt(session, work, back="/console/officers")
+    back = "/console/officers"
+    return await attempt(session, once(session, actor, data, work, back), back=back)
 
 
 @get("/officers/{officer_id:uuid}", sync_to_thread=True)

@@ -13,6 +13,7 @@ from registry.accounts.guards import office
 from registry.credentials import renewal
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import get_credential_for
+from registry.dates import long_date
 from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.training import ce
 from registry.web.console.common import attempt, build, posted, text
@@ -51,7 +52,7 @@ async def renew(
 
     def work() -> str:
         c = renewal.renew(session, actor, issuer, credential_id)
-        return f"Renewed: new credential {c.id}, valid until {c.valid_until.date().isoformat()}."
+        return f"Renewed: new credential {c.id}, valid until {long_date(c.valid_until)}."
 
     return await attempt(session, work, back=back)
 

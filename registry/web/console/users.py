@@ -36,6 +36,7 @@ from registry.web.console.common import (
     redirect,
     text,
 )
+from registry.web.console.once import once
 from registry.web.throttle import CurrentThrottle
 
 USERS = f"{PREFIX}/users"
@@ -76,7 +77,7 @@ async def add_user(request: AnyRequest, session: DbSession) -> Redirect | Templa
             return page(request, "user_token.html", title=made.username, user=made, token=token)
         return redirect(f"{USERS}/{made.id}", "Account created; it can sign in now.")
 
-    return await attempt(session, work, back=USERS)
+    return await attempt(session, once(session, actor, data, work, USERS), back=USERS)
 
 
 class Placed(TypedDict):
