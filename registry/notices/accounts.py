@@ -6,7 +6,6 @@ import smtplib
 import uuid
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 
 from registry.dates import long_datetime
 from registry.errors import Unavailable
@@ -58,14 +57,7 @@ def compose_account_link(
             program.name,
         ]
     )
-    message = EmailMessage()
-    message["From"] = program.sender
-    message["To"] = address
-    message["Subject"] = subject
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=program.domain)
-    message.set_content(body)
-    return message
+    return program.message(address, subject, body, now)
 
 
 def deliver(message: EmailMessage, sender: Sender | None, mail: MailSettings) -> None:

@@ -120,6 +120,22 @@ class Program:
     def sender(self) -> str:
         return self.from_address or f"{self.name} <noreply@{self.domain}>"
 
+    def message(
+        self, to: str | None, subject: str, body: str, now: datetime, **headers: str
+    ) -> EmailMessage:
+        """An email from the program: its sender, a date and a Message-ID of its domain."""
+        message = EmailMessage()
+        message["From"] = self.sender
+        if to:
+            message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = format_datetime(now)
+        message["Message-ID"] = make_msgid(domain=self.domain)
+        for name, value in headers.items():
+            message[name] = value
+        message.set_content(body)
+        return message
+
 
 @dataclass
 class Summary:
@@ -200,16 +216,13 @@ def compose(
             program.name,
         ]
     )
-    message = EmailMessage()
-    message["From"] = program.sender
-    if officer.email:
-        message["To"] = officer.email
-    message["Subject"] = f"Your CIT certification expires on {expires}"
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=program.domain)
-    message["X-CIT-Credential"] = credential.id
-    message.set_content(body)
-    return message
+    return program.message(
+        officer.email,
+        f"Your CIT certification expires on {expires}",
+        body,
+        now,
+        **{"X-CIT-Credential": credential.id},
+    )
 
 
 def _drafts(engine: Engine, program: Program, days: int, now: datetime) -> list[Draft]:
@@ -348,14 +361,7 @@ def compose_wallet_link(
             program.name,
         ]
     )
-    message = EmailMessage()
-    message["From"] = program.sender
-    message["To"] = address
-    message["Subject"] = "Your CIT certification: your wallet link"
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=program.domain)
-    message.set_content(body)
-    return message
+    return program.message(address, "Your CIT certification: your wallet link", body, now)
 
 
 def email_wallet_links(
