@@ -11,7 +11,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from registry.accounts.guards import office
-from registry.credentials import schemas, service
+from registry.credentials import schemas, service, status_changes
 from registry.credentials.deps import CurrentIssuer
 from registry.http.deps import AnyRequest, CurrentActor, DbSession, PathUUID
 from registry.vc.did import did_document, did_document_path, did_web
@@ -72,7 +72,7 @@ def _status_change(action: str) -> HTTPRouteHandler:
         credential_id: FromPath[str],
         data: JSONBody[schemas.StatusChange],
     ) -> schemas.StatusChangeRecord:
-        changed = service.change_status(session, actor, credential_id, action, data.reason)
+        changed = status_changes.change_status(session, actor, credential_id, action, data.reason)
         record = service.credential_record(session, issuer, changed.credential)
         return schemas.StatusChangeRecord(**dict(record), also_changed=changed.reached)
 

@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry.accounts.guards import office
-from registry.credentials import service
+from registry.credentials import service, status_changes
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.display import allowed_actions
 from registry.errors import RegistryError
@@ -75,7 +75,9 @@ def _change(action: str) -> Any:
         past = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}[action]
 
         def work() -> str:
-            reached = service.change_status(session, actor, credential_id, action, reason).reached
+            reached = status_changes.change_status(
+                session, actor, credential_id, action, reason
+            ).reached
             if not reached:
                 return f"Credential {past}."
             others = "the renewals resting on it" if action == "revoke" else "its renewal chain"
