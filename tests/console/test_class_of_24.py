@@ -5,14 +5,17 @@ certify result that says who was skipped, a revoke that asks first, the expired 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlmodel import Session, select
 
 from registry.dates import long_date
+from registry.tables.training import MakeupAttendance
 from tests.conftest import Region
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 from tests.expiry import expired_copy
@@ -249,6 +252,16 @@ def test_make_up_hours_count_toward_the_module_and_the_audit_shows_them(
     assert "2 make-up hours recorded." in r.text
     assert re.search(r'id="h-att".*id="flash-attendance"', r.text, re.S)
     assert "Missed the afternoon for a court date" in r.text
+    # The same make-up sent again (Back, then submit) records nothing more.
+    resent = _post(c, f"{path}/makeup", page, **base, hours="2")
+    assert "already sent and saved" in resent.text
+    with Session(engine) as session:
+        made = session.exec(
+            select(sa.func.count())
+            .select_from(MakeupAttendance)
+            .where(MakeupAttendance.officer_id == uuid.UUID(officer["id"]))
+        ).one()
+    assert made == 1
     assert '<span class="tag tag-ok">eligible</span>' in r.text
     # The grid still shows what was attended in the class; saving it changes nothing.
     assert re.search(rf'name="{cell}"[^>]*value="{first["hours"] - 2:g}"', r.text)

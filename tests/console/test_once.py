@@ -1,4 +1,5 @@
-"""Every creating form of the console is idempotent: the same form sent twice (Back, then
+"""Every creating form of the console (records, classes, accounts, invitations, continuing
+education, make-up hours) is idempotent: the same form sent twice (Back, then
 submit) creates one record, and the second sending lands on what the first made. A refused
 sending keeps the token unused; another account cannot use someone's token."""
 
@@ -83,6 +84,16 @@ def test_each_creating_form_sent_twice_creates_once(
     assert again.headers["location"] == first.headers["location"]
     assert _count(engine, "SELECT count(*) FROM officers WHERE post_id = :p", p=post_id) == 1
 
+    officer_page = first.headers["location"]
+    title = unique("Refresher ")
+    _send_twice(
+        client,
+        officer_page,
+        f"{officer_page}/ce",
+        {"title": title, "hours": "4", "completed_on": date.today().isoformat()},
+    )
+    assert _count(engine, "SELECT count(*) FROM ce_records WHERE title = :t", t=title) == 1
+
     ori = "UT" + uuid.uuid4().hex[:7].upper()
     _send_twice(
         client,
@@ -105,6 +116,21 @@ def test_each_creating_form_sent_twice_creates_once(
     )
     assert again.headers["location"] == first.headers["location"]
     assert _count(engine, "SELECT count(*) FROM users WHERE username = :u", u=name) == 1
+
+    invited = unique("invited")
+    first, again = _send_twice(
+        client,
+        "/console/users",
+        "/console/users/invite",
+        {
+            "username": invited,
+            "email": f"{invited}@example.org",
+            "role": "instructor",
+            "region": region.code,
+        },
+    )
+    assert again.headers["location"] == first.headers["location"]
+    assert _count(engine, "SELECT count(*) FROM users WHERE username = :u", u=invited) == 1
 
 
 def test_a_refused_sending_leaves_the_token_and_it_is_the_senders_alone(

@@ -278,7 +278,7 @@ async def makeup(request: AnyRequest, session: DbSession, class_id: PathUUID) ->
         )
         return f"{row.hours:g} make-up hours recorded."
 
-    return await attempt(session, work, back=back)
+    return await attempt(session, once(session, actor, data, work, back), back=back)
 
 
 @post("/classes/{class_id:uuid}/results/pass")

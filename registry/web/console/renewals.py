@@ -17,6 +17,7 @@ from registry.dates import long_date
 from registry.http.deps import AnyRequest, DbSession, PathUUID
 from registry.training import ce
 from registry.web.console.common import attempt, build, posted, text
+from registry.web.console.once import once
 
 
 @post("/officers/{officer_id:uuid}/ce", guards=[office], name="console-add-ce")
@@ -33,7 +34,7 @@ async def add_ce(request: AnyRequest, session: DbSession, officer_id: PathUUID) 
         r = ce.record_ce(session, actor, officer_id, build(ce.CECreate, values))
         return f"Recorded {r.hours:g} hours of continuing education."
 
-    return await attempt(session, work, back=back)
+    return await attempt(session, once(session, actor, data, work, back), back=back)
 
 
 @post("/credentials/{credential_id:str}/renew", guards=[office], name="console-renew")

@@ -136,7 +136,7 @@ async def invite_user(
         )
         return redirect(f"{USERS}/{link.user.id}", _send_link(link, issuer, mail))
 
-    return await attempt(session, work, back=USERS)
+    return await attempt(session, once(session, actor, data, work, USERS), back=USERS)
 
 
 @post("/users/{user_id:uuid}/invitation", guards=[admin_only])
