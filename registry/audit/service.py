@@ -24,15 +24,16 @@ if TYPE_CHECKING:  # accounts.service records audit entries itself: import for t
 
 _HEAD = "registry.audit.head"
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "wallet_key", "token"})
+# Columns derived from others on the same row (the officer search's folded text): no news.
+DERIVED_FIELDS = frozenset({"search_text"})
 
 
 def snapshot(row: SQLModel | None) -> dict[str, Any] | None:
-    """A JSON-safe copy of a row's columns, without secrets."""
+    """A JSON-safe copy of a row's columns, without secrets or what is derived from them."""
     if row is None:
         return None
-    return {
-        key: _jsonable(value) for key, value in row.model_dump().items() if key not in SECRET_FIELDS
-    }
+    left_out = SECRET_FIELDS | DERIVED_FIELDS
+    return {key: _jsonable(value) for key, value in row.model_dump().items() if key not in left_out}
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -10,6 +12,13 @@ from registry.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+# The officer search's trigram index (migration 0018): an FTS5 table and its shadow tables on
+# SQLite, a pg_trgm GIN index on PostgreSQL. The database's own machinery, not a model's.
+SEARCH_INDEX = ("officer_search", "ix_officers_search_text_trgm")
+
+
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    return not (type_ in ("table", "index") and name and name.startswith(SEARCH_INDEX))
 
 
 def run_migrations_online() -> None:
@@ -20,6 +29,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

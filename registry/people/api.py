@@ -9,7 +9,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry.accounts.guards import admin_only, office, staff
 from registry.http.deps import CurrentActor, DbSession, PathUUID
-from registry.people import schemas, service
+from registry.people import schemas, search, service
 
 
 class RegionController(Controller):
@@ -91,7 +91,7 @@ class OfficerController(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[schemas.OfficerPublic]:
         return service.officers_public(
-            session, service.search_officers(session, actor, q, limit, offset)
+            session, search.search_officers(session, actor, q, limit, offset)
         )
 
     @get("/{officer_id:uuid}", guards=[staff], sync_to_thread=True)

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from datetime import date
 
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, func, select
 
 from registry.actors import Actor, Role
 from registry.audit.service import record, saved, snapshot
@@ -257,6 +257,7 @@ def create_officer(session: Session, actor: Actor, data: schemas.OfficerCreate) 
         protected=data.protected,
         patrol_start_date=_check_patrol_start(data.patrol_start_date),
         wallet_key=secrets.token_urlsafe(32),
+        agency_id=agency.id,
     )
     session.add(officer)
     session.flush()
@@ -345,34 +346,6 @@ def officers_public(session: Session, officers: list[Officer]) -> list[schemas.O
     return out
 
 
-def search_officers(
-    session: Session, actor: Actor, q: str | None, limit: int = 50, offset: int = 0
-) -> list[Officer]:
-    query = select(Officer)
-    if not actor.is_admin:
-        query = (
-            query.join(Employment, col(Employment.officer_id) == Officer.id)
-            .join(Agency, col(Agency.id) == Employment.agency_id)
-            .where(col(Employment.end_date).is_(None), Agency.region_id == actor.region_id)
-        )
-    if q:
-        term = q.strip()
-        if CONTROL.search(term):
-            raise InvalidInput("q must not contain control characters.", field="q", rule="format")
-        # The search is for the text as typed: % and _ in it are not wildcards.
-        escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
-        query = query.where(
-            or_(
-                Officer.post_id == term.upper(),
-                col(Officer.last_name).ilike(like, escape="\\"),
-                col(Officer.first_name).ilike(like, escape="\\"),
-            )
-        )
-    query = query.order_by(Officer.last_name, Officer.first_name).offset(offset).limit(limit)
-    return list(session.exec(query))
-
-
 def update_officer(
     session: Session, actor: Actor, officer_id: uuid.UUID, data: schemas.OfficerUpdate
 ) -> Officer:
@@ -446,6 +419,7 @@ def transfer_officer(
         session.add(current)
     new = Employment(officer_id=officer.id, agency_id=target.id, start_date=data.effective_date)
     session.add(new)
+    officer.agency_id = target.id
     if officer.district is not None:  # the old agency's plan: the new one assigns anew
         before = {**(before or {}), "district": officer.district, "shift": officer.shift}
         officer.district = officer.shift = None

@@ -168,6 +168,7 @@ def _officers(plan: _Plan, size: Size, agencies: list[dict[str, Any]]) -> list[d
             "district": None,
             "shift": None,
             "created_at": created,
+            "agency_id": home["id"],
         }
         officers.append(row)
         plan.add("officers", row)

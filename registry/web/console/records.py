@@ -14,7 +14,7 @@ from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.renewal import renewal_options
 from registry.http.deps import AnyRequest, DbSession, PathUUID
-from registry.people import schemas, service
+from registry.people import schemas, search, service
 from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Region
 from registry.tables.training import CERecord, Course
@@ -70,15 +70,30 @@ def _agencies_for(session: Any, request: AnyRequest) -> list[schemas.AgencyPubli
 def officers(request: AnyRequest, session: DbSession) -> Template:
     actor = actor_of(request)
     q = (request.query_params.get("q") or "").strip()[:100]
-    found = service.search_officers(session, actor, q or None, limit=200)
+    start = _offset(request.query_params.get("from"))
+    # One more than the page shows says whether there is a next page: nothing is counted.
+    found = search.search_officers(session, actor, q or None, limit=SEARCH_PAGE + 1, offset=start)
     return page(
         request,
         "officers.html",
         title="Officers",
         q=q,
-        officers=service.officers_public(session, found),
+        officers=service.officers_public(session, found[:SEARCH_PAGE]),
+        start=start,
+        next_from=start + SEARCH_PAGE if len(found) > SEARCH_PAGE else None,
         agencies=_agencies_for(session, request),
     )
+
+
+SEARCH_PAGE = 50
+
+
+def _offset(value: str | None) -> int:
+    """Where a page of results starts: a mangled or negative `from` starts at the top."""
+    try:
+        return max(0, min(int(value or 0), 100_000))
+    except ValueError:
+        return 0
 
 
 @post("/officers", guards=[office])
