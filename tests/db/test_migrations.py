@@ -14,6 +14,8 @@ from registry.db import make_engine, unit_of_work
 from registry.migrate import alembic_config
 from registry.people import schemas as people
 from registry.people import service as records
+from registry.people.search import search_officers
+from registry.tables.people import folded
 from registry.tables.training import Result
 from registry.training import schemas as training
 from registry.training.enrollment import enroll
@@ -131,6 +133,69 @@ def test_results_on_record_become_first_attempts(scratch_database_url: str) -> N
         assert [(str(r[0]).replace("-", ""), r[1], r[2], r[3]) for r in rows] == [
             (class_id.hex, "written_exam", 1, "pass")
         ]
+    finally:
+        command.upgrade(config, "head")
+        engine.dispose()
+
+
+def test_the_search_migration_keeps_its_own_copy_of_the_folding() -> None:
+    migration = runpy.run_path(str(VERSIONS / "0018_officer_search_index.py"))
+    for text in ("Zoë-Ñuñez O'Brien", "STRAßE", "ﬁnn Ågård", "李小龍 🚓", "Dvořák"):
+        assert migration["folded"](text) == folded(text)
+
+
+def test_officers_on_record_are_searchable_after_the_upgrade(scratch_database_url: str) -> None:
+    """Migration 0018 fills each officer's agency (the open employment's) and search text, and
+    indexes them; its downgrade takes them away again, with the officers still on record."""
+    engine = make_engine(scratch_database_url)
+    with unit_of_work(engine) as session:
+        records.create_region(session, SYSTEM, people.RegionCreate(code="SRC", name="Src"))
+        first, second = (
+            records.create_agency(
+                session,
+                SYSTEM,
+                people.AgencyCreate(name=f"PD {n}", ori=f"UTSRC000{n}", region="SRC"),
+            )
+            for n in (1, 2)
+        )
+        moved, stayed = (
+            records.create_officer(
+                session,
+                SYSTEM,
+                people.OfficerCreate(
+                    post_id=post_id,
+                    first_name="Zoë",
+                    last_name=last,
+                    agency_id=first.id,
+                    patrol_start_date=date(2020, 1, 6),
+                ),
+            )
+            for post_id, last in (("SRC-0001", "O'Brien"), ("SRC-0002", "Ng"))
+        )
+        records.transfer_officer(
+            session,
+            SYSTEM,
+            moved.id,
+            people.TransferRequest(agency_id=second.id, effective_date=date(2023, 3, 1)),
+        )
+        ids = {"moved": moved.id, "stayed": stayed.id, "first": first.id, "second": second.id}
+    config = alembic_config(scratch_database_url)
+    command.downgrade(config, "0017")
+    command.upgrade(config, "0018")
+    try:
+        with unit_of_work(engine) as session:
+            assert [o.id for o in search_officers(session, SYSTEM, "zoe o'b")] == [ids["moved"]]
+            assert [o.id for o in search_officers(session, SYSTEM, "src-000")] == [
+                ids["stayed"],  # Ng before O'Brien
+                ids["moved"],
+            ]
+            agencies = {o.id: o.agency_id for o in search_officers(session, SYSTEM, "src-")}
+        assert agencies == {ids["moved"]: ids["second"], ids["stayed"]: ids["first"]}
+        command.downgrade(config, "0017")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("officers")}
+            assert conn.execute(sa.text("SELECT count(*) FROM officers")).scalar_one() == 2
+        assert not {"agency_id", "search_text"} & columns
     finally:
         command.upgrade(config, "head")
         engine.dispose()

@@ -121,8 +121,11 @@ def statements_of(read: Any) -> tuple[int, Any]:
 
 PAGES = [
     ("api", "/api/v1/officers?q=smith"),
+    ("api", "/api/v1/officers?q=ar"),  # too short for a trigram
+    ("api", "/api/v1/officers?q=p00000"),  # part of a POST id
     ("api", "/api/v1/officers"),
     ("console", "/console/officers?q=smith"),
+    ("console", "/console/officers?q=a&from=50"),
     ("console", "/console/agencies/{agency}"),
     ("console", "/console/coverage"),
     ("console", "/console/expiring"),
@@ -241,3 +244,35 @@ def test_the_seeded_state_is_one_the_registry_stands_behind(states: dict[int, St
     if "revoked" in tokens:
         answer = state.client.post("/api/v1/verify", json={"token": tokens["revoked"]})
         assert answer.json()["verdict"] == "revoked", answer.text
+
+
+@pytest.mark.parametrize("term", ["AN", "e"])  # through the trigram index, and too short
+def test_the_console_search_comes_a_page_at_a_time_each_once_by_name(
+    states: dict[int, State], term: str
+) -> None:
+    """50 a page, one more read to know of the next: every match once, in order, no count."""
+    state = states[LARGE]
+    state.client.cookies.clear()
+    assert sign_in(state.client, "boss").status_code == 303
+    seen: list[str] = []
+    url, pages = f"/console/officers?q={term}", 0
+    while url:
+        page = state.client.get(url)
+        assert page.status_code == 200
+        seen += re.findall(r'<a href="/console/officers/([0-9a-f-]{36})">', page.text)
+        following = re.search(r'href="(/console/officers\?[^"]+)" rel="next"', page.text)
+        url = following.group(1).replace("&amp;", "&") if following else ""
+        pages += 1
+    with state.engine.connect() as c:
+        rows = c.execute(
+            sa.select(col(Officer.id), col(Officer.last_name), col(Officer.first_name)).where(
+                col(Officer.search_text).contains(term.lower())
+            )
+        ).all()
+    expected = [
+        str(r.id) for r in sorted(rows, key=lambda r: (r.last_name, r.first_name, str(r.id)))
+    ]
+    assert pages >= 2  # more than one page, or the next page was never read
+    assert len(seen) == len(set(seen)) == len(expected)
+    names = {str(r.id): (r.last_name, r.first_name) for r in rows}
+    assert [names[i] for i in seen] == [names[i] for i in expected]
