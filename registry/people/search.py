@@ -14,7 +14,10 @@ when it matches often.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor
@@ -40,17 +43,25 @@ def search_officers(
         query = query.join(Agency, col(Agency.id) == Officer.agency_id).where(
             actor.in_scope(Agency.region_id)
         )
-    if q:
-        term = q.strip()
-        if CONTROL.search(term):
-            raise InvalidInput("q must not contain control characters.", field="q", rule="format")
-        wanted = folded(term)
-        if wanted:
-            query = query.where(_contains(session.get_bind().dialect.name, wanted))
-    query = query.order_by(
-        col(Officer.last_name), col(Officer.first_name), col(Officer.id)
-    )  # fmt: skip
+    wanted = folded(_term(q))
+    if wanted:
+        query = query.where(_contains(session.get_bind().dialect.name, wanted))
+    found: Any = Officer
+    if len(wanted) >= SHORTEST_INDEXED:
+        # The matches first, then their order: OFFSET 0 keeps the planner from walking the
+        # name index and filtering instead (PostgreSQL estimates a term spread evenly through
+        # the alphabet, and read 40,000 officers to reach "smith" at 50,000).
+        found = aliased(Officer, query.offset(0).subquery("matches"))
+        query = select(found)
+    query = query.order_by(found.last_name, found.first_name, found.id)
     return list(session.exec(query.offset(offset).limit(limit)))
+
+
+def _term(q: str | None) -> str:
+    term = (q or "").strip()
+    if CONTROL.search(term):
+        raise InvalidInput("q must not contain control characters.", field="q", rule="format")
+    return term
 
 
 def _contains(dialect: str, wanted: str) -> sa.ColumnElement[bool]:
