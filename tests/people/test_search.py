@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +17,8 @@ from litestar.testing import TestClient
 
 from tests.conftest import Region, unique
 from tests.console.conftest import make_password_user, sign_in
+
+LAST_MONTH = (date.today() - timedelta(days=30)).isoformat()  # after the officers' start
 
 
 def found(api: Any, q: str, **params: Any) -> list[str]:
@@ -79,7 +81,7 @@ def test_the_search_follows_a_rename_and_a_transfer(
     elsewhere = region_factory()
     r = c.post(
         f"/api/v1/officers/{officer['id']}/transfer",
-        {"agency_id": elsewhere.agency_id, "effective_date": date.today().isoformat()},
+        {"agency_id": elsewhere.agency_id, "effective_date": LAST_MONTH},
     )
     assert r.status_code == 200, r.text
     # Region scoping follows the officer's agency now: the old region finds them no more.
@@ -106,7 +108,7 @@ def test_an_agencys_page_lists_who_serves_there_now(
     elsewhere = region_factory()
     r = region.coordinator.post(
         f"/api/v1/officers/{moves['id']}/transfer",
-        {"agency_id": elsewhere.agency_id, "effective_date": date.today().isoformat()},
+        {"agency_id": elsewhere.agency_id, "effective_date": LAST_MONTH},
     )
     assert r.status_code == 200, r.text
     client.cookies.clear()
