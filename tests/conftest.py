@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +35,12 @@ PUBLIC_URL = "https://registry.test"
 DID = "did:web:registry.test"  # the issuer DID of PUBLIC_URL
 PROBLEM = "application/problem+json"
 _counter = itertools.count(1)
+
+
+def program_today() -> date:
+    """Today in the program's time zone (REGISTRY_TIME_ZONE, America/Denver by default), as the
+    pages and the coverage count it: from 00:00 to 07:00 UTC it is still yesterday there."""
+    return datetime.now(ZoneInfo(load_settings().time_zone)).date()
 
 
 # The Redis database the tests that share a limit through Redis use; .ci/run gives its two

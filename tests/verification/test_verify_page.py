@@ -14,7 +14,7 @@ from registry.common import utcnow
 from registry.dates import long_date
 from registry.db import unit_of_work
 from registry.tables.credentials import Credential
-from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
+from tests.conftest import PUBLIC_URL, Api, Region, assert_problem, program_today
 from tests.console.test_hostile_forms import HOSTILE
 from tests.expiry import expired_copy
 
@@ -151,7 +151,7 @@ def test_a_valid_page_leads_what_was_checked_with_plain_words(
     plain = html.index("Signed by the state CIT program, and not altered since.")
     assert plain < html.index("Every check in detail")
     assert "Not revoked and not suspended" in html
-    assert f"Checked on {long_date(utcnow())} at " in html
+    assert f"Checked on {long_date(program_today())} at " in html
     assert BELONGS in html
 
 
