@@ -37,10 +37,15 @@ PROBLEM = "application/problem+json"
 _counter = itertools.count(1)
 
 
+def program_zone() -> ZoneInfo:
+    """The program's time zone (REGISTRY_TIME_ZONE, America/Denver by default): the pages,
+    PDFs and the coverage read moments and dates in it."""
+    return ZoneInfo(load_settings().time_zone)
+
+
 def program_today() -> date:
-    """Today in the program's time zone (REGISTRY_TIME_ZONE, America/Denver by default), as the
-    pages and the coverage count it: from 00:00 to 07:00 UTC it is still yesterday there."""
-    return datetime.now(ZoneInfo(load_settings().time_zone)).date()
+    """Today as the program counts it: from 00:00 to 07:00 UTC it is still yesterday in Denver."""
+    return datetime.now(program_zone()).date()
 
 
 # The Redis database the tests that share a limit through Redis use; .ci/run gives its two
