@@ -5,28 +5,24 @@ LearnCard's own verifier (didkit), which checks the proof and reads the status l
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 import pytest
 
 from tests.live import LiveServer
 from tests.node.conftest import Node
-from tests.node.handover import copies_verify_then_show_revoked, revoke, start, verify_api
+from tests.node.handover import (
+    copies_verify_then_show_revoked,
+    jwt_claims,
+    revoke,
+    start,
+    verify_api,
+)
 
 
 @pytest.fixture(scope="module")
 def live_server(tls_server: LiveServer) -> LiveServer:
     return tls_server
-
-
-def _claims(jwt: str) -> dict[str, Any]:
-    payload = jwt.split(".")[1]
-    claims: dict[str, Any] = json.loads(
-        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    )
-    return claims
 
 
 def _accept(learncard: Node, offer: str, **options: Any) -> dict[str, Any]:
@@ -44,7 +40,7 @@ def test_learncard_takes_both_formats_of_one_offer(
     copies = _accept(learncard, started["protocols"]["openid4vci"])
     assert copies.keys() == {"ldp_vc", "jwt_vc_json", "holder"}, copies
     assert copies["ldp_vc"]["credentialSubject"]["id"] == copies["holder"]
-    assert _claims(copies["jwt_vc_json"])["sub"] == copies["holder"]
+    assert jwt_claims(copies["jwt_vc_json"])["sub"] == copies["holder"]
     copies_verify_then_show_revoked(
         live_server, issued["credential_id"], [copies["ldp_vc"], copies["jwt_vc_json"]]
     )
