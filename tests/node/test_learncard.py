@@ -73,3 +73,23 @@ def test_learncards_verifier_checks_the_copy_but_misses_its_revocation(
     assert verify_api(live_server, copy)["verdict"] == "revoked"
     after = learncard.ask("verify", credential=copy)
     assert after["errors"] == [] and [s["isSet"] for s in after["status"]] == [False], after
+
+
+def test_learncard_takes_the_copy_by_its_vc_api_path(
+    learncard: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    """LearnCard's fallback when an interaction offers no `openid4vci`: the VC-API exchange, as
+    its app drives it (the app is not on npm: its steps, with the SDK's own DID Authentication,
+    signed by didkit with Ed25519Signature2020 over the VC 2.0 context)."""
+    started = start(live_server, issued["credential_id"])
+    answer = learncard.ask("vcapi", exchange=started["protocols"]["vcapi"])
+    assert "error" not in answer, answer
+    assert answer["request"]["query"][0]["type"] == "DIDAuthentication"
+    proof = answer["didAuth"]["proof"]
+    assert proof["type"] == "Ed25519Signature2020" and proof["challenge"], proof
+    assert answer["status"] == 200, answer
+    [copy] = answer["body"]["verifiablePresentation"]["verifiableCredential"]
+    assert copy["credentialSubject"]["id"] == answer["holder"]
+    checked = learncard.ask("verify", credential=copy)
+    assert checked["errors"] == [] and "proof" in checked["checks"], checked
+    copies_verify_then_show_revoked(live_server, issued["credential_id"], [copy])
