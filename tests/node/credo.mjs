@@ -85,8 +85,9 @@ async function credoVerify(credo, credential, status) {
 
 const jobs = {
   // The wallet's "accept this offer": the offer URI from the QR code, and the configurations the
-  // officer chose (all offered ones unless named); Credo verifies each copy as it receives it.
-  async accept({offer, txCode, configurations, algorithm}) {
+  // officer chose (all offered ones unless named; with `first`, the first offered, as Paradym's
+  // wallet SDK asks); Credo verifies each copy as it receives it.
+  async accept({offer, txCode, configurations, first, algorithm}) {
     const credo = await agent();
     const holders = [];
     const steps = {};
@@ -103,7 +104,7 @@ const jobs = {
       steps.token = true;
       const received = await holder.requestCredentials({
         resolvedCredentialOffer: resolved,
-        credentialConfigurationIds: configurations,
+        credentialConfigurationIds: first ? steps.offered.slice(0, 1) : configurations,
         credentialBindingResolver: bindingResolver(credo, holders, algorithm),
         ...token
       });

@@ -9,6 +9,10 @@ from typing import Any
 
 from tests.live import LiveServer
 
+# The offer's configurations, in its order (the JWT first: see registry/wallets/service.py).
+JWT = "CITCertification_jwt_vc_json"
+LDP = "CITCertification_ldp_vc"
+
 
 def start(live_server: LiveServer, credential_id: str, **body: Any) -> dict[str, Any]:
     with live_server.api() as api:

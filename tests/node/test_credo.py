@@ -13,13 +13,12 @@ import pytest
 from tests.live import LiveServer
 from tests.node.conftest import Node
 from tests.node.handover import (
+    JWT,
+    LDP,
     copies_verify_then_show_revoked,
     jwt_claims,
     start,
 )
-
-JWT = "CITCertification_jwt_vc_json"
-LDP = "CITCertification_ldp_vc"
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,7 @@ def test_credo_takes_the_jwt_copy_and_its_verifier_checks_it(
     answer = credo.ask("accept", offer=started["protocols"]["openid4vci"], configurations=[JWT])
     assert answer["steps"]["issuer"] == live_server.url
     assert answer["steps"]["version"] == "V1"  # Credo reads the metadata as OpenID4VCI 1.0
-    assert answer["steps"]["offered"] == [LDP, JWT]
+    assert answer["steps"]["offered"] == [JWT, LDP]
     copy = _received(answer)
     assert answer["holders"][0].startswith("did:key:zDn")  # P-256
     checked = credo.ask("verify", credential=copy, status=False)
@@ -58,6 +57,18 @@ def test_credo_takes_the_jwt_copy_and_its_verifier_checks_it(
     assert with_status["isValid"] is False
     assert "not supported for JWT VCs" in with_status["validations"]["credentialStatus"]["error"]
     copies_verify_then_show_revoked(live_server, issued["credential_id"], [copy])
+
+
+def test_a_wallet_on_credo_taking_the_first_configuration_gets_the_jwt_copy(
+    credo: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    """Paradym's wallet SDK, on Credo, requests only the first configuration an offer names
+    (`Object.keys(offeredCredentialConfigurations)[0]`): the offer names the JWT first, the one
+    Credo takes. With the `ldp_vc` first, as before, such a wallet received nothing."""
+    started = start(live_server, issued["credential_id"])
+    answer = credo.ask("accept", offer=started["protocols"]["openid4vci"], first=True)
+    assert answer["steps"]["offered"][0] == JWT
+    _received(answer)
 
 
 def test_credo_sends_the_transaction_code_with_an_ed25519_key(
@@ -88,9 +99,8 @@ def test_credo_cannot_take_the_ldp_vc_copy(
     answer = credo.ask("accept", offer=started["protocols"]["openid4vci"], configurations=[LDP])
     assert answer["steps"]["token"] is True
     assert "but one of '' was expected" in answer["error"], answer
-    received = wallets.ask(
-        "oid4vci", offer=start(live_server, issued["credential_id"])["protocols"]["OID4VCI"]
-    )
+    another = start(live_server, issued["credential_id"])["protocols"]["OID4VCI"]
+    received = wallets.ask("oid4vci", offer=another, configuration=LDP)
     assert received["format"] == "ldp_vc", received
     refused = credo.ask("verify", credential=received["credentials"][0], status=False)
     assert "first item is the verifiable credential context URL" in refused["error"], refused
