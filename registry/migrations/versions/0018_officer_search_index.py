@@ -28,14 +28,20 @@ FTS = (
     "CREATE VIRTUAL TABLE officer_search USING fts5("
     "officer_id UNINDEXED, text, tokenize = 'trigram case_sensitive 1')"
 )
+# The old row is found through the index (a phrase of its whole text, which contains itself),
+# not by officer_id, which FTS5 would compare row by row: 20 ms a rename at 50,000 officers. A
+# text too short for a trigram (none the application writes) could not be found by a search.
+_OLD_ROW = (
+    "DELETE FROM officer_search WHERE officer_search MATCH "
+    "'\"' || replace(old.search_text, '\"', '\"\"') || '\"' AND officer_id = old.id; "
+)
 TRIGGERS = (
     "CREATE TRIGGER officer_search_insert AFTER INSERT ON officers BEGIN "
     "INSERT INTO officer_search (officer_id, text) VALUES (new.id, new.search_text); END",
-    "CREATE TRIGGER officer_search_update AFTER UPDATE OF search_text ON officers BEGIN "
-    "DELETE FROM officer_search WHERE officer_id = old.id; "
-    "INSERT INTO officer_search (officer_id, text) VALUES (new.id, new.search_text); END",
-    "CREATE TRIGGER officer_search_delete AFTER DELETE ON officers BEGIN "
-    "DELETE FROM officer_search WHERE officer_id = old.id; END",
+    "CREATE TRIGGER officer_search_update AFTER UPDATE OF search_text ON officers BEGIN "  # noqa: S608
+    + _OLD_ROW
+    + "INSERT INTO officer_search (officer_id, text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER officer_search_delete AFTER DELETE ON officers BEGIN " + _OLD_ROW + "END",
 )
 TRIGGER_NAMES = ("officer_search_insert", "officer_search_update", "officer_search_delete")
 TRGM_INDEX = "ix_officers_search_text_trgm"
