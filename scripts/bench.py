@@ -115,7 +115,7 @@ def graduating_class(engine: sa.Engine, size: int) -> uuid.UUID:
         for i in range(size):
             officer = Officer(post_id=f"{code}{i:06d}", first_name="Bench", last_name=f"Officer{i}",
                               patrol_start_date=today - timedelta(days=800),
-                              wallet_key=secrets.token_urlsafe(32))
+                              wallet_key=secrets.token_urlsafe(32), agency_id=agency.id)
             rows.append(officer)
         s.add_all(rows)
         s.flush()

@@ -173,6 +173,7 @@ def build_state(
                 "district": district,
                 "shift": shift,
                 "created_at": now,
+                "agency_id": agency_id,  # the open employment's, as people/service keeps it
             }
         )
         employments.append(
