@@ -276,3 +276,24 @@ def test_the_console_search_comes_a_page_at_a_time_each_once_by_name(
     assert len(seen) == len(set(seen)) == len(expected)
     names = {str(r.id): (r.last_name, r.first_name) for r in rows}
     assert [names[i] for i in seen] == [names[i] for i in expected]
+
+
+def test_each_officer_carries_the_agency_of_their_open_employment(
+    states: dict[int, State],
+) -> None:
+    """officers.agency_id, the copy an agency's page and the region's search read, agrees with
+    the employments the generator wrote (one in twelve transferred)."""
+    state = states[LARGE]
+    with state.engine.connect() as c:
+        rows = c.execute(
+            sa.select(col(Officer.agency_id), col(Employment.agency_id)).join(
+                Employment,
+                (col(Employment.officer_id) == Officer.id) & col(Employment.end_date).is_(None),
+                isouter=True,
+            )
+        ).all()
+        moved = c.execute(
+            sa.select(sa.func.count()).where(col(Employment.end_date).is_not(None))
+        ).scalar_one()
+    assert len(rows) == LARGE and moved > 0
+    assert all(mine == open_ for mine, open_ in rows)
