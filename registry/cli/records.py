@@ -12,6 +12,7 @@ from registry.cli.common import (
     UsageError,
     current_settings,
     open_database,
+    program_zone,
     read_file,
 )
 from registry.migrate import upgrade_database
@@ -211,7 +212,9 @@ def cmd_notify_expiring(args: argparse.Namespace) -> int:
         raise UsageError(f"--days is a number of days from 1 to {EXPIRING_MAX_DAYS}")
     settings = current_settings()
     outbox = Path(args.outbox) if args.outbox else settings.mail.outbox
-    program, sender = notices.mail_setup(settings.mail, settings.issuer_name, settings.public_url)
+    program, sender = notices.mail_setup(
+        settings.mail, settings.issuer_name, settings.public_url, program_zone()
+    )
     engine = open_database()
     try:
         summary = notices.notify_expiring(
