@@ -37,12 +37,15 @@ FILE_SECONDS = 10  # a certificate or a photo is read in well under a second
 NOT_FOUND = "We could not find a certificate in this file."
 READS = (
     "It reads our PDF certificate, a photo or screenshot of a certificate's or a wallet's QR "
-    "code (PNG or JPEG), and the signed credential (.jwt or .json)."
+    "code (PNG, JPEG, or an iPhone's HEIC), and the signed credential (.jwt or .json)."
 )
 
 
-def _form(issuer: Issuer, *, status: int = 200, error: str = "", field: str = "") -> Template:
-    said = {"error": error, "error_field": field}
+def _form(
+    issuer: Issuer, *, status: int = 200, error: str = "", field: str = "", typed: str = ""
+) -> Template:
+    """The form; a refused id stays in its field, to be corrected rather than typed again."""
+    said = {"error": error, "error_field": field, "typed": typed[:64]}
     return public_page("verify.html", issuer.name, said, status=status, headers=HEADERS)
 
 
@@ -98,10 +101,13 @@ async def verify_submit(
                 field="credential_id",
                 error="A credential id is up to 32 letters and digits, as printed on the "
                 "certificate beside \u201cCredential id\u201d.",
+                typed=typed,
             )
         if not await anyio.to_thread.run_sync(_issued, engine, wanted):
             # A typo, most likely: said plainly, on the form, with what its shape shows.
-            return _form(issuer, status=404, field="credential_id", error=not_found(typed))
+            return _form(
+                issuer, status=404, field="credential_id", error=not_found(typed), typed=typed
+            )
         return Redirect(path=f"/c/{wanted}", status_code=303)
     return _form(
         issuer,

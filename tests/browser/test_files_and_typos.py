@@ -69,9 +69,9 @@ def test_a_mistyped_id_is_not_found_in_plain_words_on_the_form_and_at_the_addres
     expect(alert).to_contain_text("Check it against the certificate, character by character")
     expect(alert).to_contain_text("It has 25 characters, not 26")
     expect(alert).not_to_contain_text("rely")
-    expect(desktop.get_by_role("textbox", name="Credential id")).to_have_attribute(
-        "aria-invalid", "true"
-    )
+    field = desktop.get_by_role("textbox", name="Credential id")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_value(typo.lower())  # kept, to be corrected, not typed again
     audit_with_zoom(desktop)
     screenshot(desktop, "verify-typo")
 

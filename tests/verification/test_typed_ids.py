@@ -54,6 +54,18 @@ def test_a_mistyped_id_on_the_verify_form_is_not_found_and_names_no_neighbour(
         assert "never holds the letter U" in with_u.text
 
 
+def test_the_refused_id_stays_in_its_field_to_be_corrected(client: TestClient[Any]) -> None:
+    """One slip is mended in its field, not by typing 26 characters again; kept as typed and
+    escaped, since the page shows it back."""
+    typed = "6JT2-XV1A TKDBPA2277Z0RK0B"
+    r = client.post("/verify", data={"credential_id": typed}, headers=HTML)
+    assert r.status_code == 404
+    assert f'value="{typed}"' in r.text
+    odd = client.post("/verify", data={"credential_id": '"><b>x'}, headers=HTML)
+    assert odd.status_code == 400
+    assert 'value="&#34;&gt;&lt;b&gt;x"' in odd.text and "<b>x" not in odd.text
+
+
 def test_the_qr_address_typed_by_hand_forgives_what_paper_hides_and_says_typos_plainly(
     client: TestClient[Any], region: Region, course: dict[str, Any]
 ) -> None:
