@@ -4,6 +4,7 @@ server."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -235,8 +236,16 @@ def cmd_notify_expiring(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from registry.settings import get_settings
     from registry.web.logfilter import uvicorn_log_config
 
+    # A host or port given here is the setting, for the app and its workers alike: with no
+    # public URL set, links, QR codes and emails then name where it listens, as REGISTRY_PORT.
+    if args.host:
+        os.environ["REGISTRY_HOST"] = args.host
+    if args.port:
+        os.environ["REGISTRY_PORT"] = str(args.port)
+    get_settings.cache_clear()
     settings = current_settings()
     workers = args.workers or settings.workers
     if workers > 1:
