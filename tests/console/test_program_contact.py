@@ -14,8 +14,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from tests.conftest import PUBLIC_URL, Api, Region
-from tests.expiry import expired_copy
 from tests.console.conftest import csrf_of, make_password_user, sign_in
+from tests.expiry import expired_copy
 
 OPERATOR = f"through the operator of this registry, {PUBLIC_URL}"
 

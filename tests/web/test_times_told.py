@@ -1,13 +1,15 @@
 """Times told outside the pages are in the program's zone too, named, in the pages' one format
 (issue 23, item 5): the account emails (an invitation, a reset) and every command that prints a
 moment (`registry user list`, `user tokens`, `keys list`). Here the program is in Hawaii, whose
-zone no default and no UTC reading could give."""
+zone no default and no UTC reading could give. Dates that code writes into a page (the
+dashboard's classes) read as the templates write them."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,12 +21,12 @@ from litestar.testing import TestClient
 from sqlmodel import select
 
 from registry.app import create_app
-from registry.dates import long_datetime
+from registry.dates import long_date, long_datetime
 from registry.db import unit_of_work
 from registry.settings import MailSettings, Settings
 from registry.tables.accounts import AccountLink, User
 from tests.accounts.test_own_accounts import invite, mails_to, post_public
-from tests.conftest import PUBLIC_URL, Region
+from tests.conftest import PUBLIC_URL, Region, graduate
 from tests.console.conftest import make_password_user, sign_in
 from tests.live import cli_env, run_registry
 
@@ -96,3 +98,20 @@ def test_the_commands_tell_moments_in_the_programs_zone(
     assert re.search(rf"last sign-in {IN_HAWAII.pattern}$", line), line
     assert re.search(rf"created {IN_HAWAII.pattern}", tokens.stdout), tokens.stdout
     assert IN_HAWAII.search(keys.stdout), keys.stdout
+
+
+def test_the_dashboard_names_a_waiting_class_by_its_date_in_words(
+    client: TestClient[Litestar], engine: sa.Engine, region: Region, course: dict[str, Any]
+) -> None:
+    start = date.today() - timedelta(days=5)
+    klass = region.klass(
+        start_date=start.isoformat(),
+        end_date=(start + timedelta(days=4)).isoformat(),
+        location="Waiting Hall",
+    )
+    graduate(region, course, klass["id"], region.officer()["id"])
+    client.cookies.clear()
+    sign_in(client, make_password_user(engine, "coordinator", region.code))
+    page = client.get("/console").text
+    client.cookies.clear()
+    assert f"Waiting Hall, {long_date(start)}</a>: 1 eligible" in page
