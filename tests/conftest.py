@@ -36,6 +36,11 @@ PROBLEM = "application/problem+json"
 _counter = itertools.count(1)
 
 
+# The Redis database the tests that share a limit through Redis use; .ci/run gives its two
+# passes, which run side by side, one each.
+TEST_REDIS = os.environ.get("REGISTRY_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
 def unique(prefix: str = "") -> str:
     return f"{prefix}{next(_counter):04d}{secrets.token_hex(2).upper()}"
 
