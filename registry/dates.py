@@ -55,6 +55,17 @@ def clock(value: Any, zone: ZoneInfo | None = None, *, seconds: bool = False) ->
     return f"{shown} {here.tzname()}"
 
 
+def day_of(value: Any, zone: ZoneInfo | None = None) -> str:
+    """The day a moment fell on in the zone, in words ("December 7, 2026" for 01:30 UTC on the
+    8th in Denver): for when something happened (revoked, withdrawn, recorded). A date as given.
+    A validity bound (valid until, issued) is the credential's own date, read by `long_date`
+    as the signed credential, the PDF and the CSV files write it."""
+    moment = _as_date(value)
+    if not isinstance(moment, datetime):
+        return long_date(value)
+    return long_date(local(moment, zone))
+
+
 def long_datetime(value: Any, zone: ZoneInfo | None = None, *, seconds: bool = False) -> str:
     """A moment in words in the zone, named: "November 29, 2026 at 16:45 MST"."""
     moment = _as_date(value)
@@ -75,4 +86,5 @@ def filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         "iso_date": iso_date,
         "long_datetime": in_zone(long_datetime),
         "clock": in_zone(clock),
+        "day_of": lambda value: day_of(value, zone),
     }

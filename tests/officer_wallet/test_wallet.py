@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -20,8 +21,9 @@ from sqlmodel import select
 
 from registry.common import add_months, utcnow
 from registry.credentials.renewal import GRACE_MONTHS
-from registry.dates import long_date
+from registry.dates import day_of, long_date
 from registry.db import unit_of_work
+from registry.settings import Settings
 from registry.tables.audit import AuditEntry
 from registry.tables.credentials import Credential
 from tests.conftest import PUBLIC_URL, Api, Region
@@ -333,7 +335,12 @@ def test_the_wallet_says_what_the_qr_and_the_file_are_for_and_dates_read_in_word
 
 
 def test_an_expired_or_revoked_certification_says_what_to_do_next(
-    region: Region, course: dict[str, Any], anonymous: Api, engine: sa.Engine, app: Litestar
+    region: Region,
+    course: dict[str, Any],
+    anonymous: Api,
+    engine: sa.Engine,
+    app: Litestar,
+    settings: Settings,
 ) -> None:
     item = issue(region, course)
     expired_id = expired_copy(engine, app, item["credential_id"])
@@ -357,4 +364,4 @@ def test_an_expired_or_revoked_certification_says_what_to_do_next(
     )
     html = anonymous.get(path_of(item["wallet_url"])).text
     assert "The state program revoked this certification; it is final." in html
-    assert f"Revoked on</dt><dd>{long_date(utcnow())}</dd>" in html
+    assert f"Revoked on</dt><dd>{day_of(utcnow(), ZoneInfo(settings.time_zone))}</dd>" in html

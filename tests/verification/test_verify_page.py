@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from registry.common import utcnow
-from registry.dates import long_date
+from registry.dates import day_of, local, long_date
 from registry.db import unit_of_work
+from registry.settings import Settings
 from registry.tables.credentials import Credential
 from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
 from tests.console.test_hostile_forms import HOSTILE
@@ -145,20 +147,22 @@ def test_a_pasted_token_or_document_names_no_holder_protected_now(
 
 
 def test_a_valid_page_leads_what_was_checked_with_plain_words(
-    client: TestClient[Any], region: Region, course: dict[str, Any]
+    client: TestClient[Any], region: Region, course: dict[str, Any], settings: Settings
 ) -> None:
     html = _page(client, region.certified(course)["credential_id"])
     plain = html.index("Signed by the state CIT program, and not altered since.")
     assert plain < html.index("Every check in detail")
     assert "Not revoked and not suspended" in html
-    assert f"Checked on {long_date(utcnow())} at " in html
+    # The day in the program's zone: from 00:00 UTC to 07:00 UTC it is still yesterday in Utah.
+    here = local(utcnow(), ZoneInfo(settings.time_zone))
+    assert f"Checked on {long_date(here)} at " in html
     assert BELONGS in html
 
 
 def test_revoked_and_suspended_pages_give_the_date_and_the_program_not_the_promise(
-    client: TestClient[Any], region: Region, course: dict[str, Any]
+    client: TestClient[Any], region: Region, course: dict[str, Any], settings: Settings
 ) -> None:
-    today = long_date(utcnow())
+    today = day_of(utcnow(), ZoneInfo(settings.time_zone))  # the program's day
     for action, word in (("revoke", "Revoked"), ("suspend", "Suspended")):
         item = region.certified(course)
         r = region.coordinator.post(
