@@ -22,11 +22,15 @@ def _as_date(value: Any) -> date | datetime | None:
     return None
 
 
-def long_date(value: Any) -> str:
-    """A date in words; the value as given when it is not a date (never an error on a page)."""
+def long_date(value: Any, zone: ZoneInfo | None = None) -> str:
+    """A date in words; the value as given when it is not a date (never an error on a page).
+    A moment's date is the one in `zone`: a certification issued at 18:00 in Denver was issued
+    that day, although UTC's calendar has turned."""
     day = _as_date(value)
     if day is None:
         return "" if value is None else str(value)
+    if isinstance(day, datetime) and zone is not None:
+        day = local(day, zone)
     return f"{day:%B} {day.day}, {day.year}"
 
 
@@ -55,17 +59,6 @@ def clock(value: Any, zone: ZoneInfo | None = None, *, seconds: bool = False) ->
     return f"{shown} {here.tzname()}"
 
 
-def day_of(value: Any, zone: ZoneInfo | None = None) -> str:
-    """The day a moment fell on in the zone, in words ("December 7, 2026" for 01:30 UTC on the
-    8th in Denver): for when something happened (revoked, withdrawn, recorded). A date as given.
-    A validity bound (valid until, issued) is the credential's own date, read by `long_date`
-    as the signed credential, the PDF and the CSV files write it."""
-    moment = _as_date(value)
-    if not isinstance(moment, datetime):
-        return long_date(value)
-    return long_date(local(moment, zone))
-
-
 def long_datetime(value: Any, zone: ZoneInfo | None = None, *, seconds: bool = False) -> str:
     """A moment in words in the zone, named: "November 29, 2026 at 16:45 MST"."""
     moment = _as_date(value)
@@ -82,9 +75,8 @@ def filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         return lambda value, seconds=False: show(value, zone, seconds=seconds)
 
     return {
-        "long_date": long_date,
+        "long_date": lambda value: long_date(value, zone),
         "iso_date": iso_date,
         "long_datetime": in_zone(long_datetime),
         "clock": in_zone(clock),
-        "day_of": lambda value: day_of(value, zone),
     }

@@ -192,7 +192,7 @@ def compose(
     link. Never the wallet link: a notice goes out unasked, on a schedule (the link is emailed
     only when a coordinator sends a class its links, see email_wallet_links)."""
     ce = ce_standing(session, credential, course, now)
-    expires = long_date(credential.valid_until)
+    expires = long_date(credential.valid_until, program.zone)
     days_left = max(0, (credential.valid_until - now).days)
     if ce.met:
         education = (
@@ -203,7 +203,7 @@ def compose(
     else:
         education = (
             f"Continuing education: {ce.required:g} hours are needed in each cycle and "
-            f"{ce.recorded:g} are recorded since {long_date(credential.valid_from)}; "
+            f"{ce.recorded:g} are recorded since {long_date(credential.valid_from, program.zone)}; "
             f"{ce.missing:g} hours are still needed. Once they are recorded, your regional "
             "coordinator can renew the certification."
         )

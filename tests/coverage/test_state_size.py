@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,6 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from registry.app import create_app
-from registry.coverage.reads import local_today
 from registry.settings import Settings
 from tests.conftest import PUBLIC_URL, Api
 from tests.console.conftest import make_password_user, sign_in
@@ -55,16 +53,11 @@ def _statements(app: Litestar, client: Any, path: str, token: str | None = None)
 
 
 def test_a_state_answers_in_as_many_statements_as_ten_agencies(
-    state_app: tuple[Litestar, Any], settings: Settings
+    state_app: tuple[Litestar, Any],
 ) -> None:
     app, client = state_app
     engine = _engine(app)
-    # "Today" is the program's, as the rollup counts it: from 00:00 to 07:00 UTC the machine's
-    # date is already tomorrow in Utah, and a certification ending today counted twice over.
-    today = local_today(ZoneInfo(settings.time_zone))
-    small = build_state(
-        engine, regions=1, agencies=10, officers=600, large_every=5, seed=10, today=today
-    )
+    small = build_state(engine, regions=1, agencies=10, officers=600, large_every=5, seed=10)
     admin = _token(engine, "admin")
     region = small.regions[0]
     small_rows = Api(client, admin).get(f"/api/v1/coverage?region={region}").json()
@@ -92,7 +85,7 @@ def test_a_state_answers_in_as_many_statements_as_ten_agencies(
 
     at_ten = reads(region, _biggest(small, small_rows))
 
-    state = build_state(engine, today=today)  # 11 regions, 130 agencies, 8,000 officers
+    state = build_state(engine)  # 11 regions, 130 agencies, 8,000 officers
     everyone = Api(client, admin).get("/api/v1/coverage").json()
     assert len(everyone) == 140
     # The rollup gives back what was written: each agency's officers certified today (revoked

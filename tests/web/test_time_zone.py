@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 from litestar.testing import TestClient
 
 from registry.app import create_app
-from registry.dates import clock, day_of, iso_date, long_date, long_datetime
+from registry.dates import clock, iso_date, long_date, long_datetime
 from registry.settings import Settings
 from tests.conftest import PUBLIC_URL, Api, Region
 
@@ -28,13 +28,14 @@ def test_one_format_for_dates_and_moments_named_in_the_zone() -> None:
     assert long_datetime(winter, denver) == "December 7, 2026 at 13:42 MST"
     assert long_datetime(summer, denver, seconds=True) == "July 4, 2026 at 12:05:09 MDT"
     assert clock(winter, ZoneInfo("Pacific/Honolulu")) == "10:42 HST"
-    # The day something happened is the program's day: 01:30 UTC on the 8th is the 7th there.
-    late = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)
-    assert day_of(late, denver) == "December 7, 2026" and long_date(late) == "December 8, 2026"
-    assert day_of(date(2028, 11, 29), denver) == "November 29, 2028"
     assert long_date(date(2028, 11, 29)) == "November 29, 2028"
     assert iso_date(date(2028, 11, 29)) == iso_date("2028-11-29T00:00:00Z") == "2028-11-29"
     assert long_date("not a date") == iso_date("not a date") == "not a date"
+    # A moment's date is the zone's: 18:30 in Denver is still December 7 there.
+    evening = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)
+    assert long_date(evening, denver) == long_date("2026-12-08T01:30:00Z", denver)
+    assert long_date(evening, denver) == "December 7, 2026"
+    assert long_date(evening) == "December 8, 2026"
 
 
 def _printed_zone(response: Any) -> str:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,9 +25,8 @@ from registry.dates import long_date, long_datetime
 from registry.db import unit_of_work
 from registry.settings import MailSettings, Settings
 from registry.tables.accounts import AccountLink, User
-from registry.tables.credentials import Credential
 from tests.accounts.test_own_accounts import invite, mails_to, post_public
-from tests.conftest import PUBLIC_URL, Api, Region, graduate
+from tests.conftest import PUBLIC_URL, Region, graduate
 from tests.console.conftest import make_password_user, sign_in
 from tests.live import cli_env, run_registry
 
@@ -117,22 +115,3 @@ def test_the_dashboard_names_a_waiting_class_by_its_date_in_words(
     page = client.get("/console").text
     client.cookies.clear()
     assert f"Waiting Hall, {long_date(start)}</a>: 1 eligible" in page
-
-
-def test_the_day_a_certification_was_revoked_is_the_programs_day(
-    engine: sa.Engine, region: Region, course: dict[str, Any], anonymous: Api
-) -> None:
-    """Revoked at 18:30 on December 7 in Utah, which is 01:30 on the 8th in UTC."""
-    item = region.certified(course)
-    cid = item["credential_id"]
-    revoked = region.coordinator.post(f"/api/v1/credentials/{cid}/revoke", {"reason": "test"})
-    assert revoked.status_code == 200, revoked.text
-    with unit_of_work(engine) as session:
-        row = session.get(Credential, cid)
-        assert row is not None
-        row.status_changed_at = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)
-        session.add(row)
-    page = anonymous.get(f"/c/{cid}").text
-    assert "Revoked on December 7, 2026." in page
-    wallet = anonymous.get(urlsplit(item["wallet_url"]).path).text
-    assert "Revoked on</dt><dd>December 7, 2026</dd>" in wallet
