@@ -6,7 +6,7 @@ Every file is someone else's: the work is bounded before it starts. The size is 
 caller; a PDF of more than MAX_PAGES pages is refused and only its first RENDERED_PAGES are
 drawn, each at most RENDER_PIXELS; an image is measured from its header before it is decoded
 and refused over MAX_PIXELS (a decompression bomb never decodes); the caller bounds the time.
-PDFium, Pillow, pillow-heif and zxing-cpp are imported on the first file, not at start-up (as
+PDFium, Pillow, pi-heif and zxing-cpp are imported on the first file, not at start-up (as
 fpdf2 is)."""
 
 from __future__ import annotations
@@ -144,12 +144,12 @@ def _attachment(document: Any) -> str | None:
 
 @cache
 def _heif() -> None:
-    """Lets Pillow open HEIF (pillow-heif's libheif with libde265), decoding on one thread, as
-    the other formats do."""
-    import pillow_heif
+    """Lets Pillow open HEIF (pi-heif: libheif with libde265, a decoder only), decoding on one
+    thread, as the other formats do."""
+    import pi_heif
 
-    pillow_heif.options.DECODE_THREADS = 1
-    pillow_heif.register_heif_opener()
+    pi_heif.options.DECODE_THREADS = 1
+    pi_heif.register_heif_opener()
 
 
 def _image(data: bytes) -> Any:
