@@ -76,7 +76,11 @@ def test_a_mistyped_id_is_not_found_in_plain_words_on_the_form_and_at_the_addres
     audit_with_zoom(desktop)
     screenshot(desktop, "verify-typo")
 
-    # The fix, counted: a tap where the character is missing, the character, the button.
+    # The id one slip explains is offered: one tap would open it.
+    expect(desktop.get_by_role("link", name=credential_id)).to_have_attribute(
+        "href", f"/c/{credential_id}"
+    )
+    # Or the field mended, counted: a tap where the character is missing, the character, the button.
     act = Actions(desktop)
     act.click(field)
     field.evaluate("(el, at) => el.setSelectionRange(at, at)", 9)  # where the tap landed
