@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from registry.tables.columns import key, moment
@@ -66,7 +66,11 @@ class Officer(SQLModel, table=True):
 
 class Employment(SQLModel, table=True):
     __tablename__ = "employments"
-    __table_args__ = (UniqueConstraint("officer_id", "start_date", "agency_id"),)
+    __table_args__ = (
+        UniqueConstraint("officer_id", "start_date", "agency_id"),
+        # An agency's current officers from the index alone (coverage's counts, by agency).
+        Index("ix_employments_agency_current", "agency_id", "end_date", "officer_id"),
+    )
 
     id: uuid.UUID = key()
     officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)

@@ -16,9 +16,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from registry.settings import Settings
 from registry.tables.credentials import Credential, StatusAllocation, StatusList
 from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer, Region
@@ -108,7 +110,9 @@ def build_state(
     """Writes `regions` regions with `agencies` agencies among them (every `large_every`-th with
     10 to 20 districts, the others 1 to 3) and `officers` officers, in one transaction."""
     rnd = random.Random(seed)
-    today = today or date.today()
+    # The program's day (the registry counts in its zone): from midnight UTC to 07:00 UTC
+    # the system's date.today() is already tomorrow.
+    today = today or datetime.now(ZoneInfo(Settings.time_zone)).date()
     now = datetime.now(UTC)
     tag = secrets.token_hex(3).upper()
     out = State(officers=officers)
