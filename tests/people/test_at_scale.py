@@ -338,3 +338,28 @@ def test_the_seeded_state_is_one_the_registry_stands_behind(states: dict[int, St
     if "revoked" in tokens:
         answer = state.client.post("/api/v1/verify", json={"token": tokens["revoked"]})
         assert answer.json()["verdict"] == "revoked", answer.text
+
+
+def test_the_console_counts_todays_certified_officers_as_the_api_does(
+    states: dict[int, State],
+) -> None:
+    """The console's coverage page counts each agency's officers certified today in the same
+    read as its certification counts; the API counts them on their own (coverage/reads)."""
+    state = states[LARGE]
+    api = {r["agency_id"]: r["officers_certified"] for r in state.api("/api/v1/coverage").json()}
+    state.client.cookies.clear()
+    assert sign_in(state.client, "boss").status_code == 303
+    page = state.client.get("/console/coverage").text
+    state.client.cookies.clear()
+    cell = r'<td class="num">(\d+)</td>'
+    shown = {
+        agency: int(certified)
+        for agency, certified in re.findall(
+            r'/console/agencies/([0-9a-f-]{36})/coverage">[^<]*</a></td><td>.*?</td>'
+            + r'<td class="num">\d+</td>' * 2
+            + cell,
+            page,
+        )
+    }
+    assert shown == api
+    assert sum(api.values()) > 0
