@@ -16,15 +16,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from registry.settings import Settings
 from registry.tables.credentials import Credential, StatusAllocation, StatusList
 from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import Course, TrainingClass
+from tests.conftest import program_today
 
 ANCHOR = date(2027, 1, 4)
 FIXED = [("DAY", time(6), time(14)), ("SWING", time(14), time(22)), ("NIGHT", time(22), time(6))]
@@ -110,9 +109,7 @@ def build_state(
     """Writes `regions` regions with `agencies` agencies among them (every `large_every`-th with
     10 to 20 districts, the others 1 to 3) and `officers` officers, in one transaction."""
     rnd = random.Random(seed)
-    # The program's day (the registry counts in its zone): from midnight UTC to 07:00 UTC
-    # the system's date.today() is already tomorrow.
-    today = today or datetime.now(ZoneInfo(Settings.time_zone)).date()
+    today = today or program_today()
     now = datetime.now(UTC)
     tag = secrets.token_hex(3).upper()
     out = State(officers=officers)
