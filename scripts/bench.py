@@ -826,6 +826,9 @@ def main() -> int:
     parser.add_argument("--state", action="store_true",
                         help="only the console and API at 1,000 and 50,000 officers "
                         "(scripts/bench_state.py; seeds both, several minutes)")
+    parser.add_argument("--reuse", type=Path,
+                        help="with --state on SQLite: keep the seeded states in this directory "
+                        "and copy them from there on later runs")
     args = parser.parse_args()
     if args.profile and not pyspy():
         raise SystemExit("--profile needs py-spy on the PATH (pip install py-spy)")
@@ -843,7 +846,8 @@ def main() -> int:
     if args.state:
         import bench_state
 
-        bench_state.run(kinds, args.postgres, work, keys_dir, sys.modules[__name__], row)
+        bench_state.run(kinds, args.postgres, work, keys_dir, sys.modules[__name__], row,
+                       args.reuse)
         if args.write:
             write(Path(args.write), rows, [], 0.0, ", ".join(kinds),
                   "--state" + (" --postgres URL" if args.postgres else ""), marker="--state")

@@ -139,8 +139,7 @@ def certified_counts(
 ) -> dict[uuid.UUID, int]:
     """By agency of `which`, its officers holding a CIT certification in force (active) on the
     local `day` (its validity covers the day), counted in one query."""
-    start = datetime.combine(day, time.min, zone)
-    following = datetime.combine(day + timedelta(days=1), time.min, zone)
+    start, following = day_window(day, zone)
     officers = func.count(col(Credential.officer_id).distinct())
     rows = session.exec(
         select(Employment.agency_id, officers)
@@ -161,6 +160,14 @@ def certified_counts(
 
 def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(zone)).astimezone(zone).date()
+
+
+def day_window(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local `day`'s first moment and the following day's: a certification in force on the
+    day has valid_from before the second and valid_until at or after the first."""
+    return datetime.combine(day, time.min, zone), datetime.combine(
+        day + timedelta(days=1), time.min, zone
+    )
 
 
 def agency_coverage(
@@ -201,10 +208,12 @@ def region_outlook(
     region_code: str | None,
     zone: ZoneInfo,
     now: datetime | None = None,
+    certified: dict[uuid.UUID, int] | None = None,
 ) -> list[schemas.AgencyOutlook]:
     """Each agency of the region (the administrator: of every region, without one), ordered by
     its first gap (soonest first; none last), then name. Another region's code answers as an
-    unknown one does."""
+    unknown one does. `certified`: the officers certified today by agency, when the caller has
+    counted them already (the console's page, with reports.coverage), else counted here."""
     if actor.role not in (Role.ADMIN, Role.COORDINATOR):
         raise NotFound("No region with this code.", field="region", rule="exists")
     which: ColumnElement[bool]
@@ -223,7 +232,8 @@ def region_outlook(
     # looks from today on: a certification that ended days ago changes nothing.
     planned = and_(which, col(Agency.id).in_(select(PatrolShift.agency_id)))
     data = read(session, planned, zone, since=(now or utcnow()) - timedelta(days=2))
-    certified = certified_counts(session, which, zone, today)
+    if certified is None:
+        certified = certified_counts(session, which, zone, today)
     rows = []
     for agency in agencies:
         look = ar.outlook(data.plan(agency.id), data.assignments(agency.id), data.validities, today)

@@ -32,11 +32,16 @@ def display_state(state: str, superseded: bool) -> str:
 def record_state(credential: Credential, now: datetime) -> str:
     """What the record alone says, without verifying the signature: revoked or suspended by its
     status, else expired or valid by its dates."""
-    if credential.status == CredentialStatus.REVOKED:
+    return state_of(credential.status, credential.valid_until, now)
+
+
+def state_of(status: str, valid_until: datetime, now: datetime) -> str:
+    """`record_state` of a record's columns (exports read plain rows, not records)."""
+    if status == CredentialStatus.REVOKED:
         return REVOKED
-    if credential.status == CredentialStatus.SUSPENDED:
+    if status == CredentialStatus.SUSPENDED:
         return SUSPENDED
-    return EXPIRED if credential.valid_until <= now else VALID
+    return EXPIRED if valid_until <= now else VALID
 
 
 def shown_state(credential: Credential, now: datetime) -> str:

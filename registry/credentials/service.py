@@ -7,7 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -36,6 +36,11 @@ from registry.vc.did import did_web
 from registry.vc.jws import VC_JWT, Signed
 from registry.vc.keystore import KeyStore, NoActiveKey
 from registry.vc.payload import build_credential
+
+
+class WalletHolder(Protocol):
+    @property
+    def wallet_key(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,8 @@ class Issuer:
     def credential_url(self, credential_id: str) -> str:
         return f"{self.public_url}/c/{credential_id}"
 
-    def wallet_url(self, officer: Officer) -> str:
+    def wallet_url(self, officer: WalletHolder) -> str:
+        """An officer's private wallet link (an Officer, or a plain row with its wallet_key)."""
         return f"{self.public_url}/wallet/{officer.wallet_key}"
 
     def publisher(self) -> StatusListPublisher:

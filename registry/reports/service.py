@@ -43,43 +43,67 @@ class CoverageRow:
 class Coverage:
     agencies: list[CoverageRow] = field(default_factory=list)
     regions: list[CoverageRow] = field(default_factory=list)
+    # By agency, officers certified on a local day (only when `coverage` is given one).
+    certified_on_day: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
 def _counts_by_agency(
-    session: Session, course_code: str, now: datetime, soon: datetime
-) -> dict[uuid.UUID, tuple[int, int, int]]:
-    """By agency: its officers now, those holding a certification in force (active, not
-    expired), and those whose latest validity ends by `soon`; counted in the database (two
-    grouped queries, whatever the number of officers)."""
-    staff = session.exec(
-        select(Employment.agency_id, func.count(col(Employment.officer_id).distinct()))
-        .where(col(Employment.end_date).is_(None))
-        .group_by(col(Employment.agency_id))
-    ).all()
-    best = (
-        select(Credential.officer_id, func.max(Credential.valid_until).label("until"))
-        .join(Course, col(Course.id) == Credential.course_id)
-        .where(
-            Course.code == course_code,
-            Credential.status == CredentialStatus.ACTIVE,
-            col(Credential.valid_until) > now,
-            col(Credential.valid_from) <= now,
-        )
-        .group_by(col(Credential.officer_id))
-        .subquery()
+    session: Session,
+    actor: Actor,
+    course_code: str,
+    now: datetime,
+    soon: datetime,
+    day: tuple[datetime, datetime] | None,
+) -> dict[uuid.UUID, tuple[int, int, int, int]]:
+    """By agency of the actor's scope: its officers now, those holding a certification in
+    force (active, not expired), those whose latest validity ends by `soon`, and with `day` (a
+    local day's bounds, around `now`) those certified on that day; one grouped query over that
+    scope's current employments (a region's, not the state's), each officer's certifications
+    read from an index (ix_credentials_officer_course)."""
+    course = select(Course.id).where(Course.code == course_code).scalar_subquery()
+    valid_from, valid_until = col(Credential.valid_from), col(Credential.valid_until)
+    # In force now, or (with `day`) on the day: the day's window holds the moment's.
+    window = (
+        (valid_until > now, valid_from <= now)
+        if day is None
+        else (valid_until >= day[0], valid_from < day[1])
     )
-    held = session.exec(
-        select(
-            Employment.agency_id,
-            func.count(col(Employment.officer_id).distinct()),
-            func.count(sa.case((best.c.until <= soon, Employment.officer_id)).distinct()),
+    joined = sa.and_(
+        col(Credential.officer_id) == Employment.officer_id,
+        col(Credential.course_id) == course,
+        col(Credential.status) == CredentialStatus.ACTIVE,
+        *window,
+    )
+    officer = col(Employment.officer_id)
+    holder = col(Credential.officer_id)
+
+    def holders(ending_after: datetime) -> Any:
+        """Officers with a certification begun by now that ends after `ending_after`."""
+        held = sa.and_(valid_from <= now, valid_until > ending_after)
+        return func.count(sa.case((held, holder)).distinct())
+
+    query = (
+        sa.select(
+            col(Employment.agency_id),
+            func.count(officer.distinct()),
+            holders(now),
+            # Those with a certification beyond `soon`: the rest of the holders expire by then.
+            holders(soon),
+            func.count(holder.distinct()),
         )
-        .join(best, best.c.officer_id == Employment.officer_id)
+        .select_from(Employment)
         .where(col(Employment.end_date).is_(None))
         .group_by(col(Employment.agency_id))
-    ).all()
-    certified = {agency_id: (c, e) for agency_id, c, e in held}
-    return {a: (n, *certified.get(a, (0, 0))) for a, n in staff}
+    )
+    if not actor.is_admin:
+        query = query.join(Agency, col(Agency.id) == Employment.agency_id).where(
+            actor.in_scope(Agency.region_id)
+        )
+    query = query.outerjoin(Credential, joined)
+    return {
+        agency_id: (officers, certified, certified - beyond, on_day)
+        for agency_id, officers, certified, beyond, on_day in session.execute(query)
+    }
 
 
 def coverage(
@@ -89,7 +113,11 @@ def coverage(
     course_code: str = "CIT-40",
     window_days: int = EXPIRY_WINDOW_DAYS,
     now: datetime | None = None,
+    day: tuple[datetime, datetime] | None = None,
 ) -> Coverage:
+    """Each agency's and region's counts; with `day` (the bounds of the local day around
+    `now`: coverage/reads.day_window) also each agency's officers certified on that day, in
+    `certified_on_day`, counted in the same read (the console's page shows both)."""
     now = now or utcnow()
     query = (
         select(Agency, Region)
@@ -98,11 +126,14 @@ def coverage(
     )
     query = query.where(actor.in_scope(Agency.region_id))
     agencies = session.exec(query).all()
-    counts = _counts_by_agency(session, course_code, now, now + timedelta(days=window_days))
+    soon = now + timedelta(days=window_days)
+    counts = _counts_by_agency(session, actor, course_code, now, soon, day)
     result = Coverage()
     regions: dict[str, CoverageRow] = {}
     for agency, region in agencies:
-        officers, certified, expiring = counts.get(agency.id, (0, 0, 0))
+        officers, certified, expiring, on_day = counts.get(agency.id, (0, 0, 0, 0))
+        if day is not None and on_day:
+            result.certified_on_day[agency.id] = on_day
         row = CoverageRow(
             name=agency.name,
             code=agency.ori,

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from registry.tables.columns import moment
@@ -24,6 +24,16 @@ class Credential(SQLModel, table=True):
         # One credential per officer and class; renewals count up `generation`.
         UniqueConstraint("class_id", "officer_id", "generation", name="uq_credentials_class_gen"),
         UniqueConstraint("status_list", "status_index"),
+        # Coverage's counts (officers holding a certification in force): an officer's
+        # credentials of a course read from the index alone, whatever the table's size.
+        Index(
+            "ix_credentials_officer_course",
+            "officer_id",
+            "course_id",
+            "status",
+            "valid_until",
+            "valid_from",
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from registry.tables.columns import key, moment
@@ -15,6 +16,8 @@ class Nomination(SQLModel, table=True):
     withdrawn (the coordinator enrolls from the list, with the prerequisite checks beside it)."""
 
     __tablename__ = "nominations"
+    # The open nominations, oldest first, without reading every current employment.
+    __table_args__ = (Index("ix_nominations_open", "withdrawn_at", "nominated_at"),)
 
     id: uuid.UUID = key()
     officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)

@@ -111,7 +111,11 @@ def _keep_search_text(_mapper: Any, _connection: Any, officer: Officer) -> None:
 
 class Employment(SQLModel, table=True):
     __tablename__ = "employments"
-    __table_args__ = (UniqueConstraint("officer_id", "start_date", "agency_id"),)
+    __table_args__ = (
+        UniqueConstraint("officer_id", "start_date", "agency_id"),
+        # An agency's current officers from the index alone (coverage's counts, by agency).
+        Index("ix_employments_agency_current", "agency_id", "end_date", "officer_id"),
+    )
 
     id: uuid.UUID = key()
     officer_id: uuid.UUID = Field(foreign_key="officers.id", index=True)

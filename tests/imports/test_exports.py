@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 
 from registry.db import unit_of_work
+from registry.tables.credentials import Credential
 from registry.tables.people import Officer
 from tests.conftest import Api, Region, graduate
 from tests.imports import parse_csv
@@ -170,3 +171,31 @@ def test_credentials_export_has_the_wallet_link_of_officers_serving_in_the_regio
     assert rows[gone_id]["wallet_url"] == ""
     everything = {c["credential_id"]: c for c in download(region.admin, "/api/v1/credentials.csv")}
     assert everything[gone_id]["wallet_url"].startswith("https://registry.test/wallet/")
+
+
+def test_credentials_export_says_each_credentials_state(
+    region: Region, course: dict[str, Any], engine: sa.Engine
+) -> None:
+    """The status column as the pages say it (credentials/display.py), read from plain rows:
+    revoked and suspended by status, expired by date, renewed once superseded unless revoked."""
+    ids = [certified(region, course)[2] for _ in range(6)]
+    past = datetime.now(UTC) - timedelta(days=1)
+    changes: list[dict[str, Any]] = [
+        {},
+        {"status": "revoked"},
+        {"status": "suspended"},
+        {"valid_until": past, "valid_from": past - timedelta(days=30)},
+        {"superseded_by": ids[0]},
+        {"superseded_by": ids[0], "status": "revoked"},
+    ]
+    with unit_of_work(engine) as session:
+        for credential_id, change in zip(ids, changes, strict=True):
+            if change:
+                session.execute(
+                    sa.update(Credential).where(col(Credential.id) == credential_id).values(change)
+                )
+    rows = {r["credential_id"]: r for r in download(region.coordinator, "/api/v1/credentials.csv")}
+    assert [rows[i]["status"] for i in ids] == [
+        "active", "revoked", "suspended", "expired", "renewed", "revoked",
+    ]  # fmt: skip
+    assert rows[ids[3]]["valid_until"] == past.date().isoformat()

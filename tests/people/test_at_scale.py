@@ -11,9 +11,11 @@ import functools
 import re
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +36,11 @@ from registry.seed.state import Size, seed_state
 from registry.settings import Settings
 from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Employment, Officer, Region
+from registry.tables.training import Course
 from registry.vc.keystore import KeyStore
 from tests.conftest import PUBLIC_URL, fresh_database
 from tests.console.conftest import PASSWORD, sign_in
+from tests.imports import parse_csv
 
 SMALL, LARGE = 40, 400
 
@@ -47,9 +51,11 @@ class State:
     token: str
     engine: sa.Engine
     agency: str  # the agency with the most officers
+    coordinator_token: str  # region R02's coordinator ("far")
 
-    def api(self, path: str) -> Any:
-        return self.client.get(path, headers={"Authorization": f"Bearer {self.token}"})
+    def api(self, path: str, token: str | None = None) -> Any:
+        bearer = token or self.token
+        return self.client.get(path, headers={"Authorization": f"Bearer {bearer}"})
 
 
 @contextmanager
@@ -61,10 +67,15 @@ def seeded_state(officers: int, tmp: Path, settings: Settings, keys_dir: Path) -
         with unit_of_work(engine) as session:
             admin = create_user(session, SYSTEM, username="boss", role="admin", password=PASSWORD)
             token = issue_token(session, SYSTEM, admin)
-            create_user(
-                session, SYSTEM, username="far", role="coordinator", region_code="R02",
+            far = create_user(
+                session,
+                SYSTEM,
+                username="far",
+                role="coordinator",
+                region_code="R02",
                 password=PASSWORD,
-            )  # fmt: skip
+            )
+            far_token = issue_token(session, SYSTEM, far)
         with engine.connect() as c:
             agency = c.execute(
                 sa.select(col(Employment.agency_id))
@@ -77,7 +88,7 @@ def seeded_state(officers: int, tmp: Path, settings: Settings, keys_dir: Path) -
             ).scalar_one()
         app = create_app(replace(settings, database_url=url))
         with TestClient(app, base_url=PUBLIC_URL) as client:
-            yield State(client, token, engine, str(agency))
+            yield State(client, token, engine, str(agency), far_token)
         engine.dispose()
 
 
@@ -159,6 +170,92 @@ def test_a_page_reads_as_many_statements_at_ten_times_the_size(
     )
     # The larger state really is larger where the page lists people (the test can fail).
     assert sizes[1] >= sizes[0]
+
+
+REGION_PAGES = [
+    ("console", "/console/coverage"),
+    ("console", "/console/expiring"),
+    ("api", "/api/v1/coverage.csv"),
+    ("api", "/api/v1/expiring.csv?days=365"),
+    ("api", "/api/v1/credentials.csv"),
+]
+
+
+@pytest.mark.parametrize(("kind", "path"), REGION_PAGES)
+def test_a_regions_report_reads_as_many_statements_at_ten_times_the_size(
+    states: dict[int, State], kind: str, path: str
+) -> None:
+    """The same for a region's coordinator, whose reports read the region (issue 24)."""
+    counts = []
+    for state in states.values():
+        if kind == "api":
+            read = functools.partial(state.api, path, state.coordinator_token)
+        else:
+            state.client.cookies.clear()
+            assert sign_in(state.client, "far").status_code == 303
+            read = functools.partial(state.client.get, path)
+        read()
+        counts.append(statements_of(read)[0])
+    state.client.cookies.clear()
+    assert counts[0] == counts[1], f"{path}: {counts[0]} at {SMALL}, {counts[1]} at {LARGE}"
+
+
+def test_coverage_counts_what_the_records_hold_for_the_state_and_for_a_region(
+    states: dict[int, State],
+) -> None:
+    """The coverage CSV's counts, computed again here from the records in Python: the
+    administrator's for every agency, a coordinator's for their region's alone, the same."""
+    state = states[LARGE]
+    now = utcnow()
+    soon = now + timedelta(days=90)
+    with state.engine.connect() as c:
+        staff: dict[str, set[uuid.UUID]] = defaultdict(set)
+        for agency, officer in c.execute(
+            sa.select(col(Agency.ori), col(Employment.officer_id))
+            .join(Agency, col(Agency.id) == Employment.agency_id)
+            .where(col(Employment.end_date).is_(None))
+        ):
+            staff[agency].add(officer)
+        until: dict[uuid.UUID, datetime] = {}
+        for officer, valid_from, valid_until in c.execute(
+            sa.select(
+                col(Credential.officer_id), col(Credential.valid_from), col(Credential.valid_until)
+            )
+            .join(Course, col(Course.id) == Credential.course_id)
+            .where(col(Course.code) == "CIT-40", col(Credential.status) == "active")
+        ):
+            if valid_from <= now < valid_until:
+                until[officer] = max(valid_until, until.get(officer, valid_until))
+        region_of = dict(
+            c.execute(
+                sa.select(col(Agency.ori), col(Region.code)).join(
+                    Region, col(Region.id) == Agency.region_id
+                )
+            ).all()
+        )
+    expected = {}
+    for ori, region in region_of.items():
+        held = [until[o] for o in staff[ori] if o in until]
+        expected[ori] = (region, len(staff[ori]), len(held), sum(u <= soon for u in held))
+
+    def counted(token: str) -> dict[str, tuple[str, int, int, int]]:
+        rows = parse_csv(state.api("/api/v1/coverage.csv", token).content)
+        return {
+            r["ori"]: (
+                r["region"],
+                int(r["officers"]),
+                int(r["certified_valid"]),
+                int(r["expiring_90_days"]),
+            )
+            for r in rows
+        }
+
+    everyone = counted(state.token)
+    assert everyone == expected
+    assert sum(e[2] for e in everyone.values()) > 0 and sum(e[3] for e in everyone.values()) > 0
+    assert counted(state.coordinator_token) == {
+        ori: row for ori, row in expected.items() if row[0] == "R02"
+    }
 
 
 def test_an_agencys_officers_come_a_page_at_a_time_each_once_by_name(
@@ -297,3 +394,28 @@ def test_each_officer_carries_the_agency_of_their_open_employment(
         ).scalar_one()
     assert len(rows) == LARGE and moved > 0
     assert all(mine == open_ for mine, open_ in rows)
+
+
+def test_the_console_counts_todays_certified_officers_as_the_api_does(
+    states: dict[int, State],
+) -> None:
+    """The console's coverage page counts each agency's officers certified today in the same
+    read as its certification counts; the API counts them on their own (coverage/reads)."""
+    state = states[LARGE]
+    api = {r["agency_id"]: r["officers_certified"] for r in state.api("/api/v1/coverage").json()}
+    state.client.cookies.clear()
+    assert sign_in(state.client, "boss").status_code == 303
+    page = state.client.get("/console/coverage").text
+    state.client.cookies.clear()
+    cell = r'<td class="num">(\d+)</td>'
+    shown = {
+        agency: int(certified)
+        for agency, certified in re.findall(
+            r'/console/agencies/([0-9a-f-]{36})/coverage">[^<]*</a></td><td>.*?</td>'
+            + r'<td class="num">\d+</td>' * 2
+            + cell,
+            page,
+        )
+    }
+    assert shown == api
+    assert sum(api.values()) > 0

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from registry.actors import Actor
 from registry.audit import service as audit_service
+from registry.common import utcnow
 from registry.coverage import nominations
 from registry.coverage import reads as coverage_reads
 from registry.http.deps import AnyRequest, DbSession, ProgramZone
@@ -66,10 +67,19 @@ def expiring(request: AnyRequest, session: DbSession) -> Template:
 @get("/coverage", sync_to_thread=True)
 def coverage(request: AnyRequest, session: DbSession, zone: ProgramZone) -> Template:
     actor = actor_of(request)
-    data = reports.coverage(session, actor)
+    now = utcnow()
+    day = coverage_reads.day_window(coverage_reads.local_today(zone, now), zone)
+    # The counts and the officers certified today by agency (for the outlook): one read.
+    data = reports.coverage(session, actor, now=now, day=day)
     # Districts and shifts: the office's (an instructor sees certification counts only).
     office = actor.is_office
-    by_first_gap = coverage_reads.region_outlook(session, actor, None, zone) if office else []
+    by_first_gap = (
+        coverage_reads.region_outlook(
+            session, actor, None, zone, now, certified=data.certified_on_day
+        )
+        if office
+        else []
+    )
     nominated = nominations.open_nominations(session, actor, None) if office else []
     volunteers = Counter(n.agency_id for n in nominated if n.certified_until is None)
     return page(
