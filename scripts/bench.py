@@ -940,11 +940,13 @@ def write(path: Path, rows: list[tuple[str, str, str]], profile: list[tuple[str,
         lines += ["", "The verify API's CPU by component (py-spy samples under the load above):",
                   "", "| component | share | µs CPU per request |", "| --- | --- | --- |",
                   *[f"| {c} | {s:.0%} | {s * per_request:.0f} |" for c, s in profile]]
+    runs = (f"interleaved rounds of {ROUND_SECONDS} s ({ROUNDS} of each server)"
+            if marker == "--peers" else f"{DURATION} s per run")
     table = (
         f"{START}\n"
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {CPUS} cores ({os.uname().machine}); server "
         f"pinned to CPU {SERVER_CPU}, wrk to CPU {LOAD_CPU}, {CONNECTIONS} connections, "
-        f"{DURATION} s per run, access log on, rate limits off, database for the HTTP rows: "
+        f"{runs}, access log on, rate limits off, database for the HTTP rows: "
         f"{kind}.\n\nRepeat with `scripts/bench {flags} --write docs/benchmarks.md`.\n\n"
         + "\n".join(lines) + f"\n{END}"
     )
