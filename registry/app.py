@@ -414,6 +414,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # For the tests and a debugger: the code takes these as dependencies and arguments.
         state=State({"resources": resources}),
         middleware=middleware,
+        logging_config=logfilter.litestar_logging(),
         exception_handlers={k: public_page_aware(console_aware(v)) for k, v in HANDLERS.items()},
         template_config=TemplateConfig(
             directory=WEB / "templates",

@@ -22,11 +22,15 @@ def _as_date(value: Any) -> date | datetime | None:
     return None
 
 
-def long_date(value: Any) -> str:
-    """A date in words; the value as given when it is not a date (never an error on a page)."""
+def long_date(value: Any, zone: ZoneInfo | None = None) -> str:
+    """A date in words; the value as given when it is not a date (never an error on a page).
+    A moment's date is the one in `zone`: a certification issued at 18:00 in Denver was issued
+    that day, although UTC's calendar has turned."""
     day = _as_date(value)
     if day is None:
         return "" if value is None else str(value)
+    if isinstance(day, datetime) and zone is not None:
+        day = local(day, zone)
     return f"{day:%B} {day.day}, {day.year}"
 
 
@@ -71,7 +75,7 @@ def filters(zone: ZoneInfo) -> dict[str, Callable[..., str]]:
         return lambda value, seconds=False: show(value, zone, seconds=seconds)
 
     return {
-        "long_date": long_date,
+        "long_date": lambda value: long_date(value, zone),
         "iso_date": iso_date,
         "long_datetime": in_zone(long_datetime),
         "clock": in_zone(clock),

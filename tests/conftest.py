@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +35,22 @@ PUBLIC_URL = "https://registry.test"
 DID = "did:web:registry.test"  # the issuer DID of PUBLIC_URL
 PROBLEM = "application/problem+json"
 _counter = itertools.count(1)
+
+
+def program_zone() -> ZoneInfo:
+    """The program's time zone (REGISTRY_TIME_ZONE, America/Denver by default): the pages,
+    PDFs and the coverage read moments and dates in it."""
+    return ZoneInfo(load_settings().time_zone)
+
+
+def program_today() -> date:
+    """Today as the program counts it: from 00:00 to 07:00 UTC it is still yesterday in Denver."""
+    return datetime.now(program_zone()).date()
+
+
+# The Redis database the tests that share a limit through Redis use; .ci/run gives its two
+# passes, which run side by side, one each.
+TEST_REDIS = os.environ.get("REGISTRY_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 def unique(prefix: str = "") -> str:

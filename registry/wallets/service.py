@@ -40,7 +40,9 @@ CONFIGURATION_LDP = "CITCertification_ldp_vc"
 FORMAT_LDP = "ldp_vc"
 CONFIGURATION_JWT = "CITCertification_jwt_vc_json"
 FORMAT_JWT = "jwt_vc_json"
-FORMATS = {CONFIGURATION_LDP: FORMAT_LDP, CONFIGURATION_JWT: FORMAT_JWT}
+# In the offer's order: the JWT first, since wallets built on Credo (Paradym's SDK) request only
+# the first configuration offered, and Credo 0.6 cannot take an `ldp_vc` (docs/wallets.md).
+FORMATS = {CONFIGURATION_JWT: FORMAT_JWT, CONFIGURATION_LDP: FORMAT_LDP}
 # The offer under both names wallets look for: LCW and the CHAPI playground read `OID4VCI`,
 # LearnCard only `openid4vci` (and otherwise falls back to VC-API).
 OID4VCI, OPENID4VCI, VCAPI = "OID4VCI", "openid4vci", "vcapi"

@@ -116,8 +116,8 @@ def render_certificate(facts: CertificateFacts, zone: ZoneInfo) -> bytes:
         ("Course", facts.course_title),
         ("Hours", f"{facts.hours} hours"),
         ("Class dates", f"{long_date(facts.class_start)} to {long_date(facts.class_end)}"),
-        ("Issued", long_date(facts.issued)),
-        ("Valid until", long_date(facts.valid_until)),
+        ("Issued", long_date(facts.issued, zone)),
+        ("Valid until", long_date(facts.valid_until, zone)),
         ("Issued by", facts.issuer_name),
     ]
     row_y = qr_y + 2

@@ -18,7 +18,7 @@ from registry.db import unit_of_work
 from registry.settings import Settings
 from registry.tables.accounts import User
 from registry.web.console.auth import LOGIN_CSRF
-from tests.conftest import PUBLIC_URL, Region, unique
+from tests.conftest import PUBLIC_URL, TEST_REDIS, Region, unique
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 
 
@@ -122,7 +122,7 @@ def test_thirty_wrong_passwords_at_once_are_counted_one_by_one(
 ) -> None:
     redis_url = None
     if store == "redis":
-        redis_url = "redis://127.0.0.1:6379/0"
+        redis_url = TEST_REDIS
         client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter("cit-sign-in:address:*"):
             client.delete(key)

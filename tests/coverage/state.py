@@ -23,6 +23,7 @@ from registry.tables.credentials import Credential, StatusAllocation, StatusList
 from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import Course, TrainingClass
+from tests.conftest import program_today
 
 ANCHOR = date(2027, 1, 4)
 FIXED = [("DAY", time(6), time(14)), ("SWING", time(14), time(22)), ("NIGHT", time(22), time(6))]
@@ -108,7 +109,7 @@ def build_state(
     """Writes `regions` regions with `agencies` agencies among them (every `large_every`-th with
     10 to 20 districts, the others 1 to 3) and `officers` officers, in one transaction."""
     rnd = random.Random(seed)
-    today = today or date.today()
+    today = today or program_today()
     now = datetime.now(UTC)
     tag = secrets.token_hex(3).upper()
     out = State(officers=officers)

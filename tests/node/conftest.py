@@ -105,6 +105,14 @@ def learncard(live_server: LiveServer) -> Iterator[Node]:
     process.close()
 
 
+@pytest.fixture(scope="module")
+def credo(live_server: LiveServer) -> Iterator[Node]:
+    """A Credo 0.6.3 agent as a holder (tests/node/credo.mjs), against the module's live server."""
+    process = Node(live_server.url, "credo.mjs", live_server.ca)
+    yield process
+    process.close()
+
+
 @pytest.fixture
 def issued(live_server: LiveServer) -> dict[str, Any]:
     """A certification in force, on the module's live server."""

@@ -3,9 +3,15 @@ for a credential, a revocation, and a received copy checked at POST /api/v1/veri
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from tests.live import LiveServer
+
+# The offer's configurations, in its order (the JWT first: see registry/wallets/service.py).
+JWT = "CITCertification_jwt_vc_json"
+LDP = "CITCertification_ldp_vc"
 
 
 def start(live_server: LiveServer, credential_id: str, **body: Any) -> dict[str, Any]:
@@ -41,3 +47,12 @@ def copies_verify_then_show_revoked(
     revoke(live_server, credential_id)
     for copy in copies:
         assert verify_api(live_server, copy)["verdict"] == "revoked"
+
+
+def jwt_claims(jwt: str) -> dict[str, Any]:
+    """The claims of a received JWT copy, unchecked (the verify API checks it)."""
+    payload = jwt.split(".")[1]
+    claims: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return claims

@@ -50,6 +50,32 @@ const jobs = {
     }
   },
 
+  // LearnCard's VC-API path, as its app takes an interaction without an `openid4vci` offer
+  // (apps/learn-card-app: useClaimInputRouter.ts, ClaimFromRequest.tsx, ExchangeDidAuth.tsx; the
+  // app is not published on npm, so its steps are followed here with the SDK): POST {} to the
+  // exchange; from the answer's (VC-API 0.7, wrapped) verifiablePresentationRequest a DID
+  // Authentication by the SDK's own getDidAuthVp (didkit: Ed25519Signature2020, VC 2.0 context),
+  // POSTed as {verifiablePresentation}; the copy comes in the answer's presentation.
+  async vcapi({exchange}) {
+    const lc = await wallet();
+    const post = async body => {
+      const response = await fetch(exchange, {
+        method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)
+      });
+      return {status: response.status, body: await response.json().catch(() => ({}))};
+    };
+    try {
+      const started = await post({});
+      const request = started.body.verifiablePresentationRequest;
+      const didAuth = await lc.invoke.getDidAuthVp(
+        {challenge: request.challenge, domain: request.domain});
+      const answered = await post({verifiablePresentation: didAuth});
+      return {holder: lc.id.did(), request, didAuth, ...answered};
+    } catch(e) {
+      return {holder: lc.id.did(), error: errorText(e)};
+    }
+  },
+
   // LearnCard's own verifier (didkit, with its status-list check), as the app shows a credential;
   // a new wallet each time, so that nothing it fetched before is reused.
   async verify({credential}) {

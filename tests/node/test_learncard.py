@@ -5,28 +5,24 @@ LearnCard's own verifier (didkit), which checks the proof and reads the status l
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 import pytest
 
 from tests.live import LiveServer
 from tests.node.conftest import Node
-from tests.node.handover import copies_verify_then_show_revoked, revoke, start, verify_api
+from tests.node.handover import (
+    copies_verify_then_show_revoked,
+    jwt_claims,
+    revoke,
+    start,
+    verify_api,
+)
 
 
 @pytest.fixture(scope="module")
 def live_server(tls_server: LiveServer) -> LiveServer:
     return tls_server
-
-
-def _claims(jwt: str) -> dict[str, Any]:
-    payload = jwt.split(".")[1]
-    claims: dict[str, Any] = json.loads(
-        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    )
-    return claims
 
 
 def _accept(learncard: Node, offer: str, **options: Any) -> dict[str, Any]:
@@ -44,7 +40,7 @@ def test_learncard_takes_both_formats_of_one_offer(
     copies = _accept(learncard, started["protocols"]["openid4vci"])
     assert copies.keys() == {"ldp_vc", "jwt_vc_json", "holder"}, copies
     assert copies["ldp_vc"]["credentialSubject"]["id"] == copies["holder"]
-    assert _claims(copies["jwt_vc_json"])["sub"] == copies["holder"]
+    assert jwt_claims(copies["jwt_vc_json"])["sub"] == copies["holder"]
     copies_verify_then_show_revoked(
         live_server, issued["credential_id"], [copies["ldp_vc"], copies["jwt_vc_json"]]
     )
@@ -77,3 +73,23 @@ def test_learncards_verifier_checks_the_copy_but_misses_its_revocation(
     assert verify_api(live_server, copy)["verdict"] == "revoked"
     after = learncard.ask("verify", credential=copy)
     assert after["errors"] == [] and [s["isSet"] for s in after["status"]] == [False], after
+
+
+def test_learncard_takes_the_copy_by_its_vc_api_path(
+    learncard: Node, live_server: LiveServer, issued: dict[str, Any]
+) -> None:
+    """LearnCard's fallback when an interaction offers no `openid4vci`: the VC-API exchange, as
+    its app drives it (the app is not on npm: its steps, with the SDK's own DID Authentication,
+    signed by didkit with Ed25519Signature2020 over the VC 2.0 context)."""
+    started = start(live_server, issued["credential_id"])
+    answer = learncard.ask("vcapi", exchange=started["protocols"]["vcapi"])
+    assert "error" not in answer, answer
+    assert answer["request"]["query"][0]["type"] == "DIDAuthentication"
+    proof = answer["didAuth"]["proof"]
+    assert proof["type"] == "Ed25519Signature2020" and proof["challenge"], proof
+    assert answer["status"] == 200, answer
+    [copy] = answer["body"]["verifiablePresentation"]["verifiableCredential"]
+    assert copy["credentialSubject"]["id"] == answer["holder"]
+    checked = learncard.ask("verify", credential=copy)
+    assert checked["errors"] == [] and "proof" in checked["checks"], checked
+    copies_verify_then_show_revoked(live_server, issued["credential_id"], [copy])

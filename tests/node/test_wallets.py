@@ -16,7 +16,7 @@ import pytest
 from registry.vc.dataintegrity import proof_of
 from tests.live import LiveServer
 from tests.node.conftest import Node
-from tests.node.handover import copies_verify_then_show_revoked, revoke, start
+from tests.node.handover import LDP, copies_verify_then_show_revoked, revoke, start
 
 
 def _dcc_ok(result: dict[str, Any], check: str) -> bool:
@@ -36,7 +36,7 @@ def test_an_openid_wallet_receives_a_holder_bound_copy_that_dcc_verifies_then_se
     wallets: Node, node: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
     started = start(live_server, issued["credential_id"])
-    received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"])
+    received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"], configuration=LDP)
     assert "error" not in received, received
     assert received["version"] == "V1"
     assert received["format"] == "ldp_vc"
@@ -68,7 +68,10 @@ def test_an_openid_wallet_sends_the_transaction_code(
 ) -> None:
     started = start(live_server, issued["credential_id"], tx_code=True)
     received = wallets.ask(
-        "oid4vci", offer=started["protocols"]["OID4VCI"], txCode=started["tx_code"]
+        "oid4vci",
+        offer=started["protocols"]["OID4VCI"],
+        txCode=started["tx_code"],
+        configuration=LDP,
     )
     assert "error" not in received, received
     assert received["credentials"][0]["credentialSubject"]["id"] == received["holder"]
@@ -110,7 +113,7 @@ def test_a_holder_presents_the_copy_and_the_verify_api_says_it_is_theirs(
     wallets: Node, live_server: LiveServer, issued: dict[str, Any]
 ) -> None:
     started = start(live_server, issued["credential_id"])
-    received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"])
+    received = wallets.ask("oid4vci", offer=started["protocols"]["OID4VCI"], configuration=LDP)
     copy = received["credentials"][0]
     holder = received["holder"]
     vp = wallets.ask(
@@ -240,7 +243,7 @@ def test_sphereons_client_reuses_a_spent_nonce_for_the_second_format(
     Sphereon's to mend; the test above shows that its own acquireNonce() suffices."""
     started = start(live_server, issued["credential_id"])
     received = wallets.ask("sphereon", offer=started["protocols"]["openid4vci"])
-    assert [r["format"] for r in received["received"]] == ["ldp_vc"], received
+    assert [r["format"] for r in received["received"]] == ["jwt_vc_json"], received
     assert "failed with status: 400" in received["error"], received
 
 

@@ -131,7 +131,7 @@ async function lcwDidAuth({challenge, domain, tamper}) {
 
 const jobs = {
   // The pre-authorized code flow from the offer a QR code carries; `replay` sends the code twice.
-  async oid4vci({offer, txCode, replay, all}) {
+  async oid4vci({offer, txCode, replay, all, configuration}) {
     const keyPair = await holderKey();
     const wallet = openidWallet(keyPair);
     const credentialOffer = await wallet.resolveCredentialOffer(offer);
@@ -150,10 +150,10 @@ const jobs = {
         replayed = errorText(e);
       }
     }
-    // One configuration (the first), or, with `all`, every one the offer names with the same
-    // access token, as LearnCard asks for both formats.
+    // One configuration (the one named, else the first), or, with `all`, every one the offer
+    // names with the same access token, as LearnCard asks for both formats.
     const ids = all ? credentialOffer.credential_configuration_ids :
-      credentialOffer.credential_configuration_ids.slice(0, 1);
+      [configuration ?? credentialOffer.credential_configuration_ids[0]];
     const received = [];
     for(const credentialConfigurationId of ids) {
       const {c_nonce: nonce} = await wallet.requestNonce({issuerMetadata});

@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import zxingcpp
 
 from registry.web.certificate_facts import latin1
-from tests.conftest import PUBLIC_URL, Api, Region, graduate
+from tests.conftest import PUBLIC_URL, Api, Region, graduate, program_zone
 
 DPI = 200
 
@@ -30,8 +30,9 @@ def issue(region: Region, course: dict[str, Any], **officer_fields: Any) -> dict
 
 
 def long_date(value: str) -> str:
+    # A moment's date is the program's (a class's dates are dates).
     day = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else None
-    d = day.date() if day else date.fromisoformat(value)
+    d = day.astimezone(program_zone()).date() if day else date.fromisoformat(value)
     return f"{d:%B} {d.day}, {d.year}"
 
 

@@ -24,7 +24,7 @@ from registry.dates import long_date
 from registry.db import unit_of_work
 from registry.tables.audit import AuditEntry
 from registry.tables.credentials import Credential
-from tests.conftest import PUBLIC_URL, Api, Region
+from tests.conftest import PUBLIC_URL, Api, Region, program_zone
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 from tests.expiry import expired_copy
 from tests.officer_wallet.test_certificate_pdf import issue
@@ -328,7 +328,7 @@ def test_the_wallet_says_what_the_qr_and_the_file_are_for_and_dates_read_in_word
     assert "A screenshot of this page proves nothing" in html
     assert "a file for a digital wallet app" in html
     valid_until = region.coordinator.get(f"/api/v1/credentials/{item['credential_id']}").json()
-    assert f"<dd>{long_date(valid_until['valid_until'])}</dd>" in html
+    assert f"<dd>{long_date(valid_until['valid_until'], program_zone())}</dd>" in html
     assert "What to do next" not in html  # nothing to do while valid
 
 
@@ -340,7 +340,7 @@ def test_an_expired_or_revoked_certification_says_what_to_do_next(
     with unit_of_work(engine, read_only=True) as session:
         row = session.get(Credential, expired_id)
         assert row is not None
-        renew_by = long_date(add_months(row.valid_until, GRACE_MONTHS))
+        renew_by = long_date(add_months(row.valid_until, GRACE_MONTHS), program_zone())
     html = anonymous.get(path_of(item["wallet_url"])).text
     assert "What to do next" in html
     assert f"You can still renew it until <strong>{renew_by}</strong>" in html
@@ -357,4 +357,4 @@ def test_an_expired_or_revoked_certification_says_what_to_do_next(
     )
     html = anonymous.get(path_of(item["wallet_url"])).text
     assert "The state program revoked this certification; it is final." in html
-    assert f"Revoked on</dt><dd>{long_date(utcnow())}</dd>" in html
+    assert f"Revoked on</dt><dd>{long_date(utcnow(), program_zone())}</dd>" in html

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from registry.dates import long_date
-from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
+from tests.conftest import PUBLIC_URL, Api, Region, assert_problem, program_zone
 from tests.verification.test_verify_api import issue
 
 
@@ -62,8 +62,8 @@ def test_the_page_shows_the_verdict_and_the_certification(
         officer["post_id"],
         credential["achievement"],
         "<dd>40</dd>",
-        f"<dd>{long_date(credential['issued'])}</dd>",
-        f"<dd>{long_date(credential['valid_until'])}</dd>",
+        f"<dd>{long_date(credential['issued'], program_zone())}</dd>",
+        f"<dd>{long_date(credential['valid_until'], program_zone())}</dd>",
         "CIT Utah",
         "Checked ",
         item["credential_id"],

@@ -3,7 +3,7 @@ page that tells the truth in every state; /courses/CIT-40 for people and for pro
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from registry.common import utcnow
 from registry.dates import long_date
 from registry.db import unit_of_work
 from registry.tables.credentials import Credential
-from tests.conftest import PUBLIC_URL, Api, Region, assert_problem
+from tests.conftest import PUBLIC_URL, Api, Region, assert_problem, program_today, program_zone
 from tests.console.test_hostile_forms import HOSTILE
 from tests.expiry import expired_copy
 
@@ -151,14 +151,14 @@ def test_a_valid_page_leads_what_was_checked_with_plain_words(
     plain = html.index("Signed by the state CIT program, and not altered since.")
     assert plain < html.index("Every check in detail")
     assert "Not revoked and not suspended" in html
-    assert f"Checked on {long_date(utcnow())} at " in html
+    assert f"Checked on {long_date(program_today())} at " in html
     assert BELONGS in html
 
 
 def test_revoked_and_suspended_pages_give_the_date_and_the_program_not_the_promise(
     client: TestClient[Any], region: Region, course: dict[str, Any]
 ) -> None:
-    today = long_date(utcnow())
+    today = long_date(utcnow(), program_zone())
     for action, word in (("revoke", "Revoked"), ("suspend", "Suspended")):
         item = region.certified(course)
         r = region.coordinator.post(
@@ -185,7 +185,7 @@ def test_an_expired_page_gives_the_date_in_words_and_the_way_back(
     with unit_of_work(engine, read_only=True) as session:
         row = session.get(Credential, expired_id)
         assert row is not None
-        until = long_date(row.valid_until)
+        until = long_date(row.valid_until, program_zone())
     html = _page(client, expired_id)
     assert "<h1>Expired</h1>" in html
     assert f"Expired on {until}." in html
@@ -278,3 +278,21 @@ def test_an_expired_but_renewed_page_points_to_the_renewal_not_to_the_coordinato
     assert "Renewed: superseded by a newer credential valid until" in html
     assert renewed.json()["credential_id"] in html
     assert "renewed by the officer's regional CIT coordinator" not in html
+
+
+def test_a_revocation_in_the_evening_is_dated_as_the_program_counts_days(
+    client: TestClient[Any], region: Region, course: dict[str, Any], engine: sa.Engine
+) -> None:
+    # 18:30 in Denver on December 7 is 01:30 on December 8 in UTC, which the database keeps.
+    item = region.certified(course)
+    cid = item["credential_id"]
+    r = region.coordinator.post(f"/api/v1/credentials/{cid}/revoke", {"reason": "Internal"})
+    assert r.status_code == 200, r.text
+    evening = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)
+    with unit_of_work(engine) as session:
+        row = session.get(Credential, cid)
+        assert row is not None
+        row.status_changed_at = evening
+    html = _page(client, cid)
+    assert f"Revoked on {long_date(evening, program_zone())}." in html
+    assert "Revoked on December 7, 2026." in html

@@ -93,7 +93,7 @@ def test_the_pre_authorized_flow_hands_a_copy_bound_to_the_holders_did(
     assert started["expires_at"] and started["id"]
     offer = offer_of(started["protocols"]["OID4VCI"])
     assert offer["credential_issuer"] == PUBLIC_URL
-    assert offer["credential_configuration_ids"] == [LDP, JWT]
+    assert offer["credential_configuration_ids"] == [JWT, LDP]
     assert "tx_code" not in offer["grants"][PRE_AUTH]
 
     app = wallet_app(kind)

@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from registry.app import create_app
 from registry.settings import Settings
+from tests.conftest import TEST_REDIS
 
 
 def test_health_answers_ok_when_the_database_answers(client: TestClient[Any]) -> None:
@@ -122,7 +123,7 @@ def test_authenticated_api_is_not_throttled_by_the_public_limit(settings: Settin
 
 def test_workers_share_the_limit_through_redis(settings: Settings) -> None:
     """Two app instances (as two workers would be) count against one Redis store."""
-    url = "redis://127.0.0.1:6379/0"
+    url = TEST_REDIS
     # Counts from an earlier run in the same minute would skew this one.
     client = redis.Redis.from_url(url)
     for key in client.scan_iter("cit-rate-limit*"):

@@ -31,6 +31,11 @@ def test_one_format_for_dates_and_moments_named_in_the_zone() -> None:
     assert long_date(date(2028, 11, 29)) == "November 29, 2028"
     assert iso_date(date(2028, 11, 29)) == iso_date("2028-11-29T00:00:00Z") == "2028-11-29"
     assert long_date("not a date") == iso_date("not a date") == "not a date"
+    # A moment's date is the zone's: 18:30 in Denver is still December 7 there.
+    evening = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)
+    assert long_date(evening, denver) == long_date("2026-12-08T01:30:00Z", denver)
+    assert long_date(evening, denver) == "December 7, 2026"
+    assert long_date(evening) == "December 8, 2026"
 
 
 def _printed_zone(response: Any) -> str:
