@@ -18,6 +18,20 @@ def current_settings() -> Any:
     return get_settings()
 
 
+def program_zone() -> Any:
+    """The program's time zone (REGISTRY_TIME_ZONE), in which every command tells a time."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(current_settings().time_zone)
+
+
+def when(moment: Any) -> str:
+    """A moment as the pages tell it ("December 7, 2026 at 16:45 MST"); "never" for none."""
+    from registry.dates import long_datetime
+
+    return long_datetime(moment, program_zone()) if moment else "never"
+
+
 def open_database() -> Any:
     """The configured database's engine, for commands that read or change records.
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from registry.cli.common import UsageError, current_settings
+from registry.cli.common import UsageError, current_settings, when
 
 
 def keystore() -> Any:
@@ -18,7 +18,7 @@ def keystore() -> Any:
 
 def _print_key(info: Any) -> None:
     dev = " (development)" if info.development else ""
-    print(f"{info.kid}  {info.alg:6}  {info.state:11}  {info.created_at}{dev}")
+    print(f"{info.kid}  {info.alg:6}  {info.state:11}  {when(info.created_at)}{dev}")
 
 
 def _thumbprint_of(kid: str) -> str:

@@ -4,6 +4,7 @@ server."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from registry.cli.common import (
     UsageError,
     current_settings,
     open_database,
+    program_zone,
     read_file,
 )
 from registry.migrate import upgrade_database
@@ -211,7 +213,9 @@ def cmd_notify_expiring(args: argparse.Namespace) -> int:
         raise UsageError(f"--days is a number of days from 1 to {EXPIRING_MAX_DAYS}")
     settings = current_settings()
     outbox = Path(args.outbox) if args.outbox else settings.mail.outbox
-    program, sender = notices.mail_setup(settings.mail, settings.issuer_name, settings.public_url)
+    program, sender = notices.mail_setup(
+        settings.mail, settings.issuer_name, settings.public_url, program_zone()
+    )
     engine = open_database()
     try:
         summary = notices.notify_expiring(
@@ -232,8 +236,16 @@ def cmd_notify_expiring(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from registry.settings import get_settings
     from registry.web.logfilter import uvicorn_log_config
 
+    # A host or port given here is the setting, for the app and its workers alike: with no
+    # public URL set, links, QR codes and emails then name where it listens, as REGISTRY_PORT.
+    if args.host:
+        os.environ["REGISTRY_HOST"] = args.host
+    if args.port:
+        os.environ["REGISTRY_PORT"] = str(args.port)
+    get_settings.cache_clear()
     settings = current_settings()
     workers = args.workers or settings.workers
     if workers > 1:

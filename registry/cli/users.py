@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from registry.cli.common import UsageError, as_admin, current_settings, read_password
+from registry.cli.common import UsageError, as_admin, current_settings, read_password, when
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
@@ -40,10 +40,6 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _when(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
-
-
 def cmd_user_list(args: argparse.Namespace) -> int:
     from registry.accounts.service import list_users
     from registry.actors import SYSTEM
@@ -53,7 +49,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         state = "DISABLED" if u.disabled else "active"
         print(
             f"{u.username:24}  {u.role:11}  {u.region or u.agency or '-':8}  {state:8}  "
-            f"last sign-in {_when(u.last_sign_in)}"
+            f"last sign-in {when(u.last_sign_in)}"
         )
     if not users:
         print("no users yet: `registry user create NAME --role admin --password-stdin`")
@@ -132,8 +128,8 @@ def cmd_user_tokens(args: argparse.Namespace) -> int:
 
     tokens = as_admin(work)
     for t in tokens:
-        state = f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active"
-        print(f"{t.id}  created {_when(t.created_at)}  {state}")
+        state = f"revoked {when(t.revoked_at)}" if t.revoked_at else "active"
+        print(f"{t.id}  created {when(t.created_at)}  {state}")
     if not tokens:
         print(f"{args.name} has no API tokens")
     return 0

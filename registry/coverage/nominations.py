@@ -14,6 +14,7 @@ from registry.actors import Actor, Role
 from registry.audit.service import record
 from registry.common import copied, utcnow
 from registry.coverage.service import officer_for
+from registry.dates import long_date
 from registry.errors import NotFound
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.nominations import Nomination
@@ -129,7 +130,7 @@ def open_nominations(
                 ok=held is None,
                 detail="No valid CIT certification."
                 if held is None
-                else f"Certified until {held.date().isoformat()}: the certification lapses "
+                else f"Certified until {long_date(held)}: the certification lapses "
                 "after that day (a renewal, not the course, keeps it).",
             ),
         ]

@@ -29,7 +29,7 @@ def compose_account_link(
     expires: datetime,
     now: datetime,
 ) -> EmailMessage:
-    until = long_datetime(expires)
+    until = long_datetime(expires, program.zone)
     if invitation:
         subject = f"{program.name}: your account in the CIT registry"
         opening = (

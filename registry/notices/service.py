@@ -13,6 +13,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -93,15 +94,24 @@ class SmtpSender:
             self._smtp = None
 
 
-def mail_setup(mail: MailSettings, name: str, public_url: str) -> tuple[Program, SmtpSender | None]:
-    """Who mail comes from, and the SMTP sender (None: messages go to the outbox instead)."""
+def mail_setup(
+    mail: MailSettings, name: str, public_url: str, zone: ZoneInfo
+) -> tuple[Program, SmtpSender | None]:
+    """Who mail comes from, the zone its times are told in, and the SMTP sender (None: messages
+    go to the outbox instead)."""
     smtp = mail.smtp
     program = Program(
         name=name,
         public_url=public_url,
         from_address=smtp.sender if smtp else mail.from_address,
+        zone=zone,
     )
-    return program, SmtpSender(smtp) if smtp else None
+    return program, smtp_sender(mail)
+
+
+def smtp_sender(mail: MailSettings) -> SmtpSender | None:
+    """The SMTP sender, or None when messages go to the outbox instead."""
+    return SmtpSender(mail.smtp) if mail.smtp else None
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,8 @@ class Program:
     name: str
     public_url: str
     from_address: str | None = None
+    # The program's time zone (REGISTRY_TIME_ZONE), for the times a message tells; None: UTC.
+    zone: ZoneInfo | None = None
 
     @property
     def domain(self) -> str:
@@ -180,7 +192,7 @@ def compose(
     link. Never the wallet link: a notice goes out unasked, on a schedule (the link is emailed
     only when a coordinator sends a class its links, see email_wallet_links)."""
     ce = ce_standing(session, credential, course, now)
-    expires = long_date(credential.valid_until)
+    expires = long_date(credential.valid_until, program.zone)
     days_left = max(0, (credential.valid_until - now).days)
     if ce.met:
         education = (
@@ -191,7 +203,7 @@ def compose(
     else:
         education = (
             f"Continuing education: {ce.required:g} hours are needed in each cycle and "
-            f"{ce.recorded:g} are recorded since {long_date(credential.valid_from)}; "
+            f"{ce.recorded:g} are recorded since {long_date(credential.valid_from, program.zone)}; "
             f"{ce.missing:g} hours are still needed. Once they are recorded, your regional "
             "coordinator can renew the certification."
         )

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, or_, select
 from registry.actors import Actor, Role
 from registry.audit.service import record, saved, snapshot
 from registry.common import copied
+from registry.dates import long_date
 from registry.db import mark_changed
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.people import schemas
@@ -437,7 +438,7 @@ def transfer_officer(
         if data.effective_date < current.start_date:
             raise RuleViolation(
                 "effective_date is before the start of the current employment "
-                f"({current.start_date.isoformat()}).",
+                f"({long_date(current.start_date)}).",
                 field="effective_date",
                 rule="after_current_start",
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -13,6 +14,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from registry.actors import Role
 from registry.common import utcnow
+from registry.dates import long_datetime
 from registry.tables.accounts import User
 from registry.tables.audit import AuditEntry
 from registry.tables.people import Agency, Region
@@ -50,6 +52,7 @@ def checklist(
     public_url: str,
     key: KeyState,
     program_contact: str,
+    zone: ZoneInfo,
     now: datetime | None = None,
 ) -> list[Step]:
     now = now or utcnow()
@@ -102,7 +105,7 @@ def checklist(
         Step(
             "Backups",
             last_backup is not None and now - last_backup <= BACKUP_FRESH,
-            f"Last backup {last_backup:%Y-%m-%d %H:%M} UTC"
+            f"Last backup {long_datetime(last_backup, zone)}"
             + ("" if now - last_backup <= BACKUP_FRESH else ": more than 2 days ago")
             if last_backup is not None
             else "None recorded: schedule `registry backup PATH` daily, and keep the keys "

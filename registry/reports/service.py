@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from registry.actors import Actor
 from registry.common import add_months, utcnow
+from registry.dates import long_date
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import Course, TrainingClass
@@ -280,7 +281,7 @@ def dashboard(session: Session, actor: Actor, today: date | None = None) -> Dash
             waiting.append(
                 Waiting(
                     class_id=klass.id,
-                    class_label=f"{klass.location}, {klass.start_date.isoformat()}",
+                    class_label=f"{klass.location}, {long_date(klass.start_date)}",
                     officers=len(ready),
                 )
             )

@@ -1,12 +1,13 @@
 """What a file handed to /verify holds: the credential attached to our PDF certificate, or the
-text of the QR codes printed on a certificate, a photo or a screenshot of one, or the wallet's
-screen. Pure: bytes in, what was found out; no HTTP, no database.
+text of the QR codes printed on a certificate, a photo or a screenshot of one (an iPhone's HEIC
+photo too), or the wallet's screen. Pure: bytes in, what was found out; no HTTP, no database.
 
 Every file is someone else's: the work is bounded before it starts. The size is capped by the
 caller; a PDF of more than MAX_PAGES pages is refused and only its first RENDERED_PAGES are
 drawn, each at most RENDER_PIXELS; an image is measured from its header before it is decoded
 and refused over MAX_PIXELS (a decompression bomb never decodes); the caller bounds the time.
-PDFium, Pillow and zxing-cpp are imported on the first file, not at start-up (as fpdf2 is)."""
+PDFium, Pillow, pi-heif and zxing-cpp are imported on the first file, not at start-up (as
+fpdf2 is)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import io
 import math
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a phone's photo is 2-6 MB; our certificate 30 KB
@@ -29,6 +31,8 @@ ATTACHMENT_SUFFIXES = (".jwt", ".json")
 DAMAGED_IMAGE = "This image cannot be read: it is damaged or cut short."
 PDF, IMAGE, TEXT, OTHER = "pdf", "image", "text", "other"
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF")
+# An HEIF file (what an iPhone's camera saves, .heic) is an ISO media file: `ftyp`, then a brand.
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
 
 
 class Unreadable(Exception):
@@ -58,6 +62,8 @@ def kind_of(data: bytes) -> str:
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(_IMAGE_MAGIC[:2]) or (data.startswith(b"RIFF") and data[8:12] == b"WEBP"):
+        return IMAGE
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
         return IMAGE
     try:
         data.decode("utf-8")
@@ -136,12 +142,23 @@ def _attachment(document: Any) -> str | None:
     return None
 
 
+@cache
+def _heif() -> None:
+    """Lets Pillow open HEIF (pi-heif: libheif with libde265, a decoder only), decoding on one
+    thread, as the other formats do."""
+    import pi_heif
+
+    pi_heif.options.DECODE_THREADS = 1
+    pi_heif.register_heif_opener()
+
+
 def _image(data: bytes) -> Any:
     """The image, in grey, decoded only once its header says it is within bounds."""
     from PIL import Image, UnidentifiedImageError
 
+    _heif()
     try:
-        image = Image.open(io.BytesIO(data), formats=["PNG", "JPEG", "WEBP"])
+        image = Image.open(io.BytesIO(data), formats=["PNG", "JPEG", "WEBP", "HEIF"])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_big() from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:

@@ -12,6 +12,7 @@ from litestar import Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 from sqlalchemy import Engine
+from sqlmodel import col, select
 
 from registry import metrics
 from registry.credentials.deps import CurrentIssuer
@@ -20,12 +21,13 @@ from registry.db import unit_of_work
 from registry.http.deps import AnyRequest, DbEngine
 from registry.http.responses import public_page
 from registry.tables.credentials import Credential
+from registry.tables.people import Officer
 from registry.verification import files
 from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused
 from registry.verification.deps import CurrentVerifier
 from registry.verification.service import Verifier
-from registry.verification.typed import not_found, typed_credential_id
+from registry.verification.typed import near, not_found, typed_credential_id
 from registry.verification.verdict import Verdict
 from registry.verification.verdict_page import HEADERS, verdict_page
 
@@ -37,12 +39,21 @@ FILE_SECONDS = 10  # a certificate or a photo is read in well under a second
 NOT_FOUND = "We could not find a certificate in this file."
 READS = (
     "It reads our PDF certificate, a photo or screenshot of a certificate's or a wallet's QR "
-    "code (PNG or JPEG), and the signed credential (.jwt or .json)."
+    "code (PNG, JPEG, or an iPhone's HEIC), and the signed credential (.jwt or .json)."
 )
 
 
-def _form(issuer: Issuer, *, status: int = 200, error: str = "", field: str = "") -> Template:
-    said = {"error": error, "error_field": field}
+def _form(
+    issuer: Issuer,
+    *,
+    status: int = 200,
+    error: str = "",
+    field: str = "",
+    typed: str = "",
+    suggested: str | None = None,
+) -> Template:
+    """The form; a refused id stays in its field, to be corrected rather than typed again."""
+    said = {"error": error, "error_field": field, "typed": typed[:64], "suggested": suggested}
     return public_page("verify.html", issuer.name, said, status=status, headers=HEADERS)
 
 
@@ -98,10 +109,20 @@ async def verify_submit(
                 field="credential_id",
                 error="A credential id is up to 32 letters and digits, as printed on the "
                 "certificate beside \u201cCredential id\u201d.",
+                typed=typed,
             )
         if not await anyio.to_thread.run_sync(_issued, engine, wanted):
-            # A typo, most likely: said plainly, on the form, with what its shape shows.
-            return _form(issuer, status=404, field="credential_id", error=not_found(typed))
+            # A typo, most likely: said plainly, on the form, with what its shape shows and the
+            # one id a single slip explains, if there is one.
+            suggested = await anyio.to_thread.run_sync(_one_slip_away, engine, wanted)
+            return _form(
+                issuer,
+                status=404,
+                field="credential_id",
+                error=not_found(typed),
+                typed=typed,
+                suggested=suggested,
+            )
         return Redirect(path=f"/c/{wanted}", status_code=303)
     return _form(
         issuer,
@@ -114,6 +135,23 @@ async def verify_submit(
 def _issued(engine: Engine, credential_id: str) -> bool:
     with unit_of_work(engine, read_only=True) as session:
         return session.get(Credential, credential_id) is not None
+
+
+def _one_slip_away(engine: Engine, wanted: str) -> str | None:
+    """The only issued id one slip from `wanted`, unless its holder is protected (typed.py)."""
+    candidates = near(wanted)
+    if not candidates:
+        return None
+    with unit_of_work(engine, read_only=True) as session:
+        found = session.exec(
+            select(Credential.id, Officer.protected)
+            .join(Officer, col(Officer.id) == Credential.officer_id)
+            .where(col(Credential.id).in_(sorted(candidates)))
+            .limit(2)
+        ).all()
+    if len(found) != 1 or found[0][1]:
+        return None
+    return str(found[0][0])
 
 
 def _credential_like(text: str) -> bool:

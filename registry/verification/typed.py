@@ -1,11 +1,12 @@
 """A credential id as a person types it from paper, and what to tell them when none matches.
 
-What is safe to say about a mistyped id: only what its own shape shows (its length, a letter
-no id holds), and the reformatting a person does not see (case, O for 0, I and L for 1, spaces
-and dashes). Never the stored ids near it: ids are 130 random bits with no check character, so
-"did you mean" would hand anyone who holds an id with one character smudged, guessed or
-altered its neighbour's certificate, name and POST id (a protected holder's id too), one
-request per guess instead of thirty-one; and it would be a search of every id per request."""
+What is safe to say about a mistyped id: what its own shape shows (its length, a letter no id
+holds), the reformatting a person does not see (case, O for 0, I and L for 1, spaces and
+dashes), and the one stored id a single slip explains (a character left out, one too many, one
+wrong, two swapped). Ids are 130 random bits: the only id one slip away from a typed one is, in
+practice, the certificate in the person's hand, which its page shows anyway; the suggestion
+saves the 31 tries anyone could make. Never a protected holder's, never more than one, and
+looked up by the at most 832 ids one slip makes (`near`), not by searching the stored ids."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ _TYPED = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.]+")
 _ID = re.compile(r"[0-9A-Z]{1,32}")
 _AS_ISSUED = re.compile(rf"[0-9A-HJKMNP-TV-Z]{{{CREDENTIAL_ID_LENGTH}}}")
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32, as ids are written
 
 CHECK = (
     "Check it against the certificate, character by character: it is printed beside "
@@ -33,6 +35,23 @@ def typed_credential_id(raw: str) -> str | None:
 def as_issued(raw: str) -> bool:
     """Whether `raw` is exactly as the registry writes ids (what a QR code of ours holds)."""
     return bool(_AS_ISSUED.fullmatch(raw))
+
+
+def near(wanted: str) -> set[str]:
+    """The ids one slip away from `wanted` (as typed_credential_id gives it): with a character
+    put back, taken out, replaced, or two neighbours swapped. At most 832 (25 characters typed)."""
+    n = len(wanted)
+    cut = [(wanted[:i], wanted[i:]) for i in range(n + 1)]
+    if n == CREDENTIAL_ID_LENGTH - 1:
+        found = {a + c + b for a, b in cut for c in _ALPHABET}
+    elif n == CREDENTIAL_ID_LENGTH + 1:
+        found = {a + b[1:] for a, b in cut if b}
+    elif n == CREDENTIAL_ID_LENGTH:
+        found = {a + c + b[1:] for a, b in cut if b for c in _ALPHABET}
+        found |= {a + b[1] + b[0] + b[2:] for a, b in cut if len(b) > 1}
+    else:
+        return set()
+    return {i for i in found if i != wanted and _AS_ISSUED.fullmatch(i)}
 
 
 def advice(raw: str) -> list[str]:

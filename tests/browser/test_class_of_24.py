@@ -7,12 +7,12 @@ codes; the pages pass axe-core at 100 % and 200 % zoom."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
+from tests.browser.actions import Actions
 from tests.browser.conftest import (
     DESKTOP,
     audit_with_zoom,
@@ -28,33 +28,6 @@ SIZE = 24
 # Before: the grid had one number input a cell and nothing else. 24 officers x 11 modules, each
 # a one-digit hour count typed and a Tab to the next cell, then one submit (issue 11's figure).
 BEFORE = SIZE * 11 * 2 + 1
-
-
-@dataclass
-class Actions:
-    """A person's actions, counted the way the issue counts them."""
-
-    page: Page
-    count: int = 0
-
-    def click(self, target: Locator) -> None:
-        target.click()
-        self.count += 1
-
-    def type(self, target: Locator, text: str) -> None:
-        target.click()
-        target.press("Control+a")
-        target.press_sequentially(text)
-        self.count += 2 + len(text)
-
-    def paste(self, target: Locator, text: str) -> None:
-        """Click into the field and paste what was copied from the spreadsheet."""
-        target.fill(text)
-        self.count += 2
-
-    def choose(self, target: Locator, value: str) -> None:
-        target.select_option(value)
-        self.count += 2  # open the list, pick the option
 
 
 def _world(server: LiveServer) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import httpx
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.browser.actions import Actions
 from tests.browser.conftest import audit_with_zoom, screenshot
 from tests.live import LiveServer
 
@@ -69,11 +70,27 @@ def test_a_mistyped_id_is_not_found_in_plain_words_on_the_form_and_at_the_addres
     expect(alert).to_contain_text("Check it against the certificate, character by character")
     expect(alert).to_contain_text("It has 25 characters, not 26")
     expect(alert).not_to_contain_text("rely")
-    expect(desktop.get_by_role("textbox", name="Credential id")).to_have_attribute(
-        "aria-invalid", "true"
-    )
+    field = desktop.get_by_role("textbox", name="Credential id")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_value(typo.lower())  # kept, to be corrected, not typed again
     audit_with_zoom(desktop)
     screenshot(desktop, "verify-typo")
+
+    # The id one slip explains is offered: one tap would open it.
+    expect(desktop.get_by_role("link", name=credential_id)).to_have_attribute(
+        "href", f"/c/{credential_id}"
+    )
+    # Or the field mended, counted: a tap where the character is missing, the character, the button.
+    act = Actions(desktop)
+    act.click(field)
+    field.evaluate("(el, at) => el.setSelectionRange(at, at)", 9)  # where the tap landed
+    field.press(credential_id[9])
+    act.count, act.keys = act.count + 1, act.keys + 1
+    act.click(desktop.get_by_role("button", name="Check this id"))
+    expect(desktop.get_by_role("heading", name="Valid", exact=True)).to_be_visible()
+    assert desktop.url.endswith(f"/c/{credential_id}")
+    print(f"\nmistyped id, the fix: {act.count} actions, {act.keys} of them keys")
+    assert act.count <= 3
 
     answer = phone.goto(f"{server.url}/c/{typo}")
     assert answer is not None and answer.status == 404

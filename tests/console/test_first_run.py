@@ -70,6 +70,8 @@ def test_a_fresh_registry_has_everything_to_do_and_it_ticks_itself(
         assert states["Agencies"] == "todo"  # none yet
         assert states["A production signing key"] == "done"
         assert states["Backups"] == "done"
+        # When, as every page tells a moment: in the program's zone, named.
+        assert re.search(r"Last backup \w+ \d{1,2}, \d{4} at \d\d:\d\d M[SD]T", page), page
         assert states["HTTPS"] == "done"
         assert states["Program contact"] == "done"
         assert states["Coordinators"] == "todo"

@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from tests.conftest import PUBLIC_URL, Api, Region
 from tests.console.conftest import csrf_of, make_password_user, sign_in
+from tests.expiry import expired_copy
 
 OPERATOR = f"through the operator of this registry, {PUBLIC_URL}"
 
@@ -55,9 +56,11 @@ def test_the_admin_sets_the_contact_and_every_page_that_sends_readers_shows_it(
     region: Region,
     course: dict[str, Any],
     anonymous: Api,
+    app: Litestar,
 ) -> None:
     client = admin_console
     revoked = region.certified(course)
+    expired = expired_copy(engine, app, region.certified(course)["credential_id"])
     suspended = region.certified(course)
     protected = region.certified(course, protected=True)
     for item, action in ((revoked, "revoke"), (suspended, "suspend")):
@@ -71,6 +74,7 @@ def test_the_admin_sets_the_contact_and_every_page_that_sends_readers_shows_it(
         "revoked": f"/c/{revoked['credential_id']}",
         "suspended": f"/c/{suspended['credential_id']}",
         "protected": f"/c/{protected['credential_id']}",
+        "expired": f"/c/{expired}",
     }
     client.cookies.clear()
     for name, path in pages.items():

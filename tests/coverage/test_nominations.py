@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from litestar import Litestar
 
+from registry.dates import long_date
 from tests.conftest import Api, Region, assert_problem, assert_same_problem
 from tests.coverage.conftest import counted, liaison, put
 
@@ -37,9 +38,9 @@ def test_the_coordinator_sees_each_nomination_with_its_checks(
     assert rookie_checks == {"patrol_experience": False, "not_certified": True}
     certified = rows[held["officer"]["post_id"]]
     assert certified["eligible"] is False and certified["certified_until"] is not None
-    assert "lapses" in next(
-        c["detail"] for c in certified["checks"] if c["name"] == "not_certified"
-    )
+    lapses = next(c["detail"] for c in certified["checks"] if c["name"] == "not_certified")
+    assert "lapses" in lapses
+    assert f"until {long_date(certified['certified_until'])}:" in lapses  # in words, not ISO
     # Withdrawn (twice is as good as once), it is gone from the list.
     path = f"/api/v1/officers/{rookie['id']}/nomination"
     for _ in range(2):

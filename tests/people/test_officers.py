@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from registry.dates import long_date
 from tests.conftest import Region, assert_problem, assert_same_problem, graduate, unique
 
 
@@ -288,6 +289,8 @@ def test_a_transfer_dated_before_the_current_employment_is_refused(region: Regio
         {"agency_id": target, "effective_date": before},
     )
     assert_problem(r, 422, field="effective_date", rule="after_current_start")
+    # The date in words, as every page and message writes one (the field keeps ISO).
+    assert long_date(date.fromisoformat(officer["patrol_start_date"])) in r.json()["detail"]
     assert region.coordinator.get(f"/api/v1/officers/{officer['id']}").json() == officer
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from litestar.testing import TestClient
 
+from registry.dates import long_date
 from tests.conftest import Region
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 from tests.renewals.conftest import Certified, age, stored
@@ -57,6 +58,7 @@ def test_a_coordinator_records_ce_and_renews_from_the_officer_page(
     )
     assert r.status_code == 200
     assert "Annual recertification class" in r.text
+    assert f"<td>{long_date(date.today())}</td>" in r.text  # the date as every page writes it
     assert f'action="{renew_path}"' in r.text
     hours = f"{course['ce_hours_per_cycle']:g}"
     assert f"{hours} of {hours} CE hours this cycle" in r.text

@@ -20,10 +20,12 @@ from registry.common import add_months, utcnow
 from registry.dates import long_date
 from registry.notices import service as notices
 from registry.settings import Settings, load_settings
-from tests.conftest import PUBLIC_URL, Region
+from tests.conftest import PUBLIC_URL, Region, program_zone
 from tests.renewals.conftest import add_ce, certify, stored
 
-PROGRAM = notices.Program(name="CIT Utah", public_url=PUBLIC_URL, from_address="cit@utah.test")
+PROGRAM = notices.Program(
+    name="CIT Utah", public_url=PUBLIC_URL, from_address="cit@utah.test", zone=program_zone()
+)
 
 
 class FakeSender:
@@ -67,7 +69,8 @@ def test_notices_are_written_to_the_outbox_once(
     assert message["To"] == "jane@police.test"
     valid_until = stored(engine, held.credential_id).valid_until
     # Dates read as on every page: "November 29, 2028".
-    assert message["Subject"] == f"Your CIT certification expires on {long_date(valid_until)}"
+    expires = long_date(valid_until, program_zone())
+    assert message["Subject"] == f"Your CIT certification expires on {expires}"
     text = body_of(message)
     assert held.officer["last_name"] in text
     assert held.officer["post_id"] in text

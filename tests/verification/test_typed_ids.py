@@ -1,5 +1,6 @@
 """A mistyped credential id or POST id is said to be not found, with what to check, in plain
-words: never the wording kept for forgeries, never a stored id near the one typed."""
+words: never the wording kept for forgeries. The one stored id a single slip explains is offered,
+unless its holder is protected; a POST id's neighbours never are (they are guessable)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from registry.common import CROCKFORD
+from registry.verification.typed import near
 from tests.conftest import Region
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -33,7 +35,7 @@ def typos(credential_id: str) -> dict[str, str]:
     }
 
 
-def test_a_mistyped_id_on_the_verify_form_is_not_found_and_names_no_neighbour(
+def test_a_mistyped_id_on_the_verify_form_is_not_found_and_offers_the_one_slip_away(
     client: TestClient[Any], region: Region, course: dict[str, Any]
 ) -> None:
     for protected in (False, True):
@@ -46,12 +48,39 @@ def test_a_mistyped_id_on_the_verify_form_is_not_found_and_names_no_neighbour(
             assert CHECK in r.text
             assert 'aria-invalid="true"' in r.text
             assert FORGERY not in r.text.lower() and "Not valid" not in r.text, slip
-            assert real not in r.text, slip  # no "did you mean"
+            offered = f'<a href="/c/{real}">{real}</a>'
+            if protected:
+                assert real not in r.text, slip  # never a protected holder's id
+            else:
+                assert offered in r.text, slip
             assert item["officer"]["last_name"] not in r.text
         omitted = client.post("/verify", data={"credential_id": typos(real)["omission"]})
         assert "It has 25 characters, not 26: one is missing or one too many." in omitted.text
         with_u = client.post("/verify", data={"credential_id": typos(real)["a U"]})
         assert "never holds the letter U" in with_u.text
+
+
+def test_one_slip_away_is_a_bounded_set_of_ids_as_issued() -> None:
+    real = "6JT2XV1ATKDBPA2277Z0RK0B9Q"
+    for slip, typed in typos(real).items():
+        found = near(typed)
+        assert real in found, slip
+        assert len(found) <= 832 and typed not in found
+        assert all(len(i) == 26 and "U" not in i for i in found)
+    assert len(near(real[:-1])) <= 26 * 32
+    assert near(real + "00") == set() and near(real[:20]) == set()
+
+
+def test_the_refused_id_stays_in_its_field_to_be_corrected(client: TestClient[Any]) -> None:
+    """One slip is mended in its field, not by typing 26 characters again; kept as typed and
+    escaped, since the page shows it back."""
+    typed = "6JT2-XV1A TKDBPA2277Z0RK0B"
+    r = client.post("/verify", data={"credential_id": typed}, headers=HTML)
+    assert r.status_code == 404
+    assert f'value="{typed}"' in r.text
+    odd = client.post("/verify", data={"credential_id": '"><b>x'}, headers=HTML)
+    assert odd.status_code == 400
+    assert 'value="&#34;&gt;&lt;b&gt;x"' in odd.text and "<b>x" not in odd.text
 
 
 def test_the_qr_address_typed_by_hand_forgives_what_paper_hides_and_says_typos_plainly(

@@ -1,7 +1,7 @@
 """The files people actually hold, uploaded on /verify: our PDF certificate (the credential read
 back from its attachment), a PDF without one (its QR code read), PNG and JPEG renders of it, a
-photo-like shot, and hostile or unrelated files, which get a clear 4xx page and never a fraud
-verdict or a 500."""
+photo-like shot (and one as an iPhone saves it, HEIC), and hostile or unrelated files, which get
+a clear 4xx page and never a fraud verdict or a 500."""
 
 from __future__ import annotations
 
@@ -144,6 +144,31 @@ def test_a_pdf_without_the_attachment_a_png_a_jpeg_and_a_photo_are_read_by_the_q
         assert r.status_code == 303, (name, r.status_code, r.text[:500])
         assert r.headers["location"] == f"/c/{item['credential_id']}", name
     valid_page_for(upload(client, files["photo.jpg"][0], "p.jpg", "image/jpeg", True), item)
+
+
+def test_an_iphones_heic_photo_is_read_by_the_qr_code(
+    client: TestClient[Any], region: Region, course: dict[str, Any]
+) -> None:
+    """An iPhone saves its photos as HEIC (HEVC in an HEIF file); one is made here by
+    pillow-heif's encoder, not registered with Pillow: /verify reads it with pi-heif, a decoder
+    only. A cut-short one is said to be damaged."""
+    import pillow_heif
+
+    item = region.certified(course)
+    shot = photo_like(render(without_attachments(certificate(client, item))))
+    out = io.BytesIO()
+    pillow_heif.from_pillow(shot).save(out, format="HEIF")
+    photo = out.getvalue()
+    assert photo[4:12] == b"ftypheic"
+    r = upload(client, photo, "IMG_0042.HEIC", "image/heic")
+    assert r.status_code == 303, r.text[:500]
+    assert r.headers["location"] == f"/c/{item['credential_id']}"
+    valid_page_for(upload(client, photo, "IMG_0042.HEIC", "image/heic", True), item)
+
+    cut = upload(client, photo[: len(photo) // 3], "IMG_0043.HEIC", "image/heic")
+    assert cut.status_code == 422, cut.text[:500]
+    assert NONE_FOUND in cut.text and "damaged or cut short" in cut.text
+    assert "Not valid" not in cut.text
 
 
 def _unrelated_pdf(attached: bytes | None = None) -> bytes:

@@ -19,7 +19,7 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify_class_now
 from registry.errors import InvalidInput
-from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID
+from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID, ProgramZone
 from registry.notices import service as notices
 from registry.tables.people import Agency, Region
 from registry.tables.training import Course
@@ -360,6 +360,7 @@ async def email_wallet_links(
     request: AnyRequest,
     issuer: CurrentIssuer,
     mail: CurrentMail,
+    zone: ProgramZone,
     session: DbSession,
     class_id: PathUUID,
 ) -> Redirect | Template:
@@ -388,7 +389,7 @@ async def email_wallet_links(
             return question
 
     def work() -> Template:
-        program, sender = notices.mail_setup(mail, issuer.name, issuer.public_url)
+        program, sender = notices.mail_setup(mail, issuer.name, issuer.public_url, zone)
         try:
             mailing = notices.email_wallet_links(
                 session,

@@ -8,7 +8,7 @@ from litestar.response import Template
 
 from registry.credentials.deps import CurrentIssuer
 from registry.directory import contact
-from registry.http.deps import AnyRequest, DbSession, ProgramContact
+from registry.http.deps import AnyRequest, DbSession, ProgramContact, ProgramZone
 from registry.reports import firstrun
 from registry.reports import service as reports
 from registry.web.console.charts import coverage_chart
@@ -21,6 +21,7 @@ def dashboard(
     session: DbSession,
     issuer: CurrentIssuer,
     program_contact: ProgramContact,
+    zone: ProgramZone,
 ) -> Template:
     actor = actor_of(request)
     board = reports.dashboard(session, actor)
@@ -34,6 +35,7 @@ def dashboard(
             public_url=issuer.public_url,
             key=firstrun.KeyState(active, active and keys.active().development),
             program_contact=contact.contact_text(contact.program_contact(session), program_contact),
+            zone=zone,
         )
     return page(
         request,

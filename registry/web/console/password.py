@@ -25,9 +25,9 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.db import unit_of_work
 from registry.errors import RegistryError
-from registry.http.deps import AnyRequest, CurrentMail, DbEngine
+from registry.http.deps import AnyRequest, CurrentMail, DbEngine, ProgramZone
 from registry.notices import accounts as mails
-from registry.notices.service import mail_setup
+from registry.notices.service import mail_setup, smtp_sender
 from registry.settings import MailSettings
 from registry.web.console.common import cookie_form, unsigned_page
 from registry.web.throttle import CurrentThrottle
@@ -72,10 +72,10 @@ async def forgot_form(request: AnyRequest, issuer: CurrentIssuer) -> Template:
     return _page(request, issuer, "forgot.html")
 
 
-def _send_later(message: Any, mail: MailSettings, issuer: Issuer) -> BackgroundTask:
+def _send_later(message: Any, mail: MailSettings) -> BackgroundTask:
     async def send() -> None:
         def run() -> None:
-            _, sender = mail_setup(mail, issuer.name, issuer.public_url)
+            sender = smtp_sender(mail)
             try:
                 mails.deliver(message, sender, mail)
             except RegistryError as exc:
@@ -96,6 +96,7 @@ async def forgot(
     engine: DbEngine,
     mail: CurrentMail,
     sign_in_throttle: CurrentThrottle,
+    zone: ProgramZone,
 ) -> Template:
     data = await cookie_form(request, CSRF_COOKIE)
     if data is None:
@@ -118,7 +119,7 @@ async def forgot(
             link = links.request_reset(session, name) if allowed else None
             if link is None or not link.user.email:
                 return None
-            program, _ = mail_setup(mail, issuer.name, issuer.public_url)
+            program, _ = mail_setup(mail, issuer.name, issuer.public_url, zone)
             return mails.compose_account_link(
                 program,
                 username=link.user.username,
@@ -130,7 +131,7 @@ async def forgot(
             )
 
     message = await anyio.to_thread.run_sync(request_link)
-    background = _send_later(message, mail, issuer) if message is not None else None
+    background = _send_later(message, mail) if message is not None else None
     return _page(request, issuer, "forgot.html", sent=SENT, background=background)
 
 

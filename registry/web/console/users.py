@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
 
 from litestar import get, post
 from litestar.datastructures import FormMultiDict
@@ -21,7 +22,7 @@ from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import Issuer
 from registry.errors import InvalidInput, NotFound
-from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID
+from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID, ProgramZone
 from registry.notices import accounts as mails
 from registry.notices.service import mail_setup
 from registry.settings import MailSettings
@@ -96,9 +97,9 @@ def _placed(data: FormMultiDict) -> Placed:
     )
 
 
-def _send_link(link: links.Link, issuer: Issuer, mail: MailSettings) -> str:
+def _send_link(link: links.Link, issuer: Issuer, mail: MailSettings, zone: ZoneInfo) -> str:
     """Emails an invitation (SMTP, or the outbox in development); a failure refuses the change."""
-    program, sender = mail_setup(mail, issuer.name, issuer.public_url)
+    program, sender = mail_setup(mail, issuer.name, issuer.public_url, zone)
     address = link.user.email or ""
     message = mails.compose_account_link(
         program,
@@ -122,7 +123,11 @@ def _send_link(link: links.Link, issuer: Issuer, mail: MailSettings) -> str:
 
 @post("/users/invite", guards=[admin_only])
 async def invite_user(
-    request: AnyRequest, session: DbSession, issuer: CurrentIssuer, mail: CurrentMail
+    request: AnyRequest,
+    session: DbSession,
+    issuer: CurrentIssuer,
+    mail: CurrentMail,
+    zone: ProgramZone,
 ) -> Redirect:
     data, actor = await posted(request)
 
@@ -134,7 +139,7 @@ async def invite_user(
             email=text(data, "email"),
             **_placed(data),
         )
-        return redirect(f"{USERS}/{link.user.id}", _send_link(link, issuer, mail))
+        return redirect(f"{USERS}/{link.user.id}", _send_link(link, issuer, mail, zone))
 
     return await attempt(session, once(session, actor, data, work, USERS), back=USERS)
 
@@ -145,6 +150,7 @@ async def reinvite_user(
     session: DbSession,
     issuer: CurrentIssuer,
     mail: CurrentMail,
+    zone: ProgramZone,
     user_id: PathUUID,
 ) -> Redirect:
     """A new invitation link for the account (the earlier one stops working)."""
@@ -152,7 +158,7 @@ async def reinvite_user(
 
     def work() -> str:
         user = service.find_user(session, actor, user_id=user_id)
-        return _send_link(links.reinvite(session, actor, user), issuer, mail)
+        return _send_link(links.reinvite(session, actor, user), issuer, mail, zone)
 
     return await attempt(session, work, back=f"{USERS}/{user_id}")
 
