@@ -47,7 +47,6 @@ from registry.tables.training import (  # noqa: E402
     TrainingClass,
 )
 from registry.vc.dataintegrity import credential_document  # noqa: E402
-from registry.vc.did import did_document  # noqa: E402
 from registry.vc.jws import (
     b64url_decode,
     payload_of,
@@ -56,6 +55,7 @@ from registry.vc.keystore import KeyStore  # noqa: E402
 from registry.verification.core import verify  # noqa: E402
 from registry.verification.dataintegrity import verify_document  # noqa: E402
 from bench_coverage import coverage_rows  # noqa: E402
+from bench_peers import NodePeer, Served, peer_data_integrity  # noqa: E402
 
 PUBLIC = "http://127.0.0.1"
 CONNECTIONS = 32
@@ -198,17 +198,19 @@ def pinned(cmd: list[str], cpu: str) -> list[str]:
 RUNNING: list[Server] = []  # stopped on the way out, whatever failed
 
 
-class Server:
+class Server(Served):
     """A server process pinned to SERVER_CPU: the registry as production runs it (access log on,
     written to a file), or with `floor=True` the one-route app of scripts/bench_floor.py."""
 
     def __init__(self, url: str, keys: Path, log: Path, *, floor: bool = False,
-                 callgrind: Path | None = None, port: int | None = None) -> None:
+                 callgrind: Path | None = None, port: int | None = None,
+                 command: list[str] | None = None, public_port: int | None = None) -> None:
         self.port = port or free_port()
         self.base = f"{PUBLIC}:{self.port}"
+        public = f"{PUBLIC}:{public_port or self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
         env.update(REGISTRY_DATABASE_URL=url, REGISTRY_KEYS_DIR=str(keys),
-                   REGISTRY_PUBLIC_URL=self.base, REGISTRY_RATE_LIMIT="0",
+                   REGISTRY_PUBLIC_URL=public, REGISTRY_RATE_LIMIT="0",
                    REGISTRY_ACCESS_LOG="1", REGISTRY_LOG_LEVEL="info",
                    REGISTRY_ENV="production", REGISTRY_WORKERS="1")
         python = str(ROOT / ".venv/bin/python")
@@ -220,37 +222,15 @@ class Server:
         else:
             cmd = [python, "-m", "registry", "serve", "--port", str(self.port)]
             probe = "/health"
+        if command is not None:  # another server for the same app (scripts/bench_peers.py)
+            cmd = command
         if callgrind is not None:
             cmd = [*CALLGRIND, f"--callgrind-out-file={callgrind}/cg.%p", *cmd]
         self.log = log.open("ab")
         self.proc = subprocess.Popen(pinned(cmd, SERVER_CPU), env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         RUNNING.append(self)
-        deadline = time.monotonic() + (300 if callgrind else 30)
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}{probe}", timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-            if self.proc.poll() is not None:
-                break
-        raise SystemExit(f"the server did not start (see {log})")
-
-    def cpu_seconds(self) -> float:
-        """User plus system CPU time the server process has used so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def rss_mb(self) -> float:
-        status = Path(f"/proc/{self.proc.pid}/status")
-        m = re.search(r"VmRSS:\s+(\d+) kB", status.read_text()) if status.exists() else None
-        return int(m.group(1)) / 1024 if m else 0.0
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=60)
-        self.log.close()
+        self.wait_until_up(f"{self.base}{probe}", log, 300 if callgrind else 30)
 
 
 LUA = r"""
@@ -566,38 +546,6 @@ def raw_verify_rate(keys: KeyStore, token: str) -> float:
         os.sched_setaffinity(0, allowed)
 
 
-class NodePeer:
-    """The minimal Node verifier of scripts/bench_peer_jose.mjs (node:http and jose, the key in
-    memory), pinned to SERVER_CPU like the registry; None when Node or jose is missing."""
-
-    def __init__(self, keys: KeyStore, log: Path) -> None:
-        self.port = free_port()
-        self.base = f"{PUBLIC}:{self.port}"
-        jwk = json.dumps(keys.jwks()["keys"][0])
-        self.log = log.open("ab")
-        self.proc = subprocess.Popen(
-            pinned(["node", str(ROOT / "scripts/bench_peer_jose.mjs"), str(self.port), jwk],
-                   SERVER_CPU), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        RUNNING.append(self)  # type: ignore[arg-type]
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base, timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-            if self.proc.poll() is not None:
-                break
-        raise SystemExit(f"the Node peer did not start (see {log})")
-
-    @staticmethod
-    def available() -> bool:
-        return bool(shutil.which("node")) and (ROOT / "tests/node/node_modules/jose").is_dir()
-
-    cpu_seconds = Server.cpu_seconds
-    stop = Server.stop
-
-
 def interleaved(floor_server: Server, server: Server, keys: KeyStore, tokens: list[str],
                 ids: list[str], peer: NodePeer | None = None) -> dict[str, list[float]]:
     """The ratios the targets name, from ROUNDS rounds of short runs one after another (floor,
@@ -664,47 +612,6 @@ def data_integrity_rows(
             f"{checked * 1000:.1f} ms ({1 / checked:,.0f} ops/s)",
         ),
     ], documents
-
-
-NODE_DIR = Path(__file__).resolve().parent.parent / "tests" / "node"
-
-
-def peer_data_integrity(keys: KeyStore, issuer: Issuer, documents: list[dict[str, Any]],
-                        now: datetime, work: Path) -> tuple[list[float], list[float]] | None:
-    """CPU time per genuine Data Integrity document, proof only: ours (verify_document, in
-    process) and @digitalbazaar/vc 7's (a warm Node process, the same documents), in ROUNDS
-    interleaved rounds on the same CPU. None without Node or the packages of tests/node."""
-    if not shutil.which("node") or not (NODE_DIR / "node_modules" / "@digitalbazaar").is_dir():
-        return None
-    given = work / "peer-documents.json"
-    given.write_text(json.dumps({
-        "did_document": did_document(issuer.did, keys.published()),
-        "documents": documents,
-    }))
-    peer = subprocess.Popen(pinned(["node", str(NODE_DIR / "bench-vc.mjs"), str(given)],
-                                   SERVER_CPU),
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert peer.stdin is not None and peer.stdout is not None
-    trusted = keys.trusted()
-    ours: list[float] = []
-    theirs: list[float] = []
-    allowed = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {int(SERVER_CPU)})
-    try:
-        for _ in range(ROUNDS):
-            start = time.thread_time()
-            for d in documents:
-                verify_document(d, trusted, None, now, issuer=issuer.public_url,
-                                check_status=False)
-            ours.append((time.thread_time() - start) / len(documents) * 1e6)
-            peer.stdin.write("round\n")
-            peer.stdin.flush()
-            theirs.append(float(peer.stdout.readline()))
-    finally:
-        os.sched_setaffinity(0, allowed)
-        peer.stdin.close()
-        peer.wait(timeout=30)
-    return ours, theirs
 
 
 def worst_shapes(document: dict[str, Any], keys: KeyStore, issuer: Issuer,
@@ -823,6 +730,10 @@ def main() -> int:
                         help="the floor and the coverage rows alone (issue 22)")
     parser.add_argument("--profile", action="store_true",
                         help="sample the verify API's CPU with py-spy and split it by component")
+    parser.add_argument("--peers", action="store_true",
+                        help="only the peer table: the verify API against a Node jose verifier, "
+                        "uvicorn against granian, Data Integrity against @digitalbazaar/vc "
+                        "(scripts/bench_peers.py)")
     parser.add_argument("--state", action="store_true",
                         help="only the console and API at 1,000 and 50,000 officers "
                         "(scripts/bench_state.py; seeds both, several minutes)")
@@ -843,6 +754,14 @@ def main() -> int:
         print(f"{name:60} {value}", flush=True)
 
     kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    if args.peers:
+        import bench_peers
+
+        bench_peers.run(sys.modules[__name__], work, keys_dir, row)
+        if args.write:
+            write(Path(args.write), rows, [], 0.0, "sqlite", "--peers", marker="--peers")
+        shutil.rmtree(work, ignore_errors=True)
+        return 0
     if args.state:
         import bench_state
 
@@ -912,7 +831,7 @@ def main() -> int:
     verify_small = wrk(server, "/api/v1/verify", items=tokens, kind="verify",
                        during=profiler(server.proc.pid, raw_profile) if args.profile else None)
     row("POST /api/v1/verify (1,000 credentials, status checked)", describe(verify_small), "verify")
-    peer = peer_data_integrity(keys, issuer, documents, now, work)
+    peer = peer_data_integrity(sys.modules[__name__], keys, issuer, documents, now, work)
     if peer is None:
         row("Data Integrity against @digitalbazaar/vc 7", "not measured: run scripts/test once "
             "(it installs tests/node)", "peer-di")
@@ -950,7 +869,7 @@ def main() -> int:
     row("GET /c/{id} HTML as a share of the JSON page, single runs",
         f"{page_html['rps'] / page_json['rps']:.0%}",
         "share")
-    peer = NodePeer(keys, work / "peer.log") if NodePeer.available() else None
+    peer = NodePeer(sys.modules[__name__], keys, work / "peer.log") if NodePeer.available() else None
     if peer is not None:
         with httpx.Client(base_url=peer.base) as c:  # the peer must accept what we issue
             if c.post("/", json={"token": tokens[0]}).json()["verdict"] != "valid":
@@ -1025,11 +944,13 @@ def write(path: Path, rows: list[tuple[str, str, str]], profile: list[tuple[str,
         lines += ["", "The verify API's CPU by component (py-spy samples under the load above):",
                   "", "| component | share | µs CPU per request |", "| --- | --- | --- |",
                   *[f"| {c} | {s:.0%} | {s * per_request:.0f} |" for c, s in profile]]
+    runs = (f"interleaved rounds of {ROUND_SECONDS} s ({ROUNDS} of each server)"
+            if marker == "--peers" else f"{DURATION} s per run")
     table = (
         f"{START}\n"
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {CPUS} cores ({os.uname().machine}); server "
         f"pinned to CPU {SERVER_CPU}, wrk to CPU {LOAD_CPU}, {CONNECTIONS} connections, "
-        f"{DURATION} s per run, access log on, rate limits off, database for the HTTP rows: "
+        f"{runs}, access log on, rate limits off, database for the HTTP rows: "
         f"{kind}.\n\nRepeat with `scripts/bench {flags} --write docs/benchmarks.md`.\n\n"
         + "\n".join(lines) + f"\n{END}"
     )

@@ -10,7 +10,6 @@ either: its bearer tokens belong in scripts and servers, not in other sites' pag
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
@@ -30,6 +29,11 @@ REQUEST_HEADERS = "Authorization, Content-Type, DPoP"
 # What its scripts may read beyond the safelisted response headers.
 EXPOSED_HEADERS = "ETag, WWW-Authenticate, Retry-After"
 MAX_AGE = "600"
+# Added to every answer of a public path.
+_READABLE = (
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", EXPOSED_HEADERS.encode()),
+)
 
 
 def public_paths(did_document_path: str) -> re.Pattern[str]:
@@ -49,8 +53,9 @@ class PublicCors:
         if scope["type"] != ScopeType.HTTP or not self.paths.fullmatch(scope["path"]):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
+        if scope["method"] == "OPTIONS" and any(
+            name == b"access-control-request-method" for name, _ in scope["headers"]
+        ):
             start: HTTPResponseStartEvent = {
                 "type": "http.response.start",
                 "status": 204,
@@ -67,11 +72,7 @@ class PublicCors:
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra: list[Any] = [
-                    (b"access-control-allow-origin", b"*"),
-                    (b"access-control-expose-headers", EXPOSED_HEADERS.encode()),
-                ]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                message = {**message, "headers": [*message.get("headers", []), *_READABLE]}
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

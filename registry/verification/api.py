@@ -109,7 +109,7 @@ class TokenRequests:
             return
         verdict = await self.verifier.verify_presented(token)
         metrics.verified("token", verdict.verdict)
-        answer = msgspec.json.encode(verdict.to_dict())
+        answer = verdict.json()
         await send(
             {
                 "type": "http.response.start",

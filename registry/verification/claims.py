@@ -35,12 +35,28 @@ class Claims(msgspec.Struct, frozen=True):
 
 
 def parse_datetime(value: Any, name: str) -> datetime:
-    if not isinstance(value, str) or not _DATETIME.fullmatch(value):
+    parsed = _datetime(value) if isinstance(value, str) else None
+    if parsed is None:
         raise _Failed("claims", f"{name} is not a date-time with a time zone")
+    if parsed is _INVALID:
+        raise _Failed("claims", f"{name} is not a valid date-time")
+    return parsed
+
+
+_INVALID = datetime.min
+
+
+@functools.lru_cache(maxsize=4096)
+def _datetime(value: str) -> datetime | None:
+    """The date-time `value` spells; None when it has not the form, _INVALID when the form
+    holds no date (a 30th of February). Kept: a registry's credentials share their dates (a
+    class certified at once), and every verification reads two."""
+    if not _DATETIME.fullmatch(value):
+        return None
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise _Failed("claims", f"{name} is not a valid date-time") from None
+        return _INVALID
 
 
 def _numeric_date(payload: dict[str, Any], name: str) -> float | None:

@@ -16,7 +16,7 @@ import time
 from typing import TextIO
 
 from litestar.enums import ScopeType
-from litestar.types import HTTPScope, Message, Scope
+from litestar.types import HTTPResponseStartEvent, HTTPScope, Scope
 
 from registry.web.logfilter import clean
 
@@ -25,7 +25,7 @@ FLUSH_SECONDS = 0.2
 
 
 class AccessLog:
-    """`before_send` writes `<time> <client> - "<method> <target> HTTP/<v>" <status>`."""
+    """`at_start` writes `<time> <client> - "<method> <target> HTTP/<v>" <status>`."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
@@ -42,8 +42,9 @@ class AccessLog:
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
         return self._stamp
 
-    async def before_send(self, message: Message, scope: Scope) -> None:
-        if message["type"] == "http.response.start" and scope["type"] == ScopeType.HTTP:
+    def at_start(self, message: HTTPResponseStartEvent, scope: Scope) -> None:
+        """At a response's start (registry.app.on_response_start)."""
+        if scope["type"] == ScopeType.HTTP:
             self.write(scope, message["status"])
 
     def write(self, scope: HTTPScope, status: int) -> None:
@@ -70,11 +71,26 @@ class AccessLog:
             self.stream.flush()
 
 
+# Targets that cleaning leaves as they are, by path and query: most requests ask for a path asked
+# for before (the verify API, /health), and cleaning is two regular expressions. One that
+# cleaning changes (a wallet key, a control character) is never kept: no capability stays in
+# memory. Emptied when full, so bounded.
+_CLEAN: dict[tuple[str, bytes], str] = {}
+_TARGETS_KEPT = 1024
+
+
 def _target(scope: HTTPScope) -> str:
     """The path the router saw (decoded, so that `/%77allet/<key>` is redacted too) and the
     query, cleaned like every other log line: no wallet key, control characters escaped."""
     path: str = scope.get("path", "")
     query: bytes = scope.get("query_string", b"")
-    if query:
-        path = f"{path}?{query.decode('latin-1')}"
-    return clean(path)
+    key = (path, query)
+    cleaned = _CLEAN.get(key)
+    if cleaned is None:
+        target = f"{path}?{query.decode('latin-1')}" if query else path
+        cleaned = clean(target)
+        if cleaned == target:
+            if len(_CLEAN) >= _TARGETS_KEPT:
+                _CLEAN.clear()
+            _CLEAN[key] = cleaned
+    return cleaned

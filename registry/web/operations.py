@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from litestar import Response, get
-from litestar.types import Message, Scope
+from litestar.types import HTTPResponseStartEvent, Scope
 from sqlalchemy import Engine, text
 
 from registry import metrics
@@ -72,7 +72,7 @@ class RequestMetrics:
     """Counts every answered request by route template, method and status, and times it.
 
     `stamp` is a route middleware (it runs once a route matched, before everything else) that
-    notes when the request began; `before_send` counts at the response's start, for matched and
+    notes when the request began; `at_start` counts at the response's start, for matched and
     unmatched requests alike (an unknown path counts as `unmatched`, never by its path). The
     pool gauge is refreshed at most once a second per worker."""
 
@@ -91,9 +91,8 @@ class RequestMetrics:
 
         return middleware
 
-    async def before_send(self, message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start":
-            return
+    def at_start(self, message: HTTPResponseStartEvent, scope: Scope) -> None:
+        """At a response's start (registry.app.on_response_start)."""
         now = time.perf_counter()
         began = scope.get(self.STARTED)
         took = now - began if isinstance(began, float) else None

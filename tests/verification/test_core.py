@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from joserfc.jwk import OKPKey
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
@@ -544,6 +545,38 @@ def test_dates_at_the_calendar_limits_are_judged_not_crashed_on(
     verdict = verify(store.sign(payload).token, store.trusted(), None, NOW)
     assert verdict.verdict == expected
     assert "error" not in [c.name for c in verdict.checks]
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "detail"),
+    [
+        ("2026-02-30T00:00:00Z", "validFrom is not a valid date-time"),
+        ("2026-02-28 00:00:00Z", "validFrom is not a date-time with a time zone"),
+        ("2026-02-28T00:00:00", "validFrom is not a date-time with a time zone"),
+    ],
+)
+def test_dates_read_before_are_judged_as_the_first_time(
+    store: KeyStore, valid_from: str, detail: str
+) -> None:
+    """The dates read are kept (claims._datetime): a refused one is refused again, in words."""
+    payload = credential()
+    payload["validFrom"] = valid_from
+    token = store.sign(payload).token
+    for _ in range(2):
+        verdict = verify(token, store.trusted(), None, NOW)
+        assert verdict.verdict == "invalid"
+        assert check(verdict, "claims").detail == detail
+
+
+def test_the_verdict_json_is_its_dictionary_encoded(store: KeyStore, token: str) -> None:
+    """Verdict.json() (the verify API's answer to a token) writes what Litestar would write of
+    to_dict(), byte for byte: valid, redacted, refused, without a credential."""
+    valid = verify(token, store.trusted(), None, NOW)
+    refused = verify(token + "x", store.trusted(), None, NOW)
+    expired = verify(token, store.trusted(), None, VALID_UNTIL + timedelta(days=1))
+    for verdict in (valid, valid.redacted(), refused, expired):
+        assert verdict.json() == msgspec.json.encode(verdict.to_dict())
+    assert valid.credential is not None and refused.credential is None
 
 
 def test_details_echo_untrusted_values_cut_short(store: KeyStore, pem: bytes) -> None:

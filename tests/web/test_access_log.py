@@ -34,6 +34,28 @@ def test_each_request_is_one_line_with_its_status_and_no_wallet_key(
     assert "SeCrEtWaLlEtKeY" not in "\n".join(lines)
 
 
+def test_a_path_asked_again_is_written_as_the_first_time(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The log keeps the targets it wrote before (registry.web.accesslog): a clean one comes back
+    the same, and one that cleaning changed is cleaned again each time, never kept raw."""
+    with TestClient(create_app(replace(settings, access_log=True))) as c:
+        for _ in range(2):
+            assert c.get("/health?x=1").status_code == 200
+            assert c.get("/wallet/AgAiNsEcReTkEy67890").status_code == 404
+            assert c.get("/c/DEF%0Aforged").status_code == 404
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 6, lines
+    for first, again in zip(lines[:3], lines[3:], strict=True):
+        assert (
+            first.partition(" ")[2].partition(" ")[2] == again.partition(" ")[2].partition(" ")[2]
+        )
+    assert lines[3].endswith('"GET /health?x=1 HTTP/1.1" 200')
+    assert lines[4].endswith('"GET /wallet/[redacted] HTTP/1.1" 404')
+    assert lines[5].endswith('"GET /c/DEF\\nforged HTTP/1.1" 404')
+    assert "AgAiNsEcReTkEy" not in "\n".join(lines)
+
+
 def test_no_line_is_written_when_the_access_log_is_off(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
