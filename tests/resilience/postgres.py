@@ -18,6 +18,13 @@ import sqlalchemy as sa
 from registry.migrate import upgrade_database
 from tests.live import free_port
 
+# A test on a PostgreSQL of its own runs the same whichever database the suite is on: once, in
+# the SQLite pass (CI runs the PostgreSQL pass beside it, on the same two cores).
+ONCE = pytest.mark.skipif(
+    bool(os.environ.get("REGISTRY_TEST_POSTGRES")),
+    reason="starts a PostgreSQL of its own whatever the pass: run once, in the SQLite pass",
+)
+
 
 def postgres_binaries() -> Path | None:
     """The newest /usr/lib/postgresql/*/bin that holds initdb and pg_ctl, if any."""

@@ -15,7 +15,7 @@ import httpx
 import sqlalchemy as sa
 
 from tests.live import LiveServer, eligible_class, ok, serve, verdict
-from tests.resilience.postgres import OwnPostgres, own_postgres
+from tests.resilience.postgres import ONCE, OwnPostgres, own_postgres
 
 CLASS_SIZE = 6
 RACING_SIZE = 30
@@ -85,6 +85,7 @@ def back_at_once(server: LiveServer, token: str) -> None:
         assert api.get("/api/v1/courses").status_code == 200
 
 
+@ONCE
 def test_a_restart_and_a_stop_of_postgresql_cost_only_503s_and_a_class_all_or_nothing(
     tmp_path: Path,
 ) -> None:

@@ -36,7 +36,7 @@ from tests.live import (
     verdict,
     wait_until_healthy,
 )
-from tests.resilience.postgres import own_postgres
+from tests.resilience.postgres import ONCE, own_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "correct horse battery staple"
@@ -115,6 +115,7 @@ def resolve_did(did: str, ca: Path) -> dict[str, object]:
     return result
 
 
+@ONCE
 def test_the_recipe_serves_did_web_over_https_with_hsts_secure_cookies_and_a_closed_metrics(
     tmp_path: Path,
 ) -> None:
