@@ -72,4 +72,4 @@ def test_changing_the_zone_changes_the_pages(
     moved = CHECKED.search(there.text)
     assert moved is not None, there.text
     assert moved.group(2) == "HST"
-    assert "UTC" not in there.text
+    assert not re.search(r"\bUTC\b", there.text)  # a region code may hold the letters
