@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 # code) in the interaction and the VC-API exchange URLs. Whoever reads the log must not be able
 # to take the officer's certification into a wallet of their own, nor set a staff member's
 # password from an invitation or reset link (`/account/password/<token>`).
-_WALLET = re.compile(r"(/(?:wallet|interactions|exchanges|account/password)/)[^/?#\s\"\\]+")
+_CAPABILITY = r"(/(?:wallet|interactions|exchanges|account/password)/)"
+_WALLET = re.compile(_CAPABILITY + r"[^/?#\s\"\\]+")
 # The same in a message template with arguments: a secret there stops at a placeholder.
-_TEMPLATE = re.compile(r"(/(?:wallet|interactions|exchanges|account/password)/)[^/?#\s\"%\\]+")
+_TEMPLATE = re.compile(_CAPABILITY + r"[^/?#\s\"%\\]+")
 REDACTED = r"\1[redacted]"
 # Line breaks (\n \r, and the ones Unicode adds) and every other control character.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
