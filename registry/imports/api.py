@@ -14,7 +14,7 @@ from litestar.response import Stream
 from registry.accounts.guards import office, staff
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import UnsupportedMediaType
-from registry.http.deps import AnyRequest, CurrentActor, DbEngine, DbSession, PathUUID
+from registry.http.deps import AnyRequest, CurrentActor, DbEngine, DbSession, PathUUID, ProgramZone
 from registry.http.responses import csv_file, csv_stream
 from registry.imports import reading, service
 from registry.reports import exports
@@ -134,8 +134,10 @@ class ImportController(Controller):
         return csv_stream(rows, f"credentials-{date.today().isoformat()}.csv")
 
     @get("/coverage.csv", guards=[staff], sync_to_thread=True)
-    def coverage_csv(self, session: DbSession, actor: CurrentActor) -> Response[bytes]:
-        body = exports.coverage_csv(session, actor)
+    def coverage_csv(
+        self, session: DbSession, actor: CurrentActor, zone: ProgramZone
+    ) -> Response[bytes]:
+        body = exports.coverage_csv(session, actor, zone)
         return csv_file(body, f"coverage-{date.today().isoformat()}.csv")
 
     @get("/expiring.csv", guards=[staff], sync_to_thread=True)

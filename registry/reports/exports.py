@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
@@ -203,8 +204,8 @@ COVERAGE_HEADER = (
 )
 
 
-def coverage_csv(session: Session, actor: Actor) -> bytes:
-    report = reports.coverage(session, actor, window_days=EXPIRING_DEFAULT_DAYS)
+def coverage_csv(session: Session, actor: Actor, zone: ZoneInfo) -> bytes:
+    report = reports.coverage(session, actor, zone=zone, window_days=EXPIRING_DEFAULT_DAYS)
     return to_csv(
         COVERAGE_HEADER,
         (

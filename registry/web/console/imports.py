@@ -16,7 +16,7 @@ from litestar.response import Stream, Template
 from registry.accounts.guards import office
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import RegistryError
-from registry.http.deps import AnyRequest, DbEngine, DbSession, PathUUID
+from registry.http.deps import AnyRequest, DbEngine, DbSession, PathUUID, ProgramZone
 from registry.http.responses import csv_file, csv_stream
 from registry.imports import reading, service
 from registry.imports.reading import FileRefused, ImportRefused
@@ -264,8 +264,10 @@ async def credentials_download(
 
 
 @get("/coverage.csv", sync_to_thread=True)
-def coverage_download(request: AnyRequest, session: DbSession) -> Response[bytes]:
-    body = exports.coverage_csv(session, actor_of(request))
+def coverage_download(
+    request: AnyRequest, session: DbSession, zone: ProgramZone
+) -> Response[bytes]:
+    body = exports.coverage_csv(session, actor_of(request), zone)
     return csv_file(body, f"coverage-{date.today().isoformat()}.csv")
 
 

@@ -68,9 +68,8 @@ def expiring(request: AnyRequest, session: DbSession) -> Template:
 def coverage(request: AnyRequest, session: DbSession, zone: ProgramZone) -> Template:
     actor = actor_of(request)
     now = utcnow()
-    day = coverage_reads.day_window(coverage_reads.local_today(zone, now), zone)
     # The counts and the officers certified today by agency (for the outlook): one read.
-    data = reports.coverage(session, actor, now=now, day=day)
+    data = reports.coverage(session, actor, zone=zone, now=now)
     # Districts and shifts: the office's (an instructor sees certification counts only).
     office = actor.is_office
     by_first_gap = (

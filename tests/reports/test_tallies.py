@@ -1,0 +1,274 @@
+"""Coverage's counts kept by agency (agency_tallies): after every kind of change, and as time
+passes, what the coverage CSV and GET /api/v1/coverage answer equals a count made afresh (the
+tallies emptied); a current tally spares the read of the agency's officers; the database's
+triggers that keep them are there, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import runpy
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from sqlmodel import Session, col
+
+from registry.actors import SYSTEM
+from registry.common import utcnow
+from registry.db import unit_of_work
+from registry.reports import service as reports
+from registry.reports import tallies
+from registry.tables.credentials import Credential
+from registry.tables.people import Employment
+from registry.tables.tallies import AgencyChanges
+from tests.conftest import Api, Region, program_zone
+from tests.coverage.conftest import counted, other_agency
+from tests.renewals.conftest import add_ce, certify, graduate
+
+MIGRATION = (
+    Path(__file__).resolve().parents[2] / "registry/migrations/versions/0020_agency_tallies.py"
+)
+Served = tuple[dict[str, list[str]], dict[str, int]]
+
+
+def served(api: Api) -> Served:
+    """The coverage CSV's rows by ORI, and the officers certified today by agency (GET
+    /api/v1/coverage), as the API answers them."""
+    r = api.get("/api/v1/coverage.csv")
+    assert r.status_code == 200, r.text
+    rows = {row[2]: row for row in list(csv.reader(io.StringIO(r.text)))[1:]}
+    r = api.get("/api/v1/coverage")
+    assert r.status_code == 200, r.text
+    return rows, {row["agency_id"]: row["officers_certified"] for row in r.json()}
+
+
+def forget(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM agency_tallies"))
+
+
+def recounted(engine: sa.Engine, api: Api) -> Served:
+    """What the API answers with every tally gone: counted afresh."""
+    forget(engine)
+    return served(api)
+
+
+def settled(engine: sa.Engine, api: Api, before: Served | None = None) -> Served:
+    """Asserts the counts served after a change are a fresh count's, and (with `before`) that
+    the change shows in them (else the test would prove nothing)."""
+    got = served(api)
+    expected = recounted(engine, api)
+    assert got == expected
+    if before is not None:
+        assert expected != before, "the change does not show in the counts"
+    return expected
+
+
+def set_dates(engine: sa.Engine, credential_id: str, **dates: datetime) -> None:
+    with Session(engine) as session:
+        row = session.get(Credential, credential_id)
+        assert row is not None
+        for name, value in dates.items():
+            setattr(row, name, value.astimezone(UTC))
+        session.add(row)
+        session.commit()
+
+
+def ended(officer_id: str) -> Any:
+    """A statement that ends the officer's employment today, as a bulk change would."""
+    return (
+        sa.update(Employment)
+        .where(col(Employment.officer_id) == uuid.UUID(officer_id))
+        .values(end_date=utcnow().date())
+    )
+
+
+def test_counts_served_equal_a_fresh_count_after_each_kind_of_change(
+    region: Region, course: dict[str, Any], engine: sa.Engine
+) -> None:
+    api = region.coordinator
+    second = other_agency(region)
+    region.officer()
+    counts = settled(engine, api)
+    region.officer(agency_id=second)  # an officer added
+    counts = settled(engine, api, counts)
+
+    # A class's certifications, for officers of both agencies.
+    klass = region.klass()
+    officers = [region.officer(), region.officer(agency_id=second)]
+    for officer in officers:
+        graduate(region, course, klass["id"], officer["id"])
+    counts = settled(engine, api, counts)  # graduates are not certified yet
+    r = api.post(f"/api/v1/classes/{klass['id']}/certify", {})
+    assert r.status_code == 200, r.text
+    issued = [i["credential_id"] for i in r.json()["issued"]]
+    assert len(issued) == 2
+    counts = settled(engine, api, counts)
+
+    path = f"/api/v1/credentials/{issued[0]}"
+    for action in ("suspend", "reinstate", "revoke"):
+        assert api.post(f"{path}/{action}", {"reason": "tallies"}).status_code == 200
+        counts = settled(engine, api, counts)
+
+    # Renewed ahead of expiry (the record aged into the expiry window: a change of its own).
+    renewed = issued[1]
+    set_dates(engine, renewed, valid_until=utcnow() + timedelta(days=30))
+    counts = settled(engine, api, counts)
+    add_ce(region, officers[1]["id"], course["ce_hours_per_cycle"])
+    r = api.post(f"/api/v1/credentials/{renewed}/renew")
+    assert r.status_code == 201, r.text
+    counts = settled(engine, api)
+
+    # Transferred, with the certification, to the first agency.
+    r = api.post(
+        f"/api/v1/officers/{officers[1]['id']}/transfer",
+        {"agency_id": region.agency_id, "effective_date": utcnow().date().isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    counts = settled(engine, api, counts)
+
+    # An employment ended by a statement of its own (no service: a bulk or hand-made change).
+    with engine.begin() as conn:
+        conn.execute(ended(officers[1]["id"]))
+    settled(engine, api, counts)
+
+
+def _coverage(engine: sa.Engine, now: datetime) -> dict[uuid.UUID, tuple[int, int, int, int]]:
+    """The counts by agency the services answer at `now` (tallies written as a request does)."""
+    with unit_of_work(engine) as session:
+        result = reports.coverage(session, SYSTEM, zone=program_zone(), now=now)
+    return {
+        row.agency_id: (
+            row.officers,
+            row.certified,
+            row.expiring,
+            result.certified_on_day.get(row.agency_id, 0),
+        )
+        for row in result.agencies
+        if row.agency_id is not None
+    }
+
+
+def _as_time_passes(
+    engine: sa.Engine, agency: str, before: datetime, after: datetime
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The agency's counts at `before` (leaving tallies), then at `after` as served and as
+    counted afresh, which must agree; answers the counts at both moments."""
+    key = uuid.UUID(agency)
+    then = _coverage(engine, before)[key]
+    later = _coverage(engine, after)[key]
+    forget(engine)
+    assert later == _coverage(engine, after)[key]
+    return then, later
+
+
+def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
+    region_factory: Any, course: dict[str, Any], engine: sa.Engine
+) -> None:
+    # Past a certification's end: certified no more.
+    region = region_factory()
+    ending = certify(region, course).credential_id
+    now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
+    set_dates(engine, ending, valid_until=now + timedelta(hours=1))
+    then, later = _as_time_passes(engine, region.agency_id, now, now + timedelta(hours=2))
+    assert (then[1], later[1]) == (1, 0)
+
+    # Past a certification's start: certified.
+    region = region_factory()
+    beginning = certify(region, course).credential_id
+    now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
+    set_dates(engine, beginning, valid_from=now + timedelta(minutes=1))
+    then, later = _as_time_passes(engine, region.agency_id, now, now + timedelta(minutes=2))
+    assert (then[1], later[1]) == (0, 1)
+
+    # Into the expiry window (90 days before the end): expiring.
+    region = region_factory()
+    window = timedelta(days=tallies.EXPIRING_DEFAULT_DAYS)
+    closing = certify(region, course).credential_id
+    now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
+    set_dates(engine, closing, valid_until=now + window + timedelta(hours=1))
+    then, later = _as_time_passes(engine, region.agency_id, now, now + timedelta(hours=2))
+    assert (then[2], later[2]) == (0, 1)
+
+    # Past local midnight: certified on the new day by a certification beginning that day.
+    region = region_factory()
+    starting = certify(region, course).credential_id
+    now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
+    midnight = tallies.day_window(now.astimezone(program_zone()).date(), program_zone())[1]
+    set_dates(engine, starting, valid_from=midnight + timedelta(hours=3))
+    then, later = _as_time_passes(engine, region.agency_id, now, midnight + timedelta(hours=1))
+    assert (then[3], later[3]) == (0, 1)
+    assert (then[1], later[1]) == (0, 0)
+
+    # A renewal that begins when the old certification ends: certified throughout.
+    region = region_factory()
+    held = certify(region, course)
+    now = utcnow() + timedelta(seconds=2)
+    set_dates(engine, held.credential_id, valid_until=now + timedelta(hours=1))
+    add_ce(region, held.officer["id"], course["ce_hours_per_cycle"])
+    r = region.coordinator.post(f"/api/v1/credentials/{held.credential_id}/renew")
+    assert r.status_code == 201, r.text
+    then, later = _as_time_passes(engine, region.agency_id, now, now + timedelta(hours=2))
+    assert (then[1], later[1]) == (1, 1)
+
+
+def test_a_current_tally_spares_reading_the_agencys_officers(
+    region: Region, course: dict[str, Any], app: Litestar, engine: sa.Engine
+) -> None:
+    certify(region, course)
+    forget(engine)
+    with counted(app) as cold:
+        served(region.coordinator)
+    with counted(app) as warm:
+        served(region.coordinator)
+    assert any("FROM employments" in s for s in cold)
+    assert not any("FROM employments" in s for s in warm), warm
+    assert len(warm) < len(cold)
+
+
+def _triggers(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        return set(conn.execute(sa.text(query)).scalars())
+
+
+def test_the_tallies_triggers_are_there_at_the_head(engine: sa.Engine) -> None:
+    """A later migration that has SQLite's batch mode rebuild `credentials` or `employments`
+    drops their triggers; it must create them again (0020's create_triggers)."""
+    migration = runpy.run_path(str(MIGRATION))
+    names = migration["SQLITE_TRIGGERS" if engine.dialect.name == "sqlite" else "PG_TRIGGERS"]
+    assert set(names) <= _triggers(engine)
+
+
+@pytest.mark.parametrize("table", ["credentials", "employments"])
+def test_a_change_written_past_the_services_counts_up_the_agencys_changes(
+    region: Region, course: dict[str, Any], engine: sa.Engine, table: str
+) -> None:
+    held = certify(region, course)
+    agency = uuid.UUID(region.agency_id)
+
+    def version() -> int:
+        with engine.connect() as conn:
+            found = conn.execute(
+                sa.select(col(AgencyChanges.version)).where(col(AgencyChanges.agency_id) == agency)
+            ).scalar()
+        return int(found or 0)
+
+    before = version()
+    with engine.begin() as conn:
+        if table == "credentials":
+            conn.execute(
+                sa.text("UPDATE credentials SET status = 'suspended' WHERE id = :c"),
+                {"c": held.credential_id},
+            )
+        else:
+            conn.execute(ended(held.officer["id"]))
+    assert version() > before
