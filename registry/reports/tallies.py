@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -36,6 +37,8 @@ COURSE = "CIT-40"
 # Agencies a statement: an IN list of bound ids (SQLite allows 32,766 parameters, an upsert's
 # row takes ten).
 CHUNK = 500
+# How long a read waits for SQLite's write lock to store its tallies (_short_wait).
+LOCK_WAIT_MS = 200
 
 
 @dataclass(frozen=True)
@@ -237,9 +240,27 @@ def _store(session: Session, rows: list[dict[str, Any]]) -> None:
         where=table.c.version <= statement.excluded.version,
     )
     try:
-        with session.begin_nested():
+        with session.begin_nested(), _short_wait(session):
             session.execute(statement, rows)
     except sa.exc.DBAPIError:
         log.warning("agency tallies not written; counted again next time", exc_info=True)
         return
     keep_cache_writes(session)
+
+
+@contextmanager
+def _short_wait(session: Session) -> Iterator[None]:
+    """On SQLite, a read that would write its tallies while another transaction writes waits
+    a moment for the lock, not the 30 s a writer waits (registry.db): the tallies can wait for
+    the next read, the answer cannot. (PostgreSQL's writers do not lock tallies: only another
+    read writing the same rows, for as long as its commit takes.)"""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    before = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(before or 0)}")

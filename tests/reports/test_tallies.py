@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import runpy
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from registry.reports import tallies
 from registry.tables.credentials import Credential
 from registry.tables.people import Employment
 from registry.tables.tallies import AgencyChanges
-from tests.conftest import Api, Region, program_zone
+from tests.conftest import Api, KeptLog, Region, program_zone
 from tests.coverage.conftest import counted, other_agency
 from tests.renewals.conftest import add_ce, certify, graduate
 
@@ -272,3 +273,95 @@ def test_a_change_written_past_the_services_counts_up_the_agencys_changes(
         else:
             conn.execute(ended(held.officer["id"]))
     assert version() > before
+
+
+REFUSE = {
+    "sqlite": (
+        "CREATE TRIGGER refuse_tallies BEFORE INSERT ON agency_tallies "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        "DROP TRIGGER refuse_tallies",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION refuse_tallies() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused'; END $$; "
+        "CREATE TRIGGER refuse_tallies BEFORE INSERT ON agency_tallies "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_tallies()",
+        "DROP TRIGGER refuse_tallies ON agency_tallies; DROP FUNCTION refuse_tallies()",
+    ),
+}
+
+
+def _stored(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text("SELECT count(*) FROM agency_tallies")).scalar_one())
+
+
+def test_a_read_whose_tallies_cannot_be_written_still_answers_the_counts(
+    region: Region, course: dict[str, Any], engine: sa.Engine
+) -> None:
+    certify(region, course)
+    expected = recounted(engine, region.coordinator)
+    forget(engine)
+    create, drop = REFUSE[engine.dialect.name]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(create)
+    try:
+        assert served(region.coordinator) == expected
+        assert _stored(engine) == 0
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(drop)
+    assert served(region.coordinator) == expected
+    assert _stored(engine) > 0
+
+
+def test_a_read_waits_only_a_moment_for_sqlites_write_lock(
+    region: Region, course: dict[str, Any], engine: sa.Engine
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one writer at a time")
+    certify(region, course)
+    expected = recounted(engine, region.coordinator)
+    forget(engine)
+    with engine.connect() as writer:
+        writer.begin()  # BEGIN IMMEDIATE (registry.db): another transaction holds the write lock
+        try:
+            assert served(region.coordinator) == expected
+        finally:
+            writer.rollback()
+    assert _stored(engine) == 0
+
+
+def test_two_reads_counting_the_same_agencies_at_once_both_answer(
+    region: Region, course: dict[str, Any], engine: sa.Engine, registry_log: KeptLog
+) -> None:
+    """Each writes the same tallies; the second's upsert waits for the first's commit, then
+    updates (PostgreSQL) or leaves them (SQLite's lock, after a moment): neither fails."""
+    certify(region, course)
+    forget(engine)
+    agencies = [uuid.UUID(region.agency_id)]
+    now = utcnow()
+
+    def count(session: Session) -> dict[uuid.UUID, tallies.Counts]:
+        return tallies.counts_by_agency(session, agencies, zone=program_zone(), now=now)
+
+    answers: list[Any] = []
+    with unit_of_work(engine, read_only=True) as first:
+        mine = count(first)
+        other = threading.Thread(target=lambda: answers.append(_in_own_read(engine, count)))
+        other.start()
+        other.join(timeout=1)  # blocked on the first's rows (or SQLite's lock) for a while
+    other.join(timeout=30)
+    assert answers == [mine]
+    assert mine[agencies[0]].certified == 1
+    assert _stored(engine) >= 1
+    if engine.dialect.name == "postgresql":  # the second wrote too: an upsert, no conflict
+        assert not [line for line in registry_log.lines if "not written" in line]
+
+
+def _in_own_read(engine: sa.Engine, count: Any) -> Any:
+    try:
+        with unit_of_work(engine, read_only=True) as session:
+            return count(session)
+    except Exception as error:  # the assertion shows it
+        return error
