@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from registry.actors import Actor
 from registry.common import add_months, utcnow
-from registry.dates import long_date
+from registry.dates import local_date, long_date
 from registry.reports import tallies
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Agency, Employment, Officer, Region
@@ -247,7 +247,7 @@ def _month(today: date) -> tuple[date, date]:
 def dashboard(
     session: Session, actor: Actor, zone: ZoneInfo, today: date | None = None
 ) -> Dashboard:
-    today = today or date.today()
+    today = today or local_date(utcnow(), zone)
     first, last = _month(today)
     query = select(TrainingClass).order_by(col(TrainingClass.start_date))
     query = query.where(actor.in_scope(TrainingClass.region_id))
@@ -258,7 +258,7 @@ def dashboard(
     for klass in classes:
         if klass.start_date > today or klass.end_date < today - timedelta(days=365):
             continue
-        ready = [s for s in standings(session, klass) if s.eligible and not s.credential_id]
+        ready = [s for s in standings(session, klass, zone) if s.eligible and not s.credential_id]
         if ready:
             waiting.append(
                 Waiting(

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
+from registry.dates import local_date
 from registry.db import keep_cache_writes
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Employment
@@ -72,7 +73,7 @@ def counts_by_agency(
     """The counts of each of `agencies` (an agency with no officers has none: NONE) at `now`,
     the day's count for the local day around `now`. Tallies counted here are written in the
     session's transaction (a read-only one is committed for them: registry.db)."""
-    day = day_window(now.astimezone(zone).date(), zone)
+    day = day_window(local_date(now, zone), zone)
     found = _fresh(session, agencies, course_code, window_days, day[0], now)
     missing = [a for a in agencies if a not in found]
     if missing:
