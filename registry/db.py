@@ -137,6 +137,7 @@ def _before_commit(session: OrmSession) -> None:
 
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
+    session.info.pop(_CACHE_WRITES, None)
     changed: dict[str, set[Any]] = session.info.pop(_CHANGED, {})
     for topic, items in changed.items():
         with _listeners_lock:
