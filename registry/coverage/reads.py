@@ -139,9 +139,6 @@ def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(zone)).astimezone(zone).date()
 
 
-day_window = tallies.day_window
-
-
 def agency_coverage(
     session: Session,
     actor: Actor,
@@ -200,8 +197,9 @@ def region_outlook(
     agencies = session.exec(select(Agency).where(which)).all()
     now = now or utcnow()
     today = local_today(zone, now)
-    # Slots, and so staff, only where there is a plan; the count of certified officers in SQL:
-    # the page costs what the plans hold, not what a state's 50,000 officers do. The outlook
+    # Slots, and so staff, only where there is a plan; the count of certified officers from
+    # the agencies' tallies: the page costs what the plans hold, not what a state's 50,000
+    # officers do. The outlook
     # looks from today on: a certification that ended days ago changes nothing.
     planned = and_(which, col(Agency.id).in_(select(PatrolShift.agency_id)))
     data = read(session, planned, zone, since=now - timedelta(days=2))
