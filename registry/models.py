@@ -19,7 +19,7 @@ from registry.tables.credentials import (
 from registry.tables.nominations import Nomination
 from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer, ProgramContact, Region
-from registry.tables.tallies import AgencyChanges, AgencyTally
+from registry.tables.tallies import AgencyChange, AgencyTally
 from registry.tables.training import (
     Attendance,
     CERecord,
@@ -35,7 +35,7 @@ from registry.tables.wallets import HolderCopy, Interaction, WalletNonce
 __all__ = [
     "AccountLink",
     "Agency",
-    "AgencyChanges",
+    "AgencyChange",
     "AgencyTally",
     "ApiToken",
     "Attendance",

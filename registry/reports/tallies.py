@@ -3,8 +3,9 @@ certification expires within a window, those certified on the local day. The one
 rules are written: the console's coverage page, the coverage CSV, the dashboard and
 GET /api/v1/coverage all ask here.
 
-Each agency's counts are kept in `agency_tallies` with the agency's change count (counted up by
-the database's triggers on credentials and employments, migration 0020) and `fresh_until`, the
+Each agency's counts are kept in `agency_tallies` with the number of changes to the agency it
+had seen (`agency_changes`, written by the database's triggers on credentials and employments,
+migration 0020) and `fresh_until`, the
 next moment time alone would change one of them. A read takes the tallies that are still
 current and counts again, in one grouped query, only the agencies whose tally is missing or
 stale: a state's page reads 500 small rows instead of 50,000 officers."""
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from registry.dates import local_date
 from registry.db import keep_cache_writes
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Employment
-from registry.tables.tallies import AgencyChanges, AgencyTally
+from registry.tables.tallies import AgencyChange, AgencyTally
 from registry.tables.training import Course
 from registry.windows import EXPIRING_DEFAULT_DAYS
 
@@ -100,6 +102,7 @@ def _fresh(
     tally = AgencyTally
     out: dict[uuid.UUID, Counts] = {}
     for chunk in _chunks(sorted(agencies)):
+        changes = _changes(chunk).subquery()
         query = (
             sa.select(
                 col(tally.agency_id),
@@ -111,14 +114,14 @@ def _fresh(
             .join(
                 Course, sa.and_(col(Course.id) == tally.course_id, col(Course.code) == course_code)
             )
-            .outerjoin(AgencyChanges, col(AgencyChanges.agency_id) == tally.agency_id)
+            .outerjoin(changes, changes.c.agency_id == tally.agency_id)
             .where(
                 col(tally.agency_id).in_(chunk),
                 col(tally.window_days) == window_days,
                 col(tally.day_start) == day_start,
                 col(tally.fresh_from) <= now,
                 col(tally.fresh_until) > now,
-                col(tally.version) == func.coalesce(AgencyChanges.version, 0),
+                col(tally.version) == func.coalesce(changes.c.seen, 0),
             )
         )
         for agency_id, *counts in session.execute(query):
@@ -140,16 +143,13 @@ def _recount(
     soon = now + timedelta(days=window_days)
     out: dict[uuid.UUID, Counts] = {}
     rows: list[dict[str, Any]] = []
+    scattered: list[uuid.UUID] = []  # agencies with several change rows, to fold
     for chunk in _chunks(sorted(agencies)):
         # Read before the counts: a change committed in between (PostgreSQL's statements each
-        # see the latest commits) leaves the tally one version behind, so stale, never wrong.
-        versions = dict(
-            session.exec(
-                select(AgencyChanges.agency_id, AgencyChanges.version).where(
-                    col(AgencyChanges.agency_id).in_(chunk)
-                )
-            ).all()
-        )
+        # see the latest commits) leaves the tally a change behind, so stale, never wrong.
+        changes = {row[0]: row[1:] for row in session.execute(_changes(chunk))}
+        versions = {agency_id: seen for agency_id, (seen, _) in changes.items()}
+        scattered.extend(a for a, (_, rows) in changes.items() if rows > 1)
         grouped = _grouped(chunk, course_id, day, now, soon)
         counted = {row[0]: row[1:] for row in session.execute(grouped)}
         for agency_id in chunk:
@@ -173,8 +173,35 @@ def _recount(
                     "fresh_until": min(t for t in turns if t is not None),
                 }
             )
-    _store(session, rows)
+    _store(session, rows, scattered)
     return out
+
+
+def _changes(agencies: list[uuid.UUID]) -> sa.Select[uuid.UUID, int, int]:
+    """By agency, the sum of its changes (what a tally saw) and how many rows hold it."""
+    weight = col(AgencyChange.weight)
+    return (
+        sa.select(col(AgencyChange.agency_id), func.sum(weight).label("seen"), func.count())
+        .where(col(AgencyChange.agency_id).in_(agencies))
+        .group_by(col(AgencyChange.agency_id))
+    )
+
+
+def _fold(session: Session, agencies: list[uuid.UUID]) -> None:
+    """Replaces each agency's change rows by one of their sum, which is what tallies compare:
+    a change committed meanwhile is folded in or left beside, its weight counted either way."""
+    table = AgencyChange.__table__  # type: ignore[attr-defined]
+    for chunk in _chunks(sorted(agencies)):
+        folded: dict[uuid.UUID, int] = defaultdict(int)
+        taken = sa.delete(table).where(table.c.agency_id.in_(chunk))
+        for agency_id, weight in session.execute(
+            taken.returning(table.c.agency_id, table.c.weight)
+        ):
+            folded[agency_id] += weight
+        if folded:
+            session.execute(
+                sa.insert(table), [{"agency_id": a, "weight": w} for a, w in folded.items()]
+            )
 
 
 def _grouped(
@@ -224,10 +251,10 @@ def _grouped(
     )
 
 
-def _store(session: Session, rows: list[dict[str, Any]]) -> None:
+def _store(session: Session, rows: list[dict[str, Any]], scattered: list[uuid.UUID]) -> None:
     """Upserts the tallies (two workers counting the same agency both succeed; an older count
-    does not replace a newer one). A failure to write (a lock, a conflict) costs only the
-    cache: the counts were answered already."""
+    does not replace a newer one) and folds the `scattered` agencies' changes. A failure to
+    write (a lock, a conflict) costs only the cache: the counts were answered already."""
     table = AgencyTally.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
@@ -243,6 +270,7 @@ def _store(session: Session, rows: list[dict[str, Any]]) -> None:
     try:
         with session.begin_nested(), _short_wait(session):
             session.execute(statement, rows)
+            _fold(session, scattered)
     except sa.exc.DBAPIError:
         log.warning("agency tallies not written; counted again next time", exc_info=True)
         return

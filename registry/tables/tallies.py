@@ -1,21 +1,22 @@
 """Coverage's counts by agency, kept between requests: each agency's tally of officers and
-certifications, and the change count that tells a tally from a stale one (kept by triggers)."""
+certifications, and the changes (written by triggers) that tell a current tally from a stale one."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from registry.tables.columns import moment
 
 
 class AgencyTally(SQLModel, table=True):
-    """An agency's counts for one course and expiry window, as they stood at `version` of the
-    agency's changes, on the local day beginning at `day_start`, from `fresh_from` (the moment
-    they were counted) until `fresh_until` (the next moment time alone changes one of them). A
-    cache: any row may be deleted at any time."""
+    """An agency's counts for one course and expiry window, as they stood after `version` of
+    the agency's changes (the sum of its AgencyChange weights), on the local day beginning at
+    `day_start`, from `fresh_from` (the moment they were counted) until `fresh_until` (the next
+    moment time alone changes one of them). A cache: any row may be deleted at any time."""
 
     __tablename__ = "agency_tallies"
 
@@ -32,11 +33,15 @@ class AgencyTally(SQLModel, table=True):
     fresh_until: datetime = moment()
 
 
-class AgencyChanges(SQLModel, table=True):
-    """How many times what an agency's tallies count has changed: the database's triggers on
-    credentials and employments (migration 0020) count up `version`; no row is version 0."""
+class AgencyChange(SQLModel, table=True):
+    """Changes to what an agency's tallies count, written by the database's triggers on
+    credentials and employments (migration 0020), one row a change, never updated: the sum of
+    an agency's `weight` only grows. Reads fold an agency's rows into one of their sum
+    (registry/reports/tallies.py), which keeps the sum."""
 
-    __tablename__ = "agency_tally_versions"
+    __tablename__ = "agency_changes"
+    __table_args__ = (Index("ix_agency_changes_agency", "agency_id", "weight"),)
 
-    agency_id: uuid.UUID = Field(primary_key=True)
-    version: int = 0
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: uuid.UUID
+    weight: int = 1

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
-from sqlmodel import Session, col
+from sqlmodel import Session, col, func
 
 from registry.actors import SYSTEM
 from registry.common import utcnow
@@ -26,7 +26,7 @@ from registry.reports import service as reports
 from registry.reports import tallies
 from registry.tables.credentials import Credential
 from registry.tables.people import Employment
-from registry.tables.tallies import AgencyChanges
+from registry.tables.tallies import AgencyChange
 from tests.conftest import Api, KeptLog, Region, program_zone
 from tests.coverage.conftest import counted, other_agency
 from tests.renewals.conftest import add_ce, certify, graduate
@@ -241,6 +241,32 @@ def _triggers(engine: sa.Engine) -> set[str]:
         return set(conn.execute(sa.text(query)).scalars())
 
 
+def changes(engine: sa.Engine, agency_id: str) -> tuple[int, int]:
+    """The sum of the agency's changes and the rows that hold it."""
+    weight = col(AgencyChange.weight)
+    with engine.connect() as conn:
+        seen, rows = conn.execute(
+            sa.select(func.coalesce(func.sum(weight), 0), func.count()).where(
+                col(AgencyChange.agency_id) == uuid.UUID(agency_id)
+            )
+        ).one()
+    return int(seen), int(rows)
+
+
+def test_an_agencys_changes_fold_into_one_row_when_it_is_counted(
+    region: Region, course: dict[str, Any], app: Litestar, engine: sa.Engine
+) -> None:
+    for _ in range(2):
+        certify(region, course)
+    seen, rows = changes(engine, region.agency_id)
+    assert rows > 1
+    served(region.coordinator)
+    assert changes(engine, region.agency_id) == (seen, 1)
+    with counted(app) as warm:  # the folded sum is still the one the tally saw
+        served(region.coordinator)
+    assert not any("FROM employments" in s for s in warm), warm
+
+
 def test_the_tallies_triggers_are_there_at_the_head(engine: sa.Engine) -> None:
     """A later migration that has SQLite's batch mode rebuild `credentials` or `employments`
     drops their triggers; it must create them again (0020's create_triggers)."""
@@ -254,14 +280,9 @@ def test_a_change_written_past_the_services_counts_up_the_agencys_changes(
     region: Region, course: dict[str, Any], engine: sa.Engine, table: str
 ) -> None:
     held = certify(region, course)
-    agency = uuid.UUID(region.agency_id)
 
     def version() -> int:
-        with engine.connect() as conn:
-            found = conn.execute(
-                sa.select(col(AgencyChanges.version)).where(col(AgencyChanges.agency_id) == agency)
-            ).scalar()
-        return int(found or 0)
+        return changes(engine, region.agency_id)[0]
 
     before = version()
     with engine.begin() as conn:

@@ -1,15 +1,17 @@
 """Coverage's counts kept by agency (issue 24): `agency_tallies` holds each agency's counts
-of officers and certifications, `agency_tally_versions` how many times what they count has
-changed. Triggers on `credentials` and `employments` count the latter up in the same
-transaction as the change, whoever writes it (a service, a bulk insert, a hand in psql), so a
-tally computed before a change is never taken for a current one (registry/reports/tallies.py).
+of officers and certifications, `agency_changes` a row for each change to what they count.
+Triggers on `credentials` and `employments` write the latter in the same transaction as the
+change, whoever writes it (a service, a bulk insert, a hand in psql), so a tally counted before
+a change is never taken for a current one (registry/reports/tallies.py). The triggers only
+insert: concurrent writers take no lock on a shared row, so they neither wait for nor deadlock
+with each other.
 
 A credential's change counts for the agencies where its officer serves now; an employment's
 for its agency before and after. Only the columns the counts read fire the update triggers
 (a verification or a renewal notice writes nothing they count).
 
 On SQLite the triggers belong to their tables: a later migration that has batch mode rebuild
-`credentials` or `employments` drops them and must create them again (SQLITE_TRIGGERS below).
+`credentials` or `employments` drops them and must create them again (create_triggers below).
 tests/reports/test_tallies.py fails when one is missing.
 
 Revision ID: 0020
@@ -34,45 +36,39 @@ CREDENTIAL_COLUMNS = "status, valid_from, valid_until, officer_id, course_id"
 EMPLOYMENT_COLUMNS = "agency_id, officer_id, end_date"
 
 
-def _bump_serving(officer: str) -> str:
-    """SQLite: count up the agencies where `officer` serves now (WHERE before ON CONFLICT:
-    SQLite's rule for an upsert from a SELECT)."""
+def _serving(officer: str) -> str:
+    """SQLite: a change for each agency where `officer` serves now."""
     return (
-        "INSERT INTO agency_tally_versions (agency_id, version) "  # noqa: S608 - no input
+        "INSERT INTO agency_changes (agency_id, weight) "  # noqa: S608 - no input
         f"SELECT agency_id, 1 FROM employments WHERE officer_id = {officer} "
-        "AND end_date IS NULL "
-        "ON CONFLICT (agency_id) DO UPDATE SET version = version + 1; "
+        "AND end_date IS NULL; "
     )
 
 
-def _bump(agency: str) -> str:
-    return (
-        "INSERT INTO agency_tally_versions (agency_id, version) "  # noqa: S608 - no input
-        f"VALUES ({agency}, 1) ON CONFLICT (agency_id) DO UPDATE SET version = version + 1; "
-    )
+def _of(agency: str) -> str:
+    return f"INSERT INTO agency_changes (agency_id, weight) VALUES ({agency}, 1); "  # noqa: S608
 
 
 SQLITE_TRIGGERS = {
     "agency_tallies_credential_insert": "AFTER INSERT ON credentials BEGIN "
-    + _bump_serving("new.officer_id")
+    + _serving("new.officer_id")
     + "END",
     "agency_tallies_credential_update": f"AFTER UPDATE OF {CREDENTIAL_COLUMNS} ON credentials "
-    "BEGIN " + _bump_serving("old.officer_id") + _bump_serving("new.officer_id") + "END",
+    "BEGIN " + _serving("old.officer_id") + _serving("new.officer_id") + "END",
     "agency_tallies_credential_delete": "AFTER DELETE ON credentials BEGIN "
-    + _bump_serving("old.officer_id")
+    + _serving("old.officer_id")
     + "END",
     "agency_tallies_employment_insert": "AFTER INSERT ON employments BEGIN "
-    + _bump("new.agency_id")
+    + _of("new.agency_id")
     + "END",
     "agency_tallies_employment_update": f"AFTER UPDATE OF {EMPLOYMENT_COLUMNS} ON employments "
-    "BEGIN " + _bump("old.agency_id") + _bump("new.agency_id") + "END",
+    "BEGIN " + _of("old.agency_id") + _of("new.agency_id") + "END",
     "agency_tallies_employment_delete": "AFTER DELETE ON employments BEGIN "
-    + _bump("old.agency_id")
+    + _of("old.agency_id")
     + "END",
 }
 
-# PostgreSQL: one function a table. DISTINCT and ORDER BY: an upsert may touch a row once, and
-# two transactions that take the same agencies' rows take them in the same order.
+# PostgreSQL: one function a table.
 PG_FUNCTIONS = {
     "agency_tallies_on_credentials": """
 CREATE OR REPLACE FUNCTION agency_tallies_on_credentials() RETURNS trigger
@@ -83,27 +79,21 @@ DECLARE
 BEGIN
     IF TG_OP <> 'INSERT' THEN before_id := OLD.officer_id; END IF;
     IF TG_OP <> 'DELETE' THEN after_id := NEW.officer_id; END IF;
-    INSERT INTO agency_tally_versions (agency_id, version)
-    SELECT DISTINCT agency_id, 1 FROM employments
-    WHERE officer_id IN (before_id, after_id) AND end_date IS NULL
-    ORDER BY agency_id
-    ON CONFLICT (agency_id) DO UPDATE SET version = agency_tally_versions.version + 1;
+    INSERT INTO agency_changes (agency_id, weight)
+    SELECT agency_id, 1 FROM employments
+    WHERE officer_id IN (before_id, after_id) AND end_date IS NULL;
     RETURN NULL;
 END $$""",
     "agency_tallies_on_employments": """
 CREATE OR REPLACE FUNCTION agency_tallies_on_employments() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    before_id uuid;
-    after_id uuid;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN before_id := OLD.agency_id; END IF;
-    IF TG_OP <> 'DELETE' THEN after_id := NEW.agency_id; END IF;
-    INSERT INTO agency_tally_versions (agency_id, version)
-    SELECT DISTINCT agency_id, 1 FROM (VALUES (before_id), (after_id)) AS changed (agency_id)
-    WHERE agency_id IS NOT NULL
-    ORDER BY agency_id
-    ON CONFLICT (agency_id) DO UPDATE SET version = agency_tally_versions.version + 1;
+    IF TG_OP <> 'INSERT' THEN
+        INSERT INTO agency_changes (agency_id, weight) VALUES (OLD.agency_id, 1);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO agency_changes (agency_id, weight) VALUES (NEW.agency_id, 1);
+    END IF;
     RETURN NULL;
 END $$""",
 }
@@ -148,11 +138,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("agency_id", "course_id", "window_days"),
     )
     op.create_table(
-        "agency_tally_versions",
+        "agency_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("agency_id", sa.Uuid(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("agency_id"),
+        sa.Column("weight", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
     )
+    op.create_index("ix_agency_changes_agency", "agency_changes", ["agency_id", "weight"])
     create_triggers(op.get_bind())
 
 
@@ -167,5 +159,6 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
         for function in PG_FUNCTIONS:
             op.execute(f"DROP FUNCTION IF EXISTS {function}()")
-    op.drop_table("agency_tally_versions")
+    op.drop_index("ix_agency_changes_agency", table_name="agency_changes")
+    op.drop_table("agency_changes")
     op.drop_table("agency_tallies")
