@@ -3,12 +3,11 @@ certification expires within a window, those certified on the local day. The one
 rules are written: the console's coverage page, the coverage CSV, the dashboard and
 GET /api/v1/coverage all ask here.
 
-Each agency's counts are kept in `agency_tallies` with the number of changes to the agency it
-had seen (`agency_changes`, written by the database's triggers on credentials and employments,
-migration 0020) and `fresh_until`, the
-next moment time alone would change one of them. A read takes the tallies that are still
-current and counts again, in one grouped query, only the agencies whose tally is missing or
-stale: a state's page reads 500 small rows instead of 50,000 officers."""
+Each agency's counts are kept in `agency_tallies` with the changes to the agency they had seen
+(`agency_changes`, written by the database's triggers on credentials and employments, migration
+0020) and `fresh_until`, the next moment time alone would change one of them. A read takes the
+tallies that are still current and counts again, in one grouped query, only the agencies whose
+tally is missing or stale: a state's page reads 500 small rows instead of 50,000 officers."""
 
 from __future__ import annotations
 
