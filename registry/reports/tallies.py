@@ -142,13 +142,10 @@ def _recount(
     soon = now + timedelta(days=window_days)
     out: dict[uuid.UUID, Counts] = {}
     rows: list[dict[str, Any]] = []
-    scattered: list[uuid.UUID] = []  # agencies with several change rows, to fold
     for chunk in _chunks(sorted(agencies)):
         # Read before the counts: a change committed in between (PostgreSQL's statements each
         # see the latest commits) leaves the tally a change behind, so stale, never wrong.
-        changes = {row[0]: row[1:] for row in session.execute(_changes(chunk))}
-        versions = {agency_id: seen for agency_id, (seen, _) in changes.items()}
-        scattered.extend(a for a, (_, rows) in changes.items() if rows > 1)
+        versions = {agency_id: seen for agency_id, seen in session.execute(_changes(chunk))}
         grouped = _grouped(chunk, course_id, day, now, soon)
         counted = {row[0]: row[1:] for row in session.execute(grouped)}
         for agency_id in chunk:
@@ -172,15 +169,14 @@ def _recount(
                     "fresh_until": min(t for t in turns if t is not None),
                 }
             )
-    _store(session, rows, scattered)
+    _store(session, rows, list(agencies))
     return out
 
 
-def _changes(agencies: list[uuid.UUID]) -> sa.Select[uuid.UUID, int, int]:
-    """By agency, the sum of its changes (what a tally saw) and how many rows hold it."""
-    weight = col(AgencyChange.weight)
+def _changes(agencies: list[uuid.UUID]) -> sa.Select[uuid.UUID, int]:
+    """By agency, the sum of its changes: what a tally saw."""
     return (
-        sa.select(col(AgencyChange.agency_id), func.sum(weight).label("seen"), func.count())
+        sa.select(col(AgencyChange.agency_id), func.sum(AgencyChange.weight).label("seen"))
         .where(col(AgencyChange.agency_id).in_(agencies))
         .group_by(col(AgencyChange.agency_id))
     )
@@ -250,10 +246,11 @@ def _grouped(
     )
 
 
-def _store(session: Session, rows: list[dict[str, Any]], scattered: list[uuid.UUID]) -> None:
+def _store(session: Session, rows: list[dict[str, Any]], counted: list[uuid.UUID]) -> None:
     """Upserts the tallies (two workers counting the same agency both succeed; an older count
-    does not replace a newer one) and folds the `scattered` agencies' changes. A failure to
-    write (a lock, a conflict) costs only the cache: the counts were answered already."""
+    does not replace a newer one) and folds the `counted` agencies' changes (each time: the
+    same statements whatever their number). A failure to write (a lock, a conflict) costs
+    only the cache: the counts were answered already."""
     table = AgencyTally.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
@@ -269,7 +266,7 @@ def _store(session: Session, rows: list[dict[str, Any]], scattered: list[uuid.UU
     try:
         with session.begin_nested(), _short_wait(session):
             session.execute(statement, rows)
-            _fold(session, scattered)
+            _fold(session, counted)
     except sa.exc.DBAPIError:
         log.warning("agency tallies not written; counted again next time", exc_info=True)
         return
