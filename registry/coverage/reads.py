@@ -18,6 +18,7 @@ from registry.common import copied, utcnow
 from registry.coverage import arithmetic as ar
 from registry.coverage import schemas
 from registry.coverage.service import agency_for
+from registry.dates import local_date
 from registry.errors import NotFound
 from registry.reports import tallies
 from registry.tables.credentials import Credential, CredentialStatus
@@ -135,10 +136,6 @@ def read(
     return out
 
 
-def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
-    return (now or datetime.now(zone)).astimezone(zone).date()
-
-
 def agency_coverage(
     session: Session,
     actor: Actor,
@@ -150,7 +147,7 @@ def agency_coverage(
 ) -> schemas.AgencyCoverage:
     agency = agency_for(session, actor, agency_id)
     data = read(session, col(Agency.id) == agency.id, zone)
-    today = local_today(zone, now)
+    today = local_date(now or utcnow(), zone)
     result = ar.coverage(
         data.plan(agency.id),
         data.assignments(agency.id),
@@ -196,7 +193,7 @@ def region_outlook(
         which = col(Agency.region_id) == region.id
     agencies = session.exec(select(Agency).where(which)).all()
     now = now or utcnow()
-    today = local_today(zone, now)
+    today = local_date(now, zone)
     # Slots, and so staff, only where there is a plan; the count of certified officers from
     # the agencies' tallies: the page costs what the plans hold, not what a state's 50,000
     # officers do. The outlook
@@ -307,7 +304,9 @@ def agency_officers(
     in force today covers (None: not certified today)."""
     agency = agency_for(session, actor, agency_id)
     return _people(
-        read(session, col(Agency.id) == agency.id, zone), agency.id, local_today(zone, now)
+        read(session, col(Agency.id) == agency.id, zone),
+        agency.id,
+        local_date(now or utcnow(), zone),
     )
 
 
@@ -369,7 +368,7 @@ def overview(
 ) -> Overview:
     agency = agency_for(session, actor, agency_id)
     data = read(session, col(Agency.id) == agency.id, zone)
-    today = local_today(zone, now)
+    today = local_date(now or utcnow(), zone)
     plan, assignments = data.plan(agency.id), data.assignments(agency.id)
     result = ar.coverage(
         plan, assignments, data.validities, start=today, days=ar.HORIZON_DAYS, today=today

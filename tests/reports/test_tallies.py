@@ -19,16 +19,14 @@ import sqlalchemy as sa
 from litestar import Litestar
 from sqlmodel import Session, col, func
 
-from registry.actors import SYSTEM
 from registry.common import utcnow
 from registry.db import unit_of_work
-from registry.reports import service as reports
 from registry.reports import tallies
 from registry.tables.credentials import Credential
 from registry.tables.people import Employment
 from registry.tables.tallies import AgencyChange
 from tests.conftest import Api, KeptLog, Region, program_zone
-from tests.coverage.conftest import counted, other_agency
+from tests.coverage.conftest import counted, ori_of, other_agency
 from tests.renewals.conftest import add_ce, certify, graduate
 
 MIGRATION = (
@@ -139,44 +137,49 @@ def test_counts_served_equal_a_fresh_count_after_each_kind_of_change(
     settled(engine, api, counts)
 
 
-def _coverage(engine: sa.Engine, now: datetime) -> dict[uuid.UUID, tuple[int, int, int, int]]:
-    """The counts by agency the services answer at `now` (tallies written as a request does)."""
-    with unit_of_work(engine) as session:
-        result = reports.coverage(session, SYSTEM, zone=program_zone(), now=now)
-    return {
-        row.agency_id: (
-            row.officers,
-            row.certified,
-            row.expiring,
-            result.certified_on_day.get(row.agency_id, 0),
-        )
-        for row in result.agencies
-        if row.agency_id is not None
-    }
+def _at(app: Litestar, monkeypatch: pytest.MonkeyPatch, region: Region, moment: datetime) -> Any:
+    """The region's agency's counts as the API answers them with the app's clock at `moment`:
+    officers, certified, expiring (the CSV), certified on the day (GET /api/v1/coverage)."""
+    monkeypatch.setattr(app.state.resources, "clock", lambda: moment)
+    rows, on_day = served(region.coordinator)
+    row = rows[ori_of(region)]
+    return (int(row[3]), int(row[4]), int(row[6]), on_day[region.agency_id])
 
 
 def _as_time_passes(
-    engine: sa.Engine, agency: str, before: datetime, after: datetime
+    app: Litestar,
+    monkeypatch: pytest.MonkeyPatch,
+    engine: sa.Engine,
+    region: Region,
+    before: datetime,
+    after: datetime,
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The agency's counts at `before` (leaving tallies), then at `after` as served and as
     counted afresh, which must agree; answers the counts at both moments."""
-    key = uuid.UUID(agency)
-    then = _coverage(engine, before)[key]
-    later = _coverage(engine, after)[key]
+    then = _at(app, monkeypatch, region, before)
+    later = _at(app, monkeypatch, region, after)
     forget(engine)
-    assert later == _coverage(engine, after)[key]
+    assert later == _at(app, monkeypatch, region, after)
+    monkeypatch.setattr(app.state.resources, "clock", utcnow)  # the next case's changes: now
     return then, later
 
 
 def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
-    region_factory: Any, course: dict[str, Any], engine: sa.Engine
+    region_factory: Any,
+    course: dict[str, Any],
+    app: Litestar,
+    engine: sa.Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    def as_time_passes(region: Region, before: datetime, after: datetime) -> Any:
+        return _as_time_passes(app, monkeypatch, engine, region, before, after)
+
     # Past a certification's end: certified no more.
     region = region_factory()
     ending = certify(region, course).credential_id
     now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
     set_dates(engine, ending, valid_until=now + timedelta(hours=1))
-    then, later = _as_time_passes(engine, region.agency_id, now, now + timedelta(hours=2))
+    then, later = as_time_passes(region, now, now + timedelta(hours=2))
     assert (then[1], later[1]) == (1, 0)
 
     # Past a certification's start: certified.
@@ -184,7 +187,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
     beginning = certify(region, course).credential_id
     now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
     set_dates(engine, beginning, valid_from=now + timedelta(minutes=1))
-    then, later = _as_time_passes(engine, region.agency_id, now, now + timedelta(minutes=2))
+    then, later = as_time_passes(region, now, now + timedelta(minutes=2))
     assert (then[1], later[1]) == (0, 1)
 
     # Into the expiry window (90 days before the end): expiring.
@@ -193,7 +196,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
     closing = certify(region, course).credential_id
     now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
     set_dates(engine, closing, valid_until=now + window + timedelta(hours=1))
-    then, later = _as_time_passes(engine, region.agency_id, now, now + timedelta(hours=2))
+    then, later = as_time_passes(region, now, now + timedelta(hours=2))
     assert (then[2], later[2]) == (0, 1)
 
     # Past local midnight: certified on the new day by a certification beginning that day.
@@ -202,7 +205,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
     now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
     midnight = tallies.day_window(now.astimezone(program_zone()).date(), program_zone())[1]
     set_dates(engine, starting, valid_from=midnight + timedelta(hours=3))
-    then, later = _as_time_passes(engine, region.agency_id, now, midnight + timedelta(hours=1))
+    then, later = as_time_passes(region, now, midnight + timedelta(hours=1))
     assert (then[3], later[3]) == (0, 1)
     assert (then[1], later[1]) == (0, 0)
 
@@ -214,7 +217,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
     add_ce(region, held.officer["id"], course["ce_hours_per_cycle"])
     r = region.coordinator.post(f"/api/v1/credentials/{held.credential_id}/renew")
     assert r.status_code == 201, r.text
-    then, later = _as_time_passes(engine, region.agency_id, now, now + timedelta(hours=2))
+    then, later = as_time_passes(region, now, now + timedelta(hours=2))
     assert (then[1], later[1]) == (1, 1)
 
 
