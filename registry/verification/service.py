@@ -22,6 +22,7 @@ from registry.vc.jws import payload_of
 from registry.vc.keys import KeySet
 from registry.verification.core import (
     Policy,
+    certified_once,
     check_payload,
     check_signature,
     unexpected_failure,
@@ -347,13 +348,19 @@ class Verifier:
                 )
             except Exception:  # not ours, or no longer trusted: the verifier says why, once
                 return self._verify(stored.token, now, trusted, parsed)
-            memo = Signature(trusted.fingerprint, payload, key_id, tuple(checks))
+            memo = Signature(trusted.fingerprint, payload, key_id, tuple(checks), None)
             stored.signature = memo
         try:
             policy = Policy(self.issuer.public_url, self.courses())
+            if memo.certified is None:  # made once (the courses are read once per process)
+                certified = certified_once(memo.payload, memo.key_id, policy)
+                if certified is not None:
+                    memo = stored.signature = replace(memo, certified=certified)
             source = self.live.under(trusted)
             checks = list(memo.checks)
-            verdict = check_payload(memo.payload, memo.key_id, trusted, source, now, policy, checks)
+            verdict = check_payload(
+                memo.payload, memo.key_id, trusted, source, now, policy, checks, memo.certified
+            )
         except Exception:
             return unexpected_failure(list(memo.checks), now, "token")
         return verdict

@@ -16,6 +16,7 @@ from registry.credentials.service import get_credential, holder_is_protected
 from registry.db import on_commit, unit_of_work
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
+from registry.verification.core import Certified
 from registry.verification.live import LiveStatus
 from registry.verification.verdict import Check
 
@@ -29,6 +30,7 @@ class Signature:
     payload: dict[str, Any]
     key_id: str
     checks: tuple[Check, ...]
+    certified: Certified | None  # the stages before time, as the verifier's policy finds them
 
 
 @dataclass(frozen=True)
