@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ from registry.verification.claims import (
     text_of,
     types_of,
 )
-from registry.verification.status import StatusSource, read_status, status_entries
+from registry.verification.status import StatusEntry, StatusSource, read_status, status_entries
 from registry.verification.verdict import (
     EXPIRED,
     INVALID,
@@ -101,9 +101,9 @@ def _check_key_binding(header_kid: str, issuer_id: str) -> None:
 
 def _check_certification(
     payload: dict[str, Any], registry: Registry, courses: Container[str] | None
-) -> str:
-    """The certification check's detail when this is a CIT certification naming a holder;
-    raises otherwise, saying what the credential is instead."""
+) -> tuple[str, list[StatusEntry]]:
+    """The certification check's detail and the status entries to read when this is a CIT
+    certification naming a holder; raises otherwise, saying what the credential is instead."""
     types = types_of(payload.get("type"))
     if "BitstringStatusListCredential" in types:
         raise _Failed("certification", "this is a status list, not a certification")
@@ -135,9 +135,10 @@ def _check_certification(
         raise _Failed("certification", "it names no holder (no name and no POST id)")
     # Every certification this registry issues carries one: without it, "not revoked" would be
     # said of a credential whose revocation nobody could read (fail closed).
-    if not any(e.purpose == "revocation" for e in status_entries(payload, registry)):
+    entries = status_entries(payload, registry)
+    if not any(e.purpose == "revocation" for e in entries):
         raise _Failed("certification", "it carries no revocation status entry that can be read")
-    return f"a certification of {achievement_id}"
+    return f"a certification of {achievement_id}", entries
 
 
 def differs_from_issued(signed: dict[str, Any], issued: dict[str, Any]) -> str | None:
@@ -290,6 +291,7 @@ class Certified:
     claims: Claims
     registry: Registry
     checks: tuple[Check, ...]  # claims, issuer, certification: each passed
+    entries: tuple[StatusEntry, ...]  # the status bits to read
     summary: CredentialSummary | None = None
 
 
@@ -311,9 +313,9 @@ def check_certified(
         )
     trust = "the trusted issuer" if issuer is not None else "trusted by its key"
     checks.append(Check("issuer", True, f"issued by {claims.issuer_id} ({trust})"))
-    detail = _check_certification(payload, registry, courses)
+    detail, entries = _check_certification(payload, registry, courses)
     checks.append(Check("certification", True, detail))
-    return Certified(claims, registry, tuple(checks[start:]))
+    return Certified(claims, registry, tuple(checks[start:]), tuple(entries))
 
 
 def certified_once(payload: dict[str, Any], header_kid: str, policy: Policy) -> Certified | None:
@@ -325,7 +327,7 @@ def certified_once(payload: dict[str, Any], header_kid: str, policy: Policy) -> 
         summary = _summary(payload, certified.claims.issuer_id)
     except Exception:
         return None
-    return Certified(certified.claims, certified.registry, certified.checks, summary)
+    return replace(certified, summary=summary)
 
 
 def check_payload(
@@ -370,7 +372,14 @@ def check_payload(
     else:
         try:
             status, detail = read_status(
-                payload, claims.issuer_id, registry, keys, status_source, now, policy.clock_skew
+                payload,
+                claims.issuer_id,
+                registry,
+                keys,
+                status_source,
+                now,
+                policy.clock_skew,
+                certified.entries,
             )
         except _Failed as failed:
             checks.append(Check("status", False, failed.detail))
