@@ -15,8 +15,13 @@ def _as_date(value: Any) -> date | datetime | None:
     if isinstance(value, date):  # datetime is a date too
         return value
     if isinstance(value, str) and value.strip():
+        text = value.strip()
         try:
-            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            # A day alone ("2028-11-29") is that day: read as midnight UTC, it would be the
+            # evening before in the program's zone.
+            if len(text) == len("2028-11-29"):
+                return date.fromisoformat(text)
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return None
     return None
@@ -47,6 +52,12 @@ def local(moment: datetime, zone: ZoneInfo | None) -> datetime:
     """A moment in the zone (a naive one is taken as UTC, as the database keeps them)."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return aware.astimezone(zone or UTC)
+
+
+def local_date(moment: datetime, zone: ZoneInfo | None) -> date:
+    """A moment's day in the zone: a certification valid until 00:30 UTC on June 10 is valid
+    until June 9 in Denver, the day the people who read it count."""
+    return local(moment, zone).date()
 
 
 def clock(value: Any, zone: ZoneInfo | None = None, *, seconds: bool = False) -> str:

@@ -70,7 +70,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         with unit_of_work(engine) as session:
             if class_id is not None:
                 roster = service.import_roster(
-                    session, SYSTEM, class_id, rows, source=source, progress=bar.update
+                    session,
+                    SYSTEM,
+                    class_id,
+                    rows,
+                    program_zone(),
+                    source=source,
+                    progress=bar.update,
                 )
                 saved = roster.saved
             elif args.kind == "officers":

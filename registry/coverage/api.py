@@ -117,11 +117,12 @@ def withdraw_nomination(session: DbSession, actor: CurrentActor, officer_id: Pat
 def list_nominations(
     session: DbSession,
     actor: CurrentActor,
+    zone: ProgramZone,
     region: Annotated[
         str | None, QueryParameter(max_length=16, description="region code; admin: all without")
     ] = None,
 ) -> list[nominations.NominationPublic]:
-    return nominations.open_nominations(session, actor, region)
+    return nominations.open_nominations(session, actor, region, zone)
 
 
 @get("/api/v1/coverage", guards=[office], sync_to_thread=True, tags=["coverage"])

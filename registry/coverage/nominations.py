@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -14,7 +15,7 @@ from registry.actors import Actor, Role
 from registry.audit.service import record
 from registry.common import copied, utcnow
 from registry.coverage.service import officer_for
-from registry.dates import long_date
+from registry.dates import local_date, long_date
 from registry.errors import NotFound
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.nominations import Nomination
@@ -80,11 +81,16 @@ def withdraw(session: Session, actor: Actor, officer_id: uuid.UUID) -> None:
 
 
 def open_nominations(
-    session: Session, actor: Actor, region_code: str | None, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    region_code: str | None,
+    zone: ZoneInfo,
+    now: datetime | None = None,
 ) -> list[NominationPublic]:
     """The open nominations of a region (the coordinator's own without a code; the
     administrator's: every region's), soonest-nominated first, each with its checks; three
-    queries. Another region's code answers as an unknown one."""
+    queries. Another region's code answers as an unknown one. Its days (today, the last day
+    of a certification) are the program's, in `zone`."""
     if actor.role not in (Role.ADMIN, Role.COORDINATOR):
         raise NotFound("No region with this code.", field="region", rule="exists")
     now = now or utcnow()
@@ -115,9 +121,11 @@ def open_nominations(
     ):
         until[officer_id] = max(valid_until, until.get(officer_id, valid_until))
     out = []
+    today = local_date(now, zone)
     for nomination, officer, agency in rows:
-        months = months_between(officer.patrol_start_date, now.date())
+        months = months_between(officer.patrol_start_date, today)
         held = until.get(officer.id)
+        last_day = local_date(held, zone) if held else None
         checks = [
             Check(
                 name="patrol_experience",
@@ -130,7 +138,7 @@ def open_nominations(
                 ok=held is None,
                 detail="No valid CIT certification."
                 if held is None
-                else f"Certified until {long_date(held)}: the certification lapses "
+                else f"Certified until {long_date(last_day)}: the certification lapses "
                 "after that day (a renewal, not the course, keeps it).",
             ),
         ]
@@ -143,7 +151,7 @@ def open_nominations(
                 # The officer's agency now, which a transfer may have changed since.
                 agency_id=agency.id,
                 agency=agency.name,
-                certified_until=held.date() if held else None,
+                certified_until=last_day,
                 eligible=all(c.ok for c in checks),
                 checks=checks,
             )
@@ -152,14 +160,14 @@ def open_nominations(
 
 
 def volunteers(
-    session: Session, actor: Actor, agency_ids: list[uuid.UUID]
+    session: Session, actor: Actor, agency_ids: list[uuid.UUID], zone: ZoneInfo
 ) -> list[NominationPublic]:
     """The open nominations of officers not certified now, at these agencies (those the actor
     sees): whom "schedule a class" proposes to enroll. The coordinator still confirms."""
     wanted = set(agency_ids)
     return [
         n
-        for n in open_nominations(session, actor, None)
+        for n in open_nominations(session, actor, None, zone)
         if n.agency_id in wanted and n.certified_until is None
     ]
 

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 from registry.accounts.guards import office
 from registry.credentials import schemas, service, status_changes
 from registry.credentials.deps import CurrentIssuer
-from registry.http.deps import AnyRequest, CurrentActor, DbSession, PathUUID
+from registry.http.deps import AnyRequest, CurrentActor, DbSession, PathUUID, ProgramZone
 from registry.vc.did import did_document, did_document_path, did_web
 
 DID_JSON = "application/did+json"
@@ -30,10 +30,11 @@ class CertifyController(Controller):
         actor: CurrentActor,
         issuer: CurrentIssuer,
         class_id: PathUUID,
+        zone: ProgramZone,
         data: JSONBody[schemas.CertifyRequest | None] = None,
     ) -> schemas.CertifyResult:
         officer_ids = data.officer_ids if data is not None else None
-        return service.certify(session, actor, issuer, class_id, officer_ids)
+        return service.certify(session, actor, issuer, class_id, officer_ids, zone)
 
 
 class CredentialController(Controller):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -19,7 +20,7 @@ from registry.credentials.service import (
     issue_credential,
 )
 from registry.credentials.status import allocate
-from registry.dates import long_date
+from registry.dates import local_date, long_date
 from registry.db import mark_changed
 from registry.errors import RuleViolation
 from registry.tables.credentials import Credential, CredentialStatus
@@ -35,8 +36,8 @@ OPENS_MONTHS, GRACE_MONTHS = RENEWAL_OPENS_MONTHS, RENEWAL_GRACE_MONTHS
 
 @dataclass(frozen=True)
 class CEStanding:
-    """Continuing education in the credential's cycle (its validFrom day up to today) that no
-    renewal has counted yet."""
+    """Continuing education in the credential's cycle (its validFrom day up to today, both days
+    as the program counts them) that no renewal has counted yet."""
 
     required: float
     recorded: float
@@ -51,11 +52,14 @@ class CEStanding:
 
 
 def ce_standing(
-    session: Session, credential: Credential, course: Course, now: datetime
+    session: Session,
+    credential: Credential,
+    course: Course,
+    now: datetime,
+    zone: ZoneInfo | None,
 ) -> CEStanding:
-    recorded = hours_in_cycle(
-        session, credential.officer_id, course.id, credential.valid_from.date(), now.date()
-    )
+    start, end = local_date(credential.valid_from, zone), local_date(now, zone)
+    recorded = hours_in_cycle(session, credential.officer_id, course.id, start, end)
     return CEStanding(required=course.ce_hours_per_cycle, recorded=recorded)
 
 
@@ -70,19 +74,22 @@ class Outlook:
         return now > self.renew_by
 
 
-def outlook(session: Session, credential: Credential, now: datetime | None = None) -> Outlook:
+def outlook(
+    session: Session, credential: Credential, zone: ZoneInfo, now: datetime | None = None
+) -> Outlook:
     course = session.get(Course, credential.course_id)
     assert course is not None  # noqa: S101 - foreign key
     return Outlook(
-        ce=ce_standing(session, credential, course, now or utcnow()),
+        ce=ce_standing(session, credential, course, now or utcnow(), zone),
         renew_by=add_months(credential.valid_until, GRACE_MONTHS),
     )
 
 
 def renewal_blockers(
-    session: Session, credential: Credential, course: Course, now: datetime
+    session: Session, credential: Credential, course: Course, now: datetime, zone: ZoneInfo
 ) -> list[RuleViolation]:
-    """Every rule that stops this credential being renewed now; empty when it may be."""
+    """Every rule that stops this credential being renewed now; empty when it may be. Its days
+    are the program's (`zone`), the days the coordinator reading it counts."""
     if credential.superseded_by is not None:
         # Nothing else matters: the holder already has the newer credential.
         return [
@@ -108,11 +115,11 @@ def renewal_blockers(
         out.append(
             RuleViolation(
                 f"Renewal opens {OPENS_MONTHS} months before expiry, on "
-                f"{long_date(opens)} (the certification is valid until "
-                f"{long_date(credential.valid_until)}).",
+                f"{long_date(opens, zone)} (the certification is valid until "
+                f"{long_date(credential.valid_until, zone)}).",
                 field="valid_until",
                 rule="renewal_window",
-                opens=opens.date().isoformat(),
+                opens=local_date(opens, zone).isoformat(),
             )
         )
     if now > add_months(credential.valid_until, GRACE_MONTHS):
@@ -124,12 +131,12 @@ def renewal_blockers(
                 rule="renewal_window",
             )
         )
-    ce = ce_standing(session, credential, course, now)
+    ce = ce_standing(session, credential, course, now, zone)
     if not ce.met:
         out.append(
             RuleViolation(
                 f"Continuing education: {ce.required:g} CE hours are needed in this cycle "
-                f"(since {long_date(credential.valid_from)}); {ce.recorded:g} recorded, "
+                f"(since {long_date(credential.valid_from, zone)}); {ce.recorded:g} recorded, "
                 f"{ce.missing:g} missing.",
                 field="ce_hours",
                 rule="ce_hours",
@@ -145,6 +152,7 @@ def renew(
     actor: Actor,
     issuer: Issuer,
     credential_id: str,
+    zone: ZoneInfo,
     *,
     now: datetime | None = None,
 ) -> Credential:
@@ -169,7 +177,7 @@ def renew(
     officer = session.get(Officer, old.officer_id)
     assert course is not None and officer is not None  # noqa: S101 - foreign keys
     now = now or utcnow()
-    blockers = renewal_blockers(session, old, course, now)
+    blockers = renewal_blockers(session, old, course, now, zone)
     if blockers:
         raise blockers[0]
     ensure_signing_key(issuer)
@@ -188,7 +196,7 @@ def renew(
     )
     session.flush()  # the new row exists before CE records point at it
     metrics.issued(session, 1)
-    used = use_ce(session, old, new.id, now)
+    used = use_ce(session, old, new.id, now, zone)
     old.superseded_by = new.id
     session.add(old)
     # The public page of the old credential keeps what it says in memory: now it says "renewed".
@@ -241,7 +249,7 @@ class RenewalOption:
 
 
 def renewal_options(
-    session: Session, officer: Officer, now: datetime | None = None
+    session: Session, officer: Officer, zone: ZoneInfo, now: datetime | None = None
 ) -> list[RenewalOption]:
     """The officer's certifications in force and not yet renewed, each with its continuing
     education and what stands in the way of renewing it now: the officer page's renewal forms."""
@@ -258,8 +266,8 @@ def renewal_options(
         .order_by(col(Credential.valid_until))
     ).all()
     for credential, course in credentials:
-        standing = ce_standing(session, credential, course, now)
-        blockers = renewal_blockers(session, credential, course, now)
+        standing = ce_standing(session, credential, course, now, zone)
+        blockers = renewal_blockers(session, credential, course, now, zone)
         options.append(
             RenewalOption(
                 credential_id=credential.id,

@@ -10,7 +10,7 @@ from litestar.params import FromPath, QueryParameter
 from registry.accounts.guards import office
 from registry.credentials import renewal, schemas
 from registry.credentials.deps import CurrentIssuer
-from registry.http.deps import CurrentActor, DbSession
+from registry.http.deps import CurrentActor, DbSession, ProgramZone
 from registry.reports import service as reports
 from registry.windows import EXPIRING_DEFAULT_DAYS, EXPIRING_MAX_DAYS
 
@@ -26,8 +26,9 @@ class RenewalController(Controller):
         actor: CurrentActor,
         issuer: CurrentIssuer,
         credential_id: FromPath[str],
+        zone: ProgramZone,
     ) -> schemas.RenewalResult:
-        credential = renewal.renew(session, actor, issuer, credential_id)
+        credential = renewal.renew(session, actor, issuer, credential_id, zone)
         return renewal.renewal_result(session, issuer, credential)
 
     @get("/expiring", guards=[office], sync_to_thread=True)

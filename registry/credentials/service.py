@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -125,12 +126,12 @@ class Outcome:
 
 
 def certify_class_now(
-    session: Session, actor: Actor, issuer: Issuer, class_id: uuid.UUID
+    session: Session, actor: Actor, issuer: Issuer, class_id: uuid.UUID, zone: ZoneInfo
 ) -> Outcome:
     """Certifies every eligible officer of the class (`certify`), and says who is new."""
-    before = {o.credential_id for o in roster(session, actor, class_id).officers}
-    result = certify(session, actor, issuer, class_id, None)
-    rows = {o.officer_id: o for o in roster(session, actor, class_id).officers}
+    before = {o.credential_id for o in roster(session, actor, class_id, zone).officers}
+    result = certify(session, actor, issuer, class_id, None, zone)
+    rows = {o.officer_id: o for o in roster(session, actor, class_id, zone).officers}
     return Outcome(
         issued=[
             (rows[i.officer_id], i.credential_id)
@@ -147,6 +148,7 @@ def certify(
     issuer: Issuer,
     class_id: uuid.UUID,
     officer_ids: list[uuid.UUID] | None,
+    zone: ZoneInfo,
 ) -> schemas.CertifyResult:
     """Signs one credential per eligible officer, in the caller's single transaction.
 
@@ -158,7 +160,7 @@ def certify(
     session.exec(select(TrainingClass).where(TrainingClass.id == klass.id).with_for_update()).one()
     course = session.get(Course, klass.course_id)
     assert course is not None  # noqa: S101 - guaranteed by the foreign key
-    roster = {s.officer.id: s for s in standings(session, klass)}
+    roster = {s.officer.id: s for s in standings(session, klass, zone)}
     wanted = list(dict.fromkeys(officer_ids)) if officer_ids is not None else list(roster)
     existing = {
         c.officer_id: c

@@ -14,7 +14,14 @@ from litestar.response import Stream
 from registry.accounts.guards import office, staff
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import UnsupportedMediaType
-from registry.http.deps import AnyRequest, CurrentActor, DbEngine, DbSession, PathUUID
+from registry.http.deps import (
+    AnyRequest,
+    CurrentActor,
+    DbEngine,
+    DbSession,
+    PathUUID,
+    ProgramZone,
+)
 from registry.http.responses import csv_file, csv_stream
 from registry.imports import reading, service
 from registry.reports import exports
@@ -104,11 +111,18 @@ class ImportController(Controller):
         session: DbSession,
         actor: CurrentActor,
         class_id: PathUUID,
+        zone: ProgramZone,
     ) -> dict[str, Any]:
         data = await csv_body(request)
         result = await anyio.to_thread.run_sync(
             partial(
-                service.import_roster_csv, session, actor, class_id, data, source="The CSV body"
+                service.import_roster_csv,
+                session,
+                actor,
+                class_id,
+                data,
+                zone,
+                source="The CSV body",
             )
         )
         return result.as_dict()
@@ -120,16 +134,17 @@ class ImportController(Controller):
         actor: CurrentActor,
         issuer: CurrentIssuer,
         class_id: PathUUID,
+        zone: ProgramZone,
     ) -> Response[bytes]:
-        body = exports.roster_csv(session, actor, class_id, issuer.wallet_url)
+        body = exports.roster_csv(session, actor, class_id, zone, issuer.wallet_url)
         return csv_file(body, f"roster-{class_id}.csv")
 
     @get("/credentials.csv", guards=[office])
     async def credentials_csv(
-        self, engine: DbEngine, actor: CurrentActor, issuer: CurrentIssuer
+        self, engine: DbEngine, actor: CurrentActor, issuer: CurrentIssuer, zone: ProgramZone
     ) -> Stream:
         rows = exports.streamed_credentials_csv(
-            engine, actor, issuer.credential_url, issuer.wallet_url
+            engine, actor, issuer.credential_url, issuer.wallet_url, zone
         )
         return csv_stream(rows, f"credentials-{date.today().isoformat()}.csv")
 
@@ -143,9 +158,10 @@ class ImportController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
+        zone: ProgramZone,
         days: Annotated[
             int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS, description="window in days")
         ] = EXPIRING_DEFAULT_DAYS,
     ) -> Response[bytes]:
-        body = exports.expiring_csv(session, actor, days)
+        body = exports.expiring_csv(session, actor, days, zone)
         return csv_file(body, f"expiring-{days}d-{date.today().isoformat()}.csv")

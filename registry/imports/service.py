@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlmodel import Session, select
@@ -349,6 +350,7 @@ def import_roster(
     actor: Actor,
     class_id: uuid.UUID,
     rows: Sequence[CsvRow],
+    zone: ZoneInfo,
     *,
     source: str = "The file",
     progress: Progress | None = None,
@@ -389,6 +391,7 @@ def import_roster(
                             actor,
                             klass.id,
                             training_schemas.EnrollmentCreate(officer_id=officer.id),
+                            zone,
                         )
                     saved += 1
                 except RegistryError as exc:
@@ -416,9 +419,15 @@ def import_roster(
 
 
 def import_roster_csv(
-    session: Session, actor: Actor, class_id: uuid.UUID, data: bytes, *, source: str = "The file"
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    data: bytes,
+    zone: ZoneInfo,
+    *,
+    source: str = "The file",
 ) -> RosterImport:
-    return import_roster(session, actor, class_id, read_roster(data, source), source=source)
+    return import_roster(session, actor, class_id, read_roster(data, source), zone, source=source)
 
 
 # ---- exports ------------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def compose(
     """The notice: who, which certification, when it ends, CE hours still needed, the verify
     link. Never the wallet link: a notice goes out unasked, on a schedule (the link is emailed
     only when a coordinator sends a class its links, see email_wallet_links)."""
-    ce = ce_standing(session, credential, course, now)
+    ce = ce_standing(session, credential, course, now, program.zone)
     expires = long_date(credential.valid_until, program.zone)
     days_left = max(0, (credential.valid_until - now).days)
     if ce.met:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
@@ -15,6 +16,7 @@ from registry.actors import Actor
 from registry.common import utcnow
 from registry.credentials.display import SUPERSEDED, VALID, display_state, state_of
 from registry.credentials.service import WalletHolder
+from registry.dates import local_date
 from registry.db import unit_of_work
 from registry.errors import InvalidInput
 from registry.imports.reading import as_number, csv_chunks, is_yes, to_csv
@@ -47,11 +49,12 @@ def roster_csv(
     session: Session,
     actor: Actor,
     class_id: uuid.UUID,
+    zone: ZoneInfo,
     wallet_url: Callable[[Officer], str] | None = None,
 ) -> bytes:
     """The class roster; `wallet_url` fills in graduates' wallet links, for coordinators (not
     instructors) and only of officers who serve in their region now."""
-    entries = roster(session, actor, class_id).officers
+    entries = roster(session, actor, class_id, zone).officers
     links: dict[uuid.UUID, str] = {}
     if wallet_url is not None and actor.is_office:
         graduates = [e.officer_id for e in entries if e.credential_id]
@@ -104,12 +107,13 @@ def streamed_credentials_csv(
     actor: Actor,
     verify_url: Callable[[str], str],
     wallet_url: Callable[[WalletHolder], str],
+    zone: ZoneInfo,
 ) -> Iterator[bytes]:
     """`credentials_csv`, read in its own read-only transaction a thousand rows at a time as
     the response is sent (the request's own session has ended by then)."""
     with unit_of_work(engine, read_only=True) as session:
         yield from csv_chunks(
-            CREDENTIALS_HEADER, credential_rows(session, actor, verify_url, wallet_url)
+            CREDENTIALS_HEADER, credential_rows(session, actor, verify_url, wallet_url, zone)
         )
 
 
@@ -118,10 +122,12 @@ def credentials_csv(
     actor: Actor,
     verify_url: Callable[[str], str],
     wallet_url: Callable[[WalletHolder], str],
+    zone: ZoneInfo,
     now: datetime | None = None,
 ) -> bytes:
     """The credentials issued in the actor's region or held by officers serving there."""
-    return to_csv(CREDENTIALS_HEADER, credential_rows(session, actor, verify_url, wallet_url, now))
+    rows = credential_rows(session, actor, verify_url, wallet_url, zone, now)
+    return to_csv(CREDENTIALS_HEADER, rows)
 
 
 def credential_rows(
@@ -129,10 +135,12 @@ def credential_rows(
     actor: Actor,
     verify_url: Callable[[str], str],
     wallet_url: Callable[[WalletHolder], str],
+    zone: ZoneInfo,
     now: datetime | None = None,
 ) -> Iterator[Sequence[object]]:
     """One CSV row per credential, oldest first: plain rows of the columns the file shows (not
-    records: the signed token is never read, and a row costs the same at any size)."""
+    records: the signed token is never read, and a row costs the same at any size). Its two
+    days are the program's, as the pages tell them."""
     now = now or utcnow()
     columns: tuple[Any, ...] = (
         col(Credential.id),
@@ -177,8 +185,8 @@ def credential_rows(
             PROTECTED_NAME if r.protected else f"{r.first_name} {r.last_name}",
             r.code,
             f"{r.location} ({r.start_date.isoformat()})",
-            r.issued_at.date().isoformat(),
-            r.valid_until.date().isoformat(),
+            local_date(r.issued_at, zone).isoformat(),
+            local_date(r.valid_until, zone).isoformat(),
             _status(r.status, r.valid_until, r.superseded_by, now),
             verify_url(r.id),
             wallet_url(r) if mine is None or r.officer_id in mine else "",
@@ -242,7 +250,7 @@ def check_days(days: int) -> int:
     return days
 
 
-def expiring_csv(session: Session, actor: Actor, days: int) -> bytes:
+def expiring_csv(session: Session, actor: Actor, days: int, zone: ZoneInfo) -> bytes:
     rows = reports.expiring(session, actor, check_days(days))
     return to_csv(
         EXPIRING_HEADER,
@@ -253,7 +261,7 @@ def expiring_csv(session: Session, actor: Actor, days: int) -> bytes:
                 e.name,
                 e.email or "",
                 e.agency or "",
-                e.valid_until.date().isoformat(),
+                local_date(e.valid_until, zone).isoformat(),
                 e.days_left,
             )
             for e in rows

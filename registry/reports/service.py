@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -13,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from registry.actors import Actor
 from registry.common import add_months, utcnow
-from registry.dates import long_date
+from registry.dates import local_date, long_date
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import Course, TrainingClass
@@ -295,8 +296,10 @@ def _month(today: date) -> tuple[date, date]:
     return start, following - timedelta(days=1)
 
 
-def dashboard(session: Session, actor: Actor, today: date | None = None) -> Dashboard:
-    today = today or date.today()
+def dashboard(
+    session: Session, actor: Actor, zone: ZoneInfo, today: date | None = None
+) -> Dashboard:
+    today = today or local_date(utcnow(), zone)
     first, last = _month(today)
     query = select(TrainingClass).order_by(col(TrainingClass.start_date))
     query = query.where(actor.in_scope(TrainingClass.region_id))
@@ -307,7 +310,7 @@ def dashboard(session: Session, actor: Actor, today: date | None = None) -> Dash
     for klass in classes:
         if klass.start_date > today or klass.end_date < today - timedelta(days=365):
             continue
-        ready = [s for s in standings(session, klass) if s.eligible and not s.credential_id]
+        ready = [s for s in standings(session, klass, zone) if s.eligible and not s.credential_id]
         if ready:
             waiting.append(
                 Waiting(

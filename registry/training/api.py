@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 
 from registry.accounts.guards import office, staff
 from registry.common import copied
-from registry.http.deps import CurrentActor, DbSession, PathUUID
+from registry.http.deps import CurrentActor, DbSession, PathUUID, ProgramZone
 from registry.training import attendance, enrollment, results, schemas, service, standing
 
 
@@ -49,8 +49,10 @@ class ClassController(Controller):
         actor: CurrentActor,
         class_id: PathUUID,
         data: JSONBody[schemas.EnrollmentCreate],
+        zone: ProgramZone,
     ) -> schemas.EnrollmentPublic:
-        return copied(schemas.EnrollmentPublic, enrollment.enroll(session, actor, class_id, data))
+        made = enrollment.enroll(session, actor, class_id, data, zone)
+        return copied(schemas.EnrollmentPublic, made)
 
     @post("/{class_id:uuid}/attendance", guards=[staff], sync_to_thread=True, status_code=200)
     def attendance(
@@ -82,5 +84,7 @@ class ClassController(Controller):
         return results.result_history(session, actor, class_id)
 
     @get("/{class_id:uuid}/roster", guards=[staff], sync_to_thread=True)
-    def roster(self, session: DbSession, actor: CurrentActor, class_id: PathUUID) -> schemas.Roster:
-        return standing.roster(session, actor, class_id)
+    def roster(
+        self, session: DbSession, actor: CurrentActor, class_id: PathUUID, zone: ProgramZone
+    ) -> schemas.Roster:
+        return standing.roster(session, actor, class_id, zone)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func
@@ -13,6 +14,7 @@ from sqlmodel import Session, col, select
 from registry.actors import Actor, Role
 from registry.audit.service import saved
 from registry.common import copied, utcnow
+from registry.dates import local_date
 from registry.errors import InvalidInput
 from registry.people.service import clean_text, get_officer_for
 from registry.tables.accounts import User
@@ -62,6 +64,7 @@ def record_ce(
     actor: Actor,
     officer_id: uuid.UUID,
     data: CECreate,
+    zone: ZoneInfo,
     *,
     now: datetime | None = None,
 ) -> CEPublic:
@@ -71,7 +74,9 @@ def record_ce(
     officer = get_officer_for(session, actor, officer_id)
     now = now or utcnow()
     title = clean_text(data.title, "title")
-    if data.completed_on > now.date():
+    # The day the coordinator types is the program's: in Denver's evening, UTC is already
+    # tomorrow, which has not happened yet.
+    if data.completed_on > local_date(now, zone):
         raise InvalidInput(
             "completed_on is in the future; record education once it has happened.",
             field="completed_on",
@@ -127,7 +132,9 @@ def _unused_in_cycle(
     )
 
 
-def use_ce(session: Session, credential: Credential, renewal_id: str, now: datetime) -> list[str]:
+def use_ce(
+    session: Session, credential: Credential, renewal_id: str, now: datetime, zone: ZoneInfo
+) -> list[str]:
     """Marks the CE records that `hours_in_cycle` counted for `credential` as used by the
     renewal `renewal_id`: hours count for one renewal only. Answers their ids."""
     rows = session.exec(
@@ -136,8 +143,8 @@ def use_ce(session: Session, credential: Credential, renewal_id: str, now: datet
             *_unused_in_cycle(
                 credential.officer_id,
                 credential.course_id,
-                credential.valid_from.date(),
-                now.date(),
+                local_date(credential.valid_from, zone),
+                local_date(now, zone),
             )
         )
         .with_for_update()

@@ -6,7 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody
 
 from registry.accounts.guards import office, staff
-from registry.http.deps import CurrentActor, DbSession, PathUUID
+from registry.http.deps import CurrentActor, DbSession, PathUUID, ProgramZone
 from registry.training import ce
 
 
@@ -21,8 +21,9 @@ class CEController(Controller):
         actor: CurrentActor,
         officer_id: PathUUID,
         data: JSONBody[ce.CECreate],
+        zone: ProgramZone,
     ) -> ce.CEPublic:
-        return ce.record_ce(session, actor, officer_id, data)
+        return ce.record_ce(session, actor, officer_id, data, zone)
 
     @get("/", guards=[staff], sync_to_thread=True)
     def list(

@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor
 from registry.audit.service import record
-from registry.dates import long_date
+from registry.dates import local_date, long_date
 from registry.errors import (
     Forbidden,
     NotEligible,
@@ -36,8 +37,10 @@ from registry.training.service import get_class, months_between
 
 
 def holds_valid_certification(
-    session: Session, officer_id: uuid.UUID, course_id: uuid.UUID, on: date
+    session: Session, officer_id: uuid.UUID, course_id: uuid.UUID, on: date, zone: ZoneInfo
 ) -> Credential | None:
+    """A certification still valid after the day `on` (a class's first day, the program's):
+    its validUntil day is the one the refusal names, in the program's zone."""
     for credential in session.exec(
         select(Credential).where(
             Credential.officer_id == officer_id,
@@ -45,13 +48,17 @@ def holds_valid_certification(
             Credential.status != CredentialStatus.REVOKED,
         )
     ):
-        if credential.valid_until.date() > on:
+        if local_date(credential.valid_until, zone) > on:
             return credential
     return None
 
 
 def enroll(
-    session: Session, actor: Actor, class_id: uuid.UUID, data: schemas.EnrollmentCreate
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    data: schemas.EnrollmentCreate,
+    zone: ZoneInfo,
 ) -> Enrollment:
     klass = get_class(session, actor, class_id)
     # Lock the class row so that two coordinators cannot both take the last seat.
@@ -79,11 +86,11 @@ def enroll(
             field="officer_id",
             rule="patrol_experience",
         )
-    held = holds_valid_certification(session, officer.id, course.id, klass.start_date)
+    held = holds_valid_certification(session, officer.id, course.id, klass.start_date, zone)
     if held is not None:
         raise NotEligible(
             f"The officer already holds a valid {course.code} certification until "
-            f"{long_date(held.valid_until)}.",
+            f"{long_date(held.valid_until, zone)}.",
             field="officer_id",
             rule="already_certified",
         )
@@ -143,6 +150,7 @@ def enroll_many(
     class_id: uuid.UUID,
     post_ids: list[str],
     officer_ids: list[uuid.UUID],
+    zone: ZoneInfo,
 ) -> list[EnrollOutcome]:
     """Each officer through `enroll`, one at a time: those it refuses are named with the rule,
     the rest are enrolled (not all or nothing)."""
@@ -165,7 +173,8 @@ def enroll_many(
             continue
         try:
             with session.begin_nested():
-                enroll(session, actor, class_id, schemas.EnrollmentCreate(officer_id=officer_id))
+                wanted_one = schemas.EnrollmentCreate(officer_id=officer_id)
+                enroll(session, actor, class_id, wanted_one, zone)
         except (NotFound, Forbidden):
             # Unknown or out of sight: the same words either way, and nothing about the officer.
             out.append(EnrollOutcome(typed, False, rule="exists", reason=UNKNOWN_OFFICER))

@@ -7,11 +7,12 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor
-from registry.dates import long_date
+from registry.dates import local_date, long_date
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Officer
 from registry.tables.training import (
@@ -51,7 +52,7 @@ class Standing:
         return not self.reasons
 
 
-def standings(session: Session, klass: TrainingClass) -> list[Standing]:
+def standings(session: Session, klass: TrainingClass, zone: ZoneInfo) -> list[Standing]:
     course = session.get(Course, klass.course_id)
     assert course is not None  # noqa: S101 - guaranteed by the foreign key
     modules = modules_of(session, course.id)
@@ -108,7 +109,7 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
             Credential.status != CredentialStatus.REVOKED,
         )
     ):
-        until = other.valid_until.date()
+        until = local_date(other.valid_until, zone)
         if until > klass.start_date:
             held_elsewhere[other.officer_id] = max(
                 until, held_elsewhere.get(other.officer_id, until)
@@ -143,7 +144,7 @@ def standings(session: Session, klass: TrainingClass) -> list[Standing]:
     return out
 
 
-def roster(session: Session, actor: Actor, class_id: uuid.UUID) -> schemas.Roster:
+def roster(session: Session, actor: Actor, class_id: uuid.UUID, zone: ZoneInfo) -> schemas.Roster:
     klass = get_class(session, actor, class_id)
     course = session.get(Course, klass.course_id)
     assert course is not None  # noqa: S101
@@ -167,7 +168,7 @@ def roster(session: Session, actor: Actor, class_id: uuid.UUID) -> schemas.Roste
                 credential_id=s.credential_id,
                 result_history=attempts.get(s.officer.id, []),
             )
-            for s in standings(session, klass)
+            for s in standings(session, klass, zone)
         ],
     )
 
@@ -189,7 +190,7 @@ class ClassPage:
     other_classes: list[schemas.ClassPublic]
 
 
-def class_page(session: Session, actor: Actor, class_id: uuid.UUID) -> ClassPage:
+def class_page(session: Session, actor: Actor, class_id: uuid.UUID, zone: ZoneInfo) -> ClassPage:
     klass = get_class(session, actor, class_id)
     course = session.get(Course, klass.course_id)
     assert course is not None  # noqa: S101 - foreign key
@@ -198,7 +199,7 @@ def class_page(session: Session, actor: Actor, class_id: uuid.UUID) -> ClassPage
         klass=class_public(session, klass),
         course=course,
         modules=modules_of(session, course.id),
-        roster=roster(session, actor, class_id),
+        roster=roster(session, actor, class_id, zone),
         attended=attended_hours(session, actor, class_id),
         makeups=makeups(session, actor, class_id),
         may_enroll=may_enroll,

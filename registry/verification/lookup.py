@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from litestar import Response, get, post
@@ -21,10 +22,11 @@ from sqlmodel import Session, col, select
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.display import SUPERSEDED, display_state
 from registry.credentials.service import Issuer
+from registry.dates import local_date
 from registry.db import unit_of_work
 from registry.errors import InvalidInput
 from registry.http.content import wants_json
-from registry.http.deps import AnyRequest, DbEngine
+from registry.http.deps import AnyRequest, DbEngine, ProgramZone
 from registry.http.responses import public_page
 from registry.tables.credentials import Credential
 from registry.tables.people import Officer
@@ -50,7 +52,12 @@ def fold(value: str) -> str:
 
 
 def lookup(
-    session: Session, verifier: Verifier, issuer: Issuer, post_id: str, last_name: str
+    session: Session,
+    verifier: Verifier,
+    issuer: Issuer,
+    post_id: str,
+    last_name: str,
+    zone: ZoneInfo,
 ) -> dict[str, Any]:
     wanted_id, wanted_name = fold(post_id).upper()[:32], fold(last_name)
     nothing = {"found": False, "message": NOT_FOUND, "certifications": []}
@@ -79,7 +86,8 @@ def lookup(
                 "credential_id": credential.id,
                 "verdict": verdict.verdict,
                 "achievement": summary.achievement if summary else None,
-                "valid_until": credential.valid_until.date().isoformat(),
+                # The last day as the program counts it (the page tells this day).
+                "valid_until": local_date(credential.valid_until, zone).isoformat(),
                 "superseded": display_state(verdict.verdict, credential.superseded_by is not None)
                 == SUPERSEDED,
                 "verify_url": issuer.credential_url(credential.id),
@@ -120,6 +128,7 @@ async def lookup_page(
     issuer: CurrentIssuer,
     verifier: CurrentVerifier,
     engine: DbEngine,
+    zone: ProgramZone,
 ) -> Response[Any] | Template:
     """Form fields `post_id` and `last_name`; a page, or JSON with `Accept: application/json`."""
     data = await request.form()
@@ -139,7 +148,7 @@ async def lookup_page(
 
     def work() -> dict[str, Any]:
         with unit_of_work(engine, read_only=True) as session:
-            return lookup(session, verifier, issuer, post_id, last_name)
+            return lookup(session, verifier, issuer, post_id, last_name, zone)
 
     result = await anyio.to_thread.run_sync(work)
     if wants_json(request):

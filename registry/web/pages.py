@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Response, Router, get
 from litestar.params import FromPath
@@ -83,13 +84,15 @@ def _missing(issuer: Issuer) -> Template:
     return public_page("wallet_missing.html", issuer.name, status=404, headers=WALLET_HEADERS)
 
 
-def _wallet_item(verifier: Verifier, session: Session, c: Credential) -> dict[str, Any]:
+def _wallet_item(
+    verifier: Verifier, session: Session, c: Credential, zone: ZoneInfo
+) -> dict[str, Any]:
     verdict = verifier.verify_stored(session, c)
     state = display_state(verdict.verdict, c.superseded_by is not None)
     mark, word, sentence = WALLET_STATES.get(state, WALLET_STATES["invalid"])
     course = session.get(Course, c.course_id)
     achievement = verdict.credential.achievement if verdict.credential else None
-    ahead = outlook(session, c)
+    ahead = outlook(session, c, zone)
     return {
         "id": c.id,
         "state": state,
@@ -129,6 +132,7 @@ def wallet_page(
     issuer: CurrentIssuer,
     verifier: CurrentVerifier,
     key: FromPath[str],
+    zone: ProgramZone,
 ) -> Template:
     """The officer's own page: every credential with its live status and QR code."""
     officer = officer_by_key(session, key)
@@ -142,7 +146,7 @@ def wallet_page(
     mine = {
         "key": key,
         "theme": THEME,
-        "items": [_wallet_item(verifier, session, c) for c in credentials],
+        "items": [_wallet_item(verifier, session, c, zone) for c in credentials],
         "copies": copies_of(session, officer.id),
         "withdrawn": _count(request.query_params.get("withdrawn")),
         **_holder(session, officer),
@@ -159,6 +163,7 @@ def wallet_show(
     verifier: CurrentVerifier,
     key: FromPath[str],
     credential_id: FromPath[str],
+    zone: ProgramZone,
 ) -> Template:
     """One credential's QR code as large as the screen allows, to hold up to someone."""
     found = own_credential(session, key, credential_id)
@@ -168,7 +173,7 @@ def wallet_show(
     shown = {
         "key": key,
         "theme": THEME,
-        "item": _wallet_item(verifier, session, credential),
+        "item": _wallet_item(verifier, session, credential, zone),
         **_holder(session, officer),
     }
     return public_page("wallet_show.html", issuer.name, shown, headers=WALLET_HEADERS)

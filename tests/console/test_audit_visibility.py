@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from litestar.testing import TestClient
 
-from tests.conftest import Api, Region, make_user
+from tests.conftest import Api, Region, make_user, program_today
 from tests.console.conftest import make_password_user, sign_in
 
 
@@ -44,7 +44,7 @@ def test_a_coordinator_sees_another_coordinators_officer_entries_in_the_region(
     ).json()
     r = colleague.post(
         f"/api/v1/officers/{officer['id']}/ce",
-        {"title": "Refresher", "hours": 4, "completed_on": date.today().isoformat()},
+        {"title": "Refresher", "hours": 4, "completed_on": program_today().isoformat()},
     )
     assert r.status_code == 201, r.text
     issued = region.certified(course)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.conftest import Region, unique
+from tests.conftest import Region, program_today, unique
 from tests.console.conftest import PASSWORD, csrf_of, make_password_user, sign_in
 
 ALREADY = "already sent and saved"
@@ -90,7 +90,7 @@ def test_each_creating_form_sent_twice_creates_once(
         client,
         officer_page,
         f"{officer_page}/ce",
-        {"title": title, "hours": "4", "completed_on": date.today().isoformat()},
+        {"title": title, "hours": "4", "completed_on": program_today().isoformat()},
     )
     assert _count(engine, "SELECT count(*) FROM ce_records WHERE title = :t", t=title) == 1
 

@@ -14,7 +14,7 @@ from registry.credentials import status
 from registry.credentials.service import certify
 from registry.db import make_engine, unit_of_work
 from registry.tables.credentials import Credential
-from tests.conftest import Region, full_attendance
+from tests.conftest import Region, full_attendance, program_zone
 
 
 def _ready_class(region: Region, course: dict[str, Any], size: int) -> str:
@@ -56,7 +56,7 @@ def test_classes_certified_at_once_get_distinct_status_indexes(
         try:
             barrier.wait()
             with unit_of_work(engine) as session:
-                result = certify(session, SYSTEM, issuer, uuid.UUID(class_id), None)
+                result = certify(session, SYSTEM, issuer, uuid.UUID(class_id), None, program_zone())
                 assert len(result.issued) == 15
         except BaseException as exc:  # collected and re-raised in the main thread
             errors.append(exc)

@@ -20,6 +20,7 @@ from registry.tables.training import Result
 from registry.training import schemas as training
 from registry.training.enrollment import enroll
 from registry.training.service import create_class
+from tests.conftest import program_zone
 
 VERSIONS = Path(__file__).resolve().parents[2] / "registry" / "migrations" / "versions"
 
@@ -112,7 +113,8 @@ def test_results_on_record_become_first_attempts(scratch_database_url: str) -> N
                 capacity=10,
             ),
         )
-        enroll(session, SYSTEM, klass.id, training.EnrollmentCreate(officer_id=officer.id))
+        wanted = training.EnrollmentCreate(officer_id=officer.id)
+        enroll(session, SYSTEM, klass.id, wanted, program_zone())
         session.add(
             Result(
                 class_id=klass.id,

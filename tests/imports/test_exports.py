@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from registry.db import unit_of_work
 from registry.tables.credentials import Credential
 from registry.tables.people import Officer
-from tests.conftest import Api, Region, graduate
+from tests.conftest import Api, Region, graduate, program_zone
 from tests.imports import parse_csv
 
 
@@ -198,4 +198,4 @@ def test_credentials_export_says_each_credentials_state(
     assert [rows[i]["status"] for i in ids] == [
         "active", "revoked", "suspended", "expired", "renewed", "revoked",
     ]  # fmt: skip
-    assert rows[ids[3]]["valid_until"] == past.date().isoformat()
+    assert rows[ids[3]]["valid_until"] == past.astimezone(program_zone()).date().isoformat()

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from registry.common import add_months
 from registry.tables.audit import AuditEntry
 from registry.tables.credentials import Credential
-from tests.conftest import Region, graduate
+from tests.conftest import Region, graduate, program_today
 from tests.console.conftest import console_client
 
 __all__ = ["console_client"]  # the console's signed-in client, for the console tests here
@@ -54,7 +54,7 @@ def add_ce(region: Region, officer_id: str, hours: float, on: date | None = None
         {
             "title": "Annual CIT refresher",
             "hours": hours,
-            "completed_on": (on or date.today()).isoformat(),
+            "completed_on": (on or program_today()).isoformat(),
         },
     )
     assert r.status_code == 201, r.text

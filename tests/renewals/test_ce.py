@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Region
+from tests.conftest import Region, program_today
 from tests.renewals.conftest import audit_actions
 
 
@@ -16,7 +16,7 @@ def _ce(**fields: Any) -> dict[str, Any]:
     return {
         "title": "Mental health update",
         "hours": 2,
-        "completed_on": date.today().isoformat(),
+        "completed_on": program_today().isoformat(),
         **fields,
     }
 
@@ -50,7 +50,8 @@ def test_ce_hours_must_be_above_zero_and_at_most_forty(region: Region, hours: fl
 
 def test_ce_completed_in_the_future_is_refused(region: Region) -> None:
     officer = region.officer()
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    # The program's tomorrow: in Denver's evening it is UTC's today, and still refused.
+    tomorrow = (program_today() + timedelta(days=1)).isoformat()
     r = region.coordinator.post(f"/api/v1/officers/{officer['id']}/ce", _ce(completed_on=tomorrow))
     assert r.status_code == 400, r.text
     assert r.json()["field"] == "completed_on"

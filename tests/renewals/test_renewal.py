@@ -17,7 +17,7 @@ from registry.credentials.renewal import renew
 from registry.db import new_session
 from registry.errors import RuleViolation
 from registry.tables.credentials import Credential, StatusAllocation
-from tests.conftest import Api, Region
+from tests.conftest import Api, Region, program_zone
 from tests.renewals.conftest import (
     Certified,
     add_ce,
@@ -192,7 +192,7 @@ def test_an_expired_credential_renews_within_a_year_of_expiry_but_not_after(
     session = new_session(engine)
     try:
         later = add_months(old.valid_until, 11)
-        new = renew(session, SYSTEM, issuer, old.id, now=later)
+        new = renew(session, SYSTEM, issuer, old.id, program_zone(), now=later)
         assert new.renewal_of == old.id
         assert new.valid_from == later
         # Past expiry the new cycle still starts at the old expiry: renewing late gains nothing.
@@ -204,7 +204,9 @@ def test_an_expired_credential_renews_within_a_year_of_expiry_but_not_after(
     session = new_session(engine)
     try:
         with pytest.raises(RuleViolation) as refused:
-            renew(session, SYSTEM, issuer, old.id, now=add_months(old.valid_until, 13))
+            renew(
+                session, SYSTEM, issuer, old.id, program_zone(), now=add_months(old.valid_until, 13)
+            )
         assert refused.value.rule == "renewal_window"
         assert "retake the course" in refused.value.detail
     finally:

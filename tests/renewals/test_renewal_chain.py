@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from litestar.testing import TestClient
 
 from registry.common import add_months, utcnow
-from tests.conftest import Api, Region, assert_problem
+from tests.conftest import Api, Region, assert_problem, program_zone
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 from tests.renewals.conftest import Certified, add_ce, age, audit_actions, certify, stored
 
@@ -42,7 +42,7 @@ def test_renewal_opens_six_months_before_expiry(
     body = assert_problem(r, 422, field="valid_until", rule="renewal_window")
     assert "Renewal opens 6 months before expiry" in body["detail"]
     until = stored(engine, certified.credential_id).valid_until
-    assert body["opens"] == add_months(until, -6).date().isoformat()
+    assert body["opens"] == add_months(until, -6).astimezone(program_zone()).date().isoformat()
     # Just inside the window it opens (the CE recorded today falls in the aged cycle).
     age(engine, certified.credential_id, 18)
     assert _renew(region.coordinator, certified.credential_id).status_code == 201

@@ -3,7 +3,7 @@ page that tells the truth in every state; /courses/CIT-40 for people and for pro
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -267,7 +267,7 @@ def test_an_expired_but_renewed_page_points_to_the_renewal_not_to_the_coordinato
         {
             "title": "Refresher",
             "hours": course["ce_hours_per_cycle"],
-            "completed_on": date.today().isoformat(),
+            "completed_on": program_today().isoformat(),
         },
     )
     assert r.status_code == 201, r.text

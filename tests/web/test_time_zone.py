@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 from litestar.testing import TestClient
 
 from registry.app import create_app
-from registry.dates import clock, iso_date, long_date, long_datetime
+from registry.dates import clock, iso_date, local_date, long_date, long_datetime
 from registry.settings import Settings
 from tests.conftest import PUBLIC_URL, Api, Region
 
@@ -36,6 +36,9 @@ def test_one_format_for_dates_and_moments_named_in_the_zone() -> None:
     assert long_date(evening, denver) == long_date("2026-12-08T01:30:00Z", denver)
     assert long_date(evening, denver) == "December 7, 2026"
     assert long_date(evening) == "December 8, 2026"
+    # A day alone is that day in any zone (as midnight UTC it would be the evening before).
+    assert long_date("2026-12-08", denver) == "December 8, 2026"
+    assert local_date(evening, denver) == date(2026, 12, 7)
 
 
 def _printed_zone(response: Any) -> str:

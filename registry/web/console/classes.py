@@ -50,14 +50,15 @@ def _uuids(values: list[Any], field: str) -> list[uuid.UUID]:
 
 
 @get("/classes", sync_to_thread=True)
-def classes(request: AnyRequest, session: DbSession) -> Template:
+def classes(request: AnyRequest, session: DbSession, zone: ProgramZone) -> Template:
     """The classes, and the form to schedule one; `?agency=ID` (from the coverage page's agencies
     with a gap) ticks those agencies' nominated volunteers who are not certified, for the
     coordinator to confirm with the new class."""
     actor = actor_of(request)
     regions = session.exec(select(Region).order_by(Region.code)).all()
     agencies = _uuids(request.query_params.getall("agency", []), "agency")
-    volunteers = nominations.volunteers(session, actor, agencies) if actor.is_office else []
+    office = actor.is_office
+    volunteers = nominations.volunteers(session, actor, agencies, zone) if office else []
     homes = {a.region_id for a in session.exec(select(Agency).where(col(Agency.id).in_(agencies)))}
     return page(
         request,
@@ -72,7 +73,9 @@ def classes(request: AnyRequest, session: DbSession) -> Template:
 
 
 @post("/classes", guards=[office])
-async def add_class(request: AnyRequest, session: DbSession) -> Redirect | Template:
+async def add_class(
+    request: AnyRequest, session: DbSession, zone: ProgramZone
+) -> Redirect | Template:
     """Schedules a class; the volunteers the form ticked are enrolled in it at once, each
     through the enrollment rules (the refused are named, the class stays)."""
     data, actor = await posted(request)
@@ -87,7 +90,7 @@ async def add_class(request: AnyRequest, session: DbSession) -> Redirect | Templ
         back = _back(made.id, "#roster")
         if not ticked:
             return redirect(f"/console/classes/{made.id}", "Class scheduled.")
-        outcomes = enrollment.enroll_many(session, actor, made.id, [], ticked)
+        outcomes = enrollment.enroll_many(session, actor, made.id, [], ticked, zone)
         return _enrolled(request, session, actor, made.id, outcomes, back, "Class scheduled; ")
 
     back = "/console/classes"
@@ -138,8 +141,10 @@ def _class_report(
 
 
 @get("/classes/{class_id:uuid}", sync_to_thread=True)
-def klass(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Template:
-    view = standing.class_page(session, actor_of(request), class_id)
+def klass(
+    request: AnyRequest, session: DbSession, class_id: PathUUID, zone: ProgramZone
+) -> Template:
+    view = standing.class_page(session, actor_of(request), class_id, zone)
     return page(
         request,
         "class.html",
@@ -169,7 +174,7 @@ MAX_BULK = 500
 
 @post("/classes/{class_id:uuid}/enroll", guards=[office])
 async def enroll(
-    request: AnyRequest, session: DbSession, class_id: PathUUID
+    request: AnyRequest, session: DbSession, class_id: PathUUID, zone: ProgramZone
 ) -> Redirect | Template:
     """Pasted POST ids and ticked officers, each through the enrollment rules; the refused are
     named with the rule and the rest enrolled."""
@@ -184,7 +189,7 @@ async def enroll(
 
     def work() -> Redirect | Template:
         ids = _uuids(ticked, "officer_id")
-        outcomes = enrollment.enroll_many(session, actor, class_id, typed, ids)
+        outcomes = enrollment.enroll_many(session, actor, class_id, typed, ids, zone)
         return _enrolled(request, session, actor, class_id, outcomes, back)
 
     return await attempt(session, work, back=back)
@@ -316,9 +321,11 @@ async def results(request: AnyRequest, session: DbSession, class_id: PathUUID) -
 
 
 @get("/classes/{class_id:uuid}/certify", guards=[office], sync_to_thread=True)
-def confirm_certify(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Template:
+def confirm_certify(
+    request: AnyRequest, session: DbSession, class_id: PathUUID, zone: ProgramZone
+) -> Template:
     actor = actor_of(request)
-    roster = standing.roster(session, actor, class_id)
+    roster = standing.roster(session, actor, class_id, zone)
     return page(
         request,
         "certify.html",
@@ -336,13 +343,14 @@ async def certify(
     issuer: CurrentIssuer,
     session: DbSession,
     class_id: PathUUID,
+    zone: ProgramZone,
 ) -> Redirect | Template:
     """Issues the certifications, then says who got one and who was skipped, and why."""
     _, actor = await posted(request)
     back = _back(class_id, "#roster")
 
     def work() -> Template:
-        outcome = certify_class_now(session, actor, issuer, class_id)
+        outcome = certify_class_now(session, actor, issuer, class_id, zone)
         return page(
             request,
             "certify_result.html",

@@ -24,7 +24,7 @@ def dashboard(
     zone: ProgramZone,
 ) -> Template:
     actor = actor_of(request)
-    board = reports.dashboard(session, actor)
+    board = reports.dashboard(session, actor, zone)
     rows = board.coverage.regions if actor.is_admin else board.coverage.agencies
     checklist = None
     if actor.is_admin:

@@ -16,7 +16,7 @@ from litestar.response import Stream, Template
 from registry.accounts.guards import office
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import RegistryError
-from registry.http.deps import AnyRequest, DbEngine, DbSession, PathUUID
+from registry.http.deps import AnyRequest, DbEngine, DbSession, PathUUID, ProgramZone
 from registry.http.responses import csv_file, csv_stream
 from registry.imports import reading, service
 from registry.imports.reading import FileRefused, ImportRefused
@@ -206,7 +206,9 @@ async def import_agencies(request: AnyRequest, session: DbSession) -> Response[A
 
 
 @post("/import/roster", guards=[office], request_max_body_size=reading.MAX_BYTES + 64 * 1024)
-async def import_roster(request: AnyRequest, session: DbSession) -> Response[Any]:
+async def import_roster(
+    request: AnyRequest, session: DbSession, zone: ProgramZone
+) -> Response[Any]:
     actor = actor_of(request)
     form, data, filename = await _upload(request)
     what = "roster"
@@ -218,7 +220,7 @@ async def import_roster(request: AnyRequest, session: DbSession) -> Response[Any
         return redirect(IMPORT_PAGE, "Choose a CSV file with a post_id column.", error=True)
 
     def run() -> service.RosterImport:
-        return service.import_roster_csv(session, actor, class_id, data, source=filename)
+        return service.import_roster_csv(session, actor, class_id, data, zone, source=filename)
 
     try:
         result = await anyio.to_thread.run_sync(run)
@@ -248,17 +250,18 @@ def roster_download(
     session: DbSession,
     issuer: CurrentIssuer,
     class_id: PathUUID,
+    zone: ProgramZone,
 ) -> Response[bytes]:
-    body = exports.roster_csv(session, actor_of(request), class_id, issuer.wallet_url)
+    body = exports.roster_csv(session, actor_of(request), class_id, zone, issuer.wallet_url)
     return csv_file(body, f"roster-{class_id}.csv")
 
 
 @get("/credentials.csv", guards=[office])
 async def credentials_download(
-    request: AnyRequest, engine: DbEngine, issuer: CurrentIssuer
+    request: AnyRequest, engine: DbEngine, issuer: CurrentIssuer, zone: ProgramZone
 ) -> Stream:
     rows = exports.streamed_credentials_csv(
-        engine, actor_of(request), issuer.credential_url, issuer.wallet_url
+        engine, actor_of(request), issuer.credential_url, issuer.wallet_url, zone
     )
     return csv_stream(rows, f"credentials-{date.today().isoformat()}.csv")
 
@@ -273,11 +276,12 @@ def coverage_download(request: AnyRequest, session: DbSession) -> Response[bytes
 def expiring_download(
     request: AnyRequest,
     session: DbSession,
+    zone: ProgramZone,
     days: Annotated[
         int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS)
     ] = EXPIRING_DEFAULT_DAYS,
 ) -> Response[bytes]:
-    body = exports.expiring_csv(session, actor_of(request), days)
+    body = exports.expiring_csv(session, actor_of(request), days, zone)
     return csv_file(body, f"expiring-{days}d-{date.today().isoformat()}.csv")
 
 

@@ -13,7 +13,8 @@ from registry.accounts.guards import office
 from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.renewal import renewal_options
-from registry.http.deps import AnyRequest, DbSession, PathUUID
+from registry.dates import local_date
+from registry.http.deps import AnyRequest, DbSession, PathUUID, ProgramZone
 from registry.people import schemas, search, service
 from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Region
@@ -119,6 +120,7 @@ def officer(
     issuer: CurrentIssuer,
     session: DbSession,
     officer_id: PathUUID,
+    zone: ProgramZone,
 ) -> Template:
     actor = actor_of(request)
     record = service.get_officer_for(session, actor, officer_id)
@@ -151,8 +153,8 @@ def officer(
         wallet_url=issuer.wallet_url(record),
         copies=copies_of(session, record.id),
         can_edit=actor.is_office,
-        renewal_options=renewal_options(session, record),
-        ce_max_date=utcnow().date().isoformat(),
+        renewal_options=renewal_options(session, record, zone),
+        ce_max_date=local_date(utcnow(), zone).isoformat(),
     )
 
 

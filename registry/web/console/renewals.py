@@ -14,14 +14,16 @@ from registry.credentials import renewal
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import get_credential_for
 from registry.dates import long_date
-from registry.http.deps import AnyRequest, DbSession, PathUUID
+from registry.http.deps import AnyRequest, DbSession, PathUUID, ProgramZone
 from registry.training import ce
 from registry.web.console.common import attempt, build, posted, text
 from registry.web.console.once import once
 
 
 @post("/officers/{officer_id:uuid}/ce", guards=[office], name="console-add-ce")
-async def add_ce(request: AnyRequest, session: DbSession, officer_id: PathUUID) -> Redirect:
+async def add_ce(
+    request: AnyRequest, session: DbSession, officer_id: PathUUID, zone: ProgramZone
+) -> Redirect:
     data, actor = await posted(request)
     back = f"/console/officers/{officer_id}"
     values = {
@@ -31,7 +33,7 @@ async def add_ce(request: AnyRequest, session: DbSession, officer_id: PathUUID) 
     }
 
     def work() -> str:
-        r = ce.record_ce(session, actor, officer_id, build(ce.CECreate, values))
+        r = ce.record_ce(session, actor, officer_id, build(ce.CECreate, values), zone)
         return f"Recorded {r.hours:g} hours of continuing education."
 
     return await attempt(session, once(session, actor, data, work, back), back=back)
@@ -43,6 +45,7 @@ async def renew(
     issuer: CurrentIssuer,
     session: DbSession,
     credential_id: FromPath[str],
+    zone: ProgramZone,
 ) -> Redirect:
     _, actor = await posted(request)
 
@@ -52,8 +55,8 @@ async def renew(
     back = f"/console/officers/{await anyio.to_thread.run_sync(holder)}"
 
     def work() -> str:
-        c = renewal.renew(session, actor, issuer, credential_id)
-        return f"Renewed: new credential {c.id}, valid until {long_date(c.valid_until)}."
+        c = renewal.renew(session, actor, issuer, credential_id, zone)
+        return f"Renewed: new credential {c.id}, valid until {long_date(c.valid_until, zone)}."
 
     return await attempt(session, work, back=back)
 

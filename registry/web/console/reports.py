@@ -80,7 +80,7 @@ def coverage(request: AnyRequest, session: DbSession, zone: ProgramZone) -> Temp
         if office
         else []
     )
-    nominated = nominations.open_nominations(session, actor, None) if office else []
+    nominated = nominations.open_nominations(session, actor, None, zone) if office else []
     volunteers = Counter(n.agency_id for n in nominated if n.certified_until is None)
     return page(
         request,
