@@ -349,13 +349,14 @@ class Verifier:
             except Exception:  # not ours, or no longer trusted: the verifier says why, once
                 return self._verify(stored.token, now, trusted, parsed)
             memo = Signature(trusted.fingerprint, payload, key_id, tuple(checks), None)
-            stored.signature = memo
+            self.stored.keep(stored, memo)
         try:
             policy = Policy(self.issuer.public_url, self.courses())
             if memo.certified is None:  # made once (the courses are read once per process)
                 certified = certified_once(memo.payload, memo.key_id, policy)
                 if certified is not None:
-                    memo = stored.signature = replace(memo, certified=certified)
+                    memo = replace(memo, certified=certified)
+                    self.stored.keep(stored, memo)
             source = self.live.under(trusted)
             checks = list(memo.checks)
             verdict = check_payload(

@@ -93,14 +93,22 @@ class StoredCredentials:
     this process drops that officer's entries at once (commit hook); one committed elsewhere
     moves the officers' version that live status follows, and entries of an older version are
     read again. They are found by id, or by their token's exact text (`presented`).
+
+    An entry is ~3 KB; one whose signature was checked keeps the parsed payload and its checks
+    too, ~7 KB more (tracemalloc, docs/benchmarks.md), so at most `signatures` of the `size`
+    entries keep one: the oldest kept is dropped first, and checked again when next asked for.
     """
 
-    def __init__(self, engine: Engine, live: LiveStatus, size: int = 50_000) -> None:
+    def __init__(
+        self, engine: Engine, live: LiveStatus, size: int = 50_000, signatures: int = 10_000
+    ) -> None:
         self.engine = engine
         self.live = live
         self.size = size
+        self.signatures = signatures
         self._items: dict[str, Stored] = {}
         self._ids: dict[str, str] = {}  # credential id by token, for the entries in _items
+        self._signed: dict[str, Stored] = {}  # the entries that keep a signature, oldest first
         self._lock = threading.Lock()
         on_commit("officers", self.forget_officers)
 
@@ -108,6 +116,17 @@ class StoredCredentials:
         with self._lock:
             self._items = {k: v for k, v in self._items.items() if v.officer_id not in officer_ids}
             self._ids = {v.token: k for k, v in self._items.items()}
+            self._signed = {k: v for k, v in self._signed.items() if k in self._items}
+
+    def keep(self, stored: Stored, signature: Signature) -> None:
+        """Keeps `signature` with `stored`, dropping the oldest kept past `signatures`."""
+        with self._lock:
+            stored.signature = signature
+            if self._items.get(stored.credential_id) is not stored:
+                return  # replaced or dropped meanwhile: kept by its verification alone
+            self._signed[stored.credential_id] = stored
+            if len(self._signed) > self.signatures:
+                self._signed.pop(next(iter(self._signed))).signature = None
 
     def cached(self, credential_id: str) -> Stored | None:
         """The stored credential when it is in memory and current; None: `load` it."""
@@ -142,7 +161,9 @@ class StoredCredentials:
         with self._lock:
             self._items[credential.id] = stored
             self._ids[stored.token] = credential.id
+            self._signed.pop(credential.id, None)  # an older entry's, read again
             if len(self._items) > self.size:  # the oldest read goes first
                 oldest = self._items.pop(next(iter(self._items)))
                 self._ids.pop(oldest.token, None)
+                self._signed.pop(oldest.credential_id, None)
         return stored

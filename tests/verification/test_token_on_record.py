@@ -7,8 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from litestar import Litestar
 
 from registry.vc.keys import PublicKey
+from registry.verification.stored import Signature, StoredCredentials
 from tests.conftest import Api, Region
 
 JSON = {"Accept": "application/json"}
@@ -82,3 +85,17 @@ def test_a_token_on_record_shows_a_revocation_and_a_protection_at_the_next_reque
     answer = verify(anonymous, token)
     assert answer["verdict"] == "revoked", answer
     assert answer["credential"]["holder"] == {"name": None, "post_id": None}
+
+
+def test_at_most_so_many_stored_credentials_keep_their_checked_signature(
+    region: Region, course: dict[str, Any], engine: sa.Engine, app: Litestar
+) -> None:
+    """A kept signature holds the parsed payload (~7 KB): their number is bounded apart from the
+    entries', the oldest dropped first, and its credential stays in memory without it."""
+    stored = StoredCredentials(engine, app.state.resources.live, signatures=2)
+    ids = [region.certified(course)["credential_id"] for _ in range(3)]
+    entries = [stored.load(credential_id) for credential_id in ids]
+    for entry in entries:
+        stored.keep(entry, Signature("fingerprint", {}, "kid", (), None))
+    assert [entry.signature is not None for entry in entries] == [False, True, True]
+    assert [stored.cached(credential_id) for credential_id in ids] == entries
