@@ -350,6 +350,7 @@ COMPONENTS: list[tuple[str, str, str]] = [
     ("live status (lists in memory, keys)", "vc/keys.py", "refresh"),
     ("verification core (claims, header, time)", "verification/core.py", "*"),
     ("verification glue (service.py)", "verification/service.py", "*"),
+    ("verification glue (service.py)", "verification/stored.py", "*"),
     ("request body and handler arguments", "pydantic", "*"),
     ("request body and handler arguments", "litestar/_kwargs", "*"),
     ("request body and handler arguments", "litestar/connection", "*"),
