@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,9 @@ class Resources:
     mail: MailSettings
     # How the public reaches the program (REGISTRY_PROGRAM_CONTACT); empty when not set.
     program_contact: str = ""
+    # What time it is, for the rules that count the program's days (the `now` dependency):
+    # one clock, so a test can set the moment at which Denver's evening is UTC's tomorrow.
+    clock: Callable[[], datetime] = utcnow
 
 
 def _vouching(settings: Settings) -> Vouching:
@@ -410,6 +414,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "zone": _given(resources, "zone"),
             "mail": _given(resources, "mail"),
             "program_contact": _given(resources, "program_contact"),
+            "now": Provide(lambda: resources.clock(), sync_to_thread=False),
         },
         # For the tests and a debugger: the code takes these as dependencies and arguments.
         state=State({"resources": resources}),

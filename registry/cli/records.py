@@ -84,6 +84,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     session,
                     SYSTEM,
                     rows,
+                    program_zone(),
                     source=source,
                     progress=bar.update,
                     existing=args.existing,

@@ -18,6 +18,7 @@ from registry.common import copied, utcnow
 from registry.coverage import arithmetic as ar
 from registry.coverage import schemas
 from registry.coverage.service import agency_for
+from registry.dates import local_date
 from registry.errors import NotFound
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.patrol import PatrolDistrict, PatrolShift
@@ -158,10 +159,6 @@ def certified_counts(
     return {agency_id: count for agency_id, count in rows}
 
 
-def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
-    return (now or datetime.now(zone)).astimezone(zone).date()
-
-
 def day_window(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The local `day`'s first moment and the following day's: a certification in force on the
     day has valid_from before the second and valid_until at or after the first."""
@@ -181,7 +178,7 @@ def agency_coverage(
 ) -> schemas.AgencyCoverage:
     agency = agency_for(session, actor, agency_id)
     data = read(session, col(Agency.id) == agency.id, zone)
-    today = local_today(zone, now)
+    today = local_date(now or utcnow(), zone)
     result = ar.coverage(
         data.plan(agency.id),
         data.assignments(agency.id),
@@ -226,7 +223,7 @@ def region_outlook(
             raise NotFound("No region with this code.", field="region", rule="exists")
         which = col(Agency.region_id) == region.id
     agencies = session.exec(select(Agency).where(which)).all()
-    today = local_today(zone, now)
+    today = local_date(now or utcnow(), zone)
     # Slots, and so staff, only where there is a plan; the count of certified officers in SQL:
     # the page costs what the plans hold, not what a state's 50,000 officers do. The outlook
     # looks from today on: a certification that ended days ago changes nothing.
@@ -335,7 +332,9 @@ def agency_officers(
     in force today covers (None: not certified today)."""
     agency = agency_for(session, actor, agency_id)
     return _people(
-        read(session, col(Agency.id) == agency.id, zone), agency.id, local_today(zone, now)
+        read(session, col(Agency.id) == agency.id, zone),
+        agency.id,
+        local_date(now or utcnow(), zone),
     )
 
 
@@ -397,7 +396,7 @@ def overview(
 ) -> Overview:
     agency = agency_for(session, actor, agency_id)
     data = read(session, col(Agency.id) == agency.id, zone)
-    today = local_today(zone, now)
+    today = local_date(now or utcnow(), zone)
     plan, assignments = data.plan(agency.id), data.assignments(agency.id)
     result = ar.coverage(
         plan, assignments, data.validities, start=today, days=ar.HORIZON_DAYS, today=today

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncGenerator, Callable
+from datetime import datetime
 from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
@@ -109,6 +110,9 @@ DbSession = NamedDependency[Session]
 CurrentActor = NamedDependency[Actor]
 DbEngine = NamedDependency[Engine]  # for a handler that opens its own transactions
 ProgramZone = NamedDependency[ZoneInfo]  # REGISTRY_TIME_ZONE, the program's local time
+# The moment the request is served, from the app's one clock: with ProgramZone it makes the
+# program's today (dates.local_date), which is not the server's (UTC's) in Denver's evening.
+Now = NamedDependency[datetime]
 CurrentMail = NamedDependency[MailSettings]  # where notices and wallet links go
 ProgramContact = NamedDependency[str]  # REGISTRY_PROGRAM_CONTACT, empty when not set
 # The two parameter declarations nearly every handler spells the same way: the request (no typed

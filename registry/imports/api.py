@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -19,6 +18,7 @@ from registry.http.deps import (
     CurrentActor,
     DbEngine,
     DbSession,
+    Now,
     PathUUID,
     ProgramZone,
 )
@@ -68,6 +68,8 @@ class ImportController(Controller):
         request: AnyRequest,
         session: DbSession,
         actor: CurrentActor,
+        zone: ProgramZone,
+        now: Now,
         existing: Annotated[
             Literal["refuse", "skip", "update"],
             QueryParameter(description="what to do with an officer already registered"),
@@ -81,6 +83,8 @@ class ImportController(Controller):
                 session,
                 actor,
                 data,
+                zone,
+                now=now,
                 source="The CSV body",
                 existing=existing,
                 preview=preview,
@@ -141,17 +145,24 @@ class ImportController(Controller):
 
     @get("/credentials.csv", guards=[office])
     async def credentials_csv(
-        self, engine: DbEngine, actor: CurrentActor, issuer: CurrentIssuer, zone: ProgramZone
+        self,
+        engine: DbEngine,
+        actor: CurrentActor,
+        issuer: CurrentIssuer,
+        zone: ProgramZone,
+        now: Now,
     ) -> Stream:
         rows = exports.streamed_credentials_csv(
             engine, actor, issuer.credential_url, issuer.wallet_url, zone
         )
-        return csv_stream(rows, f"credentials-{date.today().isoformat()}.csv")
+        return csv_stream(rows, exports.dated_name("credentials", zone, now))
 
     @get("/coverage.csv", guards=[staff], sync_to_thread=True)
-    def coverage_csv(self, session: DbSession, actor: CurrentActor) -> Response[bytes]:
+    def coverage_csv(
+        self, session: DbSession, actor: CurrentActor, zone: ProgramZone, now: Now
+    ) -> Response[bytes]:
         body = exports.coverage_csv(session, actor)
-        return csv_file(body, f"coverage-{date.today().isoformat()}.csv")
+        return csv_file(body, exports.dated_name("coverage", zone, now))
 
     @get("/expiring.csv", guards=[staff], sync_to_thread=True)
     def expiring_csv(
@@ -159,9 +170,10 @@ class ImportController(Controller):
         session: DbSession,
         actor: CurrentActor,
         zone: ProgramZone,
+        now: Now,
         days: Annotated[
             int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS, description="window in days")
         ] = EXPIRING_DEFAULT_DAYS,
     ) -> Response[bytes]:
         body = exports.expiring_csv(session, actor, days, zone)
-        return csv_file(body, f"expiring-{days}d-{date.today().isoformat()}.csv")
+        return csv_file(body, exports.dated_name(f"expiring-{days}d", zone, now))

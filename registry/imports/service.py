@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -125,7 +126,9 @@ def import_officers(
     session: Session,
     actor: Actor,
     rows: Sequence[CsvRow],
+    zone: ZoneInfo,
     *,
+    now: datetime | None = None,
     source: str = "The file",
     progress: Progress | None = None,
     existing: str = "refuse",
@@ -162,7 +165,7 @@ def import_officers(
         try:
             # A savepoint per row, so a refused row leaves nothing half-made behind.
             with savepoint(session):
-                officer = create_officer(session, actor, data)
+                officer = create_officer(session, actor, data, zone, now=now)
                 if _assignment(row) is not None:
                     assign(session, actor, officer.id, _assignment(row))
             result.created.append(OfficerChange(row.line, officer.post_id, _named(officer), {}))
@@ -204,7 +207,7 @@ def import_officers(
             with savepoint(session):
                 if fields:
                     update = people_schemas.OfficerUpdate.model_validate(fields)
-                    update_officer(session, actor, found.id, update)
+                    update_officer(session, actor, found.id, update, zone, now=now)
                 if moved is not None:
                     assign(session, actor, found.id, moved)
         except RegistryError as exc:
@@ -255,7 +258,9 @@ def import_officers_csv(
     session: Session,
     actor: Actor,
     data: bytes,
+    zone: ZoneInfo,
     *,
+    now: datetime | None = None,
     source: str = "The file",
     existing: str = "refuse",
     preview: bool = False,
@@ -264,6 +269,8 @@ def import_officers_csv(
         session,
         actor,
         read_officers(data, source),
+        zone,
+        now=now,
         source=source,
         existing=existing,
         preview=preview,

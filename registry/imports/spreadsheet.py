@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -64,7 +66,9 @@ def run(
     sheet: Sheet,
     chosen: Mapping[str, str],
     agency: Agency | None,
+    zone: ZoneInfo,
     *,
+    now: datetime | None = None,
     source: str,
     existing: str,
     preview: bool,
@@ -76,6 +80,8 @@ def run(
         session,
         actor,
         rows,
+        zone,
+        now=now,
         source=source,
         existing=existing,
         preview=preview,

@@ -8,7 +8,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry.accounts.guards import admin_only, office, staff
-from registry.http.deps import CurrentActor, DbSession, PathUUID
+from registry.http.deps import CurrentActor, DbSession, Now, PathUUID, ProgramZone
 from registry.people import schemas, search, service
 
 
@@ -75,9 +75,15 @@ class OfficerController(Controller):
 
     @post("/", guards=[office], sync_to_thread=True)
     def create(
-        self, session: DbSession, actor: CurrentActor, data: JSONBody[schemas.OfficerCreate]
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        data: JSONBody[schemas.OfficerCreate],
+        zone: ProgramZone,
+        now: Now,
     ) -> schemas.OfficerPublic:
-        return service.officer_public(session, service.create_officer(session, actor, data))
+        made = service.create_officer(session, actor, data, zone, now=now)
+        return service.officer_public(session, made)
 
     @get("/", guards=[staff], sync_to_thread=True)
     def search(
@@ -107,9 +113,11 @@ class OfficerController(Controller):
         actor: CurrentActor,
         officer_id: PathUUID,
         data: JSONBody[schemas.OfficerUpdate],
+        zone: ProgramZone,
+        now: Now,
     ) -> schemas.OfficerPublic:
         return service.officer_public(
-            session, service.update_officer(session, actor, officer_id, data)
+            session, service.update_officer(session, actor, officer_id, data, zone, now=now)
         )
 
     @post("/{officer_id:uuid}/transfer", guards=[office], sync_to_thread=True, status_code=200)

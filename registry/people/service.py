@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
 from registry.actors import Actor, Role
 from registry.audit.service import record, saved, snapshot
-from registry.common import copied
-from registry.dates import long_date
+from registry.common import copied, utcnow
+from registry.dates import local_date, long_date
 from registry.db import mark_changed
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from registry.people import schemas
@@ -226,8 +227,10 @@ def _check_email(email: str | None) -> str | None:
     return email
 
 
-def _check_patrol_start(value: date) -> date:
-    if value > date.today():
+def _check_patrol_start(value: date, zone: ZoneInfo, now: datetime | None) -> date:
+    # The day the coordinator types is the program's: in Denver's evening, UTC's today is
+    # tomorrow, and an officer who starts tomorrow has not patrolled yet.
+    if value > local_date(now or utcnow(), zone):
         raise RuleViolation(
             "patrol_start_date cannot be in the future.",
             field="patrol_start_date",
@@ -236,7 +239,14 @@ def _check_patrol_start(value: date) -> date:
     return value
 
 
-def create_officer(session: Session, actor: Actor, data: schemas.OfficerCreate) -> Officer:
+def create_officer(
+    session: Session,
+    actor: Actor,
+    data: schemas.OfficerCreate,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
+) -> Officer:
     agency = get_agency(session, data.agency_id)
     actor.require_region(agency.region_id, "agency")
     post_id = data.post_id.strip().upper()
@@ -256,7 +266,7 @@ def create_officer(session: Session, actor: Actor, data: schemas.OfficerCreate) 
         last_name=clean_text(data.last_name, "last_name"),
         email=_check_email(data.email),
         protected=data.protected,
-        patrol_start_date=_check_patrol_start(data.patrol_start_date),
+        patrol_start_date=_check_patrol_start(data.patrol_start_date, zone, now),
         wallet_key=secrets.token_urlsafe(32),
         agency_id=agency.id,
     )
@@ -348,7 +358,13 @@ def officers_public(session: Session, officers: list[Officer]) -> list[schemas.O
 
 
 def update_officer(
-    session: Session, actor: Actor, officer_id: uuid.UUID, data: schemas.OfficerUpdate
+    session: Session,
+    actor: Actor,
+    officer_id: uuid.UUID,
+    data: schemas.OfficerUpdate,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
 ) -> Officer:
     officer = get_officer_for(session, actor, officer_id)
     before = snapshot(officer)
@@ -361,7 +377,7 @@ def update_officer(
     if "email" in changes:
         officer.email = _check_email(changes["email"])
     if changes.get("patrol_start_date") is not None:
-        officer.patrol_start_date = _check_patrol_start(changes["patrol_start_date"])
+        officer.patrol_start_date = _check_patrol_start(changes["patrol_start_date"], zone, now)
     if changes.get("protected") is not None:
         officer.protected = bool(changes["protected"])
     session.add(officer)

@@ -45,6 +45,12 @@ ROSTER_HEADER = (
 )
 
 
+def dated_name(stem: str, zone: ZoneInfo, now: datetime) -> str:
+    """A download's file name with the program's day ("expiring-90d-2026-12-07.csv"): in
+    Denver's evening the server's (UTC's) day is already tomorrow."""
+    return f"{stem}-{local_date(now, zone).isoformat()}.csv"
+
+
 def roster_csv(
     session: Session,
     actor: Actor,

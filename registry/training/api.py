@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 
 from registry.accounts.guards import office, staff
 from registry.common import copied
-from registry.http.deps import CurrentActor, DbSession, PathUUID, ProgramZone
+from registry.http.deps import CurrentActor, DbSession, Now, PathUUID, ProgramZone
 from registry.training import attendance, enrollment, results, schemas, service, standing
 
 
@@ -28,9 +28,15 @@ class ClassController(Controller):
 
     @post("/", guards=[office], sync_to_thread=True)
     def create(
-        self, session: DbSession, actor: CurrentActor, data: JSONBody[schemas.ClassCreate]
+        self,
+        session: DbSession,
+        actor: CurrentActor,
+        data: JSONBody[schemas.ClassCreate],
+        zone: ProgramZone,
+        now: Now,
     ) -> schemas.ClassPublic:
-        return service.class_public(session, service.create_class(session, actor, data))
+        made = service.create_class(session, actor, data, zone, now=now)
+        return service.class_public(session, made)
 
     @get("/", guards=[staff], sync_to_thread=True)
     def list(self, session: DbSession, actor: CurrentActor) -> list[schemas.ClassPublic]:

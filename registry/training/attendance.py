@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor
 from registry.audit.service import record
 from registry.common import utcnow
+from registry.dates import local_date
 from registry.errors import (
     InvalidInput,
     NotFound,
@@ -98,7 +100,13 @@ def record_attendance(
 
 
 def record_makeup(
-    session: Session, actor: Actor, class_id: uuid.UUID, data: schemas.MakeupCreate
+    session: Session,
+    actor: Actor,
+    class_id: uuid.UUID,
+    data: schemas.MakeupCreate,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
 ) -> MakeupAttendance:
     """Make-up hours for one officer and module: counted toward the module, audited, and never
     more than the hours the officer still missed in it."""
@@ -123,7 +131,8 @@ def record_makeup(
                 field="source_class_id",
                 rule="same_course",
             )
-    if data.held_on > date.today():
+    # The program's day: in Denver's evening UTC's is already tomorrow, not yet attended.
+    if data.held_on > local_date(now or utcnow(), zone):
         raise RuleViolation(
             "Make-up hours are recorded once they were attended.",
             field="held_on",

@@ -6,7 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody
 
 from registry.accounts.guards import office, staff
-from registry.http.deps import CurrentActor, DbSession, PathUUID, ProgramZone
+from registry.http.deps import CurrentActor, DbSession, Now, PathUUID, ProgramZone
 from registry.training import ce
 
 
@@ -22,8 +22,9 @@ class CEController(Controller):
         officer_id: PathUUID,
         data: JSONBody[ce.CECreate],
         zone: ProgramZone,
+        now: Now,
     ) -> ce.CEPublic:
-        return ce.record_ce(session, actor, officer_id, data, zone)
+        return ce.record_ce(session, actor, officer_id, data, zone, now=now)
 
     @get("/", guards=[staff], sync_to_thread=True)
     def list(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor
 from registry.audit.service import saved
-from registry.common import add_months, copied
-from registry.dates import long_date
+from registry.common import add_months, copied, utcnow
+from registry.dates import local_date, long_date
 from registry.errors import (
     NotFound,
     RuleViolation,
@@ -74,7 +75,14 @@ def course_by_code(session: Session, code: str) -> Course:
 # ---- classes ------------------------------------------------------------------------------
 
 
-def create_class(session: Session, actor: Actor, data: schemas.ClassCreate) -> TrainingClass:
+def create_class(
+    session: Session,
+    actor: Actor,
+    data: schemas.ClassCreate,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
+) -> TrainingClass:
     course = course_by_code(session, data.course)
     region = region_by_code(session, data.region)
     actor.require_region(region.id, "region")
@@ -84,7 +92,8 @@ def create_class(session: Session, actor: Actor, data: schemas.ClassCreate) -> T
         )
     if (data.end_date - data.start_date).days > 366:
         raise RuleViolation("A class lasts at most a year.", field="end_date", rule="max_duration")
-    horizon = add_months(date.today(), SCHEDULE_AHEAD_MONTHS)
+    # Counted from the program's today, the day the refusal's date is read against.
+    horizon = add_months(local_date(now or utcnow(), zone), SCHEDULE_AHEAD_MONTHS)
     if data.start_date > horizon:
         raise RuleViolation(
             f"A class is scheduled at most {SCHEDULE_AHEAD_MONTHS} months ahead "

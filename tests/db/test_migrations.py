@@ -100,6 +100,7 @@ def test_results_on_record_become_first_attempts(scratch_database_url: str) -> N
                 agency_id=agency.id,
                 patrol_start_date=date(2020, 1, 6),
             ),
+            program_zone(),
         )
         klass = create_class(
             session,
@@ -112,6 +113,7 @@ def test_results_on_record_become_first_attempts(scratch_database_url: str) -> N
                 location="Mig",
                 capacity=10,
             ),
+            program_zone(),
         )
         wanted = training.EnrollmentCreate(officer_id=officer.id)
         enroll(session, SYSTEM, klass.id, wanted, program_zone())
@@ -171,6 +173,7 @@ def test_officers_on_record_are_searchable_after_the_upgrade(scratch_database_ur
                     agency_id=first.id,
                     patrol_start_date=date(2020, 1, 6),
                 ),
+                program_zone(),
             )
             for post_id, last in (("SRC-0001", "O'Brien"), ("SRC-0002", "Ng"))
         )

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from registry.dates import long_date
-from tests.conftest import Region, assert_problem, assert_same_problem, graduate, unique
+from tests.conftest import (
+    Region,
+    assert_problem,
+    assert_same_problem,
+    graduate,
+    program_today,
+    unique,
+)
 
 
 def body_for(region: Region, **fields: Any) -> dict[str, Any]:
@@ -119,7 +126,7 @@ def test_a_missing_required_field_is_named(region: Region, missing: str) -> None
 
 
 def test_a_patrol_start_in_the_future_is_refused(region: Region) -> None:
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (program_today() + timedelta(days=1)).isoformat()
     r = region.coordinator.post("/api/v1/officers", body_for(region, patrol_start_date=tomorrow))
     assert_problem(r, 422, field="patrol_start_date", rule="not_future")
 

@@ -21,7 +21,7 @@ from registry.actors import SYSTEM
 from registry.common import opaque_id, utcnow
 from registry.db import unit_of_work
 from registry.tables.wallets import HolderCopy, Interaction
-from tests.conftest import unique
+from tests.conftest import program_today, unique
 from tests.security.conftest import PASSWORD, ROLES, World, fresh_session, make_actor
 
 ANON, WALLET, INSTR, COORD, OTHER, ADMIN, LIAISON, OTHER_LIAISON, DISPATCH, OTHER_DISPATCH = ROLES
@@ -426,7 +426,7 @@ BODIES: dict[tuple[str, str], Body] = {
         "officer_id": str(w.officer_id),
         "module": w.module,
         "hours": "0.5",
-        "held_on": date.today().isoformat(),
+        "held_on": program_today().isoformat(),
         "location": "Make-up room",
     },
     ("POST", "/console/classes/{class_id:uuid}/results/pass"): lambda w: {"field": "written_exam"},

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from registry.common import add_months
-from tests.conftest import Region, assert_problem, assert_same_problem, unique
+from tests.conftest import (
+    Region,
+    assert_problem,
+    assert_same_problem,
+    program_today,
+    unique,
+)
 from tests.training.test_classes import class_body
 
 
@@ -116,7 +122,7 @@ def _class(region: Region, start: date) -> Any:
 
 
 def test_a_class_may_be_scheduled_up_to_18_months_ahead_and_no_further(region: Region) -> None:
-    horizon = add_months(date.today(), 18)
+    horizon = add_months(program_today(), 18)
     assert _class(region, horizon).status_code == 201
     r = _class(region, horizon + timedelta(days=1))
     body = assert_problem(r, 422, field="start_date", rule="schedule_horizon")

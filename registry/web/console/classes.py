@@ -19,7 +19,14 @@ from registry.credentials.deps import CurrentIssuer
 from registry.credentials.handouts import class_handouts
 from registry.credentials.service import certify_class_now
 from registry.errors import InvalidInput
-from registry.http.deps import AnyRequest, CurrentMail, DbSession, PathUUID, ProgramZone
+from registry.http.deps import (
+    AnyRequest,
+    CurrentMail,
+    DbSession,
+    Now,
+    PathUUID,
+    ProgramZone,
+)
 from registry.notices import service as notices
 from registry.tables.people import Agency, Region
 from registry.tables.training import Course
@@ -74,7 +81,7 @@ def classes(request: AnyRequest, session: DbSession, zone: ProgramZone) -> Templ
 
 @post("/classes", guards=[office])
 async def add_class(
-    request: AnyRequest, session: DbSession, zone: ProgramZone
+    request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now
 ) -> Redirect | Template:
     """Schedules a class; the volunteers the form ticked are enrolled in it at once, each
     through the enrollment rules (the refused are named, the class stays)."""
@@ -86,7 +93,9 @@ async def add_class(
 
     def work() -> Redirect | Template:
         ticked = _uuids(data.getall("officer_id", []), "officer_id")
-        made = training.create_class(session, actor, build(schemas.ClassCreate, values))
+        made = training.create_class(
+            session, actor, build(schemas.ClassCreate, values), zone, now=now
+        )
         back = _back(made.id, "#roster")
         if not ticked:
             return redirect(f"/console/classes/{made.id}", "Class scheduled.")
@@ -267,7 +276,9 @@ def _whose(kind: str, value: str) -> dict[str, Any]:
 
 
 @post("/classes/{class_id:uuid}/makeup")
-async def makeup(request: AnyRequest, session: DbSession, class_id: PathUUID) -> Redirect:
+async def makeup(
+    request: AnyRequest, session: DbSession, class_id: PathUUID, zone: ProgramZone, now: Now
+) -> Redirect:
     """Hours of a module made up in another class of the course or a make-up session."""
     data, actor = await posted(request)
     back = _back(class_id, "#attendance")
@@ -279,7 +290,7 @@ async def makeup(request: AnyRequest, session: DbSession, class_id: PathUUID) ->
 
     def work() -> str:
         row = attendance_rules.record_makeup(
-            session, actor, class_id, build(schemas.MakeupCreate, values)
+            session, actor, class_id, build(schemas.MakeupCreate, values), zone, now=now
         )
         return f"{row.hours:g} make-up hours recorded."
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from litestar import Response, get, post
@@ -16,7 +17,7 @@ from litestar.response import Stream, Template
 from registry.accounts.guards import office
 from registry.credentials.deps import CurrentIssuer
 from registry.errors import RegistryError
-from registry.http.deps import AnyRequest, DbEngine, DbSession, PathUUID, ProgramZone
+from registry.http.deps import AnyRequest, DbEngine, DbSession, Now, PathUUID, ProgramZone
 from registry.http.responses import csv_file, csv_stream
 from registry.imports import reading, service
 from registry.imports.reading import FileRefused, ImportRefused
@@ -120,15 +121,24 @@ async def _import_upload(
 
 
 def _import_officers(
-    session: DbSession, actor: Any, data: bytes, source: str, existing: str, preview: bool
+    session: DbSession,
+    actor: Any,
+    data: bytes,
+    zone: ZoneInfo,
+    now: datetime,
+    source: str,
+    existing: str,
+    preview: bool,
 ) -> service.OfficerImport:
     return service.import_officers_csv(
-        session, actor, data, source=source, existing=existing, preview=preview
+        session, actor, data, zone, now=now, source=source, existing=existing, preview=preview
     )
 
 
 @post("/import/officers", guards=[office], request_max_body_size=reading.MAX_BYTES + 64 * 1024)
-async def import_officers(request: AnyRequest, session: DbSession) -> Response[Any]:
+async def import_officers(
+    request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now
+) -> Response[Any]:
     """A file of officers. Refusing the officers already registered (the default) saves it at
     once; skipping or updating them shows first what would change, to confirm."""
     actor = actor_of(request)
@@ -138,7 +148,9 @@ async def import_officers(request: AnyRequest, session: DbSession) -> Response[A
         return redirect(IMPORT_PAGE, "Choose a CSV file of officers to import.", error=True)
 
     def run(preview: bool) -> Callable[[], Any]:
-        return lambda: _import_officers(session, actor, data, filename, existing, preview)
+        return lambda: _import_officers(
+            session, actor, data, zone, now, filename, existing, preview
+        )
 
     if existing == "refuse":
         return await _run_import(
@@ -174,7 +186,9 @@ async def import_officers(request: AnyRequest, session: DbSession) -> Response[A
     guards=[office],
     request_max_body_size=2 * reading.MAX_BYTES + 64 * 1024,
 )
-async def confirm_officers(request: AnyRequest, session: DbSession) -> Response[Any]:
+async def confirm_officers(
+    request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now
+) -> Response[Any]:
     """The previewed file, imported: checked again row by row, all rows or none."""
     actor = actor_of(request)
     form = await form_data(request)
@@ -184,7 +198,7 @@ async def confirm_officers(request: AnyRequest, session: DbSession) -> Response[
     result: list[service.OfficerImport] = []
 
     def work() -> int:
-        result.append(_import_officers(session, actor, data, filename, existing, False))
+        result.append(_import_officers(session, actor, data, zone, now, filename, existing, False))
         return result[0].saved
 
     response = await _run_import(
@@ -258,18 +272,20 @@ def roster_download(
 
 @get("/credentials.csv", guards=[office])
 async def credentials_download(
-    request: AnyRequest, engine: DbEngine, issuer: CurrentIssuer, zone: ProgramZone
+    request: AnyRequest, engine: DbEngine, issuer: CurrentIssuer, zone: ProgramZone, now: Now
 ) -> Stream:
     rows = exports.streamed_credentials_csv(
         engine, actor_of(request), issuer.credential_url, issuer.wallet_url, zone
     )
-    return csv_stream(rows, f"credentials-{date.today().isoformat()}.csv")
+    return csv_stream(rows, exports.dated_name("credentials", zone, now))
 
 
 @get("/coverage.csv", sync_to_thread=True)
-def coverage_download(request: AnyRequest, session: DbSession) -> Response[bytes]:
+def coverage_download(
+    request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now
+) -> Response[bytes]:
     body = exports.coverage_csv(session, actor_of(request))
-    return csv_file(body, f"coverage-{date.today().isoformat()}.csv")
+    return csv_file(body, exports.dated_name("coverage", zone, now))
 
 
 @get("/expiring.csv", sync_to_thread=True)
@@ -277,12 +293,13 @@ def expiring_download(
     request: AnyRequest,
     session: DbSession,
     zone: ProgramZone,
+    now: Now,
     days: Annotated[
         int, QueryParameter(ge=1, le=exports.MAX_EXPIRING_DAYS)
     ] = EXPIRING_DEFAULT_DAYS,
 ) -> Response[bytes]:
     body = exports.expiring_csv(session, actor_of(request), days, zone)
-    return csv_file(body, f"expiring-{days}d-{date.today().isoformat()}.csv")
+    return csv_file(body, exports.dated_name(f"expiring-{days}d", zone, now))
 
 
 HANDLERS = [

@@ -10,11 +10,10 @@ from litestar.response import Redirect, Template
 from sqlmodel import col, select
 
 from registry.accounts.guards import office
-from registry.common import utcnow
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.renewal import renewal_options
 from registry.dates import local_date
-from registry.http.deps import AnyRequest, DbSession, PathUUID, ProgramZone
+from registry.http.deps import AnyRequest, DbSession, Now, PathUUID, ProgramZone
 from registry.people import schemas, search, service
 from registry.tables.credentials import Credential
 from registry.tables.people import Agency, Region
@@ -98,7 +97,9 @@ def _offset(value: str | None) -> int:
 
 
 @post("/officers", guards=[office])
-async def add_officer(request: AnyRequest, session: DbSession) -> Redirect:
+async def add_officer(
+    request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now
+) -> Redirect:
     data, actor = await posted(request)
     values = {
         "post_id": text(data, "post_id"),
@@ -107,7 +108,8 @@ async def add_officer(request: AnyRequest, session: DbSession) -> Redirect:
     }
 
     def work() -> Redirect:
-        made = service.create_officer(session, actor, build(schemas.OfficerCreate, values))
+        new = build(schemas.OfficerCreate, values)
+        made = service.create_officer(session, actor, new, zone, now=now)
         return redirect(f"/console/officers/{made.id}", "Officer added.")
 
     back = "/console/officers"
@@ -121,6 +123,7 @@ def officer(
     session: DbSession,
     officer_id: PathUUID,
     zone: ProgramZone,
+    now: Now,
 ) -> Template:
     actor = actor_of(request)
     record = service.get_officer_for(session, actor, officer_id)
@@ -147,25 +150,28 @@ def officer(
         title=f"{record.first_name} {record.last_name}",
         officer=public,
         credentials=credentials,
-        now=utcnow(),
+        now=now,
         ce_records=ce,
         transfer_agencies=[a for a in all_agencies if a.id != public.agency_id],
         wallet_url=issuer.wallet_url(record),
         copies=copies_of(session, record.id),
         can_edit=actor.is_office,
         renewal_options=renewal_options(session, record, zone),
-        ce_max_date=local_date(utcnow(), zone).isoformat(),
+        ce_max_date=local_date(now, zone).isoformat(),
     )
 
 
 @post("/officers/{officer_id:uuid}", guards=[office])
-async def edit_officer(request: AnyRequest, session: DbSession, officer_id: PathUUID) -> Redirect:
+async def edit_officer(
+    request: AnyRequest, session: DbSession, officer_id: PathUUID, zone: ProgramZone, now: Now
+) -> Redirect:
     data, actor = await posted(request)
     values = _officer_fields(data)
     back = f"/console/officers/{officer_id}"
 
     def work() -> str:
-        service.update_officer(session, actor, officer_id, build(schemas.OfficerUpdate, values))
+        changes = build(schemas.OfficerUpdate, values)
+        service.update_officer(session, actor, officer_id, changes, zone, now=now)
         return "Saved."
 
     return await attempt(session, work, back=back)

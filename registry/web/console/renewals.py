@@ -14,7 +14,7 @@ from registry.credentials import renewal
 from registry.credentials.deps import CurrentIssuer
 from registry.credentials.service import get_credential_for
 from registry.dates import long_date
-from registry.http.deps import AnyRequest, DbSession, PathUUID, ProgramZone
+from registry.http.deps import AnyRequest, DbSession, Now, PathUUID, ProgramZone
 from registry.training import ce
 from registry.web.console.common import attempt, build, posted, text
 from registry.web.console.once import once
@@ -22,7 +22,7 @@ from registry.web.console.once import once
 
 @post("/officers/{officer_id:uuid}/ce", guards=[office], name="console-add-ce")
 async def add_ce(
-    request: AnyRequest, session: DbSession, officer_id: PathUUID, zone: ProgramZone
+    request: AnyRequest, session: DbSession, officer_id: PathUUID, zone: ProgramZone, now: Now
 ) -> Redirect:
     data, actor = await posted(request)
     back = f"/console/officers/{officer_id}"
@@ -33,7 +33,7 @@ async def add_ce(
     }
 
     def work() -> str:
-        r = ce.record_ce(session, actor, officer_id, build(ce.CECreate, values), zone)
+        r = ce.record_ce(session, actor, officer_id, build(ce.CECreate, values), zone, now=now)
         return f"Recorded {r.hours:g} hours of continuing education."
 
     return await attempt(session, once(session, actor, data, work, back), back=back)

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from registry.actors import Actor
 from registry.audit import service as audit_service
-from registry.common import utcnow
 from registry.coverage import nominations
 from registry.coverage import reads as coverage_reads
-from registry.http.deps import AnyRequest, DbSession, ProgramZone
+from registry.dates import local_date
+from registry.http.deps import AnyRequest, DbSession, Now, ProgramZone
 from registry.reports import service as reports
 from registry.tables.people import Region
 from registry.web.console.charts import coverage_chart
@@ -65,10 +65,9 @@ def expiring(request: AnyRequest, session: DbSession) -> Template:
 
 
 @get("/coverage", sync_to_thread=True)
-def coverage(request: AnyRequest, session: DbSession, zone: ProgramZone) -> Template:
+def coverage(request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now) -> Template:
     actor = actor_of(request)
-    now = utcnow()
-    day = coverage_reads.day_window(coverage_reads.local_today(zone, now), zone)
+    day = coverage_reads.day_window(local_date(now, zone), zone)
     # The counts and the officers certified today by agency (for the outlook): one read.
     data = reports.coverage(session, actor, now=now, day=day)
     # Districts and shifts: the office's (an instructor sees certification counts only).

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from litestar import Response, get, post
@@ -16,7 +18,7 @@ from sqlmodel import Session
 from registry.accounts.guards import office
 from registry.actors import Actor
 from registry.errors import RegistryError
-from registry.http.deps import AnyRequest, DbSession
+from registry.http.deps import AnyRequest, DbSession, Now, ProgramZone
 from registry.http.responses import csv_file
 from registry.imports import mapping as columns
 from registry.imports import reading, spreadsheet
@@ -103,7 +105,9 @@ def _mapping_page(
     )
 
 
-async def _run(request: AnyRequest, session: Session, preview: bool) -> Response[Any]:
+async def _run(
+    request: AnyRequest, session: Session, zone: ZoneInfo, now: datetime, preview: bool
+) -> Response[Any]:
     """The mapped sheet imported: previewed (every row's outcome, nothing kept), or its good
     rows saved, all of them or none (this request's one transaction)."""
     actor = actor_of(request)
@@ -121,6 +125,8 @@ async def _run(request: AnyRequest, session: Session, preview: bool) -> Response
                 sheet,
                 chosen,
                 agency,
+                zone,
+                now=now,
                 source=filename,
                 existing=existing,
                 preview=preview,
@@ -158,13 +164,17 @@ async def _run(request: AnyRequest, session: Session, preview: bool) -> Response
 
 
 @post("/import/sheet/preview", guards=[office], request_max_body_size=CARRIED)
-async def preview_sheet(request: AnyRequest, session: DbSession) -> Response[Any]:
-    return await _run(request, session, preview=True)
+async def preview_sheet(
+    request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now
+) -> Response[Any]:
+    return await _run(request, session, zone, now, preview=True)
 
 
 @post("/import/sheet/save", guards=[office], request_max_body_size=CARRIED)
-async def save_sheet(request: AnyRequest, session: DbSession) -> Response[Any]:
-    return await _run(request, session, preview=False)
+async def save_sheet(
+    request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now
+) -> Response[Any]:
+    return await _run(request, session, zone, now, preview=False)
 
 
 @post("/import/sheet/refused.csv", guards=[office], request_max_body_size=CARRIED, status_code=200)
