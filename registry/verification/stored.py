@@ -100,7 +100,7 @@ class StoredCredentials:
     """
 
     def __init__(
-        self, engine: Engine, live: LiveStatus, size: int = 50_000, signatures: int = 10_000
+        self, engine: Engine, live: LiveStatus, size: int = 20_000, signatures: int = 10_000
     ) -> None:
         self.engine = engine
         self.live = live
