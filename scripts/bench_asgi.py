@@ -1,7 +1,9 @@
 """The verify API's cost inside the app alone: N `POST /api/v1/verify` (a JWS) handed to the
-app's ASGI callable in one process, no HTTP server, no network, after one request per credential
-to warm its memory. Prints the CPU time per request. For before/after comparisons of the app's
-own Python on a busy machine, where wrk's figures drift:
+app's ASGI callable in one process, no HTTP server, no network, after two requests per credential
+to warm its memory (the first reads its record, the second checks the record's signature, which
+later requests of the same token do not repeat: the steady state a long wrk run measures).
+Prints the CPU time per request. For before/after comparisons of the app's own Python on a busy
+machine, where wrk's figures drift:
 
     .venv/bin/python scripts/bench_asgi.py [N] [--checkout DIR]
 
@@ -86,7 +88,7 @@ def instrument(on: bool) -> None:
 
 
 async def drive(app: Any, bodies: list[bytes], n: int, callgrind: bool) -> float:
-    """CPU seconds per request of `n` requests, after one per body."""
+    """CPU seconds per request of `n` requests, after two per body."""
     messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     started: list[dict[str, Any]] = []
 
@@ -109,7 +111,7 @@ async def drive(app: Any, bodies: list[bytes], n: int, callgrind: bool) -> float
         answers.append(message)
 
     begin = 0.0
-    for i in range(-len(bodies), n):
+    for i in range(-2 * len(bodies), n):
         if i == 0:
             if callgrind:
                 instrument(True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +14,7 @@ from registry.vc import jws, jwtvc
 from registry.vc.jws import JWSError
 from registry.vc.keys import KeySet, PublicKey
 from registry.verification.claims import (
+    Claims,
     Registry,
     check_claims,
     check_time,
@@ -23,7 +24,7 @@ from registry.verification.claims import (
     text_of,
     types_of,
 )
-from registry.verification.status import StatusSource, read_status, status_entries
+from registry.verification.status import StatusEntry, StatusSource, read_status, status_entries
 from registry.verification.verdict import (
     EXPIRED,
     INVALID,
@@ -100,9 +101,9 @@ def _check_key_binding(header_kid: str, issuer_id: str) -> None:
 
 def _check_certification(
     payload: dict[str, Any], registry: Registry, courses: Container[str] | None
-) -> str:
-    """The certification check's detail when this is a CIT certification naming a holder;
-    raises otherwise, saying what the credential is instead."""
+) -> tuple[str, list[StatusEntry]]:
+    """The certification check's detail and the status entries to read when this is a CIT
+    certification naming a holder; raises otherwise, saying what the credential is instead."""
     types = types_of(payload.get("type"))
     if "BitstringStatusListCredential" in types:
         raise _Failed("certification", "this is a status list, not a certification")
@@ -134,9 +135,10 @@ def _check_certification(
         raise _Failed("certification", "it names no holder (no name and no POST id)")
     # Every certification this registry issues carries one: without it, "not revoked" would be
     # said of a credential whose revocation nobody could read (fail closed).
-    if not any(e.purpose == "revocation" for e in status_entries(payload, registry)):
+    entries = status_entries(payload, registry)
+    if not any(e.purpose == "revocation" for e in entries):
         raise _Failed("certification", "it carries no revocation status entry that can be read")
-    return f"a certification of {achievement_id}"
+    return f"a certification of {achievement_id}", entries
 
 
 def differs_from_issued(signed: dict[str, Any], issued: dict[str, Any]) -> str | None:
@@ -280,6 +282,54 @@ class Policy:
     clock_skew: timedelta = timedelta(seconds=60)
 
 
+@dataclass(frozen=True)
+class Certified:
+    """What the stages after the signature and before time find of a payload: a function of the
+    payload, the key id and the policy alone, so a stored credential's checked signature keeps
+    it (`certified_once`). `summary` is the verdict's credential, when made already."""
+
+    claims: Claims
+    registry: Registry
+    checks: tuple[Check, ...]  # claims, issuer, certification: each passed
+    entries: tuple[StatusEntry, ...]  # the status bits to read
+    summary: CredentialSummary | None = None
+
+
+def check_certified(
+    payload: dict[str, Any], header_kid: str, policy: Policy, checks: list[Check]
+) -> Certified:
+    """Claims, issuer, that it is a CIT certification: appends each check passed to `checks`
+    and raises at the first that fails (see `check_payload`)."""
+    issuer, courses = policy.issuer, policy.courses
+    start = len(checks)
+    claims = check_claims(payload)
+    checks.append(Check("claims", True, "a VC 2.0 credential with consistent claims"))
+    _check_key_binding(header_kid, claims.issuer_id)
+    registry = registry_of(payload, claims.issuer_id, issuer)
+    if issuer is not None and not registry.named(claims.issuer_id):
+        raise _Failed(
+            "issuer",
+            f"issued by {_show(claims.issuer_id, quote=False)}, not {registry.did} ({issuer})",
+        )
+    trust = "the trusted issuer" if issuer is not None else "trusted by its key"
+    checks.append(Check("issuer", True, f"issued by {claims.issuer_id} ({trust})"))
+    detail, entries = _check_certification(payload, registry, courses)
+    checks.append(Check("certification", True, detail))
+    return Certified(claims, registry, tuple(checks[start:]), tuple(entries))
+
+
+def certified_once(payload: dict[str, Any], header_kid: str, policy: Policy) -> Certified | None:
+    """`check_certified` with the verdict's summary, for a payload whose signature was checked
+    and is kept; None when a stage refuses it (or breaks): `check_payload` then says why, on
+    every verification, as for any other."""
+    try:
+        certified = check_certified(payload, header_kid, policy, [])
+        summary = _summary(payload, certified.claims.issuer_id)
+    except Exception:
+        return None
+    return replace(certified, summary=summary)
+
+
 def check_payload(
     payload: dict[str, Any],
     header_kid: str,
@@ -288,39 +338,28 @@ def check_payload(
     now: datetime,
     policy: Policy,
     checks: list[Check] | None = None,
+    certified: Certified | None = None,
 ) -> Verdict:
     """The stages after the signature, shared by every securing form: claims, issuer, that it is
     a CIT certification, time, status. `payload` is the credential whose signature or proof
     verified with the key `header_kid` names (a JWS kid or a Data Integrity verificationMethod);
-    `checks` holds the checks passed so far. See `verify` for the other arguments."""
+    `checks` holds the checks passed so far; `certified`, what `certified_once` found of this
+    payload, key id and policy before (its stages are not run again). See `verify` for the
+    other arguments."""
     checks = checks if checks is not None else []
-    issuer, courses, check_status, skew = (
-        policy.issuer,
-        policy.courses,
-        policy.check_status,
-        policy.clock_skew,
-    )
-    try:
-        claims = check_claims(payload)
-        checks.append(Check("claims", True, "a VC 2.0 credential with consistent claims"))
-        _check_key_binding(header_kid, claims.issuer_id)
-        registry = registry_of(payload, claims.issuer_id, issuer)
-        if issuer is not None and not registry.named(claims.issuer_id):
-            raise _Failed(
-                "issuer",
-                f"issued by {_show(claims.issuer_id, quote=False)}, not {registry.did} ({issuer})",
-            )
-        trust = "the trusted issuer" if issuer is not None else "trusted by its key"
-        checks.append(Check("issuer", True, f"issued by {claims.issuer_id} ({trust})"))
-        detail = _check_certification(payload, registry, courses)
-        checks.append(Check("certification", True, detail))
-    except _Failed as failed:
-        return _invalid(checks, failed, now, payload)
+    if certified is None:
+        try:
+            certified = check_certified(payload, header_kid, policy, checks)
+        except _Failed as failed:
+            return _invalid(checks, failed, now, payload)
+    else:
+        checks.extend(certified.checks)
+    claims, registry = certified.claims, certified.registry
 
     reasons: list[str] = []
     expired = False
     try:
-        checks.append(Check("time", True, check_time(claims, payload, now, skew)))
+        checks.append(Check("time", True, check_time(claims, payload, now, policy.clock_skew)))
     except _Failed as failed:
         expired = True
         checks.append(Check("time", False, failed.detail))
@@ -328,12 +367,19 @@ def check_payload(
         reasons.append(f"The credential {verb}{failed.detail}.")
 
     status: str | None = None
-    if not check_status or status_source is None:
+    if not policy.check_status or status_source is None:
         checks.append(Check("status", True, "not checked"))
     else:
         try:
             status, detail = read_status(
-                payload, claims.issuer_id, registry, keys, status_source, now, skew
+                payload,
+                claims.issuer_id,
+                registry,
+                keys,
+                status_source,
+                now,
+                policy.clock_skew,
+                certified.entries,
             )
         except _Failed as failed:
             checks.append(Check("status", False, failed.detail))
@@ -346,4 +392,7 @@ def check_payload(
             reasons.append("The credential is suspended by its issuer.")
 
     verdict = status or (EXPIRED if expired else VALID)
-    return Verdict(verdict, reasons, checks, now, _summary(payload, claims.issuer_id), payload)
+    summary = certified.summary
+    if summary is None:
+        summary = _summary(payload, claims.issuer_id)
+    return Verdict(verdict, reasons, checks, now, summary, payload)

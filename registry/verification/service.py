@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,16 +11,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from registry.credentials.service import (
-    CREDENTIAL_ID,
-    Issuer,
-    get_credential,
-    holder_is_protected,
-)
-from registry.db import on_commit, unit_of_work
+from registry.credentials.service import CREDENTIAL_ID, Issuer
+from registry.db import unit_of_work
 from registry.errors import InvalidInput, NotFound
-from registry.tables.credentials import Credential, CredentialStatus
-from registry.tables.people import Officer
+from registry.tables.credentials import Credential
 from registry.tables.training import Course
 from registry.tables.wallets import HolderCopy
 from registry.vc import jws
@@ -30,6 +22,7 @@ from registry.vc.jws import payload_of
 from registry.vc.keys import KeySet
 from registry.verification.core import (
     Policy,
+    certified_once,
     check_payload,
     check_signature,
     unexpected_failure,
@@ -39,122 +32,8 @@ from registry.verification.dataintegrity import parse as parse_document
 from registry.verification.dataintegrity import refused, verify_document
 from registry.verification.live import LiveStatus
 from registry.verification.presentations import PresentationRefused, check_presentation
+from registry.verification.stored import Signature, Stored, StoredCredentials
 from registry.verification.verdict import INVALID, Check, Verdict
-
-
-@dataclass(frozen=True)
-class Signature:
-    """A stored token's signature, checked against the key set of `fingerprint`: what verifying
-    it again would find, while that key set is the trusted one."""
-
-    fingerprint: str
-    payload: dict[str, Any]
-    key_id: str
-    checks: tuple[Check, ...]
-
-
-@dataclass(frozen=True)
-class PageFacts:
-    """What the page says beyond the verdict, from the stored record: the date a revocation or
-    suspension took effect, the renewal that superseded it, whether its holder is protected now
-    (so the name is withheld, and the signed files are not handed out)."""
-
-    credential_id: str
-    status_date: datetime | None
-    successor: tuple[str, datetime] | None  # its id and validUntil
-    protected: bool
-
-    @property
-    def downloadable(self) -> bool:
-        return not self.protected
-
-    def in_force(self) -> PageFacts:
-        """The facts for a verdict of valid or expired: no revocation or suspension date (the
-        record may have had one when these were read)."""
-        return replace(self, status_date=None)
-
-
-def page_facts(session: Session, credential: Credential, protected: bool | None) -> PageFacts:
-    """The facts of a stored credential; `protected` is whether its holder is, when known."""
-    successor = (
-        session.get(Credential, credential.superseded_by) if credential.superseded_by else None
-    )
-    if protected is None:
-        protected = holder_is_protected(session, credential)
-    return PageFacts(
-        credential_id=credential.id,
-        status_date=credential.status_changed_at
-        if credential.status in (CredentialStatus.REVOKED, CredentialStatus.SUSPENDED)
-        else None,
-        successor=(successor.id, successor.valid_until) if successor else None,
-        protected=protected,
-    )
-
-
-@dataclass
-class Stored:
-    """What verifying a stored credential needs: its token, and whether to withhold the name
-    (as of the officers' `version`); its signature once checked; what its page says beyond the
-    verdict."""
-
-    credential_id: str
-    token: str
-    officer_id: uuid.UUID
-    protected: bool
-    page: PageFacts
-    version: int | None = None
-    signature: Signature | None = None
-
-
-class StoredCredentials:
-    """The stored credentials the public pages verify, by id, kept in memory.
-
-    Tokens never change once issued. Whether a holder is protected can: a change committed in
-    this process drops that officer's entries at once (commit hook); one committed elsewhere
-    moves the officers' version that live status follows, and entries of an older version are
-    read again.
-    """
-
-    def __init__(self, engine: Engine, live: LiveStatus, size: int = 50_000) -> None:
-        self.engine = engine
-        self.live = live
-        self.size = size
-        self._items: dict[str, Stored] = {}
-        self._lock = threading.Lock()
-        on_commit("officers", self.forget_officers)
-
-    def forget_officers(self, officer_ids: set[Any]) -> None:
-        with self._lock:
-            self._items = {k: v for k, v in self._items.items() if v.officer_id not in officer_ids}
-
-    def cached(self, credential_id: str) -> Stored | None:
-        """The stored credential when it is in memory and current; None: `load` it."""
-        item = self._items.get(credential_id)
-        return item if item is not None and item.version == self.live.officers_version else None
-
-    def load(self, credential_id: str, session: Session | None = None) -> Stored:
-        """Reads the database (blocking), through `session` if given; NotFound for an
-        unknown id."""
-        if session is None:
-            with unit_of_work(self.engine, read_only=True) as own:
-                return self.load(credential_id, own)
-        version = self.live.officers_version  # before the read: a later change makes it stale
-        credential = get_credential(session, credential_id)
-        officer = session.get(Officer, credential.officer_id)
-        protected = officer is None or officer.protected
-        stored = Stored(
-            credential_id=credential.id,
-            token=credential.token,
-            officer_id=credential.officer_id,
-            protected=protected,
-            page=page_facts(session, credential, protected),
-            version=version,
-        )
-        with self._lock:
-            self._items[credential.id] = stored
-            if len(self._items) > self.size:  # the oldest read goes first
-                del self._items[next(iter(self._items))]
-        return stored
 
 
 @dataclass(frozen=True)
@@ -231,7 +110,16 @@ class Verifier:
             self.live.refresh(session, only=wanted)
 
     async def verify_presented(self, token: str | bytes) -> Verdict:
-        """The verdict on a token someone sends in, naming no holder who is protected now."""
+        """The verdict on a token someone sends in, naming no holder who is protected now.
+
+        A token that is, byte for byte, one on record and in memory (most are: hiring systems
+        and scanners send what the registry issued, again and again) is verified as the record
+        is: its signature checked once per key set (`verify_record`), everything else (claims,
+        time, live status, protection) on every request, as for any token. The answer is the
+        same; the Ed25519 check, a third of the request, is not repeated."""
+        stored = self.stored.presented(token) if isinstance(token, str) else None
+        if stored is not None:
+            return await self.verify_record_on_loop(stored)
         return await self.honour_protection(await self.verify_on_loop(token))
 
     async def honour_protection(self, verdict: Verdict) -> Verdict:
@@ -411,8 +299,9 @@ class Verifier:
         """Verifies a credential read through `session`, reading anything else it needs through
         it too: one pooled connection per request, never two."""
         stored = self.stored.cached(credential.id) or self.stored.load(credential.id, session)
-        self._load_lists(_named_by(stored), session)
-        return self.verify_record(stored)
+        parsed = _unchecked(stored)
+        self._load_lists(_named_by(stored, parsed), session)
+        return self.verify_record(stored, parsed=parsed)
 
     async def verify_on_loop(self, token: str | bytes) -> Verdict:
         """For async handlers: verifies on the event loop (pure CPU, no thread hand-off); what
@@ -423,8 +312,9 @@ class Verifier:
         return self._verify(token, parsed=parsed)
 
     async def verify_record_on_loop(self, stored: Stored) -> Verdict:
-        await self._ready(_named_by(stored))
-        return self.verify_record(stored)
+        parsed = _unchecked(stored)
+        await self._ready(_named_by(stored, parsed))
+        return self.verify_record(stored, parsed=parsed)
 
     async def _ready(self, named: Any) -> None:
         if self._courses is None or self.live.not_loaded(named):
@@ -434,42 +324,59 @@ class Verifier:
         self.courses()
         self._load_lists(named)
 
-    def verify_record(self, stored: Stored, now: datetime | None = None) -> Verdict:
-        """The verdict on a stored credential, its signature checked once per key set."""
-        verdict = self._verify_stored_token(stored, now or datetime.now(UTC))
+    def verify_record(
+        self, stored: Stored, now: datetime | None = None, parsed: jws.Parsed | None = None
+    ) -> Verdict:
+        """The verdict on a stored credential, its signature checked once per key set (`parsed`:
+        its token as `_unchecked` read it, so that it is not read twice)."""
+        verdict = self._verify_stored_token(stored, now or datetime.now(UTC), parsed)
         # Protection can be granted after issuance; the live answer honours it.
         if stored.protected and verdict.credential is not None:
             return verdict.redacted()
         return verdict
 
-    def _verify_stored_token(self, stored: Stored, now: datetime) -> Verdict:
+    def _verify_stored_token(
+        self, stored: Stored, now: datetime, parsed: jws.Parsed | None
+    ) -> Verdict:
         trusted = self._trusted()
         memo = stored.signature
         if memo is None or memo.fingerprint != trusted.fingerprint:
             checks: list[Check] = []
             try:
                 payload, key_id = check_signature(
-                    stored.token, trusted, self.issuer.public_url, checks
+                    stored.token, trusted, self.issuer.public_url, checks, parsed
                 )
             except Exception:  # not ours, or no longer trusted: the verifier says why, once
-                return self._verify(stored.token, now, trusted)
-            memo = Signature(trusted.fingerprint, payload, key_id, tuple(checks))
-            stored.signature = memo
+                return self._verify(stored.token, now, trusted, parsed)
+            memo = Signature(trusted.fingerprint, payload, key_id, tuple(checks), None)
+            self.stored.keep(stored, memo)
         try:
             policy = Policy(self.issuer.public_url, self.courses())
+            if memo.certified is None:  # made once (the courses are read once per process)
+                certified = certified_once(memo.payload, memo.key_id, policy)
+                if certified is not None:
+                    memo = replace(memo, certified=certified)
+                    self.stored.keep(stored, memo)
             source = self.live.under(trusted)
             checks = list(memo.checks)
-            verdict = check_payload(memo.payload, memo.key_id, trusted, source, now, policy, checks)
+            verdict = check_payload(
+                memo.payload, memo.key_id, trusted, source, now, policy, checks, memo.certified
+            )
         except Exception:
             return unexpected_failure(list(memo.checks), now, "token")
         return verdict
 
 
-def _named_by(stored: Stored) -> dict[str, Any] | None:
+def _unchecked(stored: Stored) -> jws.Parsed | None:
+    """A stored credential's token read, when its signature has not been checked yet (under
+    any key set: one checked is not read again); None otherwise, or when it cannot be read."""
+    return jws.read(stored.token) if stored.signature is None else None
+
+
+def _named_by(stored: Stored, parsed: jws.Parsed | None) -> dict[str, Any] | None:
     """What a stored credential says of itself, not verified: which status lists to have in
     memory before verifying it. None when it cannot be read (the verifier says why)."""
     memo = stored.signature
     if memo is not None:
         return memo.payload
-    parsed = jws.read(stored.token)
     return None if parsed is None else parsed.payload

@@ -4,6 +4,7 @@ bits: pure, the lists come from a source the caller hands over."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -184,9 +185,12 @@ def read_status(
     source: StatusSource,
     now: datetime,
     skew: timedelta,
+    entries: Sequence[StatusEntry] | None = None,
 ) -> tuple[str | None, str]:
-    """(REVOKED, SUSPENDED or None, detail); raises _Failed when the status cannot be confirmed."""
-    entries = status_entries(payload, registry)
+    """(REVOKED, SUSPENDED or None, detail); raises _Failed when the status cannot be confirmed.
+    `entries`: `status_entries(payload, registry)`, when the caller has them already."""
+    if entries is None:
+        entries = status_entries(payload, registry)
     if not entries:
         return None, "no revocation or suspension status entry"
     set_purposes: list[str] = []

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from registry.credentials.service import Issuer
 from registry.credentials.vouching import Listing
 from registry.tables.credentials import Credential
-from registry.verification.service import PageFacts, page_facts
+from registry.verification.stored import PageFacts, page_facts
 
 HEADERS = {"Cache-Control": "no-store", "Vary": "Accept"}
 

@@ -133,6 +133,23 @@ def test_a_compromised_key_is_withdrawn_and_what_it_signed_is_invalid(
     assert shown["verdict"] == "invalid" and "credential" not in shown, shown
 
 
+def test_a_token_verified_before_its_key_was_compromised_is_invalid_after(
+    region: Region, course: dict[str, Any], own_keys: Path, own_client: TestClient[Litestar]
+) -> None:
+    """The verify API checks the signature of a token on record once per key set: what a key
+    withdrawn since signed is invalid at the next request, however often it verified before."""
+    (old,) = listed(own_keys)
+    signed_by_old = issue(region, course, own_client)
+    run_cli(own_keys, "keys", "rotate")
+    for _ in range(2):  # the second, and every later one, without the Ed25519 check
+        assert verdict(own_client, signed_by_old)["verdict"] == "valid"
+
+    assert run_cli(own_keys, "keys", "compromise", old).returncode == 0
+    answer = verdict(own_client, signed_by_old)
+    assert answer["verdict"] == "invalid" and "credential" not in answer, answer
+    assert any(c["name"] == "header" and not c["ok"] for c in answer["checks"])
+
+
 def test_compromising_the_active_key_stops_issuance(
     region: Region, course: dict[str, Any], own_keys: Path, own_client: TestClient[Litestar]
 ) -> None:
@@ -267,7 +284,7 @@ def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
     assert answer["verdict"] == "valid", answer
     assert len(rotated) == 2
     # One pass: the lists it read were signed under the key set it started with.
-    assert passes == [item["token"]]
+    assert passes == [payload_of(item["token"])["id"]]
 
     # A status list alike: the list remembers the key that signed it, not the one read before.
     live._signed = {}
@@ -279,15 +296,18 @@ def test_the_stored_kid_is_the_key_that_signed_when_a_rotation_lands_in_between(
 
 
 def count_passes(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The tokens the pure verifier is run on from here on, one entry a pass."""
+    """The credentials (their ids) verified past the signature from here on, one entry a pass:
+    a token's (core.verify) or a record's whose signature was checked before (the verify API
+    on a token on record, the credential page)."""
     passes: list[Any] = []
-    real = core.verify
+    real = core.check_payload
 
-    def counted(token: Any, *args: Any, **kwargs: Any) -> Any:
-        passes.append(token)
-        return real(token, *args, **kwargs)
+    def counted(payload: Any, *args: Any, **kwargs: Any) -> Any:
+        passes.append(payload.get("id"))
+        return real(payload, *args, **kwargs)
 
-    monkeypatch.setattr("registry.verification.service.verify", counted)
+    monkeypatch.setattr("registry.verification.core.check_payload", counted)
+    monkeypatch.setattr("registry.verification.service.check_payload", counted)
     return passes
 
 
@@ -314,6 +334,7 @@ def test_a_list_not_in_memory_yet_is_read_before_the_one_verification(
     token = issue(region, course, own_client)
     live: LiveStatus = own_client.app.state.resources.live
     monkeypatch.setattr(live, "_presign", lambda: None)
+    credential_url = payload_of(token)["id"]
     read = count_reads(monkeypatch)
     for route, form in (("/api/v1/verify", "token"), ("/verify", "page")):
         # As in a worker that has not read the list yet (another opened it a moment ago).
@@ -325,7 +346,7 @@ def test_a_list_not_in_memory_yet_is_read_before_the_one_verification(
         else:
             page = own_client.post(route, data={"token": token})
             assert page.status_code == 200 and "Valid" in page.text, page.text[:500]
-        assert passes == [token], form
+        assert passes == [credential_url], form
         # Read once: to learn which list to load first, and then verified in that form.
         assert read.count(token.encode()) == 1, form
         assert 1 in live._bits
