@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import weakref
@@ -15,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
 
 READ_ONLY = {"sqlite_begin": "DEFERRED"}
 SQLITE_CONNECT = {"check_same_thread": False, "timeout": 30}
@@ -99,6 +102,8 @@ def _tune_sqlite(engine: Engine) -> None:
 # ---- telling in-process caches about committed changes ------------------------------------
 
 _CHANGED = "registry_changed"
+# A read-only transaction that wrote a cache, to commit (keep_cache_writes).
+_CACHE_WRITES = "registry_cache_writes"
 # The PostgreSQL channel every commit that marked a change notifies: the other workers' live
 # status (registry.verification.live) LISTENs on it.
 CHANGES_CHANNEL = "registry_changes"
@@ -132,6 +137,7 @@ def _before_commit(session: OrmSession) -> None:
 
 @event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: OrmSession) -> None:
+    session.info.pop(_CACHE_WRITES, None)
     changed: dict[str, set[Any]] = session.info.pop(_CHANGED, {})
     for topic, items in changed.items():
         with _listeners_lock:
@@ -146,10 +152,30 @@ def _after_commit(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_rollback")
 def _after_rollback(session: OrmSession) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_CACHE_WRITES, None)
 
 
 def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
+
+
+def keep_cache_writes(session: Session) -> None:
+    """Notes that this transaction wrote a cache (coverage's agency tallies) that a read-only
+    transaction commits instead of rolling back (end_read)."""
+    session.info[_CACHE_WRITES] = True
+
+
+def end_read(session: Session) -> None:
+    """Ends a read-only transaction: rolled back, or committed when it wrote a cache. A commit
+    that fails loses only the cache's rows (counted again next time), not the answer."""
+    if not session.info.pop(_CACHE_WRITES, False):
+        session.rollback()
+        return
+    try:
+        session.commit()
+    except Exception:
+        log.warning("cache rows not committed; counted again next time", exc_info=True)
+        session.rollback()
 
 
 def new_session(engine: Engine, *, read_only: bool = False) -> Session:
@@ -164,7 +190,7 @@ def unit_of_work(engine: Engine, *, read_only: bool = False) -> Iterator[Session
     try:
         yield session
         if read_only:
-            session.rollback()
+            end_read(session)
         else:
             session.commit()
     except BaseException:

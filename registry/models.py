@@ -19,6 +19,7 @@ from registry.tables.credentials import (
 from registry.tables.nominations import Nomination
 from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer, ProgramContact, Region
+from registry.tables.tallies import AgencyChange, AgencyTally
 from registry.tables.training import (
     Attendance,
     CERecord,
@@ -34,6 +35,8 @@ from registry.tables.wallets import HolderCopy, Interaction, WalletNonce
 __all__ = [
     "AccountLink",
     "Agency",
+    "AgencyChange",
+    "AgencyTally",
     "ApiToken",
     "Attendance",
     "AuditEntry",

@@ -11,7 +11,7 @@ from litestar.types import ControllerRouterHandler
 
 from registry.accounts.guards import office, on_duty_readers, patrol
 from registry.coverage import nominations, reads, schemas, service
-from registry.http.deps import CurrentActor, DbSession, PathUUID, ProgramZone
+from registry.http.deps import CurrentActor, DbSession, Now, PathUUID, ProgramZone
 
 # The officer-level coverage routes: whoever keeps the agency's patrol (`accounts.guards.patrol`).
 _BY_PATROL: dict[str, Any] = {"guards": [patrol], "sync_to_thread": True, "tags": ["coverage"]}
@@ -130,11 +130,12 @@ def region_coverage(
     session: DbSession,
     actor: CurrentActor,
     zone: ProgramZone,
+    now: Now,
     region: Annotated[
         str | None, QueryParameter(max_length=16, description="region code; admin: all without")
     ] = None,
 ) -> list[schemas.AgencyOutlook]:
-    return reads.region_outlook(session, actor, region, zone)
+    return reads.region_outlook(session, actor, region, zone, now)
 
 
 COVERAGE_HANDLERS: list[ControllerRouterHandler] = [

@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from registry.actors import Actor, Role
@@ -20,12 +20,13 @@ from registry.coverage import schemas
 from registry.coverage.service import agency_for
 from registry.dates import local_date
 from registry.errors import NotFound
+from registry.reports import tallies
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.patrol import PatrolDistrict, PatrolShift
 from registry.tables.people import Agency, Employment, Officer, Region
 from registry.tables.training import Course
 
-COURSE = "CIT-40"
+COURSE = tallies.COURSE
 
 
 @dataclass(frozen=True)
@@ -135,38 +136,6 @@ def read(
     return out
 
 
-def certified_counts(
-    session: Session, which: ColumnElement[bool], zone: ZoneInfo, day: date
-) -> dict[uuid.UUID, int]:
-    """By agency of `which`, its officers holding a CIT certification in force (active) on the
-    local `day` (its validity covers the day), counted in one query."""
-    start, following = day_window(day, zone)
-    officers = func.count(col(Credential.officer_id).distinct())
-    rows = session.exec(
-        select(Employment.agency_id, officers)
-        .join(Credential, col(Credential.officer_id) == Employment.officer_id)
-        .join(Course, col(Course.id) == Credential.course_id)
-        .where(
-            col(Employment.end_date).is_(None),
-            col(Employment.agency_id).in_(select(Agency.id).where(which)),
-            Course.code == COURSE,
-            Credential.status == CredentialStatus.ACTIVE,
-            col(Credential.valid_from) < following,
-            col(Credential.valid_until) >= start,
-        )
-        .group_by(col(Employment.agency_id))
-    ).all()
-    return {agency_id: count for agency_id, count in rows}
-
-
-def day_window(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The local `day`'s first moment and the following day's: a certification in force on the
-    day has valid_from before the second and valid_until at or after the first."""
-    return datetime.combine(day, time.min, zone), datetime.combine(
-        day + timedelta(days=1), time.min, zone
-    )
-
-
 def agency_coverage(
     session: Session,
     actor: Actor,
@@ -223,14 +192,17 @@ def region_outlook(
             raise NotFound("No region with this code.", field="region", rule="exists")
         which = col(Agency.region_id) == region.id
     agencies = session.exec(select(Agency).where(which)).all()
-    today = local_date(now or utcnow(), zone)
-    # Slots, and so staff, only where there is a plan; the count of certified officers in SQL:
-    # the page costs what the plans hold, not what a state's 50,000 officers do. The outlook
+    now = now or utcnow()
+    today = local_date(now, zone)
+    # Slots, and so staff, only where there is a plan; the count of certified officers from
+    # the agencies' tallies: the page costs what the plans hold, not what a state's 50,000
+    # officers do. The outlook
     # looks from today on: a certification that ended days ago changes nothing.
     planned = and_(which, col(Agency.id).in_(select(PatrolShift.agency_id)))
-    data = read(session, planned, zone, since=(now or utcnow()) - timedelta(days=2))
+    data = read(session, planned, zone, since=now - timedelta(days=2))
     if certified is None:
-        certified = certified_counts(session, which, zone, today)
+        counts = tallies.counts_by_agency(session, [a.id for a in agencies], zone=zone, now=now)
+        certified = {agency_id: c.on_day for agency_id, c in counts.items()}
     rows = []
     for agency in agencies:
         look = ar.outlook(data.plan(agency.id), data.assignments(agency.id), data.validities, today)

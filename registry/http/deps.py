@@ -3,6 +3,7 @@ issuer, `credentials.service.provide_issuer`)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import AsyncGenerator, Callable
@@ -20,7 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from registry.actors import Actor
-from registry.db import new_session
+from registry.db import end_read, new_session
 from registry.errors import NotAuthenticated
 from registry.settings import MailSettings
 
@@ -72,7 +73,7 @@ def session_provider(
             try:
                 if read_only:
                     if session.in_transaction():
-                        await _end(session.rollback)
+                        await _end(functools.partial(end_read, session))
                 else:
                     await _end(session.commit)
             except BaseException:

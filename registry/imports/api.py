@@ -161,7 +161,7 @@ class ImportController(Controller):
     def coverage_csv(
         self, session: DbSession, actor: CurrentActor, zone: ProgramZone, now: Now
     ) -> Response[bytes]:
-        body = exports.coverage_csv(session, actor)
+        body = exports.coverage_csv(session, actor, zone, now)
         return csv_file(body, exports.dated_name("coverage", zone, now))
 
     @get("/expiring.csv", guards=[staff], sync_to_thread=True)

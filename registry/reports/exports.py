@@ -217,8 +217,10 @@ COVERAGE_HEADER = (
 )
 
 
-def coverage_csv(session: Session, actor: Actor) -> bytes:
-    report = reports.coverage(session, actor, window_days=EXPIRING_DEFAULT_DAYS)
+def coverage_csv(
+    session: Session, actor: Actor, zone: ZoneInfo, now: datetime | None = None
+) -> bytes:
+    report = reports.coverage(session, actor, zone=zone, now=now, window_days=EXPIRING_DEFAULT_DAYS)
     return to_csv(
         COVERAGE_HEADER,
         (

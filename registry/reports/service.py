@@ -10,14 +10,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from registry.actors import Actor
 from registry.common import add_months, utcnow
 from registry.dates import local_date, long_date
+from registry.reports import tallies
 from registry.tables.credentials import Credential, CredentialStatus
 from registry.tables.people import Agency, Employment, Officer, Region
-from registry.tables.training import Course, TrainingClass
+from registry.tables.training import TrainingClass
 from registry.training.standing import standings
 from registry.windows import EXPIRING_DEFAULT_DAYS as EXPIRY_WINDOW_DAYS
 from registry.windows import RENEWAL_GRACE_MONTHS as GRACE_MONTHS
@@ -48,77 +49,18 @@ class Coverage:
     certified_on_day: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
-def _counts_by_agency(
-    session: Session,
-    actor: Actor,
-    course_code: str,
-    now: datetime,
-    soon: datetime,
-    day: tuple[datetime, datetime] | None,
-) -> dict[uuid.UUID, tuple[int, int, int, int]]:
-    """By agency of the actor's scope: its officers now, those holding a certification in
-    force (active, not expired), those whose latest validity ends by `soon`, and with `day` (a
-    local day's bounds, around `now`) those certified on that day; one grouped query over that
-    scope's current employments (a region's, not the state's), each officer's certifications
-    read from an index (ix_credentials_officer_course)."""
-    course = select(Course.id).where(Course.code == course_code).scalar_subquery()
-    valid_from, valid_until = col(Credential.valid_from), col(Credential.valid_until)
-    # In force now, or (with `day`) on the day: the day's window holds the moment's.
-    window = (
-        (valid_until > now, valid_from <= now)
-        if day is None
-        else (valid_until >= day[0], valid_from < day[1])
-    )
-    joined = sa.and_(
-        col(Credential.officer_id) == Employment.officer_id,
-        col(Credential.course_id) == course,
-        col(Credential.status) == CredentialStatus.ACTIVE,
-        *window,
-    )
-    officer = col(Employment.officer_id)
-    holder = col(Credential.officer_id)
-
-    def holders(ending_after: datetime) -> Any:
-        """Officers with a certification begun by now that ends after `ending_after`."""
-        held = sa.and_(valid_from <= now, valid_until > ending_after)
-        return func.count(sa.case((held, holder)).distinct())
-
-    query = (
-        sa.select(
-            col(Employment.agency_id),
-            func.count(officer.distinct()),
-            holders(now),
-            # Those with a certification beyond `soon`: the rest of the holders expire by then.
-            holders(soon),
-            func.count(holder.distinct()),
-        )
-        .select_from(Employment)
-        .where(col(Employment.end_date).is_(None))
-        .group_by(col(Employment.agency_id))
-    )
-    if not actor.is_admin:
-        query = query.join(Agency, col(Agency.id) == Employment.agency_id).where(
-            actor.in_scope(Agency.region_id)
-        )
-    query = query.outerjoin(Credential, joined)
-    return {
-        agency_id: (officers, certified, certified - beyond, on_day)
-        for agency_id, officers, certified, beyond, on_day in session.execute(query)
-    }
-
-
 def coverage(
     session: Session,
     actor: Actor,
     *,
+    zone: ZoneInfo,
     course_code: str = "CIT-40",
     window_days: int = EXPIRY_WINDOW_DAYS,
     now: datetime | None = None,
-    day: tuple[datetime, datetime] | None = None,
 ) -> Coverage:
-    """Each agency's and region's counts; with `day` (the bounds of the local day around
-    `now`: coverage/reads.day_window) also each agency's officers certified on that day, in
-    `certified_on_day`, counted in the same read (the console's page shows both)."""
+    """Each agency's and region's counts (reports/tallies.py), and each agency's officers
+    certified on the local day around `now` (in `zone`), in `certified_on_day`: the console's
+    page shows both."""
     now = now or utcnow()
     query = (
         select(Agency, Region)
@@ -127,22 +69,28 @@ def coverage(
     )
     query = query.where(actor.in_scope(Agency.region_id))
     agencies = session.exec(query).all()
-    soon = now + timedelta(days=window_days)
-    counts = _counts_by_agency(session, actor, course_code, now, soon, day)
+    counts = tallies.counts_by_agency(
+        session,
+        [agency.id for agency, _ in agencies],
+        zone=zone,
+        now=now,
+        window_days=window_days,
+        course_code=course_code,
+    )
     result = Coverage()
     regions: dict[str, CoverageRow] = {}
     for agency, region in agencies:
-        officers, certified, expiring, on_day = counts.get(agency.id, (0, 0, 0, 0))
-        if day is not None and on_day:
-            result.certified_on_day[agency.id] = on_day
+        count = counts.get(agency.id, tallies.NONE)
+        if count.on_day:
+            result.certified_on_day[agency.id] = count.on_day
         row = CoverageRow(
             name=agency.name,
             code=agency.ori,
             region=region.code,
             agency_id=agency.id,
-            officers=officers,
-            certified=certified,
-            expiring=expiring,
+            officers=count.officers,
+            certified=count.certified,
+            expiring=count.expiring,
         )
         result.agencies.append(row)
         total = regions.setdefault(
@@ -323,5 +271,5 @@ def dashboard(
         classes_this_month=this_month,
         waiting=waiting,
         expiring=expiring(session, actor, EXPIRY_WINDOW_DAYS),
-        coverage=coverage(session, actor),
+        coverage=coverage(session, actor, zone=zone),
     )

@@ -284,7 +284,7 @@ async def credentials_download(
 def coverage_download(
     request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now
 ) -> Response[bytes]:
-    body = exports.coverage_csv(session, actor_of(request))
+    body = exports.coverage_csv(session, actor_of(request), zone, now)
     return csv_file(body, exports.dated_name("coverage", zone, now))
 
 

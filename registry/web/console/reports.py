@@ -12,7 +12,6 @@ from registry.actors import Actor
 from registry.audit import service as audit_service
 from registry.coverage import nominations
 from registry.coverage import reads as coverage_reads
-from registry.dates import local_date
 from registry.http.deps import AnyRequest, DbSession, Now, ProgramZone
 from registry.reports import service as reports
 from registry.tables.people import Region
@@ -67,9 +66,8 @@ def expiring(request: AnyRequest, session: DbSession) -> Template:
 @get("/coverage", sync_to_thread=True)
 def coverage(request: AnyRequest, session: DbSession, zone: ProgramZone, now: Now) -> Template:
     actor = actor_of(request)
-    day = coverage_reads.day_window(local_date(now, zone), zone)
     # The counts and the officers certified today by agency (for the outlook): one read.
-    data = reports.coverage(session, actor, now=now, day=day)
+    data = reports.coverage(session, actor, zone=zone, now=now)
     # Districts and shifts: the office's (an instructor sees certification counts only).
     office = actor.is_office
     by_first_gap = (
