@@ -25,9 +25,10 @@ from registry.reports import tallies
 from registry.tables.credentials import Credential
 from registry.tables.people import Employment
 from registry.tables.tallies import AgencyChange
-from tests.conftest import Api, KeptLog, Region, program_zone
+from registry.windows import EXPIRING_DEFAULT_DAYS
+from tests.conftest import Api, KeptLog, Region, graduate, program_zone
 from tests.coverage.conftest import counted, ori_of, other_agency
-from tests.renewals.conftest import add_ce, certify, graduate
+from tests.renewals.conftest import add_ce, certify
 
 MIGRATION = (
     Path(__file__).resolve().parents[2] / "registry/migrations/versions/0020_agency_tallies.py"
@@ -192,7 +193,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
 
     # Into the expiry window (90 days before the end): expiring.
     region = region_factory()
-    window = timedelta(days=tallies.EXPIRING_DEFAULT_DAYS)
+    window = timedelta(days=EXPIRING_DEFAULT_DAYS)
     closing = certify(region, course).credential_id
     now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
     set_dates(engine, closing, valid_until=now + window + timedelta(hours=1))
