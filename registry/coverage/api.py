@@ -13,6 +13,11 @@ from registry.accounts.guards import office, on_duty_readers, patrol
 from registry.coverage import nominations, reads, schemas, service
 from registry.http.deps import CurrentActor, DbSession, Now, PathUUID, ProgramZone
 
+# The region a list is of (an administrator: every region without one).
+RegionCode = Annotated[
+    str | None, QueryParameter(max_length=16, description="region code; admin: all without")
+]
+
 # The officer-level coverage routes: whoever keeps the agency's patrol (`accounts.guards.patrol`).
 _BY_PATROL: dict[str, Any] = {"guards": [patrol], "sync_to_thread": True, "tags": ["coverage"]}
 _NOMINATION = "/api/v1/officers/{officer_id:uuid}/nomination"
@@ -118,9 +123,7 @@ def list_nominations(
     session: DbSession,
     actor: CurrentActor,
     zone: ProgramZone,
-    region: Annotated[
-        str | None, QueryParameter(max_length=16, description="region code; admin: all without")
-    ] = None,
+    region: RegionCode = None,
 ) -> list[nominations.NominationPublic]:
     return nominations.open_nominations(session, actor, region, zone)
 
@@ -131,9 +134,7 @@ def region_coverage(
     actor: CurrentActor,
     zone: ProgramZone,
     now: Now,
-    region: Annotated[
-        str | None, QueryParameter(max_length=16, description="region code; admin: all without")
-    ] = None,
+    region: RegionCode = None,
 ) -> list[schemas.AgencyOutlook]:
     return reads.region_outlook(session, actor, region, zone, now)
 

@@ -115,25 +115,13 @@ def streamed_credentials_csv(
     wallet_url: Callable[[WalletHolder], str],
     zone: ZoneInfo,
 ) -> Iterator[bytes]:
-    """`credentials_csv`, read in its own read-only transaction a thousand rows at a time as
-    the response is sent (the request's own session has ended by then)."""
+    """The credentials issued in the actor's region or held by officers serving there, as CSV,
+    read in its own read-only transaction a thousand rows at a time as the response is sent
+    (the request's own session has ended by then)."""
     with unit_of_work(engine, read_only=True) as session:
         yield from csv_chunks(
             CREDENTIALS_HEADER, credential_rows(session, actor, verify_url, wallet_url, zone)
         )
-
-
-def credentials_csv(
-    session: Session,
-    actor: Actor,
-    verify_url: Callable[[str], str],
-    wallet_url: Callable[[WalletHolder], str],
-    zone: ZoneInfo,
-    now: datetime | None = None,
-) -> bytes:
-    """The credentials issued in the actor's region or held by officers serving there."""
-    rows = credential_rows(session, actor, verify_url, wallet_url, zone, now)
-    return to_csv(CREDENTIALS_HEADER, rows)
 
 
 def credential_rows(
