@@ -27,11 +27,14 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_coverage import coverage_rows  # noqa: E402
+from bench_peers import NodePeer, Served, peer_data_integrity  # noqa: E402
+
 from registry.actors import SYSTEM  # noqa: E402
-from registry.migrate import upgrade_database  # noqa: E402
 from registry.credentials.service import Issuer, certify  # noqa: E402
 from registry.credentials.status import bump_revision  # noqa: E402
 from registry.db import make_engine, unit_of_work  # noqa: E402
+from registry.migrate import upgrade_database  # noqa: E402
 from registry.tables.credentials import (  # noqa: E402
     Credential,
     CredentialStatus,
@@ -48,15 +51,13 @@ from registry.tables.training import (  # noqa: E402
     TrainingClass,
 )
 from registry.vc.dataintegrity import credential_document  # noqa: E402
-from registry.vc.jws import (
+from registry.vc.jws import (  # noqa: E402
     b64url_decode,
     payload_of,
 )
 from registry.vc.keystore import KeyStore  # noqa: E402
 from registry.verification.core import verify  # noqa: E402
 from registry.verification.dataintegrity import verify_document  # noqa: E402
-from bench_coverage import coverage_rows  # noqa: E402
-from bench_peers import NodePeer, Served, peer_data_integrity  # noqa: E402
 
 PUBLIC = "http://127.0.0.1"
 CONNECTIONS = 32
@@ -107,7 +108,8 @@ def graduating_class(engine: sa.Engine, size: int) -> uuid.UUID:
         region = Region(code=code, name=code)
         s.add(region)
         s.flush()
-        agency = Agency(name=f"PD {code}", ori="UT" + secrets.token_hex(4)[:7].upper(), region_id=region.id)
+        agency = Agency(name=f"PD {code}", ori="UT" + secrets.token_hex(4)[:7].upper(),
+                        region_id=region.id)
         klass = TrainingClass(course_id=course.id, region_id=region.id, start_date=today,
                               end_date=today, location="Bench", capacity=size)
         s.add_all([agency, klass])
@@ -262,7 +264,8 @@ def wrk(server: Server, path: str, *, items: list[str] | None = None, kind: str 
                         '{["Content-Type"]="application/json"}, \'{"token":"\' .. item .. \'"}\')')
             elif kind == "verify-di":
                 body = ('return wrk.format("POST", "/api/v1/verify", '
-                        '{["Content-Type"]="application/json"}, \'{"credential":\' .. item .. \'}\')')
+                        '{["Content-Type"]="application/json"}, '
+                        '\'{"credential":\' .. item .. \'}\')')
             else:
                 body = (f'return wrk.format("GET", "{path}" .. item, '
                         f'{{["Accept"]="{accept}"}})')
@@ -660,10 +663,12 @@ BOUNDS = {
     "that a substring search or a state-wide count cannot avoid",
     "propagation": "the commit's NOTIFY (PostgreSQL) or the 100 ms poll of the data version "
     "(SQLite), then one read of the lists' revisions and bits and two signatures",
-    "certify": "one transaction: building, signing and inserting each credential (Python, one core)",
+    "certify": "one transaction: building, signing and inserting each credential (Python, "
+    "one core)",
     "raw": "the `cryptography` package's Ed25519 verification (OpenSSL), one core",
     "verify()": "the signature, plus parsing the token and checking its claims in Python",
-    "floor": "uvicorn's HTTP parsing and Litestar's routing and JSON encoding: the least any route costs",
+    "floor": "uvicorn's HTTP parsing and Litestar's routing and JSON encoding: the least any "
+    "route costs",
     "sign": "one Ed25519 signature (OpenSSL) and the JWS encoding around it",
     "di": "RDFC-1.0 canonicalization in Python, two per credential, beside one signature",
     "di-api": "the canonicalizations above, in a worker thread, beside the status check (the "
@@ -799,7 +804,8 @@ def main() -> int:
     if args.coverage_only:
         row("floor: one-route Litestar app, 1 worker, 32 connections", describe(floor, False),
             "floor")
-        coverage_rows(engine, lambda path, token, c=CONNECTIONS: wrk(server, path, token=token, seconds=5, connections=c),
+        coverage_rows(engine, lambda path, token, c=CONNECTIONS: wrk(
+                          server, path, token=token, seconds=5, connections=c),
                       describe, row, floor)
         for running in (server, floor_server):
             running.stop()
@@ -815,7 +821,8 @@ def main() -> int:
         ids = [c.id for c in creds]
         template = creds[0].model_dump()
     raw = raw_verify_rate(keys, tokens[0])
-    row("raw signature verification (EdDSA, in process, CPU time)", f"{raw:,.0f} ops/s ({1e6 / raw:.0f} µs)",
+    row("raw signature verification (EdDSA, in process, CPU time)",
+        f"{raw:,.0f} ops/s ({1e6 / raw:.0f} µs)",
         "raw")
     now = datetime.now(UTC)
     trusted = keys.trusted()
@@ -823,7 +830,8 @@ def main() -> int:
         lambda t: verify(t, trusted, None, now, issuer=issuer.public_url, check_status=False),
         random.choices(tokens, k=1000),
     )
-    row("verify() without status (in process, CPU time)", f"{rate:,.0f} ops/s ({1e6 / rate:.0f} µs)",
+    row("verify() without status (in process, CPU time)",
+        f"{rate:,.0f} ops/s ({1e6 / rate:.0f} µs)",
         "verify()")
     di_rows, documents = data_integrity_rows(keys, issuer, tokens[:200], now)
     for name, value in di_rows:
@@ -874,7 +882,8 @@ def main() -> int:
     row("GET /c/{id} HTML as a share of the JSON page, single runs",
         f"{page_html['rps'] / page_json['rps']:.0%}",
         "share")
-    peer = NodePeer(sys.modules[__name__], keys, work / "peer.log") if NodePeer.available() else None
+    peer = (NodePeer(sys.modules[__name__], keys, work / "peer.log")
+            if NodePeer.available() else None)
     if peer is not None:
         with httpx.Client(base_url=peer.base) as c:  # the peer must accept what we issue
             if c.post("/", json={"token": tokens[0]}).json()["verdict"] != "valid":
@@ -897,7 +906,8 @@ def main() -> int:
         f"median {lags[len(lags) // 2]:.0f} ms, max {lags[-1]:.0f} ms (20 revocations)",
         "propagation")
 
-    coverage_rows(engine, lambda path, token, c=CONNECTIONS: wrk(server, path, token=token, seconds=5, connections=c),
+    coverage_rows(engine, lambda path, token, c=CONNECTIONS: wrk(
+                      server, path, token=token, seconds=5, connections=c),
                   describe, row, floor)
 
     if args.instructions:
@@ -911,10 +921,12 @@ def main() -> int:
         big_verify = wrk(server, "/api/v1/verify", items=tokens, kind="verify")
         big_json = wrk(server, "/c/", items=ids, accept="application/json")
         row(f"POST /api/v1/verify with {args.large:,} credentials stored",
-            f"{big_verify['rps']:,.0f} req/s (ratio to 1,000: {big_verify['rps'] / verify_small['rps']:.2f})",
+            f"{big_verify['rps']:,.0f} req/s (ratio to 1,000: "
+            f"{big_verify['rps'] / verify_small['rps']:.2f})",
             "large")
         row(f"GET /c/{{id}} JSON with {args.large:,} credentials stored",
-            f"{big_json['rps']:,.0f} req/s (ratio to 1,000: {big_json['rps'] / page_json['rps']:.2f})",
+            f"{big_json['rps']:,.0f} req/s (ratio to 1,000: "
+            f"{big_json['rps'] / page_json['rps']:.2f})",
             "large")
         row("worker RSS after all runs", f"{server.rss_mb():.0f} MB", "rss")
     log_lines = sum(1 for _ in (work / "server.log").open("rb"))
@@ -942,7 +954,7 @@ def write(path: Path, rows: list[tuple[str, str, str]], profile: list[tuple[str,
           per_request: float, kind: str, flags: str, marker: str = "") -> None:
     """Replaces the table between the markers, keeping the prose around it."""
     name = f"scripts/bench {marker}".strip()
-    START, END = f"<!-- {name}: table -->", f"<!-- {name}: end of table -->"  # noqa: N806
+    START, END = f"<!-- {name}: table -->", f"<!-- {name}: end of table -->"
     lines = ["| measure | result | what bounds it |", "| --- | --- | --- |",
              *[f"| {a} | {b} | {c} |" for a, b, c in rows]]
     if profile:

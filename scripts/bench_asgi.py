@@ -84,7 +84,7 @@ def request(body: bytes) -> dict[str, Any]:
 def instrument(on: bool) -> None:
     """valgrind's instrumentation of this process on or off (callgrind_control, on the PATH)."""
     command = ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())]
-    subprocess.run(command, capture_output=True, check=False)  # noqa: S603
+    subprocess.run(command, capture_output=True, check=False)
 
 
 async def drive(app: Any, bodies: list[bytes], n: int, callgrind: bool) -> float:
@@ -145,7 +145,7 @@ def main() -> int:
         prepare()
         return 0
     if not (DATA / "tokens.json").exists():  # made by this checkout, in a process of its own
-        subprocess.run([sys.executable, __file__, "--prepare"], check=True)  # noqa: S603
+        subprocess.run([sys.executable, __file__, "--prepare"], check=True)
     for name in [k for k in os.environ if k.startswith("REGISTRY_")]:
         del os.environ[name]
     os.environ.update(

@@ -133,7 +133,7 @@ class NodePeer(Served):
         self.base = f"{bench.PUBLIC}:{self.port}"
         jwk = json.dumps(keys.jwks()["keys"][0])
         self.log = log.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603 - our own script, our arguments
+        self.proc = subprocess.Popen(
             bench.pinned(
                 ["node", str(ROOT / "scripts/bench_peer_jose.mjs"), str(self.port), jwk],
                 bench.SERVER_CPU,
@@ -213,7 +213,7 @@ def peer_data_integrity(
             }
         )
     )
-    peer = subprocess.Popen(  # noqa: S603 - our own script
+    peer = subprocess.Popen(
         bench.pinned(["node", str(NODE_DIR / "bench-vc.mjs"), str(given)], bench.SERVER_CPU),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -87,7 +87,7 @@ def signed_in(base: str, username: str = "bench") -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=120)
     form = client.get("/login").text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert csrf  # noqa: S101
+    assert csrf
     answer = client.post("/login", data={"username": username, "password": PASSWORD,
                                          "csrf_token": csrf.group(1), "next": "/console"})
     if answer.status_code != 303:
