@@ -123,28 +123,61 @@ class Lapsed(Expiring):
 
 
 def expiring(
-    session: Session, actor: Actor | None, days: int, now: datetime | None = None
+    session: Session,
+    actor: Actor | None,
+    days: int,
+    now: datetime | None = None,
+    *,
+    after: str | None = None,
+    limit: int | None = None,
 ) -> list[Expiring]:
     """Credentials in force whose validity ends within `days`, soonest first.
 
     A credential already renewed (superseded) is left out: its holder has nothing to do.
-    `actor=None` means the whole state (the notifier).
+    `actor=None` means the whole state (the notifier). A page: at most `limit`, those listed
+    after the credential `after` (an id not found: from the first).
     """
     now = now or utcnow()
     return _unrenewed(
         session,
         actor,
         now,
+        limit,
         col(Credential.valid_until) > now,
         col(Credential.valid_until) <= now + timedelta(days=days),
+        *_listed_after(session, after),
     )
 
 
+def _listed_after(
+    session: Session, credential_id: str | None, *, newest_first: bool = False
+) -> tuple[Any, ...]:
+    """Keyset: the credentials after `credential_id` in (valid_until, id) order (or its
+    reverse), read from the index on valid_until without walking past the earlier pages (no
+    OFFSET)."""
+    if not credential_id:
+        return ()
+    until = session.exec(
+        select(Credential.valid_until).where(Credential.id == credential_id[:64])
+    ).first()
+    if until is None:
+        return ()
+    key = sa.tuple_(col(Credential.valid_until), col(Credential.id))
+    mark = (until, credential_id[:64])
+    return (key < mark if newest_first else key > mark,)
+
+
 def expired_renewable(
-    session: Session, actor: Actor | None, now: datetime | None = None
+    session: Session,
+    actor: Actor | None,
+    now: datetime | None = None,
+    *,
+    after: str | None = None,
+    limit: int | None = None,
 ) -> list[Lapsed]:
     """Credentials past their expiry but still within the renewal grace, most recent first,
-    unless the officer already holds a newer certification of the course in force."""
+    unless the officer already holds a newer certification of the course in force. A page: at
+    most `limit`, those listed after the credential `after`."""
     now = now or utcnow()
     newer = aliased(Credential)
     holds_newer = (
@@ -161,18 +194,23 @@ def expired_renewable(
         session,
         actor,
         now,
+        limit,
         col(Credential.valid_until) <= now,
         col(Credential.valid_until) > add_months(now, -GRACE_MONTHS),
         ~holds_newer,
+        *_listed_after(session, after, newest_first=True),
+        newest_first=True,
     )
-    return [
-        Lapsed(**vars(r), renew_by=add_months(r.valid_until, GRACE_MONTHS))
-        for r in sorted(rows, key=lambda r: r.valid_until, reverse=True)
-    ]
+    return [Lapsed(**vars(r), renew_by=add_months(r.valid_until, GRACE_MONTHS)) for r in rows]
 
 
 def _unrenewed(
-    session: Session, actor: Actor | None, now: datetime, *window: Any
+    session: Session,
+    actor: Actor | None,
+    now: datetime,
+    limit: int | None,
+    *window: Any,
+    newest_first: bool = False,
 ) -> list[Expiring]:
     """Active, not superseded credentials whose expiry falls in `window`, soonest first, that
     `actor` may see (issued in, or held by an officer serving in, their region); one query,
@@ -200,12 +238,20 @@ def _unrenewed(
             col(Credential.superseded_by).is_(None),
             *window,
         )
-        .order_by(col(Credential.valid_until), col(Credential.id))
+        .order_by(
+            *(
+                (col(Credential.valid_until).desc(), col(Credential.id).desc())
+                if newest_first
+                else (col(Credential.valid_until), col(Credential.id))
+            )
+        )
     )
     if actor is not None:
         query = query.where(
             sa.or_(actor.in_scope(TrainingClass.region_id), actor.in_scope(Agency.region_id))
         )
+    if limit is not None:
+        query = query.limit(limit)
     return [
         Expiring(
             credential_id=credential_id,
