@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from registry.app import create_app
 from registry.db import make_engine, unit_of_work
 from registry.migrate import upgrade_database
 from registry.settings import Settings, load_settings
+from registry.tables.credentials import Credential
 from registry.vc.keystore import KeyStore
 
 PUBLIC_URL = "https://registry.test"
@@ -41,6 +42,16 @@ def program_zone() -> ZoneInfo:
     """The program's time zone (REGISTRY_TIME_ZONE, America/Denver by default): the pages,
     PDFs and the coverage read moments and dates in it."""
     return ZoneInfo(load_settings().time_zone)
+
+
+def set_moments(engine: sa.Engine, credential_id: str, **moments: datetime) -> None:
+    """Moves a stored credential's moments (valid_from, valid_until, ...): its rules, messages
+    and counts read the record's, not the token's."""
+    with unit_of_work(engine) as session:
+        row = session.get(Credential, credential_id)
+        assert row is not None
+        for name, value in moments.items():
+            setattr(row, name, value.astimezone(UTC))
 
 
 def program_today() -> date:

@@ -15,10 +15,9 @@ from litestar.testing import TestClient
 
 from registry.common import utcnow
 from registry.web.console import reports as console_reports
-from tests.conftest import Region
+from tests.conftest import Region, set_moments
 from tests.console.conftest import make_password_user, sign_in
 from tests.renewals.conftest import certify
-from tests.reports.test_tallies import set_dates
 
 NEXT = re.compile(r'<a href="(/console/expiring\?[^"]+)" rel="next">([^<]+)</a>')
 LISTED = re.compile(r'<a href="/console/credentials/([^"]+)">')
@@ -64,7 +63,7 @@ def test_each_list_walks_every_certification_once_in_its_order(
     ids: dict[str, datetime] = {}
     for until in expiring_at + lapsed_at:
         issued = certify(region, course).issued
-        set_dates(engine, issued["credential_id"], valid_until=until)
+        set_moments(engine, issued["credential_id"], valid_until=until)
         ids[issued["credential_id"]] = until.astimezone(UTC)
     expected_expiring = sorted((i for i, u in ids.items() if u > now), key=lambda i: (ids[i], i))
     expected_lapsed = sorted(
@@ -84,7 +83,7 @@ def test_an_unknown_start_lists_from_the_first(
     coordinator: TestClient[Any], engine: sa.Engine, region: Region, course: dict[str, Any]
 ) -> None:
     issued = certify(region, course).issued
-    set_dates(engine, issued["credential_id"], valid_until=utcnow() + timedelta(days=9))
+    set_moments(engine, issued["credential_id"], valid_until=utcnow() + timedelta(days=9))
     for start in ("nonsense", "' OR 1=1 --", "x" * 500):
         page = coordinator.get("/console/expiring", params={"days": 60, "after": start})
         assert page.status_code == 200

@@ -10,7 +10,7 @@ import io
 import runpy
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,10 @@ from sqlmodel import Session, col, func
 from registry.common import utcnow
 from registry.db import unit_of_work
 from registry.reports import tallies
-from registry.tables.credentials import Credential
 from registry.tables.people import Employment
 from registry.tables.tallies import AgencyChange
 from registry.windows import EXPIRING_DEFAULT_DAYS
-from tests.conftest import Api, KeptLog, Region, graduate, program_zone
+from tests.conftest import Api, KeptLog, Region, graduate, program_zone, set_moments
 from tests.coverage.conftest import counted, ori_of, other_agency
 from tests.renewals.conftest import add_ce, certify
 
@@ -69,16 +68,6 @@ def settled(engine: sa.Engine, api: Api, before: Served | None = None) -> Served
     return expected
 
 
-def set_dates(engine: sa.Engine, credential_id: str, **dates: datetime) -> None:
-    with Session(engine) as session:
-        row = session.get(Credential, credential_id)
-        assert row is not None
-        for name, value in dates.items():
-            setattr(row, name, value.astimezone(UTC))
-        session.add(row)
-        session.commit()
-
-
 def ended(officer_id: str) -> Any:
     """A statement that ends the officer's employment today, as a bulk change would."""
     return (
@@ -117,7 +106,7 @@ def test_counts_served_equal_a_fresh_count_after_each_kind_of_change(
 
     # Renewed ahead of expiry (the record aged into the expiry window: a change of its own).
     renewed = issued[1]
-    set_dates(engine, renewed, valid_until=utcnow() + timedelta(days=30))
+    set_moments(engine, renewed, valid_until=utcnow() + timedelta(days=30))
     counts = settled(engine, api, counts)
     add_ce(region, officers[1]["id"], course["ce_hours_per_cycle"])
     r = api.post(f"/api/v1/credentials/{renewed}/renew")
@@ -179,7 +168,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
     region = region_factory()
     ending = certify(region, course).credential_id
     now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
-    set_dates(engine, ending, valid_until=now + timedelta(hours=1))
+    set_moments(engine, ending, valid_until=now + timedelta(hours=1))
     then, later = as_time_passes(region, now, now + timedelta(hours=2))
     assert (then[1], later[1]) == (1, 0)
 
@@ -187,7 +176,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
     region = region_factory()
     beginning = certify(region, course).credential_id
     now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
-    set_dates(engine, beginning, valid_from=now + timedelta(minutes=1))
+    set_moments(engine, beginning, valid_from=now + timedelta(minutes=1))
     then, later = as_time_passes(region, now, now + timedelta(minutes=2))
     assert (then[1], later[1]) == (0, 1)
 
@@ -196,7 +185,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
     window = timedelta(days=EXPIRING_DEFAULT_DAYS)
     closing = certify(region, course).credential_id
     now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
-    set_dates(engine, closing, valid_until=now + window + timedelta(hours=1))
+    set_moments(engine, closing, valid_until=now + window + timedelta(hours=1))
     then, later = as_time_passes(region, now, now + timedelta(hours=2))
     assert (then[2], later[2]) == (0, 1)
 
@@ -205,7 +194,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
     starting = certify(region, course).credential_id
     now = utcnow() + timedelta(seconds=2)  # after its issue, at second precision
     midnight = tallies.day_window(now.astimezone(program_zone()).date(), program_zone())[1]
-    set_dates(engine, starting, valid_from=midnight + timedelta(hours=3))
+    set_moments(engine, starting, valid_from=midnight + timedelta(hours=3))
     then, later = as_time_passes(region, now, midnight + timedelta(hours=1))
     assert (then[3], later[3]) == (0, 1)
     assert (then[1], later[1]) == (0, 0)
@@ -214,7 +203,7 @@ def test_counts_follow_time_past_a_start_an_end_the_expiry_window_and_midnight(
     region = region_factory()
     held = certify(region, course)
     now = utcnow() + timedelta(seconds=2)
-    set_dates(engine, held.credential_id, valid_until=now + timedelta(hours=1))
+    set_moments(engine, held.credential_id, valid_until=now + timedelta(hours=1))
     add_ce(region, held.officer["id"], course["ce_hours_per_cycle"])
     r = region.coordinator.post(f"/api/v1/credentials/{held.credential_id}/renew")
     assert r.status_code == 201, r.text

@@ -14,9 +14,15 @@ from litestar.testing import TestClient
 
 from registry.common import add_months
 from registry.dates import long_date
-from registry.db import unit_of_work
-from registry.tables.credentials import Credential
-from tests.conftest import Api, Region, assert_problem, graduate, program_today, program_zone
+from tests.conftest import (
+    Api,
+    Region,
+    assert_problem,
+    graduate,
+    program_today,
+    program_zone,
+    set_moments,
+)
 from tests.console.conftest import csrf_of, make_password_user, sign_in
 from tests.coverage.conftest import liaison, put
 from tests.imports import parse_csv
@@ -30,19 +36,22 @@ def evening(day: date) -> datetime:
     return moment
 
 
-def set_bounds(engine: sa.Engine, credential_id: str, **bounds: datetime) -> None:
-    """Moves the stored record's moments (its rules and messages read these, not the token's)."""
-    with unit_of_work(engine) as session:
-        row = session.get(Credential, credential_id)
-        assert row is not None
-        for name, value in bounds.items():
-            setattr(row, name, value)
-
-
 def console(client: TestClient[Any], engine: sa.Engine, region: Region) -> TestClient[Any]:
     client.cookies.clear()
     sign_in(client, make_password_user(engine, "coordinator", region.code))
     return client
+
+
+def shown_on_console(
+    client: TestClient[Any], engine: sa.Engine, region: Region, path: str, said: str
+) -> None:
+    """The coordinator's console page at `path` says `said` too (signed out after)."""
+    try:
+        page = console(client, engine, region).get(path)
+        assert page.status_code == 200
+        assert said in page.text
+    finally:
+        client.cookies.clear()
 
 
 def test_the_renewal_window_refusal_gives_the_days_the_program_counts(
@@ -51,7 +60,7 @@ def test_the_renewal_window_refusal_gives_the_days_the_program_counts(
     held = region.certified(course)
     last_day = program_today() + timedelta(days=600)
     until = evening(last_day)
-    set_bounds(engine, held["credential_id"], valid_until=until)
+    set_moments(engine, held["credential_id"], valid_until=until)
     opens_at = add_months(until, -6)
     opens_on = opens_at.astimezone(program_zone()).date()
     assert opens_on != opens_at.date()  # an evening too
@@ -62,12 +71,7 @@ def test_the_renewal_window_refusal_gives_the_days_the_program_counts(
     said = f"on {long_date(opens_on)} (the certification is valid until {long_date(last_day)})."
     assert said in body["detail"]
 
-    try:
-        page = console(client, engine, region).get(f"/console/officers/{held['officer']['id']}")
-        assert page.status_code == 200
-        assert said in page.text
-    finally:
-        client.cookies.clear()
+    shown_on_console(client, engine, region, f"/console/officers/{held['officer']['id']}", said)
 
 
 def test_the_ce_cycle_starts_on_the_program_day_of_issue(
@@ -76,7 +80,7 @@ def test_the_ce_cycle_starts_on_the_program_day_of_issue(
     held = region.certified(course)
     first_day = program_today() - timedelta(days=700)
     last_day = program_today() + timedelta(days=30)  # renewal is open
-    set_bounds(
+    set_moments(
         engine,
         held["credential_id"],
         issued_at=evening(first_day),
@@ -118,7 +122,7 @@ def test_enrollment_refuses_with_the_last_day_the_program_counts(
 ) -> None:
     held = region.certified(course)
     last_day = program_today() + timedelta(days=60)
-    set_bounds(engine, held["credential_id"], valid_until=evening(last_day))
+    set_moments(engine, held["credential_id"], valid_until=evening(last_day))
     klass = region.klass()
     officer = held["officer"]
     said = f"certification until {long_date(last_day)}."
@@ -160,7 +164,7 @@ def test_a_certification_from_another_class_is_dated_as_the_program_counts(
     assert r.status_code == 200, r.text
     [issued] = r.json()["issued"]
     last_day = program_today() + timedelta(days=60)
-    set_bounds(engine, issued["credential_id"], valid_until=evening(last_day))
+    set_moments(engine, issued["credential_id"], valid_until=evening(last_day))
     said = f"Already holds a valid CIT-40 certification until {long_date(last_day)}."
 
     roster = region.coordinator.get(f"/api/v1/classes/{second['id']}/roster")
@@ -172,12 +176,7 @@ def test_a_certification_from_another_class_is_dated_as_the_program_counts(
     [skipped] = r.json()["skipped"]
     assert said in skipped["reasons"]
 
-    try:
-        page = console(client, engine, region).get(f"/console/classes/{second['id']}")
-        assert page.status_code == 200
-        assert said in page.text
-    finally:
-        client.cookies.clear()
+    shown_on_console(client, engine, region, f"/console/classes/{second['id']}", said)
 
 
 def test_a_nomination_says_the_last_day_the_program_counts(
@@ -185,7 +184,7 @@ def test_a_nomination_says_the_last_day_the_program_counts(
 ) -> None:
     held = region.certified(course)
     last_day = program_today() + timedelta(days=60)
-    set_bounds(engine, held["credential_id"], valid_until=evening(last_day))
+    set_moments(engine, held["credential_id"], valid_until=evening(last_day))
     r = put(liaison(region, engine), f"/api/v1/officers/{held['officer']['id']}/nomination", None)
     assert r.status_code == 200, r.text
 
@@ -196,12 +195,7 @@ def test_a_nomination_says_the_last_day_the_program_counts(
     said = f"Certified until {long_date(last_day)}: the certification lapses"
     assert any(c["detail"].startswith(said) for c in row["checks"])
 
-    try:
-        page = console(client, engine, region).get("/console/coverage")
-        assert page.status_code == 200
-        assert said in page.text
-    finally:
-        client.cookies.clear()
+    shown_on_console(client, engine, region, "/console/coverage", said)
 
 
 def test_the_public_lookup_gives_the_last_day_the_program_counts(
@@ -209,10 +203,10 @@ def test_the_public_lookup_gives_the_last_day_the_program_counts(
 ) -> None:
     evening_one, morning_one = region.certified(course), region.certified(course)
     last_day = program_today() + timedelta(days=60)
-    set_bounds(engine, evening_one["credential_id"], valid_until=evening(last_day))
+    set_moments(engine, evening_one["credential_id"], valid_until=evening(last_day))
     # 08:00 in Denver is the same day in UTC: the day alone must not be read as UTC's midnight.
     morning = datetime.combine(last_day, time(8), program_zone()).astimezone(UTC)
-    set_bounds(engine, morning_one["credential_id"], valid_until=morning)
+    set_moments(engine, morning_one["credential_id"], valid_until=morning)
 
     for held in (evening_one, morning_one):
         officer = held["officer"]
@@ -231,7 +225,7 @@ def test_the_csv_files_give_the_days_the_program_counts(
     held = region.certified(course)
     first_day = program_today() - timedelta(days=10)
     last_day = program_today() + timedelta(days=30)
-    set_bounds(
+    set_moments(
         engine,
         held["credential_id"],
         issued_at=evening(first_day),
